@@ -1,0 +1,96 @@
+"""`attain import`: load CRM files into the store and print what happened."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from attain.cli.options import DB, resolve_db
+from attain.ingest.importer import ImportResult, import_files
+from attain.ingest.presets import PRESETS
+from attain.store import connect, raw_duckdb
+
+
+def import_command(
+    paths: list[Path] = typer.Argument(
+        ..., help="CSV, Parquet or Excel files, or folders of them.", show_default=False
+    ),
+    preset: str = typer.Option(
+        "generic",
+        "--preset",
+        "-p",
+        help=f"Layout of the files: {', '.join(PRESETS)}. generic expects the canonical "
+        "files (reps.csv, opportunities.csv, ...; see docs/schema.md).",
+    ),
+    db: str | None = DB,
+    strict: bool = typer.Option(
+        False, "--strict", help="Load nothing if any row is invalid (default: load the valid rows)."
+    ),
+    rejects: Path = typer.Option(
+        Path("rejects.csv"),
+        "--rejects",
+        help="Where invalid rows are reported (file, row, column, value, reason).",
+    ),
+) -> None:
+    """Import CRM files into the store, in one transaction.
+
+    Rows whose key is already stored are updated, so re-importing is safe. Invalid rows
+    (bad dates or numbers, unknown values or references, duplicate keys) are written to the
+    rejects report and the valid rows load, unless --strict.
+    """
+    console = Console()
+    backend = connect(resolve_db(db))
+    try:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
+            task = progress.add_task("importing", total=None)
+            result = import_files(
+                raw_duckdb(backend),
+                paths,
+                preset_name=preset,
+                strict=strict,
+                rejects_path=rejects,
+                progress=lambda message: progress.update(task, description=message),
+            )
+    finally:
+        backend.disconnect()
+    _print_summary(console, result, rejects)
+
+
+def _print_summary(console: Console, result: ImportResult, rejects: Path) -> None:
+    table = Table(title="Import summary")
+    for header in ("table", "file(s)", "read", "inserted", "updated", "rejected"):
+        table.add_column(header, justify="left" if header in ("table", "file(s)") else "right")
+    for row in result.tables:
+        table.add_row(
+            row.table,
+            "\n".join(row.files),
+            f"{row.rows_read:,}",
+            f"{row.inserted:,}",
+            f"{row.updated:,}",
+            f"[red]{row.rows_rejected:,}[/]" if row.rows_rejected else "0",
+        )
+    console.print(table)
+    for note in result.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    if result.rejects:
+        console.print(
+            f"[red]{result.rejects:,} invalid value(s)[/] in "
+            f"{sum(t.rows_rejected for t in result.tables):,} row(s); all listed in {rejects}. First ones:"
+        )
+        sample = Table(show_header=True)
+        for header in ("file", "row", "column", "value", "reason"):
+            sample.add_column(header)
+        for reject in result.sample[:10]:
+            sample.add_row(reject.file, str(reject.row), reject.column, reject.value or "", reject.reason)
+        console.print(sample)
+    console.print(f"Loaded {result.rows_loaded:,} row(s).")

@@ -1,0 +1,54 @@
+"""The `attain` command: a thin Typer app over the core; errors are one line unless --debug."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from attain import __version__
+from attain.cli import demo, imports, status
+from attain.errors import AttainError
+
+app = typer.Typer(
+    name="attain",
+    help="Will the team hit its targets, who is on pace, and why not: from your own CRM data.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+app.add_typer(demo.app, name="demo")
+app.command("import")(imports.import_command)
+app.command("status")(status.status_command)
+
+_debug = {"on": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"attain {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Attain: attainment, pacing, diagnosis and forecasts for sales teams."""
+    _debug["on"] = debug
+
+
+def main() -> None:
+    """Entry point: run the app and turn AttainError into one clear line and exit code 2."""
+    try:
+        app()
+    except AttainError as error:
+        if _debug["on"]:
+            raise
+        Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {error}")
+        sys.exit(2)

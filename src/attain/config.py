@@ -1,0 +1,62 @@
+"""Settings from environment variables (ATTAIN_*) and an optional TOML file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from attain.errors import ConfigError
+
+CONFIG_FILE = "attain.toml"
+"""Read from the working directory, or from the path in ATTAIN_CONFIG."""
+
+
+class Settings(BaseSettings):
+    """Where Attain keeps and finds its data; environment variables override the TOML file."""
+
+    model_config = SettingsConfigDict(env_prefix="ATTAIN_", extra="forbid")
+
+    db: str = Field(
+        default="attain.duckdb",
+        description="Analytic store: a DuckDB file path or duckdb:// URL (ATTAIN_DB).",
+    )
+    data: Path = Field(
+        default=Path("../shared/data"),
+        description="Folder of the public datasets used by acceptance tests (ATTAIN_DATA).",
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = Path(os.environ.get("ATTAIN_CONFIG", CONFIG_FILE))
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_file),
+        )
+
+
+def load_settings() -> Settings:
+    """Current settings, or a ConfigError naming the bad setting."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ConfigError(f"setting {where!r}: {first['msg']}") from error
+    except ValueError as error:  # a malformed TOML file
+        raise ConfigError(f"{os.environ.get('ATTAIN_CONFIG', CONFIG_FILE)}: {error}") from error

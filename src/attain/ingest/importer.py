@@ -1,0 +1,293 @@
+"""Import files into the store in one transaction: validate, report rejects, upsert by key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from attain.errors import RejectedRowsError, StoreError
+from attain.ingest.presets import preset
+from attain.ingest.readers import ROW, quote_ident, quote_literal
+from attain.ingest.sources import Plan, Source
+from attain.ingest.validate import (
+    FILE,
+    REJECT_COLUMNS,
+    reference_check,
+    row_checks,
+    typed_select,
+)
+from attain.schema import TABLES, Table
+from attain.store.ddl import IMPORTS_TABLE, create_tables
+
+Progress = Callable[[str], None]
+"""Called with a short description before each step of an import."""
+
+REJECTS = "_attain_rejects"
+
+
+@dataclass(frozen=True)
+class TableResult:
+    """What one import did to one table."""
+
+    table: str
+    files: tuple[str, ...]
+    rows_read: int
+    rows_rejected: int
+    inserted: int
+    updated: int
+
+    @property
+    def loaded(self) -> int:
+        """Rows written to the store (inserted or updated)."""
+        return self.inserted + self.updated
+
+
+@dataclass(frozen=True)
+class Reject:
+    """One invalid cell: where it is and why it was refused."""
+
+    table: str
+    file: str
+    row: int
+    column: str
+    value: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """The outcome of an import: per-table counts, rejects, and notes for the user."""
+
+    tables: list[TableResult]
+    rejects: int
+    sample: list[Reject]
+    notes: list[str] = field(default_factory=list)
+    committed: bool = True
+
+    @property
+    def rows_loaded(self) -> int:
+        """Rows written across all tables."""
+        return sum(table.loaded for table in self.tables)
+
+
+def import_files(
+    con: duckdb.DuckDBPyConnection,
+    paths: list[Path],
+    *,
+    preset_name: str = "generic",
+    strict: bool = False,
+    rejects_path: Path | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Load `paths` into the store on `con` as one transaction.
+
+    Valid rows are inserted or, when their key exists, updated; invalid rows go to the rejects
+    report (`rejects_path`, CSV) with file, row, column and reason. With `strict`, any reject
+    rolls the whole import back and raises RejectedRowsError.
+    """
+    step = progress or (lambda _message: None)
+    create_tables(con)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        step("reading files")
+        plan = preset(preset_name)(con, paths)
+        result = _load(con, plan, preset_name, strict, step)
+        if rejects_path is not None and result.rejects:
+            _write_rejects(con, rejects_path)
+        if not result.committed:
+            con.execute("ROLLBACK")
+            raise RejectedRowsError(
+                f"{result.rejects} invalid value(s) found; nothing was loaded (--strict). "
+                f"See {rejects_path or 'the rejects report'}."
+            )
+        con.execute("COMMIT")
+    except RejectedRowsError:
+        raise
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return result
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection, plan: Plan, preset_name: str, strict: bool, step: Progress
+) -> ImportResult:
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {REJECTS} ("
+        + ", ".join(
+            f"{name} {'BIGINT' if name == 'row' else 'VARCHAR'}" for name in REJECT_COLUMNS
+        )
+        + ")"
+    )
+    by_table: dict[str, list[Source]] = {}
+    for source in plan.sources:
+        by_table.setdefault(source.table, []).append(source)
+    notes = list(plan.notes)
+    for source in plan.sources:
+        if source.ignored:
+            notes.append(f"{source.file}: ignored unknown column(s) {', '.join(source.ignored)}")
+    ordered = [name for name in TABLES if name in by_table]
+    present: dict[str, tuple[str, ...]] = {}
+    for name in ordered:
+        step(f"validating {name}")
+        present[name] = _stage(con, TABLES[name], by_table[name])
+    for name in ordered:
+        _reference_checks(con, TABLES[name], present[name], by_table)
+    rejects = _scalar(con, f"SELECT count(*) FROM {REJECTS}")
+    committed = not (strict and rejects)
+    results: list[TableResult] = []
+    for name in ordered:
+        step(f"loading {name}")
+        results.append(_upsert(con, TABLES[name], by_table[name], present[name], write=committed))
+    if committed:
+        loaded = sum(r.loaded for r in results)
+        rejected_rows = sum(r.rows_rejected for r in results)
+        files = ", ".join(sorted({s.file for s in plan.sources}))
+        con.execute(
+            f"INSERT INTO {IMPORTS_TABLE} VALUES ("
+            f"(SELECT coalesce(max(import_id), 0) + 1 FROM {IMPORTS_TABLE}), ?, ?, ?, ?, ?)",
+            [datetime.now(UTC).replace(tzinfo=None), preset_name, files, loaded, rejected_rows],
+        )
+    return ImportResult(
+        tables=results,
+        rejects=rejects,
+        sample=_sample(con),
+        notes=notes,
+        committed=committed,
+    )
+
+
+def _stage(con: duckdb.DuckDBPyConnection, table: Table, sources: list[Source]) -> tuple[str, ...]:
+    """Stage all sources of a table, type them and record single-row rejects."""
+    present = tuple(
+        name for name in table.column_names if any(name in source.present for source in sources)
+    )
+    union = " UNION ALL BY NAME ".join(
+        f"SELECT {quote_literal(source.file)} AS {FILE}, * FROM ({source.sql})"
+        for source in sources
+    )
+    staged, typed = _names(table)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {staged} AS {union}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {typed} AS {typed_select(table, staged, present)}")
+    checks = row_checks(table, staged, typed, present)
+    if checks:
+        con.execute(f"INSERT INTO {REJECTS} " + " UNION ALL ".join(checks))
+    return present
+
+
+def _reference_checks(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    present: tuple[str, ...],
+    by_table: dict[str, list[Source]],
+) -> None:
+    """Reject values that point at keys neither imported now (validly) nor already stored.
+
+    Tables are checked in load order, so a row rejected in a parent table also rejects the
+    children that point at it.
+    """
+    staged, typed = _names(table)
+    for column in table.columns:
+        if column.references is None or column.name not in present:
+            continue
+        target_table, target_column = column.references.split(".")
+        key = quote_ident(target_column)
+        valid = f"SELECT {key} FROM {target_table} WHERE {key} IS NOT NULL"
+        if target_table in by_table:
+            _, target_typed = _names(TABLES[target_table])
+            valid += (
+                f" UNION ALL SELECT {key} FROM {target_typed} t WHERE {key} IS NOT NULL "
+                f"AND NOT EXISTS (SELECT 1 FROM {REJECTS} r WHERE r.table_name = "
+                f"{quote_literal(target_table)} AND r.file = t.{FILE} AND r.row = t.{ROW})"
+            )
+        con.execute(
+            f"INSERT INTO {REJECTS} " + reference_check(table, column, typed, staged, valid)
+        )
+
+
+def _upsert(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    sources: list[Source],
+    present: tuple[str, ...],
+    *,
+    write: bool,
+) -> TableResult:
+    """Replace stored rows that share a key with valid imported rows, then insert the rest.
+
+    Columns absent from the imported files keep their stored values.
+    """
+    staged, typed = _names(table)
+    valid = f"_valid_{table.name}"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {valid} AS SELECT * FROM {typed} t WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {REJECTS} r WHERE r.table_name = {quote_literal(table.name)} "
+        f"AND r.file = t.{FILE} AND r.row = t.{ROW})"
+    )
+    rows_read = _scalar(con, f"SELECT count(*) FROM {staged}")
+    valid_rows = _scalar(con, f"SELECT count(*) FROM {valid}")
+    match = " AND ".join(
+        f"s.{quote_ident(part)} IS NOT DISTINCT FROM v.{quote_ident(part)}" for part in table.key
+    )
+    updated = _scalar(
+        con, f"SELECT count(*) FROM {valid} v WHERE EXISTS (SELECT 1 FROM {table.name} s WHERE {match})"
+    )
+    if write and valid_rows:
+        columns = ", ".join(
+            f"v.{quote_ident(c)}" if c in present else f"s.{quote_ident(c)}"
+            for c in table.column_names
+        )
+        merged = f"_merged_{table.name}"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {merged} AS SELECT {columns} "
+            f"FROM {valid} v LEFT JOIN {table.name} s ON {match}"
+        )
+        con.execute(
+            f"DELETE FROM {table.name} s WHERE EXISTS (SELECT 1 FROM {merged} v WHERE {match})"
+        )
+        names = ", ".join(quote_ident(c) for c in table.column_names)
+        con.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {merged}")
+        con.execute(f"DROP TABLE {merged}")
+    for name in (staged, typed, valid):
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+    return TableResult(
+        table=table.name,
+        files=tuple(dict.fromkeys(source.file for source in sources)),
+        rows_read=rows_read,
+        rows_rejected=rows_read - valid_rows,
+        inserted=valid_rows - updated if write else 0,
+        updated=updated if write else 0,
+    )
+
+
+def _write_rejects(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Write every reject to `path` as CSV, sorted by table, file and row."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con.execute(
+            f"COPY (SELECT * FROM {REJECTS} ORDER BY table_name, file, row, column_name) "
+            f"TO {quote_literal(str(path))} (HEADER, DELIMITER ',')"
+        )
+    except duckdb.Error as error:
+        raise StoreError(f"{path}: cannot write the rejects report: {error}") from error
+
+
+def _sample(con: duckdb.DuckDBPyConnection, limit: int = 20) -> list[Reject]:
+    rows = con.execute(
+        f"SELECT * FROM {REJECTS} ORDER BY table_name, file, row, column_name LIMIT {limit}"
+    ).fetchall()
+    return [Reject(*row) for row in rows]
+
+
+def _names(table: Table) -> tuple[str, str]:
+    return f"_staged_{table.name}", f"_typed_{table.name}"
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    assert row is not None
+    return int(row[0])

@@ -1,0 +1,101 @@
+"""A `Source` is one staged file mapped onto one canonical table, ready to validate."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from attain.errors import InputError
+from attain.ingest.readers import ROW, SUPPORTED_SUFFIXES, RawFile, quote_ident
+from attain.schema import TABLES
+
+
+@dataclass(frozen=True)
+class Source:
+    """SQL that yields `_row` and canonical columns (as text) for one table, from one file."""
+
+    table: str
+    file: str
+    sql: str
+    present: tuple[str, ...]
+    ignored: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a preset makes of the input files: sources to load and notes for the user."""
+
+    sources: list[Source]
+    notes: list[str] = field(default_factory=list)
+
+
+def mapped_source(
+    raw: RawFile,
+    table: str,
+    expressions: Mapping[str, str],
+    *,
+    where: str | None = None,
+) -> Source:
+    """Map a staged file onto `table` with one SQL expression (over raw columns) per column.
+
+    Presets use this: `expressions` maps canonical column names to SQL over the file's own
+    columns, e.g. `{"rep_id": '"sales_agent"'}`; columns not named are absent.
+    """
+    spec = TABLES[table]
+    unknown = [name for name in expressions if name not in spec.column_names]
+    if unknown:
+        raise ValueError(f"{table} has no columns {unknown}")
+    selects = ", ".join(
+        f"CAST({expression} AS VARCHAR) AS {quote_ident(name)}"
+        for name, expression in expressions.items()
+    )
+    sql = f"SELECT {ROW}, {selects} FROM {raw.relation}"
+    if where:
+        sql += f" WHERE {where}"
+    present = tuple(name for name in spec.column_names if name in expressions)
+    _require_columns(raw.path, table, present)
+    return Source(table=table, file=str(raw.path), sql=sql, present=present)
+
+
+def canonical_source(raw: RawFile, table: str) -> Source:
+    """A file already in the canonical layout: keep known columns, ignore (and report) others."""
+    spec = TABLES[table]
+    present = tuple(name for name in spec.column_names if name in raw.columns)
+    ignored = tuple(name for name in raw.columns if name not in spec.column_names)
+    _require_columns(raw.path, table, present)
+    selects = ", ".join(quote_ident(name) for name in present)
+    return Source(
+        table=table,
+        file=str(raw.path),
+        sql=f"SELECT {ROW}, {selects} FROM {raw.relation}",
+        present=present,
+        ignored=ignored,
+    )
+
+
+def expand_paths(paths: list[Path]) -> list[Path]:
+    """Files named directly, plus every readable file directly inside named directories."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                sorted(p for p in path.iterdir() if p.suffix.lower() in SUPPORTED_SUFFIXES)
+            )
+        elif path.exists():
+            files.append(path)
+        else:
+            raise InputError(f"{path}: no such file or directory")
+    if not files:
+        shown = ", ".join(str(p) for p in paths)
+        raise InputError(f"{shown}: no CSV, Parquet or Excel files found")
+    return files
+
+
+def _require_columns(path: Path, table: str, present: tuple[str, ...]) -> None:
+    missing = [name for name in TABLES[table].required_columns if name not in present]
+    if missing:
+        raise InputError(
+            f"{path}: missing required column(s) {', '.join(missing)} for table {table}; "
+            f"see docs/schema.md"
+        )

@@ -1,0 +1,152 @@
+"""SQL that types staged text columns and finds every invalid cell, generated from the schema.
+
+Checks run as set-based DuckDB queries over the whole staged table, so millions of rows are
+validated without a Python loop; each failing cell becomes one reject with its file and row.
+"""
+
+from __future__ import annotations
+
+import re
+
+from attain.ingest.readers import ROW, quote_ident, quote_literal
+from attain.schema import Column, ColumnType, Table
+
+FILE = "_file"
+"""Column holding the source file of each staged row."""
+
+REJECT_COLUMNS = ("table_name", "file", "row", "column_name", "value", "reason")
+"""Columns of the rejects table and of rejects.csv."""
+
+_TYPE_HINTS: dict[ColumnType, str] = {
+    ColumnType.INTEGER: "a whole number",
+    ColumnType.FLOAT: "a number",
+    ColumnType.BOOLEAN: "true or false",
+    ColumnType.DATE: "a date like 2024-01-31",
+    ColumnType.TIMESTAMP: "a timestamp like 2024-01-31 14:05:00",
+}
+
+
+def typed_expression(column: Column) -> str:
+    """SQL turning the staged text of `column` into its type; NULL where it cannot be read."""
+    text = f"NULLIF(TRIM({quote_ident(column.name)}), '')"
+    match column.type:
+        case ColumnType.STRING:
+            return f"LOWER({text})" if column.allowed else text
+        case ColumnType.INTEGER:
+            number = f"TRY_CAST({text} AS DOUBLE)"
+            return f"CASE WHEN {number} = FLOOR({number}) THEN TRY_CAST({number} AS BIGINT) END"
+        case ColumnType.FLOAT:
+            number = f"TRY_CAST({text} AS DOUBLE)"
+            return f"CASE WHEN isfinite({number}) THEN {number} END"
+        case ColumnType.BOOLEAN:
+            return f"TRY_CAST(LOWER({text}) AS BOOLEAN)"
+        case ColumnType.DATE:
+            return f"TRY_CAST({text} AS DATE)"
+        case ColumnType.TIMESTAMP:
+            # Offsets are honoured and normalised to UTC (the session time zone).
+            return f"CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP)"
+
+
+def typed_select(table: Table, staged: str, present: tuple[str, ...]) -> str:
+    """SELECT over the staged table giving every canonical column typed (absent ones NULL)."""
+    columns = []
+    for column in table.columns:
+        if column.name in present:
+            columns.append(f"{typed_expression(column)} AS {quote_ident(column.name)}")
+        else:
+            columns.append(f"NULL AS {quote_ident(column.name)}")
+    return f"SELECT {FILE}, {ROW}, {', '.join(columns)} FROM {staged}"
+
+
+def row_checks(table: Table, staged: str, typed: str, present: tuple[str, ...]) -> list[str]:
+    """SELECTs yielding rejects (REJECT_COLUMNS) for every check on single rows of `table`.
+
+    `staged` holds the text as read (for the value shown), `typed` the typed columns; both
+    have the same `_file` and `_row`.
+    """
+    name = quote_literal(table.name)
+    joined = f"{typed} t JOIN {staged} s USING ({FILE}, {ROW})"
+    checks: list[str] = []
+
+    def reject(column: str, value: str, reason: str, condition: str) -> None:
+        checks.append(
+            f"SELECT {name}, t.{FILE}, t.{ROW}, {quote_literal(column)}, CAST({value} AS VARCHAR), "
+            f"{reason} FROM {joined} WHERE {condition}"
+        )
+
+    for column in table.columns:
+        if column.name not in present:
+            continue
+        raw = f"s.{quote_ident(column.name)}"
+        typed_value = f"t.{quote_ident(column.name)}"
+        blank = f"NULLIF(TRIM({raw}), '') IS NULL"
+        if not column.nullable:
+            reject(column.name, raw, quote_literal("empty value in a required column"), blank)
+        if column.type is not ColumnType.STRING:
+            hint = _TYPE_HINTS[column.type]
+            reject(
+                column.name,
+                raw,
+                quote_literal(f"not {hint}"),
+                f"NOT ({blank}) AND {typed_value} IS NULL",
+            )
+        if column.allowed:
+            allowed = ", ".join(quote_literal(value) for value in column.allowed)
+            reject(
+                column.name,
+                raw,
+                quote_literal(f"unknown value; allowed: {', '.join(column.allowed)}"),
+                f"{typed_value} NOT IN ({allowed})",
+            )
+        if column.min_value is not None:
+            reject(
+                column.name,
+                raw,
+                quote_literal(f"must be at least {column.min_value:g}"),
+                f"{typed_value} < {column.min_value}",
+            )
+    for rule in table.rules:
+        if rule.column in present:
+            reject(
+                rule.column,
+                f"s.{quote_ident(rule.column)}",
+                quote_literal(rule.reason),
+                f"({_qualify(rule.sql, table)})",
+            )
+    key_present = all(part in present for part in table.key)
+    if key_present:
+        key = ", ".join(f"t.{quote_ident(part)}" for part in table.key)
+        key_text = " || '/' || ".join(f"CAST(t.{quote_ident(part)} AS VARCHAR)" for part in table.key)
+        checks.append(
+            f"SELECT {name}, {FILE}, {ROW}, {quote_literal(table.key[-1])}, key_text, "
+            f"'duplicate key ' || key_text || ' in this import (rows ' || rows_list || ')' "
+            f"FROM (SELECT t.{FILE}, t.{ROW}, {key_text} AS key_text, "
+            f"count(*) OVER (PARTITION BY {key}) AS n, "
+            f"string_agg(CAST(t.{ROW} AS VARCHAR), ', ' ORDER BY t.{ROW}) "
+            f"OVER (PARTITION BY {key}) AS rows_list FROM {typed} t "
+            f"WHERE {' AND '.join(f't.{quote_ident(p)} IS NOT NULL' for p in table.key)}) "
+            f"WHERE n > 1"
+        )
+    return checks
+
+
+def reference_check(
+    table: Table, column: Column, typed: str, staged: str, valid_keys: str
+) -> str:
+    """SELECT yielding rejects for values of `column` absent from the `valid_keys` query."""
+    assert column.references is not None
+    target_table, target_column = column.references.split(".")
+    value = f"t.{quote_ident(column.name)}"
+    reason = quote_literal(f"unknown {target_column}: not in {target_table}")
+    return (
+        f"SELECT {quote_literal(table.name)}, t.{FILE}, t.{ROW}, {quote_literal(column.name)}, "
+        f"CAST(s.{quote_ident(column.name)} AS VARCHAR), {reason} "
+        f"FROM {typed} t JOIN {staged} s USING ({FILE}, {ROW}) "
+        f"WHERE {value} IS NOT NULL AND {value} NOT IN ({valid_keys})"
+    )
+
+
+def _qualify(predicate: str, table: Table) -> str:
+    """Prefix the table's column names in a rule predicate with the typed alias `t.`."""
+    names = "|".join(sorted((re.escape(c) for c in table.column_names), key=len, reverse=True))
+    return re.sub(rf"\b({names})\b", r"t.\1", predicate)

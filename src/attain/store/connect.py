@@ -1,0 +1,48 @@
+"""Open the analytic store as an Ibis backend from a path or URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import ibis
+from ibis.backends.duckdb import Backend as DuckDBBackend
+
+from attain.errors import StoreError
+from attain.store.ddl import create_tables
+
+DEFAULT_DB = "attain.duckdb"
+
+
+def connect(db: str | Path | None = None, *, read_only: bool = False) -> Any:
+    """An Ibis backend for `db`: a DuckDB file path or `duckdb://path` (default `attain.duckdb`).
+
+    The DuckDB store keeps timestamps in UTC; its session time zone is set to UTC so that
+    imported offsets are normalised the same way on every machine.
+    """
+    target = str(db or DEFAULT_DB)
+    if target.startswith(("postgres://", "postgresql://", "spark://")):
+        raise StoreError(
+            f"{target.split(':', 1)[0]} stores are not supported yet; use a DuckDB file path"
+        )
+    path = target.removeprefix("duckdb://")  # duckdb:///abs/path and duckdb://relative/path
+    if path != ":memory:" and read_only and not Path(path).exists():
+        raise StoreError(f"{path}: no store here yet; run `attain import` first")
+    try:
+        backend = ibis.duckdb.connect(path, read_only=read_only)
+    except duckdb.Error as error:
+        raise StoreError(f"{path}: cannot open the store: {str(error).splitlines()[0]}") from error
+    con = raw_duckdb(backend)
+    con.execute("SET TimeZone = 'UTC'")
+    if not read_only:
+        create_tables(con)
+    return backend
+
+
+def raw_duckdb(backend: Any) -> duckdb.DuckDBPyConnection:
+    """The DuckDB connection under an Ibis DuckDB backend, for bulk loading."""
+    if not isinstance(backend, DuckDBBackend):
+        raise StoreError("bulk import needs a DuckDB store")
+    con: duckdb.DuckDBPyConnection = backend.con
+    return con
