@@ -85,12 +85,15 @@ def _print_summary(console: Console, result: ImportResult, rejects: Path) -> Non
     if result.rejects:
         console.print(
             f"[red]{result.rejects:,} invalid value(s)[/] in "
-            f"{sum(t.rows_rejected for t in result.tables):,} row(s); all listed in {rejects}. First ones:"
+            f"{sum(t.rows_rejected for t in result.tables):,} row(s); "
+            f"all listed in {rejects}. First ones:"
         )
         sample = Table(show_header=True)
         for header in ("file", "row", "column", "value", "reason"):
             sample.add_column(header)
         for reject in result.sample[:10]:
-            sample.add_row(reject.file, str(reject.row), reject.column, reject.value or "", reject.reason)
+            sample.add_row(
+                reject.file, str(reject.row), reject.column, reject.value or "", reject.reason
+            )
         console.print(sample)
     console.print(f"Loaded {result.rows_loaded:,} row(s).")

@@ -50,5 +50,5 @@ def main() -> None:
     except AttainError as error:
         if _debug["on"]:
             raise
-        Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {error}")
+        Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {error}")
         sys.exit(2)

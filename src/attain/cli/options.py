@@ -9,7 +9,8 @@ from attain.config import load_settings
 DB = typer.Option(
     None,
     "--db",
-    help="Analytic store: DuckDB file path or duckdb:// URL [default: $ATTAIN_DB or attain.duckdb].",
+    help="Analytic store: DuckDB file path or duckdb:// URL "
+    "[default: $ATTAIN_DB or attain.duckdb].",
     show_default=False,
 )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import typer
 from rich.console import Console
 from rich.table import Table
 
@@ -31,6 +30,8 @@ def status_command(db: str | None = DB) -> None:
     console = Console()
     console.print(table)
     if report.last_import is not None:
-        console.print(f"Imports so far: {report.imports}; last at {report.last_import:%Y-%m-%d %H:%M} UTC.")
+        console.print(
+            f"Imports so far: {report.imports}; last at {report.last_import:%Y-%m-%d %H:%M} UTC."
+        )
     else:
         console.print("Nothing imported yet: run `attain import`.")

@@ -118,9 +118,7 @@ def _load(
 ) -> ImportResult:
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {REJECTS} ("
-        + ", ".join(
-            f"{name} {'BIGINT' if name == 'row' else 'VARCHAR'}" for name in REJECT_COLUMNS
-        )
+        + ", ".join(f"{name} {'BIGINT' if name == 'row' else 'VARCHAR'}" for name in REJECT_COLUMNS)
         + ")"
     )
     by_table: dict[str, list[Source]] = {}
@@ -234,7 +232,8 @@ def _upsert(
         f"s.{quote_ident(part)} IS NOT DISTINCT FROM v.{quote_ident(part)}" for part in table.key
     )
     updated = _scalar(
-        con, f"SELECT count(*) FROM {valid} v WHERE EXISTS (SELECT 1 FROM {table.name} s WHERE {match})"
+        con,
+        f"SELECT count(*) FROM {valid} v WHERE EXISTS (SELECT 1 FROM {table.name} s WHERE {match})",
     )
     if write and valid_rows:
         columns = ", ".join(

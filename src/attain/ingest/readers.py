@@ -77,7 +77,8 @@ def stage_file(
         if suffix in (".xlsx", ".xls"):
             con.unregister(f"{relation}_frame")
     columns = tuple(
-        name for (name,) in con.execute(f"SELECT name FROM pragma_table_info('{relation}')").fetchall()
+        name
+        for (name,) in con.execute(f"SELECT name FROM pragma_table_info('{relation}')").fetchall()
     )[1:]
     rows = _count(con, relation)
     return RawFile(path=path, relation=relation, columns=columns, rows=rows)

@@ -116,7 +116,9 @@ def row_checks(table: Table, staged: str, typed: str, present: tuple[str, ...]) 
     key_present = all(part in present for part in table.key)
     if key_present:
         key = ", ".join(f"t.{quote_ident(part)}" for part in table.key)
-        key_text = " || '/' || ".join(f"CAST(t.{quote_ident(part)} AS VARCHAR)" for part in table.key)
+        key_text = " || '/' || ".join(
+            f"CAST(t.{quote_ident(part)} AS VARCHAR)" for part in table.key
+        )
         checks.append(
             f"SELECT {name}, {FILE}, {ROW}, {quote_literal(table.key[-1])}, key_text, "
             f"'duplicate key ' || key_text || ' in this import (rows ' || rows_list || ')' "
@@ -130,9 +132,7 @@ def row_checks(table: Table, staged: str, typed: str, present: tuple[str, ...]) 
     return checks
 
 
-def reference_check(
-    table: Table, column: Column, typed: str, staged: str, valid_keys: str
-) -> str:
+def reference_check(table: Table, column: Column, typed: str, staged: str, valid_keys: str) -> str:
     """SELECT yielding rejects for values of `column` absent from the `valid_keys` query."""
     assert column.references is not None
     target_table, target_column = column.references.split(".")

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from attain.schema.model import Column, ColumnType, RowRule, Table
 
-S, I, F, B, D, T = (
-    ColumnType.STRING,
-    ColumnType.INTEGER,
-    ColumnType.FLOAT,
-    ColumnType.BOOLEAN,
-    ColumnType.DATE,
-    ColumnType.TIMESTAMP,
-)
+S = ColumnType.STRING
+INT = ColumnType.INTEGER
+F = ColumnType.FLOAT
+B = ColumnType.BOOLEAN
+D = ColumnType.DATE
+T = ColumnType.TIMESTAMP
 
 REP_ROLES = ("rep", "manager", "sdr", "marketing")
 PRODUCT_PRIORITIES = ("priority", "standard", "loss_leader")
-LEAD_STATUSES = ("new", "working", "nurturing", "qualified", "converted", "rejected", "disqualified")
+LEAD_STATUSES = (
+    "new",
+    "working",
+    "nurturing",
+    "qualified",
+    "converted",
+    "rejected",
+    "disqualified",
+)
 ACTIVITY_TYPES = ("call", "email", "meeting", "demo", "follow_up", "task")
 QUOTA_METRICS = (
     "bookings",
@@ -60,7 +66,10 @@ REPS = Table(
         Column(name="name", type=S, description="Full name.", required=True, nullable=False),
         Column(name="email", type=S, description="Work e-mail address."),
         Column(
-            name="team_id", type=S, description="Team the rep belongs to.", references="teams.team_id"
+            name="team_id",
+            type=S,
+            description="Team the rep belongs to.",
+            references="teams.team_id",
         ),
         Column(
             name="role",
@@ -86,7 +95,7 @@ ACCOUNTS = Table(
         _key("account_id", "Account identifier."),
         Column(name="name", type=S, description="Company name.", required=True, nullable=False),
         Column(name="industry", type=S, description="Industry or sector."),
-        Column(name="employees", type=I, description="Head count.", min_value=0),
+        Column(name="employees", type=INT, description="Head count.", min_value=0),
         Column(
             name="annual_revenue",
             type=F,
@@ -133,7 +142,7 @@ LEADS = Table(
         Column(name="campaign", type=S, description="Marketing campaign."),
         Column(name="company", type=S, description="Company the lead works for."),
         Column(name="industry", type=S, description="Industry of the lead's company."),
-        Column(name="employees", type=I, description="Head count of the company.", min_value=0),
+        Column(name="employees", type=INT, description="Head count of the company.", min_value=0),
         Column(name="country", type=S, description="Country."),
         Column(name="title", type=S, description="Job title."),
         Column(
@@ -164,9 +173,7 @@ OPPORTUNITIES = Table(
     key=("opportunity_id",),
     columns=(
         _key("opportunity_id", "Opportunity identifier."),
-        Column(
-            name="account_id", type=S, description="Account.", references="accounts.account_id"
-        ),
+        Column(name="account_id", type=S, description="Account.", references="accounts.account_id"),
         Column(
             name="owner_rep_id",
             type=S,
@@ -370,7 +377,7 @@ COACHING_SESSIONS = Table(
             required=True,
             nullable=False,
         ),
-        Column(name="duration_min", type=I, description="Length in minutes.", min_value=0),
+        Column(name="duration_min", type=INT, description="Length in minutes.", min_value=0),
         Column(name="topics", type=S, description="Topics, separated by ';'."),
     ),
 )

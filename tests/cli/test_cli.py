@@ -1,0 +1,29 @@
+"""The command line explains itself and reports errors in one line."""
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from attain.cli.main import app
+
+runner = CliRunner()
+
+
+def test_every_command_has_help() -> None:
+    for args in (["--help"], ["import", "--help"], ["status", "--help"], ["demo", "--help"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, args
+        assert "Usage" in result.output
+
+
+def test_import_then_status_show_what_was_loaded(tmp_path: Path) -> None:
+    (tmp_path / "teams.csv").write_text("team_id,name\nT1,East\nT2,\n")
+    db = str(tmp_path / "s.duckdb")
+    rejects = tmp_path / "rejects.csv"
+    result = runner.invoke(app, ["import", str(tmp_path), "--db", db, "--rejects", str(rejects)])
+    assert result.exit_code == 0, result.output
+    assert "Loaded 1 row(s)." in result.output
+    assert "empty value in a required column" in rejects.read_text()
+    status = runner.invoke(app, ["status", "--db", db])
+    assert status.exit_code == 0
+    assert "teams" in status.output and "Imports so far: 1" in status.output
