@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from attain.cli.options import DB, resolve_db
@@ -47,7 +47,8 @@ def import_command(
     try:
         with Progress(
             SpinnerColumn(),
-            TextColumn("{task.description}"),
+            TextColumn("{task.description:<32}"),
+            BarColumn(),
             TimeElapsedColumn(),
             console=console,
             transient=True,
@@ -59,7 +60,9 @@ def import_command(
                 preset_name=preset,
                 strict=strict,
                 rejects_path=rejects,
-                progress=lambda message: progress.update(task, description=message),
+                progress=lambda message, done, total: progress.update(
+                    task, description=message, completed=done, total=total
+                ),
             )
     finally:
         backend.disconnect()

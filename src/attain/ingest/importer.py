@@ -23,8 +23,8 @@ from attain.ingest.validate import (
 from attain.schema import TABLES, Table
 from attain.store.ddl import IMPORTS_TABLE, create_tables
 
-Progress = Callable[[str], None]
-"""Called with a short description before each step of an import."""
+Progress = Callable[[str, int, int | None], None]
+"""Called before each step with a description, steps done and total steps (None: unknown)."""
 
 REJECTS = "_attain_rejects"
 
@@ -89,11 +89,11 @@ def import_files(
     report (`rejects_path`, CSV) with file, row, column and reason. With `strict`, any reject
     rolls the whole import back and raises RejectedRowsError.
     """
-    step = progress or (lambda _message: None)
+    step = progress or (lambda _message, _done, _total: None)
     create_tables(con)
     con.execute("BEGIN TRANSACTION")
     try:
-        step("reading files")
+        step("reading files", 0, None)
         plan = preset(preset_name)(con, paths)
         result = _load(con, plan, preset_name, strict, step)
         if rejects_path is not None and result.rejects:
@@ -129,17 +129,18 @@ def _load(
         if source.ignored:
             notes.append(f"{source.file}: ignored unknown column(s) {', '.join(source.ignored)}")
     ordered = [name for name in TABLES if name in by_table]
+    total = 2 * len(ordered)
     present: dict[str, tuple[str, ...]] = {}
-    for name in ordered:
-        step(f"validating {name}")
+    for done, name in enumerate(ordered):
+        step(f"validating {name}", done, total)
         present[name] = _stage(con, TABLES[name], by_table[name])
     for name in ordered:
         _reference_checks(con, TABLES[name], present[name], by_table)
     rejects = _scalar(con, f"SELECT count(*) FROM {REJECTS}")
     committed = not (strict and rejects)
     results: list[TableResult] = []
-    for name in ordered:
-        step(f"loading {name}")
+    for done, name in enumerate(ordered, start=len(ordered)):
+        step(f"loading {name}", done, total)
         results.append(_upsert(con, TABLES[name], by_table[name], present[name], write=committed))
     if committed:
         loaded = sum(r.loaded for r in results)
@@ -235,7 +236,10 @@ def _upsert(
         con,
         f"SELECT count(*) FROM {valid} v WHERE EXISTS (SELECT 1 FROM {table.name} s WHERE {match})",
     )
-    if write and valid_rows:
+    names = ", ".join(quote_ident(c) for c in table.column_names)
+    if write and valid_rows and not updated:
+        con.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {valid}")
+    elif write and valid_rows:
         columns = ", ".join(
             f"v.{quote_ident(c)}" if c in present else f"s.{quote_ident(c)}"
             for c in table.column_names
@@ -248,7 +252,6 @@ def _upsert(
         con.execute(
             f"DELETE FROM {table.name} s WHERE EXISTS (SELECT 1 FROM {merged} v WHERE {match})"
         )
-        names = ", ".join(quote_ident(c) for c in table.column_names)
         con.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {merged}")
         con.execute(f"DROP TABLE {merged}")
     for name in (staged, typed, valid):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from attain.schema import TABLES
+from attain.schema import TABLES, ColumnType
 from attain.store.ddl import IMPORTS_TABLE
 
 
@@ -41,6 +41,8 @@ def inventory(backend: Any) -> Inventory:
             stats = table.aggregate(rows=table.count(), first=column.min(), last=column.max())
             row = stats.execute().iloc[0]
             rows, first, last = int(row["rows"]), _value(row["first"]), _value(row["last"])
+            if spec.column(spec.time_column).type is ColumnType.DATE:
+                first, last = _day(first), _day(last)
         entries.append(TableInventory(spec.name, rows, first, last))
     log = backend.table(IMPORTS_TABLE)
     summary = log.aggregate(n=log.count(), last=log.imported_at.max()).execute().iloc[0]
@@ -52,3 +54,7 @@ def _value(value: Any) -> Any:
     if value is None or value != value:  # NaN / NaT
         return None
     return value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
+
+
+def _day(value: date | datetime | None) -> date | None:
+    return value.date() if isinstance(value, datetime) else value
