@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 
 from attain.errors import InputError
-from attain.ingest.presets import generic
+from attain.ingest.presets import generic, hubspot, maven, olist, salesforce
 from attain.ingest.sources import Plan
 
 Preset = Callable[[duckdb.DuckDBPyConnection, list[Path]], Plan]
@@ -16,6 +16,10 @@ Preset = Callable[[duckdb.DuckDBPyConnection, list[Path]], Plan]
 
 PRESETS: dict[str, Preset] = {
     "generic": generic.sources,
+    "maven": maven.sources,
+    "olist": olist.sources,
+    "salesforce": salesforce.sources,
+    "hubspot": hubspot.sources,
 }
 
 
