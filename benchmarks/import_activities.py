@@ -7,6 +7,7 @@ Prints a table; it asserts nothing (speed is measured here, not in the test suit
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import resource
 import tempfile
 import time
@@ -44,32 +45,48 @@ def write_inputs(folder: Path, rows: int, reps: int) -> None:
     )
 
 
-def measure(rows: int, reps: int) -> tuple[int, float, float]:
-    """Seconds and size of importing `rows` activities into an empty store."""
+def measure(rows: int, reps: int, memory_limit: str | None) -> tuple[int, float, float, float]:
+    """Rows loaded, seconds, CSV size and the importing process's peak RSS for `rows` activities.
+
+    The import runs in a fresh process so that its peak memory is its own.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         write_inputs(folder, rows, reps)
         size_mb = (folder / "activities.csv").stat().st_size / 1e6
-        backend = connect(str(folder / "store.duckdb"))
-        start = time.perf_counter()
-        result = import_files(raw_duckdb(backend), [folder])
-        seconds = time.perf_counter() - start
-        backend.disconnect()
+        context = multiprocessing.get_context("spawn")
+        queue: multiprocessing.Queue[tuple[int, float, float]] = context.Queue()
+        child = context.Process(target=_import, args=(folder, memory_limit, queue))
+        child.start()
+        loaded, seconds, peak_mb = queue.get()
+        child.join()
+    return loaded, seconds, size_mb, peak_mb
+
+
+def _import(
+    folder: Path, memory_limit: str | None, queue: multiprocessing.Queue[tuple[int, float, float]]
+) -> None:
+    backend = connect(str(folder / "store.duckdb"), memory_limit=memory_limit)
+    con = raw_duckdb(backend)
+    start = time.perf_counter()
+    result = import_files(con, [folder])
+    seconds = time.perf_counter() - start
+    backend.disconnect()
     loaded = next(t.loaded for t in result.tables if t.table == "activities")
-    return loaded, seconds, size_mb
+    queue.put((loaded, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--reps", type=int, default=1000)
+    parser.add_argument("--memory-limit", help="DuckDB memory_limit for the import, e.g. 2GB")
     args = parser.parse_args()
     table = Table(title="attain import: generated activities into a new DuckDB store")
     for header in ("activities", "CSV MB", "seconds", "rows/s", "peak RSS MB"):
         table.add_column(header, justify="right")
     for rows in args.rows:
-        loaded, seconds, size_mb = measure(rows, args.reps)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        loaded, seconds, size_mb, peak = measure(rows, args.reps, args.memory_limit)
         table.add_row(
             f"{loaded:,}",
             f"{size_mb:,.0f}",

@@ -28,6 +28,11 @@ class Settings(BaseSettings):
         default="attain.duckdb",
         description="Analytic store: a DuckDB file path or duckdb:// URL (ATTAIN_DB).",
     )
+    memory_limit: str | None = Field(
+        default=None,
+        description="Most memory the DuckDB store may use, e.g. '4GB'; beyond it DuckDB spills "
+        "to disk (ATTAIN_MEMORY_LIMIT). Default: DuckDB's own, 80% of RAM.",
+    )
     data: Path = Field(
         default=Path("../shared/data"),
         description="Folder of the public datasets used by acceptance tests (ATTAIN_DATA).",

@@ -6,7 +6,7 @@ import pytest
 
 from attain.errors import StoreError
 from attain.schema import TABLES
-from attain.store import connect
+from attain.store import connect, raw_duckdb
 
 
 def test_a_new_store_has_every_canonical_table_with_its_columns(tmp_path: Path) -> None:
@@ -26,3 +26,14 @@ def test_reading_a_store_that_does_not_exist_says_to_import_first(tmp_path: Path
 def test_unsupported_store_urls_are_refused_with_the_reason() -> None:
     with pytest.raises(StoreError, match="not supported yet"):
         connect("spark://local[*]")
+
+
+def test_a_memory_limit_is_applied_and_a_bad_one_is_named(tmp_path: Path) -> None:
+    backend = connect(str(tmp_path / "m.duckdb"), memory_limit="1GB")
+    try:
+        (limit,) = raw_duckdb(backend).execute("SELECT current_setting('memory_limit')").fetchone()
+        assert limit.replace(" ", "") in ("953.6MiB", "1.0GiB", "1GB")
+    finally:
+        backend.disconnect()
+    with pytest.raises(StoreError, match="memory limit 'lots'"):
+        connect(str(tmp_path / "n.duckdb"), memory_limit="lots")

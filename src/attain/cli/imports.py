@@ -9,10 +9,10 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from attain.cli.options import DB, resolve_db
+from attain.cli.options import DB, open_store
 from attain.ingest.importer import ImportResult, import_files
 from attain.ingest.presets import PRESETS
-from attain.store import connect, raw_duckdb
+from attain.store import raw_duckdb
 
 
 def import_command(
@@ -43,7 +43,7 @@ def import_command(
     rejects report and the valid rows load, unless --strict.
     """
     console = Console()
-    backend = connect(resolve_db(db))
+    backend, _ = open_store(db)
     try:
         with Progress(
             SpinnerColumn(),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from attain.config import load_settings
+from attain.store import connect
 
 DB = typer.Option(
     None,
@@ -15,6 +18,8 @@ DB = typer.Option(
 )
 
 
-def resolve_db(db: str | None) -> str:
-    """The store to use: --db if given, else ATTAIN_DB, attain.toml, then attain.duckdb."""
-    return db or load_settings().db
+def open_store(db: str | None, *, read_only: bool = False) -> tuple[Any, str]:
+    """The store backend and its name: --db if given, else ATTAIN_DB, attain.toml, attain.duckdb."""
+    settings = load_settings()
+    target = db or settings.db
+    return connect(target, read_only=read_only, memory_limit=settings.memory_limit), target

@@ -5,19 +5,18 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from attain.cli.options import DB, resolve_db
-from attain.store import connect
+from attain.cli.options import DB, open_store
 from attain.store.inventory import inventory
 
 
 def status_command(db: str | None = DB) -> None:
     """Show each table's row count and date range, and the last import."""
-    backend = connect(resolve_db(db), read_only=True)
+    backend, name = open_store(db, read_only=True)
     try:
         report = inventory(backend)
     finally:
         backend.disconnect()
-    table = Table(title=f"Store {resolve_db(db)}")
+    table = Table(title=f"Store {name}")
     for header in ("table", "rows", "from", "to"):
         table.add_column(header, justify="right" if header == "rows" else "left")
     for entry in report.tables:

@@ -11,7 +11,7 @@ import duckdb
 
 from attain.errors import RejectedRowsError, StoreError
 from attain.ingest.presets import preset
-from attain.ingest.readers import ROW, quote_ident, quote_literal
+from attain.ingest.readers import RAW_PREFIX, ROW, quote_ident, quote_literal
 from attain.ingest.sources import Plan, Source
 from attain.ingest.validate import (
     FILE,
@@ -151,6 +151,7 @@ def _load(
             f"(SELECT coalesce(max(import_id), 0) + 1 FROM {IMPORTS_TABLE}), ?, ?, ?, ?, ?)",
             [datetime.now(UTC).replace(tzinfo=None), preset_name, files, loaded, rejected_rows],
         )
+    _drop_staged_files(con)
     return ImportResult(
         tables=results,
         rejects=rejects,
@@ -170,7 +171,7 @@ def _stage(con: duckdb.DuckDBPyConnection, table: Table, sources: list[Source]) 
         for source in sources
     )
     staged, typed = _names(table)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {staged} AS {union}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {staged} AS {union}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {typed} AS {typed_select(table, staged, present)}")
     checks = row_checks(table, staged, typed, present)
     if checks:
@@ -221,24 +222,28 @@ def _upsert(
     Columns absent from the imported files keep their stored values.
     """
     staged, typed = _names(table)
-    valid = f"_valid_{table.name}"
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {valid} AS SELECT * FROM {typed} t WHERE NOT EXISTS "
-        f"(SELECT 1 FROM {REJECTS} r WHERE r.table_name = {quote_literal(table.name)} "
-        f"AND r.file = t.{FILE} AND r.row = t.{ROW})"
+    valid = (
+        f"(SELECT * FROM {typed} t WHERE NOT EXISTS (SELECT 1 FROM {REJECTS} r "
+        f"WHERE r.table_name = {quote_literal(table.name)} AND r.file = t.{FILE} "
+        f"AND r.row = t.{ROW}))"
     )
     rows_read = _scalar(con, f"SELECT count(*) FROM {staged}")
-    valid_rows = _scalar(con, f"SELECT count(*) FROM {valid}")
+    valid_rows = rows_read - _scalar(
+        con,
+        f"SELECT count(*) FROM (SELECT DISTINCT file, row FROM {REJECTS} "
+        f"WHERE table_name = {quote_literal(table.name)})",
+    )
     match = " AND ".join(
         f"s.{quote_ident(part)} IS NOT DISTINCT FROM v.{quote_ident(part)}" for part in table.key
     )
-    updated = _scalar(
+    stored = _scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {table.name} LIMIT 1)")
+    updated = stored and _scalar(
         con,
         f"SELECT count(*) FROM {valid} v WHERE EXISTS (SELECT 1 FROM {table.name} s WHERE {match})",
     )
     names = ", ".join(quote_ident(c) for c in table.column_names)
     if write and valid_rows and not updated:
-        con.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {valid}")
+        con.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {valid} v")
     elif write and valid_rows:
         columns = ", ".join(
             f"v.{quote_ident(c)}" if c in present else f"s.{quote_ident(c)}"
@@ -254,8 +259,8 @@ def _upsert(
         )
         con.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {merged}")
         con.execute(f"DROP TABLE {merged}")
-    for name in (staged, typed, valid):
-        con.execute(f"DROP TABLE IF EXISTS {name}")
+    con.execute(f"DROP VIEW {staged}")
+    con.execute(f"DROP TABLE {typed}")
     return TableResult(
         table=table.name,
         files=tuple(dict.fromkeys(source.file for source in sources)),
@@ -264,6 +269,16 @@ def _upsert(
         inserted=valid_rows - updated if write else 0,
         updated=updated if write else 0,
     )
+
+
+def _drop_staged_files(con: duckdb.DuckDBPyConnection) -> None:
+    """Free the temporary copies of the input files once they are loaded."""
+    staged = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, ?)",
+        [RAW_PREFIX],
+    ).fetchall()
+    for (name,) in staged:
+        con.execute(f"DROP TABLE {quote_ident(name)}")
 
 
 def _write_rejects(con: duckdb.DuckDBPyConnection, path: Path) -> None:

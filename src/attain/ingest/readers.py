@@ -15,6 +15,9 @@ SUPPORTED_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".xlsx", ".xls")
 ROW = "_row"
 """Column holding each record's row number as a spreadsheet shows it (the header is row 1)."""
 
+RAW_PREFIX = "_raw_"
+"""Name prefix of the temporary tables holding staged files (dropped after each import)."""
+
 _counter = itertools.count(1)
 
 
@@ -53,7 +56,7 @@ def stage_file(
         raise InputError(
             f"{path}: unsupported file type {suffix!r}; use one of {', '.join(SUPPORTED_SUFFIXES)}"
         )
-    relation = f"_raw_{next(_counter)}"
+    relation = f"{RAW_PREFIX}{next(_counter)}"
     literal = quote_literal(str(path))
     if suffix == ".parquet":
         source = (

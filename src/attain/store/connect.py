@@ -15,11 +15,14 @@ from attain.store.ddl import create_tables
 DEFAULT_DB = "attain.duckdb"
 
 
-def connect(db: str | Path | None = None, *, read_only: bool = False) -> Any:
+def connect(
+    db: str | Path | None = None, *, read_only: bool = False, memory_limit: str | None = None
+) -> Any:
     """An Ibis backend for `db`: a DuckDB file path or `duckdb://path` (default `attain.duckdb`).
 
     The DuckDB store keeps timestamps in UTC; its session time zone is set to UTC so that
-    imported offsets are normalised the same way on every machine.
+    imported offsets are normalised the same way on every machine. `memory_limit` (e.g. "2GB")
+    bounds DuckDB's memory; larger work spills to disk.
     """
     target = str(db or DEFAULT_DB)
     if target.startswith(("postgres://", "postgresql://", "spark://")):
@@ -35,6 +38,13 @@ def connect(db: str | Path | None = None, *, read_only: bool = False) -> Any:
         raise StoreError(f"{path}: cannot open the store: {str(error).splitlines()[0]}") from error
     con = raw_duckdb(backend)
     con.execute("SET TimeZone = 'UTC'")
+    if memory_limit:
+        try:
+            con.execute("SET memory_limit = ?", [memory_limit])
+        except duckdb.Error as error:
+            raise StoreError(
+                f"memory limit {memory_limit!r}: {str(error).splitlines()[0]}"
+            ) from error
     if not read_only:
         create_tables(con)
     return backend
