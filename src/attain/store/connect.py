@@ -42,6 +42,7 @@ def connect(
         try:
             con.execute("SET memory_limit = ?", [memory_limit])
         except duckdb.Error as error:
+            backend.disconnect()
             raise StoreError(
                 f"memory limit {memory_limit!r}: {str(error).splitlines()[0]}"
             ) from error
