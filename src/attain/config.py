@@ -14,6 +14,7 @@ from pydantic_settings import (
 )
 
 from attain.errors import ConfigError
+from attain.metrics.settings import PerformanceSettings
 
 CONFIG_FILE = "attain.toml"
 """Read from the working directory, or from the path in ATTAIN_CONFIG."""
@@ -22,7 +23,9 @@ CONFIG_FILE = "attain.toml"
 class Settings(BaseSettings):
     """Where Attain keeps and finds its data; environment variables override the TOML file."""
 
-    model_config = SettingsConfigDict(env_prefix="ATTAIN_", extra="forbid")
+    model_config = SettingsConfigDict(
+        env_prefix="ATTAIN_", env_nested_delimiter="__", extra="forbid"
+    )
 
     db: str = Field(
         default="attain.duckdb",
@@ -32,6 +35,10 @@ class Settings(BaseSettings):
         default=None,
         description="Most memory the DuckDB store may use, e.g. '4GB'; beyond it DuckDB spills "
         "to disk (ATTAIN_MEMORY_LIMIT). Default: DuckDB's own, 80% of RAM.",
+    )
+    performance: PerformanceSettings = Field(
+        default_factory=PerformanceSettings,
+        description="Thresholds of the performance report ([performance] table).",
     )
     data: Path = Field(
         default=Path("../shared/data"),

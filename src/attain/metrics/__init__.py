@@ -1,0 +1,1 @@
+"""Team performance: attainment, pacing, coverage, classification, goals and early warnings."""
