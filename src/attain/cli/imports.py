@@ -76,7 +76,7 @@ def _print_summary(console: Console, result: ImportResult, rejects: Path) -> Non
     for row in result.tables:
         table.add_row(
             row.table,
-            "\n".join(row.files),
+            "\n".join(Path(file).name for file in row.files),
             f"{row.rows_read:,}",
             f"{row.inserted:,}",
             f"{row.updated:,}",

@@ -1,0 +1,658 @@
+"""Leads, opportunities and stage history for a group of selling reps.
+
+Leads arrive by day with seasonality, pass MQL -> SQL -> accepted/rejected -> converted with
+source-dependent rates and latencies; converted leads and the reps' own expansion deals become
+opportunities that walk the stages with win chances set by skill, fit, source and any planted
+cause. Everything is generated from the burn-in start so the first quarter opens with a warm
+pipeline; only what matters to the window is kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from attain.demo import causes as c
+from attain.demo.causes import Plants
+from attain.demo.organisation import (
+    ACCOUNTS_PER_REP,
+    COUNTRIES,
+    INDUSTRIES,
+    PRODUCT_PRICE,
+    PRODUCT_TIER,
+    Organisation,
+    account_ids,
+    product_ids,
+)
+from attain.demo.timeline import (
+    DAY,
+    HOUR,
+    Floats,
+    Ints,
+    day_weight,
+    demand_weight,
+    lognormal,
+    quarter_end_day,
+    sample_days,
+    snap_to_business,
+)
+from attain.demo.writer import Array, amounts, dates, ids, labels, pick, timestamps
+from attain.schema.tables import LEAD_STATUSES
+
+Bools = npt.NDArray[np.bool_]
+NEVER = 2**62
+"""Time of an event that did not happen (before as_of)."""
+
+SOURCES = ("referral", "partner", "webinar", "events", "content", "paid_search", "outbound")
+SOURCE_SHARE = (0.07, 0.06, 0.14, 0.11, 0.17, 0.25, 0.20)
+SOURCE_WIN = (1.35, 1.2, 1.0, 0.95, 0.85, 0.75, 0.9)
+"""Win-chance multiplier of deals by lead source: referrals are the best leads."""
+SOURCE_MQL = (0.75, 0.7, 0.6, 0.5, 0.45, 0.5, 0.0)
+"""Chance an inbound lead becomes marketing-qualified, by source."""
+OUTBOUND = SOURCES.index("outbound")
+EXPANSION = len(SOURCES)
+DEAL_SOURCES = (*SOURCES, "expansion")
+CAMPAIGNS = (
+    ("partner", "Partner Co-sell"),
+    ("webinar", "Forecasting Webinar"),
+    ("webinar", "Pipeline Health Webinar"),
+    ("events", "Revenue Summit"),
+    ("events", "City Roadshow"),
+    ("content", "Attainment Benchmark Report"),
+    ("content", "Quota Planning Guide"),
+    ("paid_search", "Search Brand"),
+    ("paid_search", "Search Competitors"),
+)
+"""Campaigns by source; each runs every quarter (named like `2026-Q3 Search Brand`)."""
+TITLES = (
+    "VP Sales",
+    "Head of Revenue Operations",
+    "Sales Director",
+    "CFO",
+    "Sales Operations Manager",
+    "Chief Revenue Officer",
+    "Sales Manager",
+    "Business Analyst",
+)
+REJECTION_REASONS = ("not_a_fit", "no_budget", "bad_contact_data", "duplicate", "not_ready")
+REJECTION_SHARE = (0.35, 0.2, 0.15, 0.1, 0.2)
+
+LEADS_PER_DAY = 3.2
+"""Leads per weighted day for a fully ramped rep (about 130 a quarter)."""
+EXPANSION_PER_DAY = 0.18
+"""Rep-sourced expansion deals per working day."""
+SQL_RATE = 0.8
+CONVERSION = 0.6
+"""Chance an accepted lead becomes an opportunity."""
+OFF_ICP_CONVERSION = 0.85
+OFF_ICP_WIN = 0.55
+"""Win-chance multiplier for accounts outside the ideal customer profile."""
+
+STAGES = ("Prospecting", "Qualification", "Discovery", "Proposal", "Negotiation")
+WON, LOST = "Closed Won", "Closed Lost"
+ALL_STAGES = (*STAGES, WON, LOST)
+STAGE_PASS = (0.82, 0.78, 0.74, 0.68, 0.8)
+"""Chance an ordinary rep's ICP deal moves on from each stage (the last: to Closed Won)."""
+STAGE_DAYS = (6.0, 9.0, 14.0, 14.0, 10.0)
+"""Median days spent in each stage."""
+ENTRY_STAGES = (0.85, 0.15, 0.0, 0.0, 0.0)
+EXPANSION_ENTRY_STAGES = (0.2, 0.6, 0.2, 0.0, 0.0)
+QUARTER_END_PUSH = 0.45
+"""Share of wins due in a quarter's last 40 days that land in its last week."""
+LOSS_REASONS = ("price", "competitor", "no_decision", "timing", "budget", "product_fit")
+LOSS_SHARE = (0.22, 0.25, 0.2, 0.13, 0.12, 0.08)
+OFF_ICP_LOSS_SHARE = (0.15, 0.15, 0.15, 0.1, 0.1, 0.35)
+
+
+@dataclass(frozen=True)
+class Leads:
+    """Leads of a group of reps; times in seconds, NEVER where the step did not happen."""
+
+    rep: Ints
+    owner: Ints
+    account: Ints
+    source: Ints
+    campaign: Ints
+    """Index into CAMPAIGNS, -1 for none."""
+    title: Ints
+    created: Ints
+    mql: Ints
+    sql: Ints
+    accepted: Ints
+    rejected: Ints
+    reason: Ints
+    converted: Ints
+    marketing_touch: Ints
+    sales_touch: Ints
+    deal: Ints
+    """Index of the opportunity it converted into, -1 if none."""
+
+    def subset(self, keep: Bools) -> Leads:
+        """The leads where `keep` is true, in the same order."""
+        fields = {name: getattr(self, name)[keep] for name in self.__dataclass_fields__}
+        return Leads(**fields)
+
+
+@dataclass(frozen=True)
+class Deals:
+    """Opportunities of a group of reps with the time each stage was entered."""
+
+    rep: Ints
+    account: Ints
+    lead: Ints
+    source: Ints
+    product: Ints
+    created: Ints
+    entered: Ints
+    """(deals x 5) time each open stage was entered, NEVER if not."""
+    amount: Floats
+    stage_amount: Floats
+    """(deals x 5) deal value while in each stage."""
+    close: Ints
+    """Close time, or planned close time (after as_of) for open deals."""
+    won: Bools
+    loss_reason: Ints
+
+    def subset(self, keep: Bools) -> Deals:
+        """The deals where `keep` is true, in the same order."""
+        fields = {name: getattr(self, name)[keep] for name in self.__dataclass_fields__}
+        return Deals(**fields)
+
+
+def generate_leads(
+    org: Organisation, plants: Plants, reps: Ints, rng: np.random.Generator
+) -> Leads:
+    """Leads for the territories of `reps`, with their whole lifecycle up to as_of."""
+    timeline = org.timeline
+    cutoff = timeline.cutoff
+    days = timeline.generation_days()
+    weight = (
+        demand_weight(days)[None, :]
+        * org.working(reps, days)
+        * (0.5 + 0.5 * org.ramp(reps[:, None], days[None, :]))
+    )
+    row, day = sample_days(rng, weight, rng.poisson(LEADS_PER_DAY * weight.sum(axis=1)))
+    n = row.size
+    rep = reps[row]
+    created = days[day] * DAY + rng.integers(6 * HOUR, 22 * HOUR, n) - org.utc_offset[rep] * HOUR
+    created = np.minimum(created, cutoff - rng.integers(60, HOUR, n))
+    created_day = created // DAY
+
+    def acting(cause: str) -> Bools:
+        return plants.acting(cause, rep, created_day)
+
+    source = rng.choice(len(SOURCES), size=n, p=SOURCE_SHARE)
+    inbound = source != OUTBOUND
+    icp = rng.random(n) < np.where(acting("lead_criteria"), c.CRITERIA_ICP_SHARE, c.ICP_SHARE)
+    slot = np.where(icp, 0, ACCOUNTS_PER_REP // 2) + rng.integers(0, ACCOUNTS_PER_REP // 2, n)
+    account = rep * ACCOUNTS_PER_REP + slot
+    owner = np.where(~inbound & (rng.random(n) < 0.5), org.sdr_of[rep], rep)
+
+    fit = np.where(icp, 1.0, OFF_ICP_CONVERSION)
+    mql_time = created + lognormal(rng, 4 * HOUR, 1.0, n).astype(np.int64)
+    mql = np.where(
+        inbound & (rng.random(n) < np.asarray(SOURCE_MQL)[source] * fit), mql_time, NEVER
+    )
+    sql = np.where(
+        (mql < NEVER) & (rng.random(n) < SQL_RATE),
+        mql + lognormal(rng, 8 * HOUR, 0.8, n).astype(np.int64),
+        NEVER,
+    )
+    missing = rng.random(n) < np.where(
+        acting("lead_warming"), c.WARMING_NO_MARKETING_TOUCH, c.NO_MARKETING_TOUCH
+    )
+    marketing_touch = np.where(
+        inbound & ~missing, created - rng.integers(10 * 60, 21 * DAY, n), NEVER
+    )
+
+    # First sales touch: hours after the MQL for healthy reps, days for lead-warming reps.
+    delay = lognormal(
+        rng,
+        np.where(acting("lead_warming"), c.WARMING_TOUCH_DELAY_HOURS, c.TOUCH_DELAY_HOURS) * HOUR,
+        0.8,
+        n,
+    )
+    late_touch = created + lognormal(rng, 2 * DAY, 0.7, n)
+    touch = np.select(
+        [~inbound, mql < NEVER, rng.random(n) < 0.3],
+        [created + lognormal(rng, 0.3 * HOUR, 0.5, n), mql + delay, late_touch],
+        NEVER,
+    ).astype(np.int64)
+
+    # The owner's decision on inbound SQLs; outbound leads are accepted by the rep they serve.
+    aligned = acting("marketing_alignment")
+    draw = rng.random(n)
+    accept_p = np.where(aligned, c.ALIGNMENT_DECISIONS[0], c.DECISIONS[0])
+    reject_p = np.where(aligned, c.ALIGNMENT_DECISIONS[1], c.DECISIONS[1])
+    decided = sql + lognormal(
+        rng,
+        np.where(aligned, c.ALIGNMENT_DECISION_HOURS, c.DECISION_HOURS) * HOUR,
+        0.7,
+        n,
+    ).astype(np.int64)
+    decided = np.where(sql < NEVER, decided, NEVER)
+    untouched = aligned & (draw >= accept_p + reject_p) & (sql < NEVER)
+    touch = np.where(untouched, NEVER, touch)
+    outbound_sql = np.where(
+        ~inbound & (rng.random(n) < 0.35),
+        touch + lognormal(rng, 6 * DAY, 0.6, n).astype(np.int64),
+        NEVER,
+    )
+    sql = np.where(inbound, sql, outbound_sql)
+    outbound_accept = np.where(
+        owner == rep, outbound_sql + 600, outbound_sql + lognormal(rng, DAY, 0.6, n)
+    )
+    accepted = np.where(inbound, np.where(draw < accept_p, decided, NEVER), outbound_accept)
+    accepted = np.where(sql < NEVER, accepted, NEVER).astype(np.int64)
+    rejected = np.where(inbound & (draw >= accept_p) & (draw < accept_p + reject_p), decided, NEVER)
+    reason = rng.choice(len(REJECTION_REASONS), size=n, p=REJECTION_SHARE)
+
+    convert_p = CONVERSION * fit * np.where(inbound, 1.0, 1.08)
+    converted = accepted + lognormal(rng, 3 * DAY, 0.7, n).astype(np.int64)
+    converted = np.where((accepted < NEVER) & (rng.random(n) < convert_p), converted, NEVER)
+    converted = _drop_after(converted, rep, plants, rng)
+
+    offset = org.utc_offset[owner]
+    mql, sql, accepted, rejected, converted, touch = (
+        _snap(rng, t, offset) for t in (mql, sql, accepted, rejected, converted, touch)
+    )
+    sql = _not_before(sql, mql)
+    accepted = _not_before(accepted, sql)
+    rejected = _not_before(rejected, sql)
+    converted = _not_before(converted, accepted)
+    mql, sql, accepted, rejected, converted, touch = (
+        _before(t, cutoff) for t in (mql, sql, accepted, rejected, converted, touch)
+    )
+    return Leads(
+        rep=rep,
+        owner=owner.astype(np.int64),
+        account=account.astype(np.int64),
+        source=source.astype(np.int64),
+        campaign=_campaign(source, rng),
+        title=rng.integers(0, len(TITLES), n),
+        created=created.astype(np.int64),
+        mql=mql,
+        sql=sql,
+        accepted=accepted,
+        rejected=rejected,
+        reason=reason.astype(np.int64),
+        converted=converted,
+        marketing_touch=marketing_touch.astype(np.int64),
+        sales_touch=touch,
+        deal=np.full(n, -1, dtype=np.int64),
+    )
+
+
+def _campaign(source: Ints, rng: np.random.Generator) -> Ints:
+    """A campaign of the lead's source, -1 for sources without campaigns."""
+    campaign = np.full(source.size, -1, dtype=np.int64)
+    for k, name in enumerate(SOURCES):
+        options = np.array([i for i, (s, _) in enumerate(CAMPAIGNS) if s == name], dtype=np.int64)
+        chosen = source == k
+        if options.size:
+            campaign[chosen] = options[rng.integers(0, options.size, int(chosen.sum()))]
+    return campaign
+
+
+def _snap(rng: np.random.Generator, times: Ints, offset: Ints) -> Ints:
+    """Business-hour times for the events that happened."""
+    happened = times < NEVER
+    return np.where(happened, snap_to_business(rng, np.where(happened, times, 0), offset), NEVER)
+
+
+def _not_before(times: Ints, prior: Ints) -> Ints:
+    """Each time moved to at least a minute after the step before it, where both happened."""
+    both = (times < NEVER) & (prior < NEVER)
+    return np.where(both, np.maximum(times, prior + 60), times)
+
+
+def _before(times: Ints, cutoff: int) -> Ints:
+    """Times at or after `cutoff` did not happen yet."""
+    return np.where(times < cutoff, times, NEVER).astype(np.int64)
+
+
+def _drop_after(times: Ints, rep: Ints, plants: Plants, rng: np.random.Generator) -> Ints:
+    """For reps whose activity dropped, keep only DROP_FACTOR of the events after the drop."""
+    dropped = plants.acting("activity_drop", rep, times // DAY) & (times < NEVER)
+    lost = dropped & (rng.random(times.size) >= c.DROP_FACTOR)
+    return np.where(lost, NEVER, times).astype(np.int64)
+
+
+def generate_deals(
+    org: Organisation, plants: Plants, reps: Ints, leads: Leads, rng: np.random.Generator
+) -> tuple[Leads, Deals]:
+    """Opportunities from converted leads plus the reps' own expansion deals.
+
+    Returns the leads with their `deal` links set and the deals, both restricted to what the
+    window needs: everything created in it, and older deals still open or closed in it.
+    """
+    timeline = org.timeline
+    from_lead = np.flatnonzero(leads.converted < NEVER)
+    days = timeline.generation_days()
+    weight = (
+        day_weight(days)[None, :] * org.working(reps, days) * org.ramp(reps[:, None], days[None, :])
+    )
+    row, day = sample_days(rng, weight, rng.poisson(EXPANSION_PER_DAY * weight.sum(axis=1)))
+    own_rep = reps[row]
+    own_created = snap_to_business(rng, days[day] * DAY, org.utc_offset[own_rep])
+    own_created = _drop_after(_before(own_created, timeline.cutoff), own_rep, plants, rng)
+    kept_own = own_created < NEVER
+    own_rep, own_created = own_rep[kept_own], own_created[kept_own]
+    k = own_rep.size
+    own_icp = rng.random(k) < np.where(
+        plants.acting("lead_criteria", own_rep, own_created // DAY),
+        c.CRITERIA_ICP_SHARE,
+        c.ICP_SHARE,
+    )
+    own_slot = np.where(own_icp, 0, ACCOUNTS_PER_REP // 2) + rng.integers(
+        0, ACCOUNTS_PER_REP // 2, k
+    )
+
+    rep = np.concatenate([leads.rep[from_lead], own_rep])
+    created = np.concatenate([leads.converted[from_lead], own_created])
+    order = np.argsort(created, kind="stable")
+    rep, created = rep[order], created[order]
+    account = np.concatenate([leads.account[from_lead], own_rep * ACCOUNTS_PER_REP + own_slot])[
+        order
+    ]
+    lead = np.concatenate([from_lead, np.full(k, -1)])[order].astype(np.int64)
+    source = np.concatenate([leads.source[from_lead], np.full(k, EXPANSION)])[order]
+    deals = _walk_stages(org, plants, rep, account, lead, source, created.astype(np.int64), rng)
+
+    keep = (deals.created >= timeline.window_start * DAY) | (
+        deals.close >= timeline.window_start * DAY
+    )
+    deals = deals.subset(keep)
+    deal_of_lead = np.full(leads.created.size, -1, dtype=np.int64)
+    linked = deals.lead >= 0
+    deal_of_lead[deals.lead[linked]] = np.flatnonzero(linked)
+    leads = replace(leads, deal=deal_of_lead)
+    keep_lead = (leads.created >= timeline.window_start * DAY) | (deal_of_lead >= 0)
+    renumber = np.cumsum(keep_lead) - 1
+    leads = leads.subset(keep_lead)
+    deals = replace(deals, lead=np.where(deals.lead >= 0, renumber[np.maximum(deals.lead, 0)], -1))
+    return leads, deals
+
+
+def _walk_stages(
+    org: Organisation,
+    plants: Plants,
+    rep: Ints,
+    account: Ints,
+    lead: Ints,
+    source: Ints,
+    created: Ints,
+    rng: np.random.Generator,
+) -> Deals:
+    """Stage entries, outcome, close time and amounts of new deals."""
+    timeline = org.timeline
+    cutoff = timeline.cutoff
+    n = rep.size
+    created_day = created // DAY
+    offset = org.utc_offset[rep]
+    icp = org.account_icp[account]
+
+    def acting(cause: str) -> Bools:
+        return plants.acting(cause, rep, created_day)
+
+    tier_shares = np.where(
+        acting("product_mix")[:, None], c.MIX_PRODUCT_TIER_SHARES, c.PRODUCT_TIER_SHARES
+    )
+    tier = (rng.random(n)[:, None] > np.cumsum(tier_shares, axis=1)).sum(axis=1)
+    tier = np.minimum(tier, 2)
+    in_tier = [np.flatnonzero(t == PRODUCT_TIER) for t in range(3)]
+    product = np.select(
+        [tier == t for t in range(3)],
+        [members[rng.integers(0, members.size, n)] for members in in_tier],
+    ).astype(np.int64)
+    size = np.clip((org.account_employees[account] / 800) ** 0.25, 0.5, 2.0)
+    skill = org.skill[rep] * (0.6 + 0.4 * org.ramp(rep, created_day))
+    amount = np.round(
+        PRODUCT_PRICE[product] * size * rng.lognormal(0, 0.25, n) * org.skill[rep] ** 0.25, -1
+    )
+
+    win = (
+        skill
+        * np.where(icp, 1.0, OFF_ICP_WIN)
+        * np.asarray((*SOURCE_WIN, 1.1))[source]
+        * np.where(acting("lead_warming"), c.WARMING_WIN_FACTOR, 1.0)
+        * np.where(acting("follow_up"), c.FOLLOW_UP_WIN_FACTOR, 1.0)
+        * np.where(
+            plants.has("coaching")[rep] & (created_day >= plants.neglect_day[rep] - 56),
+            c.COACHING_WIN_FACTOR,
+            1.0,
+        )
+    )
+    entry_shares = np.tile(np.asarray(ENTRY_STAGES), (n, 1))
+    entry_shares[source == EXPANSION] = EXPANSION_ENTRY_STAGES
+    entry_shares[acting("lead_warming") & (source != EXPANSION)] = c.WARMING_ENTRY_STAGES
+    entry = (rng.random(n)[:, None] > np.cumsum(entry_shares, axis=1)).sum(axis=1)
+    entry = np.minimum(entry, len(STAGES) - 1)
+
+    scale = (amount / 25_000) ** 0.15 * np.where(icp, 1.0, 1.2)
+    durations = np.stack(
+        [lognormal(rng, STAGE_DAYS[k] * DAY * scale, 0.5, n) for k in range(len(STAGES))], axis=1
+    ).astype(np.int64)
+    entered = np.full((n, len(STAGES)), NEVER, dtype=np.int64)
+    moment = created.copy()
+    for k in range(len(STAGES)):
+        starts = k == entry
+        later = k > entry
+        moment = np.where(
+            later, snap_to_business(rng, moment + durations[:, k - 1], offset), moment
+        )
+        entered[:, k] = np.where(starts | later, moment, NEVER)
+
+    # A deal first recorded in a later stage keeps the whole funnel's win chance.
+    log_pass = np.log(np.asarray(STAGE_PASS))
+    remaining = np.where(np.arange(len(STAGES))[None, :] >= entry[:, None], log_pass[None, :], 0.0)
+    exponent = log_pass.sum() / win / remaining.sum(axis=1)
+    passing = np.exp(log_pass[None, :] * exponent[:, None])
+    leak = plants.leak_stage[rep]
+    leaking = (leak >= 0)[:, None] & (np.arange(len(STAGES))[None, :] == leak[:, None])
+    leaking &= entered // DAY >= plants.onset_day
+    passing = np.where(leaking, c.LEAK_RATE, np.minimum(passing, 0.97))
+    passes = (rng.random((n, len(STAGES))) < passing) | (
+        np.arange(len(STAGES))[None, :] < entry[:, None]
+    )
+    fail = np.where(passes.all(axis=1), len(STAGES), np.argmin(passes, axis=1))
+    won = fail == len(STAGES)
+    last = np.minimum(fail, len(STAGES) - 1)
+    rows = np.arange(n)
+    lost_at = entered[rows, last] + (durations[rows, last] * rng.uniform(0.3, 1.2, n)).astype(
+        np.int64
+    )
+    won_at = entered[rows, last] + durations[rows, last]
+    close = snap_to_business(rng, np.where(won, won_at, lost_at), offset)
+    entered[np.arange(len(STAGES))[None, :] > last[:, None]] = NEVER
+
+    # End-of-quarter push: many wins due late in a quarter land in its final week.
+    quarter_end = quarter_end_day(close // DAY)
+    pushed = won & (quarter_end - close // DAY < 40) & (rng.random(n) < QUARTER_END_PUSH)
+    target = snap_to_business(rng, (quarter_end - rng.integers(0, 7, n)) * DAY, offset)
+    close = np.where(
+        pushed, np.maximum(close, np.minimum(target, (quarter_end + 1) * DAY - 1)), close
+    )
+    # Reps whose activity dropped let wins slip past as_of.
+    slipping = (
+        won
+        & plants.acting("activity_drop", rep, close // DAY)
+        & (close < cutoff)
+        & (rng.random(n) >= c.DROP_FACTOR)
+    )
+    close = np.where(slipping, cutoff + rng.integers(5 * DAY, 40 * DAY, n), close)
+    entered = np.where(entered < cutoff, entered, NEVER)
+
+    stage_amount = np.stack(
+        [
+            amount * rng.uniform(0.9, 1.3, n),
+            amount * rng.uniform(0.9, 1.3, n),
+            amount * rng.uniform(0.9, 1.2, n),
+            amount * rng.uniform(1.0, 1.1, n),
+            amount,
+        ],
+        axis=1,
+    )
+    loss_reason = np.where(
+        icp,
+        rng.choice(len(LOSS_REASONS), size=n, p=LOSS_SHARE),
+        rng.choice(len(LOSS_REASONS), size=n, p=OFF_ICP_LOSS_SHARE),
+    )
+    return Deals(
+        rep=rep,
+        account=account,
+        lead=lead,
+        source=source.astype(np.int64),
+        product=product,
+        created=created,
+        entered=entered,
+        amount=amount,
+        stage_amount=np.round(stage_amount, -1),
+        close=close.astype(np.int64),
+        won=won,
+        loss_reason=loss_reason.astype(np.int64),
+    )
+
+
+def lead_status(leads: Leads, cutoff: int) -> Ints:
+    """Current status of each lead (index into LEAD_STATUSES), read off its timestamps."""
+    recent_mql = (leads.mql < NEVER) & (leads.mql >= cutoff - 21 * DAY)
+    outbound = leads.source == OUTBOUND
+    rules = (
+        (leads.converted < NEVER, "converted"),
+        (leads.rejected < NEVER, "rejected"),
+        ((leads.accepted < NEVER) & (leads.accepted >= cutoff - 45 * DAY), "working"),
+        (leads.accepted < NEVER, "disqualified"),
+        (leads.sql < NEVER, "qualified"),
+        (recent_mql, "new"),
+        (leads.mql < NEVER, "nurturing"),
+        (outbound & (leads.created >= cutoff - 45 * DAY), "working"),
+        (outbound, "disqualified"),
+        (leads.created >= cutoff - 14 * DAY, "new"),
+    )
+    status = np.select(
+        [condition for condition, _ in rules],
+        [LEAD_STATUSES.index(name) for _, name in rules],
+        LEAD_STATUSES.index("nurturing"),
+    )
+    return status.astype(np.int64)
+
+
+def lead_ids(index: Ints, valid: Bools | None = None) -> Array:
+    """Lead identifiers for global lead numbers (null where not `valid`)."""
+    return ids("L", index + 1, 8, valid)
+
+
+def deal_ids(index: Ints, valid: Bools | None = None) -> Array:
+    """Opportunity identifiers for global opportunity numbers (null where not `valid`)."""
+    return ids("OPP", index + 1, 8, valid)
+
+
+def _happened(times: Ints) -> Array:
+    return timestamps(times, times < NEVER)
+
+
+def _campaign_names(leads: Leads) -> Array:
+    quarter = (leads.created // DAY).astype("datetime64[D]").astype("datetime64[M]").astype(
+        np.int64
+    ) // 3
+    first = int(quarter.min()) if quarter.size else 0
+    quarters = [
+        f"{1970 + q // 4}-Q{q % 4 + 1}"
+        for q in range(first, int(quarter.max()) + 1 if quarter.size else first)
+    ]
+    return pc.binary_join_element_wise(
+        labels(quarters, quarter - first),
+        labels([name for _, name in CAMPAIGNS], leads.campaign),
+        " ",
+    )
+
+
+def leads_columns(
+    leads: Leads, org: Organisation, cutoff: int, first_lead: int, first_deal: int
+) -> dict[str, Array]:
+    """leads.csv rows; `first_lead` and `first_deal` number this group's leads and deals."""
+    status = lead_status(leads, cutoff)
+    return {
+        "lead_id": lead_ids(first_lead + np.arange(leads.created.size)),
+        "created_at": timestamps(leads.created),
+        "source": labels(SOURCES, leads.source),
+        "campaign": _campaign_names(leads),
+        "company": pick(org.account_names, leads.account),
+        "industry": labels(INDUSTRIES, org.account_industry[leads.account]),
+        "employees": pa.array(org.account_employees[leads.account]),
+        "country": labels(COUNTRIES, org.account_country[leads.account]),
+        "title": labels(TITLES, leads.title),
+        "owner_rep_id": pick(org.person_ids, leads.owner),
+        "status": labels(LEAD_STATUSES, status),
+        "mql_at": _happened(leads.mql),
+        "sql_at": _happened(leads.sql),
+        "accepted_at": _happened(leads.accepted),
+        "rejected_at": _happened(leads.rejected),
+        "rejection_reason": labels(
+            REJECTION_REASONS, np.where(leads.rejected < NEVER, leads.reason, -1)
+        ),
+        "converted_at": _happened(np.where(leads.deal >= 0, leads.converted, NEVER)),
+        "opportunity_id": deal_ids(first_deal + leads.deal, leads.deal >= 0),
+        "first_marketing_touch_at": _happened(leads.marketing_touch),
+        "first_sales_touch_at": _happened(leads.sales_touch),
+    }
+
+
+def current_stage(deals: Deals, cutoff: int) -> Ints:
+    """Index into ALL_STAGES of each deal's stage at `cutoff`."""
+    closed = deals.close < cutoff
+    last_entered = (len(STAGES) - 1) - np.argmax((deals.entered < NEVER)[:, ::-1], axis=1)
+    return np.where(closed, np.where(deals.won, len(STAGES), len(STAGES) + 1), last_entered)
+
+
+def deals_columns(
+    deals: Deals, org: Organisation, cutoff: int, first_deal: int, first_lead: int
+) -> dict[str, Array]:
+    """opportunities.csv rows."""
+    n = deals.created.size
+    closed = deals.close < cutoff
+    stage = current_stage(deals, cutoff)
+    amount = np.where(
+        stage < len(STAGES),
+        deals.stage_amount[np.arange(n), np.minimum(stage, len(STAGES) - 1)],
+        deals.amount,
+    )
+    return {
+        "opportunity_id": deal_ids(first_deal + np.arange(n)),
+        "account_id": account_ids(deals.account),
+        "owner_rep_id": pick(org.person_ids, deals.rep),
+        "product_id": product_ids(deals.product),
+        "lead_id": lead_ids(first_lead + deals.lead, deals.lead >= 0),
+        "source": labels(DEAL_SOURCES, deals.source),
+        "created_at": timestamps(deals.created),
+        "expected_close_date": dates(deals.close // DAY),
+        "closed_at": timestamps(deals.close, closed),
+        "stage": labels(ALL_STAGES, stage),
+        "is_won": pa.array(deals.won, pa.bool_(), mask=~closed),
+        "amount": amounts(amount),
+        "loss_reason": labels(LOSS_REASONS, np.where(closed & ~deals.won, deals.loss_reason, -1)),
+    }
+
+
+def stage_columns(deals: Deals, cutoff: int, first_deal: int) -> dict[str, Array]:
+    """opportunity_stages.csv rows: every stage entered, then the close, per deal in time order."""
+    deal, stage = np.nonzero(deals.entered < NEVER)
+    entered = deals.entered[deal, stage]
+    amount = deals.stage_amount[deal, stage]
+    closed = np.flatnonzero(deals.close < cutoff)
+    deal = np.concatenate([deal, closed])
+    stage = np.concatenate([stage, np.where(deals.won[closed], len(STAGES), len(STAGES) + 1)])
+    entered = np.concatenate([entered, deals.close[closed]])
+    amount = np.concatenate([amount, deals.amount[closed]])
+    order = np.lexsort((entered, deal))
+    return {
+        "opportunity_id": deal_ids(first_deal + deal[order]),
+        "stage": labels(ALL_STAGES, stage[order]),
+        "entered_at": timestamps(entered[order]),
+        "amount": amounts(amount[order]),
+    }

@@ -1,0 +1,52 @@
+"""truth.json: which reps carry which planted cause, and the ideal customer profile.
+
+Diagnosis detectors are scored against this file; nothing in the CSVs names a cause.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class PlantedCause(BaseModel):
+    """One rep with one planted cause and how it shows in the data."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rep_id: str
+    cause: str
+    detail: dict[str, Any]
+
+
+class Truth(BaseModel):
+    """The answers behind a demo organisation."""
+
+    model_config = ConfigDict(frozen=True)
+
+    seed: int
+    as_of: date
+    planted: list[PlantedCause]
+    icp: dict[str, Any]
+    window: dict[str, str]
+    """First day of the first quarter and as_of (exclusive end of recorded events)."""
+    parameters: dict[str, Any]
+    stages: list[str]
+    top_performers: list[str]
+    under_performers: list[str]
+
+    def reps_with(self, cause: str) -> list[str]:
+        """Rep ids planted with `cause`."""
+        return [plant.rep_id for plant in self.planted if plant.cause == cause]
+
+    def write(self, path: Path) -> None:
+        """Write as indented JSON."""
+        path.write_text(self.model_dump_json(indent=2) + "\n")
+
+    @classmethod
+    def read(cls, path: Path) -> Truth:
+        """Read a truth.json written by `write`."""
+        return cls.model_validate_json(path.read_text())
