@@ -68,8 +68,9 @@ def quota_columns(
     )
     capacity = _capacity(bookings / season[None, :], clean, FALLBACK_BOOKINGS) * QUOTA_FACTOR
     meeting_capacity = _capacity(meetings, clean, FALLBACK_MEETINGS) * MEETINGS_FACTOR
-    standard = np.round(capacity * season[None, :] * share * ramp, -3)
-    meeting_target = np.round(meeting_capacity * share * ramp)
+    # Full-period quotas, as CRMs store them: Attain pro-rates for days employed itself.
+    standard = np.round(capacity * season[None, :] * ramp, -3)
+    meeting_target = np.round(meeting_capacity * ramp)
 
     set_day = np.maximum(starts[None, :] - rng.integers(3, 13, share.shape), hire)
     set_at = business_time(rng, set_day.ravel(), np.repeat(org.utc_offset[reps], timeline.quarters))
@@ -134,9 +135,8 @@ def quota_columns(
     target = np.concatenate(target_rows)
     moment = np.concatenate(set_rows)
     order = np.lexsort((moment, metric, quarter, rep))
-    rep, quarter, metric, target, moment = (
-        a[order] for a in (rep, quarter, metric, target, moment)
-    )
+    rep, quarter, metric, moment = rep[order], quarter[order], metric[order], moment[order]
+    target = target[order]
     columns = {
         "rep_id": pick(org.person_ids, rep),
         "period_start": dates(starts[quarter]),

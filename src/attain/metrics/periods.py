@@ -85,7 +85,7 @@ class BusinessCalendar:
     def business_days(self, period: Period) -> pd.DatetimeIndex:
         """The working days of `period`, in order."""
         days = pd.date_range(period.start, period.end, freq="D")
-        keep = np.asarray(days.dayofweek < 5)
+        keep = np.asarray(days.day_of_week < 5)
         excluded = self.holidays_in(period)
         if excluded:
             keep &= ~days.normalize().isin(pd.to_datetime(sorted(excluded)))

@@ -1,0 +1,180 @@
+"""Targets per rep, period and metric: the quota revision in force, or one target for everyone.
+
+Both kinds are pro-rated by business days for reps employed for only part of a period, and keep
+the unprorated `quota_target` as evidence.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from attain.metrics.periods import BusinessCalendar, Period
+
+SELLING_ROLE = "rep"
+"""The role that carries a selling target when the data has no quotas."""
+
+TARGET_KEYS = ["rep_id", "period_start", "period_end", "metric"]
+TARGET_COLUMNS = [
+    *TARGET_KEYS,
+    "target",
+    "quota_target",
+    "prorated",
+    "employed_from",
+    "employed_to",
+    "business_days_employed",
+    "business_days",
+    "revisions",
+    "revision_history",
+]
+"""Columns of a targets frame; dates are datetime.date, revision_history a list of
+(set_at, target) pairs in the order they were set (an empty set_at, i.e. before the period, first).
+"""
+
+ROSTER_COLUMNS = ["rep_id", "name", "team_id", "role", "hire_date", "end_date"]
+
+
+def rep_roster(backend: Any) -> pd.DataFrame:
+    """Every rep with name, team, role and employment dates (datetime64, NaT where unknown)."""
+    reps = backend.table("reps")
+    frame = backend.execute(reps.select(*ROSTER_COLUMNS))
+    for column in ("hire_date", "end_date"):
+        frame[column] = pd.to_datetime(frame[column])
+    roster: pd.DataFrame = frame[ROSTER_COLUMNS]
+    return roster
+
+
+def quota_targets(
+    backend: Any,
+    metric: str | None = None,
+    *,
+    calendar: BusinessCalendar | None = None,
+    prorate: bool = True,
+) -> pd.DataFrame:
+    """One row per rep, period and metric with the quota in force when the period began.
+
+    In force: the latest revision set on or before the period's first day (set_at's UTC date;
+    an empty set_at counts as before); when every revision came later, the earliest one. Rows
+    keep how many revisions there were and their history, because mid-period raises matter.
+    `prorate=False` is for CRMs whose quotas already allow for days employed.
+    """
+    quotas = backend.table("quotas")
+    if metric is not None:
+        quotas = quotas.filter(quotas.metric == metric)
+    before = quotas.set_at.isnull() | (quotas.set_at.date() <= quotas.period_start)
+    seconds = quotas.set_at.epoch_seconds()
+    # Before the period: latest first (an empty set_at last); after it: earliest first.
+    order = ibis.cases((before, -seconds.coalesce(-(10**12))), else_=seconds)
+    keys = [quotas[name] for name in TARGET_KEYS]
+    ranked = quotas.mutate(
+        rank=ibis.row_number().over(group_by=keys, order_by=[(~before).cast("int8"), order]),
+        revisions=quotas.count().over(group_by=keys),
+    )
+    frame = backend.execute(ranked)
+    if frame.empty:
+        return _empty_targets()
+    frame = frame.sort_values([*TARGET_KEYS, "set_at"], na_position="first", ignore_index=True)
+    set_at = frame["set_at"].astype(object).where(frame["set_at"].notna(), None)
+    pairs = pd.Series(list(zip(set_at, frame["target"].astype(float), strict=True)))
+    history = pairs.groupby([frame[name] for name in TARGET_KEYS], sort=False).agg(list)
+    in_force = frame[frame["rank"] == 0].set_index(TARGET_KEYS)
+    targets = pd.DataFrame(
+        {
+            "quota_target": in_force["target"].astype(float),
+            "revisions": in_force["revisions"].astype(int),
+            "revision_history": history.reindex(in_force.index),
+        }
+    ).reset_index()
+    return _prorated(targets, rep_roster(backend), calendar or BusinessCalendar(), prorate)
+
+
+def synthetic_targets(
+    backend: Any,
+    target: float,
+    periods: list[Period],
+    metric: str = "bookings",
+    *,
+    calendar: BusinessCalendar | None = None,
+) -> pd.DataFrame:
+    """`target` for every selling rep (role rep) employed in each period, for data without quotas.
+
+    Used when the data holds no quotas (the CLI's --target); pro-rated like quotas.
+    """
+    roster = rep_roster(backend)
+    selling = roster[roster["role"] == SELLING_ROLE]
+    if selling.empty or not periods:
+        return _empty_targets()
+    spans = pd.DataFrame(
+        {
+            "period_start": pd.to_datetime([period.start for period in periods]),
+            "period_end": pd.to_datetime([period.end for period in periods]),
+        }
+    ).drop_duplicates()
+    pairs = selling[["rep_id", "hire_date", "end_date"]].merge(spans, how="cross")
+    employed = ~(pairs["hire_date"] > pairs["period_end"]) & ~(
+        pairs["end_date"] < pairs["period_start"]
+    )
+    targets = pairs.loc[employed, ["rep_id", "period_start", "period_end"]].assign(
+        metric=metric, quota_target=float(target), revisions=0
+    )
+    targets["revision_history"] = [[] for _ in range(len(targets))]
+    return _prorated(targets.reset_index(drop=True), roster, calendar or BusinessCalendar(), True)
+
+
+def _prorated(
+    targets: pd.DataFrame, roster: pd.DataFrame, calendar: BusinessCalendar, prorate: bool
+) -> pd.DataFrame:
+    """Scale each quota by the share of the period's business days the rep was employed.
+
+    Without `prorate` the days are still counted, as evidence, but the quota is kept whole.
+    """
+    frame = targets.merge(roster[["rep_id", "hire_date", "end_date"]], on="rep_id", how="left")
+    start = pd.to_datetime(frame["period_start"])
+    end = pd.to_datetime(frame["period_end"])
+    employed_from = frame["hire_date"].where(frame["hire_date"] > start, start)
+    employed_to = frame["end_date"].where(frame["end_date"] < end, end)
+    span = Period(start.min().date(), end.max().date())
+    days = calendar.business_days(span).to_numpy().astype("datetime64[D]")
+    employed = _count_days(days, employed_from, employed_to)
+    total = _count_days(days, start, end)
+    factor = np.where((total > 0) & prorate, employed / np.maximum(total, 1), 1.0)
+    frame["target"] = frame["quota_target"] * factor
+    frame["prorated"] = factor < 1.0
+    frame["business_days_employed"] = np.minimum(employed, total)
+    frame["business_days"] = total
+    for column, values in (
+        ("period_start", start),
+        ("period_end", end),
+        ("employed_from", employed_from),
+        ("employed_to", employed_to),
+    ):
+        frame[column] = pd.Series(values).dt.date
+    ordered: pd.DataFrame = frame[TARGET_COLUMNS].sort_values(TARGET_KEYS, ignore_index=True)
+    return ordered
+
+
+def _count_days(
+    days: np.ndarray[Any, Any], first: pd.Series, last: pd.Series
+) -> np.ndarray[Any, Any]:
+    """How many of the sorted `days` (datetime64[D]) fall in each [first, last] (0 if reversed)."""
+    lo = np.searchsorted(days, first.to_numpy().astype("datetime64[D]"), side="left")
+    hi = np.searchsorted(days, last.to_numpy().astype("datetime64[D]"), side="right")
+    counts: np.ndarray[Any, Any] = np.clip(hi - lo, 0, None)
+    return counts
+
+
+def _empty_targets() -> pd.DataFrame:
+    frame = pd.DataFrame({column: pd.Series(dtype=object) for column in TARGET_COLUMNS})
+    return frame.astype(
+        {
+            "target": float,
+            "quota_target": float,
+            "prorated": bool,
+            "business_days_employed": int,
+            "business_days": int,
+            "revisions": int,
+        }
+    )
