@@ -10,7 +10,8 @@ runner = CliRunner()
 
 
 def test_every_command_has_help() -> None:
-    for args in (["--help"], ["import", "--help"], ["status", "--help"], ["demo", "--help"]):
+    commands = ("import", "status", "report", "demo")
+    for args in (["--help"], *([command, "--help"] for command in commands)):
         result = runner.invoke(app, args)
         assert result.exit_code == 0, args
         assert "Usage" in result.output

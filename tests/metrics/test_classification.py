@@ -60,11 +60,11 @@ def classify(
     return {c.rep_id: c for c in found}
 
 
-def test_rep_hitting_three_of_four_quarters_above_target_is_top_performer(store: Any) -> None:
-    rep = classify(store, {"R1": [1.1, 1.2, 0.9, 1.05]})["R1"]
+def test_rep_surpassing_goal_in_three_of_four_quarters_is_top_performer(store: Any) -> None:
+    rep = classify(store, {"R1": [1.1, 1.2, 0.9, 1.15]})["R1"]
     assert rep.performance_class == "top_performer"
     assert rep.above_share == 0.75 and rep.hit_share == 0.75
-    assert [p.attainment for p in rep.periods] == [1.1, 1.2, 0.9, 1.05]
+    assert [p.attainment for p in rep.periods] == [1.1, 1.2, 0.9, 1.15]
     assert rep.periods[0].period == Period(date(2025, 1, 1), date(2025, 3, 31))
     assert rep.full_periods == 4
 
@@ -73,6 +73,12 @@ def test_rep_exactly_at_target_every_quarter_is_performer_not_top(store: Any) ->
     rep = classify(store, {"R1": [1.0, 1.0, 1.0, 1.0]})["R1"]
     assert rep.performance_class == "performer"
     assert rep.above_share == 0.0 and rep.hit_share == 1.0
+
+
+def test_rep_just_above_target_every_quarter_is_performer_not_top(store: Any) -> None:
+    rep = classify(store, {"R1": [1.05, 1.02, 1.09, 1.0]})["R1"]
+    assert (rep.above_share, rep.hit_share) == (0.0, 1.0)
+    assert rep.performance_class == "performer"
 
 
 def test_rep_hitting_exactly_sixty_percent_of_periods_is_performer(store: Any) -> None:

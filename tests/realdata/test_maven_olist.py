@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 
 import duckdb
 import pytest
+from realdata_support import dataset
 
 from attain.ingest.importer import import_files
 from attain.schema import TABLES
 
 pytestmark = pytest.mark.realdata
-
-DATA = Path(os.environ.get("ATTAIN_DATA", Path(__file__).parents[2] / ".." / "shared" / "data"))
-
-
-def dataset(name: str) -> Path:
-    """The dataset folder, or a skip saying where it was looked for."""
-    folder = DATA / name
-    if not folder.is_dir():
-        pytest.skip(f"{folder} not found; set ATTAIN_DATA to the folder holding {name}/")
-    return folder
 
 
 def records(path: Path) -> list[dict[str, str]]:

@@ -7,7 +7,7 @@ that they are seen rather than silently dropped.
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
@@ -82,6 +82,8 @@ class AttainmentReport:
 
     rows: list[AttainmentRow]
     unquoted: list[UnquotedRep]
+    frame: pd.DataFrame = field(repr=False, compare=False)
+    """The rep-level frame (ATTAINMENT_COLUMNS) the rows were built from."""
 
 
 def period_actuals(
@@ -122,7 +124,7 @@ def attainment_report(backend: Any, targets: pd.DataFrame, zone: str = "UTC") ->
         *_rows(reps.rename(columns={"rep_id": "id"}), "rep", names["rep"]),
     ]
     rows.sort(key=lambda row: (row.period_start, row.period_end, row.metric, _RANK[row.scope]))
-    return AttainmentReport(rows, _unquoted(targets, actuals, roster))
+    return AttainmentReport(rows, _unquoted(targets, actuals, roster), reps[ATTAINMENT_COLUMNS])
 
 
 def scope_names(backend: Any, roster: pd.DataFrame) -> dict[Scope, dict[str, str]]:

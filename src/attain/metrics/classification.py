@@ -65,7 +65,7 @@ class RepClassification:
     full_periods: int
     """Of those, the periods the rep worked in full (not prorated)."""
     above_share: float | None
-    """Share of periods with attainment above 1 (surpassed goal)."""
+    """Share of periods with attainment at or above settings.surpass_ratio (surpassed goal)."""
     hit_share: float | None
     """Share of periods with attainment at or above 1 (hit goal)."""
     trend: Trend
@@ -132,8 +132,8 @@ def classify_reps(
                 performance_class=cls,
                 periods=periods,
                 full_periods=full,
-                above_share=_share(values, above=True),
-                hit_share=_share(values, above=False),
+                above_share=_share(values, settings.surpass_ratio),
+                hit_share=_share(values, 1.0),
                 trend=_trend(slope, settings.trend_threshold),
                 slope=slope,
                 metrics=mine,
@@ -173,20 +173,18 @@ def _class_of(
     if full < settings.min_full_periods:
         return "new"
     values = [p.attainment for p in periods]
-    if (_share(values, above=True) or 0.0) >= settings.top_share - _EPSILON:
+    if (_share(values, settings.surpass_ratio) or 0.0) >= settings.top_share - _EPSILON:
         return "top_performer"
-    if (_share(values, above=False) or 0.0) >= settings.performer_share - _EPSILON:
+    if (_share(values, 1.0) or 0.0) >= settings.performer_share - _EPSILON:
         return "performer"
     return "under_performer"
 
 
-def _share(values: list[float], *, above: bool) -> float | None:
-    """Share of periods above goal (> 1) or at goal (≥ 1)."""
+def _share(values: list[float], threshold: float) -> float | None:
+    """Share of periods with attainment at or above `threshold`."""
     if not values:
         return None
-    ratios = np.asarray(values)
-    hits = ratios > 1.0 if above else ratios >= 1.0 - _EPSILON
-    return float(hits.mean())
+    return float((np.asarray(values) >= threshold - _EPSILON).mean())
 
 
 def _slope(values: list[float], positions: list[int]) -> float | None:

@@ -17,11 +17,6 @@ import pandas as pd
 from attain.metrics.facts import daily_actuals
 from attain.metrics.settings import PerformanceSettings
 
-CHANCE_LEVEL = 0.001
-"""A count drop is only a warning when a drop at least this deep would happen by chance less
-often than this for a rep at their usual volume (Poisson with the median as mean); a rep who
-usually books four meetings a week and books one is still within ordinary noise."""
-
 _AMOUNTS = ("bookings", "pipeline_created")
 """Metrics that are money, not counts: the chance check does not apply to them."""
 
@@ -93,7 +88,7 @@ def early_warnings(
         low = (median > 0) & (this_week < settings.warning_ratio * median)
         for rep in counts.index[low]:
             chance = None if metric in _AMOUNTS else _chance(this_week[rep], median[rep])
-            if chance is not None and chance >= CHANCE_LEVEL:
+            if chance is not None and chance >= settings.warning_chance:
                 continue
             warnings.append(
                 _warning(

@@ -19,9 +19,6 @@ from attain.metrics.classification import completed_periods
 from attain.metrics.periods import Period
 from attain.metrics.settings import PerformanceSettings
 
-RAMP_DAYS = 182
-"""A new hire's targets rise by design in their first half year; those raises are not flagged."""
-
 SignalKind = Literal["repeated_raises", "raise_after_hit"]
 
 
@@ -251,7 +248,7 @@ def _raises_after_hit(
     for done, following in itertools.pairwise(periods):
         if not hits.get(done.start, False):
             continue
-        if hired is not None and done.start < hired + timedelta(days=RAMP_DAYS):
+        if hired is not None and done.start < hired + timedelta(days=settings.ramp_days):
             continue
         final = [r for r in revisions if r.period == done][-1].target
         opening = _opening_target([r for r in revisions if r.period == following])

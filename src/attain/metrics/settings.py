@@ -37,8 +37,13 @@ class PerformanceSettings(BaseModel):
     )
 
     classification_periods: int = Field(4, description="Completed periods looked back on.")
+    surpass_ratio: float = Field(
+        1.10,
+        description="Attainment at or above this surpasses goal (top performers do it "
+        "consistently); hitting goal is attainment at or above 1.",
+    )
     top_share: float = Field(
-        0.75, description="Share of periods above target that makes a top performer."
+        0.75, description="Share of periods surpassing goal that makes a top performer."
     )
     performer_share: float = Field(
         0.60, description="Share of periods at or above target that makes a performer."
@@ -56,12 +61,15 @@ class PerformanceSettings(BaseModel):
         "actually achieved fails the Achievable check.",
     )
     priority_metrics: tuple[str, ...] = Field(
-        ("bookings", "new_logos", "pipeline_created"),
+        ("bookings", "new_logos", "pipeline_created", "opportunities_created", "meetings"),
         description="Metrics tied to company priorities (the Relevant check).",
     )
 
     max_raises_per_period: int = Field(
         1, description="More target raises than this inside one period is ratcheting."
+    )
+    ramp_days: int = Field(
+        182, description="A new hire's targets rise by design in this many days; not ratcheting."
     )
     raise_after_hit: float = Field(
         0.20, description="A raise of at least this share right after a hit period is ratcheting."
@@ -75,6 +83,11 @@ class PerformanceSettings(BaseModel):
         0.5, description="A leading activity this week below this share of the rep's median."
     )
     warning_weeks: int = Field(8, description="Trailing weeks whose median is the benchmark.")
+    warning_chance: float = Field(
+        1e-4,
+        description="Warn only if a drop that deep would happen by chance (Poisson, at the "
+        "rep's usual volume) less often than this: small counts dip often.",
+    )
     leading_metrics: tuple[str, ...] = Field(
         ("meetings", "opportunities_created", "calls"),
         description="Leading activities watched for early warnings.",

@@ -1,0 +1,220 @@
+"""`attain report`: are we going to make it, and who is on pace."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from attain.cli.options import DB, open_store
+from attain.config import load_settings
+from attain.metrics.report import PerformanceReport, performance_report
+from attain.reports.jsonable import dumps
+from attain.reports.performance import (
+    label,
+    money,
+    ratio,
+    rep_lines,
+    scope_lines,
+    times,
+    to_csv,
+    to_html,
+    to_markdown,
+)
+
+STATUS_STYLE = {"ahead": "green", "on_pace": "cyan", "behind": "yellow", "at_risk": "bold red"}
+CLASS_SHORT = {
+    "top_performer": "top",
+    "performer": "perf",
+    "under_performer": "under",
+    "new": "new",
+}
+TREND_ARROW = {"improving": "↑", "declining": "↓", "steady": "→"}
+
+
+class Format(StrEnum):
+    """Output formats of the report."""
+
+    TEXT = "text"
+    JSON = "json"
+    CSV = "csv"
+    MARKDOWN = "markdown"
+    HTML = "html"
+
+
+def report_command(
+    db: str | None = DB,
+    as_of: datetime | None = typer.Option(
+        None,
+        "--as-of",
+        formats=["%Y-%m-%d"],
+        help="Report as of this day [default: today, or the last day of data if older].",
+        show_default=False,
+    ),
+    target: float | None = typer.Option(
+        None,
+        "--target",
+        min=0,
+        help="Quarterly bookings target per selling rep, for data without quotas.",
+        show_default=False,
+    ),
+    output_format: Format = typer.Option(Format.TEXT, "--format", "-f", help="Output format."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write to this file instead of the terminal."
+    ),
+    limit: int = typer.Option(
+        25, "--limit", help="Reps shown in the text view, most at risk first (0: all)."
+    ),
+) -> None:
+    """Attainment, pacing to weekly and daily targets, pipeline coverage, classification,
+    SMART goal checks, quota ratcheting and early warnings, per rep, team and company.
+
+    Thresholds are in the [performance] table of attain.toml.
+    """
+    settings = load_settings().performance
+    backend, _ = open_store(db, read_only=True)
+    try:
+        report = performance_report(
+            backend, settings, as_of=as_of.date() if as_of else None, target=target
+        )
+    finally:
+        backend.disconnect()
+    if output_format is Format.TEXT:
+        console = Console(record=output is not None)
+        if output is not None or not console.is_terminal:
+            console.width = max(console.width, 132)
+        _print(console, report, limit)
+        if output is not None:
+            output.write_text(console.export_text())
+        return
+    rendered = {
+        Format.JSON: dumps,
+        Format.CSV: to_csv,
+        Format.MARKDOWN: to_markdown,
+        Format.HTML: to_html,
+    }[output_format](report)
+    if output is None:
+        typer.echo(rendered, nl=not rendered.endswith("\n"))
+    else:
+        output.write_text(rendered)
+
+
+def _print(console: Console, report: PerformanceReport, limit: int) -> None:
+    console.print(
+        f"[bold]Performance {report.period.label}[/], as of {report.as_of} "
+        f"(targets: {report.target_source}; data through {report.data_through or 'n/a'})"
+    )
+    for note in report.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    for line in scope_lines(report, "company"):
+        console.print(
+            f"Company: {money(line.actual)} booked of {money(line.target)}, "
+            f"{money(line.expected)} expected by now → "
+            f"[{STATUS_STYLE.get(line.status or '', '')}]{label(line.status)}[/] "
+            f"({ratio(line.pace_ratio)} of pace); {money(line.required_daily_rate)} a business "
+            f"day needed; coverage {times(line.coverage)}"
+        )
+    teams = scope_lines(report, "team")
+    if teams:
+        table = Table(title="Teams")
+        for header in ("team", "target", "booked", "expected", "pace", "status", "/day", "cover"):
+            table.add_column(
+                header,
+                justify="left" if header in ("team", "status") else "right",
+                no_wrap=True,
+                max_width=24 if header == "team" else None,
+            )
+        for t in teams:
+            table.add_row(
+                t.name,
+                short(t.target),
+                short(t.actual),
+                short(t.expected),
+                ratio(t.pace_ratio),
+                _status(t.status),
+                short(t.required_daily_rate),
+                times(t.coverage),
+            )
+        console.print(table)
+    reps = rep_lines(report)
+    shown = reps if limit <= 0 else reps[:limit]
+    table = Table(title=f"Reps ({len(shown)} of {len(reps)}, most at risk first)")
+    headers = (
+        "rep",
+        "team",
+        "class",
+        "target",
+        "booked",
+        "pace",
+        "status",
+        "cover",
+        "win",
+        "flags",
+    )
+    for header in headers:
+        table.add_column(
+            header,
+            justify="left" if header in ("rep", "team", "class", "status", "flags") else "right",
+            no_wrap=header != "flags",
+            max_width={"rep": 24, "team": 14}.get(header),
+        )
+    for r in shown:
+        flags = [f"drop {r.early_warnings}"] if r.early_warnings else []
+        flags += ["ratcheted"] if r.ratcheted else []
+        flags += [f"goal {r.goal_issues}"] if r.goal_issues else []
+        table.add_row(
+            r.rep_id if r.name == r.rep_id else f"{r.rep_id} {r.name}",
+            r.team_id or "—",
+            CLASS_SHORT.get(r.performance_class or "", "—") + TREND_ARROW.get(r.trend or "", ""),
+            short(r.target),
+            short(r.actual),
+            ratio(r.pace_ratio),
+            _status(r.status),
+            times(r.coverage),
+            ratio(r.win_rate),
+            "; ".join(flags),
+        )
+    console.print(table)
+    console.print(
+        "class: top / perf(ormer) / under / new, with trend ↑ ↓ →; "
+        "full table: --limit 0 or --format csv|markdown|html"
+    )
+    for warning in report.early_warnings:
+        console.print(
+            f"[bold red]early warning[/] {warning.rep_id}: {warning.metric} "
+            f"{warning.this_week:.0f} in the last 7 days vs a usual {warning.median:.0f}; "
+            f"~{money(warning.pipeline_at_risk)} of pipeline at risk"
+        )
+    for rep in report.ratcheted_reps:
+        for signal in rep.signals:
+            console.print(f"[bold yellow]ratcheting[/] {rep.rep_id}: {signal.reason}")
+    for team in report.ratcheted_teams:
+        console.print(f"[bold yellow]ratcheting[/] team {team.team_id}: {team.reason}")
+    failing = sum(1 for goal in report.goals if not goal.smart)
+    if report.goals:
+        console.print(
+            f"Goals: {len(report.goals) - failing} of {len(report.goals)} pass the SMART check "
+            "(details with --format markdown)."
+        )
+
+
+def short(value: float | None) -> str:
+    """1.5M, 252k or 950; an em dash for missing values."""
+    if value is None:
+        return "—"
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return (
+                f"{value / size:.1f}{suffix}"
+                if abs(value) < 10 * size
+                else f"{value / size:.0f}{suffix}"
+            )
+    return f"{value:.0f}"
+
+
+def _status(status: str | None) -> str:
+    return f"[{STATUS_STYLE.get(status or '', '')}]{label(status)}[/]" if status else "—"

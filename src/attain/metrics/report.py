@@ -1,0 +1,199 @@
+"""The performance report: are we going to make it, and who is on pace, for one as-of date.
+
+Assembles attainment, pacing, coverage, classification, goal checks, ratcheting and early
+warnings into one typed result that every interface (terminal, JSON, Markdown, HTML) renders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from attain.metrics.attainment import AttainmentReport, attainment_report
+from attain.metrics.classification import RepClassification, classify_reps
+from attain.metrics.coverage import CoverageRow, pipeline_coverage
+from attain.metrics.early_warnings import EarlyWarning, early_warnings
+from attain.metrics.pacing import PacingRow, business_calendar, pacing
+from attain.metrics.periods import Period, quarter_of, quarters_between
+from attain.metrics.ratcheting import (
+    RepRatcheting,
+    TeamRatcheting,
+    ratcheted_reps,
+    ratcheted_teams,
+)
+from attain.metrics.sales import RepSales, rep_sales
+from attain.metrics.settings import PerformanceSettings
+from attain.metrics.smart import SmartCheck, check_goals, quota_goals
+from attain.metrics.targets import quota_targets, rep_roster, synthetic_targets
+
+HEADLINE_METRIC = "bookings"
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A section that could not be computed, and why."""
+
+    section: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RepInfo:
+    """Who a rep is: name, team and role, for display next to their numbers."""
+
+    rep_id: str
+    name: str
+    team_id: str | None
+    role: str
+
+
+@dataclass(frozen=True)
+class PerformanceReport:
+    """Everything `attain report` shows for one as-of date, each part with its evidence."""
+
+    as_of: date
+    period: Period
+    """The bookings period containing as_of (the calendar quarter when there are no targets)."""
+    data_through: date | None
+    """Last day with any opportunity or activity in the store."""
+    target_source: str
+    """'quotas', 'flat target of N per rep per quarter' or 'none'."""
+    notes: list[str]
+    skipped: list[Skipped]
+    reps: list[RepInfo]
+    sales: list[RepSales]
+    attainment: AttainmentReport | None
+    pacing: list[PacingRow]
+    coverage: list[CoverageRow]
+    classification: list[RepClassification]
+    goals: list[SmartCheck]
+    ratcheted_reps: list[RepRatcheting]
+    ratcheted_teams: list[TeamRatcheting]
+    early_warnings: list[EarlyWarning]
+
+
+def performance_report(
+    backend: Any,
+    settings: PerformanceSettings | None = None,
+    *,
+    as_of: date | None = None,
+    target: float | None = None,
+    today: date | None = None,
+) -> PerformanceReport:
+    """Build the report as of `as_of` (default: today, or the last day of data if it is older).
+
+    `target` is a flat quarterly bookings target per selling rep, used when the store has no
+    bookings quotas (e.g. the Maven sample).
+    """
+    settings = settings or PerformanceSettings()
+    zone = settings.timezone
+    notes: list[str] = []
+    skipped: list[Skipped] = []
+    data_through = _last_fact_day(backend)
+    as_of = _as_of(as_of, today or date.today(), data_through, notes)
+    calendar = business_calendar(settings)
+
+    targets = quota_targets(backend, calendar=calendar)
+    has_quotas = bool((targets["metric"] == HEADLINE_METRIC).any())
+    source = "quotas"
+    if has_quotas and target is not None:
+        notes.append(f"--target {target:,.0f} ignored: the store holds bookings quotas")
+    elif not has_quotas and target is not None:
+        first = _first_fact_day(backend) or as_of
+        periods = quarters_between(min(first, as_of), as_of)
+        flat = synthetic_targets(backend, target, periods, HEADLINE_METRIC, calendar=calendar)
+        targets = pd.concat([targets, flat], ignore_index=True) if len(targets) else flat
+        source = f"flat target of {target:,.0f} per rep per quarter"
+        notes.append(f"no bookings quotas in the store: every selling rep's target is {source}")
+    elif not has_quotas:
+        source = "none"
+        notes.append(
+            "no bookings quotas in the store: attainment, pacing, coverage and classification "
+            "need targets; set one with --target AMOUNT (per rep per quarter)"
+        )
+        for section in ("attainment", "pacing", "coverage", "classification", "goals"):
+            skipped.append(Skipped(section, "no targets"))
+
+    period = _current_period(targets, as_of)
+    have_targets = not targets.empty
+    attainment = attainment_report(backend, targets, zone) if have_targets else None
+    frame = attainment.frame if attainment is not None else None
+    goals = quota_goals(frame, as_of) if frame is not None else []
+    return PerformanceReport(
+        as_of=as_of,
+        period=period,
+        data_through=data_through,
+        target_source=source,
+        notes=notes,
+        skipped=skipped,
+        reps=_rep_info(backend),
+        sales=rep_sales(backend, period, zone),
+        attainment=attainment,
+        pacing=pacing(backend, targets, as_of, settings) if have_targets else [],
+        coverage=pipeline_coverage(backend, targets, as_of, settings) if have_targets else [],
+        classification=(
+            classify_reps(backend, frame, as_of, settings) if frame is not None else []
+        ),
+        goals=check_goals(backend, goals, frame, as_of, settings) if frame is not None else [],
+        ratcheted_reps=ratcheted_reps(backend, frame, as_of, settings) if frame is not None else [],
+        ratcheted_teams=ratcheted_teams(frame, as_of, settings) if frame is not None else [],
+        early_warnings=early_warnings(backend, as_of, settings),
+    )
+
+
+def _as_of(asked: date | None, today: date, data_through: date | None, notes: list[str]) -> date:
+    """The as-of date: as asked; else today, unless the data ended before today's quarter."""
+    if asked is None and data_through is not None and data_through < quarter_of(today).start:
+        notes.append(f"the data ends on {data_through}: reporting as of that day (use --as-of)")
+        return data_through
+    as_of = asked or today
+    if data_through is not None and (as_of - data_through).days > 2:
+        notes.append(
+            f"the data ends on {data_through}, {(as_of - data_through).days} days before "
+            f"{as_of}: days since then count as no activity"
+        )
+    return as_of
+
+
+def _current_period(targets: pd.DataFrame, as_of: date) -> Period:
+    """The bookings period containing as_of, else the calendar quarter."""
+    rows = targets[
+        (targets["metric"] == HEADLINE_METRIC)
+        & (targets["period_start"] <= as_of)
+        & (targets["period_end"] >= as_of)
+    ]
+    if rows.empty:
+        return quarter_of(as_of)
+    first = rows.sort_values(["period_start", "period_end"]).iloc[0]
+    return Period(first["period_start"], first["period_end"])
+
+
+def _last_fact_day(backend: Any) -> date | None:
+    deals, acts = backend.table("opportunities"), backend.table("activities")
+    latest = [
+        backend.execute(deals.created_at.max()),
+        backend.execute(deals.closed_at.max()),
+        backend.execute(acts.occurred_at.max()),
+    ]
+    found = [pd.Timestamp(value).date() for value in latest if not pd.isna(value)]
+    return max(found) if found else None
+
+
+def _first_fact_day(backend: Any) -> date | None:
+    deals = backend.table("opportunities")
+    earliest = [backend.execute(deals.created_at.min()), backend.execute(deals.closed_at.min())]
+    found = [pd.Timestamp(value).date() for value in earliest if not pd.isna(value)]
+    return min(found) if found else None
+
+
+def _rep_info(backend: Any) -> list[RepInfo]:
+    roster = rep_roster(backend)
+    return [
+        RepInfo(str(rep), str(name), None if pd.isna(team) else str(team), str(role))
+        for rep, name, team, role in zip(
+            roster["rep_id"], roster["name"], roster["team_id"], roster["role"], strict=True
+        )
+    ]
