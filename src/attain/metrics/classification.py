@@ -108,7 +108,9 @@ def classify_reps(
     if not reps:
         return []
     in_window = rows[rows["period_start"].isin({p.start for p in window})]
-    evidence = {rep: _evidence(frame) for rep, frame in in_window.groupby("rep_id")}
+    scored = in_window.assign(ratio=pd.to_numeric(in_window["attainment"], errors="coerce"))
+    scored = scored[scored["ratio"].notna()].sort_values(["rep_id", "period_start"])
+    evidence = {rep: _evidence(frame) for rep, frame in scored.groupby("rep_id")}
     metrics = _rep_metrics(backend, in_window, window, settings.timezone)
     teams = rows.drop_duplicates("rep_id", keep="last").set_index("rep_id")["team_id"]
 
@@ -148,10 +150,8 @@ _NO_METRICS = RepMetrics(None, None, None, None, None)
 
 
 def _evidence(frame: pd.DataFrame) -> tuple[tuple[PeriodAttainment, ...], int]:
-    """The rep's periods that had a target, and how many of them were worked in full."""
-    ratio = pd.to_numeric(frame["attainment"], errors="coerce")
-    scored = frame.assign(ratio=ratio)[ratio.notna()]
-    scored = scored.sort_values("period_start")
+    """The rep's scored periods (rows with a `ratio`, in order) and how many were full."""
+    scored = frame
     periods = tuple(
         PeriodAttainment(Period(start, end), float(target), float(actual), float(ratio))
         for start, end, target, actual, ratio in zip(

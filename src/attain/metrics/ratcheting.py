@@ -91,7 +91,7 @@ def ratcheted_reps(
     `attainment` (the rep-level attainment frame) says which periods each rep hit.
     """
     settings = settings or PerformanceSettings()
-    history = _quota_history(backend, as_of)
+    history = _ordered(_quota_history(backend, as_of))
     hired = _hire_dates(backend)
     hits = _hit_periods(attainment)
     found = []
@@ -172,20 +172,24 @@ def _hit_periods(attainment: pd.DataFrame) -> dict[tuple[str, str], dict[date, b
     return found
 
 
+def _ordered(history: pd.DataFrame) -> pd.DataFrame:
+    """Quota history with dates parsed, ordered by rep, metric, period and set_at (empty first)."""
+    return history.assign(
+        start=_dates(history["period_start"]),
+        end=_dates(history["period_end"]),
+        stamp=pd.to_datetime(history["set_at"]),
+    ).sort_values(["rep_id", "metric", "start", "stamp"], na_position="first", kind="stable")
+
+
 def _revisions(rows: pd.DataFrame) -> list[QuotaRevision]:
-    """A rep's revisions on one metric in order: by period, then set_at (empty first)."""
-    ordered = rows.assign(
-        start=_dates(rows["period_start"]),
-        end=_dates(rows["period_end"]),
-        stamp=pd.to_datetime(rows["set_at"]),
-    ).sort_values(["start", "stamp"], na_position="first", kind="stable")
+    """A rep's revisions on one metric, from rows already `_ordered`."""
     return [
         QuotaRevision(Period(start, end), None if pd.isna(stamp) else stamp.to_pydatetime(), target)
         for start, end, stamp, target in zip(
-            ordered["start"].tolist(),
-            ordered["end"].tolist(),
-            ordered["stamp"].tolist(),
-            ordered["target"].astype(float).tolist(),
+            rows["start"].tolist(),
+            rows["end"].tolist(),
+            rows["stamp"].tolist(),
+            rows["target"].astype(float).tolist(),
             strict=True,
         )
     ]

@@ -96,12 +96,13 @@ def check_goals(
     history = _history(attainment, as_of)
     growth = _growth(history)
     present = {metric: _fact_rows(backend, metric) for metric in _FACTS}
+    benchmarks: dict[tuple[str, date], _Benchmark] = {}
     checks = []
     for goal in goals:
         letters = (
             _specific(goal),
             _measurable(goal, present),
-            _achievable(goal, history, growth, settings.achievable_percentile),
+            _achievable(goal, history, growth, settings.achievable_percentile, benchmarks),
             _relevant(goal, settings.priority_metrics),
             _time_bound(goal),
         )
@@ -133,33 +134,61 @@ def _measurable(goal: Goal, present: dict[str, int]) -> LetterCheck:
     return LetterCheck("M", True, f"counted from {counts}")
 
 
+@dataclass(frozen=True)
+class _Benchmark:
+    """What goals on one metric starting on one day are compared with."""
+
+    previous: pd.DataFrame
+    """Each rep's last completed period before the goal starts, indexed by rep_id."""
+    latest: pd.DataFrame
+    """Full periods of every rep in the last completed period before the goal starts."""
+    growth_limit: float | None
+    """The percentile of period-over-period growth that reps achieved."""
+
+
+def _benchmark(
+    history: pd.DataFrame, growth: pd.DataFrame, metric: str, start: date, percentile: float
+) -> _Benchmark:
+    rows = history[(history["metric"] == metric) & (history["end"] < start)]
+    previous = rows.sort_values("end").groupby("rep_id").tail(1).set_index("rep_id")
+    latest = rows[(rows["end"] == rows["end"].max()) & ~rows["prorated"]]
+    achieved = growth.loc[growth["metric"] == metric, "growth"]
+    limit = float(np.quantile(achieved, percentile)) if len(achieved) else None
+    return _Benchmark(previous, latest, limit)
+
+
 def _achievable(
-    goal: Goal, history: pd.DataFrame, growth: pd.DataFrame, percentile: float
+    goal: Goal,
+    history: pd.DataFrame,
+    growth: pd.DataFrame,
+    percentile: float,
+    benchmarks: dict[tuple[str, date], _Benchmark],
 ) -> LetterCheck:
     if len(goal.owners) != 1 or len(goal.metrics) != 1:
         return LetterCheck("A", None, "cannot judge a goal without one owner and one metric")
     if goal.target is None or goal.period_start is None or goal.period_end is None:
         return LetterCheck("A", None, "cannot judge a goal without a target and a period")
     rep, metric = goal.owners[0], goal.metrics[0]
-    rows = history[(history["metric"] == metric) & (history["end"] < goal.period_start)]
-    if rows.empty:
+    key = (metric, goal.period_start)
+    if key not in benchmarks:
+        benchmarks[key] = _benchmark(history, growth, metric, goal.period_start, percentile)
+    bench = benchmarks[key]
+    if bench.previous.empty:
         return LetterCheck("A", None, f"no completed {metric} periods before the goal to compare")
     days = (goal.period_end - goal.period_start).days + 1
     share = f"{percentile:.0%}"
-    mine = rows[rows["rep_id"] == rep].sort_values("end")
-    previous = mine.iloc[-1] if len(mine) else None
+    previous = bench.previous.loc[rep] if rep in bench.previous.index else None
     if previous is not None and previous["actual"] > 0 and not previous["prorated"]:
-        needed = goal.target / days / previous["rate"]
-        achieved = growth.loc[growth["metric"] == metric, "growth"]
-        if achieved.empty:
+        if bench.growth_limit is None:
             return LetterCheck("A", None, f"no period-over-period {metric} growth to compare")
-        limit = float(np.quantile(achieved, percentile))
+        needed = goal.target / days / previous["rate"]
+        limit = bench.growth_limit
         reason = (
             f"needs {needed:.1f}× last period's {previous['actual']:,.0f}; "
             f"{share} of reps grew ≤ {limit:.1f}×"
         )
         return LetterCheck("A", bool(needed <= limit + 1e-9), reason)
-    latest = rows[(rows["end"] == rows["end"].max()) & ~rows["prorated"] & (rows["rep_id"] != rep)]
+    latest = bench.latest[bench.latest["rep_id"] != rep]
     if latest.empty:
         return LetterCheck("A", None, f"no peers with a full {metric} period to compare")
     limit = float(np.quantile(latest["rate"], percentile)) * days
