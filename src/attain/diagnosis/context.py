@@ -1,0 +1,83 @@
+"""What every detector needs, computed once: the window, the roster, the performance report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+
+from attain.leads.icp import IcpSettings
+from attain.metrics.periods import Period
+from attain.metrics.report import PerformanceReport, performance_report
+from attain.metrics.settings import PerformanceSettings
+from attain.metrics.targets import SELLING_ROLE, rep_roster
+
+WINDOW_DAYS = 182
+"""Default look-back of the detectors: about two quarters of recent behaviour."""
+
+
+@dataclass(frozen=True)
+class DiagnosisContext:
+    """Shared inputs of the detectors for one as-of date."""
+
+    backend: Any
+    as_of: date
+    window: Period
+    """The recent days whose behaviour is diagnosed: [as_of - window_days, as_of - 1]."""
+    performance: PerformanceSettings
+    icp: IcpSettings
+    report: PerformanceReport
+    """Pacing, coverage, classification, goal checks, ratcheting and early warnings."""
+    roster: pd.DataFrame
+    """rep_id, name, team_id, role, hire_date, end_date of everyone in reps."""
+    sellers: tuple[str, ...]
+    """Selling reps (role rep) employed on as_of and through the whole window."""
+    top_performers: frozenset[str]
+    """Reps classified top_performer: the benchmark other reps are compared with."""
+
+    def targets(self) -> dict[str, float]:
+        """Each rep's bookings target for the current period (pro-rated), by rep_id."""
+        return {
+            row.id: row.target
+            for row in self.report.pacing
+            if row.scope == "rep" and row.metric == "bookings"
+        }
+
+
+def build_context(
+    backend: Any,
+    *,
+    as_of: date | None = None,
+    performance: PerformanceSettings | None = None,
+    icp: IcpSettings | None = None,
+    target: float | None = None,
+    window_days: int = WINDOW_DAYS,
+) -> DiagnosisContext:
+    """Compute the performance report and the window once for all detectors."""
+    performance = performance or PerformanceSettings()
+    report = performance_report(backend, performance, as_of=as_of, target=target)
+    as_of = report.as_of
+    window = Period(as_of - timedelta(days=window_days), as_of - timedelta(days=1))
+    roster = rep_roster(backend)
+    hired = pd.to_datetime(roster["hire_date"]).dt.date
+    ended = pd.to_datetime(roster["end_date"]).dt.date
+    active = (
+        (roster["role"] == SELLING_ROLE)
+        & (hired.isna() | (hired <= window.start))
+        & (ended.isna() | (ended >= as_of))
+    )
+    return DiagnosisContext(
+        backend=backend,
+        as_of=as_of,
+        window=window,
+        performance=performance,
+        icp=icp or IcpSettings(),
+        report=report,
+        roster=roster,
+        sellers=tuple(sorted(roster.loc[active, "rep_id"].astype(str))),
+        top_performers=frozenset(
+            c.rep_id for c in report.classification if c.performance_class == "top_performer"
+        ),
+    )

@@ -1,0 +1,1 @@
+"""Leads: ideal customer profile, lead scores and channel effectiveness."""
