@@ -262,3 +262,13 @@ def test_the_status_thresholds_come_from_the_settings(org: Any) -> None:
 
 def test_periods_that_do_not_contain_the_as_of_date_are_not_paced(org: Any) -> None:
     assert pacing(org, quota_targets(org), date(2026, 4, 1)) == []
+
+
+def test_this_weeks_target_is_the_weeks_share_and_counts_only_this_weeks_work(org: Any) -> None:
+    # Tuesday 10 March: the week of Monday 9 March holds 5 of P's 10 business days.
+    rows = paced(org, date(2026, 3, 10))
+    even = rows["even"]
+    assert even.week_start == date(2026, 3, 9)
+    assert (even.week_target, even.week_actual) == pytest.approx((50.0, 1000.0))
+    assert rows["late"].week_target == pytest.approx(50.0)  # hired on the 9th: all of it
+    assert rows["t1"].week_target == pytest.approx(150.0)

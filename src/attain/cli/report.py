@@ -121,7 +121,18 @@ def _print(console: Console, report: PerformanceReport, limit: int) -> None:
     teams = scope_lines(report, "team")
     if teams:
         table = Table(title="Teams")
-        for header in ("team", "target", "booked", "expected", "pace", "status", "/day", "cover"):
+        headers = (
+            "team",
+            "target",
+            "booked",
+            "expected",
+            "pace",
+            "status",
+            "/day",
+            "week",
+            "cover",
+        )
+        for header in headers:
             table.add_column(
                 header,
                 justify="left" if header in ("team", "status") else "right",
@@ -137,6 +148,7 @@ def _print(console: Console, report: PerformanceReport, limit: int) -> None:
                 ratio(t.pace_ratio),
                 _status(t.status),
                 short(t.required_daily_rate),
+                f"{short(t.week_actual)}/{short(t.week_target)}",
                 times(t.coverage),
             )
         console.print(table)
@@ -151,6 +163,7 @@ def _print(console: Console, report: PerformanceReport, limit: int) -> None:
         "booked",
         "pace",
         "status",
+        "week",
         "cover",
         "win",
         "flags",
@@ -174,13 +187,15 @@ def _print(console: Console, report: PerformanceReport, limit: int) -> None:
             short(r.actual),
             ratio(r.pace_ratio),
             _status(r.status),
+            f"{short(r.week_actual)}/{short(r.week_target)}",
             times(r.coverage),
             ratio(r.win_rate),
             "; ".join(flags),
         )
     console.print(table)
     console.print(
-        "class: top / perf(ormer) / under / new, with trend ↑ ↓ →; "
+        "class: top / perf(ormer) / under / new, with trend ↑ ↓ →; week: done / this week's "
+        "target; "
         "full table: --limit 0 or --format csv|markdown|html"
     )
     for warning in report.early_warnings:

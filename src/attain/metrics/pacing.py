@@ -60,6 +60,12 @@ class PacingRow:
     business_days_left: int
     required_daily_rate: float | None
     status: Status
+    week_start: date
+    """Monday of the week containing as_of (or the period start, if later)."""
+    week_target: float
+    """This week's share of the target: the weekly target behind the daily pacing."""
+    week_actual: float
+    """Done this week, up to as_of."""
 
 
 def business_calendar(settings: PerformanceSettings) -> BusinessCalendar:
@@ -197,7 +203,8 @@ def pacing(
             reps = _rep_progress(backend, group, period, as_of, calendar, shape, settings.timezone)
             reps["team_id"] = reps["rep_id"].map(team_of)
             left = calendar.count_business_days(as_of + timedelta(days=1), period.end)
-            for scope, frame in scoped(reps, ["target", "expected", "actual"]):
+            totals = ["target", "expected", "actual", "week_target", "week_actual"]
+            for scope, frame in scoped(reps, totals):
                 if scope != "rep":
                     frame["days_left"] = left
                 paced = _progress(frame, settings)
@@ -226,6 +233,15 @@ def _rep_progress(
     )
     through = np.clip(np.searchsorted(days, np.datetime64(as_of, "D"), side="right"), lo, hi)
     employed = cumulative[hi] - cumulative[lo]
+    week_start = max(as_of - timedelta(days=as_of.weekday()), period.start)
+    week_end = week_start + timedelta(days=6 - week_start.weekday())
+    first = np.clip(np.searchsorted(days, np.datetime64(week_start, "D"), side="left"), lo, hi)
+    last = np.clip(np.searchsorted(days, np.datetime64(week_end, "D"), side="right"), lo, hi)
+    week_share = np.where(
+        employed > 0,
+        (cumulative[last] - cumulative[first]) / np.where(employed > 0, employed, 1.0),
+        0.0,
+    )
     share = np.where(
         employed > 0,
         (cumulative[through] - cumulative[lo]) / np.where(employed > 0, employed, 1.0),
@@ -233,6 +249,8 @@ def _rep_progress(
     )
     actuals = daily_actuals(backend, str(group["metric"].iloc[0]), period.start, as_of, zone)
     actual = actuals.groupby("rep_id")["value"].sum()
+    this_week = actuals[actuals["day"] >= pd.Timestamp(week_start)]
+    week_actual = this_week.groupby("rep_id")["value"].sum()
     return pd.DataFrame(
         {
             "rep_id": group["rep_id"].to_numpy(),
@@ -240,6 +258,8 @@ def _rep_progress(
             "expected": group["target"].astype(float).to_numpy() * share,
             "actual": group["rep_id"].map(actual).fillna(0.0).astype(float).to_numpy(),
             "days_left": hi - through,
+            "week_target": group["target"].astype(float).to_numpy() * week_share,
+            "week_actual": group["rep_id"].map(week_actual).fillna(0.0).astype(float).to_numpy(),
         }
     )
 
@@ -303,6 +323,9 @@ def _rows(
             business_days_left=int(row["days_left"]),
             required_daily_rate=optional_number(row["rate"]),
             status=row["status"],
+            week_start=max(as_of - timedelta(days=as_of.weekday()), period.start),
+            week_target=float(row["week_target"]),
+            week_actual=float(row["week_actual"]),
         )
         for row in records(frame.sort_values("id"))
     ]

@@ -30,6 +30,8 @@ class ScopeLine:
     pace_ratio: float | None
     status: str | None
     required_daily_rate: float | None
+    week_target: float | None
+    week_actual: float | None
     coverage: float | None
     coverage_note: str | None
 
@@ -49,6 +51,8 @@ class RepLine:
     pace_ratio: float | None
     status: str | None
     required_daily_rate: float | None
+    week_target: float | None
+    week_actual: float | None
     coverage: float | None
     win_rate: float | None
     early_warnings: str
@@ -75,6 +79,8 @@ def scope_lines(report: PerformanceReport, scope: str) -> list[ScopeLine]:
                 pace_ratio=row.pace_ratio,
                 status=row.status,
                 required_daily_rate=row.required_daily_rate,
+                week_target=row.week_target,
+                week_actual=row.week_actual,
                 coverage=cover.coverage if cover else None,
                 coverage_note=cover.reason if cover else None,
             )
@@ -118,6 +124,8 @@ def rep_lines(report: PerformanceReport) -> list[RepLine]:
                 pace_ratio=row.pace_ratio if row else None,
                 status=row.status if row else None,
                 required_daily_rate=row.required_daily_rate if row else None,
+                week_target=row.week_target if row else None,
+                week_actual=row.week_actual if row else None,
                 coverage=cover.coverage if cover else None,
                 win_rate=sold.win_rate if sold else None,
                 early_warnings=", ".join(warnings.get(rep.rep_id, [])),
