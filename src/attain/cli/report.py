@@ -121,7 +121,7 @@ def _print(console: Console, report: PerformanceReport, limit: int) -> None:
     teams = scope_lines(report, "team")
     if teams:
         table = Table(title="Teams")
-        headers = (
+        team_headers = (
             "team",
             "target",
             "booked",
@@ -132,7 +132,7 @@ def _print(console: Console, report: PerformanceReport, limit: int) -> None:
             "week",
             "cover",
         )
-        for header in headers:
+        for header in team_headers:
             table.add_column(
                 header,
                 justify="left" if header in ("team", "status") else "right",
