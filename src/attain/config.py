@@ -14,6 +14,7 @@ from pydantic_settings import (
 )
 
 from attain.errors import ConfigError
+from attain.leads.icp import IcpSettings
 from attain.metrics.settings import PerformanceSettings
 
 CONFIG_FILE = "attain.toml"
@@ -39,6 +40,10 @@ class Settings(BaseSettings):
     performance: PerformanceSettings = Field(
         default_factory=PerformanceSettings,
         description="Thresholds of the performance report ([performance] table).",
+    )
+    icp: IcpSettings = Field(
+        default_factory=IcpSettings,
+        description="The ideal customer profile ([icp] table); empty means not defined.",
     )
     data: Path = Field(
         default=Path("../shared/data"),

@@ -28,7 +28,7 @@ def test_same_seed_gives_byte_identical_files_and_another_seed_does_not(tmp_path
     generate(DemoSpec(reps=12, quarters=2, seed=6), tmp_path / "c")
     first, second, other = (_contents(tmp_path / name) for name in "abc")
     assert first == second
-    assert len(first) == len(TABLES) + 1
+    assert len(first) == len(TABLES) + 2  # the CSVs, truth.json and attain.toml
     assert first["activities.csv"] != other["activities.csv"]
     assert first["truth.json"] != other["truth.json"]
 

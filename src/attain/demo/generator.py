@@ -126,7 +126,7 @@ class _Run:
 
 
 def generate(spec: DemoSpec, out_dir: Path, progress: Progress | None = None) -> Truth:
-    """Write the ten canonical CSV files and truth.json for `spec` into `out_dir`.
+    """Write the ten canonical CSV files, truth.json and attain.toml (the ICP) into `out_dir`.
 
     The same spec always gives byte-identical files. `progress` is called after each append
     to a file with the rows written and the seconds they took.
@@ -159,6 +159,7 @@ def generate(spec: DemoSpec, out_dir: Path, progress: Progress | None = None) ->
         run.write("quotas", columns, time.perf_counter() - started)
     truth = _truth(org, plants, revisions, run)
     truth.write(out_dir / "truth.json")
+    truth.write_config(out_dir / "attain.toml")
     return truth
 
 

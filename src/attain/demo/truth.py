@@ -5,11 +5,14 @@ Diagnosis detectors are scored against this file; nothing in the CSVs names a ca
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+
+from attain.leads.icp import IcpSettings
 
 
 class PlantedCause(BaseModel):
@@ -41,6 +44,29 @@ class Truth(BaseModel):
     def reps_with(self, cause: str) -> list[str]:
         """Rep ids planted with `cause`."""
         return [plant.rep_id for plant in self.planted if plant.cause == cause]
+
+    def icp_settings(self) -> IcpSettings:
+        """The demo's ideal customer profile as Attain's ICP settings."""
+        return IcpSettings(
+            industries=tuple(self.icp["industries"]),
+            min_employees=self.icp["employees"]["min"],
+            max_employees=self.icp["employees"]["max"],
+            countries=tuple(self.icp["countries"]),
+        )
+
+    def write_config(self, path: Path) -> None:
+        """Write an attain.toml whose [icp] table is the demo's profile."""
+        icp = self.icp_settings()
+        lines = [
+            "# Written by `attain demo generate`: the demo organisation's ideal customer profile.",
+            "# Use it with ATTAIN_CONFIG=<this file>.",
+            "[icp]",
+            f"industries = {json.dumps(list(icp.industries))}",
+            f"min_employees = {icp.min_employees}",
+            f"max_employees = {icp.max_employees}",
+            f"countries = {json.dumps(list(icp.countries))}",
+        ]
+        path.write_text("\n".join(lines) + "\n")
 
     def write(self, path: Path) -> None:
         """Write as indented JSON."""
