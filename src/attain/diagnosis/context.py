@@ -61,12 +61,12 @@ def build_context(
     as_of = report.as_of
     window = Period(as_of - timedelta(days=window_days), as_of - timedelta(days=1))
     roster = rep_roster(backend)
-    hired = pd.to_datetime(roster["hire_date"]).dt.date
-    ended = pd.to_datetime(roster["end_date"]).dt.date
+    hired = pd.to_datetime(roster["hire_date"])
+    ended = pd.to_datetime(roster["end_date"])
     active = (
         (roster["role"] == SELLING_ROLE)
-        & (hired.isna() | (hired <= window.start))
-        & (ended.isna() | (ended >= as_of))
+        & (hired.isna() | (hired <= pd.Timestamp(window.start)))
+        & (ended.isna() | (ended >= pd.Timestamp(as_of)))
     )
     return DiagnosisContext(
         backend=backend,
