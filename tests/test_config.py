@@ -34,3 +34,11 @@ def test_an_unknown_setting_is_a_clear_error(
     (tmp_path / "attain.toml").write_text('dbb = "typo.duckdb"\n')
     with pytest.raises(ConfigError, match="setting 'dbb'"):
         load_settings()
+
+
+def test_a_config_file_named_but_missing_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ATTAIN_CONFIG", str(tmp_path / "nope.toml"))
+    with pytest.raises(ConfigError, match="not a file"):
+        load_settings()

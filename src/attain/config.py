@@ -13,6 +13,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from attain.diagnosis.settings import DiagnosisSettings
 from attain.errors import ConfigError
 from attain.leads.icp import IcpSettings
 from attain.metrics.settings import PerformanceSettings
@@ -40,6 +41,10 @@ class Settings(BaseSettings):
     performance: PerformanceSettings = Field(
         default_factory=PerformanceSettings,
         description="Thresholds of the performance report ([performance] table).",
+    )
+    diagnosis: DiagnosisSettings = Field(
+        default_factory=DiagnosisSettings,
+        description="Thresholds of the diagnosis ([diagnosis] table, one sub-table per cause).",
     )
     icp: IcpSettings = Field(
         default_factory=IcpSettings,
@@ -69,6 +74,9 @@ class Settings(BaseSettings):
 
 def load_settings() -> Settings:
     """Current settings, or a ConfigError naming the bad setting."""
+    named = os.environ.get("ATTAIN_CONFIG")
+    if named and not Path(named).is_file():
+        raise ConfigError(f"ATTAIN_CONFIG names {named}, which is not a file")
     try:
         return Settings()
     except ValidationError as error:

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 
 from attain import __version__
-from attain.cli import demo, imports, report, status
+from attain.cli import demo, diagnose, imports, report, status
 from attain.errors import AttainError
 
 app = typer.Typer(
@@ -23,6 +23,7 @@ app.add_typer(demo.app, name="demo")
 app.command("import")(imports.import_command)
 app.command("status")(status.status_command)
 app.command("report")(report.report_command)
+app.command("diagnose")(diagnose.diagnose_command)
 
 _debug = {"on": False}
 

@@ -13,7 +13,7 @@ DB = typer.Option(
     None,
     "--db",
     help="Analytic store: DuckDB file path or duckdb:// URL "
-    "[default: $ATTAIN_DB or attain.duckdb].",
+    "\\[default: $ATTAIN_DB or attain.duckdb].",
     show_default=False,
 )
 

@@ -14,17 +14,8 @@ from attain.cli.options import DB, open_store
 from attain.config import load_settings
 from attain.metrics.report import PerformanceReport, performance_report
 from attain.reports.jsonable import dumps
-from attain.reports.performance import (
-    label,
-    money,
-    ratio,
-    rep_lines,
-    scope_lines,
-    times,
-    to_csv,
-    to_html,
-    to_markdown,
-)
+from attain.reports.performance import rep_lines, scope_lines, to_csv, to_html, to_markdown
+from attain.reports.templating import label, money, ratio, times
 
 STATUS_STYLE = {"ahead": "green", "on_pace": "cyan", "behind": "yellow", "at_risk": "bold red"}
 CLASS_SHORT = {
@@ -52,7 +43,7 @@ def report_command(
         None,
         "--as-of",
         formats=["%Y-%m-%d"],
-        help="Report as of this day [default: today, or the last day of data if older].",
+        help="Report as of this day \\[default: today, or the last day of data if older].",
         show_default=False,
     ),
     target: float | None = typer.Option(
@@ -73,7 +64,7 @@ def report_command(
     """Attainment, pacing to weekly and daily targets, pipeline coverage, classification,
     SMART goal checks, quota ratcheting and early warnings, per rep, team and company.
 
-    Thresholds are in the [performance] table of attain.toml.
+    Thresholds are in the \\[performance] table of attain.toml.
     """
     settings = load_settings().performance
     backend, _ = open_store(db, read_only=True)

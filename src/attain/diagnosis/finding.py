@@ -94,3 +94,5 @@ class Diagnosis:
     findings: list[Finding]
     skipped: list[Skip]
     notes: list[str] = field(default_factory=list)
+    sellers: tuple[str, ...] = ()
+    """The selling reps diagnosed (employed through the whole window)."""

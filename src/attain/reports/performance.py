@@ -7,14 +7,11 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, fields
-from pathlib import Path
-
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from attain.metrics.report import HEADLINE_METRIC, PerformanceReport
+from attain.reports.templating import environment
 
 STATUS_ORDER = {"at_risk": 0, "behind": 1, "on_pace": 2, "ahead": 3}
-TEMPLATES = Path(__file__).parent / "templates"
 
 
 @dataclass(frozen=True)
@@ -156,32 +153,12 @@ def to_csv(report: PerformanceReport) -> str:
 
 def to_markdown(report: PerformanceReport) -> str:
     """The report as Markdown, for a wiki page or an e-mail."""
-    return _environment().get_template("performance.md.j2").render(**_context(report))
+    return environment().get_template("performance.md.j2").render(**_context(report))
 
 
 def to_html(report: PerformanceReport) -> str:
     """The report as one self-contained HTML page (no external assets)."""
-    return _environment().get_template("performance.html.j2").render(**_context(report))
-
-
-def money(value: float | None) -> str:
-    """12,345 (no decimals); an em dash for missing values."""
-    return "—" if value is None else f"{value:,.0f}"
-
-
-def ratio(value: float | None) -> str:
-    """87% for 0.87; an em dash for missing values."""
-    return "—" if value is None else f"{value:.0%}"
-
-
-def times(value: float | None) -> str:
-    """3.2× for a coverage ratio; an em dash for missing values."""
-    return "—" if value is None else f"{value:.1f}×"
-
-
-def label(value: str | None) -> str:
-    """'at risk' for 'at_risk'; an em dash for missing values."""
-    return "—" if not value else value.replace("_", " ")
+    return environment().get_template("performance.html.j2").render(**_context(report))
 
 
 def _context(report: PerformanceReport) -> dict[str, object]:
@@ -198,17 +175,6 @@ def _context(report: PerformanceReport) -> dict[str, object]:
             if u.period_start == report.period.start
         ],
     }
-
-
-def _environment() -> Environment:
-    environment = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    environment.filters.update(money=money, ratio=ratio, times=times, label=label)
-    return environment
 
 
 def _csv_value(value: object) -> object:

@@ -1,0 +1,177 @@
+"""`attain diagnose`: why reps and teams miss target, with evidence, actions and questions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from attain.cli.options import DB, open_store
+from attain.cli.report import short
+from attain.config import load_settings
+from attain.diagnosis.finding import Diagnosis
+from attain.diagnosis.run import diagnose
+from attain.metrics.attainment import scope_names
+from attain.metrics.targets import rep_roster
+from attain.reports.diagnosis import (
+    FindingView,
+    Names,
+    cause_summary,
+    subjects,
+    to_html,
+    to_json,
+    to_markdown,
+    total_at_stake,
+)
+from attain.reports.templating import money
+
+SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan"}
+
+
+class Format(StrEnum):
+    """Output formats of the diagnosis."""
+
+    TEXT = "text"
+    JSON = "json"
+    MARKDOWN = "markdown"
+    HTML = "html"
+
+
+def diagnose_command(
+    db: str | None = DB,
+    rep: str | None = typer.Option(
+        None, "--rep", help="Show only this rep's findings.", show_default=False
+    ),
+    team: str | None = typer.Option(
+        None, "--team", help="Show only this team's findings and its reps'.", show_default=False
+    ),
+    as_of: datetime | None = typer.Option(
+        None,
+        "--as-of",
+        formats=["%Y-%m-%d"],
+        help="Diagnose as of this day \\[default: today, or the last day of data if older].",
+        show_default=False,
+    ),
+    target: float | None = typer.Option(
+        None,
+        "--target",
+        min=0,
+        help="Quarterly bookings target per selling rep, for data without quotas.",
+        show_default=False,
+    ),
+    output_format: Format = typer.Option(Format.TEXT, "--format", "-f", help="Output format."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write to this file instead of the terminal."
+    ),
+) -> None:
+    """Why reps miss target: lead warming, marketing alignment, lead criteria, follow-up,
+    coaching, stage leakage, activity drop, product mix and target setting, each with the
+    numbers beside top performers', the bookings at stake, actions and coaching questions.
+
+    Thresholds are in the \\[diagnosis] table of attain.toml; the ideal customer profile in
+    \\[icp].
+    """
+    settings = load_settings()
+    backend, _ = open_store(db, read_only=True)
+    try:
+        diagnosis = diagnose(
+            backend,
+            as_of=as_of.date() if as_of else None,
+            performance=settings.performance,
+            icp=settings.icp,
+            target=target,
+            rep=rep,
+            team=team,
+            thresholds=settings.diagnosis,
+        )
+        names = scope_names(backend, rep_roster(backend))
+    finally:
+        backend.disconnect()
+    if output_format is Format.TEXT:
+        console = Console(record=output is not None)
+        if output is not None or not console.is_terminal:
+            console.width = max(console.width, 120)
+        _print(console, diagnosis, names)
+        if output is not None:
+            output.write_text(console.export_text())
+        return
+    if output_format is Format.JSON:
+        rendered = to_json(diagnosis)
+    elif output_format is Format.MARKDOWN:
+        rendered = to_markdown(diagnosis, names)
+    else:
+        rendered = to_html(diagnosis, names)
+    if output is None:
+        typer.echo(rendered, nl=not rendered.endswith("\n"))
+    else:
+        output.write_text(rendered)
+
+
+def _print(console: Console, diagnosis: Diagnosis, names: Names) -> None:
+    found = subjects(diagnosis, names)
+    reps = [s for s in found if s.scope == "rep"]
+    console.print(
+        f"[bold]Diagnosis as of {diagnosis.as_of}[/] (behaviour from {diagnosis.window.start} "
+        f"to {diagnosis.window.end})"
+    )
+    for note in diagnosis.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    if not diagnosis.findings:
+        console.print("No findings: none of the causes checked shows in the data.")
+    else:
+        console.print(
+            f"{len(reps)} reps with findings; about [bold]{money(total_at_stake(diagnosis))}[/] "
+            "of bookings at stake this period (reps' findings added up; causes can overlap)."
+        )
+        table = Table(title="Findings by cause")
+        for header in ("cause", "reps", "teams", "company", "at stake"):
+            table.add_column(header, justify="left" if header == "cause" else "right")
+        for line in cause_summary(diagnosis):
+            table.add_row(
+                line.label,
+                str(line.reps),
+                str(line.teams),
+                "yes" if line.company else "",
+                short(line.bookings_at_stake),
+            )
+        console.print(table)
+    for skip in diagnosis.skipped:
+        console.print(f"[dim]not checked[/] {skip.cause.replace('_', ' ')}: {skip.reason}")
+    for subject in found:
+        console.print(
+            Panel(
+                Group(*(_finding(view) for view in subject.findings)),
+                title=f"[bold]{subject.name}[/] — {short(subject.bookings_at_stake)} at stake",
+                title_align="left",
+            )
+        )
+    console.print("Full evidence and charts: --format html (or markdown, json).")
+
+
+def _finding(view: FindingView) -> Group:
+    finding = view.finding
+    style = SEVERITY_STYLE.get(finding.severity, "")
+    head = Text.from_markup(
+        f"[{style}]{finding.severity.upper()}[/] [bold]{view.title}[/] — "
+        f"{money(finding.bookings_at_stake)} at stake"
+    )
+    evidence = Table(show_header=True, box=None, padding=(0, 1), pad_edge=False)
+    for header in ("measure", "value", "benchmark", "detail"):
+        evidence.add_column(header, style="dim" if header == "detail" else None)
+    for row in view.rows:
+        bench = f"{row.benchmark} ({row.benchmark_label})" if row.benchmark else ""
+        evidence.add_row(row.measure, row.value, bench, row.detail)
+    actions = "\n".join(f"  → {action}" for action in finding.actions)
+    questions = "\n".join(f"  ? {question}" for question in finding.questions)
+    return Group(
+        head,
+        Text(finding.explanation),
+        evidence,
+        Text(f"What to do:\n{actions}\nAsk:\n{questions}\n"),
+    )

@@ -1,0 +1,226 @@
+"""Coaching: a seller left without regular one-on-ones, shadowing or, when struggling, a program.
+
+Three checks per seller, each from coaching_sessions: a one-on-one within the last
+`one_on_one_weeks`; at least `min_shadows` shadow sessions in the 12 months before as_of; and,
+for an under-performer (the performance report's class), a program session in the window. One
+missed check is common on healthy teams (a holiday, a busy quarter, and on the demo about
+half of all sellers are under-performers without a program), so a seller is a finding when
+`min_failed_checks` checks fail. On the demo (seeds 1-3, 200 reps) healthy sellers' last
+one-on-one was at most 42 days before as_of and every one was shadowed 2 or 3 times in the
+trailing 12 months, so 6 weeks and 2 shadows flag none of them, while coaching-neglected
+sellers (no one-on-one for 22-28 weeks, no shadowing for 13 months) fail both. Coaching
+minutes in the window against the median of sellers of the same class show time against need.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from attain.diagnosis.context import DiagnosisContext
+from attain.diagnosis.finding import Cause, Detection, Finding, Skip, severity
+
+CAUSE: Cause = "coaching"
+YEAR_DAYS = 365
+
+
+class Thresholds(BaseModel):
+    """Which coaching a seller should have had, and how many misses make a finding."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    one_on_one_weeks: int = Field(
+        6, description="A seller should have had a one-on-one within this many weeks of as_of."
+    )
+    min_shadows: int = Field(
+        2, description="Shadow sessions a seller should have had in the 12 months before as_of."
+    )
+    min_failed_checks: int = Field(
+        2,
+        description="Checks failed (one-on-one, shadowing, program for an under-performer) "
+        "that make a finding; one alone is common on healthy teams.",
+    )
+
+
+def detect(ctx: DiagnosisContext, thresholds: Thresholds | None = None) -> Detection:
+    """Findings for sellers who missed at least `min_failed_checks` coaching checks."""
+    thresholds = thresholds or Thresholds()
+    sessions = ctx.backend.table("coaching_sessions")
+    if not int(ctx.backend.execute(sessions.count())):
+        return Detection(skipped=[Skip(CAUSE, "no coaching sessions are recorded")])
+    if not ctx.sellers:
+        return Detection()
+    classes = {c.rep_id: c.performance_class for c in ctx.report.classification}
+    reps = _coaching(ctx).reindex(list(ctx.sellers))
+    reps["performance_class"] = [classes.get(rep, "new") for rep in reps.index]
+    reps = reps.fillna({"shadows": 0, "programs": 0, "minutes": 0.0})
+    checks = _checks(ctx, reps, thresholds)
+    failed = checks.sum(axis=1)
+    flagged = sorted(failed[failed >= thresholds.min_failed_checks].index)
+    if not flagged:
+        return Detection()
+    medians = reps.groupby("performance_class")["minutes"].median()
+    class_minutes = {str(name): float(value) for name, value in medians.items()}
+    outcomes = _win_rates(ctx)
+    benchmark, label = sorted(ctx.top_performers & set(outcomes)), "top performers"
+    if not benchmark:
+        benchmark, label = sorted(set(ctx.sellers) & set(outcomes)), "all sellers"
+    top = [outcomes[rep] for rep in benchmark]
+    top_rate = _ratio(sum(won for won, _ in top), sum(closed for _, closed in top))
+    pipeline = {row.id: row.open_pipeline for row in ctx.report.coverage if row.scope == "rep"}
+    targets = ctx.targets()
+    findings = []
+    for rep in flagged:
+        row = reps.loc[rep]
+        won, closed = outcomes.get(rep, (0, 0))
+        findings.append(
+            _finding(
+                ctx,
+                rep,
+                row,
+                checks.loc[rep],
+                (class_minutes[str(row["performance_class"])], float(reps["minutes"].median())),
+                (won, closed, top_rate, label),
+                pipeline.get(rep, 0.0),
+                thresholds,
+                targets.get(rep),
+            )
+        )
+    return Detection(findings=findings)
+
+
+def _coaching(ctx: DiagnosisContext) -> pd.DataFrame:
+    """Per rep: last one-on-one before as_of, shadows in the last 12 months, program sessions
+    and coaching minutes in the window."""
+    start = datetime.combine(ctx.window.start, time.min)
+    stop = datetime.combine(ctx.as_of, time.min)
+    year_ago = stop - timedelta(days=YEAR_DAYS)
+    sessions = ctx.backend.table("coaching_sessions")
+    past = sessions.filter(sessions.occurred_at < stop)
+    in_window = past.occurred_at >= start
+    expr = past.group_by(rep_id=past.rep_id).aggregate(
+        last_one_on_one=past.occurred_at.max(where=past.kind == "one_on_one"),
+        shadows=past.count(where=(past.kind == "shadow") & (past.occurred_at >= year_ago)),
+        programs=past.count(where=(past.kind == "program") & in_window),
+        minutes=past.duration_min.sum(where=in_window).coalesce(0),
+    )
+    frame: pd.DataFrame = ctx.backend.execute(expr)
+    frame["last_one_on_one"] = pd.to_datetime(frame["last_one_on_one"])
+    return frame.astype({"rep_id": str}).set_index("rep_id")
+
+
+def _checks(ctx: DiagnosisContext, reps: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
+    """One boolean column per failed check, one row per seller."""
+    since = datetime.combine(ctx.as_of, time.min) - timedelta(weeks=thresholds.one_on_one_weeks)
+    last = reps["last_one_on_one"]
+    return pd.DataFrame(
+        {
+            "no_recent_one_on_one": last.isna() | (last < pd.Timestamp(since)),
+            "too_few_shadows": reps["shadows"] < thresholds.min_shadows,
+            "under_performer_without_program": (reps["performance_class"] == "under_performer")
+            & (reps["programs"] == 0),
+        },
+        index=reps.index,
+    )
+
+
+def _win_rates(ctx: DiagnosisContext) -> dict[str, tuple[int, int]]:
+    """Per rep: deals won and deals closed in the window."""
+    start = datetime.combine(ctx.window.start, time.min)
+    stop = datetime.combine(ctx.as_of, time.min)
+    deals = ctx.backend.table("opportunities")
+    closed = deals.filter(deals.is_won.notnull(), deals.closed_at >= start, deals.closed_at < stop)
+    expr = closed.group_by(rep_id=closed.owner_rep_id).aggregate(
+        won=closed.count(where=closed.is_won), closed=closed.count()
+    )
+    frame: pd.DataFrame = ctx.backend.execute(expr)
+    return {
+        str(rep): (int(won), int(count))
+        for rep, won, count in zip(frame["rep_id"], frame["won"], frame["closed"], strict=True)
+    }
+
+
+def _ratio(part: float, whole: float) -> float:
+    return float(part) / float(whole) if whole else 0.0
+
+
+def _finding(
+    ctx: DiagnosisContext,
+    rep: str,
+    row: pd.Series,
+    failed: pd.Series,
+    minutes: tuple[float, float],
+    outcomes: tuple[int, int, float, str],
+    open_pipeline: float,
+    thresholds: Thresholds,
+    target: float | None,
+) -> Finding:
+    class_minutes, seller_minutes = minutes
+    won, closed, top_rate, label = outcomes
+    win_rate = _ratio(won, closed)
+    stake = max(top_rate - win_rate, 0.0) * open_pipeline if closed else 0.0
+    last = row["last_one_on_one"]
+    weeks = None if pd.isna(last) else (ctx.as_of - last.date()).days / 7
+    misses = []
+    if failed["no_recent_one_on_one"]:
+        misses.append(
+            "no one-on-one on record" if weeks is None else f"last one-on-one {weeks:.0f} weeks ago"
+        )
+    if failed["too_few_shadows"]:
+        misses.append(f"shadowed {int(row['shadows'])} times in the last 12 months")
+    if failed["under_performer_without_program"]:
+        misses.append("no program session while under-performing")
+    explanation = (
+        f"Coaching gaps for this rep: {'; '.join(misses)}. They had {row['minutes']:,.0f} "
+        f"minutes of coaching in the last 6 months against a median of {class_minutes:,.0f} "
+        "for sellers of the same class"
+    )
+    if closed:
+        explanation += (
+            f", and won {win_rate:.0%} of their closed deals against {top_rate:.0%} for {label}"
+        )
+    evidence: dict[str, Any] = {
+        "last_one_on_one": None if weeks is None else last.date().isoformat(),
+        "weeks_since_one_on_one": weeks,
+        "one_on_one_weeks": thresholds.one_on_one_weeks,
+        "shadows_last_12_months": int(row["shadows"]),
+        "min_shadows": thresholds.min_shadows,
+        "performance_class": str(row["performance_class"]),
+        "program_sessions": int(row["programs"]),
+        "coaching_minutes": float(row["minutes"]),
+        "class_median_minutes": class_minutes,
+        "seller_median_minutes": seller_minutes,
+        "failed_checks": [name for name, miss in failed.items() if miss],
+        "win_rate": win_rate if closed else None,
+        "closed_deals": closed,
+        "benchmark_win_rate": top_rate,
+        "benchmark": label,
+        "open_pipeline": open_pipeline,
+    }
+    return Finding(
+        scope="rep",
+        id=rep,
+        cause=CAUSE,
+        severity=severity(stake, target),
+        bookings_at_stake=stake,
+        stake_method=(
+            "(top performers' win rate − rep's, on deals closed in the window; all sellers' "
+            "when no top performer closed any) × rep's open pipeline closing in the current "
+            "period"
+        ),
+        evidence=evidence,
+        explanation=explanation + ".",
+        actions=(
+            "Put a fortnightly one-on-one with the rep's manager in the calendar now.",
+            "Have the manager shadow two of the rep's customer meetings this quarter.",
+            "Enrol the rep in a coaching program if their attainment stays below target.",
+        ),
+        questions=(
+            "When did you last review a deal with your manager, and what came out of it?",
+            "Which part of your sales conversations would you most like feedback on?",
+            "What support would help you most over the next month?",
+        ),
+    )

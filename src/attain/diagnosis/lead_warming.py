@@ -1,0 +1,379 @@
+"""No lead warming: reps who reach their leads late in the buying journey.
+
+Three behaviours show it, each compared with the top performers over the window: the first
+sales touch comes days, not hours, after a lead is handed over; many leads arrive cold, with no
+marketing touch; and new deals are first recorded past the opening stages, so the rep met
+the buyer when the decision was already half made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+from pydantic import BaseModel, ConfigDict, Field
+from scipy.stats import binomtest
+
+from attain.diagnosis.context import DiagnosisContext
+from attain.diagnosis.finding import Cause, Detection, Finding, Skip, severity
+from attain.metrics.coverage import open_pipeline
+from attain.metrics.facts import local_time
+
+CAUSE: Cause = "lead_warming"
+POOLED = "*"
+"""rep_id under which the benchmark's leads are pooled."""
+QUANTILES = {"p25": 0.25, "median": 0.5, "p75": 0.75, "p90": 0.9}
+STAKE_METHOD = (
+    "(benchmark win rate − rep's win rate over the window) × rep's open pipeline expected "
+    "to close this period."
+)
+ACTIONS = (
+    "Call every newly assigned lead the same business day; agree a response target with the "
+    "manager and review the slowest leads weekly.",
+    "Send leads with no marketing history back to marketing for nurturing instead of calling "
+    "them cold.",
+    "Open the opportunity at the first qualified conversation, not when a proposal is due.",
+)
+QUESTIONS = (
+    "How do you learn that a new lead was assigned to you, and how soon do you call?",
+    "What do you look at in a lead's marketing history before your first call?",
+    "At what point do you create an opportunity in the CRM, and why then?",
+    "Which leads do you leave for later, and what happens to them meanwhile?",
+)
+
+
+class Thresholds(BaseModel):
+    """When a rep's lead handling counts as no lead warming."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    min_leads: int = Field(
+        20, description="Leads a rep needs in the window before their response or shares count."
+    )
+    min_deals: int = Field(
+        10, description="New deals with stage history a rep needs before late entry counts."
+    )
+    min_benchmark: int = Field(
+        50,
+        description="Leads the top performers need together to be the benchmark; with fewer, "
+        "all other selling reps are.",
+    )
+    slow_ratio: float = Field(
+        3.0, description="Rep's median first-response hours ÷ the benchmark median at or above."
+    )
+    min_median_hours: float = Field(
+        24.0, description="Rep's median first-response hours at or above this to count as slow."
+    )
+    min_share_gap: float = Field(
+        0.15,
+        description="Rep's share of cold leads or of late-entry deals minus the benchmark's, "
+        "at or above.",
+    )
+    early_stages: int = Field(
+        2,
+        description="How many stages open the pipeline (e.g. Prospecting and Qualification), "
+        "in the order deals move through them; a deal first recorded in a later stage entered "
+        "late.",
+    )
+    alpha: float = Field(0.01, description="Significance level of the one-sided tests.")
+    min_signals: int = Field(
+        2,
+        description="Signals (slow response, cold leads, late entry) that must agree; fewer "
+        "when the data has fewer.",
+    )
+
+
+@dataclass(frozen=True)
+class _Signal:
+    """One behaviour of a rep beside its benchmark, and whether it points to the cause."""
+
+    rep: float | None
+    benchmark: float | None
+    n: int
+    p_value: float | None
+    fired: bool
+
+
+def detect(ctx: DiagnosisContext, thresholds: Thresholds | None = None) -> Detection:
+    """Flag sellers whose leads are reached slowly, arrive cold or become deals late."""
+    t = thresholds or Thresholds()
+    backend = ctx.backend
+    leads = backend.table("leads")
+    if int(backend.execute(leads.count())) == 0:
+        return _skip("no leads in the store")
+    if int(backend.execute(leads.first_sales_touch_at.count())) == 0:
+        return _skip("leads have no first sales touch times (first_sales_touch_at)")
+    if not ctx.sellers:
+        return _skip("no selling reps employed through the whole window")
+
+    response = _response_hours(ctx)
+    benchmark, label = _benchmark(ctx, response, t)
+    rep_hours = _hour_quantiles(response.filter(response.rep_id.isin(ctx.sellers)))
+    pooled = response.filter(response.rep_id.isin(benchmark)).mutate(rep_id=ibis.literal(POOLED))
+    bench_hours = _hour_quantiles(pooled).get(POOLED)
+    bench_median = bench_hours["median"] if bench_hours else 0.0
+    slower = _slower_counts(ctx, response, bench_median)
+
+    has_marketing = int(backend.execute(leads.first_marketing_touch_at.count())) > 0
+    cold = _cold_leads(ctx) if has_marketing else {}
+    late, early = _late_entries(ctx, t)
+    wins = _win_counts(ctx)
+    pipeline = open_pipeline(
+        backend, ctx.as_of, ctx.report.period.end, ctx.performance.timezone
+    ).set_index("rep_id")["open_pipeline"]
+    targets = ctx.targets()
+    available = 1 + int(has_marketing) + int(bool(early))
+    needed = min(t.min_signals, available)
+
+    cold_bench = _pooled_share(cold, benchmark)
+    late_bench = _pooled_share(late, benchmark)
+    bench_win = _pooled_share(wins, benchmark)
+    findings: list[Finding] = []
+    for rep in ctx.sellers:
+        slow = _slow_signal(rep_hours.get(rep), slower.get(rep, 0), bench_median, t)
+        cold_signal = _share_signal(cold.get(rep, (0, 0)), cold_bench, t.min_leads, t)
+        late_signal = _share_signal(late.get(rep, (0, 0)), late_bench, t.min_deals, t)
+        fired = [s.fired for s in (slow, cold_signal, late_signal)]
+        if sum(fired) < needed:
+            continue
+        won = wins.get(rep, (0, 0))
+        rep_win = won[1] / won[0] if won[0] else None
+        gap = max(0.0, (bench_win or 0.0) - rep_win) if rep_win is not None else 0.0
+        stake = gap * float(pipeline.get(rep, 0.0))
+        evidence = {
+            "benchmark": label,
+            "first_touch_hours": {
+                "rep": _distribution(rep_hours.get(rep)),
+                "top": _distribution(bench_hours),
+            },
+            "slow_response_p_value": slow.p_value,
+            "no_marketing_touch_share": _shares(cold_signal),
+            "late_entry_share": {**_shares(late_signal), "early_stages": early},
+            "win_rate": {"rep": rep_win, "top": bench_win},
+            "open_pipeline_this_period": float(pipeline.get(rep, 0.0)),
+            "signals": [
+                name
+                for name, on in zip(
+                    ("slow_response", "cold_leads", "late_entry"), fired, strict=True
+                )
+                if on
+            ],
+        }
+        findings.append(
+            Finding(
+                scope="rep",
+                id=rep,
+                cause=CAUSE,
+                severity=severity(stake, targets.get(rep)),
+                bookings_at_stake=stake,
+                stake_method=STAKE_METHOD,
+                evidence=evidence,
+                explanation=_explanation(slow, cold_signal, late_signal, early, label),
+                actions=ACTIONS,
+                questions=QUESTIONS,
+            )
+        )
+    return Detection(findings=findings)
+
+
+def _skip(reason: str) -> Detection:
+    return Detection(skipped=[Skip(CAUSE, reason)])
+
+
+def _in_window(column: ir.TimestampValue, ctx: DiagnosisContext) -> ir.BooleanValue:
+    """`column` falls on a day of the window, in the organisation's time zone."""
+    first, last = ctx.window.start, ctx.window.end
+    local = local_time(column, ctx.performance.timezone, first, last)
+    start = datetime.combine(first, time.min)
+    stop = datetime.combine(last + timedelta(days=1), time.min)
+    return (local >= start) & (local < stop)
+
+
+def _response_hours(ctx: DiagnosisContext) -> ir.Table:
+    """Per touched lead handed over in the window: owner and hours to the first sales touch.
+
+    The clock starts when marketing qualified the lead, or when it was created if it never was.
+    """
+    leads = ctx.backend.table("leads")
+    start = leads.mql_at.coalesce(leads.created_at)
+    seconds = leads.first_sales_touch_at.epoch_seconds() - start.epoch_seconds()
+    return leads.filter(
+        leads.first_sales_touch_at.notnull(), leads.owner_rep_id.notnull(), _in_window(start, ctx)
+    ).select(rep_id=leads.owner_rep_id, hours=ibis.greatest(seconds, 0) / 3600.0)
+
+
+def _benchmark(ctx: DiagnosisContext, response: ir.Table, t: Thresholds) -> tuple[list[str], str]:
+    """The top performers when they have enough leads between them, else all sellers."""
+    top = sorted(ctx.top_performers & set(ctx.sellers))
+    pooled = (
+        int(ctx.backend.execute(response.filter(response.rep_id.isin(top)).count())) if top else 0
+    )
+    if pooled >= t.min_benchmark:
+        return top, "top performers"
+    return list(ctx.sellers), "all selling reps"
+
+
+def _hour_quantiles(response: ir.Table) -> dict[str, dict[str, float]]:
+    """Per rep: quartiles, p90 and count of first-response hours."""
+    metrics = {name: response.hours.quantile(q) for name, q in QUANTILES.items()}
+    expr = response.group_by("rep_id").aggregate(n=response.count(), **metrics)
+    return {
+        str(row["rep_id"]): {name: float(row[name]) for name in ("n", *QUANTILES)}
+        for row in expr.execute().to_dict("records")
+    }
+
+
+def _cold_leads(ctx: DiagnosisContext) -> dict[str, tuple[int, int]]:
+    """Per owner: leads created in the window (n) and those with no marketing touch (k)."""
+    leads = ctx.backend.table("leads")
+    recent = leads.filter(leads.owner_rep_id.notnull(), _in_window(leads.created_at, ctx))
+    expr = recent.group_by(rep_id=recent.owner_rep_id).aggregate(
+        n=recent.count(), k=recent.count(where=recent.first_marketing_touch_at.isnull())
+    )
+    return _counts(ctx, expr)
+
+
+def _late_entries(
+    ctx: DiagnosisContext, t: Thresholds
+) -> tuple[dict[str, tuple[int, int]], list[str]]:
+    """Per owner: new deals of the window (n) first recorded past the early stages (k).
+
+    Also returns the early stages; none (and no counts) without enough stage history.
+    """
+    order = _stage_order(ctx)
+    if len(order) <= t.early_stages:
+        return {}, []
+    early = order[: t.early_stages]
+    stages = ctx.backend.table("opportunity_stages")
+    deals = ctx.backend.table("opportunities")
+    first = stages.group_by("opportunity_id").aggregate(
+        first_at=stages.entered_at.min(), first_stage=stages.stage.argmin(stages.entered_at)
+    )
+    first = first.filter(_in_window(first.first_at, ctx))
+    first = first.join(deals, first.opportunity_id == deals.opportunity_id).select(
+        rep_id=deals.owner_rep_id, first_stage=first.first_stage
+    )
+    expr = first.group_by("rep_id").aggregate(
+        n=first.count(), k=first.count(where=~first.first_stage.isin(early))
+    )
+    return _counts(ctx, expr), early
+
+
+def _stage_order(ctx: DiagnosisContext) -> list[str]:
+    """Stages in the order deals move through them, earliest first.
+
+    A stage comes before another when deals that entered both more often entered it first;
+    stages are ranked by how many others they come before, so deals that skip stages do not
+    change the order.
+    """
+    stages = ctx.backend.table("opportunity_stages")
+    before = stages.select(deal=stages.opportunity_id, first=stages.stage, at=stages.entered_at)
+    after = stages.select(deal_b=stages.opportunity_id, then=stages.stage, at_b=stages.entered_at)
+    pairs = before.join(after, [before.deal == after.deal_b, before.at < after.at_b])
+    counts = ctx.backend.execute(
+        pairs.group_by(["first", "then"]).aggregate(n=pairs.count())
+    ).set_index(["first", "then"])["n"]
+    names = sorted({str(s) for pair in counts.index for s in pair})
+    precedes = {
+        name: sum(
+            int(counts.get((name, other), 0)) > int(counts.get((other, name), 0)) for other in names
+        )
+        for name in names
+    }
+    return sorted(names, key=lambda name: -precedes[name])
+
+
+def _win_counts(ctx: DiagnosisContext) -> dict[str, tuple[int, int]]:
+    """Per owner: deals closed in the window (n) and those won (k)."""
+    deals = ctx.backend.table("opportunities")
+    closed = deals.filter(deals.is_won.notnull(), _in_window(deals.closed_at, ctx))
+    expr = closed.group_by(rep_id=closed.owner_rep_id).aggregate(
+        n=closed.count(), k=closed.count(where=closed.is_won)
+    )
+    return _counts(ctx, expr)
+
+
+def _counts(ctx: DiagnosisContext, expr: ir.Table) -> dict[str, tuple[int, int]]:
+    """(n, k) per rep_id from an aggregate with columns rep_id, n and k."""
+    return {
+        str(row["rep_id"]): (int(row["n"]), int(row["k"]))
+        for row in ctx.backend.execute(expr).to_dict("records")
+    }
+
+
+def _pooled_share(counts: dict[str, tuple[int, int]], reps: list[str]) -> float | None:
+    """k ÷ n summed over `reps`; None with no rows."""
+    n = sum(counts[rep][0] for rep in reps if rep in counts)
+    k = sum(counts[rep][1] for rep in reps if rep in counts)
+    return k / n if n else None
+
+
+def _slower_counts(ctx: DiagnosisContext, response: ir.Table, median: float) -> dict[str, int]:
+    """Per seller: leads first touched later than the benchmark median."""
+    mine = response.filter(response.rep_id.isin(ctx.sellers))
+    expr = mine.group_by("rep_id").aggregate(
+        n=mine.count(), k=mine.count(where=mine.hours > median)
+    )
+    return {rep: k for rep, (_, k) in _counts(ctx, expr).items()}
+
+
+def _slow_signal(
+    hours: dict[str, float] | None, slower: int, bench_median: float, t: Thresholds
+) -> _Signal:
+    """Median first response far above the benchmark's, and most leads slower than its median."""
+    if hours is None:
+        return _Signal(None, bench_median, 0, None, False)
+    n, median = int(hours["n"]), hours["median"]
+    p = float(binomtest(slower, n, 0.5, alternative="greater").pvalue)
+    fired = (
+        n >= t.min_leads
+        and median >= t.min_median_hours
+        and median >= t.slow_ratio * bench_median
+        and p < t.alpha
+    )
+    return _Signal(median, bench_median, n, p, fired)
+
+
+def _share_signal(
+    counts: tuple[int, int], bench: float | None, minimum: int, t: Thresholds
+) -> _Signal:
+    """The rep's share well above the benchmark's, by a one-sided binomial test."""
+    n, k = counts
+    if not n or bench is None:
+        return _Signal(k / n if n else None, bench, n, None, False)
+    p = float(binomtest(k, n, bench, alternative="greater").pvalue)
+    fired = n >= minimum and k / n - bench >= t.min_share_gap and p < t.alpha
+    return _Signal(k / n, bench, n, p, fired)
+
+
+def _distribution(hours: dict[str, float] | None) -> dict[str, float | int | None]:
+    """p25, median, p75, p90 (hours) and n, for a chart of the two distributions."""
+    if hours is None:
+        return {**dict.fromkeys(QUANTILES), "n": 0}
+    return {**{name: round(hours[name], 2) for name in QUANTILES}, "n": int(hours["n"])}
+
+
+def _shares(signal: _Signal) -> dict[str, Any]:
+    return {"rep": signal.rep, "top": signal.benchmark, "n": signal.n, "p_value": signal.p_value}
+
+
+def _explanation(slow: _Signal, cold: _Signal, late: _Signal, early: list[str], label: str) -> str:
+    """Two sentences with the rep's numbers beside the benchmark's."""
+    first = (
+        f"First sales touch comes a median {slow.rep:.0f} h after a lead is handed over "
+        f"({label}: {slow.benchmark:.0f} h)."
+        if slow.rep is not None and slow.benchmark is not None
+        else "First sales touch times are missing for this rep's leads."
+    )
+    parts = []
+    if cold.rep is not None and cold.benchmark is not None:
+        parts.append(f"{cold.rep:.0%} of leads had no marketing touch ({cold.benchmark:.0%})")
+    if late.rep is not None and late.benchmark is not None and early:
+        parts.append(
+            f"{late.rep:.0%} of new deals were first recorded after {early[-1]} "
+            f"({late.benchmark:.0%})"
+        )
+    return f"{first} {'; '.join(parts)}." if parts else first

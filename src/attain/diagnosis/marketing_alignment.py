@@ -1,0 +1,418 @@
+"""Sales–marketing misalignment: reps who reject, ignore or sit on the leads marketing hands over.
+
+Per seller over the window, among leads handed to sales (sales-qualified, or marketing-qualified
+where the CRM records no SQL step): the share rejected, the share left untouched (no decision and
+no sales touch within two weeks), and the hours from MQL to acceptance, each compared with the
+top performers. The evidence also breaks the rep's decisions down by lead source and reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+from scipy.stats import binomtest
+
+from attain.diagnosis.context import DiagnosisContext
+from attain.diagnosis.finding import Cause, Detection, Finding, Skip, severity
+from attain.metrics.facts import local_time
+from attain.metrics.periods import Period
+
+CAUSE: Cause = "marketing_alignment"
+COUNTS = ("n", "accepted", "rejected", "untouched")
+STAKE_METHOD = (
+    "Leads rejected or left untouched beyond the benchmark's share, per period, × the "
+    "benchmark's bookings from lead-sourced deals per accepted lead."
+)
+ACTIONS = (
+    "Agree with marketing, in writing, what a sales-ready lead is and how fast sales decides "
+    "on it; review the rep's rejected leads against it together.",
+    "Decide on every handed-over lead within two business days: accept and call, or reject "
+    "with a reason marketing can act on.",
+    "Hold a monthly lead review with marketing on the sources the rep rejects most.",
+)
+QUESTIONS = (
+    "What makes you reject a lead that marketing has qualified?",
+    "How do you decide which new leads to work first, and which to leave?",
+    "What feedback do you give marketing on the leads you receive?",
+    "How quickly do you accept a new lead, and what slows you down?",
+)
+
+
+class Thresholds(BaseModel):
+    """When a rep's handling of handed-over leads counts as misaligned with marketing."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    min_leads: int = Field(
+        20, description="Handed-over leads a rep needs in the window before their shares count."
+    )
+    min_accepted: int = Field(
+        15, description="Accepted leads a rep needs before their acceptance speed counts."
+    )
+    min_benchmark: int = Field(
+        50,
+        description="Handed-over leads the top performers need together to be the benchmark; "
+        "with fewer, all selling reps are.",
+    )
+    untouched_days: int = Field(
+        14,
+        ge=1,
+        le=90,
+        description="A lead never accepted or rejected and not touched by sales within this "
+        "many days of the handoff counts as left untouched; leads handed over in the last "
+        "days of the window are not judged.",
+    )
+    reject_gap: float = Field(
+        0.15, description="Rep's rejected share minus the benchmark's, at or above."
+    )
+    untouched_gap: float = Field(
+        0.10, description="Rep's untouched share minus the benchmark's, at or above."
+    )
+    slow_ratio: float = Field(
+        3.0, description="Rep's median MQL → accepted hours ÷ the benchmark median at or above."
+    )
+    min_median_hours: float = Field(
+        48.0, description="Rep's median MQL → accepted hours at or above this to count as slow."
+    )
+    alpha: float = Field(0.01, description="Significance level of the one-sided tests.")
+    min_signals: int = Field(
+        2,
+        description="Signals (rejections, untouched leads, slow acceptance) that must agree; "
+        "fewer when the data has fewer.",
+    )
+
+
+@dataclass(frozen=True)
+class _Signal:
+    """One behaviour of a rep beside its benchmark, and whether it points to the cause."""
+
+    rep: float | None
+    benchmark: float | None
+    n: int
+    p_value: float | None
+    fired: bool
+
+
+def detect(ctx: DiagnosisContext, thresholds: Thresholds | None = None) -> Detection:
+    """Flag sellers who reject, ignore or slowly accept the leads handed to them."""
+    t = thresholds or Thresholds()
+    backend = ctx.backend
+    leads = backend.table("leads")
+    if int(backend.execute(leads.count())) == 0:
+        return _skip("no leads in the store")
+    handoff_column = _handoff_column(ctx)
+    if handoff_column is None:
+        return _skip("no lead was marketing- or sales-qualified (mql_at and sql_at are empty)")
+    decided = leads.accepted_at.notnull() | leads.rejected_at.notnull()
+    if int(backend.execute(leads.count(where=decided))) == 0:
+        return _skip("leads carry no sales accept or reject decisions (accepted_at, rejected_at)")
+    if not ctx.sellers:
+        return _skip("no selling reps employed through the whole window")
+
+    judged = Period(ctx.window.start, ctx.as_of - timedelta(days=t.untouched_days + 1))
+    handed = _handed_over(ctx, handoff_column, judged, t)
+    decisions = _decisions(ctx, handed)
+    benchmark, label = _benchmark(ctx, decisions, t)
+    bench = _pooled(decisions, benchmark)
+    latency = _accept_hours(ctx)
+    bench_median = _median(latency.filter(latency.rep_id.isin(benchmark)))
+    speed = _speed(ctx, latency, bench_median)
+    by_source = _by_source(ctx, handed, benchmark)
+    reasons = _reasons(ctx, handed)
+    per_lead = _bookings_per_accepted_lead(ctx, benchmark)
+    scale = ctx.report.period.days / judged.days
+    has_touches = int(backend.execute(leads.first_sales_touch_at.count())) > 0
+    available = 1 + int(has_touches) + int(bench_median is not None)
+    needed = min(t.min_signals, available)
+    targets = ctx.targets()
+
+    findings: list[Finding] = []
+    for rep in ctx.sellers:
+        row = decisions.get(rep, dict.fromkeys(COUNTS, 0))
+        n = row["n"]
+        rejected = _share_signal(row, bench, "rejected", t.reject_gap, t)
+        untouched = _share_signal(row, bench, "untouched", t.untouched_gap, t)
+        if not has_touches:
+            untouched = _Signal(untouched.rep, untouched.benchmark, n, None, False)
+        slow = _slow_signal(speed.get(rep), bench_median, t)
+        fired = [s.fired for s in (rejected, untouched, slow)]
+        if sum(fired) < needed:
+            continue
+        lost_share = (rejected.rep or 0.0) + (untouched.rep or 0.0)
+        bench_lost = (rejected.benchmark or 0.0) + (untouched.benchmark or 0.0)
+        excess = max(0.0, lost_share - bench_lost) * n * scale
+        stake = excess * per_lead
+        accepted = row["accepted"] / n if n else None
+        evidence: dict[str, Any] = {
+            "benchmark": label,
+            "handed_over_leads": n,
+            "handoff": "sql_at" if handoff_column == "sql_at" else "mql_at",
+            "accepted_share": {
+                "rep": accepted,
+                "top": bench["accepted"] / bench["n"] if bench["n"] else None,
+            },
+            "rejected_share": _shares(rejected),
+            "untouched_share": {**_shares(untouched), "after_days": t.untouched_days},
+            "mql_to_accepted_hours": {
+                "rep": slow.rep,
+                "top": slow.benchmark,
+                "n": slow.n,
+                "p_value": slow.p_value,
+            },
+            "rejection_reasons": reasons.get(rep, {}),
+            "by_source": by_source.get(rep, {}),
+            "excess_lost_leads_per_period": round(excess, 1),
+            "bookings_per_accepted_lead": round(per_lead, 2),
+            "signals": [
+                name
+                for name, on in zip(
+                    ("rejections", "untouched_leads", "slow_acceptance"), fired, strict=True
+                )
+                if on
+            ],
+        }
+        findings.append(
+            Finding(
+                scope="rep",
+                id=rep,
+                cause=CAUSE,
+                severity=severity(stake, targets.get(rep)),
+                bookings_at_stake=stake,
+                stake_method=STAKE_METHOD,
+                evidence=evidence,
+                explanation=_explanation(accepted, rejected, untouched, slow, label),
+                actions=ACTIONS,
+                questions=QUESTIONS,
+            )
+        )
+    return Detection(findings=findings)
+
+
+def _skip(reason: str) -> Detection:
+    return Detection(skipped=[Skip(CAUSE, reason)])
+
+
+def _between(column: ir.TimestampValue, ctx: DiagnosisContext, first: date, last: date) -> Any:
+    """`column` falls on a day in [first, last], in the organisation's time zone."""
+    local = local_time(column, ctx.performance.timezone, first, last)
+    start = datetime.combine(first, time.min)
+    stop = datetime.combine(last + timedelta(days=1), time.min)
+    return (local >= start) & (local < stop)
+
+
+def _handoff_column(ctx: DiagnosisContext) -> str | None:
+    """sql_at when the CRM records sales qualification, else mql_at, else None."""
+    leads = ctx.backend.table("leads")
+    for column in ("sql_at", "mql_at"):
+        if int(ctx.backend.execute(leads[column].count())) > 0:
+            return column
+    return None
+
+
+def _handed_over(ctx: DiagnosisContext, column: str, judged: Period, t: Thresholds) -> ir.Table:
+    """Sellers' leads handed over on the `judged` days: the window, less the last few days
+    whose leads may still be untouched without being neglected.
+
+    Columns rep_id, source, rejection_reason and flags accepted, rejected, untouched (never
+    decided, and no sales touch within `untouched_days` of the handoff).
+    """
+    leads = ctx.backend.table("leads")
+    handoff = leads[column]
+    deadline = handoff + ibis.interval(days=t.untouched_days)
+    handed = leads.filter(
+        leads.owner_rep_id.isin(ctx.sellers), _between(handoff, ctx, judged.start, judged.end)
+    )
+    accepted = leads.accepted_at.notnull()
+    rejected = leads.rejected_at.notnull() & ~accepted
+    touched = (leads.first_sales_touch_at < deadline).fill_null(False)
+    return handed.select(
+        rep_id=leads.owner_rep_id,
+        source=leads.source.fill_null("unknown"),
+        rejection_reason=leads.rejection_reason.fill_null("no reason given"),
+        accepted=accepted,
+        rejected=rejected,
+        untouched=~accepted & leads.rejected_at.isnull() & ~touched,
+    )
+
+
+def _decisions(ctx: DiagnosisContext, handed: ir.Table) -> dict[str, dict[str, int]]:
+    """Per rep: handed-over leads (n), accepted, rejected and untouched counts."""
+    expr = handed.group_by("rep_id").aggregate(
+        n=handed.count(),
+        accepted=handed.count(where=handed.accepted),
+        rejected=handed.count(where=handed.rejected),
+        untouched=handed.count(where=handed.untouched),
+    )
+    return {
+        str(row["rep_id"]): {name: int(row[name]) for name in COUNTS}
+        for row in ctx.backend.execute(expr).to_dict("records")
+    }
+
+
+def _pooled(counts: dict[str, dict[str, int]], reps: list[str]) -> dict[str, int]:
+    """The counts of `reps` added up."""
+    return {name: sum(counts[rep][name] for rep in reps if rep in counts) for name in COUNTS}
+
+
+def _benchmark(
+    ctx: DiagnosisContext, decisions: dict[str, dict[str, int]], t: Thresholds
+) -> tuple[list[str], str]:
+    """The top performers when they have enough leads between them, else all sellers."""
+    top = sorted(ctx.top_performers & set(ctx.sellers))
+    if _pooled(decisions, top)["n"] >= t.min_benchmark:
+        return top, "top performers"
+    return list(ctx.sellers), "all selling reps"
+
+
+def _accept_hours(ctx: DiagnosisContext) -> ir.Table:
+    """Per lead marketing-qualified in the window and accepted: owner and MQL → accepted hours."""
+    leads = ctx.backend.table("leads")
+    seconds = leads.accepted_at.epoch_seconds() - leads.mql_at.epoch_seconds()
+    return leads.filter(
+        leads.accepted_at.notnull(),
+        leads.owner_rep_id.notnull(),
+        _between(leads.mql_at, ctx, ctx.window.start, ctx.window.end),
+    ).select(rep_id=leads.owner_rep_id, hours=ibis.greatest(seconds, 0) / 3600.0)
+
+
+def _median(latency: ir.Table) -> float | None:
+    value = latency.hours.median().execute()
+    return None if pd.isna(value) else float(value)
+
+
+def _speed(
+    ctx: DiagnosisContext, latency: ir.Table, bench_median: float | None
+) -> dict[str, dict[str, float]]:
+    """Per seller: accepted leads (n), median hours, and leads slower than the benchmark median."""
+    mine = latency.filter(latency.rep_id.isin(ctx.sellers))
+    threshold = bench_median if bench_median is not None else 0.0
+    expr = mine.group_by("rep_id").aggregate(
+        n=mine.count(),
+        median=mine.hours.median(),
+        slower=(mine.hours > threshold).sum().cast("int64"),
+    )
+    return {
+        str(row["rep_id"]): {name: float(row[name]) for name in ("n", "median", "slower")}
+        for row in ctx.backend.execute(expr).to_dict("records")
+    }
+
+
+def _by_source(
+    ctx: DiagnosisContext, handed: ir.Table, benchmark: list[str]
+) -> dict[str, dict[str, dict[str, float | int | None]]]:
+    """Per rep and source: handed-over count, accepted and rejected shares, and the benchmark's."""
+    expr = handed.group_by(["rep_id", "source"]).aggregate(
+        n=handed.count(),
+        accepted=handed.count(where=handed.accepted),
+        rejected=handed.count(where=handed.rejected),
+    )
+    frame = ctx.backend.execute(expr)
+    bench = (
+        frame[frame["rep_id"].isin(benchmark)]
+        .groupby("source")[["n", "accepted", "rejected"]]
+        .sum()
+    )
+    result: dict[str, dict[str, dict[str, float | int | None]]] = {}
+    for row in frame.itertuples(index=False):
+        top = bench.loc[row.source] if row.source in bench.index else None
+        result.setdefault(str(row.rep_id), {})[str(row.source)] = {
+            "n": int(row.n),
+            "accepted": round(int(row.accepted) / int(row.n), 3),
+            "rejected": round(int(row.rejected) / int(row.n), 3),
+            "top_accepted": _ratio(top, "accepted"),
+            "top_rejected": _ratio(top, "rejected"),
+        }
+    return result
+
+
+def _ratio(row: pd.Series | None, column: str) -> float | None:
+    if row is None or not int(row["n"]):
+        return None
+    return round(int(row[column]) / int(row["n"]), 3)
+
+
+def _reasons(ctx: DiagnosisContext, handed: ir.Table) -> dict[str, dict[str, int]]:
+    """Per rep: how many handed-over leads they rejected for each reason."""
+    rejected = handed.filter(handed.rejected)
+    expr = rejected.group_by(["rep_id", "rejection_reason"]).aggregate(n=rejected.count())
+    frame = ctx.backend.execute(expr).sort_values("n", ascending=False)
+    result: dict[str, dict[str, int]] = {}
+    for row in frame.itertuples(index=False):
+        result.setdefault(str(row.rep_id), {})[str(row.rejection_reason)] = int(row.n)
+    return result
+
+
+def _bookings_per_accepted_lead(ctx: DiagnosisContext, benchmark: list[str]) -> float:
+    """Benchmark bookings won in the window from lead-sourced deals ÷ leads it accepted then."""
+    deals = ctx.backend.table("opportunities")
+    leads = ctx.backend.table("leads")
+    won = deals.filter(
+        deals.owner_rep_id.isin(benchmark),
+        deals.is_won.fill_null(False),
+        deals.lead_id.notnull(),
+        _between(deals.closed_at, ctx, ctx.window.start, ctx.window.end),
+    ).amount.sum()
+    accepted = leads.filter(
+        leads.owner_rep_id.isin(benchmark),
+        _between(leads.accepted_at, ctx, ctx.window.start, ctx.window.end),
+    ).count()
+    bookings = ctx.backend.execute(won)
+    count = int(ctx.backend.execute(accepted))
+    return float(bookings) / count if count and not pd.isna(bookings) else 0.0
+
+
+def _share_signal(
+    row: dict[str, int], bench: dict[str, int], column: str, gap: float, t: Thresholds
+) -> _Signal:
+    """The rep's share well above the benchmark's, by a one-sided binomial test."""
+    n, k = row["n"], row[column]
+    share = bench[column] / bench["n"] if bench["n"] else None
+    if not n or share is None:
+        return _Signal(k / n if n else None, share, n, None, False)
+    p = float(binomtest(k, n, share, alternative="greater").pvalue)
+    fired = n >= t.min_leads and k / n - share >= gap and p < t.alpha
+    return _Signal(k / n, share, n, p, fired)
+
+
+def _slow_signal(
+    row: dict[str, float] | None, bench_median: float | None, t: Thresholds
+) -> _Signal:
+    """Median MQL → accepted far above the benchmark's, most leads slower than its median."""
+    if row is None or bench_median is None:
+        return _Signal(None, bench_median, 0, None, False)
+    n, median = int(row["n"]), row["median"]
+    p = float(binomtest(int(row["slower"]), n, 0.5, alternative="greater").pvalue)
+    fired = (
+        n >= t.min_accepted
+        and median >= t.min_median_hours
+        and median >= t.slow_ratio * bench_median
+        and p < t.alpha
+    )
+    return _Signal(round(median, 2), round(bench_median, 2), n, p, fired)
+
+
+def _shares(signal: _Signal) -> dict[str, Any]:
+    return {"rep": signal.rep, "top": signal.benchmark, "n": signal.n, "p_value": signal.p_value}
+
+
+def _explanation(
+    accepted: float | None, rejected: _Signal, untouched: _Signal, slow: _Signal, label: str
+) -> str:
+    """Two sentences with the rep's numbers beside the benchmark's."""
+    first = (
+        f"Of the leads marketing handed over, the rep accepted {accepted or 0:.0%}, rejected "
+        f"{rejected.rep or 0:.0%} ({label}: {rejected.benchmark or 0:.0%}) and left "
+        f"{untouched.rep or 0:.0%} untouched ({untouched.benchmark or 0:.0%})."
+    )
+    if slow.rep is None or slow.benchmark is None:
+        return first
+    return (
+        f"{first} Accepted leads waited a median {slow.rep:.0f} h from MQL "
+        f"({label}: {slow.benchmark:.0f} h)."
+    )

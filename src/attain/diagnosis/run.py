@@ -1,0 +1,167 @@
+"""Run every detector, add team and company findings, and rank by bookings at stake."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from attain.diagnosis import (
+    activity_drop,
+    coaching,
+    follow_up,
+    lead_criteria,
+    lead_warming,
+    marketing_alignment,
+    product_mix,
+    stage_leakage,
+    target_setting,
+)
+from attain.diagnosis.context import DiagnosisContext, build_context
+from attain.diagnosis.finding import Cause, Detection, Diagnosis, Finding, Skip, severity
+from attain.diagnosis.settings import DiagnosisSettings
+from attain.leads.icp import IcpSettings
+from attain.metrics.settings import PerformanceSettings
+
+Detector = Callable[[DiagnosisContext, DiagnosisSettings], Detection]
+
+DETECTORS: dict[Cause, Detector] = {
+    "lead_warming": lambda ctx, s: lead_warming.detect(ctx, s.lead_warming),
+    "marketing_alignment": lambda ctx, s: marketing_alignment.detect(ctx, s.marketing_alignment),
+    "lead_criteria": lambda ctx, s: lead_criteria.detect(ctx, s.lead_criteria),
+    "follow_up": lambda ctx, s: follow_up.detect(ctx, s.follow_up),
+    "coaching": lambda ctx, s: coaching.detect(ctx, s.coaching),
+    "stage_leakage": lambda ctx, s: stage_leakage.detect(ctx, s.stage_leakage),
+    "activity_drop": lambda ctx, s: activity_drop.detect(ctx, s.activity_drop),
+    "product_mix": lambda ctx, s: product_mix.detect(ctx, s.product_mix),
+    "target_setting": lambda ctx, s: target_setting.detect(ctx, s.target_setting),
+}
+"""One detector per cause, in the documented order."""
+
+
+def diagnose(
+    backend: Any,
+    *,
+    as_of: date | None = None,
+    performance: PerformanceSettings | None = None,
+    icp: IcpSettings | None = None,
+    target: float | None = None,
+    rep: str | None = None,
+    team: str | None = None,
+    thresholds: DiagnosisSettings | None = None,
+) -> Diagnosis:
+    """Find why reps and teams miss target as of `as_of`, most bookings at stake first.
+
+    `rep` keeps that rep's findings; `team` keeps the team's findings and its reps'.
+    """
+    thresholds = thresholds or DiagnosisSettings()
+    ctx = build_context(
+        backend,
+        as_of=as_of,
+        performance=performance,
+        icp=icp,
+        target=target,
+        window_days=thresholds.window_days,
+    )
+    findings: list[Finding] = []
+    skipped: list[Skip] = []
+    for detector in DETECTORS.values():
+        detection = detector(ctx, thresholds)
+        findings.extend(detection.findings)
+        skipped.extend(detection.skipped)
+    findings.extend(rollups(ctx, findings, thresholds))
+    findings.sort(key=lambda f: (-f.bookings_at_stake, _SCOPE_RANK[f.scope], f.id, f.cause))
+    return Diagnosis(
+        as_of=ctx.as_of,
+        window=ctx.window,
+        findings=_filtered(ctx, findings, rep, team),
+        skipped=skipped,
+        notes=list(ctx.report.notes),
+        sellers=ctx.sellers,
+    )
+
+
+_SCOPE_RANK = {"company": 0, "team": 1, "rep": 2}
+
+
+def rollups(
+    ctx: DiagnosisContext, findings: list[Finding], thresholds: DiagnosisSettings
+) -> list[Finding]:
+    """Team and company findings for causes shared by enough of their sellers.
+
+    A team has a cause when at least `team_share` of its sellers (and two or more) do; the
+    company when `company_share` of all sellers do. Stakes add up the reps' stakes.
+    """
+    rep_findings = [f for f in findings if f.scope == "rep"]
+    teams = ctx.roster.set_index("rep_id")["team_id"].to_dict()
+    sellers_by_team: dict[str, list[str]] = {}
+    for seller in ctx.sellers:
+        if teams.get(seller):
+            sellers_by_team.setdefault(str(teams[seller]), []).append(seller)
+    targets = ctx.targets()
+    produced = {(f.scope, f.id, f.cause) for f in findings}
+    extra: list[Finding] = []
+    for cause in DETECTORS:
+        flagged = [f for f in rep_findings if f.cause == cause and f.id in ctx.sellers]
+        if not flagged:
+            continue
+        groups = [
+            ("team", team_id, members, thresholds.team_share)
+            for team_id, members in sorted(sellers_by_team.items())
+        ]
+        groups.append(("company", "company", list(ctx.sellers), thresholds.company_share))
+        for scope, group_id, members, share_needed in groups:
+            mine = [f for f in flagged if f.id in members]
+            if (scope, group_id, cause) in produced or len(mine) < 2:
+                continue
+            share = len(mine) / len(members)
+            if share < share_needed:
+                continue
+            stake = sum(f.bookings_at_stake for f in mine)
+            target = sum(targets.get(member, 0.0) for member in members)
+            extra.append(
+                Finding(
+                    scope=scope,  # type: ignore[arg-type]
+                    id=group_id,
+                    cause=cause,
+                    severity=severity(stake, target),
+                    bookings_at_stake=stake,
+                    stake_method="sum of the stakes of the reps with this cause",
+                    evidence={
+                        "reps": sorted(f.id for f in mine),
+                        "share_of_sellers": share,
+                        "sellers": len(members),
+                    },
+                    explanation=(
+                        f"{len(mine)} of {len(members)} sellers ({share:.0%}) show "
+                        f"{cause.replace('_', ' ')}: it is a {scope} pattern, not one rep's."
+                    ),
+                    actions=_group_actions(mine),
+                    questions=mine[0].questions[:2],
+                )
+            )
+    return extra
+
+
+def _group_actions(findings: list[Finding]) -> tuple[str, ...]:
+    """The reps' most common actions, as the group's."""
+    counts: dict[str, int] = {}
+    for finding in findings:
+        for action in finding.actions:
+            counts[action] = counts.get(action, 0) + 1
+    return tuple(sorted(counts, key=lambda action: -counts[action])[:3])
+
+
+def _filtered(
+    ctx: DiagnosisContext, findings: list[Finding], rep: str | None, team: str | None
+) -> list[Finding]:
+    if rep is not None:
+        return [f for f in findings if f.scope == "rep" and f.id == rep]
+    if team is not None:
+        members = set(ctx.roster.loc[ctx.roster["team_id"] == team, "rep_id"].astype(str))
+        return [
+            f
+            for f in findings
+            if (f.scope == "team" and f.id == team) or (f.scope == "rep" and f.id in members)
+        ]
+    return findings
