@@ -1,5 +1,6 @@
-"""`attain report` on a large demo organisation: wall time, peak memory, and the ratio to a bare
-DuckDB scan of the columns the report reads (how close the report is to the I/O limit).
+"""`attain report` and `attain diagnose` on a large demo organisation: wall time, peak memory,
+the ratio of the report to a bare DuckDB scan of the columns it reads (how close it is to the
+I/O limit), and of the diagnosis to the report.
 
 Usage: python benchmarks/report.py [--reps 1000] [--quarters 8] [--dir DIR]
 Generates and imports the organisation into DIR (kept, so later runs reuse it), then prints a
@@ -20,6 +21,7 @@ from rich.table import Table
 from attain.demo.config import DemoSpec
 from attain.demo.generator import generate
 from attain.demo.truth import Truth
+from attain.diagnosis.run import diagnose
 from attain.ingest.importer import import_files
 from attain.metrics.report import performance_report
 from attain.store import connect, raw_duckdb
@@ -76,6 +78,17 @@ def run_report(db: Path, truth: Truth, queue: multiprocessing.Queue[tuple[float,
     queue.put((seconds, peak_memory_mb()))
 
 
+def run_diagnose(db: Path, truth: Truth, queue: multiprocessing.Queue[tuple[float, float]]) -> None:
+    """Child process: the diagnosis's wall time and its peak RSS (MB)."""
+    reset_peak_memory()
+    backend = connect(str(db), read_only=True)
+    start = time.perf_counter()
+    diagnose(backend, as_of=truth.as_of, icp=truth.icp_settings())
+    seconds = time.perf_counter() - start
+    backend.disconnect()
+    queue.put((seconds, peak_memory_mb()))
+
+
 def run_scan(db: Path, queue: multiprocessing.Queue[tuple[float, float]]) -> None:
     """Child process: a bare DuckDB scan that touches every column the report reads."""
     reset_peak_memory()
@@ -111,7 +124,8 @@ def main() -> None:
     backend.disconnect()
     report_s, report_mb = in_child(run_report, db, truth)
     scan_s, scan_mb = in_child(run_scan, db)
-    table = Table(title=f"attain report, {args.reps} reps x {args.quarters} quarters")
+    diagnose_s, diagnose_mb = in_child(run_diagnose, db, truth)
+    table = Table(title=f"attain report and diagnose, {args.reps} reps x {args.quarters} quarters")
     for header in ("step", "seconds", "peak RSS MB", "note"):
         table.add_column(header, justify="left" if header in ("step", "note") else "right")
     if generated:
@@ -120,6 +134,8 @@ def main() -> None:
     table.add_row("report", f"{report_s:.2f}", f"{report_mb:,.0f}", f"as of {truth.as_of}")
     table.add_row("bare scan", f"{scan_s:.2f}", f"{scan_mb:,.0f}", "same columns, DuckDB")
     table.add_row("ratio", f"{report_s / scan_s:.1f}x", "", "report / bare scan")
+    table.add_row("diagnose", f"{diagnose_s:.2f}", f"{diagnose_mb:,.0f}", "report included")
+    table.add_row("ratio", f"{diagnose_s / report_s:.1f}x", "", "diagnose / report")
     Console().print(table)
     Console().print(", ".join(f"{t}: {n:,} rows" for t, n in rows.items()))
 

@@ -10,7 +10,7 @@ runner = CliRunner()
 
 
 def test_every_command_has_help() -> None:
-    commands = ("import", "status", "report", "demo")
+    commands = ("import", "status", "report", "diagnose", "demo")
     for args in (["--help"], *([command, "--help"] for command in commands)):
         result = runner.invoke(app, args)
         assert result.exit_code == 0, args

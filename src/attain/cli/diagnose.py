@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -121,7 +122,7 @@ def _print(console: Console, diagnosis: Diagnosis, names: Names) -> None:
         f"to {diagnosis.window.end})"
     )
     for note in diagnosis.notes:
-        console.print(f"[yellow]note:[/] {note}")
+        console.print(f"[yellow]note:[/] {escape(note)}")
     if not diagnosis.findings:
         console.print("No findings: none of the causes checked shows in the data.")
     else:
@@ -142,12 +143,13 @@ def _print(console: Console, diagnosis: Diagnosis, names: Names) -> None:
             )
         console.print(table)
     for skip in diagnosis.skipped:
-        console.print(f"[dim]not checked[/] {skip.cause.replace('_', ' ')}: {skip.reason}")
+        console.print(f"[dim]not checked[/] {skip.cause.replace('_', ' ')}: {escape(skip.reason)}")
     for subject in found:
         console.print(
             Panel(
                 Group(*(_finding(view) for view in subject.findings)),
-                title=f"[bold]{subject.name}[/] — {short(subject.bookings_at_stake)} at stake",
+                title=f"[bold]{escape(subject.name)}[/] — "
+                f"{short(subject.bookings_at_stake)} at stake",
                 title_align="left",
             )
         )
@@ -158,7 +160,7 @@ def _finding(view: FindingView) -> Group:
     finding = view.finding
     style = SEVERITY_STYLE.get(finding.severity, "")
     head = Text.from_markup(
-        f"[{style}]{finding.severity.upper()}[/] [bold]{view.title}[/] — "
+        f"[{style}]{finding.severity.upper()}[/] [bold]{escape(view.title)}[/] — "
         f"{money(finding.bookings_at_stake)} at stake"
     )
     evidence = Table(show_header=True, box=None, padding=(0, 1), pad_edge=False)

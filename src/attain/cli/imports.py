@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -84,7 +85,7 @@ def _print_summary(console: Console, result: ImportResult, rejects: Path) -> Non
         )
     console.print(table)
     for note in result.notes:
-        console.print(f"[yellow]note:[/] {note}")
+        console.print(f"[yellow]note:[/] {escape(note)}")
     if result.rejects:
         console.print(
             f"[red]{result.rejects:,} invalid value(s)[/] in "

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from attain.cli.options import DB, open_store
@@ -100,7 +101,7 @@ def _print(console: Console, report: PerformanceReport, limit: int) -> None:
         f"(targets: {report.target_source}; data through {report.data_through or 'n/a'})"
     )
     for note in report.notes:
-        console.print(f"[yellow]note:[/] {note}")
+        console.print(f"[yellow]note:[/] {escape(note)}")
     for line in scope_lines(report, "company"):
         console.print(
             f"Company: {money(line.actual)} booked of {money(line.target)}, "
@@ -197,9 +198,9 @@ def _print(console: Console, report: PerformanceReport, limit: int) -> None:
         )
     for rep in report.ratcheted_reps:
         for signal in rep.signals:
-            console.print(f"[bold yellow]ratcheting[/] {rep.rep_id}: {signal.reason}")
+            console.print(f"[bold yellow]ratcheting[/] {rep.rep_id}: {escape(signal.reason)}")
     for team in report.ratcheted_teams:
-        console.print(f"[bold yellow]ratcheting[/] team {team.team_id}: {team.reason}")
+        console.print(f"[bold yellow]ratcheting[/] team {team.team_id}: {escape(team.reason)}")
     failing = sum(1 for goal in report.goals if not goal.smart)
     if report.goals:
         console.print(

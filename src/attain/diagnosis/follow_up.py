@@ -61,7 +61,8 @@ def detect(ctx: DiagnosisContext, thresholds: Thresholds | None = None) -> Detec
         return Detection(
             skipped=[Skip(CAUSE, "no follow-ups or tasks with a due date in the last 6 months")]
         )
-    tests = {rep: _overdue_test(owed, rep, thresholds) for rep in owed}
+    totals = (_total(owed, list(owed), "owed"), _total(owed, list(owed), "overdue"))
+    tests = {rep: _overdue_test(owed, rep, totals, thresholds) for rep in owed}
     flagged = sorted(rep for rep, test in tests.items() if test["flagged"])
     if not flagged:
         return Detection()
@@ -128,11 +129,13 @@ def _owed(ctx: DiagnosisContext) -> Counts:
     return _by_rep(frame[frame["rep_id"].isin(ctx.sellers)])
 
 
-def _overdue_test(owed: Counts, rep: str, thresholds: Thresholds) -> dict[str, Any]:
-    """The rep's overdue share against all other sellers pooled, with the Fisher test."""
-    peers = [name for name in owed if name != rep]
+def _overdue_test(
+    owed: Counts, rep: str, totals: tuple[float, float], thresholds: Thresholds
+) -> dict[str, Any]:
+    """The rep's overdue share against all other sellers pooled (`totals`: everyone's owed and
+    overdue), with the Fisher test."""
     mine, late = int(owed[rep]["owed"]), int(owed[rep]["overdue"])
-    peer_owed, peer_late = int(_total(owed, peers, "owed")), int(_total(owed, peers, "overdue"))
+    peer_owed, peer_late = int(totals[0]) - mine, int(totals[1]) - late
     share, peer_share = _ratio(late, mine), _ratio(peer_late, peer_owed)
     p_value = 1.0
     judged = mine >= thresholds.min_owed and peer_owed > 0
