@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
 
 from attain.leads.icp import IcpSettings
+from attain.metrics.facts import local_time
 from attain.metrics.periods import Period
 from attain.metrics.report import PerformanceReport, performance_report
 from attain.metrics.settings import PerformanceSettings
@@ -36,6 +37,17 @@ class DiagnosisContext:
     """Selling reps (role rep) employed on as_of and through the whole window."""
     top_performers: frozenset[str]
     """Reps classified top_performer: the benchmark other reps are compared with."""
+
+    def in_window(self, column: Any) -> Any:
+        """Ibis boolean: the timestamp `column` falls on a day of the window, in local time."""
+        return self.between(column, self.window.start, self.window.end)
+
+    def between(self, column: Any, first: date, last: date) -> Any:
+        """Ibis boolean: the timestamp `column` falls on a day in [first, last], in local time."""
+        local = local_time(column, self.performance.timezone, first, last)
+        start = datetime.combine(first, time.min)
+        stop = datetime.combine(last + timedelta(days=1), time.min)
+        return (local >= start) & (local < stop)
 
     def targets(self) -> dict[str, float]:
         """Each rep's bookings target for the current period (pro-rated), by rep_id."""

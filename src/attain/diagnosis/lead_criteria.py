@@ -8,7 +8,6 @@ compared with the top performers; and how much less often off-profile deals are 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
 from typing import Any
 
 import ibis.expr.types as ir
@@ -19,7 +18,6 @@ from attain.diagnosis.context import DiagnosisContext
 from attain.diagnosis.finding import Cause, Detection, Finding, Skip, severity
 from attain.leads.icp import IcpSettings, in_profile
 from attain.metrics.coverage import open_pipeline
-from attain.metrics.facts import local_time
 
 CAUSE: Cause = "lead_criteria"
 STAKE_METHOD = (
@@ -91,7 +89,7 @@ def detect(ctx: DiagnosisContext, thresholds: Thresholds | None = None) -> Detec
 
     leads = _new_leads(ctx)
     deals = _profiled_deals(ctx)
-    new_deals = deals.filter(_in_window(deals.created_at, ctx))
+    new_deals = deals.filter(ctx.in_window(deals.created_at))
     lead_counts = _off_counts(ctx, leads)
     deal_counts = _off_counts(ctx, new_deals)
     benchmark, label = _benchmark(ctx, lead_counts, deal_counts, t)
@@ -154,19 +152,10 @@ def _skip(reason: str) -> Detection:
     return Detection(skipped=[Skip(CAUSE, reason)])
 
 
-def _in_window(column: ir.TimestampValue, ctx: DiagnosisContext) -> ir.BooleanValue:
-    """`column` falls on a day of the window, in the organisation's time zone."""
-    first, last = ctx.window.start, ctx.window.end
-    local = local_time(column, ctx.performance.timezone, first, last)
-    start = datetime.combine(first, time.min)
-    stop = datetime.combine(last + timedelta(days=1), time.min)
-    return (local >= start) & (local < stop)
-
-
 def _new_leads(ctx: DiagnosisContext) -> ir.Table:
     """Sellers' leads created in the window, with an `in_profile` flag."""
     leads = ctx.backend.table("leads")
-    recent = leads.filter(leads.owner_rep_id.isin(ctx.sellers), _in_window(leads.created_at, ctx))
+    recent = leads.filter(leads.owner_rep_id.isin(ctx.sellers), ctx.in_window(leads.created_at))
     return recent.mutate(rep_id=recent.owner_rep_id, in_profile=in_profile(recent, ctx.icp))
 
 
@@ -229,7 +218,7 @@ def _pooled_share(counts: dict[str, tuple[int, int]], reps: list[str]) -> float 
 
 def _win_counts(ctx: DiagnosisContext, deals: ir.Table) -> dict[str, dict[str, int]]:
     """Per rep: deals closed in the window and won, in and outside the profile."""
-    closed = deals.filter(deals.is_won.notnull(), _in_window(deals.closed_at, ctx))
+    closed = deals.filter(deals.is_won.notnull(), ctx.in_window(deals.closed_at))
     inside, won = closed.in_profile, closed.is_won
     expr = closed.group_by("rep_id").aggregate(
         closed_in=closed.count(where=inside),

@@ -9,7 +9,6 @@ the buyer when the decision was already half made.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
 from typing import Any
 
 import ibis
@@ -20,7 +19,6 @@ from scipy.stats import binomtest
 from attain.diagnosis.context import DiagnosisContext
 from attain.diagnosis.finding import Cause, Detection, Finding, Skip, severity
 from attain.metrics.coverage import open_pipeline
-from attain.metrics.facts import local_time
 
 CAUSE: Cause = "lead_warming"
 POOLED = "*"
@@ -183,15 +181,6 @@ def _skip(reason: str) -> Detection:
     return Detection(skipped=[Skip(CAUSE, reason)])
 
 
-def _in_window(column: ir.TimestampValue, ctx: DiagnosisContext) -> ir.BooleanValue:
-    """`column` falls on a day of the window, in the organisation's time zone."""
-    first, last = ctx.window.start, ctx.window.end
-    local = local_time(column, ctx.performance.timezone, first, last)
-    start = datetime.combine(first, time.min)
-    stop = datetime.combine(last + timedelta(days=1), time.min)
-    return (local >= start) & (local < stop)
-
-
 def _response_hours(ctx: DiagnosisContext) -> ir.Table:
     """Per touched lead handed over in the window: owner and hours to the first sales touch.
 
@@ -201,7 +190,7 @@ def _response_hours(ctx: DiagnosisContext) -> ir.Table:
     start = leads.mql_at.coalesce(leads.created_at)
     seconds = leads.first_sales_touch_at.epoch_seconds() - start.epoch_seconds()
     return leads.filter(
-        leads.first_sales_touch_at.notnull(), leads.owner_rep_id.notnull(), _in_window(start, ctx)
+        leads.first_sales_touch_at.notnull(), leads.owner_rep_id.notnull(), ctx.in_window(start)
     ).select(rep_id=leads.owner_rep_id, hours=ibis.greatest(seconds, 0) / 3600.0)
 
 
@@ -229,7 +218,7 @@ def _hour_quantiles(response: ir.Table) -> dict[str, dict[str, float]]:
 def _cold_leads(ctx: DiagnosisContext) -> dict[str, tuple[int, int]]:
     """Per owner: leads created in the window (n) and those with no marketing touch (k)."""
     leads = ctx.backend.table("leads")
-    recent = leads.filter(leads.owner_rep_id.notnull(), _in_window(leads.created_at, ctx))
+    recent = leads.filter(leads.owner_rep_id.notnull(), ctx.in_window(leads.created_at))
     expr = recent.group_by(rep_id=recent.owner_rep_id).aggregate(
         n=recent.count(), k=recent.count(where=recent.first_marketing_touch_at.isnull())
     )
@@ -252,7 +241,7 @@ def _late_entries(
     first = stages.group_by("opportunity_id").aggregate(
         first_at=stages.entered_at.min(), first_stage=stages.stage.argmin(stages.entered_at)
     )
-    first = first.filter(_in_window(first.first_at, ctx))
+    first = first.filter(ctx.in_window(first.first_at))
     first = first.join(deals, first.opportunity_id == deals.opportunity_id).select(
         rep_id=deals.owner_rep_id, first_stage=first.first_stage
     )
@@ -289,7 +278,7 @@ def _stage_order(ctx: DiagnosisContext) -> list[str]:
 def _win_counts(ctx: DiagnosisContext) -> dict[str, tuple[int, int]]:
     """Per owner: deals closed in the window (n) and those won (k)."""
     deals = ctx.backend.table("opportunities")
-    closed = deals.filter(deals.is_won.notnull(), _in_window(deals.closed_at, ctx))
+    closed = deals.filter(deals.is_won.notnull(), ctx.in_window(deals.closed_at))
     expr = closed.group_by(rep_id=closed.owner_rep_id).aggregate(
         n=closed.count(), k=closed.count(where=closed.is_won)
     )

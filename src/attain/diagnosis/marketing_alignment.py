@@ -9,7 +9,7 @@ top performers. The evidence also breaks the rep's decisions down by lead source
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 from typing import Any
 
 import ibis
@@ -20,7 +20,6 @@ from scipy.stats import binomtest
 
 from attain.diagnosis.context import DiagnosisContext
 from attain.diagnosis.finding import Cause, Detection, Finding, Skip, severity
-from attain.metrics.facts import local_time
 from attain.metrics.periods import Period
 
 CAUSE: Cause = "marketing_alignment"
@@ -198,14 +197,6 @@ def _skip(reason: str) -> Detection:
     return Detection(skipped=[Skip(CAUSE, reason)])
 
 
-def _between(column: ir.TimestampValue, ctx: DiagnosisContext, first: date, last: date) -> Any:
-    """`column` falls on a day in [first, last], in the organisation's time zone."""
-    local = local_time(column, ctx.performance.timezone, first, last)
-    start = datetime.combine(first, time.min)
-    stop = datetime.combine(last + timedelta(days=1), time.min)
-    return (local >= start) & (local < stop)
-
-
 def _handoff_column(ctx: DiagnosisContext) -> str | None:
     """sql_at when the CRM records sales qualification, else mql_at, else None."""
     leads = ctx.backend.table("leads")
@@ -226,7 +217,7 @@ def _handed_over(ctx: DiagnosisContext, column: str, judged: Period, t: Threshol
     handoff = leads[column]
     deadline = handoff + ibis.interval(days=t.untouched_days)
     handed = leads.filter(
-        leads.owner_rep_id.isin(ctx.sellers), _between(handoff, ctx, judged.start, judged.end)
+        leads.owner_rep_id.isin(ctx.sellers), ctx.between(handoff, judged.start, judged.end)
     )
     accepted = leads.accepted_at.notnull()
     rejected = leads.rejected_at.notnull() & ~accepted
@@ -277,7 +268,7 @@ def _accept_hours(ctx: DiagnosisContext) -> ir.Table:
     return leads.filter(
         leads.accepted_at.notnull(),
         leads.owner_rep_id.notnull(),
-        _between(leads.mql_at, ctx, ctx.window.start, ctx.window.end),
+        ctx.in_window(leads.mql_at),
     ).select(rep_id=leads.owner_rep_id, hours=ibis.greatest(seconds, 0) / 3600.0)
 
 
@@ -356,11 +347,11 @@ def _bookings_per_accepted_lead(ctx: DiagnosisContext, benchmark: list[str]) -> 
         deals.owner_rep_id.isin(benchmark),
         deals.is_won.fill_null(False),
         deals.lead_id.notnull(),
-        _between(deals.closed_at, ctx, ctx.window.start, ctx.window.end),
+        ctx.in_window(deals.closed_at),
     ).amount.sum()
     accepted = leads.filter(
         leads.owner_rep_id.isin(benchmark),
-        _between(leads.accepted_at, ctx, ctx.window.start, ctx.window.end),
+        ctx.in_window(leads.accepted_at),
     ).count()
     bookings = ctx.backend.execute(won)
     count = int(ctx.backend.execute(accepted))
