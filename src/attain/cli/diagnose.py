@@ -13,7 +13,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from attain.cli.options import DB, open_store
+from attain.cli.options import AS_OF, DB, OUTPUT, TARGET, open_store
 from attain.cli.report import short
 from attain.config import load_settings
 from attain.diagnosis.finding import Diagnosis
@@ -52,24 +52,10 @@ def diagnose_command(
     team: str | None = typer.Option(
         None, "--team", help="Show only this team's findings and its reps'.", show_default=False
     ),
-    as_of: datetime | None = typer.Option(
-        None,
-        "--as-of",
-        formats=["%Y-%m-%d"],
-        help="Diagnose as of this day \\[default: today, or the last day of data if older].",
-        show_default=False,
-    ),
-    target: float | None = typer.Option(
-        None,
-        "--target",
-        min=0,
-        help="Quarterly bookings target per selling rep, for data without quotas.",
-        show_default=False,
-    ),
+    as_of: datetime | None = AS_OF,
+    target: float | None = TARGET,
     output_format: Format = typer.Option(Format.TEXT, "--format", "-f", help="Output format."),
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="Write to this file instead of the terminal."
-    ),
+    output: Path | None = OUTPUT,
 ) -> None:
     """Why reps miss target: lead warming, marketing alignment, lead criteria, follow-up,
     coaching, stage leakage, activity drop, product mix and target setting, each with the

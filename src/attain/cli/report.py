@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from attain.cli.options import DB, open_store
+from attain.cli.options import AS_OF, DB, OUTPUT, TARGET, open_store
 from attain.config import load_settings
 from attain.metrics.report import PerformanceReport, performance_report
 from attain.reports.jsonable import dumps
@@ -40,24 +40,10 @@ class Format(StrEnum):
 
 def report_command(
     db: str | None = DB,
-    as_of: datetime | None = typer.Option(
-        None,
-        "--as-of",
-        formats=["%Y-%m-%d"],
-        help="Report as of this day \\[default: today, or the last day of data if older].",
-        show_default=False,
-    ),
-    target: float | None = typer.Option(
-        None,
-        "--target",
-        min=0,
-        help="Quarterly bookings target per selling rep, for data without quotas.",
-        show_default=False,
-    ),
+    as_of: datetime | None = AS_OF,
+    target: float | None = TARGET,
     output_format: Format = typer.Option(Format.TEXT, "--format", "-f", help="Output format."),
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="Write to this file instead of the terminal."
-    ),
+    output: Path | None = OUTPUT,
     limit: int = typer.Option(
         25, "--limit", help="Reps shown in the text view, most at risk first (0: all)."
     ),
