@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 
 from attain import __version__
-from attain.cli import demo, diagnose, imports, report, status
+from attain.cli import demo, diagnose, imports, leads, report, status
 from attain.errors import AttainError
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 app.add_typer(demo.app, name="demo")
+app.add_typer(leads.app, name="leads")
 app.command("import")(imports.import_command)
 app.command("status")(status.status_command)
 app.command("report")(report.report_command)

@@ -1,0 +1,162 @@
+"""`attain leads`: train the predictive lead score and score leads with it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from attain.cli.options import DB, open_store
+from attain.errors import InputError
+from attain.leads.model import ModelCard, TrainedModel, train
+from attain.leads.training_data import LABEL, TIME_COLUMN, scoring_frame, training_frame
+from attain.reports.jsonable import dumps
+
+app = typer.Typer(
+    help="Predictive lead score: a calibrated conversion probability, A–D grade and reasons.",
+    no_args_is_help=True,
+)
+
+MODEL = typer.Option(
+    Path("attain-leads.model"), "--model", "-m", help="Model file; its card is saved beside it."
+)
+CSV = typer.Option(
+    None, "--csv", help="Read leads from this CSV file instead of the store.", show_default=False
+)
+SEP = typer.Option(",", "--sep", help="CSV field separator, e.g. ';'.")
+
+
+@app.command("train")
+def train_command(
+    csv: Path | None = CSV,
+    label: str | None = typer.Option(
+        None,
+        "--label",
+        help="Yes/no outcome column of the CSV (needed with --csv).",
+        show_default=False,
+    ),
+    exclude: str = typer.Option(
+        "", "--exclude", help="Comma-separated columns never to use as features."
+    ),
+    time_column: str | None = typer.Option(
+        None,
+        "--time-column",
+        help="CSV column to split train/validation by time (default: a stratified random split).",
+        show_default=False,
+    ),
+    sep: str = SEP,
+    db: str | None = DB,
+    model_path: Path = MODEL,
+) -> None:
+    """Train on a CSV (--csv, --label) or on the store's canonical leads, then save the model
+    and print its card: accuracy on held-out leads, calibration, lift and the features used."""
+    excluded = [name.strip() for name in exclude.split(",") if name.strip()]
+    if csv is not None:
+        if label is None:
+            raise InputError("--csv needs --label: the yes/no outcome column to predict")
+        model = train(_read(csv, sep), label, time_column=time_column, exclude=excluded)
+    else:
+        backend, _ = open_store(db, read_only=True)
+        try:
+            frame = training_frame(backend)
+        finally:
+            backend.disconnect()
+        if frame.empty:
+            raise InputError("the store holds no leads old enough to train on; import leads first")
+        model = train(frame, LABEL, time_column=TIME_COLUMN, exclude=excluded)
+    model.save(model_path)
+    card_path = card_file(model_path)
+    card_path.write_text(dumps(model.card) + "\n")
+    _print_card(Console(), model.card)
+    typer.echo(f"saved {model_path} and {card_path}")
+
+
+@app.command("score")
+def score_command(
+    model_path: Path = MODEL,
+    csv: Path | None = CSV,
+    sep: str = SEP,
+    db: str | None = DB,
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write the CSV here instead of the terminal."
+    ),
+) -> None:
+    """Score leads from a CSV (--csv) or the store's unconverted leads: probability, grade and
+    top three reasons per lead, as CSV. Refuses data shaped unlike the model's training data."""
+    model = TrainedModel.load(model_path)
+    if csv is not None:
+        frame = _read(csv, sep)
+    else:
+        backend, _ = open_store(db, read_only=True)
+        try:
+            frame = scoring_frame(backend)
+        finally:
+            backend.disconnect()
+    scores = score_table(model, frame)
+    if output is None:
+        scores.to_csv(sys.stdout, index=False)
+    else:
+        scores.to_csv(output, index=False)
+
+
+def score_table(model: TrainedModel, frame: pd.DataFrame) -> pd.DataFrame:
+    """Id columns, probability, grade and reason_1..3 ("feature=value (+log-odds)") per row."""
+    probability = model.predict_proba(frame)
+    reasons = model.explain(frame, top=3)
+    ids = [name for name in model.plan.id_columns if name in frame.columns]
+    table = frame[ids].reset_index(drop=True) if ids else pd.DataFrame({"row": range(len(frame))})
+    table["probability"] = probability.round(4)
+    table["grade"] = model.grade(probability)
+    for rank in range(3):
+        table[f"reason_{rank + 1}"] = [
+            f"{row[rank][0]} ({row[rank][1]:+.2f})" if rank < len(row) else "" for row in reasons
+        ]
+    return table
+
+
+def card_file(model_path: Path) -> Path:
+    """Where the model card's JSON goes: beside the model, named after it."""
+    return model_path.with_name(model_path.name + ".card.json")
+
+
+def _read(path: Path, sep: str) -> pd.DataFrame:
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    try:
+        return pd.read_csv(path, sep=sep)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InputError(f"{path}: cannot read as CSV ({error})") from error
+
+
+def _print_card(console: Console, card: ModelCard) -> None:
+    console.print(
+        f"[bold]Lead model[/] ({card.algorithm}) predicting {escape(card.label)}: "
+        f"{card.rows_train} training rows, {card.rows_validation} validation rows "
+        f"({card.split}), {card.positives_rate:.1%} positive, trained in {card.train_seconds:.1f}s"
+    )
+    console.print(
+        f"ROC AUC {card.roc_auc:.3f}  PR AUC {card.pr_auc:.3f}  Brier {card.brier:.3f}  "
+        f"lift top 10% {card.lift_top_10:.2f}×  top 20% {card.lift_top_20:.2f}×"
+    )
+    grades = ", ".join(f"{g} ≥ {p:.1%}" for g, p in card.grade_thresholds.items())
+    console.print(f"Grades: {grades}, D below")
+    calibration = Table(title="Calibration on validation rows")
+    for header in ("predicted", "observed", "leads"):
+        calibration.add_column(header, justify="right")
+    for row in card.calibration:
+        calibration.add_row(
+            f"{row['predicted']:.1%}", f"{row['observed']:.1%}", f"{row['count']:.0f}"
+        )
+    console.print(calibration)
+    console.print(f"Features ({len(card.features)}): {escape(', '.join(card.features))}")
+    excluded = Table(title="Excluded columns")
+    excluded.add_column("column")
+    excluded.add_column("why")
+    for name, reason in card.excluded.items():
+        excluded.add_row(escape(name), escape(reason))
+    console.print(excluded)
