@@ -57,12 +57,12 @@ def diagnose_command(
     output_format: Format = typer.Option(Format.TEXT, "--format", "-f", help="Output format."),
     output: Path | None = OUTPUT,
 ) -> None:
-    """Why reps miss target: lead warming, marketing alignment, lead criteria, follow-up,
-    coaching, stage leakage, activity drop, product mix and target setting, each with the
-    numbers beside top performers', the bookings at stake, actions and coaching questions.
+    """Why reps miss target, with evidence, bookings at stake, actions and questions.
 
-    Thresholds are in the \\[diagnosis] table of attain.toml; the ideal customer profile in
-    \\[icp].
+    Causes checked: lead warming, marketing alignment, lead criteria, follow-up, coaching,
+    stage leakage, activity drop, product mix and target setting, each against the top
+    performers. Thresholds are in the \\[diagnosis] table of attain.toml; the ideal
+    customer profile in \\[icp].
     """
     settings = load_settings()
     backend, _ = open_store(db, read_only=True)

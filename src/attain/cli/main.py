@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 
 from attain import __version__
-from attain.cli import demo, diagnose, imports, leads, report, status
+from attain.cli import channels, demo, diagnose, icp, imports, leads, report, status
 from attain.errors import AttainError
 
 app = typer.Typer(
@@ -21,6 +21,8 @@ app = typer.Typer(
 )
 app.add_typer(demo.app, name="demo")
 app.add_typer(leads.app, name="leads")
+leads.app.command("channels")(channels.channels_command)
+app.add_typer(icp.app, name="icp")
 app.command("import")(imports.import_command)
 app.command("status")(status.status_command)
 app.command("report")(report.report_command)

@@ -48,10 +48,11 @@ def report_command(
         25, "--limit", help="Reps shown in the text view, most at risk first (0: all)."
     ),
 ) -> None:
-    """Attainment, pacing to weekly and daily targets, pipeline coverage, classification,
-    SMART goal checks, quota ratcheting and early warnings, per rep, team and company.
+    """Are we going to make it, and who is on pace: per rep, team and company.
 
-    Thresholds are in the \\[performance] table of attain.toml.
+    Attainment, pacing to weekly and daily targets, pipeline coverage, classification, SMART
+    goal checks, quota ratcheting and early warnings. Thresholds are in the \\[performance]
+    table of attain.toml.
     """
     settings = load_settings().performance
     backend, _ = open_store(db, read_only=True)

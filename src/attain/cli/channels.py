@@ -1,0 +1,144 @@
+"""`attain leads channels`: which sources and campaigns bring leads that turn into revenue."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from attain.cli.options import DB, open_store
+from attain.leads.channels import ChannelLine, ChannelReport, channel_report
+from attain.reports.jsonable import dumps
+
+
+class Format(StrEnum):
+    """Output formats of the channel report."""
+
+    TEXT = "text"
+    JSON = "json"
+    CSV = "csv"
+    MARKDOWN = "markdown"
+
+
+def channels_command(
+    db: str | None = DB,
+    as_of: datetime | None = typer.Option(
+        None,
+        "--as-of",
+        formats=["%Y-%m-%d"],
+        help="Count leads and outcomes up to this day \\[default: the last day of data].",
+        show_default=False,
+    ),
+    output_format: Format = typer.Option(Format.TEXT, "--format", "-f", help="Output format."),
+) -> None:
+    """Per source and campaign: leads, MQL, SQL, opportunities, won, the conversion rates between
+    them, won revenue, days to win and rejections, ranked by revenue per lead."""
+    backend, _ = open_store(db, read_only=True)
+    try:
+        report = channel_report(backend, as_of)
+    finally:
+        backend.disconnect()
+    if output_format is Format.TEXT:
+        console = Console()
+        console.width = max(console.width, 160)
+        _print(console, report)
+        return
+    rendered = {
+        Format.JSON: lambda r: dumps(_jsonable_report(r)),
+        Format.CSV: _csv,
+        Format.MARKDOWN: _markdown,
+    }[output_format](report)
+    typer.echo(rendered, nl=not rendered.endswith("\n"))
+
+
+def _jsonable_report(report: ChannelReport) -> dict[str, Any]:
+    return {
+        "as_of": report.as_of,
+        "notes": report.notes,
+        "total": report.total.row(),
+        "sources": [line.row() for line in report.sources],
+        "campaigns": [line.row() for line in report.campaigns],
+    }
+
+
+def _csv(report: ChannelReport) -> str:
+    rows = report.rows()
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _markdown(report: ChannelReport) -> str:
+    rows = report.rows()
+    headers = list(rows[0])
+    lines = [
+        f"# Channels as of {report.as_of:%Y-%m-%d}",
+        "",
+        *[f"- {note}" for note in report.notes],
+        "",
+        "| " + " | ".join(headers) + " |",
+        "|" + "---|" * len(headers),
+    ]
+    lines += ["| " + " | ".join(_cell(row[h]) for h in headers) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4f}".rstrip("0").rstrip(".")
+    return str(value).replace("|", "\\|")
+
+
+def _print(console: Console, report: ChannelReport) -> None:
+    total = report.total
+    console.print(
+        f"[bold]Channels[/] as of {report.as_of:%Y-%m-%d}: {total.leads} leads, {total.won} won, "
+        f"revenue {total.revenue:,.0f}"
+    )
+    for note in report.notes:
+        console.print(f"[yellow]note:[/] {escape(note)}")
+    for title, lines in (("Sources", report.sources), ("Campaigns", report.campaigns)):
+        if lines:
+            console.print(_table(title, lines))
+
+
+def _table(title: str, lines: list[ChannelLine]) -> Table:
+    table = Table(title=f"{title}, by revenue per lead")
+    headers = ("channel", "leads", "MQL", "SQL", "opps", "won", "MQL→SQL", "SQL→opp", "opp→won")
+    for header in (*headers, "revenue", "per lead", "days to win", "rejected", "top reasons"):
+        table.add_column(
+            header, justify="left" if header in ("channel", "top reasons") else "right"
+        )
+    for line in lines:
+        table.add_row(
+            escape(line.channel or "(none)"),
+            str(line.leads),
+            str(line.mqls),
+            str(line.sqls),
+            str(line.opportunities),
+            str(line.won),
+            _pct(line.mql_to_sql),
+            _pct(line.sql_to_opportunity),
+            _pct(line.opportunity_to_won),
+            f"{line.revenue:,.0f}",
+            "—" if line.revenue_per_lead is None else f"{line.revenue_per_lead:,.0f}",
+            "—" if line.median_days_to_won is None else f"{line.median_days_to_won:.0f}",
+            _pct(line.rejection_share),
+            escape(", ".join(f"{reason} ({n})" for reason, n in line.top_rejection_reasons)),
+        )
+    return table
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
