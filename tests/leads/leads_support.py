@@ -1,9 +1,14 @@
-"""Synthetic lead tables with a known signal, for the lead model tests."""
+"""Synthetic lead tables with a known signal, and the demo handle, for the lead tests."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 import pandas as pd
+
+from attain.demo.truth import Truth
 
 
 def synthetic_leads(rows: int, *, seed: int = 0) -> pd.DataFrame:
@@ -29,3 +34,11 @@ def synthetic_leads(rows: int, *, seed: int = 0) -> pd.DataFrame:
             "converted": converted,
         }
     )
+
+
+@dataclass(frozen=True)
+class Demo:
+    """A generated demo organisation imported into a store, with its truth."""
+
+    backend: Any
+    truth: Truth

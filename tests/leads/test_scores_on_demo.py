@@ -4,39 +4,13 @@ conversion of a model trained on the demo's own history."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from leads_support import Demo
 
-import pytest
-
-from attain.demo.config import DemoSpec
-from attain.demo.generator import generate
-from attain.demo.truth import Truth
-from attain.ingest.importer import import_files
 from attain.leads.icp import IcpSettings, in_profile
 from attain.leads.model import train
 from attain.leads.scores import fit_scores
 from attain.leads.suggest import suggest_icp
 from attain.leads.training_data import training_frame
-from attain.store import connect, raw_duckdb
-
-
-@dataclass(frozen=True)
-class Demo:
-    backend: Any
-    truth: Truth
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    folder: Path = tmp_path_factory.mktemp("leads_demo")
-    truth = generate(DemoSpec(reps=60, quarters=4, seed=1), folder)
-    backend = connect(str(folder / "store.duckdb"))
-    import_files(raw_duckdb(backend), [folder])
-    yield Demo(backend, truth)
-    backend.disconnect()
 
 
 def fit_by_truth(demo: Demo, icp: IcpSettings) -> tuple[float, float, float]:
