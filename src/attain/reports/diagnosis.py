@@ -199,6 +199,8 @@ def fmt(key: str, value: Any) -> str:
         return str(value)
     if "p_value" in name or name == "chance":
         return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
+    if "alpha" in name:
+        return f"{value:.2g}"
     if "hours" in name:
         return f"{value:,.1f} h"
     if "coverage" in name:
