@@ -9,18 +9,18 @@ from itertools import count
 from typing import Any
 
 import pytest
+from diagnosis_support import PEERS, five_sellers
 
 from attain.diagnosis.context import DiagnosisContext, build_context
 from attain.diagnosis.lead_criteria import detect
 from attain.leads.icp import IcpSettings
-from attain.store import connect, raw_duckdb
+from attain.store import raw_duckdb
 
 AS_OF = date(2025, 3, 1)
 """The window is 31 August 2024 to 28 February 2025; the current period is Q1 2025."""
 ICP = IcpSettings(
     industries=("Software",), min_employees=200, max_employees=5000, countries=("US", "DE")
 )
-PEERS = ("R2", "R3", "R4", "R5")
 COMPANIES = {
     "fit": ("Software", 1000, "US"),
     "retail": ("Retail", 1000, "US"),
@@ -37,23 +37,8 @@ def org(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Diagnos
     Built once: the context depends only on the roster and quotas, so each test adds its own
     leads and deals to the same store.
     """
-    backend = connect(str(tmp_path_factory.mktemp("lead_criteria") / "store.duckdb"))
+    backend = five_sellers(tmp_path_factory.mktemp("lead_criteria"))
     con = raw_duckdb(backend)
-    con.execute("INSERT INTO teams (team_id, name) VALUES ('T1', 'East')")
-    con.execute(
-        "INSERT INTO reps (rep_id, name, team_id, role, hire_date, end_date) "
-        "VALUES ('X1', 'Left in 2023', 'T1', 'rep', '2020-01-01', '2023-06-30')"
-    )
-    for rep_id in ("R1", *PEERS):
-        con.execute(
-            "INSERT INTO reps (rep_id, name, team_id, role, hire_date) "
-            "VALUES (?, ?, 'T1', 'rep', '2020-01-01')",
-            [rep_id, rep_id],
-        )
-        con.execute(
-            "INSERT INTO quotas VALUES (?, '2025-01-01', '2025-03-31', 'bookings', 100000, NULL)",
-            [rep_id],
-        )
     con.executemany(
         "INSERT INTO accounts (account_id, name, industry, employees, country) "
         "VALUES (?, ?, ?, ?, ?)",
