@@ -28,3 +28,15 @@ def test_import_then_status_show_what_was_loaded(tmp_path: Path) -> None:
     status = runner.invoke(app, ["status", "--db", db])
     assert status.exit_code == 0
     assert "teams" in status.output and "Imports so far: 1" in status.output
+
+
+def test_bracketed_names_in_help_survive_rich_markup() -> None:
+    expected = {
+        ("report",): "[performance]",
+        ("diagnose",): "[icp]",
+        ("icp", "suggest"): "[icp]",
+        ("import",): "[default: $ATTAIN_DB or attain.duckdb]",
+    }
+    for command, text in expected.items():
+        result = runner.invoke(app, [*command, "--help"], terminal_width=200)
+        assert text in result.output, command

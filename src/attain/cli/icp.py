@@ -39,7 +39,7 @@ def suggest_command(
     ),
 ) -> None:
     """Win rate, lift and confidence interval per industry, size band, country, title word and
-    source, and the `[icp]` rules they support, ready to paste into attain.toml."""
+    source, and the `\\[icp]` rules they support, ready to paste into attain.toml."""
     backend, _ = open_store(db, read_only=True)
     try:
         suggestion = suggest_icp(
