@@ -1,8 +1,9 @@
 """Win probability of open opportunities, from fields known when a deal is opened.
 
-The lead model's machinery trained on the organisation's own closed deals. Stage, stage
-durations and close dates are left out on purpose: they are measured as a deal ends, so they
-would make history look easier to predict than an open deal is (see leads/leakage.py).
+The lead model's machinery trained on the organisation's own closed deals, with the owner's
+record (deals won and closed before this one was opened) beside the deal's own fields. Stage,
+stage durations and close dates are left out on purpose: they are measured as a deal ends, so
+they would make history look easier to predict than an open deal is (see leads/leakage.py).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
@@ -22,13 +24,53 @@ MIN_CLOSED_DEALS = 200
 """Fewer closed deals than this are too few to learn from."""
 
 
+def owner_record(backend: Any) -> ir.Table:
+    """Per opportunity: how many deals its owner had won and closed before it was opened.
+
+    One pass over close and open events per rep, ordered in time; a close at the very instant
+    a deal is opened does not count, so nothing later than the opening leaks in.
+    """
+    deals = backend.table("opportunities")
+    closed = deals.filter(deals.is_won.notnull(), deals.closed_at.notnull())
+    opened = deals.filter(deals.created_at.notnull())
+    events = _events(closed, closed.closed_at, 1, ibis.null(), closed.is_won, 1).union(
+        _events(opened, opened.created_at, 0, opened.opportunity_id, ibis.literal(False), 0)
+    )
+    before = ibis.window(group_by=events.rep, order_by=[events.at, events.order], rows=(None, 0))
+    record = events.mutate(won_before=events.won.sum().over(before))
+    record = record.mutate(closed_before=record.closed.sum().over(before))
+    record = record.filter(record.order == 0)
+    return record.select(
+        record.opportunity_id,
+        owner_won_before=record.won_before,
+        owner_closed_before=record.closed_before,
+        owner_win_rate=record.won_before / record.closed_before.nullif(0),
+    )
+
+
+def _events(
+    table: ir.Table, at: Any, order: int, opportunity: Any, won: Any, closed: int
+) -> ir.Table:
+    return table.select(
+        rep=table.owner_rep_id,
+        at=at,
+        order=ibis.literal(order, "int64"),
+        opportunity_id=opportunity.cast("string"),
+        won=won.cast("int64"),
+        closed=ibis.literal(closed, "int64"),
+    )
+
+
 def _deals(backend: Any) -> ir.Table:
-    """Opportunities with the fields known when each was opened (product, account, source)."""
+    """Opportunities with the fields known when each was opened, and the owner's record."""
     deals = backend.table("opportunities")
     products = backend.table("products")
     accounts = backend.table("accounts")
-    joined = deals.left_join(products, deals.product_id == products.product_id).left_join(
-        accounts, deals.account_id == accounts.account_id
+    record = owner_record(backend)
+    joined = (
+        deals.left_join(products, deals.product_id == products.product_id)
+        .left_join(accounts, deals.account_id == accounts.account_id)
+        .left_join(record, deals.opportunity_id == record.opportunity_id)
     )
     return joined.select(
         opportunity_id=deals.opportunity_id,
@@ -43,6 +85,9 @@ def _deals(backend: Any) -> ir.Table:
         industry=accounts.industry,
         employees=accounts.employees,
         country=accounts.country,
+        owner_won_before=record.owner_won_before,
+        owner_closed_before=record.owner_closed_before,
+        owner_win_rate=record.owner_win_rate,
     )
 
 
