@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from attain.demo.config import CAUSES
 from attain.demo.organisation import Organisation
 from attain.demo.timeline import Ints, as_date, weekday
+from attain.diagnosis.finding import CAUSES
 from attain.errors import ConfigError
 
 # lead_warming

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from attain.diagnosis.finding import CAUSES
 from attain.errors import ConfigError
 
 DEFAULT_AS_OF = date(2026, 11, 13)
@@ -12,19 +13,6 @@ DEFAULT_AS_OF = date(2026, 11, 13)
 
 DEFAULT_PLANT_SHARE = 0.05
 """Share of selling reps that each cause is planted on when no reps are named."""
-
-CAUSES = (
-    "lead_warming",
-    "marketing_alignment",
-    "lead_criteria",
-    "follow_up",
-    "coaching",
-    "stage_leakage",
-    "activity_drop",
-    "product_mix",
-    "target_setting",
-)
-"""Identifiers of the causes the generator can plant, as the diagnosis detectors name them."""
 
 
 @dataclass(frozen=True)

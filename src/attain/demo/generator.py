@@ -24,7 +24,7 @@ from attain.demo.activity import (
 )
 from attain.demo.causes import Plants, choose_plants, plant_details
 from attain.demo.coaching import coaching_columns, generate_coaching
-from attain.demo.config import CAUSES, DemoSpec
+from attain.demo.config import DemoSpec
 from attain.demo.organisation import (
     PRODUCT_TIER,
     TIER_NAMES,
@@ -51,6 +51,7 @@ from attain.demo.quotas import quota_columns
 from attain.demo.timeline import DAY, Timeline, as_date
 from attain.demo.truth import PlantedCause, Truth
 from attain.demo.writer import CsvFiles
+from attain.diagnosis.finding import CAUSES
 from attain.schema.tables import PRODUCT_PRIORITIES, REP_ROLES, TABLES
 
 _STREAMS = {"organisation": 1, "plants": 2, "group": 3, "support": 4, "quotas": 5}

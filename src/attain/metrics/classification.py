@@ -15,8 +15,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from attain.metrics.attainment import optional_number, optional_text
 from attain.metrics.facts import daily_actuals, local_time
-from attain.metrics.periods import Period
+from attain.metrics.periods import Period, as_dates
 from attain.metrics.settings import PerformanceSettings
 
 PerformanceClass = Literal["top_performer", "performer", "under_performer", "new"]
@@ -80,7 +81,7 @@ class RepClassification:
 def completed_periods(attainment: pd.DataFrame, as_of: date, count: int) -> list[Period]:
     """The last `count` periods of the frame that ended before `as_of`, oldest first."""
     bounds = pd.DataFrame(
-        {"start": _dates(attainment["period_start"]), "end": _dates(attainment["period_end"])}
+        {"start": as_dates(attainment["period_start"]), "end": as_dates(attainment["period_end"])}
     )
     done = bounds[bounds["end"] < as_of].drop_duplicates()
     periods = sorted(Period(start, end) for start, end in done.itertuples(index=False))
@@ -101,7 +102,7 @@ def classify_reps(
     settings = settings or PerformanceSettings()
     rows = attainment[attainment["metric"] == metric]
     rows = rows.assign(
-        period_start=_dates(rows["period_start"]), period_end=_dates(rows["period_end"])
+        period_start=as_dates(rows["period_start"]), period_end=as_dates(rows["period_end"])
     )
     window = completed_periods(rows, as_of, settings.classification_periods)
     reps = sorted(rows["rep_id"].dropna().unique().tolist())
@@ -129,7 +130,7 @@ def classify_reps(
         results.append(
             RepClassification(
                 rep_id=rep,
-                team_id=_text(teams.get(rep)),
+                team_id=optional_text(teams.get(rep)),
                 metric=metric,
                 performance_class=cls,
                 periods=periods,
@@ -226,8 +227,8 @@ def _rep_metrics(
         closed = float(stats["closed"]) if stats is not None else 0.0
         result[str(rep)] = RepMetrics(
             win_rate=float(stats["won"]) / closed if stats is not None and closed else None,
-            avg_won_deal=_number(stats["won_amount"]) if stats is not None else None,
-            median_cycle_days=_number(stats["cycle_days"]) if stats is not None else None,
+            avg_won_deal=optional_number(stats["won_amount"]) if stats is not None else None,
+            median_cycle_days=optional_number(stats["cycle_days"]) if stats is not None else None,
             activities_per_week=float(acts.get(rep, 0.0)) / (float(days[rep]) / 7.0),
             pipeline_per_period=float(pipeline.get(rep, 0.0)) / float(periods[rep]),
         )
@@ -268,16 +269,3 @@ def _differences(mine: RepMetrics, medians: RepMetrics) -> RepMetrics:
         return None if a is None or b is None else float(a - b)
 
     return RepMetrics(*(gap(name) for name in RepMetrics.__dataclass_fields__))
-
-
-def _number(value: Any) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None or pd.isna(value) else str(value)
-
-
-def _dates(column: pd.Series) -> pd.Series:
-    """A column of dates, datetimes or timestamps as datetime.date values."""
-    return pd.to_datetime(column).dt.date

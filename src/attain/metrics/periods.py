@@ -96,3 +96,8 @@ class BusinessCalendar:
         if last < first:
             return 0
         return len(self.business_days(Period(first, last)))
+
+
+def as_dates(column: pd.Series) -> pd.Series:
+    """A column of dates, datetimes or timestamps as datetime.date values."""
+    return pd.to_datetime(column).dt.date

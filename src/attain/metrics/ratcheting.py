@@ -16,7 +16,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from attain.metrics.classification import completed_periods
-from attain.metrics.periods import Period
+from attain.metrics.periods import Period, as_dates
 from attain.metrics.settings import PerformanceSettings
 
 SignalKind = Literal["repeated_raises", "raise_after_hit"]
@@ -92,7 +92,7 @@ def ratcheted_reps(
     """
     settings = settings or PerformanceSettings()
     history = _ordered(_quota_history(backend, as_of))
-    hired = _hire_dates(backend)
+    hired = _hireas_dates(backend)
     hits = _hit_periods(attainment)
     found = []
     for (rep, metric), rows in history.groupby(["rep_id", "metric"], sort=True):
@@ -120,7 +120,7 @@ def ratcheted_teams(
         if len(window) < 2:
             continue
         starts = {p.start: p for p in window}
-        rows = rows.assign(start=_dates(rows["period_start"]))
+        rows = rows.assign(start=as_dates(rows["period_start"]))
         rows = rows[rows["start"].isin(starts) & rows["team_id"].notna()]
         totals = rows.groupby(["team_id", "start"], as_index=False)[["target", "actual"]].sum()
         for team, team_totals in totals.groupby("team_id"):
@@ -149,10 +149,10 @@ def _quota_history(backend: Any, as_of: date) -> pd.DataFrame:
     return frame
 
 
-def _hire_dates(backend: Any) -> dict[str, date]:
+def _hireas_dates(backend: Any) -> dict[str, date]:
     reps = backend.table("reps")
     frame = backend.execute(reps.filter(reps.hire_date.notnull()).select("rep_id", "hire_date"))
-    return dict(zip(frame["rep_id"].astype(str), _dates(frame["hire_date"]), strict=True))
+    return dict(zip(frame["rep_id"].astype(str), as_dates(frame["hire_date"]), strict=True))
 
 
 def _hit_periods(attainment: pd.DataFrame) -> dict[tuple[str, str], dict[date, bool]]:
@@ -164,7 +164,7 @@ def _hit_periods(attainment: pd.DataFrame) -> dict[tuple[str, str], dict[date, b
     for rep, metric, start, flag in zip(
         attainment["rep_id"],
         attainment["metric"],
-        _dates(attainment["period_start"]),
+        as_dates(attainment["period_start"]),
         hit,
         strict=True,
     ):
@@ -175,8 +175,8 @@ def _hit_periods(attainment: pd.DataFrame) -> dict[tuple[str, str], dict[date, b
 def _ordered(history: pd.DataFrame) -> pd.DataFrame:
     """Quota history with dates parsed, ordered by rep, metric, period and set_at (empty first)."""
     return history.assign(
-        start=_dates(history["period_start"]),
-        end=_dates(history["period_end"]),
+        start=as_dates(history["period_start"]),
+        end=as_dates(history["period_end"]),
         stamp=pd.to_datetime(history["set_at"]),
     ).sort_values(["rep_id", "metric", "start", "stamp"], na_position="first", kind="stable")
 
@@ -305,8 +305,3 @@ def _team_gap(
         f"{last.period.label} while actual grew {actual_growth:+.0%} "
         f"(gap {gap:.0%} > {settings.team_growth_gap:.0%})",
     )
-
-
-def _dates(column: pd.Series) -> pd.Series:
-    """A column of dates, datetimes or timestamps as datetime.date values."""
-    return pd.to_datetime(column).dt.date

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from attain.metrics.facts import is_countable
+from attain.metrics.periods import as_dates
 from attain.metrics.settings import PerformanceSettings
 
 Letter = Literal["S", "M", "A", "R", "T"]
@@ -65,8 +66,8 @@ class SmartCheck:
 
 def quota_goals(attainment: pd.DataFrame, as_of: date) -> list[Goal]:
     """The quota targets in force on `as_of`, one goal per rep, period and metric."""
-    rows = attainment.assign(start=_dates(attainment["period_start"]))
-    rows = rows.assign(end=_dates(rows["period_end"]))
+    rows = attainment.assign(start=as_dates(attainment["period_start"]))
+    rows = rows.assign(end=as_dates(rows["period_end"]))
     rows = rows[(rows["start"] <= as_of) & (rows["end"] >= as_of)]
     return [
         Goal((str(rep),), (str(metric),), float(target), start, end, f"{rep} {metric} quota")
@@ -225,8 +226,8 @@ def _time_bound(goal: Goal) -> LetterCheck:
 def _history(attainment: pd.DataFrame, as_of: date) -> pd.DataFrame:
     """Completed rep periods with their length and actual per day."""
     rows = attainment.assign(
-        start=_dates(attainment["period_start"]),
-        end=_dates(attainment["period_end"]),
+        start=as_dates(attainment["period_start"]),
+        end=as_dates(attainment["period_end"]),
         actual=pd.to_numeric(attainment["actual"], errors="coerce").fillna(0.0),
         prorated=attainment["prorated"].fillna(False).astype(bool),
     )
@@ -258,8 +259,3 @@ def _fact_rows(backend: Any, metric: str) -> int:
     elif kinds is not None:
         facts = facts.filter(facts.type.isin(kinds))
     return int(facts.count().execute())
-
-
-def _dates(column: pd.Series) -> pd.Series:
-    """A column of dates, datetimes or timestamps as datetime.date values."""
-    return pd.to_datetime(column).dt.date
