@@ -1,8 +1,11 @@
 """The lead model on public lead and marketing datasets, leakage columns removed.
 
 Issue 5 asks for ROC AUC >= 0.90 on X Education with every listed leakage column removed
-(Last Activity included) and >= 0.80 on bank marketing. Measured: 0.872 and 0.797, so these
-floors guard what we reach, not the target; with Last Activity kept X Education passes 0.90.
+(Last Activity included) and >= 0.80 on bank marketing. X Education reaches 0.874 (seed 0;
+0.869-0.881 over five splits; a 4-fold CV of LightGBM, logistic regression and sklearn's
+histogram boosting tops out at 0.879), so that floor guards what the data allows, not the
+target; with Last Activity kept it passes 0.90. Bank marketing is judged on the mean of five
+25% holdouts: one split's AUC moves by ±0.01, more than the margin being tested.
 """
 
 from __future__ import annotations
@@ -38,8 +41,8 @@ def test_x_education_without_leakage_columns(x_education: pd.DataFrame) -> None:
     card = train(x_education, "Converted", exclude=[*X_EDUCATION_LEAKAGE, "Last Activity"]).card
     assert card.split == "stratified random 25%"
     assert card.rows_validation == pytest.approx(0.25 * len(x_education), abs=1)
-    assert card.roc_auc >= 0.86
-    assert card.brier <= 0.145
+    assert card.roc_auc >= 0.87
+    assert card.brier <= 0.14
     assert card.train_seconds < 20
 
 
@@ -52,7 +55,7 @@ def test_x_education_keeping_last_activity(x_education: pd.DataFrame) -> None:
 
 def test_bank_marketing_without_call_duration() -> None:
     frame = pd.read_csv(dataset("bank_marketing") / "bank-additional-full.csv", sep=";")
-    card = train(frame, "y", exclude=["duration"]).card
-    assert "duration" not in card.features
-    assert card.roc_auc >= 0.79
-    assert card.lift_top_10 > 4
+    cards = [train(frame, "y", exclude=["duration"], seed=seed).card for seed in range(5)]
+    assert all("duration" not in card.features for card in cards)
+    assert sum(card.roc_auc for card in cards) / len(cards) >= 0.80
+    assert min(card.lift_top_10 for card in cards) > 4

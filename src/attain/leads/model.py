@@ -164,20 +164,27 @@ class _Linear:
 
 
 class _Calibrator:
-    """Maps log-odds to probabilities: isotonic on large calibration sets, Platt otherwise."""
+    """Maps log-odds to probabilities: centred isotonic on large calibration sets, else Platt.
+
+    Centred isotonic regression (Oron & Flournoy, 2017) interpolates between the centres of
+    the isotonic steps, so the mapping rises strictly and keeps the model's ranking (plain
+    isotonic steps tie leads the model told apart, which costs ROC AUC).
+    """
 
     def __init__(self, margin: np.ndarray, target: np.ndarray) -> None:
         self.method = "isotonic" if len(target) >= MIN_ISOTONIC_ROWS else "platt"
         if self.method == "isotonic":
-            self.isotonic = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0)
-            self.isotonic.fit(margin, target)
+            fitted = IsotonicRegression(y_min=0.0, y_max=1.0).fit_transform(margin, target)
+            steps = pd.DataFrame({"margin": margin, "fitted": fitted}).groupby("fitted")["margin"]
+            centres = steps.mean()
+            self.knots = (centres.to_numpy(dtype=float), centres.index.to_numpy(dtype=float))
         else:
             self.platt = LogisticRegression(C=1e4, max_iter=1000)
             self.platt.fit(margin[:, None], target)
 
     def probability(self, margin: np.ndarray) -> np.ndarray:
         if self.method == "isotonic":
-            return np.asarray(self.isotonic.predict(margin), dtype=float)
+            return np.interp(margin, *self.knots)
         return np.asarray(self.platt.predict_proba(margin[:, None])[:, 1], dtype=float)
 
 
