@@ -184,7 +184,7 @@ class _Calibrator:
 
     def probability(self, margin: np.ndarray) -> np.ndarray:
         if self.method == "isotonic":
-            return np.interp(margin, *self.knots)
+            return np.asarray(np.interp(margin, *self.knots), dtype=float)
         return np.asarray(self.platt.predict_proba(margin[:, None])[:, 1], dtype=float)
 
 
