@@ -63,7 +63,9 @@ LIGHTGBM_PARAMS: dict[str, Any] = {
     "min_data_in_leaf": 40,
     "feature_fraction": 0.8,
     "lambda_l2": 1.0,
-    "num_threads": 2,
+    # One thread: these tables train in about a second, and OpenMP threads that share the cores
+    # with other busy processes spin-wait (seen here: 0.9 s alone became 74 s beside two jobs).
+    "num_threads": 1,
     "deterministic": True,
     "force_col_wise": True,
     "verbose": -1,

@@ -1,0 +1,1 @@
+"""Probabilistic quarter-end forecasts of bookings and their backtest against CRM baselines."""

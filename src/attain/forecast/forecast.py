@@ -1,0 +1,279 @@
+"""The quarter-end bookings forecast per rep, team and company, as a distribution.
+
+At the end of the as-of day: bookings so far, plus a Monte Carlo of the open deals (each won
+by the period end with its calibrated probability) and of business not yet created (a past
+window's worth). Beside it, the two numbers CRMs show: the weighted pipeline (bookings so far +
+value × the stage's historical win rate over every open deal) and the run-rate (bookings so far
+÷ the share of the period elapsed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from attain.forecast.history import DealHistory, booked, known_at, load_history
+from attain.forecast.new_business import new_business_samples
+from attain.forecast.settings import ForecastSettings
+from attain.forecast.simulate import simulate
+from attain.forecast.snapshots import open_at
+from attain.forecast.win_model import fit_win_model
+from attain.leads.model import ModelCard
+from attain.metrics.attainment import scope_names
+from attain.metrics.coverage import end_of_day_utc
+from attain.metrics.periods import Period, quarter_of
+from attain.metrics.targets import quota_targets, rep_roster
+
+SCOPES = ("company", "team", "rep")
+COMPANY = "company"
+
+
+@dataclass(frozen=True)
+class ForecastRow:
+    """One rep, team or the company: where bookings will land and what CRMs would say."""
+
+    scope: str
+    id: str
+    name: str
+    team_id: str | None
+    booked: float
+    open_deals: int
+    open_value: float
+    expected_open: float
+    expected_new: float
+    mean: float
+    p10: float
+    p50: float
+    p90: float
+    target: float | None
+    chance_of_target: float | None
+    weighted_pipeline: float
+    run_rate: float
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """The forecast of one period as of one day, with how its win probabilities were made."""
+
+    period: Period
+    as_of: date
+    elapsed: float
+    simulations: int
+    method: str
+    examples: int
+    card: ModelCard | None
+    rows: list[ForecastRow]
+
+    def row(self, scope: str, id: str = COMPANY) -> ForecastRow:
+        """The row of one scope and id; KeyError when there is none."""
+        for row in self.rows:
+            if row.scope == scope and row.id == id:
+                return row
+        raise KeyError(f"no {scope} row {id!r}")
+
+
+def forecast(backend: Any, as_of: date, *, zone: str, settings: ForecastSettings) -> Forecast:
+    """Forecast the calendar quarter containing `as_of` from the store's deals and quotas."""
+    period = quarter_of(as_of)
+    names = scope_names(backend, rep_roster(backend))
+    return forecast_period(
+        load_history(backend),
+        period,
+        as_of,
+        targets=bookings_targets(backend, period),
+        names={**names["team"], **names["rep"]},
+        zone=zone,
+        settings=settings,
+        simulations=settings.simulations,
+    )
+
+
+def forecast_cone(
+    backend: Any, as_of: date, *, zone: str, settings: ForecastSettings
+) -> list[Forecast]:
+    """The forecast at the end of each elapsed week of the quarter containing `as_of`, then at
+    `as_of` itself: how the cone narrowed towards the target (fewer runs per week)."""
+    period = quarter_of(as_of)
+    history = load_history(backend)
+    targets = bookings_targets(backend, period)
+    names = scope_names(backend, rep_roster(backend))
+    days = [week_as_of(period, week) for week in range(1, 15)]
+    days = sorted({day for day in days if day < as_of} | {as_of})
+    return [
+        forecast_period(
+            history,
+            period,
+            day,
+            targets=targets,
+            names={**names["team"], **names["rep"]},
+            zone=zone,
+            settings=settings,
+            simulations=settings.simulations if day == as_of else settings.backtest_simulations,
+        )
+        for day in days
+    ]
+
+
+def week_as_of(period: Period, week: int) -> date:
+    """The last day of week `week` (1-based) of the period, capped at its last day."""
+    return min(period.start + timedelta(days=7 * week - 1), period.end)
+
+
+def bookings_targets(backend: Any, period: Period) -> dict[str, float]:
+    """Each rep's bookings target for exactly this period (prorated as the report does)."""
+    targets = quota_targets(backend, "bookings")
+    exact = targets[
+        (targets["period_start"] == period.start) & (targets["period_end"] == period.end)
+    ]
+    return {
+        str(rep): float(value) for rep, value in zip(exact["rep_id"], exact["target"], strict=True)
+    }
+
+
+def forecast_period(
+    history: DealHistory,
+    period: Period,
+    as_of: date,
+    *,
+    targets: dict[str, float],
+    names: dict[str, str],
+    zone: str,
+    settings: ForecastSettings,
+    simulations: int,
+) -> Forecast:
+    """Forecast `period` from what `history` knew at the end of `as_of` (later facts unseen)."""
+    start, end = _instant(period.start - timedelta(days=1), zone), _instant(period.end, zone)
+    moment = min(max(_instant(as_of, zone), start), end)
+    known = known_at(history, moment)
+    horizon = end - moment
+    past_ends = [_instant(p.end, zone) for p in previous_periods(period, settings.lookback_periods)]
+    snapshot = open_at(known, [moment])
+    model = fit_win_model(
+        known, moment, past_ends, horizon, jitter_days=settings.jitter_days, seed=settings.seed
+    )
+    probability = model.probabilities(snapshot)
+    owners = sorted(
+        set(known.deals["owner_rep_id"].astype(str)) | set(targets) | set(snapshot["owner_rep_id"])
+    )
+    index = {owner: i for i, owner in enumerate(owners)}
+    so_far = booked(known, start, moment).reindex(owners, fill_value=0.0).to_numpy(dtype=float)
+    new = new_business_samples(known, model.ends, horizon, owners)
+    deal_owner = snapshot["owner_rep_id"].map(index).to_numpy(dtype=int)
+    value = snapshot["value"].to_numpy(dtype=float)
+    runs = simulate(
+        probability,
+        value,
+        deal_owner,
+        len(owners),
+        model.ratios,
+        new,
+        max(model.spread, settings.min_spread * float(np.sqrt(horizon / (end - start)))),
+        simulations,
+        settings.seed,
+    )
+    runs += so_far
+    stage_rate = snapshot["stage"].map(stage_win_rates(known)).fillna(_win_rate(known))
+    per_owner = pd.DataFrame(
+        {
+            "owner": owners,
+            "booked": so_far,
+            "open_deals": np.bincount(deal_owner, minlength=len(owners)),
+            "open_value": np.bincount(deal_owner, weights=value, minlength=len(owners)),
+            "expected_open": np.bincount(
+                deal_owner, weights=value * probability, minlength=len(owners)
+            ),
+            "expected_new": new.mean(axis=0) if len(new) else np.zeros(len(owners)),
+            "weighted": so_far
+            + np.bincount(deal_owner, weights=value * stage_rate.to_numpy(), minlength=len(owners)),
+        }
+    )
+    elapsed = (moment - start) / (end - start)
+    rows = _rows(per_owner, runs, known.rep_teams, targets, names, elapsed)
+    return Forecast(
+        period=period,
+        as_of=as_of,
+        elapsed=float(elapsed),
+        simulations=simulations,
+        method=model.method,
+        examples=model.examples,
+        card=model.card,
+        rows=rows,
+    )
+
+
+def previous_periods(period: Period, count: int) -> list[Period]:
+    """The `count` calendar quarters before `period`, latest first."""
+    found: list[Period] = []
+    day = period.start
+    for _ in range(count):
+        found.append(quarter_of(day - timedelta(days=1)))
+        day = found[-1].start
+    return found
+
+
+def stage_win_rates(history: DealHistory) -> dict[str, float]:
+    """Share of the closed deals that ever entered each stage which were won."""
+    closed = history.deals.loc[history.deals["is_won"].notna(), ["opportunity_id", "is_won"]]
+    entered = history.stages[["opportunity_id", "stage"]].drop_duplicates()
+    rates = entered.merge(closed, on="opportunity_id").groupby("stage")["is_won"].mean()
+    return {str(stage): float(rate) for stage, rate in rates.items()}
+
+
+def _win_rate(history: DealHistory) -> float:
+    outcomes = history.deals["is_won"].dropna()
+    return float(outcomes.astype(float).mean()) if len(outcomes) else 0.0
+
+
+def _instant(day: date, zone: str) -> pd.Timestamp:
+    return pd.Timestamp(end_of_day_utc(day, zone))
+
+
+def _rows(
+    per_owner: pd.DataFrame,
+    runs: np.ndarray,
+    rep_teams: dict[str, str | None],
+    targets: dict[str, float],
+    names: dict[str, str],
+    elapsed: float,
+) -> list[ForecastRow]:
+    owners = per_owner["owner"].tolist()
+    teams = [rep_teams.get(owner) for owner in owners]
+    groups: list[tuple[str, str, str | None, list[int]]] = [
+        (COMPANY, COMPANY, None, list(range(len(owners))))
+    ]
+    for name in sorted({team for team in teams if team is not None}):
+        groups.append(("team", name, name, [i for i, t in enumerate(teams) if t == name]))
+    groups += [("rep", owner, teams[i], [i]) for i, owner in enumerate(owners)]
+    rows = []
+    for scope, id, team, members in groups:
+        totals = runs[:, members].sum(axis=1)
+        sums = per_owner.iloc[members].sum(numeric_only=True)
+        quota = [targets[owners[i]] for i in members if owners[i] in targets]
+        target = float(sum(quota)) if quota else None
+        p10, p50, p90 = np.quantile(totals, [0.1, 0.5, 0.9])
+        rows.append(
+            ForecastRow(
+                scope=scope,
+                id=id,
+                name="Company" if scope == COMPANY else names.get(id, id),
+                team_id=team,
+                booked=float(sums["booked"]),
+                open_deals=int(sums["open_deals"]),
+                open_value=float(sums["open_value"]),
+                expected_open=float(sums["expected_open"]),
+                expected_new=float(sums["expected_new"]),
+                mean=float(totals.mean()),
+                p10=float(p10),
+                p50=float(p50),
+                p90=float(p90),
+                target=target,
+                chance_of_target=None if target is None else float((totals >= target).mean()),
+                weighted_pipeline=float(sums["weighted"]),
+                run_rate=float(sums["booked"]) / elapsed if elapsed > 0 else 0.0,
+            )
+        )
+    return rows

@@ -1,0 +1,142 @@
+"""The open pipeline at given moments, with what was known about each deal then.
+
+A row per deal open at a moment: its stage and days in it (from stage history; "(unknown)"
+without one), age, value, product and the owner's win record so far. Value is the amount of the
+latest stage entry; deals whose history has none are valued at their product's average won
+amount, because a closed deal's recorded amount is its outcome (Maven records 0 on every loss).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from attain.forecast.history import DealHistory
+
+UNKNOWN_STAGE = "(unknown)"
+RECORD_WEIGHT = 10.0
+"""Closed deals' worth of the company's win rate mixed into each rep's own (shrinkage)."""
+
+SNAPSHOT_COLUMNS = [
+    "opportunity_id",
+    "owner_rep_id",
+    "moment",
+    "stage",
+    "days_in_stage",
+    "age_days",
+    "value",
+    "product",
+    "rep_win_rate",
+    "rep_closed",
+]
+
+
+def open_at(history: DealHistory, moments: Sequence[pd.Timestamp]) -> pd.DataFrame:
+    """Every deal open at each moment (created by it, not closed by it) with its features then."""
+    deals = history.deals
+    frames = [
+        deals.loc[
+            (deals["created_at"] <= moment)
+            & (deals["closed_at"].isna() | (deals["closed_at"] > moment)),
+            ["opportunity_id", "owner_rep_id", "product_id", "created_at"],
+        ].assign(moment=moment)
+        for moment in moments
+    ]
+    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if rows.empty:
+        return pd.DataFrame(columns=SNAPSHOT_COLUMNS)
+    rows["moment"] = rows["moment"].astype("datetime64[us]")
+    rows = _with_stage(rows, history.stages)
+    rows = _with_record(rows, deals)
+    estimate = value_estimates(history)
+    fallback = estimate.get(None, 0.0)
+    rows["value"] = rows["stage_amount"].fillna(
+        rows["product_id"].map(lambda product: estimate.get(product, fallback)).astype(float)
+    )
+    rows["age_days"] = (rows["moment"] - rows["created_at"]).dt.total_seconds() / 86400.0
+    rows["days_in_stage"] = (
+        rows["moment"] - rows["entered_at"].fillna(rows["created_at"])
+    ).dt.total_seconds() / 86400.0
+    rows["product"] = rows["product_id"].fillna("(none)").astype(str)
+    return rows[SNAPSHOT_COLUMNS].reset_index(drop=True)
+
+
+def value_estimates(history: DealHistory) -> dict[str | None, float]:
+    """Average won amount per product in the history, and overall under the key None."""
+    deals = history.deals
+    won = deals.loc[deals["is_won"].fillna(False).astype(bool) & deals["amount"].notna()]
+    if won.empty:
+        return {}
+    means: dict[str | None, float] = {
+        str(product): float(value)
+        for product, value in won.groupby("product_id")["amount"].mean().items()
+    }
+    means[None] = float(won["amount"].mean())
+    return means
+
+
+def _with_stage(rows: pd.DataFrame, stages: pd.DataFrame) -> pd.DataFrame:
+    """Stage, its entry time and amount at each row's moment (latest entry not after it)."""
+    entries = stages.rename(columns={"amount": "stage_amount"})[
+        ["opportunity_id", "stage", "entered_at", "stage_amount"]
+    ]
+    rows = rows.sort_values("moment", kind="stable")
+    if entries.empty:
+        merged = rows.assign(stage=UNKNOWN_STAGE, stage_amount=np.nan)
+        merged["entered_at"] = pd.NaT
+    else:
+        merged = pd.merge_asof(
+            rows,
+            entries.astype({"entered_at": "datetime64[us]"}),
+            left_on="moment",
+            right_on="entered_at",
+            by="opportunity_id",
+            direction="backward",
+        )
+    merged["stage"] = merged["stage"].fillna(UNKNOWN_STAGE).astype(str)
+    merged["entered_at"] = pd.to_datetime(merged["entered_at"]).astype("datetime64[us]")
+    return merged
+
+
+def _with_record(rows: pd.DataFrame, deals: pd.DataFrame) -> pd.DataFrame:
+    """Each owner's shrunk win rate and count of deals closed before the row's moment."""
+    closed = deals.loc[deals["closed_at"].notna(), ["owner_rep_id", "closed_at", "is_won"]]
+    closed = closed.sort_values("closed_at", kind="stable")
+    won = closed["is_won"].fillna(False).astype(float)
+    closed = closed.assign(
+        rep_closed=closed.groupby("owner_rep_id").cumcount() + 1.0,
+        rep_won=won.groupby(closed["owner_rep_id"]).cumsum(),
+        all_closed=np.arange(1, len(closed) + 1, dtype=float),
+        all_won=won.cumsum(),
+    ).astype({"closed_at": "datetime64[us]"})
+    rows = rows.sort_values("moment", kind="stable")
+    if closed.empty:
+        rows = rows.assign(rep_closed=0.0, rep_won=0.0, company_rate=0.0)
+    else:
+        mine = pd.merge_asof(
+            rows,
+            closed[["owner_rep_id", "closed_at", "rep_closed", "rep_won"]],
+            left_on="moment",
+            right_on="closed_at",
+            by="owner_rep_id",
+            direction="backward",
+            allow_exact_matches=False,
+        ).drop(columns="closed_at")
+        company = pd.merge_asof(
+            mine[["moment"]],
+            closed[["closed_at", "all_closed", "all_won"]],
+            left_on="moment",
+            right_on="closed_at",
+            direction="backward",
+            allow_exact_matches=False,
+        )
+        rate = (company["all_won"] / company["all_closed"]).fillna(0.0).to_numpy()
+        rows = mine.assign(company_rate=rate)
+    rows["rep_closed"] = rows["rep_closed"].fillna(0.0)
+    rows["rep_won"] = rows["rep_won"].fillna(0.0)
+    rows["rep_win_rate"] = (rows["rep_won"] + RECORD_WEIGHT * rows["company_rate"]) / (
+        rows["rep_closed"] + RECORD_WEIGHT
+    )
+    return rows

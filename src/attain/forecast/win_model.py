@@ -1,0 +1,186 @@
+"""P(an open deal is won by the end of the period): a calibrated model of the organisation's
+own history in windows as long as what remains of the period.
+
+Windows end near each past period's end (± jitter days, the same point of the period) and in
+the last jitter days before the forecast (the latest conditions); only windows that ended by the
+forecast moment and began after the first recorded close are used, so every label was known
+then. Examples are the deals open at each window's start, label = won inside it. The lead
+model's machinery trains it (LightGBM or logistic regression, calibrated, with a card measured
+on the latest examples); with too little history the examples' rate stands in (0 with none).
+Each training window keeps the ratio of the value actually won in it to the value the model
+expected; simulations replay one window each (its ratio and its new business together). On top,
+every weekly window of the look-back measures how much such ratios move (the spread of their
+logarithm), and each run draws a shock of that size: a forecast is as unsure as past windows were
+surprising, not only the few that sit at period ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+
+from attain.errors import InputError
+from attain.forecast.history import DealHistory
+from attain.forecast.snapshots import open_at
+from attain.leads.model import ModelCard, TrainedModel, train
+
+FEATURES = [
+    "stage",
+    "days_in_stage",
+    "age_days",
+    "value",
+    "product",
+    "rep_win_rate",
+    "rep_closed",
+]
+LABEL = "won_in_window"
+STEP_DAYS = 7
+"""Days between the ends of consecutive past windows."""
+RATIO_FLOOR = 0.05
+"""Won ÷ expected ratios are clipped to [RATIO_FLOOR, 1 / RATIO_FLOOR] before taking logs."""
+MIN_EXAMPLES = 200
+"""Fewer examples (or fewer than 20 of either outcome) get the plain rate instead of a model."""
+
+
+@dataclass(frozen=True)
+class WinModel:
+    """Win-by-period-end probabilities for open deals, from a model or a plain rate."""
+
+    model: TrainedModel | None
+    rate: float
+    examples: int
+    ends: list[pd.Timestamp]
+    ratios: np.ndarray
+    """Per training window: value won ÷ value the model expected (1 when nothing expected)."""
+    spread: float
+    """Standard deviation of log(won ÷ expected) over every weekly window of the look-back."""
+
+    @property
+    def card(self) -> ModelCard | None:
+        """The trained model's card; None when the plain rate is used."""
+        return None if self.model is None else self.model.card
+
+    @property
+    def method(self) -> str:
+        """ "lightgbm", "logistic_regression", "history rate" or "no history"."""
+        if self.model is not None:
+            return self.model.card.algorithm
+        return "history rate" if self.examples else "no history"
+
+    def probabilities(self, snapshot: pd.DataFrame) -> np.ndarray:
+        """P(won by the period end) per row of an `open_at` snapshot."""
+        if snapshot.empty:
+            return np.zeros(0)
+        if self.model is None:
+            return np.full(len(snapshot), self.rate)
+        return self.model.predict_proba(snapshot[FEATURES])
+
+
+def window_ends(
+    history: DealHistory,
+    moment: pd.Timestamp,
+    period_ends: list[pd.Timestamp],
+    horizon: timedelta,
+    jitter_days: int,
+) -> list[pd.Timestamp]:
+    """Ends of past windows like the forecast's, a week apart: near each past period end and
+    just before `moment`; ended by `moment`, begun after the first recorded close."""
+    first = history.first_close
+    if first is None or horizon <= timedelta(0):
+        return []
+    # Shifts stay within a quarter of the window's length, so short windows keep the period
+    # end (where quarter-end closes land) in the same place; five windows per past period.
+    reach = min(jitter_days, horizon.days // 4)
+    step = max(1, reach // 2)
+    shifts = [timedelta(days=day) for day in range(-reach, reach + 1, step)]
+    aligned = {end + shift for end in period_ends for shift in shifts}
+    usable = [end for end in sorted(aligned) if end <= moment and end - horizon >= first]
+    if usable:
+        return usable
+    recent = {moment - timedelta(days=day) for day in range(0, jitter_days + 1, STEP_DAYS)}
+    return [end for end in sorted(recent) if end - horizon >= first]
+
+
+def weekly_ends(
+    history: DealHistory, moment: pd.Timestamp, horizon: timedelta, since: pd.Timestamp
+) -> list[pd.Timestamp]:
+    """Ends of every window a week apart back from `moment` to `since`, begun after the first
+    recorded close."""
+    first = history.first_close
+    if first is None or horizon <= timedelta(0):
+        return []
+    ends = pd.date_range(end=moment, start=since, freq=f"{STEP_DAYS}D")
+    return [end for end in ends if end - horizon >= first]
+
+
+def fit_win_model(
+    history: DealHistory,
+    moment: pd.Timestamp,
+    period_ends: list[pd.Timestamp],
+    horizon: timedelta,
+    *,
+    jitter_days: int,
+    seed: int,
+) -> WinModel:
+    """Train on the history known at `moment` (the caller censors it) for this horizon."""
+    ends = window_ends(history, moment, period_ends, horizon, jitter_days)
+    examples = _examples(history, ends, horizon)
+    if examples.empty:
+        return WinModel(None, 0.0, 0, ends, np.ones(len(ends)), 0.0)
+    rate = float(examples[LABEL].mean())
+    positives = int(examples[LABEL].sum())
+    model = None
+    if len(examples) >= MIN_EXAMPLES and min(positives, len(examples) - positives) >= 20:
+        try:
+            model = train(
+                examples[[*FEATURES, "moment", LABEL]],
+                LABEL,
+                time_column="moment",
+                holdout=0.2,
+                seed=seed,
+            )
+        except InputError:
+            model = None
+    found = WinModel(model, rate, len(examples), ends, np.ones(len(ends)), 0.0)
+    ratios = _ratios(found, examples).reindex(pd.DatetimeIndex(ends) - horizon, fill_value=1.0)
+    since = min(period_ends, default=moment) - timedelta(days=jitter_days)
+    weekly = _ratios(
+        found, _examples(history, weekly_ends(history, moment, horizon, since), horizon)
+    )
+    logs = np.log(np.clip(weekly.to_numpy(dtype=float), RATIO_FLOOR, 1 / RATIO_FLOOR))
+    spread = float(logs.std()) if len(logs) > 1 else 0.0
+    return WinModel(model, rate, len(examples), ends, ratios.to_numpy(dtype=float), spread)
+
+
+def _examples(history: DealHistory, ends: list[pd.Timestamp], horizon: timedelta) -> pd.DataFrame:
+    """Deals open at each window's start, labelled won inside the window or not."""
+    examples = open_at(history, [end - horizon for end in ends])
+    if examples.empty:
+        return examples
+    closes = history.deals.set_index("opportunity_id")
+    closed_at = examples["opportunity_id"].map(closes["closed_at"])
+    won = examples["opportunity_id"].map(closes["is_won"].fillna(False).astype(bool))
+    examples[LABEL] = (won & (closed_at <= examples["moment"] + horizon)).astype(int)
+    return examples
+
+
+def _ratios(model: WinModel, examples: pd.DataFrame) -> pd.Series:
+    """Won ÷ expected value per window start (windows where nothing was expected left out)."""
+    if examples.empty:
+        return pd.Series(dtype=float)
+    windows = (
+        pd.DataFrame(
+            {
+                "start": examples["moment"],
+                "won": examples["value"] * examples[LABEL],
+                "expected": examples["value"] * model.probabilities(examples),
+            }
+        )
+        .groupby("start")[["won", "expected"]]
+        .sum()
+    )
+    windows = windows.loc[windows["expected"] > 0]
+    return windows["won"] / windows["expected"]
