@@ -1,0 +1,315 @@
+"""Tables of the app database: what people record in Attain, as SQLAlchemy 2 typed models.
+
+CRM facts (reps, teams, opportunities) stay in the analytic store; rows here refer to them by
+their CRM ids (`rep_id`, `team_id`, a stage name or lead id) as plain strings, never by
+foreign key, because the two stores live apart. Users are never deleted, only disabled, so
+their id stays valid in `created_by` and the audit log.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Dialect,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+"""Every constraint gets a predictable name, so migrations can alter it on SQLite (batch
+mode rebuilds the table) and on PostgreSQL alike."""
+
+CRM_ID = 64
+"""Longest CRM identifier (rep, team, lead, opportunity id) the tables accept."""
+
+
+class Role(StrEnum):
+    """What a user may see and do: admins manage users, managers their teams' reps."""
+
+    ADMIN = "admin"
+    MANAGER = "manager"
+    REP = "rep"
+    MARKETING = "marketing"
+
+
+class CoachingKind(StrEnum):
+    """How a coaching session was held."""
+
+    ONE_ON_ONE = "one_on_one"
+    SHADOWING = "shadowing"
+    TRAINING = "training"
+    PROGRAM_CHECK_IN = "program_check_in"
+
+
+class ActionStatus(StrEnum):
+    """Where an action item stands."""
+
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class OverrideKind(StrEnum):
+    """Which computed value a person overrode; `target_id` says for what."""
+
+    STAGE_PROBABILITY = "stage_probability"
+    """`target_id` is a stage name; `value` the win probability, e.g. "0.35"."""
+    LEAD_GRADE = "lead_grade"
+    """`target_id` is a lead id; `value` the grade A–D."""
+    FORECAST_CATEGORY = "forecast_category"
+    """`target_id` is an opportunity id; `value` e.g. "commit", "best_case", "omitted"."""
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC (the default of every timestamp column)."""
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always timezone-aware UTC in Python, on SQLite as on PostgreSQL.
+
+    SQLite keeps no zone, so values are stored as naive UTC and given back their zone on read.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"timestamp {value.isoformat()} has no time zone; use UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _choice(enum: type[StrEnum], name: str) -> Enum:
+    """A string column limited to the enum's values by a CHECK constraint (no native enum
+    type, so adding a value later is a one-line batch migration on both databases)."""
+    return Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+class Base(DeclarativeBase):
+    """Base of every app-database model; one metadata with the naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime()}
+
+    __audited__: ClassVar[bool] = True
+    """Whether changes to rows of this table are written to the audit log."""
+    __audit_exclude__: ClassVar[frozenset[str]] = frozenset()
+    """Columns never copied into the audit log (secrets), and whose changes alone are not
+    worth a log entry."""
+
+
+def _created_by() -> Mapped[int | None]:
+    return mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+
+
+class User(Base):
+    """A person who signs in to Attain; `rep_id` links a rep's account to their CRM rep."""
+
+    __tablename__ = "users"
+    __audit_exclude__ = frozenset({"password_hash"})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(_choice(Role, "user_role"))
+    rep_id: Mapped[str | None] = mapped_column(String(CRM_ID), unique=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    team_memberships: Mapped[list[TeamMembership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="TeamMembership.team_id"
+    )
+
+    @property
+    def team_ids(self) -> list[str]:
+        """CRM ids of the teams this user manages, sorted."""
+        return [membership.team_id for membership in self.team_memberships]
+
+
+class TeamMembership(Base):
+    """A CRM team that a manager manages (and so may see and coach)."""
+
+    __tablename__ = "team_memberships"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    team_id: Mapped[str] = mapped_column(String(CRM_ID), primary_key=True, index=True)
+
+    user: Mapped[User] = relationship(back_populates="team_memberships")
+
+
+class ApiToken(Base):
+    """A bearer token for scripts; only the SHA-256 of its secret is kept."""
+
+    __tablename__ = "api_tokens"
+    __audit_exclude__ = frozenset({"token_hash", "last_used_at"})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class WebSession(Base):
+    """A signed-in browser; `id` is the SHA-256 of the cookie's random token."""
+
+    __tablename__ = "web_sessions"
+    __audited__ = False  # sign-ins would flood the log, and the row is all secrets
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Goal(Base):
+    """A rep's goal for a period: reach `target` of `metric` (bookings, calls, win rate…)."""
+
+    __tablename__ = "goals"
+    __table_args__ = (CheckConstraint("period_end >= period_start", name="period_order"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rep_id: Mapped[str] = mapped_column(String(CRM_ID), index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    metric: Mapped[str] = mapped_column(String(64))
+    target: Mapped[float] = mapped_column(Float)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[int | None] = _created_by()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CoachingSession(Base):
+    """A coaching session a coach (a user) held with a rep."""
+
+    __tablename__ = "coaching_sessions"
+    __table_args__ = (CheckConstraint("duration_minutes > 0", name="positive_duration"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rep_id: Mapped[str] = mapped_column(String(CRM_ID), index=True)
+    coach_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[CoachingKind] = mapped_column(_choice(CoachingKind, "coaching_kind"))
+    held_at: Mapped[datetime]
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    topics: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[int | None] = _created_by()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ActionItem(Base):
+    """Something someone agreed to do, from a coaching session, a meeting or a finding."""
+
+    __tablename__ = "action_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    owner: Mapped[str] = mapped_column(String(200))
+    """Who does it, as written: a user's name or someone without an account."""
+    owner_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    rep_id: Mapped[str | None] = mapped_column(String(CRM_ID), index=True)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[ActionStatus] = mapped_column(
+        _choice(ActionStatus, "action_status"), default=ActionStatus.OPEN, index=True
+    )
+    source: Mapped[str] = mapped_column(String(200), default="")
+    """Where it came from, e.g. "coaching_session:12", "alignment_meeting:2026-11-03",
+    "finding:late_lead_contact:R0003"."""
+    created_by: Mapped[int | None] = _created_by()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+
+
+class Note(Base):
+    """A free-text note, about a rep or general."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rep_id: Mapped[str | None] = mapped_column(String(CRM_ID), index=True)
+    author_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Override(Base):
+    """A person's value in place of a computed one; the live one has no `superseded_at`."""
+
+    __tablename__ = "overrides"
+    __table_args__ = (Index("ix_overrides_kind_target_id", "kind", "target_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[OverrideKind] = mapped_column(_choice(OverrideKind, "override_kind"))
+    target_id: Mapped[str] = mapped_column(String(200))
+    value: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[int | None] = _created_by()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    superseded_at: Mapped[datetime | None]
+
+
+class AuditEntry(Base):
+    """One change to the app database: who, when, which row, its values before and after."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_table_name_record_id", "table_name", "record_id"),)
+    __audited__ = False
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(64))
+    table_name: Mapped[str] = mapped_column(String(64))
+    record_id: Mapped[str] = mapped_column(String(200))
+    before: Mapped[str | None] = mapped_column(Text)
+    """The row's values before the change, as a JSON object; empty for a new row."""
+    after: Mapped[str | None] = mapped_column(Text)
+    """The row's values after the change, as a JSON object; empty for a deleted row."""

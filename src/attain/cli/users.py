@@ -1,0 +1,204 @@
+"""`attain users` (accounts and API tokens) and `attain appdb` (the app database's schema).
+
+Every command except `appdb downgrade` first migrates the app database to the newest schema,
+so a new database needs no separate set-up step.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from attain.appdb.database import (
+    app_db_url,
+    current_revision,
+    display_url,
+    downgrade,
+    head_revision,
+    make_engine,
+    session_scope,
+    upgrade,
+)
+from attain.appdb.models import Role
+from attain.appdb.users import (
+    MIN_PASSWORD_LENGTH,
+    add_user,
+    check_new_user,
+    create_api_token,
+    disable_user,
+    get_user,
+    list_users,
+)
+from attain.config import load_settings
+from attain.errors import InputError
+
+APP_DB = typer.Option(
+    None,
+    "--app-db",
+    help="App database: a SQLAlchemy URL or a SQLite file path "
+    "\\[default: $ATTAIN_APP_DB or sqlite:///attain-app.db].",
+    show_default=False,
+)
+
+app = typer.Typer(
+    help="People who use Attain: add, list and disable users; issue API tokens.",
+    no_args_is_help=True,
+)
+appdb_app = typer.Typer(
+    help="The app database (users, goals, coaching, audit log): migrate its schema.",
+    no_args_is_help=True,
+)
+
+
+def _url(app_db: str | None) -> str:
+    return app_db_url(load_settings(), app_db)
+
+
+@contextmanager
+def _session(app_db: str | None) -> Iterator[Session]:
+    """A session on the app database, migrated to the newest schema first."""
+    url = _url(app_db)
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+@app.command("add")
+def add_command(
+    email: str = typer.Argument(..., help="Their e-mail address; they sign in with it."),
+    name: str = typer.Option(..., "--name", help="Their name as Attain shows it."),
+    role: Role = typer.Option(
+        ...,
+        "--role",
+        help="admin: everything; manager: their teams; rep: their own numbers; "
+        "marketing: leads and channels.",
+    ),
+    rep_id: str | None = typer.Option(
+        None,
+        "--rep-id",
+        help="The CRM rep id of this person (needed for the rep role).",
+        show_default=False,
+    ),
+    team: list[str] | None = typer.Option(
+        None,
+        "--team",
+        help="A CRM team id this manager manages; repeat for several.",
+        show_default=False,
+    ),
+    password_stdin: bool = typer.Option(
+        False,
+        "--password-stdin",
+        help="Read the password from the first line of standard input instead of asking.",
+    ),
+    app_db: str | None = APP_DB,
+) -> None:
+    """Add a user who can sign in with their e-mail and a password (asked for twice)."""
+    with _session(app_db) as session:
+        check_new_user(session, email, name, role, rep_id, team or ())
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+            if not password:
+                raise InputError("--password-stdin: standard input holds no password")
+        else:
+            password = typer.prompt(
+                f"Password ({MIN_PASSWORD_LENGTH}+ characters)",
+                hide_input=True,
+                confirmation_prompt=True,
+            )
+        user = add_user(session, email, name, role, password, rep_id=rep_id, teams=team or ())
+        teams = f", managing {', '.join(user.team_ids)}" if user.team_ids else ""
+        rep = f", rep {user.rep_id}" if user.rep_id else ""
+        typer.echo(f"Added {user.role} {user.email} ({user.name}{rep}{teams}).")
+
+
+@app.command("list")
+def list_command(app_db: str | None = APP_DB) -> None:
+    """Show every user: role, CRM rep, managed teams, and whether they may sign in."""
+    with _session(app_db) as session:
+        users = list_users(session)
+        if not users:
+            typer.echo("No users yet: add one with `attain users add`.")
+            return
+        table = Table(title="Users")
+        for header in ("e-mail", "name", "role", "rep", "teams", "active", "added"):
+            table.add_column(header)
+        for user in users:
+            table.add_row(
+                escape(user.email),
+                escape(user.name),
+                user.role.value,
+                escape(user.rep_id or ""),
+                escape(", ".join(user.team_ids)),
+                "yes" if user.is_active else "no",
+                f"{user.created_at:%Y-%m-%d}",
+            )
+        Console().print(table)
+
+
+@app.command("disable")
+def disable_command(
+    email: str = typer.Argument(..., help="E-mail of the user to disable."),
+    app_db: str | None = APP_DB,
+) -> None:
+    """Stop a user signing in: their password, API tokens and web sessions stop working."""
+    with _session(app_db) as session:
+        user = disable_user(session, email)
+        typer.echo(f"Disabled {user.email}: their password, tokens and sessions no longer work.")
+
+
+@app.command("token")
+def token_command(
+    email: str = typer.Argument(..., help="E-mail of the user the token acts as."),
+    name: str = typer.Option(..., "--name", help="What uses the token, e.g. 'nightly export'."),
+    app_db: str | None = APP_DB,
+) -> None:
+    """Issue an API token and print its secret, once: Attain keeps only a hash of it."""
+    with _session(app_db) as session:
+        user = get_user(session, email)
+        token, secret = create_api_token(session, user, name)
+        typer.echo(
+            f"API token {token.name!r} for {user.email}; copy it now, it is not shown again:"
+        )
+        typer.echo(secret)
+
+
+@appdb_app.command("upgrade")
+def upgrade_command(
+    revision: str = typer.Option("head", "--revision", help="Revision to migrate up to."),
+    app_db: str | None = APP_DB,
+) -> None:
+    """Create or migrate the app database's tables up to the newest schema (safe to repeat)."""
+    url = _url(app_db)
+    upgrade(url, revision)
+    _print_revision(url)
+
+
+@appdb_app.command("downgrade")
+def downgrade_command(
+    revision: str = typer.Argument(..., help="Revision to go back to; 'base' drops every table."),
+    app_db: str | None = APP_DB,
+) -> None:
+    """Migrate the app database down to an older revision (data in dropped tables is lost)."""
+    url = _url(app_db)
+    downgrade(url, revision)
+    _print_revision(url)
+
+
+def _print_revision(url: str) -> None:
+    revision = current_revision(url)
+    if revision is None:
+        typer.echo(f"App database {display_url(url)} has no tables (revision base).")
+    else:
+        newest = " (the newest)" if revision == head_revision() else ""
+        typer.echo(f"App database {display_url(url)} is at revision {revision}{newest}.")
