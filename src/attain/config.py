@@ -15,6 +15,7 @@ from pydantic_settings import (
 
 from attain.diagnosis.settings import DiagnosisSettings
 from attain.errors import ConfigError
+from attain.forecast.settings import ForecastSettings
 from attain.leads.icp import IcpSettings
 from attain.metrics.settings import PerformanceSettings
 
@@ -49,6 +50,15 @@ class Settings(BaseSettings):
     icp: IcpSettings = Field(
         default_factory=IcpSettings,
         description="The ideal customer profile ([icp] table); empty means not defined.",
+    )
+    forecast: ForecastSettings = Field(
+        default_factory=ForecastSettings,
+        description="Forecast and backtest settings ([forecast] table).",
+    )
+    app_db: str = Field(
+        default="sqlite:///attain-app.db",
+        description="App database for users, goals, coaching, overrides and the audit log: a "
+        "SQLAlchemy URL, e.g. postgresql+psycopg://user@host/attain (ATTAIN_APP_DB).",
     )
     data: Path = Field(
         default=Path("../shared/data"),

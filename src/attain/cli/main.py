@@ -8,7 +8,18 @@ import typer
 from rich.console import Console
 
 from attain import __version__
-from attain.cli import channels, demo, diagnose, icp, imports, leads, report, status
+from attain.cli import (
+    channels,
+    demo,
+    diagnose,
+    forecast,
+    icp,
+    imports,
+    leads,
+    report,
+    status,
+    users,
+)
 from attain.errors import AttainError
 
 app = typer.Typer(
@@ -27,6 +38,9 @@ app.command("import")(imports.import_command)
 app.command("status")(status.status_command)
 app.command("report")(report.report_command)
 app.command("diagnose")(diagnose.diagnose_command)
+app.add_typer(forecast.app, name="forecast")
+app.add_typer(users.app, name="users")
+app.add_typer(users.appdb_app, name="appdb")
 
 _debug = {"on": False}
 

@@ -94,8 +94,7 @@ def window_ends(
     # Shifts stay within a quarter of the window's length, so short windows keep the period
     # end (where quarter-end closes land) in the same place; five windows per past period.
     reach = min(jitter_days, horizon.days // 4)
-    step = max(1, reach // 2)
-    shifts = [timedelta(days=day) for day in range(-reach, reach + 1, step)]
+    shifts = {timedelta(days=round(reach * share)) for share in (-1, -0.5, 0, 0.5, 1)}
     aligned = {end + shift for end in period_ends for shift in shifts}
     usable = [end for end in sorted(aligned) if end <= moment and end - horizon >= first]
     if usable:

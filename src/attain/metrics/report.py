@@ -92,8 +92,8 @@ def performance_report(
     zone = settings.timezone
     notes: list[str] = []
     skipped: list[Skipped] = []
-    data_through = _last_fact_day(backend)
-    as_of = _as_of(as_of, today or date.today(), data_through, notes)
+    data_through = last_fact_day(backend)
+    as_of = resolve_as_of(as_of, today or date.today(), data_through, notes)
     calendar = business_calendar(settings)
 
     targets = quota_targets(backend, calendar=calendar)
@@ -144,7 +144,9 @@ def performance_report(
     )
 
 
-def _as_of(asked: date | None, today: date, data_through: date | None, notes: list[str]) -> date:
+def resolve_as_of(
+    asked: date | None, today: date, data_through: date | None, notes: list[str]
+) -> date:
     """The as-of date: as asked; else today, unless the data ended before today's quarter."""
     if asked is None and data_through is not None and data_through < quarter_of(today).start:
         notes.append(f"the data ends on {data_through}: reporting as of that day (use --as-of)")
@@ -171,7 +173,7 @@ def _current_period(targets: pd.DataFrame, as_of: date) -> Period:
     return Period(first["period_start"], first["period_end"])
 
 
-def _last_fact_day(backend: Any) -> date | None:
+def last_fact_day(backend: Any) -> date | None:
     deals, acts = backend.table("opportunities"), backend.table("activities")
     latest = [
         backend.execute(deals.created_at.max()),

@@ -1,0 +1,77 @@
+"""The forecast's cost: the Monte Carlo alone at issue 6's size (10,000 runs × 100,000 open
+deals), one full forecast and one week-6 backtest point on a large demo organisation.
+
+Usage: python benchmarks/forecast.py [--reps 1000] [--quarters 8] [--dir DIR]
+Reuses the organisation benchmarks/report.py builds in DIR (made once). Prints a table; it
+asserts nothing: speed is measured here, not in the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from attain.forecast.backtest import backtest, default_periods
+from attain.forecast.forecast import forecast
+from attain.forecast.history import load_history
+from attain.forecast.settings import ForecastSettings
+from attain.forecast.simulate import simulate
+from attain.store import connect
+from report import prepare
+
+
+def monte_carlo(deals: int, runs: int, owners: int) -> float:
+    """Seconds for `runs` simulations of `deals` open deals spread over `owners` owners."""
+    rng = np.random.default_rng(0)
+    chance, value = rng.uniform(0, 1, deals), rng.uniform(1e3, 1e5, deals)
+    owner = rng.integers(0, owners, deals)
+    windows = rng.uniform(0, 1e5, (20, owners))
+    start = time.perf_counter()
+    simulate(chance, value, owner, owners, rng.uniform(0.7, 1.3, 20), windows, 0.15, runs, 1)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=1000)
+    parser.add_argument("--quarters", type=int, default=8)
+    parser.add_argument("--dir", type=Path, default=Path("/tmp/attain-bench-report"))
+    args = parser.parse_args()
+    table = Table("measure", "seconds", "detail")
+    seconds = monte_carlo(100_000, 10_000, 1000)
+    table.add_row("Monte Carlo", f"{seconds:.1f}", "10,000 runs × 100,000 open deals, 1,000 reps")
+    db, _, _, _ = prepare(args.dir, args.reps, args.quarters)
+    backend = connect(str(db), read_only=True)
+    settings = ForecastSettings()
+    try:
+        start = time.perf_counter()
+        result = forecast(backend, date(2026, 11, 13), zone="UTC", settings=settings)
+        seconds = time.perf_counter() - start
+        company = result.row("company")
+        detail = (
+            f"{args.reps} reps, {company.open_deals:,} open deals, {result.examples:,} training "
+            f"examples, {settings.simulations:,} runs"
+        )
+        table.add_row("attain forecast", f"{seconds:.1f}", detail)
+        history = load_history(backend)
+    finally:
+        backend.disconnect()
+    period = default_periods(history, "UTC", 1)
+    start = time.perf_counter()
+    backtest(history, period, zone="UTC", settings=settings, weeks=[6])
+    seconds = time.perf_counter() - start
+    table.add_row("backtest point", f"{seconds:.1f}", f"{period[0].label} week 6, all scopes")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    Console().print(table)
+    Console().print(f"peak RSS {peak:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,313 @@
+"""`attain forecast`: where this quarter's bookings will land, and how well that worked before."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from attain.cli.options import AS_OF, DB, OUTPUT, open_store
+from attain.cli.report import short
+from attain.config import load_settings
+from attain.errors import InputError
+from attain.forecast.backtest import WEEKS, Backtest, backtest, default_periods
+from attain.forecast.forecast import Forecast, ForecastRow, forecast, forecast_cone
+from attain.forecast.history import DealHistory, load_history
+from attain.forecast.settings import ForecastSettings
+from attain.metrics.periods import Period
+from attain.metrics.report import last_fact_day, resolve_as_of
+from attain.reports.forecast import (
+    FORECAST_COLUMNS,
+    SCOPES,
+    SCORE_COLUMNS,
+    Kind,
+    backtest_to_html,
+    backtest_to_json,
+    baseline_line,
+    coverage_line,
+    headline,
+    method_line,
+    progress_line,
+    tables,
+    to_html,
+    to_json,
+)
+from attain.reports.templating import ratio
+
+LAST_WEEK = 13
+"""A quarter's last week (its 91st day; week 13 ends a day or two before a long quarter does)."""
+
+
+class Format(StrEnum):
+    """Output formats of the forecast and the backtest."""
+
+    TEXT = "text"
+    JSON = "json"
+    HTML = "html"
+
+
+FORMAT = typer.Option(Format.TEXT, "--format", "-f", help="Output format.")
+
+app = typer.Typer()
+
+
+@app.callback(invoke_without_command=True)
+def forecast_command(
+    ctx: typer.Context,
+    db: str | None = DB,
+    as_of: datetime | None = AS_OF,
+    scope: str | None = typer.Option(
+        None,
+        "--scope",
+        metavar="<company|team|rep>",
+        help="Show only these rows \\[default: all].",
+        show_default=False,
+    ),
+    output_format: Format = FORMAT,
+    output: Path | None = OUTPUT,
+    simulations: int | None = typer.Option(
+        None,
+        "--simulations",
+        min=100,
+        help="Monte Carlo runs \\[default: simulations in the \\[forecast] table].",
+        show_default=False,
+    ),
+) -> None:
+    """Where this quarter's bookings will land (P10–P90, chance of target), and a backtest.
+
+    Per company, team and rep: P10, P50 and P90 of the quarter's bookings and the chance of
+    hitting target, beside the weighted pipeline and run-rate a CRM would show. Open deals are
+    simulated with win probabilities learned at the same point of past quarters, plus business
+    not yet created. --format html adds the cone: how the forecast narrowed week by week.
+    `attain forecast backtest` measures all of them on past quarters. Settings are in the
+    \\[forecast] table of attain.toml; the method is in docs/forecast.md.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if scope is not None and scope not in SCOPES:
+        raise InputError(f"--scope must be company, team or rep, not {scope!r}")
+    settings = load_settings()
+    options = settings.forecast
+    if simulations is not None:
+        options = options.model_copy(update={"simulations": simulations})
+    zone = settings.performance.timezone
+    notes: list[str] = []
+    backend, _ = open_store(db, read_only=True)
+    try:
+        day = resolve_as_of(
+            as_of.date() if as_of else None, date.today(), last_fact_day(backend), notes
+        )
+        if output_format is Format.HTML:
+            cone = forecast_cone(backend, day, zone=zone, settings=options)
+        else:
+            cone = [forecast(backend, day, zone=zone, settings=options)]
+    finally:
+        backend.disconnect()
+    result = cone[-1]
+    if output_format is Format.TEXT:
+        console = _console(output)
+        _print(console, result, scope, notes)
+        _finish(console, output)
+        return
+    if output_format is Format.JSON:
+        _write(to_json(result, scope, notes), output)
+    else:
+        _write(to_html(cone, scope, notes), output)
+
+
+@app.command("backtest")
+def backtest_command(
+    db: str | None = DB,
+    periods: int | None = typer.Option(
+        None,
+        "--periods",
+        min=1,
+        help="Backtest the last N complete quarters \\[default: all].",
+        show_default=False,
+    ),
+    weeks: str = typer.Option(
+        ",".join(str(week) for week in WEEKS),
+        "--weeks",
+        metavar="<1,2,...>",
+        help=f"Weeks of each quarter to forecast at the end of, 1 to {LAST_WEEK}, comma-separated.",
+    ),
+    output_format: Format = FORMAT,
+    output: Path | None = OUTPUT,
+) -> None:
+    """Forecast past quarters at the end of each week from what was known then, and score the
+    P50 and the CRM's weighted pipeline and run-rate against what actually closed.
+
+    Per week: MAPE and bias of each, and how often the actual fell inside P10–P90 (80% if the
+    band is honest). Each forecast uses backtest_simulations runs (\\[forecast] table).
+    """
+    chosen = parse_weeks(weeks)
+    settings = load_settings()
+    zone = settings.performance.timezone
+    backend, _ = open_store(db, read_only=True)
+    try:
+        history = load_history(backend)
+    finally:
+        backend.disconnect()
+    quarters = default_periods(history, zone, periods)
+    if not quarters:
+        raise InputError(
+            "no complete quarter to backtest: one needs a whole quarter of closed deals before "
+            "it and must have ended by the last day of data"
+        )
+    notes: list[str] = []
+    if periods is not None and len(quarters) < periods:
+        notes.append(f"only {len(quarters)} complete quarter(s) in the data; backtesting those")
+    result = _run(history, quarters, zone, settings.forecast, chosen)
+    if output_format is Format.TEXT:
+        console = _console(output)
+        _print_backtest(console, result, notes)
+        _finish(console, output)
+        return
+    if output_format is Format.JSON:
+        _write(backtest_to_json(result, notes), output)
+    else:
+        _write(backtest_to_html(result, notes), output)
+
+
+def parse_weeks(text: str) -> list[int]:
+    """Week numbers from "1,4,8,12": each from 1 to LAST_WEEK, in order, without repeats."""
+    found = set()
+    for part in text.split(","):
+        word = part.strip()
+        if not word.isdigit() or not 1 <= int(word) <= LAST_WEEK:
+            raise InputError(
+                f"--weeks takes week numbers from 1 to {LAST_WEEK} separated by commas, "
+                f"e.g. 1,4,8,12; {word!r} is not one"
+            )
+        found.add(int(word))
+    return sorted(found)
+
+
+def _run(
+    history: DealHistory,
+    quarters: list[Period],
+    zone: str,
+    settings: ForecastSettings,
+    weeks: list[int],
+) -> Backtest:
+    columns = (
+        TextColumn("Backtesting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("forecasts"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("backtest", total=len(quarters) * len(weeks))
+        return backtest(
+            history,
+            quarters,
+            zone=zone,
+            settings=settings,
+            weeks=weeks,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+
+
+def _console(output: Path | None) -> Console:
+    console = Console(record=output is not None)
+    if output is not None or not console.is_terminal:
+        console.width = max(console.width, 120)
+    return console
+
+
+def _finish(console: Console, output: Path | None) -> None:
+    if output is not None:
+        output.write_text(console.export_text())
+
+
+def _write(rendered: str, output: Path | None) -> None:
+    if output is None:
+        typer.echo(rendered, nl=not rendered.endswith("\n"))
+    else:
+        output.write_text(rendered)
+
+
+def _print(console: Console, result: Forecast, scope: str | None, notes: list[str]) -> None:
+    console.print(
+        f"[bold]Forecast {result.period.label}[/] as of {result.as_of} "
+        f"({ratio(result.elapsed)} of the period gone)"
+    )
+    for note in notes:
+        console.print(f"[yellow]note:[/] {escape(note)}")
+    console.print(f"[bold]Company:[/] {escape(headline(result))}")
+    console.print(escape(progress_line(result)))
+    console.print(escape(baseline_line(result)))
+    console.print(f"[dim]{escape(method_line(result))}[/]")
+    groups, idle = tables(result, scope)
+    for title, rows in groups:
+        table = Table(title=title if title != "Reps" else "Reps (lowest chance of target first)")
+        for column in FORECAST_COLUMNS:
+            table.add_column(
+                column.header,
+                justify="left" if column.kind == "text" else "right",
+                no_wrap=True,
+                max_width=30 if column.kind == "text" else None,
+            )
+        for row in rows:
+            table.add_row(
+                *(_cell(row, column.kind, column.value(row)) for column in FORECAST_COLUMNS)
+            )
+        console.print(table)
+    if idle:
+        console.print(f"[dim]{idle} row(s) with nothing booked, open or targeted are left out.[/]")
+    console.print(
+        "P10 / P90: a 1-in-10 chance of landing below / above; chance: share of simulations "
+        "reaching the target;\nweighted: booked + open value × stage win rates; run-rate: "
+        "booked ÷ share of the period gone.\nCone chart: --format html; every row: --format json."
+    )
+
+
+def _cell(row: ForecastRow, kind: Kind, value: str | float | int | None) -> str:
+    if value is None:
+        return "—"
+    if kind == "text":
+        name = str(value) if row.scope != "rep" or row.name == row.id else f"{row.id} {value}"
+        return escape(name)
+    if kind == "count":
+        return f"{value:,}"
+    if kind == "ratio":
+        chance = float(value)
+        style = "bold red" if chance < 0.25 else "yellow" if chance < 0.5 else "green"
+        return f"[{style}]{ratio(chance)}[/]"
+    return short(float(value))
+
+
+def _print_backtest(console: Console, result: Backtest, notes: list[str]) -> None:
+    console.print(
+        f"[bold]Backtest[/] of {len(result.periods)} quarter(s) ({', '.join(result.periods)}): "
+        "company bookings forecast at the end of each week from what was known then"
+    )
+    for note in notes:
+        console.print(f"[yellow]note:[/] {escape(note)}")
+    table = Table(title="Accuracy by week of the quarter")
+    for column in SCORE_COLUMNS:
+        table.add_column(column.header, justify="right")
+    for score in result.scores:
+        cells = []
+        for column in SCORE_COLUMNS:
+            value = column.value(score)
+            if column.kind == "count":
+                cells.append(str(value))
+            elif column.kind == "signed":
+                cells.append(f"{value:+.0%}")
+            else:
+                cells.append(ratio(value))
+        table.add_row(*cells)
+    console.print(table)
+    console.print(coverage_line(result))
+    console.print(
+        "MAPE: mean |forecast − actual| ÷ actual; bias: mean (forecast − actual) ÷ actual, "
+        "negative when too low.\nCharts per quarter: --format html; every point: --format json."
+    )
