@@ -41,6 +41,9 @@ STEP_DAYS = 7
 """Days between the ends of consecutive past windows."""
 RATIO_FLOOR = 0.05
 """Won ÷ expected ratios are clipped to [RATIO_FLOOR, 1 / RATIO_FLOOR] before taking logs."""
+WINDOW_DEALS = 4000
+"""Open deals sampled per past window at most: a uniform sample keeps rates and ratios unbiased
+and bounds training and scoring on organisations with tens of thousands of open deals."""
 MIN_EXAMPLES = 200
 """Fewer examples (or fewer than 20 of either outcome) get the plain rate instead of a model."""
 
@@ -126,7 +129,7 @@ def fit_win_model(
 ) -> WinModel:
     """Train on the history known at `moment` (the caller censors it) for this horizon."""
     ends = window_ends(history, moment, period_ends, horizon, jitter_days)
-    examples = _examples(history, ends, horizon)
+    examples = _examples(history, ends, horizon, seed)
     if examples.empty:
         return WinModel(None, 0.0, 0, ends, np.ones(len(ends)), 0.0)
     rate = float(examples[LABEL].mean())
@@ -147,18 +150,25 @@ def fit_win_model(
     ratios = _ratios(found, examples).reindex(pd.DatetimeIndex(ends) - horizon, fill_value=1.0)
     since = min(period_ends, default=moment) - timedelta(days=jitter_days)
     weekly = _ratios(
-        found, _examples(history, weekly_ends(history, moment, horizon, since), horizon)
+        found, _examples(history, weekly_ends(history, moment, horizon, since), horizon, seed)
     )
     logs = np.log(np.clip(weekly.to_numpy(dtype=float), RATIO_FLOOR, 1 / RATIO_FLOOR))
     spread = float(logs.std()) if len(logs) > 1 else 0.0
     return WinModel(model, rate, len(examples), ends, ratios.to_numpy(dtype=float), spread)
 
 
-def _examples(history: DealHistory, ends: list[pd.Timestamp], horizon: timedelta) -> pd.DataFrame:
-    """Deals open at each window's start, labelled won inside the window or not."""
+def _examples(
+    history: DealHistory, ends: list[pd.Timestamp], horizon: timedelta, seed: int
+) -> pd.DataFrame:
+    """Deals open at each window's start (a random WINDOW_DEALS of them in larger windows),
+    labelled won inside the window or not."""
     examples = open_at(history, [end - horizon for end in ends])
     if examples.empty:
         return examples
+    crowded = examples.groupby("moment")["opportunity_id"].transform("size") > WINDOW_DEALS
+    if crowded.any():
+        keep = examples.loc[crowded].groupby("moment").sample(n=WINDOW_DEALS, random_state=seed)
+        examples = pd.concat([examples.loc[~crowded], keep]).sort_index().reset_index(drop=True)
     closes = history.deals.set_index("opportunity_id")
     closed_at = examples["opportunity_id"].map(closes["closed_at"])
     won = examples["opportunity_id"].map(closes["is_won"].fillna(False).astype(bool))
