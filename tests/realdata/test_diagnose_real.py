@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from realdata_support import dataset
+from realdata_support import imported
 from typer.testing import CliRunner
 
 from attain.cli.main import app
@@ -15,14 +15,6 @@ from attain.diagnosis.finding import CAUSES
 
 pytestmark = pytest.mark.realdata
 runner = CliRunner()
-
-
-def imported(tmp_path: Path, name: str, preset: str) -> Path:
-    db = tmp_path / f"{name}.duckdb"
-    args = ["import", str(dataset(name)), "--preset", preset, "--db", str(db)]
-    result = runner.invoke(app, [*args, "--rejects", str(tmp_path / "rejects.csv")])
-    assert result.exit_code == 0, result.output
-    return db
 
 
 def diagnosed(db: Path, *extra: str) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from realdata_support import dataset
+from realdata_support import imported
 from typer.testing import CliRunner
 
 from attain.cli.main import app
@@ -18,11 +18,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def maven_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("maven") / "store.duckdb"
-    args = ["import", str(dataset("maven_crm")), "--preset", "maven", "--db", str(db)]
-    result = runner.invoke(app, [*args, "--rejects", str(db.with_name("rejects.csv"))])
-    assert result.exit_code == 0, result.output
-    return db
+    return imported(tmp_path_factory.mktemp("maven"), "maven_crm", "maven")
 
 
 def report(db: Path, *extra: str) -> dict[str, Any]:

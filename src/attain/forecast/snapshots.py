@@ -19,10 +19,7 @@ UNKNOWN_STAGE = "(unknown)"
 RECORD_WEIGHT = 10.0
 """Closed deals' worth of the company's win rate mixed into each rep's own (shrinkage)."""
 
-SNAPSHOT_COLUMNS = [
-    "opportunity_id",
-    "owner_rep_id",
-    "moment",
+FEATURES = [
     "stage",
     "days_in_stage",
     "age_days",
@@ -31,6 +28,8 @@ SNAPSHOT_COLUMNS = [
     "rep_win_rate",
     "rep_closed",
 ]
+"""What the win model sees of each open deal."""
+SNAPSHOT_COLUMNS = ["opportunity_id", "owner_rep_id", "moment", *FEATURES]
 
 
 def open_at(history: DealHistory, moments: Sequence[pd.Timestamp]) -> pd.DataFrame:

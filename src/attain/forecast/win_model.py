@@ -24,18 +24,9 @@ import pandas as pd
 
 from attain.errors import InputError
 from attain.forecast.history import DealHistory
-from attain.forecast.snapshots import open_at
+from attain.forecast.snapshots import FEATURES, open_at
 from attain.leads.model import ModelCard, TrainedModel, train
 
-FEATURES = [
-    "stage",
-    "days_in_stage",
-    "age_days",
-    "value",
-    "product",
-    "rep_win_rate",
-    "rep_closed",
-]
 LABEL = "won_in_window"
 STEP_DAYS = 7
 """Days between the ends of consecutive past windows."""
