@@ -13,13 +13,14 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-## run: set up, build a demo organisation, import it, then report on it and diagnose it
+## run: set up, build a demo organisation, import it, then report on it, forecast and diagnose it
 run: $(STAMP)
 	rm -f $(DEMO)/attain.duckdb
 	$(BIN)/attain demo generate --reps 60 --quarters 8 --seed 7 $(DEMO)
 	$(BIN)/attain import $(DEMO) --db $(DEMO)/attain.duckdb --rejects $(DEMO)/rejects.csv
 	$(BIN)/attain status --db $(DEMO)/attain.duckdb
 	$(BIN)/attain report --db $(DEMO)/attain.duckdb --as-of 2026-11-13
+	$(BIN)/attain forecast --db $(DEMO)/attain.duckdb --as-of 2026-11-13 --scope team
 	ATTAIN_CONFIG=$(DEMO)/attain.toml $(BIN)/attain diagnose --db $(DEMO)/attain.duckdb --as-of 2026-11-13
 
 ## test: set up, then lint, type-check and run the whole test suite

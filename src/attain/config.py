@@ -18,6 +18,7 @@ from attain.errors import ConfigError
 from attain.forecast.settings import ForecastSettings
 from attain.leads.icp import IcpSettings
 from attain.metrics.settings import PerformanceSettings
+from attain.plan.settings import PlanSettings
 
 CONFIG_FILE = "attain.toml"
 """Read from the working directory, or from the path in ATTAIN_CONFIG."""
@@ -54,6 +55,10 @@ class Settings(BaseSettings):
     forecast: ForecastSettings = Field(
         default_factory=ForecastSettings,
         description="Forecast and backtest settings ([forecast] table).",
+    )
+    plan: PlanSettings = Field(
+        default_factory=PlanSettings,
+        description="Activity plan settings ([plan] table).",
     )
     app_db: str = Field(
         default="sqlite:///attain-app.db",

@@ -12,8 +12,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from attain.cli.options import AS_OF, DB, OUTPUT, open_store
+from attain.cli.options import AS_OF, DB, OUTPUT, open_store, read_overrides
 from attain.cli.report import short
+from attain.cli.users import APP_DB
 from attain.config import load_settings
 from attain.errors import InputError
 from attain.forecast.backtest import WEEKS, Backtest, backtest, default_periods
@@ -78,13 +79,15 @@ def forecast_command(
         help="Monte Carlo runs \\[default: simulations in the \\[forecast] table].",
         show_default=False,
     ),
+    app_db: str | None = APP_DB,
 ) -> None:
     """Where this quarter's bookings will land (P10–P90, chance of target), and a backtest.
 
     Per company, team and rep: P10, P50 and P90 of the quarter's bookings and the chance of
     hitting target, beside the weighted pipeline and run-rate a CRM would show. Open deals are
     simulated with win probabilities learned at the same point of past quarters, plus business
-    not yet created. --format html adds the cone: how the forecast narrowed week by week.
+    not yet created; managers' live overrides (`attain overrides`) replace the model's
+    probabilities. --format html adds the cone: how the forecast narrowed week by week.
     `attain forecast backtest` measures all of them on past quarters. Settings are in the
     \\[forecast] table of attain.toml; the method is in docs/forecast.md.
     """
@@ -98,15 +101,16 @@ def forecast_command(
         options = options.model_copy(update={"simulations": simulations})
     zone = settings.performance.timezone
     notes: list[str] = []
+    overrides = read_overrides(app_db)
     backend, _ = open_store(db, read_only=True)
     try:
         day = resolve_as_of(
             as_of.date() if as_of else None, date.today(), last_fact_day(backend), notes
         )
         if output_format is Format.HTML:
-            cone = forecast_cone(backend, day, zone=zone, settings=options)
+            cone = forecast_cone(backend, day, zone=zone, settings=options, overrides=overrides)
         else:
-            cone = [forecast(backend, day, zone=zone, settings=options)]
+            cone = [forecast(backend, day, zone=zone, settings=options, overrides=overrides)]
     finally:
         backend.disconnect()
     result = cone[-1]

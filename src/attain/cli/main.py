@@ -16,7 +16,9 @@ from attain.cli import (
     icp,
     imports,
     leads,
+    plan,
     report,
+    serve,
     status,
     users,
 )
@@ -39,8 +41,11 @@ app.command("status")(status.status_command)
 app.command("report")(report.report_command)
 app.command("diagnose")(diagnose.diagnose_command)
 app.add_typer(forecast.app, name="forecast")
+app.command("plan")(plan.plan_command)
+app.add_typer(plan.overrides_app, name="overrides")
 app.add_typer(users.app, name="users")
 app.add_typer(users.appdb_app, name="appdb")
+app.command("serve")(serve.serve_command)
 
 _debug = {"on": False}
 

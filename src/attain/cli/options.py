@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import typer
+from sqlalchemy.engine import make_url
 
+from attain.appdb.database import app_db_url, make_engine, session_scope, upgrade
 from attain.config import load_settings
+from attain.forecast.forecast import Overrides
+from attain.plan.overrides import live_overrides
 from attain.store import connect
 
 DB = typer.Option(
     None,
     "--db",
-    help="Analytic store: DuckDB file path or duckdb:// URL "
+    help="Analytic store: DuckDB file path or duckdb:// URL, postgresql://… or spark://local[*] "
     "\\[default: $ATTAIN_DB or attain.duckdb].",
     show_default=False,
 )
@@ -40,3 +45,20 @@ def open_store(db: str | None, *, read_only: bool = False) -> tuple[Any, str]:
     settings = load_settings()
     target = db or settings.db
     return connect(target, read_only=read_only, memory_limit=settings.memory_limit), target
+
+
+def read_overrides(app_db: str | None) -> Overrides:
+    """The live overrides; none when the app database is a SQLite file not yet created."""
+    url = app_db_url(load_settings(), app_db)
+    parsed = make_url(url)
+    if parsed.drivername.startswith("sqlite"):
+        database = parsed.database
+        if not database or database == ":memory:" or not Path(database).exists():
+            return Overrides()
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as session:
+            return live_overrides(session)
+    finally:
+        engine.dispose()

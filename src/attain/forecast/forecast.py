@@ -9,7 +9,8 @@ value × the stage's historical win rate over every open deal) and the run-rate 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -30,6 +31,38 @@ from attain.metrics.targets import quota_targets, rep_roster
 
 SCOPES = ("company", "team", "rep")
 COMPANY = "company"
+CATEGORY_PROBABILITY = {"commit": 1.0, "omitted": 0.0}
+"""Win probability a deal's forecast category fixes; other categories keep the model's."""
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """People's values in place of computed ones (see attain.plan.overrides, which reads the
+    live ones from the app database): a win probability per stage, a forecast category per
+    opportunity, a grade per lead."""
+
+    stage_probability: Mapping[str, float] = field(default_factory=dict)
+    forecast_category: Mapping[str, str] = field(default_factory=dict)
+    lead_grade: Mapping[str, str] = field(default_factory=dict)
+
+    def win_probabilities(
+        self, stages: pd.Series, opportunity_ids: pd.Series, computed: np.ndarray
+    ) -> np.ndarray:
+        """`computed` with overridden stages' probability, then deals in a category that fixes
+        one ("commit" 1, "omitted" 0): the deal's own override wins over its stage's."""
+        result = np.asarray(computed, dtype=float).copy()
+        if self.stage_probability:
+            by_stage = stages.astype(str).map(dict(self.stage_probability))
+            result = np.where(by_stage.notna(), by_stage.to_numpy(dtype=float), result)
+        fixed = {
+            deal: CATEGORY_PROBABILITY[category]
+            for deal, category in self.forecast_category.items()
+            if category in CATEGORY_PROBABILITY
+        }
+        if fixed:
+            by_deal = opportunity_ids.astype(str).map(fixed)
+            result = np.where(by_deal.notna(), by_deal.to_numpy(dtype=float), result)
+        return result
 
 
 @dataclass(frozen=True)
@@ -76,7 +109,14 @@ class Forecast:
         raise KeyError(f"no {scope} row {id!r}")
 
 
-def forecast(backend: Any, as_of: date, *, zone: str, settings: ForecastSettings) -> Forecast:
+def forecast(
+    backend: Any,
+    as_of: date,
+    *,
+    zone: str,
+    settings: ForecastSettings,
+    overrides: Overrides | None = None,
+) -> Forecast:
     """Forecast the calendar quarter containing `as_of` from the store's deals and quotas."""
     period = quarter_of(as_of)
     names = scope_names(backend, rep_roster(backend))
@@ -89,11 +129,17 @@ def forecast(backend: Any, as_of: date, *, zone: str, settings: ForecastSettings
         zone=zone,
         settings=settings,
         simulations=settings.simulations,
+        overrides=overrides,
     )
 
 
 def forecast_cone(
-    backend: Any, as_of: date, *, zone: str, settings: ForecastSettings
+    backend: Any,
+    as_of: date,
+    *,
+    zone: str,
+    settings: ForecastSettings,
+    overrides: Overrides | None = None,
 ) -> list[Forecast]:
     """The forecast at the end of each elapsed week of the quarter containing `as_of`, then at
     `as_of` itself: how the cone narrowed towards the target (fewer runs per week)."""
@@ -113,6 +159,7 @@ def forecast_cone(
             zone=zone,
             settings=settings,
             simulations=settings.simulations if day == as_of else settings.backtest_simulations,
+            overrides=overrides,
         )
         for day in days
     ]
@@ -144,8 +191,12 @@ def forecast_period(
     zone: str,
     settings: ForecastSettings,
     simulations: int,
+    overrides: Overrides | None = None,
 ) -> Forecast:
-    """Forecast `period` from what `history` knew at the end of `as_of` (later facts unseen)."""
+    """Forecast `period` from what `history` knew at the end of `as_of` (later facts unseen).
+
+    `overrides` replace the model's win probability of open deals in an overridden stage or
+    forecast category (the weighted-pipeline baseline keeps the stages' historical rates)."""
     start, end = _instant(period.start - timedelta(days=1), zone), _instant(period.end, zone)
     moment = min(max(_instant(as_of, zone), start), end)
     known = known_at(history, moment)
@@ -156,6 +207,10 @@ def forecast_period(
         known, moment, past_ends, horizon, jitter_days=settings.jitter_days, seed=settings.seed
     )
     probability = model.probabilities(snapshot)
+    if overrides is not None and len(snapshot):
+        probability = overrides.win_probabilities(
+            snapshot["stage"], snapshot["opportunity_id"], probability
+        )
     owners = sorted(
         set(known.deals["owner_rep_id"].astype(str)) | set(targets) | set(snapshot["owner_rep_id"])
     )

@@ -1,0 +1,322 @@
+"""`attain plan` (the week's work that closes each rep's gap) and `attain overrides`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from attain.appdb.database import app_db_url, make_engine, session_scope, upgrade
+from attain.appdb.models import OverrideKind, User
+from attain.appdb.users import get_user
+from attain.cli.options import AS_OF, DB, open_store, read_overrides
+from attain.cli.users import APP_DB
+from attain.config import load_settings
+from attain.errors import InputError
+from attain.forecast.forecast import stage_win_rates
+from attain.forecast.history import load_history
+from attain.metrics.report import last_fact_day, resolve_as_of
+from attain.metrics.targets import rep_roster
+from attain.plan.overrides import clear_override, list_overrides, set_override
+from attain.plan.plan import RepPlan
+from attain.plan.run import PlanReport, store_plan
+
+
+class Format(StrEnum):
+    """Output formats of the plan."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+overrides_app = typer.Typer(
+    help="A manager's values in place of computed ones: stage probabilities, lead grades, "
+    "forecast categories; kept with who and why.",
+    no_args_is_help=True,
+)
+
+
+def plan_command(
+    rep: str | None = typer.Option(None, "--rep", help="Plan this rep only.", show_default=False),
+    team: str | None = typer.Option(
+        None, "--team", help="Plan this team's reps, with the team's total.", show_default=False
+    ),
+    as_of: datetime | None = AS_OF,
+    output_format: Format = typer.Option(Format.TEXT, "--format", "-f", help="Output format."),
+    db: str | None = DB,
+    app_db: str | None = APP_DB,
+) -> None:
+    """The week's work that closes each rep's gap to target this quarter.
+
+    From the gap left after bookings so far and the open pipeline's expected value (the
+    forecast's win probabilities, with live overrides), the rep's win rate, deal size, cycle
+    and activity ratios over the last completed quarters (the team's when the rep has too few
+    closed deals), how many new opportunities, meetings and first contacts a week the rest of
+    the quarter needs; whether that is feasible against the rep's 90th-percentile week; and the
+    lever with the largest effect. Settings are in the \\[plan] table; see docs/plan.md.
+    """
+    if rep is not None and team is not None:
+        raise InputError("give --rep or --team, not both")
+    settings = load_settings()
+    overrides = read_overrides(app_db)
+    notes: list[str] = []
+    backend, _ = open_store(db, read_only=True)
+    try:
+        day = resolve_as_of(
+            as_of.date() if as_of else None, date.today(), last_fact_day(backend), notes
+        )
+        reps = _chosen_reps(backend, rep, team)
+        report = store_plan(
+            backend,
+            day,
+            zone=settings.performance.timezone,
+            settings=settings.plan,
+            forecast_settings=settings.forecast,
+            overrides=overrides,
+            reps=reps,
+        )
+    finally:
+        backend.disconnect()
+    if rep is not None and not report.plans:
+        raise InputError(f"rep {rep} has no bookings target for {report.period.label}")
+    if output_format is Format.JSON:
+        typer.echo(json.dumps({**report.to_dict(), "notes": notes}, indent=2, ensure_ascii=False))
+        return
+    _print(report, team, notes)
+
+
+def _chosen_reps(backend: Any, rep: str | None, team: str | None) -> list[str] | None:
+    if rep is None and team is None:
+        return None
+    roster = rep_roster(backend)
+    if rep is not None:
+        if rep not in set(roster["rep_id"].astype(str)):
+            raise InputError(f"no rep {rep} in the store; `attain report` lists them")
+        return [rep]
+    members = roster.loc[roster["team_id"].astype(str) == team, "rep_id"].astype(str).tolist()
+    if not members:
+        raise InputError(f"no team {team} with reps in the store; `attain report` lists them")
+    return sorted(members)
+
+
+def _number(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def _print(report: PlanReport, team: str | None, notes: list[str]) -> None:
+    console = Console(highlight=False, soft_wrap=True)
+    console.print(f"[bold]Activity plan {report.period.label} as of {report.as_of}[/]")
+    console.print(
+        f"Rates from {report.window.start} to {report.window.end}; open pipeline valued with "
+        f"the forecast's win probabilities ({report.method})."
+    )
+    for note in notes:
+        console.print(f"[yellow]note:[/] {escape(note)}")
+    if not report.plans:
+        console.print("No rep has a bookings target this quarter.")
+        return
+    for plan in report.plans:
+        console.print()
+        _print_plan(console, plan)
+    if team is not None:
+        console.print()
+        _print_team(console, report, team)
+
+
+def _print_plan(console: Console, plan: RepPlan) -> None:
+    team = f", team {plan.team_id}" if plan.team_id else ""
+    console.print(f"[bold]{escape(plan.rep_id)} {escape(plan.name)}[/]{escape(team)}")
+    console.print(
+        f"  Target {plan.target:,.0f}; booked {plan.booked:,.0f}; expected from "
+        f"{plan.open_deals} open deals {plan.expected_open:,.0f} ({plan.pipeline_source}); "
+        f"still to close {plan.remaining_gap:,.0f} in {plan.weeks_left:.1f} weeks."
+    )
+    if plan.remaining_gap > 0 and plan.deals_needed is not None:
+        console.print(
+            f"  Rates ({plan.rates_source}): win rate {_percent(plan.win_rate)}, "
+            f"{_percent(plan.share_won_in_period)} of new deals won in time (median cycle "
+            f"{_number(plan.median_cycle_days, 0)} days), average won "
+            f"{_number(plan.average_won, 0)}: {plan.deals_needed:.1f} deals, "
+            f"{_number(plan.opportunities_needed)} new opportunities, "
+            f"{_number(plan.pipeline_needed, 0)} of pipeline."
+        )
+    table = Table(box=None, padding=(0, 2), show_edge=False)
+    for header in ("a week", "needed", "best week (p90)", "last weeks", "needed ÷ best"):
+        table.add_column(header, justify="right" if header != "a week" else "left")
+    for found in plan.requirements:
+        table.add_row(
+            found.activity,
+            _number(found.per_week),
+            _number(found.best_week),
+            _number(found.recent_per_week),
+            "—" if found.ratio is None else f"{found.ratio:.1f}×",
+        )
+    console.print(table)
+    verdict = {True: "feasible", False: "not feasible", None: "feasibility unknown"}
+    ratio = "" if plan.feasibility_ratio is None else f" (at most {plan.feasibility_ratio:.1f}×)"
+    console.print(f"  {verdict[plan.feasible].capitalize()}{ratio}.")
+    if plan.best_lever is not None:
+        lever = plan.best_lever
+        after = (
+            ""
+            if lever.weekly_meetings_after is None
+            else f" → {lever.weekly_meetings_after:,.1f} meetings a week"
+        )
+        console.print(f"  Best lever ({lever.name}): {escape(lever.description)}{after}.")
+    for shown in plan.overridden:
+        model = "" if shown.computed is None else f" in place of {shown.computed:.2f}"
+        console.print(
+            f"  Override: {shown.kind} {escape(shown.target_id)} = {escape(shown.value)}{model} "
+            f"({shown.deals} open deal{'s' if shown.deals != 1 else ''})."
+        )
+    for note in plan.notes:
+        console.print(f"  [yellow]note:[/] {escape(note)}")
+
+
+def _print_team(console: Console, report: PlanReport, team: str) -> None:
+    name = report.team_names.get(team, team)
+    remaining = sum(plan.remaining_gap for plan in report.plans)
+    parts = []
+    for activity in ("opportunities", "meetings", "contacts"):
+        values = [plan.requirement(activity).per_week for plan in report.plans]
+        known = [value for value in values if value is not None]
+        parts.append(
+            f"{sum(known):,.1f} {activity}"
+            + (" (some unknown)" if len(known) < len(values) else "")
+        )
+    console.print(
+        f"[bold]Team {escape(team)} {escape(name)}[/]: still to close {remaining:,.0f}; "
+        f"{', '.join(parts)} a week across {len(report.plans)} reps."
+    )
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+@contextmanager
+def _acting(app_db: str | None, email: str | None) -> Iterator[tuple[Session, User | None]]:
+    """A session on the migrated app database, acting as the user with e-mail `email`."""
+    url = app_db_url(load_settings(), app_db)
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        user_id = None
+        user = None
+        if email is not None:
+            with session_scope(engine) as lookup:
+                user = get_user(lookup, email)
+                user_id = user.id
+        with session_scope(engine, user_id=user_id) as session:
+            yield session, user
+    finally:
+        engine.dispose()
+
+
+BY = typer.Option(..., "--by", help="E-mail of the user making the change (an Attain user).")
+
+
+@overrides_app.command("set")
+def set_command(
+    kind: OverrideKind = typer.Argument(..., help="What is overridden."),
+    target: str = typer.Argument(..., help="The stage name, lead id or opportunity id it is for."),
+    value: str = typer.Argument(
+        ...,
+        help="A probability 0–1 (stage_probability), a grade A–D (lead_grade) or "
+        "commit|best_case|pipeline|omitted (forecast_category).",
+    ),
+    reason: str = typer.Option(..., "--reason", help="Why: kept with the override."),
+    by: str = BY,
+    app_db: str | None = APP_DB,
+) -> None:
+    """Put a value in place of the computed one (superseding any live override of it)."""
+    with _acting(app_db, by) as (session, user):
+        assert user is not None
+        override = set_override(session, kind, target, value, reason, user)
+        typer.echo(
+            f"Override {override.id}: {override.kind.value} {override.target_id} = "
+            f"{override.value} (by {user.email}: {override.reason})."
+        )
+
+
+@overrides_app.command("clear")
+def clear_command(
+    kind: OverrideKind = typer.Argument(..., help="What was overridden."),
+    target: str = typer.Argument(..., help="The stage name, lead id or opportunity id."),
+    by: str = BY,
+    app_db: str | None = APP_DB,
+) -> None:
+    """Go back to the computed value: the live override is superseded (and kept in history)."""
+    with _acting(app_db, by) as (session, _user):
+        override = clear_override(session, kind, target)
+        typer.echo(f"Cleared override {override.id}: {override.kind.value} {override.target_id}.")
+
+
+@overrides_app.command("list")
+def list_command(
+    include_superseded: bool = typer.Option(
+        False, "--all", help="Also show superseded and cleared overrides."
+    ),
+    db: str | None = typer.Option(
+        None,
+        "--db",
+        help="Analytic store whose historical stage win rates are shown beside stage overrides.",
+        show_default=False,
+    ),
+    app_db: str | None = APP_DB,
+) -> None:
+    """Show the overrides (live ones unless --all), who set them and why, beside the model."""
+    computed: dict[str, float] = {}
+    if db is not None:
+        backend, _ = open_store(db, read_only=True)
+        try:
+            computed = stage_win_rates(load_history(backend))
+        finally:
+            backend.disconnect()
+    with _acting(app_db, None) as (session, _user):
+        overrides = list_overrides(session, include_superseded)
+        if not overrides:
+            typer.echo("No overrides: set one with `attain overrides set`.")
+            return
+        emails = {user.id: user.email for user in session.scalars(select(User))}
+        table = Table(title="Overrides")
+        for header in (
+            "id",
+            "kind",
+            "target",
+            "value",
+            "model",
+            "reason",
+            "by",
+            "set",
+            "superseded",
+        ):
+            table.add_column(header)
+        for override in overrides:
+            model = computed.get(override.target_id)
+            table.add_row(
+                str(override.id),
+                override.kind.value,
+                escape(override.target_id),
+                escape(override.value),
+                f"{model:.2f}"
+                if model is not None and override.kind is OverrideKind.STAGE_PROBABILITY
+                else "",
+                escape(override.reason),
+                escape(emails.get(override.created_by or -1, "")),
+                f"{override.created_at:%Y-%m-%d %H:%M}",
+                ""
+                if override.superseded_at is None
+                else f"{override.superseded_at:%Y-%m-%d %H:%M}",
+            )
+        Console(soft_wrap=True).print(table)

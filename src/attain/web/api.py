@@ -1,0 +1,280 @@
+"""The JSON API under /api/v1: every page's data, lists paginated, tables also as CSV.
+
+Authentication: `Authorization: Bearer attain_…` (or the browser's session cookie).
+Lists take `page` (from 1) and `per_page` (1–500) and answer `{items, page, per_page, total,
+pages}` with a `Link` header to the next and previous pages. `format=csv` gives the rows
+behind a table as a CSV download. Errors are RFC 9457 problem details.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy import Engine
+
+from attain.web import views
+from attain.web.access import ROLE_RESOURCES, Resource
+from attain.web.auth import ApiUser
+from attain.web.services import Services
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+
+MAX_PER_PAGE = 500
+
+
+class Format(StrEnum):
+    """How a table comes back."""
+
+    JSON = "json"
+    CSV = "csv"
+
+
+AsOf = Annotated[
+    date | None,
+    Query(description="As of this day (YYYY-MM-DD); default today, or the last day of data."),
+]
+Page = Annotated[int, Query(ge=1, description="Page number, from 1.")]
+PerPage = Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="Items per page.")]
+FormatQuery = Annotated[Format, Query(alias="format", description="json, or csv for the rows.")]
+
+
+def services_of(request: Request) -> Services:
+    """The app's cached core results."""
+    found: Services = request.app.state.services
+    return found
+
+
+def engine_of(request: Request) -> Engine:
+    """The app database's engine."""
+    found: Engine = request.app.state.engine
+    return found
+
+
+def csv_response(rows: Sequence[dict[str, Any]], name: str) -> Response:
+    """Rows as a CSV download; nested values as JSON."""
+    buffer = io.StringIO()
+    columns: list[str] = []
+    for row in rows:
+        columns += [key for key in row if key not in columns]
+    writer = csv.DictWriter(buffer, fieldnames=columns or ["empty"], lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(
+            {
+                key: json.dumps(value) if isinstance(value, dict | list) else value
+                for key, value in row.items()
+            }
+        )
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+def paginated(
+    request: Request,
+    response: Response,
+    items: Sequence[dict[str, Any]],
+    page: int,
+    per_page: int,
+) -> dict[str, Any]:
+    """One page of `items` with its position, and a Link header to its neighbours."""
+    total = len(items)
+    pages = max(1, -(-total // per_page))
+    links = []
+    if page < pages:
+        links.append(f'<{request.url.include_query_params(page=page + 1)}>; rel="next"')
+    if page > 1:
+        links.append(f'<{request.url.include_query_params(page=min(page - 1, pages))}>; rel="prev"')
+    if links:
+        response.headers["Link"] = ", ".join(links)
+    start = (page - 1) * per_page
+    return {
+        "items": list(items[start : start + per_page]),
+        "page": page,
+        "per_page": per_page,
+        "total": total,
+        "pages": pages,
+    }
+
+
+@router.get("/me", summary="Who you are and what your role lets you see")
+def me(user: ApiUser) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "role": user.role.value,
+        "rep_id": user.rep_id,
+        "team_ids": list(user.team_ids),
+        "resources": sorted(ROLE_RESOURCES[user.role]),
+    }
+
+
+@router.get("/team-overview", summary="Attainment and pacing per rep, team and company")
+def team_overview(
+    request: Request,
+    user: ApiUser,
+    as_of: AsOf = None,
+    team: Annotated[str | None, Query(description="Only this team.")] = None,
+    output: FormatQuery = Format.JSON,
+) -> Any:
+    data = views.team_overview(services_of(request), user, as_of, team)
+    if output is Format.CSV:
+        return csv_response(data["reps"], f"team-overview-{data['as_of']}")
+    return data
+
+
+@router.get("/reps", summary="Reps' lines, most at risk first (paginated)")
+def reps(
+    request: Request,
+    response: Response,
+    user: ApiUser,
+    as_of: AsOf = None,
+    page: Page = 1,
+    per_page: PerPage = 50,
+    output: FormatQuery = Format.JSON,
+) -> Any:
+    rows = views.rep_list(services_of(request), user, as_of)
+    if output is Format.CSV:
+        return csv_response(rows, "reps")
+    return paginated(request, response, rows, page, per_page)
+
+
+@router.get("/reps/{rep_id}", summary="One rep: pace, class, findings, goals and coaching")
+def rep(request: Request, user: ApiUser, rep_id: str, as_of: AsOf = None) -> dict[str, Any]:
+    return views.rep_detail(services_of(request), engine_of(request), user, rep_id, as_of)
+
+
+@router.get("/forecast", summary="P10/P50/P90 of the quarter's bookings per scope")
+def forecast(
+    request: Request,
+    user: ApiUser,
+    as_of: AsOf = None,
+    scope: Annotated[
+        str | None, Query(pattern="^(company|team|rep)$", description="Only these rows.")
+    ] = None,
+    output: FormatQuery = Format.JSON,
+) -> Any:
+    data = views.forecast_view(services_of(request), user, as_of, scope)
+    if output is Format.CSV:
+        return csv_response(data["rows"], f"forecast-{data['as_of']}")
+    return data
+
+
+@router.get("/diagnosis/findings", summary="Why reps miss target, most at stake first")
+def findings(
+    request: Request,
+    response: Response,
+    user: ApiUser,
+    as_of: AsOf = None,
+    page: Page = 1,
+    per_page: PerPage = 50,
+    output: FormatQuery = Format.JSON,
+) -> Any:
+    services = services_of(request)
+    rows = views.findings_view(services, user, services.as_of(as_of).day)
+    if output is Format.CSV:
+        return csv_response(rows, "findings")
+    return paginated(request, response, rows, page, per_page)
+
+
+@router.get("/channels", summary="Lead sources and campaigns by revenue per lead")
+def channels(
+    request: Request, user: ApiUser, as_of: AsOf = None, output: FormatQuery = Format.JSON
+) -> Any:
+    data = views.channels_view(services_of(request), user, as_of)
+    if output is Format.CSV:
+        return csv_response([data["total"], *data["sources"], *data["campaigns"]], "channels")
+    data.pop("chart")
+    return data
+
+
+@router.get("/leads/grades", summary="Every lead's grade, fit and engagement (paginated)")
+def lead_grades(
+    request: Request,
+    response: Response,
+    user: ApiUser,
+    as_of: AsOf = None,
+    page: Page = 1,
+    per_page: PerPage = 50,
+    output: FormatQuery = Format.JSON,
+) -> Any:
+    rows = views.lead_grades_view(services_of(request), user, as_of)
+    if output is Format.CSV:
+        return csv_response(rows, "lead-grades")
+    return paginated(request, response, rows, page, per_page)
+
+
+@router.get("/leads/icp", summary="The ideal customer profile's rules")
+def icp(request: Request, user: ApiUser) -> dict[str, Any]:
+    return views.icp_view(services_of(request), user)
+
+
+def _records(
+    request: Request, user: ApiUser, kind: str, rep_id: str | None
+) -> list[dict[str, Any]]:
+    services = services_of(request)
+    if rep_id is not None:
+        views.scope(services, user, Resource.COACHING).rep(rep_id, services.roster())
+    found = views.coaching_records(engine_of(request), user, services, rep_id=rep_id)
+    return found[kind]
+
+
+RepFilter = Annotated[str | None, Query(description="Only this rep's.")]
+
+
+@router.get("/goals", summary="Goals set in Attain (paginated)")
+def goals(
+    request: Request,
+    response: Response,
+    user: ApiUser,
+    rep_id: RepFilter = None,
+    page: Page = 1,
+    per_page: PerPage = 50,
+    output: FormatQuery = Format.JSON,
+) -> Any:
+    rows = _records(request, user, "goals", rep_id)
+    if output is Format.CSV:
+        return csv_response(rows, "goals")
+    return paginated(request, response, rows, page, per_page)
+
+
+@router.get("/coaching-sessions", summary="Coaching sessions held (paginated)")
+def coaching_sessions(
+    request: Request,
+    response: Response,
+    user: ApiUser,
+    rep_id: RepFilter = None,
+    page: Page = 1,
+    per_page: PerPage = 50,
+    output: FormatQuery = Format.JSON,
+) -> Any:
+    rows = _records(request, user, "coaching_sessions", rep_id)
+    if output is Format.CSV:
+        return csv_response(rows, "coaching-sessions")
+    return paginated(request, response, rows, page, per_page)
+
+
+@router.get("/action-items", summary="Action items, overdue flagged (paginated)")
+def action_items(
+    request: Request,
+    response: Response,
+    user: ApiUser,
+    rep_id: RepFilter = None,
+    page: Page = 1,
+    per_page: PerPage = 50,
+    output: FormatQuery = Format.JSON,
+) -> Any:
+    rows = _records(request, user, "action_items", rep_id)
+    if output is Format.CSV:
+        return csv_response(rows, "action-items")
+    return paginated(request, response, rows, page, per_page)

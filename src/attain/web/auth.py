@@ -1,0 +1,172 @@
+"""Signing in and out, session cookies, CSRF tokens and bearer API tokens.
+
+- A browser signs in with e-mail and password; the cookie holds a random token whose SHA-256
+  is the `web_sessions` row's id, so a copy of the app database yields no usable cookie. The
+  cookie is HttpOnly, SameSite=Lax, and Secure when the request came over https.
+- Each session has its own CSRF token: every POST form carries it as `csrf_token`, and HTMX
+  sends it in the `X-CSRF-Token` header (the base layout sets `hx-headers`). The login form,
+  made before any session exists, uses a double-submit cookie instead.
+- Scripts call `/api/v1` with `Authorization: Bearer attain_…` (`attain users token`); the API
+  also accepts the session cookie, so pages can link to its CSV downloads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.orm import selectinload
+
+from attain.appdb.audit import record
+from attain.appdb.database import session_scope
+from attain.appdb.models import User, WebSession, utcnow
+from attain.appdb.users import user_for_token, verify_password
+from attain.web.access import Principal
+
+SESSION_COOKIE = "attain_session"
+LOGIN_CSRF_COOKIE = "attain_login_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+SESSION_LIFETIME = timedelta(hours=12)
+"""How long a sign-in lasts; signing in again starts a new session."""
+
+
+class LoginRequired(Exception):
+    """A page needs a signed-in user: the browser is sent to /login."""
+
+
+class Unauthenticated(Exception):
+    """An API call came without valid credentials (401)."""
+
+
+class CsrfRejected(Exception):
+    """A form or HTMX request came without this session's CSRF token (403)."""
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def principal(user: User) -> Principal:
+    """The request-scoped view of a user."""
+    return Principal(user.id, user.email, user.name, user.role, user.rep_id, tuple(user.team_ids))
+
+
+def sign_in(engine: Engine, email: str, password: str) -> tuple[str, str] | None:
+    """(cookie token, CSRF token) of a new session for valid credentials; None otherwise."""
+    with session_scope(engine) as session:
+        user = verify_password(session, email, password)
+        if user is None:
+            return None
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        session.add(
+            WebSession(
+                id=_hash(token),
+                user_id=user.id,
+                csrf_token=csrf,
+                expires_at=utcnow() + SESSION_LIFETIME,
+            )
+        )
+        session.execute(delete(WebSession).where(WebSession.expires_at < utcnow()))
+        record(session, user.id, "sign_in", "users", user.id, None, None)
+        return token, csrf
+
+
+def sign_out(engine: Engine, token: str) -> None:
+    """End the session of this cookie token (nothing happens for an unknown one)."""
+    with session_scope(engine) as session:
+        found = session.get(WebSession, _hash(token))
+        if found is not None:
+            session.delete(found)
+
+
+def session_user(engine: Engine, token: str) -> tuple[Principal, str] | None:
+    """The active user and CSRF token of a live session; None when expired or unknown."""
+    with session_scope(engine) as session:
+        found = session.get(WebSession, _hash(token))
+        if found is None or found.expires_at < utcnow():
+            return None
+        user = session.scalar(
+            select(User)
+            .options(selectinload(User.team_memberships))
+            .where(User.id == found.user_id, User.is_active.is_(True))
+        )
+        return (principal(user), found.csrf_token) if user is not None else None
+
+
+def token_principal(engine: Engine, secret: str) -> Principal | None:
+    """The active user an API token belongs to, or None."""
+    with session_scope(engine) as session:
+        user = user_for_token(session, secret)
+        if user is None:
+            return None
+        session.refresh(user, ["team_memberships"])
+        return principal(user)
+
+
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    """The session cookie: HttpOnly, SameSite=Lax, Secure over https."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+
+
+def _engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def page_user(request: Request) -> Principal:
+    """Dependency of every page: the signed-in user, else a redirect to /login."""
+    token = request.cookies.get(SESSION_COOKIE)
+    found = session_user(_engine(request), token) if token else None
+    if found is None:
+        raise LoginRequired()
+    request.state.csrf = found[1]
+    return found[0]
+
+
+def api_user(request: Request) -> Principal:
+    """Dependency of every API route: the bearer token's user, or the session's; else 401."""
+    header = request.headers.get("authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if header:
+        user = (
+            token_principal(_engine(request), secret.strip())
+            if scheme.lower() == "bearer"
+            else None
+        )
+        if user is None:
+            raise Unauthenticated("the bearer token is unknown, revoked or its user disabled")
+        return user
+    token = request.cookies.get(SESSION_COOKIE)
+    found = session_user(_engine(request), token) if token else None
+    if found is None:
+        raise Unauthenticated("sign in, or send Authorization: Bearer <token>")
+    return found[0]
+
+
+async def checked_csrf(request: Request, user: Annotated[Principal, Depends(page_user)]) -> None:
+    """Dependency of every page POST: this session's CSRF token in the form or the header."""
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None:
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    expected: str = request.state.csrf
+    if not sent or not secrets.compare_digest(sent, expected):
+        raise CsrfRejected("the form's CSRF token is missing or wrong; reload the page")
+
+
+PageUser = Annotated[Principal, Depends(page_user)]
+ApiUser = Annotated[Principal, Depends(api_user)]

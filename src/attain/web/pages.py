@@ -1,0 +1,205 @@
+"""HTML pages: sign-in, team overview, rep, leads & channels, forecast and diagnosis.
+
+Pages render the same data as the API (`attain.web.views`). HTMX requests aimed at
+`#content` (the as-of form) get only the page's content block back. Every table links to
+its API endpoint's `?format=csv` for the rows behind its numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+
+from attain.web import views
+from attain.web.access import ROLE_RESOURCES, Principal, Resource
+from attain.web.api import engine_of, services_of
+from attain.web.auth import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    PageUser,
+    checked_csrf,
+    set_session_cookie,
+    sign_in,
+    sign_out,
+)
+
+router = APIRouter(include_in_schema=False)
+
+AsOf = Annotated[date | None, Query()]
+
+
+def render(
+    request: Request, template: str, user: Principal | None, status: int = 200, **context: Any
+) -> Response:
+    """A page, or only its content block for an HTMX request aimed at #content."""
+    partial = request.headers.get("hx-request") == "true" and (
+        request.headers.get("hx-target") == "content"
+    )
+    resources = ROLE_RESOURCES[user.role] if user else frozenset()
+    response: Response = request.app.state.templates.TemplateResponse(
+        request,
+        template,
+        {
+            "user": user,
+            "csrf": getattr(request.state, "csrf", ""),
+            "partial": partial,
+            "can": {resource.value: resource in resources for resource in Resource},
+            **context,
+        },
+        status_code=status,
+    )
+    return response
+
+
+def vega(spec: dict[str, Any] | None, element_id: str) -> Markup:
+    """A chart placeholder that static/app.js embeds with vega-embed."""
+    if spec is None:
+        return Markup("")
+    payload = json.dumps(spec).replace("</", "<\\/")
+    return Markup(
+        f'<div class="chart" id="{element_id}" data-testid="{element_id}"></div>'
+        f'<script type="application/json" data-vega-for="{element_id}">{payload}</script>'
+    )
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/team"
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(user: PageUser) -> Response:
+    start = "/leads" if Resource.PERFORMANCE not in ROLE_RESOURCES[user.role] else "/team"
+    return RedirectResponse(start, status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str | None = None) -> Response:
+    token = secrets.token_urlsafe(24)
+    response = render(request, "login.html", None, login_csrf=token, next=_safe_next(next))
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        path="/login",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    email: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/team",
+) -> Response:
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not secrets.compare_digest(csrf_token, expected):
+        return render(
+            request,
+            "login.html",
+            None,
+            403,
+            login_csrf=expected,
+            next=_safe_next(next),
+            error="The form expired; please sign in again.",
+        )
+    started = sign_in(engine_of(request), email, password)
+    if started is None:
+        return render(
+            request,
+            "login.html",
+            None,
+            401,
+            login_csrf=expected,
+            next=_safe_next(next),
+            error="Wrong e-mail or password.",
+        )
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    set_session_cookie(request, response, started[0])
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout", dependencies=[Depends(checked_csrf)])
+def logout(request: Request) -> Response:
+    sign_out(engine_of(request), request.cookies.get(SESSION_COOKIE, ""))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+REPS_SHOWN = 100
+"""Reps listed on the team overview by default, most at risk first (like `attain report
+--limit`); `?limit=0` lists all, and the CSV link always has every row."""
+
+
+@router.get("/team", response_class=HTMLResponse)
+def team_page(
+    request: Request,
+    user: PageUser,
+    as_of: AsOf = None,
+    team: str | None = None,
+    limit: Annotated[int, Query(ge=0)] = REPS_SHOWN,
+) -> Response:
+    data = views.team_overview(services_of(request), user, as_of, team)
+    shown = data["reps"] if limit == 0 else data["reps"][:limit]
+    return render(request, "team.html", user, data=data, reps=shown, page="team")
+
+
+@router.get("/fragments/cone", response_class=HTMLResponse)
+def cone_fragment(request: Request, user: PageUser, as_of: AsOf = None) -> Response:
+    spec = views.cone_view(services_of(request), user, as_of)
+    return HTMLResponse(str(vega(spec, "forecast-cone")) or "<p>No forecast to show.</p>")
+
+
+@router.get("/reps/{rep_id}", response_class=HTMLResponse)
+def rep_page(request: Request, user: PageUser, rep_id: str, as_of: AsOf = None) -> Response:
+    data = views.rep_detail(services_of(request), engine_of(request), user, rep_id, as_of)
+    return render(request, "rep.html", user, data=data, page="rep")
+
+
+@router.get("/leads", response_class=HTMLResponse)
+def leads_page(request: Request, user: PageUser, as_of: AsOf = None) -> Response:
+    services = services_of(request)
+    data = views.channels_view(services, user, as_of)
+    icp = views.icp_view(services, user)
+    grades: list[dict[str, Any]] = []
+    counts: dict[str, int] = {}
+    if icp["defined"]:
+        grades = views.lead_grades_view(services, user, as_of)
+        for row in grades:
+            counts[row["grade"] or "—"] = counts.get(row["grade"] or "—", 0) + 1
+    return render(
+        request, "leads.html", user, data=data, icp=icp, grade_counts=counts, page="leads"
+    )
+
+
+@router.get("/forecast", response_class=HTMLResponse)
+def forecast_page(request: Request, user: PageUser, as_of: AsOf = None) -> Response:
+    data = views.forecast_view(services_of(request), user, as_of)
+    return render(request, "forecast.html", user, data=data, page="forecast")
+
+
+@router.get("/diagnosis", response_class=HTMLResponse)
+def diagnosis_page(request: Request, user: PageUser, as_of: AsOf = None) -> Response:
+    services = services_of(request)
+    day = services.as_of(as_of)
+    findings = views.findings_view(services, user, day.day)
+    return render(
+        request,
+        "diagnosis.html",
+        user,
+        data={"as_of": day.day.isoformat(), "notes": list(day.notes), "findings": findings},
+        page="diagnosis",
+    )

@@ -1,0 +1,265 @@
+"""Core results for the web app, computed once per data version and kept in memory.
+
+Every result is keyed by the store's data version (the file's modification time and the latest
+row of `attain_imports`), the resolved as-of day and the arguments, so an import makes the
+next request compute afresh and nothing else ever invalidates by hand. Results are the whole
+organisation's; `attain.web.access` decides which rows a user sees.
+
+The store is opened read-only only while a result is computed and closed straight after, so
+`attain import` can write to it while the app runs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+from cachetools import LRUCache
+
+from attain.config import Settings
+from attain.diagnosis.finding import Diagnosis
+from attain.diagnosis.run import diagnose
+from attain.errors import ConfigError
+from attain.forecast.forecast import Forecast, forecast, forecast_cone
+from attain.leads.channels import ChannelReport, channel_report
+from attain.leads.scores import engagement_scores, fit_scores
+from attain.metrics.report import PerformanceReport, last_fact_day, performance_report
+from attain.metrics.report import resolve_as_of as resolve_report_as_of
+from attain.metrics.targets import rep_roster
+from attain.store import connect
+from attain.store.ddl import IMPORTS_TABLE
+
+T = TypeVar("T")
+
+CACHE_SIZE = 256
+"""Results kept in memory (all kinds, as-of days and data versions together), least recently
+used dropped first."""
+
+GRADE_BOUNDS = (("A", 75.0), ("B", 50.0), ("C", 25.0))
+"""Rule-based lead grade from the fit score (0–100): A from 75, B from 50, C from 25, else D."""
+
+
+@dataclass(frozen=True)
+class DataVersion:
+    """What identifies the store's contents: the file's (and its WAL's) modification times and
+    the id of the latest committed import."""
+
+    mtime_ns: int
+    wal_mtime_ns: int
+    import_id: int
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """A rep's name and team, as access decisions and pages need them."""
+
+    rep_id: str
+    name: str
+    team_id: str | None
+    role: str
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """The day results are computed as of, and the notes saying why it is that day."""
+
+    day: date
+    notes: tuple[str, ...]
+
+
+class Services:
+    """Cached core results over one read-only store."""
+
+    def __init__(self, settings: Settings, store: str) -> None:
+        self.settings = settings
+        self.store = store
+        self.path = Path(store.removeprefix("duckdb://"))
+        self._cache: LRUCache[Hashable, Any] = LRUCache(maxsize=CACHE_SIZE)
+        self._lock = threading.RLock()
+        self._computing: dict[Hashable, threading.Lock] = {}
+        self._stamp: tuple[int, int] | None = None
+        self._import_id = 0
+        self.computations = 0
+        """How many results were computed rather than found in the cache (for tests)."""
+
+    # -- data version -------------------------------------------------------------------
+    def data_version(self) -> DataVersion:
+        """The store's current version; reading `attain_imports` only when the file changed."""
+        stamp = (_mtime(self.path), _mtime(self.path.with_name(self.path.name + ".wal")))
+        with self._lock:
+            if stamp != self._stamp:
+                with self.backend() as backend:
+                    latest = backend.execute(backend.table(IMPORTS_TABLE).import_id.max())
+                self._import_id = 0 if pd.isna(latest) else int(latest)
+                self._stamp = stamp
+            return DataVersion(stamp[0], stamp[1], self._import_id)
+
+    def clear(self) -> None:
+        """Forget every cached result (the data version makes this unnecessary after imports)."""
+        with self._lock:
+            self._cache.clear()
+            self._stamp = None
+
+    @contextmanager
+    def backend(self) -> Iterator[Any]:
+        """The store, opened read-only for the duration of the block."""
+        backend = connect(self.store, read_only=True, memory_limit=self.settings.memory_limit)
+        try:
+            yield backend
+        finally:
+            backend.disconnect()
+
+    def derived(self, key: tuple[Hashable, ...], build: Callable[[], T]) -> T:
+        """A value built from other cached results (e.g. rows ready for JSON), cached alike."""
+        return self._cached(key, lambda _backend: build(), store=False)
+
+    def _cached(
+        self, key: tuple[Hashable, ...], compute: Callable[[Any], T], store: bool = True
+    ) -> T:
+        """The result for `key` at the current data version, computed on a miss.
+
+        Each missing result is computed once, under its own lock, so a slow one (the cone)
+        never holds up requests that find theirs in the cache.
+        """
+        full = (self.data_version(), *key)
+        with self._lock:
+            if full in self._cache:
+                found: T = self._cache[full]
+                return found
+            computing = self._computing.setdefault(full, threading.Lock())
+        with computing:
+            with self._lock:
+                if full in self._cache:
+                    done: T = self._cache[full]
+                    return done
+            if store:
+                with self.backend() as backend:
+                    result = compute(backend)
+            else:
+                result = compute(None)
+            with self._lock:
+                self._cache[full] = result
+                self._computing.pop(full, None)
+                self.computations += 1
+        return result
+
+    # -- results --------------------------------------------------------------------------
+    def as_of(self, asked: date | None) -> AsOf:
+        """The as-of day: as asked; else today, unless the data ended before today's quarter."""
+        today = date.today()
+        through: date | None = self._cached(("data_through",), last_fact_day)
+        notes: list[str] = []
+        day = resolve_report_as_of(asked, today, through, notes)
+        return AsOf(day, tuple(notes))
+
+    def roster(self) -> dict[str, RosterEntry]:
+        """Every rep in the store by id."""
+
+        def compute(backend: Any) -> dict[str, RosterEntry]:
+            frame = rep_roster(backend)
+            return {
+                str(rep): RosterEntry(
+                    str(rep), str(name), None if pd.isna(team) else str(team), str(role)
+                )
+                for rep, name, team, role in zip(
+                    frame["rep_id"], frame["name"], frame["team_id"], frame["role"], strict=True
+                )
+            }
+
+        return self._cached(("roster",), compute)
+
+    def report(self, day: date) -> PerformanceReport:
+        """The performance report of the whole organisation as of `day`."""
+        settings = self.settings.performance
+        return self._cached(
+            ("report", day), lambda backend: performance_report(backend, settings, as_of=day)
+        )
+
+    def diagnosis(self, day: date) -> Diagnosis:
+        """Every finding of the organisation as of `day`, most bookings at stake first."""
+        s = self.settings
+        return self._cached(
+            ("diagnosis", day),
+            lambda backend: diagnose(
+                backend,
+                as_of=day,
+                performance=s.performance,
+                icp=s.icp,
+                thresholds=s.diagnosis,
+            ),
+        )
+
+    def forecast(self, day: date) -> Forecast:
+        """The quarter's forecast as of `day`."""
+        zone, options = self.settings.performance.timezone, self.settings.forecast
+        return self._cached(
+            ("forecast", day),
+            lambda backend: forecast(backend, day, zone=zone, settings=options),
+        )
+
+    def cone(self, day: date) -> list[Forecast]:
+        """The forecast at the end of each week of the quarter up to `day` (the cone)."""
+        zone, options = self.settings.performance.timezone, self.settings.forecast
+        return self._cached(
+            ("cone", day),
+            lambda backend: forecast_cone(backend, day, zone=zone, settings=options),
+        )
+
+    def channels(self, day: date) -> ChannelReport:
+        """Sources and campaigns ranked by revenue per lead, counted up to `day`."""
+        return self._cached(("channels", day), lambda backend: channel_report(backend, day))
+
+    def lead_grades(self, day: date) -> list[dict[str, Any]]:
+        """Every lead's fit score (to the ICP), engagement score and rule-based grade A–D.
+
+        Raises ConfigError when no ICP is configured."""
+        icp = self.settings.icp
+
+        def compute(backend: Any) -> list[dict[str, Any]]:
+            fit = fit_scores(backend, icp)
+            engagement = engagement_scores(backend, day)[["lead_id", "engagement_score"]]
+            frame = fit[["lead_id", "fit_score", "failed_rules"]].merge(
+                engagement, on="lead_id", how="left"
+            )
+            rows = []
+            for lead_id, fit_score, failed, engaged in frame.itertuples(index=False):
+                rows.append(
+                    {
+                        "lead_id": str(lead_id),
+                        "grade": lead_grade(None if pd.isna(fit_score) else float(fit_score)),
+                        "fit_score": None if pd.isna(fit_score) else float(fit_score),
+                        "engagement_score": None if pd.isna(engaged) else float(engaged),
+                        "failed_rules": None if pd.isna(failed) else str(failed),
+                    }
+                )
+            return rows
+
+        if not icp.defined:
+            raise ConfigError(
+                "no ideal customer profile: set [icp] in attain.toml (`attain icp suggest` "
+                "proposes one) to grade leads"
+            )
+        return self._cached(("lead_grades", day), compute)
+
+
+def lead_grade(fit_score: float | None) -> str | None:
+    """A–D from the fit score (see GRADE_BOUNDS); None when no rule could be judged."""
+    if fit_score is None:
+        return None
+    for grade, bound in GRADE_BOUNDS:
+        if fit_score >= bound:
+            return grade
+    return "D"
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return 0

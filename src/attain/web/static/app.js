@@ -1,0 +1,15 @@
+// Embed every Vega-Lite spec the page carries (after the first load and after HTMX swaps).
+(function () {
+  function embedAll(root) {
+    root.querySelectorAll("script[data-vega-for]").forEach(function (node) {
+      var target = document.getElementById(node.dataset.vegaFor);
+      if (!target || target.dataset.embedded) return;
+      target.dataset.embedded = "1";
+      window.vegaEmbed(target, JSON.parse(node.textContent), {
+        actions: { export: true, source: false, compiled: false, editor: false },
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { embedAll(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { embedAll(event.target); });
+})();

@@ -1,0 +1,393 @@
+"""What each page and API object shows: cached core results, cut to the user's scope.
+
+Every function here starts by asking `attain.web.access.scope_for` and returns plain,
+JSON-ready data that the API returns as is and the templates render, so a page and its API
+object always agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+import altair as alt
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from attain.appdb.database import session_scope
+from attain.appdb.models import ActionItem, ActionStatus, CoachingSession, Goal
+from attain.diagnosis.finding import Finding
+from attain.metrics.pacing import business_calendar, weekly_targets
+from attain.metrics.periods import Period
+from attain.reports.charts import finding_charts
+from attain.reports.forecast_charts import cone_chart
+from attain.reports.jsonable import jsonable
+from attain.reports.performance import rep_lines, scope_lines
+from attain.web.access import ROLE_RESOURCES, Principal, Resource, Scope, scope_for
+from attain.web.services import Services
+
+TOP_FINDINGS = 5
+"""Findings shown on the team overview."""
+
+
+def scope(services: Services, user: Principal, resource: Resource) -> Scope:
+    """The user's scope of `resource` (Forbidden when the role may not use it)."""
+    teams_of = {rep: entry.team_id for rep, entry in services.roster().items()}
+    return scope_for(user, resource, teams_of)
+
+
+def known_teams(services: Services) -> set[str]:
+    """Every team id in the roster."""
+    return {entry.team_id for entry in services.roster().values() if entry.team_id}
+
+
+def team_overview(
+    services: Services, user: Principal, asked: date | None, team: str | None = None
+) -> dict[str, Any]:
+    """Attainment and pacing per rep, team and company, the company's forecast, and the top
+    findings, as far as the user may see them; `team` narrows it to one team."""
+    allowed = scope(services, user, Resource.PERFORMANCE)
+    if team is not None:
+        allowed.team(team, known_teams(services))
+    as_of = services.as_of(asked)
+    rows = overview_rows(services, as_of.day)
+
+    def keep(scope_name: str, id: str | None, team_id: str | None) -> bool:
+        if team is not None and (team_id if scope_name == "rep" else id) != team:
+            return scope_name == "company" and allowed.sees("company", id)
+        return allowed.sees(scope_name, id)
+
+    company = [line for line in rows["company"] if keep("company", line["id"], None)]
+    teams = [line for line in rows["teams"] if keep("team", line["id"], None)]
+    reps = [line for line in rows["reps"] if keep("rep", line["rep_id"], line["team_id"])]
+    forecast_rows = [
+        row
+        for row in forecast_rows_of(services, as_of.day)
+        if row["scope"] in ("company", "team") and keep(row["scope"], row["id"], row["team_id"])
+    ]
+    findings: list[dict[str, Any]] = []
+    if Resource.DIAGNOSIS in _resources(user):
+        findings = findings_view(services, user, as_of.day, team=team, limit=TOP_FINDINGS)
+    classes: dict[str, int] = {}
+    for line in reps:
+        key = line["performance_class"] or "unclassified"
+        classes[key] = classes.get(key, 0) + 1
+    return {
+        "as_of": as_of.day.isoformat(),
+        "period": rows["period"],
+        "notes": [*as_of.notes, *rows["notes"]],
+        "team": team,
+        "company": company,
+        "teams": teams,
+        "reps": reps,
+        "classification": classes,
+        "forecast": forecast_rows,
+        "top_findings": findings,
+    }
+
+
+def overview_rows(services: Services, day: date) -> dict[str, Any]:
+    """The organisation's company, team and rep lines as of `day`, JSON-ready, built once
+    per data version (filtering them per user is then cheap)."""
+
+    def build() -> dict[str, Any]:
+        report = services.report(day)
+        return {
+            "period": jsonable(report.period),
+            "notes": list(report.notes),
+            "company": [jsonable(asdict(line)) for line in scope_lines(report, "company")],
+            "teams": [jsonable(asdict(line)) for line in scope_lines(report, "team")],
+            "reps": [jsonable(asdict(line)) for line in rep_lines(report)],
+        }
+
+    rows: dict[str, Any] = services.derived(("overview_rows", day), build)
+    return rows
+
+
+def forecast_rows_of(services: Services, day: date) -> list[dict[str, Any]]:
+    """Every forecast row as of `day`, JSON-ready, built once per data version."""
+    return services.derived(
+        ("forecast_rows", day), lambda: [jsonable(row) for row in services.forecast(day).rows]
+    )
+
+
+def finding_rows_of(services: Services, day: date) -> list[tuple[Finding, dict[str, Any]]]:
+    """Every finding as of `day` beside its JSON form, built once per data version."""
+    return services.derived(
+        ("finding_rows", day),
+        lambda: [(finding, finding_row(finding)) for finding in services.diagnosis(day).findings],
+    )
+
+
+def _resources(user: Principal) -> frozenset[Resource]:
+    return ROLE_RESOURCES[user.role]
+
+
+def rep_list(services: Services, user: Principal, asked: date | None) -> list[dict[str, Any]]:
+    """Every visible rep's line, most at risk first."""
+    allowed = scope(services, user, Resource.PERFORMANCE)
+    rows = overview_rows(services, services.as_of(asked).day)
+    return [line for line in rows["reps"] if allowed.sees_rep(line["rep_id"])]
+
+
+def rep_detail(
+    services: Services, engine: Engine, user: Principal, rep_id: str, asked: date | None
+) -> dict[str, Any]:
+    """One rep: pace (with weekly targets), class against top performers, findings, SMART
+    checks, goals, coaching sessions and action items (overdue flagged)."""
+    roster = services.roster()
+    scope(services, user, Resource.PERFORMANCE).rep(rep_id, roster)
+    as_of = services.as_of(asked)
+    report = services.report(as_of.day)
+    reps = overview_rows(services, as_of.day)["reps"]
+    line = next((x for x in reps if x["rep_id"] == rep_id), None)
+    pacing = [row for row in report.pacing if row.scope == "rep" and row.id == rep_id]
+    classification = next((c for c in report.classification if c.rep_id == rep_id), None)
+    coverage = next((c for c in report.coverage if c.scope == "rep" and c.id == rep_id), None)
+    smart = [check for check in report.goals if rep_id in check.goal.owners]
+    diagnosis = services.diagnosis(as_of.day)
+    findings = [f for f in diagnosis.findings if f.scope == "rep" and f.id == rep_id]
+    records = coaching_records(engine, user, services, rep_id=rep_id, today=as_of.day)
+    entry = roster[rep_id]
+    bookings = next((row for row in pacing if row.metric == "bookings"), None)
+    charts = []
+    if bookings is not None:
+        period = Period(bookings.period_start, bookings.period_end)
+        charts.append(pacing_chart(services, period, bookings.target, bookings, as_of.day))
+    charts += [chart.to_dict() for finding in findings for chart in finding_charts(finding)]
+    return {
+        "rep_id": rep_id,
+        "name": entry.name,
+        "team_id": entry.team_id,
+        "as_of": as_of.day.isoformat(),
+        "period": jsonable(report.period),
+        "notes": [*as_of.notes, *report.notes],
+        "line": line,
+        "pacing": jsonable(pacing),
+        "weekly_targets": weekly_rows(services, bookings) if bookings is not None else [],
+        "classification": jsonable(classification),
+        "coverage": jsonable(coverage),
+        "smart_checks": jsonable(smart),
+        "findings": [finding_row(f) for f in findings],
+        "coaching_agenda": [q for f in findings for q in f.questions],
+        **records,
+        "charts": charts,
+    }
+
+
+def weekly_rows(services: Services, row: Any) -> list[dict[str, Any]]:
+    """The bookings target per calendar week of the period (business days, flat)."""
+    calendar = business_calendar(services.settings.performance)
+    weeks = weekly_targets(Period(row.period_start, row.period_end), row.target, calendar)
+    return [
+        {"week_start": pd.Timestamp(str(week)).date().isoformat(), "target": float(value)}
+        for week, value in weeks.items()
+    ]
+
+
+def pacing_chart(
+    services: Services, period: Period, target: float, row: Any, as_of: date
+) -> dict[str, Any]:
+    """Cumulative weekly targets over the period, with booked and expected-to-date marks."""
+    weeks = pd.DataFrame(weekly_rows(services, row))
+    weeks["cumulative target"] = weeks["target"].cumsum()
+    line = (
+        alt.Chart(weeks)
+        .mark_line(point=True, color="#8d99ae")
+        .encode(
+            x=alt.X("week_start:T", title=None),
+            y=alt.Y("cumulative target:Q", title="bookings", axis=alt.Axis(format="~s")),
+            tooltip=["week_start:T", "target:Q", "cumulative target:Q"],
+        )
+    )
+    marks = pd.DataFrame(
+        [
+            {"day": as_of.isoformat(), "value": row.actual_to_date, "what": "booked"},
+            {"day": as_of.isoformat(), "value": row.expected_to_date, "what": "expected"},
+        ]
+    )
+    points = (
+        alt.Chart(marks)
+        .mark_point(size=120, filled=True)
+        .encode(
+            x="day:T", y="value:Q", color=alt.Color("what:N", title=None), tooltip=["what", "value"]
+        )
+    )
+    chart = alt.layer(line, points).properties(
+        width=560, height=240, title=f"Pace in {period.label}: weekly targets, booked to date"
+    )
+    spec: dict[str, Any] = chart.to_dict()
+    return spec
+
+
+def finding_row(finding: Finding) -> dict[str, Any]:
+    """A finding as JSON, evidence included."""
+    row: dict[str, Any] = jsonable(finding)
+    return row
+
+
+def findings_view(
+    services: Services,
+    user: Principal,
+    day: date,
+    team: str | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """The findings the user may see as of `day` (the first `limit`), most at stake first."""
+    allowed = scope(services, user, Resource.DIAGNOSIS)
+    roster = services.roster()
+    kept: list[dict[str, Any]] = []
+    for finding, row in finding_rows_of(services, day):
+        if limit is not None and len(kept) >= limit:
+            break
+        if not allowed.sees(finding.scope, finding.id):
+            continue
+        if team is not None:
+            owner = roster.get(finding.id)
+            team_of = finding.id if finding.scope == "team" else owner.team_id if owner else None
+            if team_of != team:
+                continue
+        kept.append(row)
+    return kept
+
+
+def forecast_view(
+    services: Services, user: Principal, asked: date | None, row_scope: str | None = None
+) -> dict[str, Any]:
+    """The quarter's forecast rows the user may see (one scope when `row_scope` is given)."""
+    allowed = scope(services, user, Resource.FORECAST)
+    as_of = services.as_of(asked)
+    result = services.forecast(as_of.day)
+    rows = [
+        row
+        for row in forecast_rows_of(services, as_of.day)
+        if allowed.sees(row["scope"], row["id"]) and row_scope in (None, row["scope"])
+    ]
+    return {
+        "as_of": as_of.day.isoformat(),
+        "period": jsonable(result.period),
+        "notes": list(as_of.notes),
+        "simulations": result.simulations,
+        "method": result.method,
+        "rows": rows,
+    }
+
+
+def cone_view(services: Services, user: Principal, asked: date | None) -> dict[str, Any] | None:
+    """The cone chart of the widest row the user may see (company, else their first team or
+    themselves), or None when they may see none."""
+    allowed = scope(services, user, Resource.FORECAST)
+    cone = services.cone(services.as_of(asked).day)
+    rows = [row for row in cone[-1].rows if allowed.sees(row.scope, row.id)]
+    if not rows:
+        return None
+    order = {"company": 0, "team": 1, "rep": 2}
+    row = min(rows, key=lambda r: (order.get(r.scope, 3), r.id))
+    chart = cone_chart(cone, row.scope, row.id, title=f"Forecast of {row.name} against target")
+    spec: dict[str, Any] = chart.to_dict()
+    return spec
+
+
+def channels_view(services: Services, user: Principal, asked: date | None) -> dict[str, Any]:
+    """Channel effectiveness: sources and campaigns ranked by revenue per lead."""
+    scope(services, user, Resource.LEADS)
+    day = services.as_of(asked).day
+    report = services.channels(day)
+    sources = [line.row() for line in report.sources]
+    chart = (
+        alt.Chart(pd.DataFrame(sources or [{"channel": "", "revenue_per_lead": 0.0}]))
+        .mark_bar(color="#2e7d5b")
+        .encode(
+            x=alt.X("revenue_per_lead:Q", title="won revenue per lead"),
+            y=alt.Y("channel:N", sort="-x", title=None),
+            tooltip=["channel", "leads", "won", "revenue_per_lead"],
+        )
+        .properties(width=480, title="Revenue per lead by source")
+    )
+    return {
+        "as_of": jsonable(report.as_of),
+        "notes": list(report.notes),
+        "total": jsonable(report.total.row()),
+        "sources": jsonable(sources),
+        "campaigns": jsonable([line.row() for line in report.campaigns]),
+        "chart": chart.to_dict(),
+    }
+
+
+def lead_grades_view(
+    services: Services, user: Principal, asked: date | None
+) -> list[dict[str, Any]]:
+    """Every lead's grade, fit and engagement scores."""
+    scope(services, user, Resource.LEADS)
+    return services.lead_grades(services.as_of(asked).day)
+
+
+def icp_view(services: Services, user: Principal) -> dict[str, Any]:
+    """The ideal customer profile's rules and weights."""
+    scope(services, user, Resource.LEADS)
+    icp = services.settings.icp
+    return {"defined": icp.defined, "rules": list(icp.rules()), **jsonable(icp.model_dump())}
+
+
+def coaching_records(
+    engine: Engine,
+    user: Principal,
+    services: Services,
+    rep_id: str | None = None,
+    today: date | None = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """Goals, coaching sessions and action items of the reps the user may see (one rep when
+    `rep_id` is given); action items past due and still open are flagged `overdue`."""
+    allowed = scope(services, user, Resource.COACHING)
+    today = today or date.today()
+
+    def visible(model: Any) -> Any:
+        query = select(model).order_by(model.id)
+        if rep_id is not None:
+            query = query.where(model.rep_id == rep_id)
+        if not allowed.all_reps:
+            query = query.where(model.rep_id.in_(sorted(allowed.rep_ids)))
+        return query
+
+    with session_scope(engine) as session:
+        goals = [
+            {
+                "id": g.id,
+                "rep_id": g.rep_id,
+                "period_start": g.period_start.isoformat(),
+                "period_end": g.period_end.isoformat(),
+                "metric": g.metric,
+                "target": g.target,
+                "description": g.description,
+            }
+            for g in session.scalars(visible(Goal))
+        ]
+        sessions = [
+            {
+                "id": c.id,
+                "rep_id": c.rep_id,
+                "kind": c.kind.value,
+                "held_at": c.held_at.isoformat(),
+                "duration_minutes": c.duration_minutes,
+                "topics": c.topics,
+                "notes": c.notes,
+            }
+            for c in session.scalars(visible(CoachingSession))
+        ]
+        actions = [
+            {
+                "id": a.id,
+                "rep_id": a.rep_id,
+                "title": a.title,
+                "owner": a.owner,
+                "due_date": a.due_date.isoformat() if a.due_date else None,
+                "status": a.status.value,
+                "source": a.source,
+                "overdue": a.status is ActionStatus.OPEN
+                and a.due_date is not None
+                and a.due_date < today,
+            }
+            for a in session.scalars(visible(ActionItem))
+        ]
+    return {"goals": goals, "coaching_sessions": sessions, "action_items": actions}

@@ -1,0 +1,103 @@
+"""Every registered route × every role answers as the access rules say (docs/web.md).
+
+The rule: anonymous browsers are sent to /login (303) and anonymous API calls get 401; a role
+that may not use a kind of resource at all gets 403; a rep or team outside the user's scope
+gets 404, never the data. A route added without a row here fails
+`test_every_route_is_in_the_matrix`.
+"""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from web_support import Demo, Users, route_keys
+
+ROLES = ("anonymous", "admin", "manager", "rep", "marketing")
+
+# (method, path) -> expected status per role, in ROLES order. For {rep_id} routes, "own" is a
+# rep the user may see (the rep user's own rep, in the manager's team), "other" a rep of
+# another team.
+MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
+    ("GET", "/"): (303, 303, 303, 303, 303),
+    ("GET", "/login"): (200, 200, 200, 200, 200),
+    ("GET", "/team"): (303, 200, 200, 200, 403),
+    ("GET", "/reps/{rep_id}:own"): (303, 200, 200, 200, 403),
+    ("GET", "/reps/{rep_id}:other"): (303, 200, 404, 404, 403),
+    ("GET", "/forecast"): (303, 200, 200, 200, 403),
+    ("GET", "/fragments/cone"): (303, 200, 200, 200, 403),
+    ("GET", "/diagnosis"): (303, 200, 200, 200, 403),
+    ("GET", "/leads"): (303, 200, 403, 403, 200),
+    ("GET", "/api/v1/me"): (401, 200, 200, 200, 200),
+    ("GET", "/api/v1/team-overview"): (401, 200, 200, 200, 403),
+    ("GET", "/api/v1/reps"): (401, 200, 200, 200, 403),
+    ("GET", "/api/v1/reps/{rep_id}:own"): (401, 200, 200, 200, 403),
+    ("GET", "/api/v1/reps/{rep_id}:other"): (401, 200, 404, 404, 403),
+    ("GET", "/api/v1/forecast"): (401, 200, 200, 200, 403),
+    ("GET", "/api/v1/diagnosis/findings"): (401, 200, 200, 200, 403),
+    ("GET", "/api/v1/channels"): (401, 200, 403, 403, 200),
+    ("GET", "/api/v1/leads/grades"): (401, 200, 403, 403, 200),
+    ("GET", "/api/v1/leads/icp"): (401, 200, 403, 403, 200),
+    ("GET", "/api/v1/goals"): (401, 200, 200, 200, 403),
+    ("GET", "/api/v1/coaching-sessions"): (401, 200, 200, 200, 403),
+    ("GET", "/api/v1/action-items"): (401, 200, 200, 200, 403),
+    ("GET", "/api/v1/openapi.json"): (200, 200, 200, 200, 200),
+}
+"""Form posts (POST /login, POST /logout) are covered by test_auth.py: they need forms and
+CSRF tokens rather than a role."""
+POSTS = {("POST", "/login"), ("POST", "/logout")}
+
+
+def test_every_route_is_in_the_matrix(client: TestClient) -> None:
+    registered = route_keys(client.app.routes)  # type: ignore[attr-defined]
+    listed = {(method, path.split(":")[0]) for method, path in MATRIX} | POSTS
+    assert registered == listed
+
+
+def test_api_routes_are_all_under_api_v1(client: TestClient) -> None:
+    for route in client.app.routes:  # type: ignore[attr-defined]
+        if isinstance(route, APIRoute) and route.include_in_schema:
+            assert route.path.startswith("/api/v1/")
+
+
+@pytest.mark.parametrize(("method", "key"), sorted(MATRIX))
+@pytest.mark.parametrize("role", ROLES)
+def test_route_answers_each_role_as_the_rules_say(
+    client: TestClient, users: Users, demo: Demo, method: str, key: str, role: str
+) -> None:
+    path, _, variant = key.partition(":")
+    rep = {"own": demo.own_rep, "other": demo.other_rep}.get(variant, "")
+    url = path.replace("{rep_id}", rep)
+    who = None if role == "anonymous" else role
+    headers = users.api(who) if url.startswith("/api/") else users.page(who)
+    response = client.request(method, url, headers=headers)
+    expected = MATRIX[(method, key)][ROLES.index(role)]
+    assert response.status_code == expected, response.text[:300]
+    if url.startswith("/api/") and expected >= 400:
+        assert response.headers["content-type"] == "application/problem+json"
+    if expected == 303 and role == "anonymous":
+        assert response.headers["location"].startswith("/login?next=")
+    if expected == 404 and url.startswith("/api/"):
+        assert set(response.json()) == {"type", "title", "status", "detail", "instance"}
+    elif expected == 404:
+        assert 'data-testid="rep-headline"' not in response.text
+
+
+@pytest.mark.parametrize("kind", ["goals", "coaching-sessions", "action-items"])
+def test_records_of_a_rep_outside_the_scope_are_404(
+    client: TestClient, users: Users, demo: Demo, kind: str
+) -> None:
+    for role in ("manager", "rep"):
+        url = f"/api/v1/{kind}?rep_id={demo.other_rep}"
+        assert client.get(url, headers=users.api(role)).status_code == 404
+        own = f"/api/v1/{kind}?rep_id={demo.own_rep}"
+        assert client.get(own, headers=users.api(role)).status_code == 200
+
+
+def test_a_manager_asking_for_a_team_they_do_not_manage_gets_404(
+    client: TestClient, users: Users, demo: Demo
+) -> None:
+    other = next(team for team in demo.teams if team != demo.team)
+    url = f"/api/v1/team-overview?team={other}"
+    assert client.get(url, headers=users.api("manager")).status_code == 404
+    assert client.get(url, headers=users.api("admin")).status_code == 200
