@@ -19,6 +19,7 @@ from attain.forecast.settings import ForecastSettings
 from attain.leads.icp import IcpSettings
 from attain.metrics.settings import PerformanceSettings
 from attain.plan.settings import PlanSettings
+from attain.workflow.settings import WorkflowSettings
 
 CONFIG_FILE = "attain.toml"
 """Read from the working directory, or from the path in ATTAIN_CONFIG."""
@@ -59,6 +60,10 @@ class Settings(BaseSettings):
     plan: PlanSettings = Field(
         default_factory=PlanSettings,
         description="Activity plan settings ([plan] table).",
+    )
+    workflow: WorkflowSettings = Field(
+        default_factory=WorkflowSettings,
+        description="Coaching cadence, coverage, agenda and digest settings ([workflow] table).",
     )
     app_db: str = Field(
         default="sqlite:///attain-app.db",

@@ -10,6 +10,7 @@ from rich.console import Console
 from attain import __version__
 from attain.cli import (
     channels,
+    coaching,
     demo,
     diagnose,
     forecast,
@@ -46,6 +47,10 @@ app.add_typer(plan.overrides_app, name="overrides")
 app.add_typer(users.app, name="users")
 app.add_typer(users.appdb_app, name="appdb")
 app.command("serve")(serve.serve_command)
+app.add_typer(coaching.coaching_app, name="coaching")
+app.command("digest")(coaching.digest_command)
+app.add_typer(coaching.alignment_app, name="alignment")
+app.add_typer(coaching.actions_app, name="actions")
 
 _debug = {"on": False}
 

@@ -1,0 +1,488 @@
+"""`attain coaching`, `attain digest`, `attain alignment` and `attain actions`: the management
+workflow over the app database (see docs/workflow.md)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from attain.appdb.database import app_db_url, make_engine, session_scope, upgrade
+from attain.appdb.models import ActionStatus, CoachingKind, User
+from attain.appdb.users import get_user
+from attain.cli.options import AS_OF, DB, OUTPUT, open_store
+from attain.cli.users import APP_DB
+from attain.config import Settings, load_settings
+from attain.diagnosis.finding import Diagnosis
+from attain.diagnosis.run import diagnose
+from attain.errors import InputError
+from attain.leads.channels import channel_report
+from attain.metrics.report import HEADLINE_METRIC, PerformanceReport, performance_report
+from attain.metrics.targets import rep_roster
+from attain.web.access import AccessError
+from attain.workflow.access import Scope, coaching_scope
+from attain.workflow.actions import (
+    AgreedAction,
+    action_rows,
+    list_actions,
+    parse_action,
+    set_status,
+)
+from attain.workflow.agenda import current_goals, goal_progress, rep_agenda
+from attain.workflow.alignment import add_meeting_action, alignment_agenda, meeting_actions
+from attain.workflow.coaching import log_session, rep_sessions
+from attain.workflow.coverage import store_coverage
+from attain.workflow.digest import (
+    DigestScope,
+    build_digest,
+    render_html,
+    render_markdown,
+    weekly_wins,
+)
+
+coaching_app = typer.Typer(
+    help="Coaching sessions and agreed actions, the next one-on-one's agenda and coverage.",
+    no_args_is_help=True,
+)
+alignment_app = typer.Typer(
+    help="The sales–marketing alignment meeting: agenda and action items.", no_args_is_help=True
+)
+actions_app = typer.Typer(
+    help="Action items agreed in coaching and meetings.", no_args_is_help=True
+)
+
+
+class Format(StrEnum):
+    """Output formats of tables."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+class DigestFormat(StrEnum):
+    """Output formats of the digest."""
+
+    MARKDOWN = "markdown"
+    HTML = "html"
+    JSON = "json"
+
+
+BY = typer.Option(
+    ..., "--by", help="E-mail of the Attain user doing this (credited in the audit log)."
+)
+AS_USER = typer.Option(
+    None,
+    "--as-user",
+    help="Show only what this Attain user may see (a rep sees only their own records).",
+    show_default=False,
+)
+FORMAT = typer.Option(Format.TEXT, "--format", "-f", help="Output format.")
+
+
+@contextmanager
+def _app_session(app_db: str | None, email: str | None) -> Iterator[tuple[Session, User | None]]:
+    """A session on the migrated app database, acting as the user with e-mail `email`."""
+    url = app_db_url(load_settings(), app_db)
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        user = None
+        if email is not None:
+            with session_scope(engine) as lookup:
+                user = get_user(lookup, email)
+                lookup.expunge(user)
+        with session_scope(engine, user_id=user.id if user else None) as session:
+            if user is not None:
+                user = session.merge(user)
+            yield session, user
+    finally:
+        engine.dispose()
+
+
+def _scope(session: Session, backend: Any, email: str | None) -> Scope | None:
+    if email is None:
+        return None
+    user = get_user(session, email)
+    roster = rep_roster(backend)
+    teams = {
+        str(rep): (None if team is None or team != team else str(team))
+        for rep, team in zip(roster["rep_id"], roster["team_id"], strict=True)
+    }
+    try:
+        return coaching_scope(user, teams)
+    except AccessError as error:
+        raise InputError(f"{email} may not see coaching records: {error}") from error
+
+
+@dataclass
+class _Store:
+    settings: Settings
+    backend: Any
+    report: PerformanceReport
+
+
+@contextmanager
+def _store(db: str | None, as_of: datetime | None) -> Iterator[_Store]:
+    settings = load_settings()
+    backend, _ = open_store(db, read_only=True)
+    try:
+        report = performance_report(
+            backend, settings.performance, as_of=as_of.date() if as_of else None
+        )
+        yield _Store(settings, backend, report)
+    finally:
+        backend.disconnect()
+
+
+def _diagnose(found: _Store, rep: str | None = None) -> Diagnosis:
+    s = found.settings
+    return diagnose(
+        found.backend,
+        as_of=found.report.as_of,
+        performance=s.performance,
+        icp=s.icp,
+        thresholds=s.diagnosis,
+        rep=rep,
+    )
+
+
+def _check_rep(backend: Any, rep: str) -> None:
+    if rep not in set(rep_roster(backend)["rep_id"].astype(str)):
+        raise InputError(f"no rep {rep} in the store; `attain report` lists them")
+
+
+def _echo_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+@coaching_app.command("log")
+def log_command(
+    rep: str = typer.Option(..., "--rep", help="The CRM id of the rep coached."),
+    kind: CoachingKind = typer.Option(CoachingKind.ONE_ON_ONE, "--kind", help="How it was held."),
+    at: datetime = typer.Option(
+        ..., "--at", formats=["%Y-%m-%d", "%Y-%m-%d %H:%M"], help="When (UTC)."
+    ),
+    minutes: int = typer.Option(..., "--minutes", min=1, help="How long, in minutes."),
+    topic: list[str] = typer.Option([], "--topic", help="A topic discussed (repeatable)."),
+    notes: str = typer.Option("", "--notes", help="Notes (the rep can read them)."),
+    action: list[str] = typer.Option(
+        [],
+        "--action",
+        help="An agreed action 'title|owner|YYYY-MM-DD' (repeatable).",
+    ),
+    by: str = BY,
+    app_db: str | None = APP_DB,
+) -> None:
+    """Log a one-on-one, shadowing or training session with the actions agreed in it."""
+    agreed = [parse_action(text) for text in action]
+    with _app_session(app_db, by) as (session, user):
+        assert user is not None
+        record, items = log_session(
+            session,
+            rep_id=rep,
+            coach=user,
+            kind=kind,
+            held_at=at.replace(tzinfo=UTC),
+            duration_minutes=minutes,
+            topics=topic,
+            notes=notes,
+            actions=agreed,
+        )
+        typer.echo(
+            f"Logged {record.kind.value} {record.id} with {rep} on {record.held_at:%Y-%m-%d} "
+            f"({record.duration_minutes} min) and {len(items)} action(s)."
+        )
+
+
+@coaching_app.command("list")
+def list_command(
+    rep: str = typer.Option(..., "--rep", help="The rep whose sessions and actions to show."),
+    as_user: str | None = AS_USER,
+    output_format: Format = FORMAT,
+    db: str | None = DB,
+    app_db: str | None = APP_DB,
+) -> None:
+    """A rep's coaching sessions (imported and logged, newest first) and their actions."""
+    backend, _ = open_store(db, read_only=True)
+    try:
+        with _app_session(app_db, None) as (session, _):
+            scope = _scope(session, backend, as_user)
+            try:
+                records = rep_sessions(session, backend, rep, scope)
+            except AccessError:
+                raise InputError(f"no rep {rep} that {as_user} may see") from None
+            actions = action_rows(list_actions(session, rep_id=rep, scope=scope), date.today())
+    finally:
+        backend.disconnect()
+    if output_format is Format.JSON:
+        _echo_json({"sessions": [r.to_dict() for r in records], "actions": actions})
+        return
+    table = Table(title=f"Coaching sessions of {rep}")
+    for header in ("when", "kind", "min", "topics", "origin", "coach", "notes"):
+        table.add_column(header)
+    for r in records:
+        table.add_row(
+            f"{r.held_at:%Y-%m-%d}",
+            r.kind.value,
+            "" if r.duration_minutes is None else str(r.duration_minutes),
+            escape("; ".join(r.topics)),
+            r.origin,
+            escape(r.coach or ""),
+            escape(r.notes),
+        )
+    console = Console(soft_wrap=True)
+    console.print(table)
+    _print_actions(console, actions, f"Actions of {rep}")
+
+
+def _print_actions(console: Console, rows: list[dict[str, Any]], title: str) -> None:
+    if not rows:
+        console.print("No actions.")
+        return
+    table = Table(title=title)
+    for header in ("id", "title", "owner", "due", "status", "source"):
+        table.add_column(header)
+    for row in rows:
+        status = row["status"] + (f" (overdue {row['days_overdue']} d)" if row["overdue"] else "")
+        table.add_row(
+            str(row["id"]),
+            escape(row["title"]),
+            escape(row["owner"]),
+            row["due_date"] or "",
+            status,
+            escape(row["source"]),
+        )
+    console.print(table)
+
+
+@coaching_app.command("agenda")
+def agenda_command(
+    rep: str = typer.Option(..., "--rep", help="The rep whose next one-on-one it is."),
+    as_of: datetime | None = AS_OF,
+    output_format: Format = FORMAT,
+    db: str | None = DB,
+    app_db: str | None = APP_DB,
+) -> None:
+    """3–6 questions for the rep's next one-on-one, most important first: from their findings,
+    overdue actions and goals behind pace."""
+    with _store(db, as_of) as found:
+        _check_rep(found.backend, rep)
+        findings = _diagnose(found, rep).findings
+        pacing = next(
+            (
+                row
+                for row in found.report.pacing
+                if row.scope == "rep" and row.id == rep and row.metric == HEADLINE_METRIC
+            ),
+            None,
+        )
+        with _app_session(app_db, None) as (session, _):
+            agenda = rep_agenda(
+                session,
+                found.backend,
+                rep,
+                found.report.as_of,
+                findings,
+                settings=found.settings.workflow,
+                zone=found.settings.performance.timezone,
+                pacing=pacing,
+            )
+    if output_format is Format.JSON:
+        _echo_json(agenda.to_dict())
+        return
+    typer.echo(f"Agenda for {rep}'s next one-on-one (as of {agenda.as_of}):")
+    for number, item in enumerate(agenda.items, start=1):
+        typer.echo(f"{number}. {item.question}  [{item.source}]")
+
+
+@coaching_app.command("coverage")
+def coverage_command(
+    team: str | None = typer.Option(None, "--team", help="Only this team's reps."),
+    overdue: bool = typer.Option(False, "--overdue", help="Only reps overdue for coaching."),
+    as_of: datetime | None = AS_OF,
+    output_format: Format = FORMAT,
+    db: str | None = DB,
+    app_db: str | None = APP_DB,
+) -> None:
+    """Who is overdue for shadowing or a one-on-one, and coaching minutes against need."""
+    with _store(db, as_of) as found:
+        classes = {c.rep_id: c.performance_class for c in found.report.classification}
+        with _app_session(app_db, None) as (session, _):
+            rows = store_coverage(
+                session,
+                found.backend,
+                found.report.as_of,
+                classes=classes,
+                settings=found.settings.workflow,
+                team_id=team,
+            )
+    if overdue:
+        rows = [row for row in rows if row.overdue]
+    if output_format is Format.JSON:
+        _echo_json([row.to_dict() for row in rows])
+        return
+    table = Table(title=f"Coaching coverage as of {found.report.as_of}")
+    for header in (
+        "rep",
+        "team",
+        "need",
+        "shadows 12 m",
+        "last 1:1",
+        "days",
+        "minutes",
+        "× fair share",
+        "overdue",
+    ):
+        table.add_column(header)
+    for row in rows:
+        table.add_row(
+            escape(f"{row.rep_id} {row.name}"),
+            row.team_id or "",
+            row.need.replace("_", " "),
+            f"{row.shadows_12_months}/{row.shadows_needed}",
+            str(row.last_one_on_one or "—"),
+            "—" if row.days_since_one_on_one is None else str(row.days_since_one_on_one),
+            str(row.minutes),
+            "—"
+            if row.minutes_ratio is None
+            else f"{row.minutes_ratio:.1f}" + (" under" if row.under_coached else ""),
+            escape("; ".join(row.reasons)) if row.overdue else "",
+        )
+    Console(soft_wrap=True).print(table)
+
+
+def digest_command(
+    team: str | None = typer.Option(None, "--team", help="The digest of this team."),
+    rep: str | None = typer.Option(None, "--rep", help="The digest of this rep."),
+    as_of: datetime | None = AS_OF,
+    output_format: DigestFormat = typer.Option(
+        DigestFormat.MARKDOWN, "--format", "-f", help="Output format (html is e-mail ready)."
+    ),
+    output: Path | None = OUTPUT,
+    db: str | None = DB,
+    app_db: str | None = APP_DB,
+) -> None:
+    """The weekly digest: pace, wins, people to recognise, risks and a leaderboard (the
+    company's unless --team or --rep)."""
+    if team is not None and rep is not None:
+        raise InputError("give --team or --rep, not both")
+    with _store(db, as_of) as found:
+        if rep is not None:
+            _check_rep(found.backend, rep)
+        report = found.report
+        settings = found.settings.workflow
+        since = report.as_of.fromordinal(report.as_of.toordinal() - settings.digest_days + 1)
+        wins = weekly_wins(found.backend, since, report.as_of)
+        findings = _diagnose(found).findings
+        with _app_session(app_db, None) as (session, _):
+            goals = goal_progress(
+                found.backend,
+                current_goals(session, report.as_of, recent_days=settings.digest_days),
+                report.as_of,
+                found.settings.performance.timezone,
+            )
+    if team is not None and team not in {r.team_id for r in report.reps}:
+        raise InputError(f"no team {team} in the store; `attain report` lists them")
+    scope: DigestScope = "team" if team else "rep" if rep else "company"
+    digest = build_digest(scope, team or rep or "company", report, findings, wins, goals, settings)
+    if output_format is DigestFormat.JSON:
+        text = json.dumps(digest.to_dict(), indent=2, ensure_ascii=False)
+    elif output_format is DigestFormat.HTML:
+        text = render_html(digest)
+    else:
+        text = render_markdown(digest)
+    if output is None:
+        typer.echo(text)
+    else:
+        output.write_text(text)
+        typer.echo(f"Wrote {output}.")
+
+
+@alignment_app.command("agenda")
+def alignment_agenda_command(
+    as_of: datetime | None = AS_OF,
+    output_format: Format = FORMAT,
+    db: str | None = DB,
+) -> None:
+    """Topics for the sales–marketing meeting from the alignment findings and channel report."""
+    with _store(db, as_of) as found:
+        findings = _diagnose(found).findings
+        channels = channel_report(found.backend, found.report.as_of)
+    agenda = alignment_agenda(found.report.as_of, findings, channels)
+    if output_format is Format.JSON:
+        _echo_json(agenda.to_dict())
+        return
+    typer.echo(f"Sales–marketing alignment agenda (as of {agenda.as_of}):")
+    if not agenda.topics:
+        typer.echo("No alignment findings or channel problems.")
+    for number, topic in enumerate(agenda.topics, start=1):
+        typer.echo(
+            f"{number}. {topic.title}\n   {topic.detail}\n   → {topic.proposed_action} "
+            f"({topic.owner})"
+        )
+
+
+@alignment_app.command("add")
+def alignment_add_command(
+    title: str = typer.Argument(..., help="What was agreed."),
+    owner: str = typer.Option(..., "--owner", help="Who does it, as written."),
+    due: datetime | None = typer.Option(
+        None, "--due", formats=["%Y-%m-%d"], help="Due date.", show_default=False
+    ),
+    meeting: datetime | None = typer.Option(
+        None, "--meeting", formats=["%Y-%m-%d"], help="Day of the meeting [default: today]."
+    ),
+    by: str = BY,
+    app_db: str | None = APP_DB,
+) -> None:
+    """Record an action agreed in the alignment meeting."""
+    day = meeting.date() if meeting else date.today()
+    with _app_session(app_db, by) as (session, _):
+        item = add_meeting_action(
+            session, day, AgreedAction(title, owner, due.date() if due else None)
+        )
+        typer.echo(f"Action {item.id}: {item.title} ({item.owner}, due {item.due_date or '—'}).")
+
+
+@alignment_app.command("actions")
+def alignment_actions_command(
+    overdue: bool = typer.Option(False, "--overdue", help="Only open actions past due."),
+    as_of: datetime | None = AS_OF,
+    output_format: Format = FORMAT,
+    app_db: str | None = APP_DB,
+) -> None:
+    """Actions agreed in alignment meetings, with owner, due date and status."""
+    today = as_of.date() if as_of else date.today()
+    with _app_session(app_db, None) as (session, _):
+        rows = action_rows(meeting_actions(session, overdue_on=today if overdue else None), today)
+    if output_format is Format.JSON:
+        _echo_json(rows)
+        return
+    title = "Overdue alignment actions" if overdue else "Alignment actions"
+    _print_actions(Console(soft_wrap=True), rows, f"{title} on {today}")
+
+
+@actions_app.command("done")
+def done_command(
+    action_id: int = typer.Argument(..., help="The action's id."),
+    by: str = BY,
+    app_db: str | None = APP_DB,
+) -> None:
+    """Mark an action done."""
+    with _app_session(app_db, by) as (session, _):
+        try:
+            item = set_status(session, action_id, ActionStatus.DONE)
+        except AccessError:
+            raise InputError(f"no action {action_id}; `attain coaching list` shows them") from None
+        typer.echo(f"Action {item.id} done: {item.title}.")

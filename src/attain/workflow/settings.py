@@ -1,0 +1,55 @@
+"""Settings of the management workflow: `[workflow]` in attain.toml or ATTAIN_WORKFLOW__<NAME>."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class WorkflowSettings(BaseModel):
+    """Coaching cadence and coverage, agenda length and digest windows."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    one_on_one_cadence_days: int = Field(
+        14, ge=1, description="Days between one-on-ones each rep should have."
+    )
+    one_on_one_grace_days: int = Field(
+        7,
+        ge=0,
+        description="Days past the cadence before a rep counts as overdue for a one-on-one "
+        "(one skipped meeting is not yet a gap).",
+    )
+    shadowing_per_year: int = Field(
+        2,
+        ge=0,
+        description="Shadowing sessions (ride-alongs) each rep should have in a rolling 12 months.",
+    )
+    coaching_window_days: int = Field(
+        90, ge=7, description="Days of coaching minutes compared with each rep's need."
+    )
+    new_hire_days: int = Field(
+        180, ge=0, description="A rep hired fewer than this many days ago is a new hire."
+    )
+    under_performer_weight: float = Field(
+        2.0, ge=0, description="Need weight of an under-performer (everyone else 1)."
+    )
+    new_hire_weight: float = Field(
+        2.0, ge=0, description="Need weight of a new hire (the larger weight wins for both)."
+    )
+    min_need_share: float = Field(
+        0.5,
+        ge=0,
+        description="A rep whose coaching minutes are below this share of their need-weighted "
+        "fair share of all minutes is under-coached.",
+    )
+    agenda_min_questions: int = Field(
+        3, ge=1, description="Fewest questions on a one-on-one agenda (standing ones fill up)."
+    )
+    agenda_max_questions: int = Field(6, ge=1, description="Most questions on an agenda.")
+    goal_behind_ratio: float = Field(
+        0.9,
+        gt=0,
+        description="A goal is behind pace when done so far ÷ expected by now is below this.",
+    )
+    digest_days: int = Field(7, ge=1, description="Days a digest looks back for wins.")
+    leaderboard_size: int = Field(10, ge=1, description="Reps shown on a digest's leaderboard.")
