@@ -32,6 +32,9 @@ APP_TABLES = {
     "notes",
     "overrides",
     "audit_log",
+    "programs",
+    "skill_scores",
+    "product_priorities",
 }
 
 
@@ -54,7 +57,7 @@ def test_upgrade_from_empty_then_downgrade_to_base_and_upgrade_again(engine_url:
 
     upgrade(engine_url)
     assert tables(engine_url) == APP_TABLES
-    assert current_revision(engine_url) == head_revision() == "0001"
+    assert current_revision(engine_url) == head_revision() == "0002"
 
     downgrade(engine_url, "base")
     assert tables(engine_url) == set()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -15,10 +14,10 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "appdb"))
 
 from appdb_support import PostgresUnavailable, app_engine, fresh_database, fresh_schema
 from appdb_support import postgres_url as start_or_find_postgres
+from workflow_support import Demo
 
 from attain.demo.config import DemoSpec
 from attain.demo.generator import generate
-from attain.demo.truth import Truth
 from attain.ingest.importer import import_files
 from attain.store import connect, raw_duckdb
 
@@ -50,12 +49,6 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         app_engine(url) as migrated,
     ):
         yield migrated
-
-
-@dataclass(frozen=True)
-class Demo:
-    store: Path
-    truth: Truth
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import Engine
+from workflow_support import Demo
 
 from attain.appdb.database import session_scope
 from attain.diagnosis.run import diagnose
@@ -14,7 +15,6 @@ from attain.store import connect
 from attain.workflow.agenda import rep_agenda
 from attain.workflow.coverage import store_coverage
 from attain.workflow.digest import build_digest, render_html, render_markdown, weekly_wins
-from conftest import Demo
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from typer.testing import CliRunner
+from workflow_support import Demo
 
 from attain.cli.main import app
-from conftest import Demo
 
 runner = CliRunner()
 

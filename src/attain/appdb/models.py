@@ -294,6 +294,76 @@ class Override(Base):
     superseded_at: Mapped[datetime | None]
 
 
+class Skill(StrEnum):
+    """A selling skill of the skills matrix, scored 1 (weak) to 5 (strong) by managers."""
+
+    PRODUCT_KNOWLEDGE = "product_knowledge"
+    PROSPECTING = "prospecting"
+    DISCOVERY = "discovery"
+    OBJECTION_HANDLING = "objection_handling"
+    NEGOTIATION = "negotiation"
+    CLOSING = "closing"
+    CRM_USE = "crm_use"
+
+
+class ProductTier(StrEnum):
+    """A product's priority tier: what the company wants sold first, and what sells at a loss."""
+
+    PRIORITY = "priority"
+    STANDARD = "standard"
+    LOSS_LEADER = "loss_leader"
+
+
+class Program(Base):
+    """An intensive coaching program for a rep: a goal, `weeks` weeks from `start_date`, and
+    the metrics watched (comma-separated); its check-ins are the rep's coaching sessions of
+    kind program_check_in within those weeks."""
+
+    __tablename__ = "programs"
+    __table_args__ = (CheckConstraint("weeks > 0", name="positive_weeks"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rep_id: Mapped[str] = mapped_column(String(CRM_ID), index=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    weeks: Mapped[int] = mapped_column(Integer)
+    goal: Mapped[str] = mapped_column(Text)
+    metrics: Mapped[str] = mapped_column(String(300))
+    created_by: Mapped[int | None] = _created_by()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SkillScore(Base):
+    """A manager's score of one rep's skill; the newest per rep and skill is the current one,
+    older ones stay as history."""
+
+    __tablename__ = "skill_scores"
+    __table_args__ = (
+        CheckConstraint("score >= 1 AND score <= 5", name="score_range"),
+        Index("ix_skill_scores_rep_id_skill", "rep_id", "skill"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rep_id: Mapped[str] = mapped_column(String(CRM_ID))
+    skill: Mapped[Skill] = mapped_column(_choice(Skill, "skill"))
+    score: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    scored_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[int | None] = _created_by()
+
+
+class ProductPriority(Base):
+    """A product's priority tier and differentiators as set in Attain, in place of the store's
+    `products.priority`."""
+
+    __tablename__ = "product_priorities"
+
+    product_id: Mapped[str] = mapped_column(String(CRM_ID), primary_key=True)
+    tier: Mapped[ProductTier] = mapped_column(_choice(ProductTier, "product_tier"))
+    differentiators: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_by: Mapped[int | None] = _created_by()
+
+
 class AuditEntry(Base):
     """One change to the app database: who, when, which row, its values before and after."""
 

@@ -17,6 +17,7 @@ from attain.cli import (
     icp,
     imports,
     leads,
+    management,
     plan,
     report,
     serve,
@@ -51,6 +52,11 @@ app.add_typer(coaching.coaching_app, name="coaching")
 app.command("digest")(coaching.digest_command)
 app.add_typer(coaching.alignment_app, name="alignment")
 app.add_typer(coaching.actions_app, name="actions")
+app.add_typer(management.program_app, name="program")
+app.add_typer(management.skills_app, name="skills")
+app.command("ramp")(management.ramp_command)
+app.add_typer(management.products_app, name="products")
+app.add_typer(management.comp_app, name="comp")
 
 _debug = {"on": False}
 

@@ -36,9 +36,19 @@ class Format(StrEnum):
     CSV = "csv"
 
 
+EARLIEST_AS_OF = date(1900, 1, 1)
+LATEST_AS_OF = date(2199, 12, 31)
+"""The as-of days a request may ask for: dates far outside any CRM's data overflow the
+calendar arithmetic (and pandas' timestamps) of the core, so they are a 422, not a 500."""
+
 AsOf = Annotated[
     date | None,
-    Query(description="As of this day (YYYY-MM-DD); default today, or the last day of data."),
+    Query(
+        ge=EARLIEST_AS_OF,
+        le=LATEST_AS_OF,
+        description="As of this day (YYYY-MM-DD, 1900 to 2199); default today, or the last day "
+        "of data.",
+    ),
 ]
 Page = Annotated[int, Query(ge=1, description="Page number, from 1.")]
 PerPage = Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="Items per page.")]

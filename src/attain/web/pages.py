@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from attain.web import views
 from attain.web.access import ROLE_RESOURCES, Principal, Resource
-from attain.web.api import engine_of, services_of
+from attain.web.api import EARLIEST_AS_OF, LATEST_AS_OF, engine_of, services_of
 from attain.web.auth import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -31,7 +31,7 @@ from attain.web.auth import (
 
 router = APIRouter(include_in_schema=False)
 
-AsOf = Annotated[date | None, Query()]
+AsOf = Annotated[date | None, Query(ge=EARLIEST_AS_OF, le=LATEST_AS_OF)]
 
 
 def render(
@@ -83,7 +83,9 @@ def home(user: PageUser) -> Response:
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str | None = None) -> Response:
     token = secrets.token_urlsafe(24)
-    response = render(request, "login.html", None, login_csrf=token, next=_safe_next(next))
+    # Without a `next`, "/" sends each role to its own start page (marketing to /leads).
+    target = _safe_next(next or "/")
+    response = render(request, "login.html", None, login_csrf=token, next=target)
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
         token,

@@ -301,7 +301,8 @@ def channels_view(services: Services, user: Principal, asked: date | None) -> di
         .encode(
             x=alt.X("revenue_per_lead:Q", title="won revenue per lead"),
             y=alt.Y("channel:N", sort="-x", title=None),
-            tooltip=["channel", "leads", "won", "revenue_per_lead"],
+            # Typed, so the placeholder row of a day before any lead needs no such columns.
+            tooltip=["channel:N", "leads:Q", "won:Q", "revenue_per_lead:Q"],
         )
         .properties(width=480, title="Revenue per lead by source")
     )

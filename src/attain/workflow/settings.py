@@ -6,7 +6,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class WorkflowSettings(BaseModel):
-    """Coaching cadence and coverage, agenda length and digest windows."""
+    """Coaching cadence and coverage, agenda length and digest windows, program verdicts,
+    skills, training and ramp thresholds."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -53,3 +54,33 @@ class WorkflowSettings(BaseModel):
     )
     digest_days: int = Field(7, ge=1, description="Days a digest looks back for wins.")
     leaderboard_size: int = Field(10, ge=1, description="Reps shown on a digest's leaderboard.")
+    program_max_p_value: float = Field(
+        0.05,
+        gt=0,
+        le=1,
+        description="A program's metric improved or got worse only when a two-sided "
+        "Mann–Whitney U test of its weekly values before and during the program gives a "
+        "p-value below this.",
+    )
+    training_max_score: int = Field(
+        3,
+        ge=1,
+        le=5,
+        description="Skills scored at or below this get a recommended training.",
+    )
+    training_max_skills: int = Field(
+        2, ge=1, description="Most skills a rep is recommended training for, weakest first."
+    )
+    ramp_months: int = Field(12, ge=1, description="Months since hire a ramp curve shows.")
+    ramp_min_cohort: int = Field(
+        3,
+        ge=1,
+        description="Fewest reps hired in the same quarter that make a cohort; smaller "
+        "cohorts are compared with every rep.",
+    )
+    ramp_behind_ratio: float = Field(
+        0.8,
+        gt=0,
+        description="A rep is behind when their bookings since hire are below this share of "
+        "the cohort median at the same month.",
+    )

@@ -6,10 +6,13 @@
       if (!target || target.dataset.embedded) return;
       target.dataset.embedded = "1";
       window.vegaEmbed(target, JSON.parse(node.textContent), {
+        renderer: "canvas",
         actions: { export: true, source: false, compiled: false, editor: false },
       });
     });
   }
   document.addEventListener("DOMContentLoaded", function () { embedAll(document); });
-  document.addEventListener("htmx:afterSettle", function (event) { embedAll(event.target); });
+  // The whole document, not the event's target: an outerHTML swap (the forecast cone) settles
+  // on the element it replaced, whose new chart and spec are siblings outside it.
+  document.addEventListener("htmx:afterSettle", function () { embedAll(document); });
 })();

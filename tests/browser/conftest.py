@@ -1,0 +1,162 @@
+"""The real app served by uvicorn on a loopback port, and Debian's Chromium driven by Playwright.
+
+The demo store and the app database with one user per role are the web tests' own fixtures
+(`tests/web/conftest.py`), loaded here under another module name so the two suites build the
+same organisation the same way. Chromium comes from `scripts/browser.sh`, which installs
+Debian's package when it is missing; when it cannot, every browser test fails with the
+script's message rather than being skipped.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+TESTS = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(TESTS / "web"), str(TESTS / "appdb")]
+
+from browser_support import AS_OF, sign_in  # noqa: E402
+from web_support import Demo  # noqa: E402
+
+from attain.leads.channels import ChannelReport, channel_report  # noqa: E402
+from attain.metrics.report import PerformanceReport, performance_report  # noqa: E402
+from attain.store import connect  # noqa: E402
+from attain.web.app import create_app  # noqa: E402
+
+
+def _web_fixtures() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("web_fixtures", TESTS / "web" / "conftest.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_web = _web_fixtures()
+demo = _web.demo
+app_db = _web.app_db
+
+SCRIPT = TESTS.parent / "scripts" / "browser.sh"
+INSTALL_TIMEOUT_S = 900
+"""Long enough for the script to apt-get install Chromium on a fresh machine."""
+START_TIMEOUT_S = 30
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The path of Debian's Chromium, installed by scripts/browser.sh when missing."""
+    try:
+        done = subprocess.run(
+            ["bash", str(SCRIPT)],
+            capture_output=True,
+            text=True,
+            timeout=INSTALL_TIMEOUT_S,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{SCRIPT} took more than {INSTALL_TIMEOUT_S} s", pytrace=False)
+    if done.returncode != 0:
+        pytest.fail(f"{SCRIPT} failed: {done.stderr.strip()}", pytrace=False)
+    return done.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture(scope="session")
+def base_url(demo: Demo, app_db: str) -> Iterator[str]:
+    """The app over the demo store, served by uvicorn in a thread on a free loopback port."""
+    app = create_app(demo.settings, store=str(demo.store), app_db=app_db)
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("uvicorn did not start the app", pytrace=False)
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        listener.close()
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright, chromium: str) -> Iterator[Browser]:
+    """Headless Debian Chromium (never a browser Playwright downloads)."""
+    launched = playwright.chromium.launch(executable_path=chromium)
+    yield launched
+    launched.close()
+
+
+@pytest.fixture
+def context(browser: Browser, base_url: str) -> Iterator[BrowserContext]:
+    """A fresh browser profile (no cookies) per test, failing on any script error."""
+    fresh = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
+    fresh.set_default_timeout(60_000)
+    yield fresh
+    fresh.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Iterator[Page]:
+    """A tab that records uncaught script errors; the test fails if there were any."""
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    yield tab
+    assert not errors, f"script errors on the page: {errors}"
+
+
+@pytest.fixture
+def signed_in(page: Page) -> Callable[[str, str], Page]:
+    """Sign in as a role through the form, starting from a page; returns the tab."""
+
+    def open_as(role: str, path: str) -> Page:
+        sign_in(page, role, path)
+        return page
+
+    return open_as
+
+
+@pytest.fixture(scope="session")
+def report(demo: Demo) -> PerformanceReport:
+    """The core's performance report as of AS_OF, computed straight from the store."""
+    backend = connect(str(demo.store), read_only=True)
+    try:
+        return performance_report(
+            backend, demo.settings.performance, as_of=date.fromisoformat(AS_OF)
+        )
+    finally:
+        backend.disconnect()
+
+
+@pytest.fixture(scope="session")
+def channels(demo: Demo) -> ChannelReport:
+    """The core's channel report as of AS_OF, computed straight from the store."""
+    backend = connect(str(demo.store), read_only=True)
+    try:
+        return channel_report(backend, date.fromisoformat(AS_OF))
+    finally:
+        backend.disconnect()
