@@ -72,11 +72,11 @@ def users(client: TestClient, app_db: str) -> Users:
     """A signed-in session and an API token per role."""
     engine = client.app.state.engine  # type: ignore[attr-defined]
     emails = {role: f"{role}@example.com" for role in ROLES}
-    cookies, tokens = {}, {}
+    cookies, tokens, csrf = {}, {}, {}
     for role, email in emails.items():
         started = sign_in(engine, email, PASSWORD)
         assert started is not None
-        cookies[role] = started[0]
+        cookies[role], csrf[role] = started
         with session_scope(engine) as session:
             tokens[role] = create_api_token(session, get_user(session, email), "tests")[1]
-    return Users(emails, cookies, tokens)
+    return Users(emails, cookies, tokens, csrf)

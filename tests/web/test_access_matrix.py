@@ -41,16 +41,39 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("GET", "/api/v1/goals"): (401, 200, 200, 200, 403),
     ("GET", "/api/v1/coaching-sessions"): (401, 200, 200, 200, 403),
     ("GET", "/api/v1/action-items"): (401, 200, 200, 200, 403),
+    ("GET", "/coaching"): (303, 200, 200, 200, 403),
+    ("GET", "/digest"): (303, 200, 200, 200, 403),
+    ("GET", "/alignment"): (303, 200, 200, 403, 200),
+    ("GET", "/api/v1/reps/{rep_id}/agenda:own"): (401, 200, 200, 200, 403),
+    ("GET", "/api/v1/reps/{rep_id}/agenda:other"): (401, 200, 404, 404, 403),
+    ("GET", "/api/v1/reps/{rep_id}/plan:own"): (401, 200, 200, 200, 403),
+    ("GET", "/api/v1/reps/{rep_id}/plan:other"): (401, 200, 404, 404, 403),
+    ("GET", "/api/v1/coaching/coverage"): (401, 200, 200, 200, 403),
+    ("GET", "/api/v1/digest"): (401, 200, 200, 200, 403),
+    ("GET", "/api/v1/alignment"): (401, 200, 200, 403, 200),
     ("GET", "/api/v1/openapi.json"): (200, 200, 200, 200, 200),
 }
 """Form posts (POST /login, POST /logout) are covered by test_auth.py: they need forms and
 CSRF tokens rather than a role."""
 POSTS = {("POST", "/login"), ("POST", "/logout")}
 
+# Writes, with the session's CSRF token (pages) or a bearer token (API). "own"/"other" as
+# above; a rep may not log sessions (403 for their own rep, 404 for another's, as for reading).
+WRITES: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
+    ("POST", "/reps/{rep_id}/coaching:own"): (303, 303, 303, 403, 403),
+    ("POST", "/reps/{rep_id}/coaching:other"): (303, 303, 404, 404, 403),
+    ("POST", "/actions/{action_id}/done:own"): (303, 303, 303, 303, 403),
+    ("POST", "/actions/{action_id}/done:other"): (303, 303, 404, 404, 403),
+    ("POST", "/api/v1/coaching-sessions:own"): (401, 201, 201, 403, 403),
+    ("POST", "/api/v1/coaching-sessions:other"): (401, 201, 404, 404, 403),
+    ("POST", "/api/v1/action-items/{action_id}/done:own"): (401, 200, 200, 200, 403),
+    ("POST", "/api/v1/action-items/{action_id}/done:other"): (401, 200, 404, 404, 403),
+}
+
 
 def test_every_route_is_in_the_matrix(client: TestClient) -> None:
     registered = route_keys(client.app.routes)  # type: ignore[attr-defined]
-    listed = {(method, path.split(":")[0]) for method, path in MATRIX} | POSTS
+    listed = {(method, path.split(":")[0]) for method, path in [*MATRIX, *WRITES]} | POSTS
     assert registered == listed
 
 
@@ -101,3 +124,45 @@ def test_a_manager_asking_for_a_team_they_do_not_manage_gets_404(
     url = f"/api/v1/team-overview?team={other}"
     assert client.get(url, headers=users.api("manager")).status_code == 404
     assert client.get(url, headers=users.api("admin")).status_code == 200
+
+
+def _open_action(client: TestClient, users: Users, rep_id: str) -> int:
+    """A new open action item about `rep_id`, agreed in a session the admin logs."""
+    body = {
+        "rep_id": rep_id,
+        "held_at": "2026-11-10T10:00:00",
+        "duration_minutes": 30,
+        "actions": [{"title": "Call back the stalled deals", "owner": rep_id}],
+    }
+    response = client.post("/api/v1/coaching-sessions", json=body, headers=users.api("admin"))
+    assert response.status_code == 201, response.text
+    action_id: int = response.json()["action_items"][0]["id"]
+    return action_id
+
+
+@pytest.mark.parametrize(("method", "key"), sorted(WRITES))
+@pytest.mark.parametrize("role", ROLES)
+def test_writes_answer_each_role_as_the_rules_say(
+    client: TestClient, users: Users, demo: Demo, method: str, key: str, role: str
+) -> None:
+    path, _, variant = key.partition(":")
+    rep = {"own": demo.own_rep, "other": demo.other_rep}[variant]
+    url = path.replace("{rep_id}", rep)
+    if "{action_id}" in url:
+        url = url.replace("{action_id}", str(_open_action(client, users, rep)))
+    who = None if role == "anonymous" else role
+    if url.startswith("/api/"):
+        body = {"rep_id": rep, "held_at": "2026-11-12", "duration_minutes": 45}
+        response = client.post(url, json=body, headers=users.api(who))
+    else:
+        form = {
+            "csrf_token": users.csrf.get(who or "", ""),
+            "kind": "one_on_one",
+            "held_on": "2026-11-12",
+            "minutes": "30",
+        }
+        response = client.post(url, data=form, headers=users.page(who))
+    expected = WRITES[(method, key)][ROLES.index(role)]
+    assert response.status_code == expected, response.text[:300]
+    if url.startswith("/api/") and expected >= 400:
+        assert response.headers["content-type"] == "application/problem+json"

@@ -64,6 +64,8 @@ class Users:
     emails: dict[str, str]
     cookies: dict[str, str]
     tokens: dict[str, str]
+    csrf: dict[str, str]
+    """Per role: the CSRF token of the signed-in session."""
 
     def page(self, role: str | None) -> dict[str, str]:
         """Headers of a browser signed in as `role` (none for None)."""

@@ -11,7 +11,15 @@ The rules:
   teams' reps; no company totals; no leads & channels (403).
 - rep: their own numbers, findings and coaching records; on performance and forecast also
   every team's and the company's totals (the leaderboard); no leads & channels (403).
-- marketing: leads, channels and the ICP only; everything else 403 (so no coaching notes).
+- marketing: leads, channels, the ICP and the sales–marketing alignment agenda; everything
+  else 403 (so no coaching notes).
+- alignment (agenda and meeting actions): admin and marketing everything, managers their
+  teams' reps (company, team-less and channel topics to all three); reps 403.
+- writing coaching records (logging a session): admins, and managers for their teams' reps; a
+  rep gets 404 for another rep (exactly as reading it) and 403 for themselves. Marking an
+  action item done: anyone who sees the rep's coaching records (a rep their own actions).
+- digests: admins any (company by default), managers their teams' and reps', reps only their
+  own (with the team leaderboard); anything else 404.
 
 A resource the role may not use at all is 403 (`Forbidden`); a rep or team outside the
 scope is 404 (`NotFound`), exactly as if it did not exist, so nobody learns which ids exist.
@@ -37,6 +45,8 @@ class Resource(StrEnum):
     """Goals, coaching sessions, action items and notes from the app database."""
     LEADS = "leads"
     """Lead grades, channel effectiveness and the ICP rules."""
+    ALIGNMENT = "alignment"
+    """The sales–marketing alignment agenda and the actions agreed in its meetings."""
 
 
 class AccessError(Exception):
@@ -54,14 +64,23 @@ class Forbidden(AccessError):
 ROLE_RESOURCES: dict[Role, frozenset[Resource]] = {
     Role.ADMIN: frozenset(Resource),
     Role.MANAGER: frozenset(
-        {Resource.PERFORMANCE, Resource.FORECAST, Resource.DIAGNOSIS, Resource.COACHING}
+        {
+            Resource.PERFORMANCE,
+            Resource.FORECAST,
+            Resource.DIAGNOSIS,
+            Resource.COACHING,
+            Resource.ALIGNMENT,
+        }
     ),
     Role.REP: frozenset(
         {Resource.PERFORMANCE, Resource.FORECAST, Resource.DIAGNOSIS, Resource.COACHING}
     ),
-    Role.MARKETING: frozenset({Resource.LEADS}),
+    Role.MARKETING: frozenset({Resource.LEADS, Resource.ALIGNMENT}),
 }
 """Which kinds of resource each role may use at all."""
+
+COACHING_WRITERS = frozenset({Role.ADMIN, Role.MANAGER})
+"""Roles that may log coaching sessions (for the reps their coaching scope sees)."""
 
 LEADERBOARD = frozenset({Resource.PERFORMANCE, Resource.FORECAST})
 """Resources where a rep also sees every team's and the company's totals."""
@@ -136,3 +155,47 @@ def scope_for(user: Principal, resource: Resource, teams_of: Mapping[str, str | 
     own = frozenset({user.rep_id}) if user.rep_id else frozenset()
     leaderboard = resource in LEADERBOARD
     return Scope(resource, False, own, leaderboard, frozenset(), leaderboard)
+
+
+def check_coaching_writer(
+    user: Principal, scope: Scope, rep_id: str, roster: Mapping[str, object]
+) -> str:
+    """`rep_id` when `user` may log a coaching session for that rep: NotFound when the rep is
+    outside the coaching scope (as for reading), Forbidden when the role may not write."""
+    scope.rep(rep_id, roster)
+    if user.role not in COACHING_WRITERS:
+        raise Forbidden(f"the {user.role} role cannot log coaching sessions")
+    return rep_id
+
+
+def digest_subject(
+    user: Principal,
+    scope: Scope,
+    team: str | None,
+    rep: str | None,
+    roster: Mapping[str, object],
+    teams: set[str],
+) -> tuple[str, str]:
+    """Whose digest `user` asked for, as ('company'|'team'|'rep', id): the default is the
+    company for an admin, a manager's first team and a rep's own; NotFound outside the scope.
+
+    `scope` is the performance scope; a rep sees only their own digest even though the
+    leaderboard rule shows them every team's totals elsewhere.
+    """
+    if team is not None and rep is not None:
+        raise NotFound("ask for a team's digest or a rep's, not both")
+    if user.role is Role.REP:
+        own = user.rep_id
+        if team is not None or own is None or (rep is not None and rep != own):
+            raise NotFound(f"no digest for {team or rep}")
+        return "rep", scope.rep(own, roster)
+    if rep is not None:
+        return "rep", scope.rep(rep, roster)
+    if team is not None:
+        return "team", scope.team(team, teams)
+    if scope.company:
+        return "company", "company"
+    first = sorted(t for t in scope.team_ids if t in teams)
+    if not first:
+        raise NotFound("no team to digest")
+    return "team", first[0]

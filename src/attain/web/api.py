@@ -16,13 +16,15 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse
 from sqlalchemy import Engine
 
-from attain.web import views
-from attain.web.access import ROLE_RESOURCES, Resource
-from attain.web.auth import ApiUser
+from attain.web import views, workflow
+from attain.web.access import ROLE_RESOURCES, NotFound, Resource
+from attain.web.auth import ApiUser, checked_api_csrf
 from attain.web.services import Services
+from attain.workflow.digest import render_html, render_markdown
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -288,3 +290,88 @@ def action_items(
     if output is Format.CSV:
         return csv_response(rows, "action-items")
     return paginated(request, response, rows, page, per_page)
+
+
+@router.post(
+    "/coaching-sessions",
+    status_code=201,
+    summary="Log a coaching session with its agreed actions (admins; managers for their reps)",
+    dependencies=[Depends(checked_api_csrf)],
+)
+def log_coaching_session(
+    request: Request, user: ApiUser, body: workflow.CoachingSessionIn
+) -> dict[str, Any]:
+    return workflow.log_coaching_session(services_of(request), engine_of(request), user, body)
+
+
+@router.post(
+    "/action-items/{action_id}/done",
+    summary="Mark an action item done",
+    dependencies=[Depends(checked_api_csrf)],
+)
+def complete_action_item(request: Request, user: ApiUser, action_id: int) -> dict[str, Any]:
+    return workflow.complete_action(services_of(request), engine_of(request), user, action_id)
+
+
+@router.get("/reps/{rep_id}/agenda", summary="Questions for the rep's next one-on-one")
+def rep_agenda(request: Request, user: ApiUser, rep_id: str, as_of: AsOf = None) -> Any:
+    return workflow.rep_agenda(services_of(request), engine_of(request), user, rep_id, as_of)
+
+
+@router.get("/reps/{rep_id}/plan", summary="The rep's weekly activity plan this quarter")
+def rep_plan(request: Request, user: ApiUser, rep_id: str, as_of: AsOf = None) -> Any:
+    found = workflow.rep_plan(services_of(request), engine_of(request), user, rep_id, as_of)
+    if found is None:
+        raise NotFound(f"rep {rep_id} has no bookings target this quarter")
+    return found
+
+
+@router.get("/coaching/coverage", summary="Coaching coverage: who is overdue and why")
+def coaching_coverage(
+    request: Request,
+    user: ApiUser,
+    as_of: AsOf = None,
+    team: Annotated[str | None, Query(description="Only this team.")] = None,
+    output: FormatQuery = Format.JSON,
+) -> Any:
+    data = workflow.coverage_view(services_of(request), engine_of(request), user, as_of, team)
+    if output is Format.CSV:
+        return csv_response(data["rows"], f"coaching-coverage-{data['as_of']}")
+    return data
+
+
+class DigestFormat(StrEnum):
+    """How a digest comes back."""
+
+    JSON = "json"
+    HTML = "html"
+    MARKDOWN = "markdown"
+
+
+@router.get("/digest", summary="The weekly digest of the company, a team or a rep")
+def digest(
+    request: Request,
+    user: ApiUser,
+    as_of: AsOf = None,
+    team: Annotated[str | None, Query(description="This team's digest.")] = None,
+    rep: Annotated[str | None, Query(description="This rep's digest.")] = None,
+    output: Annotated[
+        DigestFormat, Query(alias="format", description="json, html (e-mail ready) or markdown.")
+    ] = DigestFormat.JSON,
+) -> Any:
+    found = workflow.digest_view(services_of(request), engine_of(request), user, as_of, team, rep)
+    if output is DigestFormat.HTML:
+        return HTMLResponse(render_html(found.digest))
+    if output is DigestFormat.MARKDOWN:
+        return PlainTextResponse(render_markdown(found.digest), media_type="text/markdown")
+    return found.digest.to_dict()
+
+
+@router.get("/alignment", summary="The sales–marketing alignment agenda and meeting actions")
+def alignment(
+    request: Request, user: ApiUser, as_of: AsOf = None, output: FormatQuery = Format.JSON
+) -> Any:
+    data = workflow.alignment_view(services_of(request), engine_of(request), user, as_of)
+    if output is Format.CSV:
+        return csv_response(data["actions"], f"alignment-actions-{data['as_of']}")
+    return data

@@ -168,5 +168,19 @@ async def checked_csrf(request: Request, user: Annotated[Principal, Depends(page
         raise CsrfRejected("the form's CSRF token is missing or wrong; reload the page")
 
 
+def checked_api_csrf(request: Request) -> None:
+    """Dependency of every API POST: a request authenticated by the browser's session cookie
+    (not a bearer token) must also send the session's CSRF token in `X-CSRF-Token`."""
+    if request.headers.get("authorization"):
+        return
+    token = request.cookies.get(SESSION_COOKIE)
+    found = session_user(_engine(request), token) if token else None
+    if found is None:
+        return  # api_user answers 401
+    sent = request.headers.get(CSRF_HEADER)
+    if not sent or not secrets.compare_digest(sent, found[1]):
+        raise CsrfRejected("send the session's CSRF token in X-CSRF-Token, or use a bearer token")
+
+
 PageUser = Annotated[Principal, Depends(page_user)]
 ApiUser = Annotated[Principal, Depends(api_user)]

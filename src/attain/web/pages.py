@@ -1,4 +1,5 @@
-"""HTML pages: sign-in, team overview, rep, leads & channels, forecast and diagnosis.
+"""HTML pages: sign-in, team overview, rep (with its coaching panel and activity plan), leads &
+channels, forecast, diagnosis, coaching coverage, digest and the alignment meeting.
 
 Pages render the same data as the API (`attain.web.views`). HTMX requests aimed at
 `#content` (the as-of form) get only the page's content block back. Every table links to
@@ -9,15 +10,17 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
+from pydantic import ValidationError
 
-from attain.web import views
-from attain.web.access import ROLE_RESOURCES, Principal, Resource
+from attain.errors import InputError
+from attain.web import views, workflow
+from attain.web.access import ROLE_RESOURCES, Principal, Resource, check_coaching_writer
 from attain.web.api import EARLIEST_AS_OF, LATEST_AS_OF, engine_of, services_of
 from attain.web.auth import (
     LOGIN_CSRF_COOKIE,
@@ -28,6 +31,7 @@ from attain.web.auth import (
     sign_in,
     sign_out,
 )
+from attain.workflow.coaching import split_topics
 
 router = APIRouter(include_in_schema=False)
 
@@ -167,8 +171,11 @@ def cone_fragment(request: Request, user: PageUser, as_of: AsOf = None) -> Respo
 
 @router.get("/reps/{rep_id}", response_class=HTMLResponse)
 def rep_page(request: Request, user: PageUser, rep_id: str, as_of: AsOf = None) -> Response:
-    data = views.rep_detail(services_of(request), engine_of(request), user, rep_id, as_of)
-    return render(request, "rep.html", user, data=data, page="rep")
+    services, engine = services_of(request), engine_of(request)
+    data = views.rep_detail(services, engine, user, rep_id, as_of)
+    panel = workflow.coaching_panel(services, engine, user, rep_id, as_of)
+    plan = workflow.rep_plan(services, engine, user, rep_id, as_of)
+    return render(request, "rep.html", user, data=data, panel=panel, plan=plan, page="rep")
 
 
 @router.get("/leads", response_class=HTMLResponse)
@@ -205,3 +212,99 @@ def diagnosis_page(request: Request, user: PageUser, as_of: AsOf = None) -> Resp
         data={"as_of": day.day.isoformat(), "notes": list(day.notes), "findings": findings},
         page="diagnosis",
     )
+
+
+def _session_form(rep_id: str, form: Any) -> workflow.CoachingSessionIn:
+    """The rep page's coaching form as a session to log (InputError when it does not fit)."""
+    actions = []
+    titles, owners, dues = (
+        form.getlist(name) for name in ("action_title", "action_owner", "action_due")
+    )
+    for title, owner, due in zip(titles, owners, dues, strict=False):
+        if str(title).strip():
+            actions.append({"title": str(title), "owner": str(owner), "due_date": str(due) or None})
+    try:
+        held = date.fromisoformat(str(form.get("held_on", "")))
+        return workflow.CoachingSessionIn(
+            rep_id=rep_id,
+            kind=str(form.get("kind", "one_on_one")),
+            held_at=datetime.combine(held, time.min, tzinfo=UTC),
+            duration_minutes=int(str(form.get("minutes", "0")) or 0),
+            topics=split_topics(str(form.get("topics", ""))),
+            notes=str(form.get("notes", "")),
+            actions=actions,
+        )
+    except (ValueError, ValidationError) as error:
+        raise InputError(f"check the session's fields: {error}") from None
+
+
+def _panel(
+    request: Request, user: Principal, rep_id: str, as_of: date | None, **extra: Any
+) -> Response:
+    panel = workflow.coaching_panel(services_of(request), engine_of(request), user, rep_id, as_of)
+    return render(request, "_coaching.html", user, panel=panel, **extra)
+
+
+@router.post(
+    "/reps/{rep_id}/coaching", response_class=HTMLResponse, dependencies=[Depends(checked_csrf)]
+)
+async def log_coaching(
+    request: Request, user: PageUser, rep_id: str, as_of: AsOf = None
+) -> Response:
+    form = await request.form()
+    services = services_of(request)
+    # Access first: another rep's page is 404 (and a rep's own 403) before the form is read.
+    check_coaching_writer(
+        user, views.scope(services, user, Resource.COACHING), rep_id, services.roster()
+    )
+    try:
+        workflow.log_coaching_session(
+            services, engine_of(request), user, _session_form(rep_id, form)
+        )
+    except InputError as error:
+        if request.headers.get("hx-request") != "true":
+            raise
+        return _panel(request, user, rep_id, as_of, error=str(error))
+    if request.headers.get("hx-request") != "true":
+        return RedirectResponse(f"/reps/{rep_id}", status_code=303)
+    return _panel(request, user, rep_id, as_of, message="Session logged.")
+
+
+@router.post(
+    "/actions/{action_id}/done", response_class=HTMLResponse, dependencies=[Depends(checked_csrf)]
+)
+def complete_action(
+    request: Request, user: PageUser, action_id: int, as_of: AsOf = None
+) -> Response:
+    row = workflow.complete_action(services_of(request), engine_of(request), user, action_id)
+    rep_id = row["rep_id"]
+    if request.headers.get("hx-request") != "true" or rep_id is None:
+        return RedirectResponse(f"/reps/{rep_id}" if rep_id else "/alignment", status_code=303)
+    return _panel(request, user, rep_id, as_of, message=f"Done: {row['title']}.")
+
+
+@router.get("/coaching", response_class=HTMLResponse)
+def coaching_page(
+    request: Request, user: PageUser, as_of: AsOf = None, team: str | None = None
+) -> Response:
+    data = workflow.coverage_view(services_of(request), engine_of(request), user, as_of, team)
+    return render(request, "coaching.html", user, data=data, page="coaching")
+
+
+@router.get("/digest", response_class=HTMLResponse)
+def digest_page(
+    request: Request,
+    user: PageUser,
+    as_of: AsOf = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> Response:
+    found = workflow.digest_view(services_of(request), engine_of(request), user, as_of, team, rep)
+    data = found.digest.to_dict()
+    return render(request, "digest.html", user, data=data, teams=found.teams, page="digest")
+
+
+@router.get("/alignment", response_class=HTMLResponse)
+def alignment_page(request: Request, user: PageUser, as_of: AsOf = None) -> Response:
+    data = workflow.alignment_view(services_of(request), engine_of(request), user, as_of)
+    return render(request, "alignment.html", user, data=data, page="alignment")

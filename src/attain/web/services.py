@@ -26,14 +26,18 @@ from attain.config import Settings
 from attain.diagnosis.finding import Diagnosis
 from attain.diagnosis.run import diagnose
 from attain.errors import ConfigError
-from attain.forecast.forecast import Forecast, forecast, forecast_cone
+from attain.forecast.forecast import Forecast, Overrides, forecast, forecast_cone
 from attain.leads.channels import ChannelReport, channel_report
 from attain.leads.scores import engagement_scores, fit_scores
 from attain.metrics.report import PerformanceReport, last_fact_day, performance_report
 from attain.metrics.report import resolve_as_of as resolve_report_as_of
 from attain.metrics.targets import rep_roster
+from attain.plan.run import PlanReport, store_plan
 from attain.store import connect
 from attain.store.ddl import IMPORTS_TABLE
+from attain.workflow.coaching import CoachingRecord, store_records
+from attain.workflow.coverage import CoachedRep, coached_reps
+from attain.workflow.digest import Win, weekly_wins
 
 T = TypeVar("T")
 
@@ -246,6 +250,50 @@ class Services:
                 "proposes one) to grade leads"
             )
         return self._cached(("lead_grades", day), compute)
+
+    def imported_coaching(self) -> list[CoachingRecord]:
+        """Every coaching session imported into the store (all reps, all days)."""
+        return self._cached(("imported_coaching",), lambda backend: store_records(backend))
+
+    def coached_reps(self, day: date) -> list[CoachedRep]:
+        """The selling reps employed on `day`, with their performance class as of `day`."""
+        report = self.report(day)
+        classes = {c.rep_id: c.performance_class for c in report.classification}
+        return self._cached(
+            ("coached_reps", day), lambda backend: coached_reps(rep_roster(backend), day, classes)
+        )
+
+    def wins(self, since: date, day: date) -> list[Win]:
+        """Deals won from `since` to `day` inclusive, largest first."""
+        return self._cached(("wins", since, day), lambda backend: weekly_wins(backend, since, day))
+
+    def plan(self, day: date, overrides: Overrides) -> PlanReport:
+        """Every rep's activity plan as of `day` with the live `overrides` (the overrides are
+        part of the key, so changing one makes the next request plan afresh)."""
+        s = self.settings
+        key = tuple(
+            tuple(sorted((str(k), str(v)) for k, v in mapping.items()))
+            for mapping in (
+                overrides.stage_probability,
+                overrides.forecast_category,
+                overrides.lead_grade,
+            )
+        )
+        return self._cached(
+            ("plan", day, key),
+            lambda backend: store_plan(
+                backend,
+                day,
+                zone=s.performance.timezone,
+                settings=s.plan,
+                forecast_settings=s.forecast,
+                overrides=overrides,
+            ),
+        )
+
+    def with_store(self, key: tuple[Hashable, ...], compute: Callable[[Any], T]) -> T:
+        """A result computed from the store and other inputs named in `key`, cached alike."""
+        return self._cached(key, compute)
 
 
 def lead_grade(fit_score: float | None) -> str | None:

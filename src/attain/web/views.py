@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from attain.appdb.database import session_scope
-from attain.appdb.models import ActionItem, ActionStatus, CoachingSession, Goal
+from attain.appdb.models import ActionItem, ActionStatus, Goal
 from attain.diagnosis.finding import Finding
 from attain.metrics.pacing import business_calendar, weekly_targets
 from attain.metrics.periods import Period
@@ -338,8 +338,9 @@ def coaching_records(
     rep_id: str | None = None,
     today: date | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Goals, coaching sessions and action items of the reps the user may see (one rep when
-    `rep_id` is given); action items past due and still open are flagged `overdue`."""
+    """Goals, coaching sessions (imported and logged, newest first) and action items of the
+    reps the user may see (one rep when `rep_id` is given); action items past due and still
+    open are flagged `overdue`."""
     allowed = scope(services, user, Resource.COACHING)
     today = today or date.today()
 
@@ -364,18 +365,6 @@ def coaching_records(
             }
             for g in session.scalars(visible(Goal))
         ]
-        sessions = [
-            {
-                "id": c.id,
-                "rep_id": c.rep_id,
-                "kind": c.kind.value,
-                "held_at": c.held_at.isoformat(),
-                "duration_minutes": c.duration_minutes,
-                "topics": c.topics,
-                "notes": c.notes,
-            }
-            for c in session.scalars(visible(CoachingSession))
-        ]
         actions = [
             {
                 "id": a.id,
@@ -391,4 +380,7 @@ def coaching_records(
             }
             for a in session.scalars(visible(ActionItem))
         ]
+    from attain.web.workflow import coaching_sessions  # imports this module
+
+    sessions = coaching_sessions(services, engine, user, rep_id)
     return {"goals": goals, "coaching_sessions": sessions, "action_items": actions}
