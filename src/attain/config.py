@@ -34,7 +34,8 @@ class Settings(BaseSettings):
 
     db: str = Field(
         default="attain.duckdb",
-        description="Analytic store: a DuckDB file path or duckdb:// URL (ATTAIN_DB).",
+        description="Analytic store: a DuckDB file path or duckdb:// URL, postgresql://… or "
+        "spark://local[*] (ATTAIN_DB).",
     )
     memory_limit: str | None = Field(
         default=None,

@@ -7,6 +7,7 @@ import pytest
 from attain.errors import StoreError
 from attain.schema import TABLES
 from attain.store import connect, raw_duckdb
+from attain.store.dialects import Target, parse_target, postgres_url
 
 
 def test_a_new_store_has_every_canonical_table_with_its_columns(tmp_path: Path) -> None:
@@ -23,9 +24,27 @@ def test_reading_a_store_that_does_not_exist_says_to_import_first(tmp_path: Path
         connect(str(tmp_path / "missing.duckdb"), read_only=True)
 
 
-def test_unsupported_store_urls_are_refused_with_the_reason() -> None:
-    with pytest.raises(StoreError, match="not supported yet"):
-        connect("spark://local[*]")
+def test_unknown_store_urls_are_refused_with_the_supported_ones() -> None:
+    with pytest.raises(StoreError, match=r"unknown store URL; use a DuckDB path, postgresql"):
+        connect("mysql://attain@localhost/attain")
+
+
+@pytest.mark.parametrize(
+    ("db", "kind", "location"),
+    [
+        ("attain.duckdb", "duckdb", "attain.duckdb"),
+        ("duckdb:///data/a.duckdb", "duckdb", "/data/a.duckdb"),
+        ("postgresql+psycopg://u@h:5/d", "postgres", "postgresql+psycopg://u@h:5/d"),
+        ("spark://local[*]", "spark", "spark://local[*]"),
+        ("sc://spark-host:15002", "spark", "sc://spark-host:15002"),
+    ],
+)
+def test_a_store_url_names_its_backend(db: str, kind: str, location: str) -> None:
+    assert parse_target(db) == Target(kind, location)
+
+
+def test_sqlalchemy_postgres_urls_become_ibis_urls() -> None:
+    assert postgres_url("postgresql+psycopg://a:b@h:5432/d") == "postgres://a:b@h:5432/d"
 
 
 def test_a_memory_limit_is_applied_and_a_bad_one_is_named(tmp_path: Path) -> None:

@@ -13,7 +13,6 @@ from rich.table import Table
 from attain.cli.options import DB, open_store
 from attain.ingest.importer import ImportResult, import_files
 from attain.ingest.presets import PRESETS
-from attain.store import raw_duckdb
 
 
 def import_command(
@@ -56,7 +55,7 @@ def import_command(
         ) as progress:
             task = progress.add_task("importing", total=None)
             result = import_files(
-                raw_duckdb(backend),
+                backend,
                 paths,
                 preset_name=preset,
                 strict=strict,

@@ -17,7 +17,7 @@ from attain.store import connect
 DB = typer.Option(
     None,
     "--db",
-    help="Analytic store: DuckDB file path or duckdb:// URL, postgresql://… or spark://local[*] "
+    help="Store: DuckDB path, postgresql:// or spark:// URL "
     "\\[default: $ATTAIN_DB or attain.duckdb].",
     show_default=False,
 )

@@ -191,7 +191,7 @@ def _response_hours(ctx: DiagnosisContext) -> ir.Table:
     seconds = leads.first_sales_touch_at.epoch_seconds() - start.epoch_seconds()
     return leads.filter(
         leads.first_sales_touch_at.notnull(), leads.owner_rep_id.notnull(), ctx.in_window(start)
-    ).select(rep_id=leads.owner_rep_id, hours=ibis.greatest(seconds, 0) / 3600.0)
+    ).select(rep_id=leads.owner_rep_id, hours=ibis.greatest(seconds, 0).cast("float64") / 3600.0)
 
 
 def _benchmark(ctx: DiagnosisContext, response: ir.Table, t: Thresholds) -> tuple[list[str], str]:

@@ -269,7 +269,7 @@ def _accept_hours(ctx: DiagnosisContext) -> ir.Table:
         leads.accepted_at.notnull(),
         leads.owner_rep_id.notnull(),
         ctx.in_window(leads.mql_at),
-    ).select(rep_id=leads.owner_rep_id, hours=ibis.greatest(seconds, 0) / 3600.0)
+    ).select(rep_id=leads.owner_rep_id, hours=ibis.greatest(seconds, 0).cast("float64") / 3600.0)
 
 
 def _median(latency: ir.Table) -> float | None:

@@ -21,6 +21,7 @@ from attain.diagnosis.context import DiagnosisContext, build_context
 from attain.diagnosis.finding import Cause, Detection, Diagnosis, Finding, Skip, severity
 from attain.diagnosis.settings import DiagnosisSettings
 from attain.leads.icp import IcpSettings
+from attain.metrics.facts import shared_scans
 from attain.metrics.settings import PerformanceSettings
 
 Detector = Callable[[DiagnosisContext, DiagnosisSettings], Detection]
@@ -54,6 +55,20 @@ def diagnose(
 
     `rep` keeps that rep's findings; `team` keeps the team's findings and its reps'.
     """
+    with shared_scans():  # the report inside and the detectors read the same activities
+        return _diagnose(backend, as_of, performance, icp, target, rep, team, thresholds)
+
+
+def _diagnose(
+    backend: Any,
+    as_of: date | None,
+    performance: PerformanceSettings | None,
+    icp: IcpSettings | None,
+    target: float | None,
+    rep: str | None,
+    team: str | None,
+    thresholds: DiagnosisSettings | None,
+) -> Diagnosis:
     thresholds = thresholds or DiagnosisSettings()
     ctx = build_context(
         backend,

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -21,7 +22,9 @@ from attain.ingest.validate import (
     typed_select,
 )
 from attain.schema import TABLES, Table
+from attain.store.connect import connect, raw_duckdb
 from attain.store.ddl import IMPORTS_TABLE, create_tables
+from attain.store.dialects import backend_kind, copy_to_duckdb, write_tables
 
 Progress = Callable[[str, int, int | None], None]
 """Called before each step with a description, steps done and total steps (None: unknown)."""
@@ -75,7 +78,7 @@ class ImportResult:
 
 
 def import_files(
-    con: duckdb.DuckDBPyConnection,
+    store: duckdb.DuckDBPyConnection | Any,
     paths: list[Path],
     *,
     preset_name: str = "generic",
@@ -83,13 +86,25 @@ def import_files(
     rejects_path: Path | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Load `paths` into the store on `con` as one transaction.
+    """Load `paths` into `store` (a DuckDB connection or any store's Ibis backend) at once.
 
     Valid rows are inserted or, when their key exists, updated; invalid rows go to the rejects
     report (`rejects_path`, CSV) with file, row, column and reason. With `strict`, any reject
     rolls the whole import back and raises RejectedRowsError.
+
+    DuckDB does the reading, validation and merging on every backend: for PostgreSQL and
+    Spark the stored tables are copied into an in-memory DuckDB, the import runs there, and
+    the tables it changed are written back in one step (see attain.store.dialects).
     """
     step = progress or (lambda _message, _done, _total: None)
+    if isinstance(store, duckdb.DuckDBPyConnection):
+        con = store
+    elif backend_kind(store) == "duckdb":
+        con = raw_duckdb(store)
+    else:
+        return _import_through_duckdb(
+            store, paths, preset_name, strict, rejects_path, progress=step
+        )
     create_tables(con)
     con.execute("BEGIN TRANSACTION")
     try:
@@ -111,6 +126,37 @@ def import_files(
         con.execute("ROLLBACK")
         raise
     return result
+
+
+def _import_through_duckdb(
+    backend: Any,
+    paths: list[Path],
+    preset_name: str,
+    strict: bool,
+    rejects_path: Path | None,
+    *,
+    progress: Progress,
+) -> ImportResult:
+    """Import into a non-DuckDB store: merge in an in-memory DuckDB, then write back at once."""
+    work = connect(":memory:")
+    try:
+        progress("reading the store", 0, None)
+        copy_to_duckdb(backend, raw_duckdb(work))
+        result = import_files(
+            raw_duckdb(work),
+            paths,
+            preset_name=preset_name,
+            strict=strict,
+            rejects_path=rejects_path,
+            progress=progress,
+        )
+        if result.committed:
+            progress("writing the store", 0, None)
+            written = [table.table for table in result.tables if table.loaded]
+            write_tables(backend, raw_duckdb(work), [*written, IMPORTS_TABLE])
+        return result
+    finally:
+        work.disconnect()
 
 
 def _load(

@@ -192,7 +192,8 @@ def lead_stages(backend: Any, as_of: datetime) -> Any:
     )
     is_sql = is_opportunity | (outcomes.sql_at <= as_of).fill_null(False)
     is_mql = is_sql | (outcomes.mql_at <= as_of).fill_null(False)
-    days_to_won = (outcomes.won_at.epoch_seconds() - outcomes.created_at.epoch_seconds()) / 86_400.0
+    seconds = outcomes.won_at.epoch_seconds() - outcomes.created_at.epoch_seconds()
+    days_to_won = seconds.cast("float64") / 86_400.0
     return outcomes.mutate(
         is_opportunity=is_opportunity,
         is_sql=is_sql,
@@ -257,7 +258,12 @@ def _lines(stages: Any, column: str | None, dimension: str) -> list[ChannelLine]
     ]
     return sorted(
         lines,
-        key=lambda line: (-(line.revenue_per_lead or 0.0), -(line.lead_to_won or 0.0), -line.leads),
+        key=lambda line: (
+            -(line.revenue_per_lead or 0.0),
+            -(line.lead_to_won or 0.0),
+            -line.leads,
+            line.channel or "",  # ties in the same order on every backend
+        ),
     )
 
 

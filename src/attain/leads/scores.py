@@ -90,7 +90,7 @@ def engagement_table(backend: Any, as_of: datetime) -> Any:
     joined = leads.select("lead_id").left_join(per_lead, leads.lead_id == per_lead.touch_lead)
     marketing = joined.marketing_touches.fill_null(0)
     sales = joined.sales_touches.fill_null(0)
-    days = (as_of.timestamp() - joined.last_touch_at.epoch_seconds()) / 86_400.0
+    days = (as_of.timestamp() - joined.last_touch_at.epoch_seconds().cast("float64")) / 86_400.0
     recency = (RECENCY_POINTS * (0.5 ** (days / RECENCY_HALF_LIFE_DAYS))).fill_null(0.0)
     count = (marketing + sales).cast("float64")
     frequency = FREQUENCY_POINTS * count / (count + FREQUENCY_HALF_TOUCHES)

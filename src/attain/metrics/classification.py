@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
+import ibis
 import numpy as np
 import pandas as pd
 
@@ -111,7 +112,7 @@ def classify_reps(
     in_window = rows[rows["period_start"].isin({p.start for p in window})]
     scored = in_window.assign(ratio=pd.to_numeric(in_window["attainment"], errors="coerce"))
     scored = scored[scored["ratio"].notna()].sort_values(["rep_id", "period_start"])
-    evidence = {rep: _evidence(frame) for rep, frame in scored.groupby("rep_id")}
+    evidence = _evidence(scored)
     metrics = _rep_metrics(backend, in_window, window, settings.timezone)
     teams = rows.drop_duplicates("rep_id", keep="last").set_index("rep_id")["team_id"]
 
@@ -150,22 +151,29 @@ def classify_reps(
 _NO_METRICS = RepMetrics(None, None, None, None, None)
 
 
-def _evidence(frame: pd.DataFrame) -> tuple[tuple[PeriodAttainment, ...], int]:
-    """The rep's scored periods (rows with a `ratio`, in order) and how many were full."""
-    scored = frame
-    periods = tuple(
-        PeriodAttainment(Period(start, end), float(target), float(actual), float(ratio))
-        for start, end, target, actual, ratio in zip(
-            scored["period_start"].tolist(),
-            scored["period_end"].tolist(),
-            scored["target"].tolist(),
-            scored["actual"].tolist(),
-            scored["ratio"].tolist(),
-            strict=True,
-        )
-    )
-    prorated = scored["prorated"].tolist()
-    return periods, sum(1 for flag in prorated if not (pd.notna(flag) and bool(flag)))
+def _evidence(scored: pd.DataFrame) -> dict[Any, tuple[tuple[PeriodAttainment, ...], int]]:
+    """Per rep: the scored periods (rows with a `ratio`, in order) and how many were full.
+
+    One pass over plain lists: a pandas group per rep costs more than its few rows.
+    """
+    periods: dict[Any, list[PeriodAttainment]] = {}
+    full: dict[Any, int] = {}
+    for rep, start, end, target, actual, ratio, prorated in zip(
+        scored["rep_id"].tolist(),
+        scored["period_start"].tolist(),
+        scored["period_end"].tolist(),
+        scored["target"].tolist(),
+        scored["actual"].tolist(),
+        scored["ratio"].tolist(),
+        scored["prorated"].tolist(),
+        strict=True,
+    ):
+        if rep is None or rep != rep:  # groupby left missing reps out
+            continue
+        period = PeriodAttainment(Period(start, end), float(target), float(actual), float(ratio))
+        periods.setdefault(rep, []).append(period)
+        full[rep] = full.get(rep, 0) + (0 if pd.notna(prorated) and bool(prorated) else 1)
+    return {rep: (tuple(rows), full[rep]) for rep, rows in periods.items()}
 
 
 def _class_of(
@@ -242,12 +250,15 @@ def _deal_stats(backend: Any, first: date, last: date, zone: str) -> pd.DataFram
     start = datetime.combine(first, time.min)
     stop = datetime.combine(last + timedelta(days=1), time.min)
     closed = deals.filter(deals.is_won.notnull() & (closed_local >= start) & (closed_local < stop))
-    cycle = (closed.closed_at.epoch_seconds() - closed.created_at.epoch_seconds()) / 86400.0
+    seconds = closed.closed_at.epoch_seconds() - closed.created_at.epoch_seconds()
+    cycle = seconds.cast("float64") / 86400.0  # float first: Spark divides integers as decimals
+    # A median of a CASE rather than median(where=...): Spark's percentile needs a constant.
+    won_cycle = ibis.cases((closed.is_won & closed.created_at.notnull(), cycle), else_=None)
     expr = closed.group_by(rep_id=closed.owner_rep_id).aggregate(
         closed=closed.count(),
         won=closed.count(where=closed.is_won),
         won_amount=closed.amount.mean(where=closed.is_won),
-        cycle_days=cycle.median(where=closed.is_won & closed.created_at.notnull()),
+        cycle_days=won_cycle.median(),
     )
     frame: pd.DataFrame = backend.execute(expr)
     return frame

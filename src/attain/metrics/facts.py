@@ -6,7 +6,9 @@ per-rep-per-day frames, so the big fact tables are scanned once per metric, in t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -44,6 +46,8 @@ def local_time(column: ir.TimestampValue, zone: str, first: date, last: date) ->
         if not edges or edges[-1][1] != offset:
             edges.append((_change_instant(edges[-1][0] if edges else instant, instant, tz), offset))
         day += timedelta(days=1)
+    if len(edges) == 1 and not edges[0][1]:
+        return column  # UTC: adding a zero interval would cost a pass over every row
     if len(edges) == 1:
         return column + ibis.interval(seconds=int(edges[0][1].total_seconds()))
     branches = [
@@ -108,28 +112,73 @@ def _created(backend: Any, first: date, last: date, zone: str, *, amount: bool) 
     return made.group_by(rep_id=made.owner_rep_id, day=made.local.date()).aggregate(value=value)
 
 
-def _activities(
-    backend: Any, first: date, last: date, zone: str, kinds: tuple[str, ...] | None
-) -> ir.Table:
+ACTIVITY_KINDS: dict[str, tuple[str, ...] | None] = {
+    "meetings": ("meeting", "demo"),
+    "calls": ("call",),
+    "activities": None,
+}
+"""Activity metrics and the activity types they count (None: every type)."""
+
+
+def _activity_counts(backend: Any, first: date, last: date, zone: str) -> ir.Table:
+    """Per rep and local day: the count of every activity metric, in one scan of activities.
+
+    The activities table is by far the largest; the report asks for three metrics over
+    overlapping windows, so they are counted together (see `shared_scans`).
+    """
     acts = backend.table("activities")
-    if kinds is not None:
-        acts = acts.filter(acts.type.isin(kinds))
     acts = acts.mutate(local=local_time(acts.occurred_at, zone, first, last))
     done = acts.filter(_window(acts.local, first, last))
-    return done.group_by(rep_id=done.rep_id, day=done.local.date()).aggregate(
-        value=done.count().cast("float64")
-    )
+    counts = {
+        metric: (done.count() if kinds is None else done.count(where=done.type.isin(kinds))).cast(
+            "float64"
+        )
+        for metric, kinds in ACTIVITY_KINDS.items()
+    }
+    return done.group_by(rep_id=done.rep_id, day=done.local.date()).aggregate(**counts)
 
 
 _EXPRESSIONS: dict[str, Callable[[Any, date, date, str], ir.Table]] = {
     "bookings": _bookings,
     "new_logos": _new_logos,
-    "meetings": lambda b, f, la, z: _activities(b, f, la, z, ("meeting", "demo")),
-    "calls": lambda b, f, la, z: _activities(b, f, la, z, ("call",)),
-    "activities": lambda b, f, la, z: _activities(b, f, la, z, None),
     "opportunities_created": lambda b, f, la, z: _created(b, f, la, z, amount=False),
     "pipeline_created": lambda b, f, la, z: _created(b, f, la, z, amount=True),
 }
+
+_scans: ContextVar[dict[tuple[int, str], list[tuple[date, date, pd.DataFrame]]] | None] = (
+    ContextVar("attain_shared_scans", default=None)
+)
+
+
+@contextmanager
+def shared_scans() -> Iterator[None]:
+    """Within the block, activity counts read from the store are kept and reused.
+
+    A report or diagnosis reads the same (unchanging) store many times; inside this block a
+    request for activity counts over days already read is answered from memory.
+    """
+    token = _scans.set({})
+    try:
+        yield
+    finally:
+        _scans.reset(token)
+
+
+def _activity_frame(backend: Any, first: date, last: date, zone: str) -> pd.DataFrame:
+    """Per rep and day in [first, last]: the counts of `_activity_counts` (cached if shared)."""
+    cache = _scans.get()
+    entries = cache.setdefault((id(backend), zone), []) if cache is not None else []
+    for start, stop, cached in entries:
+        if start <= first and last <= stop:
+            days = cached["day"]
+            inside: pd.DataFrame = cached[
+                (days >= pd.Timestamp(first)) & (days <= pd.Timestamp(last))
+            ]
+            return inside
+    frame: pd.DataFrame = backend.execute(_activity_counts(backend, first, last, zone))
+    frame["day"] = pd.to_datetime(frame["day"])
+    entries.append((first, last, frame))
+    return frame
 
 
 def daily_actuals(
@@ -139,9 +188,14 @@ def daily_actuals(
 
     Only days with a value appear. Columns rep_id, day (datetime64, midnight), value (float).
     """
-    if metric not in _EXPRESSIONS:
+    if metric in ACTIVITY_KINDS:
+        counts = _activity_frame(backend, first, last, zone)
+        frame = counts.loc[counts[metric] > 0, ["rep_id", "day", metric]]
+        frame = frame.rename(columns={metric: "value"})
+    elif metric in _EXPRESSIONS:
+        frame = backend.execute(_EXPRESSIONS[metric](backend, first, last, zone))
+    else:
         raise KeyError(metric)
-    frame = backend.execute(_EXPRESSIONS[metric](backend, first, last, zone))
     if frame.empty:
         return pd.DataFrame({"rep_id": [], "day": pd.to_datetime([]), "value": []})
     frame["day"] = pd.to_datetime(frame["day"])
@@ -152,4 +206,4 @@ def daily_actuals(
 
 def is_countable(metric: str) -> bool:
     """Whether Attain can count `metric` from the canonical facts."""
-    return metric in _EXPRESSIONS
+    return metric in _EXPRESSIONS or metric in ACTIVITY_KINDS

@@ -95,13 +95,14 @@ def ratcheted_reps(
     hired = _hireas_dates(backend)
     hits = _hit_periods(attainment)
     found = []
-    for (rep, metric), rows in history.groupby(["rep_id", "metric"], sort=True):
-        revisions = _revisions(rows)
+    by_rep = _revisions_by_rep(history)
+    for rep, metric in sorted(by_rep):
+        revisions = by_rep[(rep, metric)]
         signals = _repeated_raises(revisions, settings) + _raises_after_hit(
-            revisions, hits.get((str(rep), str(metric)), {}), hired.get(str(rep)), settings
+            revisions, hits.get((rep, metric), {}), hired.get(rep), settings
         )
         if signals:
-            found.append(RepRatcheting(str(rep), str(metric), tuple(signals), tuple(revisions)))
+            found.append(RepRatcheting(rep, metric, tuple(signals), tuple(revisions)))
     return found
 
 
@@ -181,18 +182,26 @@ def _ordered(history: pd.DataFrame) -> pd.DataFrame:
     ).sort_values(["rep_id", "metric", "start", "stamp"], na_position="first", kind="stable")
 
 
-def _revisions(rows: pd.DataFrame) -> list[QuotaRevision]:
-    """A rep's revisions on one metric, from rows already `_ordered`."""
-    return [
-        QuotaRevision(Period(start, end), None if pd.isna(stamp) else stamp.to_pydatetime(), target)
-        for start, end, stamp, target in zip(
-            rows["start"].tolist(),
-            rows["end"].tolist(),
-            rows["stamp"].tolist(),
-            rows["target"].astype(float).tolist(),
-            strict=True,
+def _revisions_by_rep(history: pd.DataFrame) -> dict[tuple[str, str], list[QuotaRevision]]:
+    """(rep, metric) -> that rep's revisions on the metric, in the order of `_ordered` rows.
+
+    Built in one pass over plain lists: a pandas group per rep costs more than its rows.
+    """
+    found: dict[tuple[str, str], list[QuotaRevision]] = {}
+    for rep, metric, start, end, stamp, target in zip(
+        history["rep_id"].astype(str).tolist(),
+        history["metric"].astype(str).tolist(),
+        history["start"].tolist(),
+        history["end"].tolist(),
+        history["stamp"].tolist(),
+        history["target"].astype(float).tolist(),
+        strict=True,
+    ):
+        moment = None if pd.isna(stamp) else stamp.to_pydatetime()
+        found.setdefault((rep, metric), []).append(
+            QuotaRevision(Period(start, end), moment, target)
         )
-    ]
+    return found
 
 
 def _in_period(revision: QuotaRevision) -> bool:

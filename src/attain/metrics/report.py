@@ -16,6 +16,7 @@ from attain.metrics.attainment import AttainmentReport, attainment_report
 from attain.metrics.classification import RepClassification, classify_reps
 from attain.metrics.coverage import CoverageRow, pipeline_coverage
 from attain.metrics.early_warnings import EarlyWarning, early_warnings
+from attain.metrics.facts import shared_scans
 from attain.metrics.pacing import PacingRow, business_calendar, pacing
 from attain.metrics.periods import Period, quarter_of, quarters_between
 from attain.metrics.ratcheting import (
@@ -88,6 +89,18 @@ def performance_report(
     `target` is a flat quarterly bookings target per selling rep, used when the store has no
     bookings quotas (e.g. the Maven sample).
     """
+    with shared_scans():  # every section reads activities; one scan serves them all
+        return _performance_report(backend, settings, as_of=as_of, target=target, today=today)
+
+
+def _performance_report(
+    backend: Any,
+    settings: PerformanceSettings | None,
+    *,
+    as_of: date | None,
+    target: float | None,
+    today: date | None,
+) -> PerformanceReport:
     settings = settings or PerformanceSettings()
     zone = settings.timezone
     notes: list[str] = []

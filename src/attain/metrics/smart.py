@@ -139,8 +139,8 @@ def _measurable(goal: Goal, present: dict[str, int]) -> LetterCheck:
 class _Benchmark:
     """What goals on one metric starting on one day are compared with."""
 
-    previous: pd.DataFrame
-    """Each rep's last completed period before the goal starts, indexed by rep_id."""
+    previous: dict[Any, dict[str, Any]]
+    """Each rep's last completed period before the goal starts (a row as a dict), by rep_id."""
     latest: pd.DataFrame
     """Full periods of every rep in the last completed period before the goal starts."""
     growth_limit: float | None
@@ -152,10 +152,14 @@ def _benchmark(
 ) -> _Benchmark:
     rows = history[(history["metric"] == metric) & (history["end"] < start)]
     previous = rows.sort_values("end").groupby("rep_id").tail(1).set_index("rep_id")
+    by_rep: dict[Any, dict[str, Any]] = {
+        rep: {str(column): value for column, value in row.items()}
+        for rep, row in previous.to_dict("index").items()
+    }
     latest = rows[(rows["end"] == rows["end"].max()) & ~rows["prorated"]]
     achieved = growth.loc[growth["metric"] == metric, "growth"]
     limit = float(np.quantile(achieved, percentile)) if len(achieved) else None
-    return _Benchmark(previous, latest, limit)
+    return _Benchmark(by_rep, latest, limit)
 
 
 def _achievable(
@@ -174,11 +178,11 @@ def _achievable(
     if key not in benchmarks:
         benchmarks[key] = _benchmark(history, growth, metric, goal.period_start, percentile)
     bench = benchmarks[key]
-    if bench.previous.empty:
+    if not bench.previous:
         return LetterCheck("A", None, f"no completed {metric} periods before the goal to compare")
     days = (goal.period_end - goal.period_start).days + 1
     share = f"{percentile:.0%}"
-    previous = bench.previous.loc[rep] if rep in bench.previous.index else None
+    previous = bench.previous.get(rep)
     if previous is not None and previous["actual"] > 0 and not previous["prorated"]:
         if bench.growth_limit is None:
             return LetterCheck("A", None, f"no period-over-period {metric} growth to compare")

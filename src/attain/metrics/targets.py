@@ -70,7 +70,9 @@ def quota_targets(
     order = ibis.cases((before, -seconds.coalesce(-(10**12))), else_=seconds)
     keys = [quotas[name] for name in TARGET_KEYS]
     ranked = quotas.mutate(
-        rank=ibis.row_number().over(group_by=keys, order_by=[(~before).cast("int8"), order]),
+        rank=ibis.row_number().over(
+            group_by=keys, order_by=[ibis.cases((before, 0), else_=1), order]
+        ),
         revisions=quotas.count().over(group_by=keys),
     )
     frame = backend.execute(ranked)

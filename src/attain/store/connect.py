@@ -11,6 +11,7 @@ from ibis.backends.duckdb import Backend as DuckDBBackend
 
 from attain.errors import StoreError
 from attain.store.ddl import create_tables
+from attain.store.dialects import connect_postgres, connect_spark, parse_target
 
 DEFAULT_DB = "attain.duckdb"
 
@@ -18,18 +19,19 @@ DEFAULT_DB = "attain.duckdb"
 def connect(
     db: str | Path | None = None, *, read_only: bool = False, memory_limit: str | None = None
 ) -> Any:
-    """An Ibis backend for `db`: a DuckDB file path or `duckdb://path` (default `attain.duckdb`).
+    """An Ibis backend for `db`: a DuckDB file path or `duckdb://path` (default `attain.duckdb`),
+    `postgresql://user@host:port/database`, `spark://local[*]` or a Spark Connect `sc://` URL.
 
     The DuckDB store keeps timestamps in UTC; its session time zone is set to UTC so that
     imported offsets are normalised the same way on every machine. `memory_limit` (e.g. "2GB")
     bounds DuckDB's memory; larger work spills to disk.
     """
-    target = str(db or DEFAULT_DB)
-    if target.startswith(("postgres://", "postgresql://", "spark://")):
-        raise StoreError(
-            f"{target.split(':', 1)[0]} stores are not supported yet; use a DuckDB file path"
-        )
-    path = target.removeprefix("duckdb://")  # duckdb:///abs/path and duckdb://relative/path
+    target = parse_target(str(db or DEFAULT_DB))
+    if target.kind == "postgres":
+        return connect_postgres(target.location)
+    if target.kind == "spark":
+        return connect_spark(target.location)
+    path = target.location  # duckdb:///abs/path and duckdb://relative/path
     if path != ":memory:" and read_only and not Path(path).exists():
         raise StoreError(f"{path}: no store here yet; run `attain import` first")
     try:
