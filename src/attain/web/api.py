@@ -244,52 +244,29 @@ def _records(
 RepFilter = Annotated[str | None, Query(description="Only this rep's.")]
 
 
-@router.get("/goals", summary="Goals set in Attain (paginated)")
-def goals(
-    request: Request,
-    response: Response,
-    user: ApiUser,
-    rep_id: RepFilter = None,
-    page: Page = 1,
-    per_page: PerPage = 50,
-    output: FormatQuery = Format.JSON,
-) -> Any:
-    rows = _records(request, user, "goals", rep_id)
-    if output is Format.CSV:
-        return csv_response(rows, "goals")
-    return paginated(request, response, rows, page, per_page)
+def _record_listing(kind: str, slug: str, summary: str) -> None:
+    """Register GET /{slug}: the app-database records of `kind` the user may see, paginated or
+    as CSV."""
+
+    @router.get(f"/{slug}", summary=summary, name=kind)
+    def listing(
+        request: Request,
+        response: Response,
+        user: ApiUser,
+        rep_id: RepFilter = None,
+        page: Page = 1,
+        per_page: PerPage = 50,
+        output: FormatQuery = Format.JSON,
+    ) -> Any:
+        rows = _records(request, user, kind, rep_id)
+        if output is Format.CSV:
+            return csv_response(rows, slug)
+        return paginated(request, response, rows, page, per_page)
 
 
-@router.get("/coaching-sessions", summary="Coaching sessions held (paginated)")
-def coaching_sessions(
-    request: Request,
-    response: Response,
-    user: ApiUser,
-    rep_id: RepFilter = None,
-    page: Page = 1,
-    per_page: PerPage = 50,
-    output: FormatQuery = Format.JSON,
-) -> Any:
-    rows = _records(request, user, "coaching_sessions", rep_id)
-    if output is Format.CSV:
-        return csv_response(rows, "coaching-sessions")
-    return paginated(request, response, rows, page, per_page)
-
-
-@router.get("/action-items", summary="Action items, overdue flagged (paginated)")
-def action_items(
-    request: Request,
-    response: Response,
-    user: ApiUser,
-    rep_id: RepFilter = None,
-    page: Page = 1,
-    per_page: PerPage = 50,
-    output: FormatQuery = Format.JSON,
-) -> Any:
-    rows = _records(request, user, "action_items", rep_id)
-    if output is Format.CSV:
-        return csv_response(rows, "action-items")
-    return paginated(request, response, rows, page, per_page)
+_record_listing("goals", "goals", "Goals set in Attain (paginated)")
+_record_listing("coaching_sessions", "coaching-sessions", "Coaching sessions held (paginated)")
+_record_listing("action_items", "action-items", "Action items, overdue flagged (paginated)")
 
 
 @router.post(
