@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from plan_support import AS_OF, build_store, write_org
 from sqlalchemy import Engine, select
@@ -16,6 +17,7 @@ from sqlalchemy import Engine, select
 from attain.appdb.database import make_engine, session_scope, upgrade
 from attain.appdb.models import AuditEntry, OverrideKind, Role, User
 from attain.appdb.users import add_user
+from attain.cli.leads import with_grade_overrides
 from attain.errors import InputError
 from attain.forecast.forecast import Overrides, forecast
 from attain.forecast.settings import ForecastSettings
@@ -93,6 +95,26 @@ def test_a_reason_is_required(engine: Engine) -> None:
         pytest.raises(InputError, match="--reason"),
     ):
         set_override(session, "stage_probability", "Proposal", "0.3", "  ", user)
+
+
+def test_only_managers_and_admins_override(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        add_user(session, "rae@example.com", "Rae", Role.REP, "long enough", rep_id="r1")
+        add_user(session, "mia@example.com", "Mia", Role.MARKETING, "long enough")
+    with session_scope(engine) as session:
+        for email in ("rae@example.com", "mia@example.com"):
+            user = session.scalars(select(User).where(User.email == email)).one()
+            with pytest.raises(InputError, match="only managers and admins"):
+                set_override(session, "lead_grade", "L1", "A", "looks keen", user)
+        assert live_overrides(session).lead_grade == {}
+
+
+def test_a_lead_grade_override_shows_beside_the_models_grade() -> None:
+    table = pd.DataFrame({"lead_id": ["L1", "L2"], "grade": ["C", "B"]})
+    shown = with_grade_overrides(table, {"L1": "A"})
+    assert shown["grade"].tolist() == ["C", "B"]
+    assert shown["grade_override"].tolist() == ["A", ""]
+    assert "grade_override" not in with_grade_overrides(table, {}).columns
 
 
 def test_the_forecast_takes_overrides_in_place_of_its_probabilities(tmp_path: Path) -> None:

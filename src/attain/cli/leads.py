@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +12,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from attain.cli.options import DB, open_store
+from attain.cli.options import DB, open_store, read_overrides
+from attain.cli.users import APP_DB
 from attain.errors import InputError
 from attain.leads.model import ModelCard, TrainedModel, train
 from attain.leads.training_data import LABEL, TIME_COLUMN, scoring_frame, training_frame
@@ -85,9 +87,12 @@ def score_command(
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Write the CSV here instead of the terminal."
     ),
+    app_db: str | None = APP_DB,
 ) -> None:
     """Score leads from a CSV (--csv) or the store's unconverted leads: probability, grade and
-    top three reasons per lead, as CSV. Refuses data shaped unlike the model's training data."""
+    top three reasons per lead, as CSV. Refuses data shaped unlike the model's training data.
+    A manager's live grade override (`attain overrides set lead_grade LEAD GRADE`) is shown in
+    `grade_override` beside the model's grade."""
     model = TrainedModel.load(model_path)
     if csv is not None:
         frame = _read(csv, sep)
@@ -97,11 +102,20 @@ def score_command(
             frame = scoring_frame(backend)
         finally:
             backend.disconnect()
-    scores = score_table(model, frame)
+    scores = with_grade_overrides(score_table(model, frame), read_overrides(app_db).lead_grade)
     if output is None:
         scores.to_csv(sys.stdout, index=False)
     else:
         scores.to_csv(output, index=False)
+
+
+def with_grade_overrides(table: pd.DataFrame, grades: Mapping[str, str]) -> pd.DataFrame:
+    """The score table with `grade_override` (empty where none) when it has a lead_id column
+    and any lead grade is overridden; the model's grade stays beside it."""
+    if not grades or "lead_id" not in table.columns:
+        return table
+    overridden = table["lead_id"].astype(str).map(dict(grades))
+    return table.assign(grade_override=overridden.fillna(""))
 
 
 def score_table(model: TrainedModel, frame: pd.DataFrame) -> pd.DataFrame:

@@ -17,13 +17,17 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from attain.appdb.models import Override, OverrideKind, User, utcnow
+from attain.appdb.models import Override, OverrideKind, Role, User, utcnow
 from attain.errors import InputError
 from attain.forecast.forecast import Overrides
 
 FORECAST_CATEGORIES = ("commit", "best_case", "pipeline", "omitted")
 """Forecast categories a deal can be put in; commit counts as won, omitted as lost."""
 LEAD_GRADES = ("A", "B", "C", "D")
+
+
+OVERRIDERS = frozenset({Role.ADMIN, Role.MANAGER})
+"""Roles that may put their value in place of a computed one."""
 
 
 def check_value(kind: OverrideKind | str, value: str) -> str:
@@ -71,6 +75,10 @@ def set_override(
     target; `reason` is required. Credited to `by` (also in the audit log when the session
     acts for them)."""
     kind = _kind(kind)
+    if by.role not in OVERRIDERS:
+        raise InputError(
+            f"{by.email} is a {by.role}: only managers and admins override computed values"
+        )
     target_id = target_id.strip()
     if not target_id:
         raise InputError("name what the override is for: a stage, lead id or opportunity id")
