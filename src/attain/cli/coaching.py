@@ -18,10 +18,9 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from attain.appdb.database import app_db_url, make_engine, session_scope, upgrade
-from attain.appdb.models import ActionStatus, CoachingKind, User
+from attain.appdb.models import ActionStatus, CoachingKind
 from attain.appdb.users import get_user
-from attain.cli.options import AS_OF, DB, OUTPUT, open_store
+from attain.cli.options import AS_OF, DB, OUTPUT, app_session, open_store
 from attain.cli.users import APP_DB
 from attain.config import Settings, load_settings
 from attain.diagnosis.finding import Diagnosis
@@ -88,26 +87,6 @@ AS_USER = typer.Option(
     show_default=False,
 )
 FORMAT = typer.Option(Format.TEXT, "--format", "-f", help="Output format.")
-
-
-@contextmanager
-def _app_session(app_db: str | None, email: str | None) -> Iterator[tuple[Session, User | None]]:
-    """A session on the migrated app database, acting as the user with e-mail `email`."""
-    url = app_db_url(load_settings(), app_db)
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        user = None
-        if email is not None:
-            with session_scope(engine) as lookup:
-                user = get_user(lookup, email)
-                lookup.expunge(user)
-        with session_scope(engine, user_id=user.id if user else None) as session:
-            if user is not None:
-                user = session.merge(user)
-            yield session, user
-    finally:
-        engine.dispose()
 
 
 def _scope(session: Session, backend: Any, email: str | None) -> Scope | None:
@@ -186,7 +165,7 @@ def log_command(
 ) -> None:
     """Log a one-on-one, shadowing or training session with the actions agreed in it."""
     agreed = [parse_action(text) for text in action]
-    with _app_session(app_db, by) as (session, user):
+    with app_session(app_db, by) as (session, user):
         assert user is not None
         record, items = log_session(
             session,
@@ -216,7 +195,7 @@ def list_command(
     """A rep's coaching sessions (imported and logged, newest first) and their actions."""
     backend, _ = open_store(db, read_only=True)
     try:
-        with _app_session(app_db, None) as (session, _):
+        with app_session(app_db, None) as (session, _):
             scope = _scope(session, backend, as_user)
             try:
                 records = rep_sessions(session, backend, rep, scope)
@@ -287,7 +266,7 @@ def agenda_command(
             ),
             None,
         )
-        with _app_session(app_db, None) as (session, _):
+        with app_session(app_db, None) as (session, _):
             agenda = rep_agenda(
                 session,
                 found.backend,
@@ -318,7 +297,7 @@ def coverage_command(
     """Who is overdue for shadowing or a one-on-one, and coaching minutes against need."""
     with _store(db, as_of) as found:
         classes = {c.rep_id: c.performance_class for c in found.report.classification}
-        with _app_session(app_db, None) as (session, _):
+        with app_session(app_db, None) as (session, _):
             rows = store_coverage(
                 session,
                 found.backend,
@@ -385,7 +364,7 @@ def digest_command(
         since = report.as_of.fromordinal(report.as_of.toordinal() - settings.digest_days + 1)
         wins = weekly_wins(found.backend, since, report.as_of)
         findings = _diagnose(found).findings
-        with _app_session(app_db, None) as (session, _):
+        with app_session(app_db, None) as (session, _):
             goals = goal_progress(
                 found.backend,
                 current_goals(session, report.as_of, recent_days=settings.digest_days),
@@ -448,7 +427,7 @@ def alignment_add_command(
 ) -> None:
     """Record an action agreed in the alignment meeting."""
     day = meeting.date() if meeting else date.today()
-    with _app_session(app_db, by) as (session, _):
+    with app_session(app_db, by) as (session, _):
         item = add_meeting_action(
             session, day, AgreedAction(title, owner, due.date() if due else None)
         )
@@ -464,7 +443,7 @@ def alignment_actions_command(
 ) -> None:
     """Actions agreed in alignment meetings, with owner, due date and status."""
     today = as_of.date() if as_of else date.today()
-    with _app_session(app_db, None) as (session, _):
+    with app_session(app_db, None) as (session, _):
         rows = action_rows(meeting_actions(session, overdue_on=today if overdue else None), today)
     if output_format is Format.JSON:
         _echo_json(rows)
@@ -480,7 +459,7 @@ def done_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Mark an action done."""
-    with _app_session(app_db, by) as (session, _):
+    with app_session(app_db, by) as (session, _):
         try:
             item = set_status(session, action_id, ActionStatus.DONE)
         except AccessError:

@@ -17,14 +17,13 @@ from attain.cli.coaching import (
     BY,
     FORMAT,
     Format,
-    _app_session,
     _check_rep,
     _diagnose,
     _echo_json,
     _scope,
     _store,
 )
-from attain.cli.options import AS_OF, DB, open_store
+from attain.cli.options import AS_OF, DB, app_session, open_store
 from attain.cli.users import APP_DB
 from attain.config import load_settings
 from attain.errors import InputError
@@ -83,7 +82,7 @@ def program_start_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Start an intensive program for a rep."""
-    with _app_session(app_db, by) as (session, user):
+    with app_session(app_db, by) as (session, user):
         program = start_program(
             session,
             rep_id=rep,
@@ -112,7 +111,7 @@ def program_checkin_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Log a weekly check-in of a program (a coaching session of kind program_check_in)."""
-    with _app_session(app_db, by) as (session, user):
+    with app_session(app_db, by) as (session, user):
         assert user is not None
         record, week = check_in(
             session,
@@ -142,7 +141,7 @@ def program_review_command(
     backend, _ = open_store(db, read_only=True)
     try:
         day = as_of.date() if as_of else date.today()
-        with _app_session(app_db, None) as (session, _):
+        with app_session(app_db, None) as (session, _):
             review = review_program(
                 session,
                 backend,
@@ -196,7 +195,7 @@ def skills_set_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Score a rep's skill 1–5 (kept with who and when; older scores stay as history)."""
-    with _app_session(app_db, by) as (session, user):
+    with app_session(app_db, by) as (session, user):
         assert user is not None
         row = set_score(session, rep, skill, score, by=user, note=note)
         typer.echo(f"{row.rep_id} {row.skill.value}: {row.score} of 5 (by {user.email}).")
@@ -212,7 +211,7 @@ def skills_show_command(
 ) -> None:
     """The skills matrix: each rep's score in force per skill."""
     backend = None
-    with _app_session(app_db, None) as (session, _):
+    with app_session(app_db, None) as (session, _):
         scope = None
         if as_user is not None:
             backend, _ = open_store(db, read_only=True)
@@ -251,7 +250,7 @@ def skills_suggest_command(
     with _store(db, as_of) as found:
         _check_rep(found.backend, rep)
         suggestions = suggest_skills(_diagnose(found, rep).findings, rep)
-        with _app_session(app_db, None) as (session, _):
+        with app_session(app_db, None) as (session, _):
             rows = skills_matrix(session, [rep])
     scores = {skill: entry.score for skill, entry in (rows[0].scores if rows else {}).items()}
     training = recommend_training(scores, suggestions, found.settings.workflow)
@@ -358,7 +357,7 @@ def products_priority_command(
         backend.disconnect()
     if product not in set(known.astype(str)):
         raise InputError(f"no product {product} in the store; `attain products show` lists them")
-    with _app_session(app_db, by) as (session, user):
+    with app_session(app_db, by) as (session, user):
         row = set_priority(session, product, tier, differentiators, by=user)
         typer.echo(f"{row.product_id}: {row.tier.value}.")
 
@@ -372,7 +371,7 @@ def products_show_command(
     """Every product with its tier in force (from Attain or the CRM) and differentiators."""
     backend, _ = open_store(db, read_only=True)
     try:
-        with _app_session(app_db, None) as (session, _):
+        with app_session(app_db, None) as (session, _):
             rows = product_rows(session, backend)
     finally:
         backend.disconnect()
@@ -414,7 +413,7 @@ def comp_payout_command(
     settings = load_settings()
     backend, _ = open_store(db, read_only=True)
     try:
-        with _app_session(app_db, None) as (session, _):
+        with app_session(app_db, None) as (session, _):
             tiers = tier_map(session, backend)
         deals = won_deals(backend, span, tiers, settings.performance.timezone)
         quotas = bookings_quotas(backend, span)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import typer
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from attain.appdb.database import app_db_url, make_engine, session_scope, upgrade
+from attain.appdb.models import User
+from attain.appdb.users import get_user
 from attain.config import load_settings
 from attain.forecast.forecast import Overrides
 from attain.plan.overrides import live_overrides
@@ -55,10 +60,28 @@ def read_overrides(app_db: str | None) -> Overrides:
         database = parsed.database
         if not database or database == ":memory:" or not Path(database).exists():
             return Overrides()
+    with app_session(app_db) as (session, _):
+        return live_overrides(session)
+
+
+@contextmanager
+def app_session(
+    app_db: str | None, email: str | None = None
+) -> Iterator[tuple[Session, User | None]]:
+    """A session on the app database (migrated to the newest schema first), acting as the user
+    with e-mail `email` when given: the one way every command opens the app database."""
+    url = app_db_url(load_settings(), app_db)
     upgrade(url)
     engine = make_engine(url)
     try:
-        with session_scope(engine) as session:
-            return live_overrides(session)
+        user = None
+        if email is not None:
+            with session_scope(engine) as lookup:
+                user = get_user(lookup, email)
+                lookup.expunge(user)
+        with session_scope(engine, user_id=user.id if user else None) as session:
+            if user is not None:
+                user = session.merge(user)
+            yield session, user
     finally:
         engine.dispose()

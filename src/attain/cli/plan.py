@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -14,12 +12,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from attain.appdb.database import app_db_url, make_engine, session_scope, upgrade
 from attain.appdb.models import OverrideKind, User
-from attain.appdb.users import get_user
-from attain.cli.options import AS_OF, DB, open_store, read_overrides
+from attain.cli.options import AS_OF, DB, app_session, open_store, read_overrides
 from attain.cli.users import APP_DB
 from attain.config import load_settings
 from attain.errors import InputError
@@ -204,25 +199,6 @@ def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
-@contextmanager
-def _acting(app_db: str | None, email: str | None) -> Iterator[tuple[Session, User | None]]:
-    """A session on the migrated app database, acting as the user with e-mail `email`."""
-    url = app_db_url(load_settings(), app_db)
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        user_id = None
-        user = None
-        if email is not None:
-            with session_scope(engine) as lookup:
-                user = get_user(lookup, email)
-                user_id = user.id
-        with session_scope(engine, user_id=user_id) as session:
-            yield session, user
-    finally:
-        engine.dispose()
-
-
 BY = typer.Option(..., "--by", help="E-mail of the user making the change (an Attain user).")
 
 
@@ -240,7 +216,7 @@ def set_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Put a value in place of the computed one (superseding any live override of it)."""
-    with _acting(app_db, by) as (session, user):
+    with app_session(app_db, by) as (session, user):
         assert user is not None
         override = set_override(session, kind, target, value, reason, user)
         typer.echo(
@@ -257,7 +233,7 @@ def clear_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Go back to the computed value: the live override is superseded (and kept in history)."""
-    with _acting(app_db, by) as (session, _user):
+    with app_session(app_db, by) as (session, _user):
         override = clear_override(session, kind, target)
         typer.echo(f"Cleared override {override.id}: {override.kind.value} {override.target_id}.")
 
@@ -283,7 +259,7 @@ def list_command(
             computed = stage_win_rates(load_history(backend))
         finally:
             backend.disconnect()
-    with _acting(app_db, None) as (session, _user):
+    with app_session(app_db, None) as (session, _user):
         overrides = list_overrides(session, include_superseded)
         if not overrides:
             typer.echo("No overrides: set one with `attain overrides set`.")

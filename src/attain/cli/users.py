@@ -7,14 +7,11 @@ so a new database needs no separate set-up step.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from attain.appdb.database import (
     app_db_url,
@@ -22,8 +19,6 @@ from attain.appdb.database import (
     display_url,
     downgrade,
     head_revision,
-    make_engine,
-    session_scope,
     upgrade,
 )
 from attain.appdb.models import Role
@@ -36,6 +31,7 @@ from attain.appdb.users import (
     get_user,
     list_users,
 )
+from attain.cli.options import app_session
 from attain.config import load_settings
 from attain.errors import InputError
 
@@ -59,19 +55,6 @@ appdb_app = typer.Typer(
 
 def _url(app_db: str | None) -> str:
     return app_db_url(load_settings(), app_db)
-
-
-@contextmanager
-def _session(app_db: str | None) -> Iterator[Session]:
-    """A session on the app database, migrated to the newest schema first."""
-    url = _url(app_db)
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        with session_scope(engine) as session:
-            yield session
-    finally:
-        engine.dispose()
 
 
 @app.command("add")
@@ -104,7 +87,7 @@ def add_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Add a user who can sign in with their e-mail and a password (asked for twice)."""
-    with _session(app_db) as session:
+    with app_session(app_db) as (session, _):
         check_new_user(session, email, name, role, rep_id, team or ())
         if password_stdin:
             password = sys.stdin.readline().rstrip("\r\n")
@@ -125,7 +108,7 @@ def add_command(
 @app.command("list")
 def list_command(app_db: str | None = APP_DB) -> None:
     """Show every user: role, CRM rep, managed teams, and whether they may sign in."""
-    with _session(app_db) as session:
+    with app_session(app_db) as (session, _):
         users = list_users(session)
         if not users:
             typer.echo("No users yet: add one with `attain users add`.")
@@ -152,7 +135,7 @@ def disable_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Stop a user signing in: their password, API tokens and web sessions stop working."""
-    with _session(app_db) as session:
+    with app_session(app_db) as (session, _):
         user = disable_user(session, email)
         typer.echo(f"Disabled {user.email}: their password, tokens and sessions no longer work.")
 
@@ -164,7 +147,7 @@ def token_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Issue an API token and print its secret, once: Attain keeps only a hash of it."""
-    with _session(app_db) as session:
+    with app_session(app_db) as (session, _):
         user = get_user(session, email)
         token, secret = create_api_token(session, user, name)
         typer.echo(
