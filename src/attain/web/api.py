@@ -91,6 +91,21 @@ def csv_response(rows: Sequence[dict[str, Any]], name: str) -> Response:
     )
 
 
+def listing(
+    request: Request,
+    response: Response,
+    items: Sequence[dict[str, Any]],
+    name: str,
+    output: Format,
+    page: int,
+    per_page: int,
+) -> Any:
+    """A list endpoint's answer: every row as CSV, or one page of them."""
+    if output is Format.CSV:
+        return csv_response(items, name)
+    return paginated(request, response, items, page, per_page)
+
+
 def paginated(
     request: Request,
     response: Response,
@@ -156,9 +171,7 @@ def reps(
     output: FormatQuery = Format.JSON,
 ) -> Any:
     rows = views.rep_list(services_of(request), user, as_of)
-    if output is Format.CSV:
-        return csv_response(rows, "reps")
-    return paginated(request, response, rows, page, per_page)
+    return listing(request, response, rows, "reps", output, page, per_page)
 
 
 @router.get("/reps/{rep_id}", summary="One rep: pace, class, findings, goals and coaching")
@@ -194,9 +207,7 @@ def findings(
 ) -> Any:
     services = services_of(request)
     rows = views.findings_view(services, user, services.as_of(as_of).day)
-    if output is Format.CSV:
-        return csv_response(rows, "findings")
-    return paginated(request, response, rows, page, per_page)
+    return listing(request, response, rows, "findings", output, page, per_page)
 
 
 @router.get("/channels", summary="Lead sources and campaigns by revenue per lead")
@@ -221,9 +232,7 @@ def lead_grades(
     output: FormatQuery = Format.JSON,
 ) -> Any:
     rows = views.lead_grades_view(services_of(request), user, as_of)
-    if output is Format.CSV:
-        return csv_response(rows, "lead-grades")
-    return paginated(request, response, rows, page, per_page)
+    return listing(request, response, rows, "lead-grades", output, page, per_page)
 
 
 @router.get("/leads/icp", summary="The ideal customer profile's rules")
@@ -249,7 +258,7 @@ def _record_listing(kind: str, slug: str, summary: str) -> None:
     as CSV."""
 
     @router.get(f"/{slug}", summary=summary, name=kind)
-    def listing(
+    def records(
         request: Request,
         response: Response,
         user: ApiUser,
@@ -259,9 +268,7 @@ def _record_listing(kind: str, slug: str, summary: str) -> None:
         output: FormatQuery = Format.JSON,
     ) -> Any:
         rows = _records(request, user, kind, rep_id)
-        if output is Format.CSV:
-            return csv_response(rows, slug)
-        return paginated(request, response, rows, page, per_page)
+        return listing(request, response, rows, slug, output, page, per_page)
 
 
 _record_listing("goals", "goals", "Goals set in Attain (paginated)")
