@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -129,3 +130,23 @@ def _identifier(hint: str) -> str:
     """A PostgreSQL name from `hint`: lower-case letters, digits and _, plus a random tail."""
     stem = re.sub(r"[^a-z0-9_]+", "_", hint.lower()).strip("_")[:40] or "test"
     return f"{stem}_{secrets.token_hex(4)}"
+
+
+# Fixtures the app-database suites import into their conftest (one definition for all).
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """URL of the test run's PostgreSQL server; a failure says why there is none."""
+    try:
+        return postgres_url()
+    except PostgresUnavailable as error:
+        reason = str(error)
+    pytest.fail(f"no PostgreSQL for the tests: {reason}", pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def postgres_database(request: pytest.FixtureRequest, postgres_server: str) -> Iterator[str]:
+    """A database of this test module's own on the PostgreSQL server."""
+    with fresh_database(postgres_server, request.module.__name__) as url:
+        yield url

@@ -12,26 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from appdb_support import PostgresUnavailable, app_engine, fresh_database, fresh_schema
-from appdb_support import postgres_url as start_or_find_postgres
+from appdb_support import app_engine, fresh_schema, postgres_database, postgres_server  # noqa: F401 (fixtures)
 from sqlalchemy import Engine
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> str:
-    """URL of the test run's PostgreSQL server; a failure says why there is none."""
-    try:
-        return start_or_find_postgres()
-    except PostgresUnavailable as error:
-        reason = str(error)
-    pytest.fail(f"no PostgreSQL for the tests: {reason}", pytrace=False)
-
-
-@pytest.fixture(scope="module")
-def postgres_database(request: pytest.FixtureRequest, postgres_server: str) -> Iterator[str]:
-    """A database of this test module's own on the PostgreSQL server."""
-    with fresh_database(postgres_server, request.module.__name__) as url:
-        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -12,29 +12,13 @@ from sqlalchemy import Engine
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "appdb"))
 
-from appdb_support import PostgresUnavailable, app_engine, fresh_database, fresh_schema
-from appdb_support import postgres_url as start_or_find_postgres
+from appdb_support import app_engine, fresh_schema, postgres_database, postgres_server  # noqa: F401 (fixtures)
 from workflow_support import Demo
 
 from attain.demo.config import DemoSpec
 from attain.demo.generator import generate
 from attain.ingest.importer import import_files
 from attain.store import connect, raw_duckdb
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> str:
-    try:
-        return start_or_find_postgres()
-    except PostgresUnavailable as error:
-        reason = str(error)
-    pytest.fail(f"no PostgreSQL for the tests: {reason}", pytrace=False)
-
-
-@pytest.fixture(scope="module")
-def postgres_database(request: pytest.FixtureRequest, postgres_server: str) -> Iterator[str]:
-    with fresh_database(postgres_server, request.module.__name__) as url:
-        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
