@@ -4,9 +4,6 @@ workflow over the app database (see docs/workflow.md)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -16,21 +13,25 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from attain.appdb.models import ActionStatus, CoachingKind
-from attain.appdb.users import get_user
 from attain.cli.options import AS_OF, DB, OUTPUT, app_session, open_store
 from attain.cli.users import APP_DB
-from attain.config import Settings, load_settings
-from attain.diagnosis.finding import Diagnosis
-from attain.diagnosis.run import diagnose
+from attain.cli.workflow_options import (
+    AS_USER,
+    BY,
+    FORMAT,
+    Format,
+    check_rep,
+    diagnose_store,
+    echo_json,
+    store_facts,
+    user_scope,
+)
 from attain.errors import InputError
 from attain.leads.channels import channel_report
-from attain.metrics.report import HEADLINE_METRIC, PerformanceReport, performance_report
-from attain.metrics.targets import rep_roster
+from attain.metrics.report import HEADLINE_METRIC
 from attain.web.access import AccessError
-from attain.workflow.access import Scope, coaching_scope
 from attain.workflow.actions import (
     AgreedAction,
     action_rows,
@@ -62,87 +63,12 @@ actions_app = typer.Typer(
 )
 
 
-class Format(StrEnum):
-    """Output formats of tables."""
-
-    TEXT = "text"
-    JSON = "json"
-
-
 class DigestFormat(StrEnum):
     """Output formats of the digest."""
 
     MARKDOWN = "markdown"
     HTML = "html"
     JSON = "json"
-
-
-BY = typer.Option(
-    ..., "--by", help="E-mail of the Attain user doing this (credited in the audit log)."
-)
-AS_USER = typer.Option(
-    None,
-    "--as-user",
-    help="Show only what this Attain user may see (a rep sees only their own records).",
-    show_default=False,
-)
-FORMAT = typer.Option(Format.TEXT, "--format", "-f", help="Output format.")
-
-
-def _scope(session: Session, backend: Any, email: str | None) -> Scope | None:
-    if email is None:
-        return None
-    user = get_user(session, email)
-    roster = rep_roster(backend)
-    teams = {
-        str(rep): (None if team is None or team != team else str(team))
-        for rep, team in zip(roster["rep_id"], roster["team_id"], strict=True)
-    }
-    try:
-        return coaching_scope(user, teams)
-    except AccessError as error:
-        raise InputError(f"{email} may not see coaching records: {error}") from error
-
-
-@dataclass
-class _Store:
-    settings: Settings
-    backend: Any
-    report: PerformanceReport
-
-
-@contextmanager
-def _store(db: str | None, as_of: datetime | None) -> Iterator[_Store]:
-    settings = load_settings()
-    backend, _ = open_store(db, read_only=True)
-    try:
-        report = performance_report(
-            backend, settings.performance, as_of=as_of.date() if as_of else None
-        )
-        yield _Store(settings, backend, report)
-    finally:
-        backend.disconnect()
-
-
-def _diagnose(found: _Store, rep: str | None = None) -> Diagnosis:
-    s = found.settings
-    return diagnose(
-        found.backend,
-        as_of=found.report.as_of,
-        performance=s.performance,
-        icp=s.icp,
-        thresholds=s.diagnosis,
-        rep=rep,
-    )
-
-
-def _check_rep(backend: Any, rep: str) -> None:
-    if rep not in set(rep_roster(backend)["rep_id"].astype(str)):
-        raise InputError(f"no rep {rep} in the store; `attain report` lists them")
-
-
-def _echo_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
 @coaching_app.command("log")
@@ -196,7 +122,7 @@ def list_command(
     backend, _ = open_store(db, read_only=True)
     try:
         with app_session(app_db, None) as (session, _):
-            scope = _scope(session, backend, as_user)
+            scope = user_scope(session, backend, as_user)
             try:
                 records = rep_sessions(session, backend, rep, scope)
             except AccessError:
@@ -205,7 +131,7 @@ def list_command(
     finally:
         backend.disconnect()
     if output_format is Format.JSON:
-        _echo_json({"sessions": [r.to_dict() for r in records], "actions": actions})
+        echo_json({"sessions": [r.to_dict() for r in records], "actions": actions})
         return
     table = Table(title=f"Coaching sessions of {rep}")
     for header in ("when", "kind", "min", "topics", "origin", "coach", "notes"):
@@ -255,9 +181,9 @@ def agenda_command(
 ) -> None:
     """3–6 questions for the rep's next one-on-one, most important first: from their findings,
     overdue actions and goals behind pace."""
-    with _store(db, as_of) as found:
-        _check_rep(found.backend, rep)
-        findings = _diagnose(found, rep).findings
+    with store_facts(db, as_of) as found:
+        check_rep(found.backend, rep)
+        findings = diagnose_store(found, rep).findings
         pacing = next(
             (
                 row
@@ -278,7 +204,7 @@ def agenda_command(
                 pacing=pacing,
             )
     if output_format is Format.JSON:
-        _echo_json(agenda.to_dict())
+        echo_json(agenda.to_dict())
         return
     typer.echo(f"Agenda for {rep}'s next one-on-one (as of {agenda.as_of}):")
     for number, item in enumerate(agenda.items, start=1):
@@ -295,7 +221,7 @@ def coverage_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Who is overdue for shadowing or a one-on-one, and coaching minutes against need."""
-    with _store(db, as_of) as found:
+    with store_facts(db, as_of) as found:
         classes = {c.rep_id: c.performance_class for c in found.report.classification}
         with app_session(app_db, None) as (session, _):
             rows = store_coverage(
@@ -309,7 +235,7 @@ def coverage_command(
     if overdue:
         rows = [row for row in rows if row.overdue]
     if output_format is Format.JSON:
-        _echo_json([row.to_dict() for row in rows])
+        echo_json([row.to_dict() for row in rows])
         return
     table = Table(title=f"Coaching coverage as of {found.report.as_of}")
     for header in (
@@ -356,14 +282,14 @@ def digest_command(
     company's unless --team or --rep)."""
     if team is not None and rep is not None:
         raise InputError("give --team or --rep, not both")
-    with _store(db, as_of) as found:
+    with store_facts(db, as_of) as found:
         if rep is not None:
-            _check_rep(found.backend, rep)
+            check_rep(found.backend, rep)
         report = found.report
         settings = found.settings.workflow
         since = report.as_of.fromordinal(report.as_of.toordinal() - settings.digest_days + 1)
         wins = weekly_wins(found.backend, since, report.as_of)
-        findings = _diagnose(found).findings
+        findings = diagnose_store(found).findings
         with app_session(app_db, None) as (session, _):
             goals = goal_progress(
                 found.backend,
@@ -395,12 +321,12 @@ def alignment_agenda_command(
     db: str | None = DB,
 ) -> None:
     """Topics for the sales–marketing meeting from the alignment findings and channel report."""
-    with _store(db, as_of) as found:
-        findings = _diagnose(found).findings
+    with store_facts(db, as_of) as found:
+        findings = diagnose_store(found).findings
         channels = channel_report(found.backend, found.report.as_of)
     agenda = alignment_agenda(found.report.as_of, findings, channels)
     if output_format is Format.JSON:
-        _echo_json(agenda.to_dict())
+        echo_json(agenda.to_dict())
         return
     typer.echo(f"Sales–marketing alignment agenda (as of {agenda.as_of}):")
     if not agenda.topics:
@@ -446,7 +372,7 @@ def alignment_actions_command(
     with app_session(app_db, None) as (session, _):
         rows = action_rows(meeting_actions(session, overdue_on=today if overdue else None), today)
     if output_format is Format.JSON:
-        _echo_json(rows)
+        echo_json(rows)
         return
     title = "Overdue alignment actions" if overdue else "Alignment actions"
     _print_actions(Console(soft_wrap=True), rows, f"{title} on {today}")

@@ -12,19 +12,19 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from attain.cli.coaching import (
+from attain.cli.options import AS_OF, DB, app_session, open_store
+from attain.cli.users import APP_DB
+from attain.cli.workflow_options import (
     AS_USER,
     BY,
     FORMAT,
     Format,
-    _check_rep,
-    _diagnose,
-    _echo_json,
-    _scope,
-    _store,
+    check_rep,
+    diagnose_store,
+    echo_json,
+    store_facts,
+    user_scope,
 )
-from attain.cli.options import AS_OF, DB, app_session, open_store
-from attain.cli.users import APP_DB
 from attain.config import load_settings
 from attain.errors import InputError
 from attain.metrics.periods import quarter_of
@@ -153,7 +153,7 @@ def program_review_command(
     finally:
         backend.disconnect()
     if output_format is Format.JSON:
-        _echo_json(review.to_dict())
+        echo_json(review.to_dict())
         return
     typer.echo(
         f"Program {review.program_id} for {review.rep_id}: {review.goal}\n"
@@ -216,12 +216,12 @@ def skills_show_command(
         if as_user is not None:
             backend, _ = open_store(db, read_only=True)
             try:
-                scope = _scope(session, backend, as_user)
+                scope = user_scope(session, backend, as_user)
             finally:
                 backend.disconnect()
         rows = skills_matrix(session, [rep] if rep else None, scope)
     if output_format is Format.JSON:
-        _echo_json([row.to_dict() for row in rows])
+        echo_json([row.to_dict() for row in rows])
         return
     if not rows:
         typer.echo("No skill scores yet: add one with `attain skills set`.")
@@ -247,15 +247,15 @@ def skills_suggest_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Skills the rep's findings point at, and recommended training for the weakest skills."""
-    with _store(db, as_of) as found:
-        _check_rep(found.backend, rep)
-        suggestions = suggest_skills(_diagnose(found, rep).findings, rep)
+    with store_facts(db, as_of) as found:
+        check_rep(found.backend, rep)
+        suggestions = suggest_skills(diagnose_store(found, rep).findings, rep)
         with app_session(app_db, None) as (session, _):
             rows = skills_matrix(session, [rep])
     scores = {skill: entry.score for skill, entry in (rows[0].scores if rows else {}).items()}
     training = recommend_training(scores, suggestions, found.settings.workflow)
     if output_format is Format.JSON:
-        _echo_json(
+        echo_json(
             {
                 "rep_id": rep,
                 "suggestions": [
@@ -313,7 +313,7 @@ def ramp_command(
     if behind:
         rows = [row for row in rows if row.behind]
     if output_format is Format.JSON:
-        _echo_json([row.to_dict() for row in rows])
+        echo_json([row.to_dict() for row in rows])
         return
     if not rows:
         typer.echo("No reps hired since the store's first activity.")
@@ -376,7 +376,7 @@ def products_show_command(
     finally:
         backend.disconnect()
     if output_format is Format.JSON:
-        _echo_json([row.to_dict() for row in rows])
+        echo_json([row.to_dict() for row in rows])
         return
     table = Table(title="Products")
     for header in ("product", "name", "tier", "from", "differentiators"):
@@ -421,7 +421,7 @@ def comp_payout_command(
         backend.disconnect()
     report = payout_report(plan, span, deals, quotas)
     if output_format is Format.JSON:
-        _echo_json(report.to_dict())
+        echo_json(report.to_dict())
         return
     table = Table(title=f"Payouts under {escape(report.plan)} for {span.label}")
     for header in ("rep", "bookings", "quota", "attain.", "base", "accel.", "SPIF", "total"):
