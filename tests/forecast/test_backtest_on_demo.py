@@ -1,11 +1,10 @@
 """Issue 6 on demo organisations: the backtest ordering at week 6 on three seeds.
 
-Measured (30 reps × 6 quarters, the last 4 quarters backtested, all 12 weeks): week-6 company
-MAPE of our P50 0.064 / 0.059 / 0.075 on seeds 1–3, weighted pipeline 0.203 / 0.189 / 0.124,
-run-rate 0.107 / 0.052 / 0.071. The demo sells at a steady pace, which suits the run-rate:
-ours beats it on seed 1 only, so the test asserts what holds on every seed: we beat the
-weighted pipeline at week 6 and the run-rate over the whole quarter, with honest intervals.
-Smaller organisations and weeks 2/6/10 keep it quick.
+Measured (30 reps × 6 quarters, the last 4 quarters backtested, all 12 weeks, 2,000 runs):
+week-6 company MAPE of our P50 0.042 / 0.014 / 0.047 on seeds 1–3, weighted pipeline
+0.203 / 0.189 / 0.124, run-rate 0.107 / 0.052 / 0.071; P10–P90 coverage 94% / 94% / 90%.
+Weeks 2/6/10 and 1,000 runs keep it quick. With 20 reps the company total is small enough for
+chance to decide: seed 1 then ties the run-rate (0.059 against 0.057), so the test uses 30.
 """
 
 from __future__ import annotations
@@ -26,15 +25,16 @@ SETTINGS = ForecastSettings(backtest_simulations=1000)
 @pytest.fixture(scope="module", params=[1, 2, 3], ids=lambda seed: f"seed{seed}")
 def result(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Backtest:
     folder: Path = tmp_path_factory.mktemp(f"backtest{request.param}")
-    history = demo_history(folder, reps=20, quarters=6, seed=request.param)
+    history = demo_history(folder, reps=30, quarters=6, seed=request.param)
     periods = default_periods(history, "UTC", 4)
     assert len(periods) == 4
     return backtest(history, periods, zone="UTC", settings=SETTINGS, weeks=WEEKS)
 
 
-def test_week_six_beats_the_weighted_pipeline(result: Backtest) -> None:
+def test_week_six_p50_beats_the_weighted_pipeline_and_the_run_rate(result: Backtest) -> None:
     week6 = result.score(6)
     assert week6.mape < week6.mape_weighted
+    assert week6.mape < week6.mape_run_rate
 
 
 def test_over_the_quarter_p50_beats_the_run_rate(result: Backtest) -> None:
@@ -43,5 +43,5 @@ def test_over_the_quarter_p50_beats_the_run_rate(result: Backtest) -> None:
     assert ours < run_rate
 
 
-def test_intervals_cover_most_actuals(result: Backtest) -> None:
-    assert result.coverage >= 0.6
+def test_p10_to_p90_covers_between_70_and_95_percent(result: Backtest) -> None:
+    assert 0.70 <= result.coverage <= 0.95

@@ -84,3 +84,13 @@ def test_a_shock_widens_the_spread_without_moving_the_middle_much() -> None:
 def test_same_seed_same_runs() -> None:
     args = (np.full(50, 0.3), np.full(50, 5.0), np.arange(50) % 3, 3, NONE, np.zeros((0, 3)))
     assert np.array_equal(simulate(*args, 0.1, 300, 9), simulate(*args, 0.1, 300, 9))
+
+
+def test_replayed_windows_count_towards_the_spread_so_no_shock_is_added_on_top() -> None:
+    """Windows whose log-ratios already spread by `spread` leave nothing for the shock."""
+    ratios = np.array([0.5, 1.0, 2.0])
+    args = (np.full(200, 0.4), np.full(200, 10.0), np.zeros(200, int), 1, ratios, np.zeros((3, 1)))
+    own = float(np.log(ratios).std())
+    calm = simulate(*args, 0.0, 2000, 7)
+    assert np.array_equal(simulate(*args, own, 2000, 7), calm)
+    assert not np.array_equal(simulate(*args, 2 * own, 2000, 7), calm)

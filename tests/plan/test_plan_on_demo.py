@@ -29,7 +29,7 @@ AS_OF = date(2026, 11, 13)
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Truth]]:
     folder = tmp_path_factory.mktemp("plan_demo")
-    generate(DemoSpec(reps=40, quarters=6, seed=5, as_of=AS_OF), folder)
+    generate(DemoSpec(reps=40, quarters=6, seed=6, as_of=AS_OF), folder)
     backend = connect(str(folder / "store.duckdb"))
     import_files(raw_duckdb(backend), [folder])
     yield backend, Truth.model_validate_json((folder / "truth.json").read_text())

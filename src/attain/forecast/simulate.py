@@ -1,5 +1,7 @@
 """Monte Carlo of period-end bookings: each run replays one past window, scaling every open
-deal's win probability by how that window surprised the model and adding its new business.
+deal's win probability by how that window surprised the model and adding its new business. A
+log-normal shock on top brings the runs' spread up to the one asked for, without counting the
+replayed windows' own spread twice.
 
 Vectorised with NumPy in chunks of simulations, so 10,000 runs over 100,000 open deals take
 seconds and bounded memory.
@@ -8,6 +10,8 @@ seconds and bounded memory.
 from __future__ import annotations
 
 import numpy as np
+
+from attain.forecast.win_model import RATIO_FLOOR
 
 CHUNK_CELLS = 20_000_000
 """Random draws generated at once (simulations × deals): about 80 MB of float32."""
@@ -28,9 +32,13 @@ def simulate(
 
     `owner` indexes each deal's owner in [0, owners). Each run replays one past window: its
     entry of `ratios` scales the probabilities and its row of `new_business` (windows × owners)
-    is added; a log-normal shock of `spread` scales both. With no windows, probabilities stand.
+    is added; a log-normal shock scales both, so that the log of a run's scale spreads by
+    `spread` in all (the windows' own spread plus the shock's). With no windows and no spread,
+    probabilities stand.
     """
     rng = np.random.default_rng(seed)
+    replayed = np.log(np.clip(ratios, RATIO_FLOOR, 1 / RATIO_FLOOR)).var() if len(ratios) else 0.0
+    shock_spread = float(np.sqrt(max(spread**2 - replayed, 0.0)))
     totals = np.zeros((simulations, owners))
     order = np.argsort(owner, kind="stable")
     chance = probability[order].astype(np.float32)
@@ -40,7 +48,7 @@ def simulate(
     chunk = max(1, CHUNK_CELLS // max(1, len(chance)))
     for first in range(0, simulations, chunk):
         runs = min(chunk, simulations - first)
-        shock = np.exp(spread * rng.standard_normal(runs))
+        shock = np.exp(shock_spread * rng.standard_normal(runs))
         window = rng.integers(len(ratios), size=runs) if len(ratios) else None
         scale = shock if window is None else shock * ratios[window]
         if len(chance):

@@ -26,9 +26,10 @@ FEATURES = [
     "value",
     "product",
     "rep_win_rate",
-    "rep_closed",
 ]
-"""What the win model sees of each open deal."""
+"""What the win model sees of each open deal. Nothing that only grows with time (such as a rep's
+count of closed deals): it would tell the model which past window a row came from, and every
+forecast would sit beyond the range it was trained on."""
 SNAPSHOT_COLUMNS = ["opportunity_id", "owner_rep_id", "moment", *FEATURES]
 
 
@@ -100,7 +101,8 @@ def _with_stage(rows: pd.DataFrame, stages: pd.DataFrame) -> pd.DataFrame:
 
 
 def _with_record(rows: pd.DataFrame, deals: pd.DataFrame) -> pd.DataFrame:
-    """Each owner's shrunk win rate and count of deals closed before the row's moment."""
+    """Each owner's win rate from deals closed before the row's moment, shrunk towards the
+    company's."""
     closed = deals.loc[deals["closed_at"].notna(), ["owner_rep_id", "closed_at", "is_won"]]
     closed = closed.sort_values("closed_at", kind="stable")
     won = closed["is_won"].fillna(False).astype(float)

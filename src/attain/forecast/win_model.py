@@ -9,9 +9,10 @@ model's machinery trains it (LightGBM or logistic regression, calibrated, with a
 on the latest examples); with too little history the examples' rate stands in (0 with none).
 Each training window keeps the ratio of the value actually won in it to the value the model
 expected; simulations replay one window each (its ratio and its new business together). On top,
-every weekly window of the look-back measures how much such ratios move (the spread of their
-logarithm), and each run draws a shock of that size: a forecast is as unsure as past windows were
-surprising, not only the few that sit at period ends.
+every weekly window of the look-back measures how much such ratios move beyond chance (the
+spread of their logarithm, less the part that deals won or lost by chance alone give), and runs
+spread by that much: a forecast is as unsure as past windows were surprising, not only the few
+that sit at period ends.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ class WinModel:
     ratios: np.ndarray
     """Per training window: value won ÷ value the model expected (1 when nothing expected)."""
     spread: float
-    """Standard deviation of log(won ÷ expected) over every weekly window of the look-back."""
+    """Standard deviation of log(won ÷ expected) over every weekly window of the look-back,
+    beyond what chance alone gives when each deal is won with its probability."""
 
     @property
     def card(self) -> ModelCard | None:
@@ -138,13 +140,18 @@ def fit_win_model(
         except InputError:
             model = None
     found = WinModel(model, rate, len(examples), ends, np.ones(len(ends)), 0.0)
-    ratios = _ratios(found, examples).reindex(pd.DatetimeIndex(ends) - horizon, fill_value=1.0)
+    ratios = _ratios(found, examples)["ratio"].reindex(
+        pd.DatetimeIndex(ends) - horizon, fill_value=1.0
+    )
     since = min(period_ends, default=moment) - timedelta(days=jitter_days)
     weekly = _ratios(
         found, _examples(history, weekly_ends(history, moment, horizon, since), horizon, seed)
     )
-    logs = np.log(np.clip(weekly.to_numpy(dtype=float), RATIO_FLOOR, 1 / RATIO_FLOOR))
-    spread = float(logs.std()) if len(logs) > 1 else 0.0
+    logs = np.log(np.clip(weekly["ratio"].to_numpy(dtype=float), RATIO_FLOOR, 1 / RATIO_FLOOR))
+    # The simulation draws each deal's win itself: only what windows moved beyond chance is
+    # left for the spread of a run's scale.
+    beyond = logs.var() - weekly["chance"].mean() if len(logs) > 1 else 0.0
+    spread = float(np.sqrt(max(beyond, 0.0)))
     return WinModel(model, rate, len(examples), ends, ratios.to_numpy(dtype=float), spread)
 
 
@@ -167,20 +174,29 @@ def _examples(
     return examples
 
 
-def _ratios(model: WinModel, examples: pd.DataFrame) -> pd.Series:
-    """Won ÷ expected value per window start (windows where nothing was expected left out)."""
+def _ratios(model: WinModel, examples: pd.DataFrame) -> pd.DataFrame:
+    """Per window start (windows where nothing was expected left out): `ratio`, won ÷ expected
+    value, and `chance`, the variance of its logarithm that chance alone gives when every deal
+    is won with the model's probability (Σ value² p (1 − p) ÷ expected², the delta method)."""
     if examples.empty:
-        return pd.Series(dtype=float)
+        return pd.DataFrame({"ratio": pd.Series(dtype=float), "chance": pd.Series(dtype=float)})
+    probability = model.probabilities(examples)
     windows = (
         pd.DataFrame(
             {
                 "start": examples["moment"],
                 "won": examples["value"] * examples[LABEL],
-                "expected": examples["value"] * model.probabilities(examples),
+                "expected": examples["value"] * probability,
+                "variance": examples["value"] ** 2 * probability * (1 - probability),
             }
         )
-        .groupby("start")[["won", "expected"]]
+        .groupby("start")[["won", "expected", "variance"]]
         .sum()
     )
     windows = windows.loc[windows["expected"] > 0]
-    return windows["won"] / windows["expected"]
+    return pd.DataFrame(
+        {
+            "ratio": windows["won"] / windows["expected"],
+            "chance": windows["variance"] / windows["expected"] ** 2,
+        }
+    )
