@@ -1,4 +1,5 @@
-"""Overrides: set with who and why, superseded not lost, audited, and used by the forecast.
+"""Overrides: set with who and why, superseded not lost, audited, used by the forecast and
+shown beside the model's value; the override store runs on SQLite and on PostgreSQL.
 
 The hand-built organisation of plan_support has one open deal, O10 (50 000 at Proposal).
 """
@@ -6,18 +7,26 @@ The hand-built organisation of plan_support has one open deal, O10 (50 000 at Pr
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
+from contextlib import ExitStack
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from appdb_support import app_engine, fresh_schema
+from fastapi.testclient import TestClient
 from plan_support import AS_OF, build_store, write_org
 from sqlalchemy import Engine, select
+from typer.testing import CliRunner
 
-from attain.appdb.database import make_engine, session_scope, upgrade
+from attain.appdb.database import session_scope
 from attain.appdb.models import AuditEntry, OverrideKind, Role, User
 from attain.appdb.users import add_user
 from attain.cli.leads import with_grade_overrides
+from attain.cli.main import app
+from attain.config import load_settings
 from attain.errors import InputError
 from attain.forecast.forecast import Overrides, forecast
 from attain.forecast.settings import ForecastSettings
@@ -29,20 +38,33 @@ from attain.plan.overrides import (
     live_overrides,
     set_override,
 )
+from attain.plan.plan import OverriddenValue
+from attain.plan.run import store_plan
+from attain.plan.settings import PlanSettings
 from attain.store import connect, raw_duckdb
+from attain.web.app import create_app
+from attain.web.auth import SESSION_COOKIE, sign_in
 
 QUICK = ForecastSettings(simulations=200, min_spread=0.0)
+MIXED = date(2026, 4, 30)
+"""A day of 2026-Q2 on which the win model gives O10 a probability strictly between 0 and 1
+(on AS_OF its windows saw no win in time, so it gives 0)."""
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    upgrade(url)
-    found = make_engine(url)
-    with session_scope(found) as session:
-        add_user(session, "boss@example.com", "Boss", Role.MANAGER, "long enough", teams=["t1"])
-    yield found
-    found.dispose()
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated app database with one manager, boss: a SQLite file, or a PostgreSQL schema
+    of the test's own."""
+    with ExitStack() as stack:
+        url = (
+            f"sqlite:///{tmp_path / 'app.db'}"
+            if request.param == "sqlite"
+            else stack.enter_context(fresh_schema(request.getfixturevalue("postgres_database")))
+        )
+        found = stack.enter_context(app_engine(url))
+        with session_scope(found) as session:
+            add_user(session, "boss@example.com", "Boss", Role.MANAGER, "long enough", teams=["t1"])
+        yield found
 
 
 def boss(engine: Engine) -> User:
@@ -184,3 +206,100 @@ def test_an_override_survives_a_reimport_and_a_retrain_and_the_audit_log_shows_i
     assert (entry.action, entry.user_id, entry.record_id) == ("create", user.id, str(live.id))
     after = json.loads(entry.after or "{}")
     assert after["value"] == "commit" and after["reason"] == "signed Friday"
+
+
+def test_a_forecast_category_override_is_shown_beside_the_models_probability(
+    tmp_path: Path, engine: Engine
+) -> None:
+    store = build_store(tmp_path)
+    user = boss(engine)
+    with session_scope(engine, user_id=user.id) as session:
+        set_override(session, "forecast_category", "O10", "commit", "signed Friday", user)
+    with session_scope(engine) as session:
+        live = live_overrides(session)
+    backend = connect(str(store), read_only=True)
+    try:
+        plain = forecast(backend, MIXED, zone="UTC", settings=QUICK)
+        committed = forecast(backend, MIXED, zone="UTC", settings=QUICK, overrides=live)
+        omitted = forecast(
+            backend,
+            MIXED,
+            zone="UTC",
+            settings=QUICK,
+            overrides=Overrides(forecast_category={"O10": "omitted"}),
+        )
+        [ada] = store_plan(
+            backend,
+            MIXED,
+            zone="UTC",
+            settings=PlanSettings(history_quarters=1),
+            forecast_settings=QUICK,
+            overrides=live,
+            reps=["ada"],
+        ).plans
+    finally:
+        backend.disconnect()
+    model = plain.deal("O10").model_probability
+    assert 0 < model < 1
+    # without overrides the model's probability is the one used: value × it is the expected
+    assert plain.deal("O10").probability == model and plain.deal("O10").category is None
+    assert plain.row("rep", "ada").expected_open == pytest.approx(50_000 * model)
+    deal = committed.deal("O10")
+    assert (deal.owner_rep_id, deal.stage, deal.value, deal.category) == (
+        "ada",
+        "Proposal",
+        50_000,
+        "commit",
+    )
+    assert (deal.model_probability, deal.probability) == (model, 1.0)
+    assert (omitted.deal("O10").model_probability, omitted.deal("O10").probability) == (model, 0.0)
+    assert ada.overridden == (OverriddenValue("forecast_category", "O10", "commit", model, 1),)
+    assert ada.to_dict()["overridden"][0]["computed"] == model
+
+    app_db = engine.url.render_as_string(hide_password=False)
+    listed = CliRunner().invoke(
+        app,
+        ["overrides", "list", "--db", str(store), "--as-of", str(MIXED), "--app-db", app_db],
+        env={"COLUMNS": "200"},
+    )
+    assert listed.exit_code == 0, listed.output
+    [line] = [line for line in listed.output.splitlines() if " O10 " in line]
+    assert f" {model:.2f} " in line and "ada, Proposal, 50,000" in line and "signed Friday" in line
+    assert "won by 2026-06-30" in listed.output
+
+
+def test_the_rep_page_and_api_show_a_deals_override_beside_the_model_with_who_and_why(
+    tmp_path: Path, engine: Engine
+) -> None:
+    store = build_store(tmp_path)
+    user = boss(engine)
+    with session_scope(engine, user_id=user.id) as session:
+        set_override(session, "forecast_category", "O10", "commit", "signed Friday", user)
+    backend = connect(str(store), read_only=True)
+    try:
+        model = forecast(backend, MIXED, zone="UTC", settings=QUICK).deal("O10").model_probability
+    finally:
+        backend.disconnect()
+    url = engine.url.render_as_string(hide_password=False)
+    with TestClient(create_app(load_settings(), store=str(store), app_db=url)) as client:
+        started = sign_in(engine, "boss@example.com", "long enough")
+        assert started is not None
+        client.cookies.set(SESSION_COOKIE, started[0])
+        plan = client.get(f"/api/v1/reps/ada/plan?as_of={MIXED}")
+        page = client.get(f"/reps/ada?as_of={MIXED}")
+    assert plan.status_code == 200, plan.text
+    assert plan.json()["overridden"] == [
+        {
+            "kind": "forecast_category",
+            "target_id": "O10",
+            "value": "commit",
+            "computed": model,
+            "deals": 1,
+            "reason": "signed Friday",
+            "by": "boss@example.com",
+        }
+    ]
+    assert page.status_code == 200
+    [row] = re.findall(r'<tr data-testid="plan-override-O10">.*?</tr>', page.text)
+    assert f'data-value="{model}"' in row and f"{model:.0%}" in row
+    assert "commit" in row and "signed Friday" in row and "boss@example.com" in row

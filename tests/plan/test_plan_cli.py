@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,10 +12,14 @@ from typer.testing import CliRunner
 
 from attain.cli.main import app
 from attain.errors import InputError
+from attain.forecast.forecast import forecast
+from attain.forecast.settings import ForecastSettings
+from attain.store import connect
 
 runner = CliRunner()
 ENV = {"ATTAIN_PLAN__HISTORY_QUARTERS": "1", "ATTAIN_FORECAST__MIN_SPREAD": "0"}
 AS_OF = "2026-05-19"
+QUICK = ForecastSettings(simulations=200)
 
 
 @pytest.fixture(scope="module")
@@ -93,15 +98,25 @@ def test_an_override_set_on_the_command_line_reaches_the_plan(store: str, tmp_pa
     assert ada["remaining_gap"] == pytest.approx(10_000)
     # 10 000 ÷ 10 000 = 1 deal ÷ (0.4 × 2/3) = 3.75 opportunities, 0.625 a week, 1.25 meetings
     assert ada["weekly"]["meetings"] == pytest.approx(1.25)
+    backend = connect(store, read_only=True)
+    try:  # the value the override replaces: the forecast model's probability of the deal
+        model = forecast(backend, date.fromisoformat(AS_OF), zone="UTC", settings=QUICK)
+    finally:
+        backend.disconnect()
     assert ada["overridden"] == [
         {
             "kind": "forecast_category",
             "target_id": "O10",
             "value": "commit",
-            "computed": None,
+            "computed": model.deal("O10").model_probability,
             "deals": 1,
         }
     ]
+    text = plan(store, tmp_path / "app.db", "--rep", "ada")
+    assert (
+        f"Override: forecast_category O10 = commit in place of the model's "
+        f"{model.deal('O10').model_probability:.2f} chance of winning it by the quarter's end"
+    ) in text
 
     listed = runner.invoke(app, ["overrides", "list", "--app-db", app_db])
     assert listed.exit_code == 0 and "O10" in listed.output and "signed" in listed.output

@@ -18,13 +18,13 @@ from attain.cli.options import AS_OF, DB, app_session, open_store, read_override
 from attain.cli.users import APP_DB
 from attain.config import load_settings
 from attain.errors import InputError
-from attain.forecast.forecast import stage_win_rates
+from attain.forecast.forecast import Forecast, stage_win_rates
 from attain.forecast.history import load_history
 from attain.metrics.report import last_fact_day, resolve_as_of
 from attain.metrics.targets import rep_roster
 from attain.plan.overrides import clear_override, list_overrides, set_override
-from attain.plan.plan import RepPlan
-from attain.plan.run import PlanReport, store_plan
+from attain.plan.plan import OverriddenValue, RepPlan
+from attain.plan.run import PlanReport, plan_forecast, store_plan
 
 
 class Format(StrEnum):
@@ -169,13 +169,20 @@ def _print_plan(console: Console, plan: RepPlan) -> None:
         )
         console.print(f"  Best lever ({lever.name}): {escape(lever.description)}{after}.")
     for shown in plan.overridden:
-        model = "" if shown.computed is None else f" in place of {shown.computed:.2f}"
+        model = "" if shown.computed is None else f" in place of {_replaced(shown)}"
         console.print(
             f"  Override: {shown.kind} {escape(shown.target_id)} = {escape(shown.value)}{model} "
             f"({shown.deals} open deal{'s' if shown.deals != 1 else ''})."
         )
     for note in plan.notes:
         console.print(f"  [yellow]note:[/] {escape(note)}")
+
+
+def _replaced(shown: OverriddenValue) -> str:
+    """The value an override replaces, said so that a reader knows which model it comes from."""
+    if shown.kind == OverrideKind.FORECAST_CATEGORY:
+        return f"the model's {shown.computed:.2f} chance of winning it by the quarter's end"
+    return f"the stage's historical win rate {shown.computed:.2f}"
 
 
 def _print_team(console: Console, report: PlanReport, team: str) -> None:
@@ -246,53 +253,87 @@ def list_command(
     db: str | None = typer.Option(
         None,
         "--db",
-        help="Analytic store whose historical stage win rates are shown beside stage overrides.",
+        help="Analytic store whose model values are shown beside the overrides: a stage's "
+        "historical win rate, a deal's calibrated probability of being won by the quarter's end.",
         show_default=False,
     ),
+    as_of: datetime | None = AS_OF,
     app_db: str | None = APP_DB,
 ) -> None:
-    """Show the overrides (live ones unless --all), who set them and why, beside the model."""
-    computed: dict[str, float] = {}
+    """Show the overrides (live ones unless --all), who set them and why, beside the model.
+
+    With --db, a stage override is shown beside the stage's historical win rate and a
+    forecast category beside the deal's owner, stage, value and the forecast's probability of
+    winning it by the end of the quarter containing --as-of.
+    """
+    with app_session(app_db, None) as (session, _user):
+        emails = {user.id: user.email for user in session.scalars(select(User))}
+        rows = [
+            (
+                override.id,
+                override.kind,
+                override.target_id,
+                override.value,
+                override.reason,
+                emails.get(override.created_by or -1, ""),
+                override.created_at,
+                override.superseded_at,
+            )
+            for override in list_overrides(session, include_superseded)
+        ]
+    if not rows:
+        typer.echo("No overrides: set one with `attain overrides set`.")
+        return
+    rates: dict[str, float] = {}
+    found: Forecast | None = None
+    notes: list[str] = []
     if db is not None:
+        settings = load_settings()
         backend, _ = open_store(db, read_only=True)
         try:
-            computed = stage_win_rates(load_history(backend))
+            rates = stage_win_rates(load_history(backend))
+            if any(row[1] is OverrideKind.FORECAST_CATEGORY for row in rows):
+                day = resolve_as_of(
+                    as_of.date() if as_of else None, date.today(), last_fact_day(backend), notes
+                )
+                found = plan_forecast(
+                    backend,
+                    day,
+                    zone=settings.performance.timezone,
+                    forecast_settings=settings.forecast,
+                )
         finally:
             backend.disconnect()
-    with app_session(app_db, None) as (session, _user):
-        overrides = list_overrides(session, include_superseded)
-        if not overrides:
-            typer.echo("No overrides: set one with `attain overrides set`.")
-            return
-        emails = {user.id: user.email for user in session.scalars(select(User))}
-        table = Table(title="Overrides")
-        for header in (
-            "id",
-            "kind",
-            "target",
-            "value",
-            "model",
-            "reason",
-            "by",
-            "set",
-            "superseded",
-        ):
-            table.add_column(header)
-        for override in overrides:
-            model = computed.get(override.target_id)
-            table.add_row(
-                str(override.id),
-                override.kind.value,
-                escape(override.target_id),
-                escape(override.value),
-                f"{model:.2f}"
-                if model is not None and override.kind is OverrideKind.STAGE_PROBABILITY
-                else "",
-                escape(override.reason),
-                escape(emails.get(override.created_by or -1, "")),
-                f"{override.created_at:%Y-%m-%d %H:%M}",
-                ""
-                if override.superseded_at is None
-                else f"{override.superseded_at:%Y-%m-%d %H:%M}",
-            )
-        Console(soft_wrap=True).print(table)
+    deals = {deal.opportunity_id: deal for deal in found.deals} if found else {}
+    table = Table(title="Overrides")
+    for header in ("id", "kind", "target", "value", "model", "deal", "reason", "by", "set"):
+        table.add_column(header)
+    if include_superseded:
+        table.add_column("superseded")
+    for number, kind, target, value, reason, by, created, superseded in rows:
+        model, deal = "", ""
+        if kind is OverrideKind.STAGE_PROBABILITY and target in rates:
+            model = f"{rates[target]:.2f}"
+        elif kind is OverrideKind.FORECAST_CATEGORY and found is not None:
+            shown = deals.get(target)
+            if shown is None:
+                deal = f"not open on {found.as_of}"
+            else:
+                model = f"{shown.model_probability:.2f}"
+                deal = f"{shown.owner_rep_id}, {shown.stage}, {shown.value:,.0f}"
+        cells = [str(number), kind.value, target, value, model, deal, reason, by]
+        cells = [escape(cell) for cell in cells] + [f"{created:%Y-%m-%d %H:%M}"]
+        if include_superseded:
+            cells.append("" if superseded is None else f"{superseded:%Y-%m-%d %H:%M}")
+        table.add_row(*cells)
+    console = Console(soft_wrap=True)
+    console.print(table)
+    if rates:
+        console.print("model: a stage's historical win rate (closed deals that entered it, won).")
+    if found is not None:
+        console.print(
+            f"model of a deal: the forecast's probability, as of {found.as_of}, that it is won "
+            f"by {found.period.end} ({found.method})."
+        )
+    for note in notes:
+        console.print(f"note: {escape(note)}")

@@ -89,6 +89,21 @@ class ForecastRow:
 
 
 @dataclass(frozen=True)
+class DealProbability:
+    """One open deal's chance of being won by the period end: the model's calibrated one and
+    the one the forecast used after overrides, so an override can be shown beside the model."""
+
+    opportunity_id: str
+    owner_rep_id: str
+    stage: str
+    value: float
+    model_probability: float
+    probability: float
+    category: str | None
+    """The deal's forecast-category override, if any."""
+
+
+@dataclass(frozen=True)
 class Forecast:
     """The forecast of one period as of one day, with how its win probabilities were made."""
 
@@ -100,6 +115,8 @@ class Forecast:
     examples: int
     card: ModelCard | None
     rows: list[ForecastRow]
+    deals: list[DealProbability]
+    """Every deal open at the as-of moment, in opportunity id order."""
 
     def row(self, scope: str, id: str = COMPANY) -> ForecastRow:
         """The row of one scope and id; KeyError when there is none."""
@@ -107,6 +124,13 @@ class Forecast:
             if row.scope == scope and row.id == id:
                 return row
         raise KeyError(f"no {scope} row {id!r}")
+
+    def deal(self, opportunity_id: str) -> DealProbability:
+        """The open deal of this id; KeyError when it is not open at the as-of moment."""
+        for deal in self.deals:
+            if deal.opportunity_id == opportunity_id:
+                return deal
+        raise KeyError(f"no open deal {opportunity_id!r}")
 
 
 def forecast(
@@ -206,10 +230,11 @@ def forecast_period(
     model = fit_win_model(
         known, moment, past_ends, horizon, jitter_days=settings.jitter_days, seed=settings.seed
     )
-    probability = model.probabilities(snapshot)
+    model_probability = model.probabilities(snapshot)
+    probability = model_probability
     if overrides is not None and len(snapshot):
         probability = overrides.win_probabilities(
-            snapshot["stage"], snapshot["opportunity_id"], probability
+            snapshot["stage"], snapshot["opportunity_id"], model_probability
         )
     owners = sorted(
         set(known.deals["owner_rep_id"].astype(str)) | set(targets) | set(snapshot["owner_rep_id"])
@@ -257,6 +282,7 @@ def forecast_period(
         examples=model.examples,
         card=model.card,
         rows=rows,
+        deals=_deals(snapshot, model_probability, probability, overrides or Overrides()),
     )
 
 
@@ -281,6 +307,37 @@ def stage_win_rates(history: DealHistory) -> dict[str, float]:
 def _win_rate(history: DealHistory) -> float:
     outcomes = history.deals["is_won"].dropna()
     return float(outcomes.astype(float).mean()) if len(outcomes) else 0.0
+
+
+def _deals(
+    snapshot: pd.DataFrame,
+    model_probability: np.ndarray,
+    probability: np.ndarray,
+    overrides: Overrides,
+) -> list[DealProbability]:
+    """Each open deal with its model and used probability (plain lists: cheap per backtest)."""
+    ids = snapshot["opportunity_id"].astype(str).tolist()
+    found = [
+        DealProbability(
+            deal,
+            owner,
+            stage,
+            float(value),
+            float(model),
+            float(used),
+            overrides.forecast_category.get(deal),
+        )
+        for deal, owner, stage, value, model, used in zip(
+            ids,
+            snapshot["owner_rep_id"].astype(str).tolist(),
+            snapshot["stage"].astype(str).tolist(),
+            snapshot["value"].tolist(),
+            np.asarray(model_probability, dtype=float).tolist(),
+            np.asarray(probability, dtype=float).tolist(),
+            strict=True,
+        )
+    ]
+    return sorted(found, key=lambda deal: deal.opportunity_id)
 
 
 def _instant(day: date, zone: str) -> pd.Timestamp:

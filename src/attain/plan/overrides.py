@@ -136,6 +136,19 @@ def live_overrides(session: Session) -> Overrides:
     return Overrides(stage_probability=stage, forecast_category=category, lead_grade=grade)
 
 
+def who_and_why(session: Session) -> dict[tuple[str, str], tuple[str, str]]:
+    """Per live override, keyed by (kind, target): why it was set and the e-mail of who set
+    it, to show beside the values that a plan or forecast used."""
+    emails = {user.id: user.email for user in session.scalars(select(User))}
+    return {
+        (override.kind.value, override.target_id): (
+            override.reason,
+            emails.get(override.created_by or -1, ""),
+        )
+        for override in list_overrides(session)
+    }
+
+
 def _kind(kind: OverrideKind | str) -> OverrideKind:
     try:
         return OverrideKind(kind)

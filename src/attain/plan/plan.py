@@ -32,7 +32,7 @@ three, it is adding pipeline, with the pipeline a week to create as its number.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -58,7 +58,9 @@ class OverriddenValue:
     target_id: str
     value: str
     computed: float | None
-    """The stage's historical win rate (stage_probability) or None (forecast_category)."""
+    """The value it replaces: the stage's historical win rate (stage_probability), or the
+    deal's probability of being won by the period end before overrides (forecast_category):
+    the forecast's calibrated one, or its stage's historical win rate without a forecast."""
     deals: int
     """How many of the rep's open deals it applies to."""
 
@@ -182,8 +184,10 @@ def pipeline_from_forecast(
     """Each rep's booked and expected open value from a forecast (made with the overrides).
 
     `by_stage` (from `pipeline_from_stages`, same overrides) splits each rep's expected value by
-    stage in the proportions of the stage win rates, and lists the overrides it used."""
+    stage in the proportions of the stage win rates, and lists the overrides it used, each
+    forecast category beside the forecast's model probability of its deal."""
     by_stage = by_stage or {}
+    model = {deal.opportunity_id: deal.model_probability for deal in forecast.deals}
     found = {}
     for row in forecast.rows:
         if row.scope != "rep":
@@ -196,7 +200,12 @@ def pipeline_from_forecast(
             open_value=row.open_value,
             expected_open=row.expected_open,
             source="forecast",
-            overridden=split.overridden if split else (),
+            overridden=tuple(
+                replace(shown, computed=model.get(shown.target_id))
+                if shown.kind == "forecast_category"
+                else shown
+                for shown in (split.overridden if split else ())
+            ),
             expected_by_stage=(
                 {stage: value * scale for stage, value in split.expected_by_stage.items()}
                 if split
@@ -236,7 +245,7 @@ def pipeline_from_stages(
         snapshot["stage"], snapshot["opportunity_id"], computed
     )
     frame = snapshot.assign(expected=snapshot["value"].to_numpy(dtype=float) * probability)
-    shown = overridden_values(snapshot, overrides, rates)
+    shown = overridden_values(snapshot.assign(computed=computed), overrides, rates)
     owners = sorted(set(so_far.index.astype(str)) | set(frame["owner_rep_id"].astype(str)))
     result = {}
     for owner in owners:
@@ -258,7 +267,8 @@ def pipeline_from_stages(
 def overridden_values(
     snapshot: pd.DataFrame, overrides: Overrides, stage_rates: Mapping[str, float]
 ) -> dict[str, tuple[OverriddenValue, ...]]:
-    """Per rep: the stage and forecast-category overrides that touch their open deals."""
+    """Per rep: the stage and forecast-category overrides that touch their open deals, each
+    beside the value it replaces (a deal's is the snapshot's `computed` probability)."""
     found: dict[str, list[OverriddenValue]] = {}
     for owner, deals in snapshot.groupby(snapshot["owner_rep_id"].astype(str)):
         stages = deals["stage"].astype(str).value_counts()
@@ -273,11 +283,17 @@ def overridden_values(
                         int(stages[stage]),
                     )
                 )
-        ids = set(deals["opportunity_id"].astype(str))
+        computed = dict(
+            zip(
+                deals["opportunity_id"].astype(str).tolist(),
+                deals["computed"].astype(float).tolist(),
+                strict=True,
+            )
+        )
         for deal, category in sorted(overrides.forecast_category.items()):
-            if deal in ids:
+            if deal in computed:
                 found.setdefault(str(owner), []).append(
-                    OverriddenValue("forecast_category", deal, category, None, 1)
+                    OverriddenValue("forecast_category", deal, category, computed[deal], 1)
                 )
     return {owner: tuple(values) for owner, values in found.items()}
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from attain.forecast.forecast import Overrides, bookings_targets, forecast
+from attain.forecast.forecast import Forecast, Overrides, bookings_targets, forecast
 from attain.forecast.history import load_history
 from attain.forecast.settings import ForecastSettings
 from attain.metrics.attainment import scope_names
@@ -27,7 +27,8 @@ from attain.plan.settings import PlanSettings
 from attain.reports.jsonable import jsonable
 
 PLAN_SIMULATIONS = 200
-"""Monte Carlo runs of the forecast behind a plan: only its expected values are used."""
+"""Monte Carlo runs of the forecast behind a plan: only its expected values and each deal's
+probabilities are used."""
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,9 @@ def store_plan(
     targets = bookings_targets(backend, period)
     roster = rep_roster(backend)
     names = scope_names(backend, roster)
-    quick = forecast_settings.model_copy(update={"simulations": PLAN_SIMULATIONS})
-    result = forecast(backend, as_of, zone=zone, settings=quick, overrides=overrides)
+    result = plan_forecast(
+        backend, as_of, zone=zone, forecast_settings=forecast_settings, overrides=overrides
+    )
     by_stage = pipeline_from_stages(
         load_history(backend), period, as_of, zone=zone, overrides=overrides
     )
@@ -93,3 +95,17 @@ def store_plan(
         plans=plans,
         team_names={str(team): str(name) for team, name in names["team"].items()},
     )
+
+
+def plan_forecast(
+    backend: Any,
+    as_of: date,
+    *,
+    zone: str,
+    forecast_settings: ForecastSettings,
+    overrides: Overrides | None = None,
+) -> Forecast:
+    """The forecast a plan is made with (few Monte Carlo runs): each rep's expected open value
+    and each open deal's model probability, which overrides are shown beside."""
+    quick = forecast_settings.model_copy(update={"simulations": PLAN_SIMULATIONS})
+    return forecast(backend, as_of, zone=zone, settings=quick, overrides=overrides)

@@ -22,7 +22,7 @@ from attain.appdb.database import session_scope
 from attain.appdb.models import ActionStatus, CoachingKind, Goal, User
 from attain.errors import InputError
 from attain.metrics.report import HEADLINE_METRIC
-from attain.plan.overrides import live_overrides
+from attain.plan.overrides import live_overrides, who_and_why
 from attain.web.access import (
     COACHING_WRITERS,
     Principal,
@@ -208,11 +208,14 @@ def rep_plan(
     day = services.as_of(asked).day
     with session_scope(engine) as session:
         overrides = live_overrides(session)
+        explained = who_and_why(session)
     report = services.plan(day, overrides)
     plan = next((p for p in report.plans if p.rep_id == rep_id), None)
     if plan is None:
         return None
     data: dict[str, Any] = plan.to_dict()
+    for shown in data["overridden"]:  # each override beside the model's value, with who and why
+        shown["reason"], shown["by"] = explained.get((shown["kind"], shown["target_id"]), ("", ""))
     data["window"] = {
         "start": report.window.start.isoformat(),
         "end": report.window.end.isoformat(),

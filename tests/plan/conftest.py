@@ -1,0 +1,11 @@
+"""App databases for the override tests: a SQLite file or a PostgreSQL schema, made with the
+helpers of tests/appdb (the PostgreSQL server is started once per test run)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "appdb"))
+
+from appdb_support import postgres_database, postgres_server  # noqa: F401 (fixtures)
