@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from itertools import count
 from typing import Any
@@ -11,7 +12,7 @@ import duckdb
 import pytest
 
 from attain.diagnosis.context import build_context
-from attain.diagnosis.stage_leakage import Thresholds, detect
+from attain.diagnosis.stage_leakage import FunnelTable, Thresholds, detect, funnel_table
 
 AS_OF = date(2025, 3, 1)
 """The window is 30 August 2024 to 28 February 2025."""
@@ -133,7 +134,8 @@ def test_skips_without_stage_history(store: Any, con: duckdb.DuckDBPyConnection)
         "INSERT INTO reps (rep_id, name, role, hire_date) VALUES ('R1', 'R1', 'rep', '2020-01-01')"
     )
 
-    detection = detect(build_context(store, as_of=AS_OF))
+    ctx = build_context(store, as_of=AS_OF)
+    detection = detect(ctx)
 
     assert detection.findings == []
     [skip] = detection.skipped
@@ -141,3 +143,44 @@ def test_skips_without_stage_history(store: Any, con: duckdb.DuckDBPyConnection)
         "stage_leakage",
         "no stage history (opportunity_stages) is recorded",
     )
+    assert funnel_table(ctx) == skip  # the rep page shows the same reason
+
+
+def test_funnel_table_has_every_sellers_rates_and_top_performers_leave_the_rep_out(
+    store: Any, crm: Crm
+) -> None:
+    crm("R1", [(40, 32), (32, 8), (8, 6)])
+    crm("R2", HEALTHY)
+    crm("R3", [(20, 10), (10, 5), (5, 5)])
+    crm("R4", HEALTHY)
+    ctx = replace(build_context(store, as_of=AS_OF), top_performers=frozenset({"R2", "R3"}))
+
+    table = funnel_table(ctx)
+
+    assert isinstance(table, FunnelTable)
+    assert table.stages == FUNNEL
+    qualify, demo, negotiate = table.steps("R1")
+    assert (demo.stage, demo.rep_n, demo.rep_adv, demo.rep_rate) == ("Demo", 32, 8, 0.25)
+    assert (demo.peer_adv, demo.peer_n) == (24 + 5 + 24, 32 + 10 + 32)
+    assert demo.peer_rate == pytest.approx(53 / 74)
+    assert (demo.top_adv, demo.top_n) == (24 + 5, 32 + 10)
+    assert demo.top_rate == pytest.approx(29 / 42)
+    # A top performer is compared with the other top performers only.
+    r2_demo = table.steps("R2")[1]
+    assert (r2_demo.top_adv, r2_demo.top_n, r2_demo.top_rate) == (5, 10, 0.5)
+    # R1 beats the top performers at Qualify (0.8 against 0.7); at Demo their rate would have
+    # moved (29/42 − 0.25) × 32 ≈ 14 more deals on, at Negotiate (23/29 − 0.75) × 8 ≈ 0.3.
+    assert qualify.shortfall == pytest.approx((42 / 60 - 0.8) * 40)
+    assert negotiate.shortfall == pytest.approx((23 / 29 - 0.75) * 8)
+    assert table.widest_gap("R1") == "Demo"
+    assert table.widest_gap("R2") == "Negotiate"  # only R3 is compared there: 5 of 5 won
+    assert table.steps("R9") == ()
+
+    [finding] = detect(ctx).findings
+    assert finding.evidence["funnel"][1] == {
+        "stage": "Demo",
+        "rep_rate": demo.rep_rate,
+        "rep_n": demo.rep_n,
+        "peer_rate": demo.peer_rate,
+        "top_rate": demo.top_rate,
+    }

@@ -15,10 +15,14 @@ tested (Bonferroni), since the worst of several stages is picked, and the rep's 
 at most `max_relative_rate` of the expected one. On the demo (200 reps) this finds 9 or 10 of
 the 10 planted reps per seed with at most one false alarm; the misses are planted reps whose
 sample happened to convert near their peers.
+
+`funnel_table` is the detector's table of every seller's rates, which the rep page shows for
+every rep, finding or not.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -30,6 +34,7 @@ from scipy.stats import binomtest, fisher_exact
 
 from attain.diagnosis.context import DiagnosisContext
 from attain.diagnosis.finding import Cause, Detection, Finding, Skip, severity
+from attain.metrics.periods import Period
 
 CAUSE: Cause = "stage_leakage"
 WON = "won"
@@ -67,50 +72,134 @@ class Thresholds(BaseModel):
     )
 
 
-def detect(ctx: DiagnosisContext, thresholds: Thresholds | None = None) -> Detection:
-    """Findings for sellers who convert far less than their peers at one funnel stage."""
+@dataclass(frozen=True)
+class FunnelStep:
+    """One rep at one funnel stage: their conversion to a later stage beside their peers' and
+    the top performers' (the top performers leave the rep out)."""
+
+    stage: str
+    rep_n: int
+    """The rep's deals that entered the stage in the window and have left it by as_of."""
+    rep_adv: int
+    """Of those, the ones that moved to a later stage or were won."""
+    rep_rate: float | None
+    """rep_adv / rep_n; None without deals."""
+    peer_n: int
+    """The same deals of every other seller, pooled."""
+    peer_adv: int
+    peer_rate: float | None
+    top_n: int
+    """The same deals of the top performers other than the rep, pooled."""
+    top_adv: int
+    top_rate: float | None
+
+    @property
+    def shortfall(self) -> float | None:
+        """Deals the rep would have moved on at the top performers' rate, beyond those they did
+        (negative when the rep did better); None when either rate is unknown."""
+        if self.rep_rate is None or self.top_rate is None:
+            return None
+        return (self.top_rate - self.rep_rate) * self.rep_n
+
+
+@dataclass(frozen=True, eq=False)
+class FunnelTable:
+    """Every seller's conversion at every funnel stage in the window, beside their peers' and
+    the top performers', computed for all sellers at once."""
+
+    stages: tuple[str, ...]
+    """The open stages in funnel order."""
+    won_stage: str
+    """The stage won deals sit in, or WON when none is recorded."""
+    window: Period
+    sellers: tuple[str, ...]
+    """The reps compared (selling through the whole window); those without deals have no rows."""
+    rates: pd.DataFrame
+    """One row per (rep_id, stage) of the sellers with deals: the FunnelStep numbers plus the
+    rep's log-odds gap to the peers, their level on the other stages and the rate expected
+    there (see `_stage_rates`)."""
+
+    def steps(self, rep_id: str) -> tuple[FunnelStep, ...]:
+        """The rep's funnel, stage by stage in funnel order (empty when they have no deals)."""
+        if rep_id not in self.rates.index.get_level_values("rep_id"):
+            return ()
+        rows = self.rates.loc[rep_id]
+        return tuple(
+            FunnelStep(
+                stage=str(stage),
+                rep_n=int(row["rep_n"]),
+                rep_adv=int(row["rep_adv"]),
+                rep_rate=_rate(row["rep_rate"]),
+                peer_n=int(row["peer_n"]),
+                peer_adv=int(row["peer_adv"]),
+                peer_rate=_rate(row["peer_rate"]),
+                top_n=int(row["top_n"]),
+                top_adv=int(row["top_adv"]),
+                top_rate=_rate(row["top_rate"]),
+            )
+            for stage, row in rows.iterrows()
+        )
+
+    def widest_gap(self, rep_id: str) -> str | None:
+        """The stage where converting at the top performers' rate would have moved the most
+        more of the rep's deals on; None when the rep matches them everywhere."""
+        gaps = [(s.shortfall, s.stage) for s in self.steps(rep_id) if s.shortfall]
+        best = max(gaps, default=None)
+        return best[1] if best is not None and best[0] > 0 else None
+
+
+def funnel_table(ctx: DiagnosisContext, thresholds: Thresholds | None = None) -> FunnelTable | Skip:
+    """Every seller's stage-by-stage conversion in the window, or why it cannot be computed."""
     thresholds = thresholds or Thresholds()
     history = ctx.backend.table("opportunity_stages")
     if not int(ctx.backend.execute(history.count())):
-        return Detection(skipped=[Skip(CAUSE, "no stage history (opportunity_stages) is recorded")])
+        return Skip(CAUSE, "no stage history (opportunity_stages) is recorded")
     funnel, won_stage = _funnel(ctx, thresholds)
     if len(funnel) < 2:
-        return Detection(
-            skipped=[Skip(CAUSE, "the stage history has fewer than two open stages to compare")]
-        )
+        return Skip(CAUSE, "the stage history has fewer than two open stages to compare")
     counts = _conversions(ctx, funnel, thresholds.min_entry_share)
     counts = counts[counts["rep_id"].isin(ctx.sellers)]
     if counts.empty:
-        return Detection(
-            skipped=[Skip(CAUSE, "no deal entered and left a stage in the last 6 months")]
-        )
+        return Skip(CAUSE, "no deal entered and left a stage in the last 6 months")
     advanced = counts.pivot_table(
         index="rep_id", columns="stage", values="advanced", aggfunc="sum", fill_value=0
     ).reindex(columns=funnel, fill_value=0)
     resolved = counts.pivot_table(
         index="rep_id", columns="stage", values="resolved", aggfunc="sum", fill_value=0
     ).reindex(columns=funnel, fill_value=0)
-    table = _stage_rates(advanced, resolved.loc[advanced.index], ctx.top_performers)
-    suspects = (
-        (table["rep_n"] >= thresholds.min_deals)
-        & (table["peer_rate"] > 0)
-        & (table["rep_rate"] <= thresholds.max_relative_rate * table["expected_rate"])
+    return FunnelTable(
+        stages=tuple(funnel),
+        won_stage=won_stage,
+        window=ctx.window,
+        sellers=ctx.sellers,
+        rates=_stage_rates(advanced, resolved.loc[advanced.index], ctx.top_performers),
     )
-    open_amounts = _open_by_stage(ctx, funnel)
+
+
+def detect(ctx: DiagnosisContext, thresholds: Thresholds | None = None) -> Detection:
+    """Findings for sellers who convert far less than their peers at one funnel stage."""
+    thresholds = thresholds or Thresholds()
+    funnel = funnel_table(ctx, thresholds)
+    if isinstance(funnel, Skip):
+        return Detection(skipped=[funnel])
+    rates = funnel.rates
+    suspects = (
+        (rates["rep_n"] >= thresholds.min_deals)
+        & (rates["peer_rate"] > 0)
+        & (rates["rep_rate"] <= thresholds.max_relative_rate * rates["expected_rate"])
+    )
+    open_amounts = _open_by_stage(ctx, list(funnel.stages))
     targets = ctx.targets()
     findings = []
-    for rep in sorted(set(table.index.get_level_values("rep_id")[suspects.to_numpy()])):
-        rates: pd.DataFrame = table.loc[rep]
-        leak = _leaking_stage(rates, thresholds)
+    for rep in sorted(set(rates.index.get_level_values("rep_id")[suspects.to_numpy()])):
+        leak = _leaking_stage(rates.loc[rep], thresholds)
         if leak is None:
             continue
         findings.append(
             _finding(
-                str(rep),
-                rates,
-                leak,
                 funnel,
-                won_stage,
+                str(rep),
+                leak,
                 open_amounts.get((str(rep), leak["stage"]), 0.0),
                 targets.get(str(rep)),
             )
@@ -308,20 +397,14 @@ def _rate(value: Any) -> float | None:
 
 
 def _finding(
-    rep: str,
-    rates: pd.DataFrame,
-    leak: dict[str, Any],
-    funnel: list[str],
-    won_stage: str,
-    open_amount: float,
-    target: float | None,
+    funnel: FunnelTable, rep: str, leak: dict[str, Any], open_amount: float, target: float | None
 ) -> Finding:
     stage = leak["stage"]
-    k = funnel.index(stage)
-    next_stage = funnel[k + 1] if k + 1 < len(funnel) else won_stage
-    table = rates.astype(object).where(rates.notna(), None).to_dict("index")
-    row = table[stage]
-    onward = float(np.prod([table[s]["peer_rate"] or 0.0 for s in funnel[k + 1 :]]))
+    k = funnel.stages.index(stage)
+    next_stage = funnel.stages[k + 1] if k + 1 < len(funnel.stages) else funnel.won_stage
+    steps = funnel.steps(rep)
+    row = funnel.rates.loc[(rep, stage)]
+    onward = float(np.prod([step.peer_rate or 0.0 for step in steps[k + 1 :]]))
     gap = max(float(row["peer_rate"]) - float(row["rep_rate"]), 0.0)
     stake = gap * open_amount * onward
     return Finding(
@@ -349,13 +432,13 @@ def _finding(
             "open_amount_in_stage": open_amount,
             "funnel": [
                 {
-                    "stage": s,
-                    "rep_rate": _rate(table[s]["rep_rate"]),
-                    "rep_n": int(table[s]["rep_n"]),
-                    "peer_rate": _rate(table[s]["peer_rate"]),
-                    "top_rate": _rate(table[s]["top_rate"]),
+                    "stage": step.stage,
+                    "rep_rate": step.rep_rate,
+                    "rep_n": step.rep_n,
+                    "peer_rate": step.peer_rate,
+                    "top_rate": step.top_rate,
                 }
-                for s in funnel
+                for step in steps
             ],
         },
         explanation=(
