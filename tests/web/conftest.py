@@ -27,6 +27,17 @@ from attain.web.auth import sign_in
 
 ROLES = ("admin", "manager", "rep", "marketing")
 
+COMP_PLAN = """name = "Web tests"
+[base_rates]
+priority = 0.10
+standard = 0.05
+loss_leader = 0.02
+[[accelerators]]
+above = 1.0
+multiplier = 2
+"""
+"""The compensation plan the web app's payouts use (the `comp_plan` setting)."""
+
 
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
@@ -44,8 +55,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     team = str(sellers["team_id"].iloc[0])
     own = str(sellers[sellers["team_id"] == team]["rep_id"].iloc[0])
     other = str(sellers[sellers["team_id"] != team]["rep_id"].iloc[0])
+    plan = folder / "plan.toml"
+    plan.write_text(COMP_PLAN)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ATTAIN_CONFIG", str(folder / "attain.toml"))
+        patch.setenv("ATTAIN_WORKFLOW__COMP_PLAN", str(plan))
         settings = load_settings()
     teams = tuple(sorted(str(t) for t in roster["team_id"].dropna().unique()))
     return Demo(folder, store, settings, team, own, other, teams)

@@ -8,6 +8,8 @@ gets 404, never the data. A route added without a row here fails
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -48,10 +50,32 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("GET", "/api/v1/reps/{rep_id}/agenda:other"): (401, 200, 404, 404, 403),
     ("GET", "/api/v1/reps/{rep_id}/plan:own"): (401, 200, 200, 200, 403),
     ("GET", "/api/v1/reps/{rep_id}/plan:other"): (401, 200, 404, 404, 403),
+    ("GET", "/api/v1/reps/{rep_id}/funnel:own"): (401, 200, 200, 200, 403),
+    ("GET", "/api/v1/reps/{rep_id}/funnel:other"): (401, 200, 404, 404, 403),
     ("GET", "/api/v1/coaching/coverage"): (401, 200, 200, 200, 403),
     ("GET", "/api/v1/digest"): (401, 200, 200, 200, 403),
     ("GET", "/api/v1/alignment"): (401, 200, 200, 403, 200),
     ("GET", "/api/v1/openapi.json"): (200, 200, 200, 200, 200),
+    # Programs, skills, ramp, product priorities, compensation: reps only their own, marketing
+    # only the product priorities. "own"/"other" of a program: a program of that rep.
+    ("GET", "/programs"): (303, 200, 200, 200, 403),
+    ("GET", "/programs/{program_id}:own"): (303, 200, 200, 200, 403),
+    ("GET", "/programs/{program_id}:other"): (303, 200, 404, 404, 403),
+    ("GET", "/skills"): (303, 200, 200, 200, 403),
+    ("GET", "/skills/{rep_id}:own"): (303, 200, 200, 200, 403),
+    ("GET", "/skills/{rep_id}:other"): (303, 200, 404, 404, 403),
+    ("GET", "/ramp"): (303, 200, 200, 200, 403),
+    ("GET", "/products"): (303, 200, 200, 200, 200),
+    ("GET", "/compensation"): (303, 200, 200, 200, 403),
+    ("GET", "/api/v1/programs"): (401, 200, 200, 200, 403),
+    ("GET", "/api/v1/programs/{program_id}/review:own"): (401, 200, 200, 200, 403),
+    ("GET", "/api/v1/programs/{program_id}/review:other"): (401, 200, 404, 404, 403),
+    ("GET", "/api/v1/skills"): (401, 200, 200, 200, 403),
+    ("GET", "/api/v1/reps/{rep_id}/skills:own"): (401, 200, 200, 200, 403),
+    ("GET", "/api/v1/reps/{rep_id}/skills:other"): (401, 200, 404, 404, 403),
+    ("GET", "/api/v1/ramp"): (401, 200, 200, 200, 403),
+    ("GET", "/api/v1/products"): (401, 200, 200, 200, 200),
+    ("GET", "/api/v1/payouts"): (401, 200, 200, 200, 403),
 }
 """Form posts (POST /login, POST /logout) are covered by test_auth.py: they need forms and
 CSRF tokens rather than a role."""
@@ -68,6 +92,20 @@ WRITES: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("POST", "/api/v1/coaching-sessions:other"): (401, 201, 404, 404, 403),
     ("POST", "/api/v1/action-items/{action_id}/done:own"): (401, 200, 200, 200, 403),
     ("POST", "/api/v1/action-items/{action_id}/done:other"): (401, 200, 404, 404, 403),
+    ("POST", "/programs:own"): (303, 303, 303, 403, 403),
+    ("POST", "/programs:other"): (303, 303, 404, 404, 403),
+    ("POST", "/programs/{program_id}/check-ins:own"): (303, 303, 303, 403, 403),
+    ("POST", "/programs/{program_id}/check-ins:other"): (303, 303, 404, 404, 403),
+    ("POST", "/skills:own"): (303, 303, 303, 403, 403),
+    ("POST", "/skills:other"): (303, 303, 404, 404, 403),
+    ("POST", "/products/{product_id}"): (303, 303, 303, 403, 403),
+    ("POST", "/api/v1/programs:own"): (401, 201, 201, 403, 403),
+    ("POST", "/api/v1/programs:other"): (401, 201, 404, 404, 403),
+    ("POST", "/api/v1/programs/{program_id}/check-ins:own"): (401, 201, 201, 403, 403),
+    ("POST", "/api/v1/programs/{program_id}/check-ins:other"): (401, 201, 404, 404, 403),
+    ("POST", "/api/v1/skills:own"): (401, 201, 201, 403, 403),
+    ("POST", "/api/v1/skills:other"): (401, 201, 404, 404, 403),
+    ("PUT", "/api/v1/products/{product_id}"): (401, 200, 200, 403, 403),
 }
 
 
@@ -86,11 +124,19 @@ def test_api_routes_are_all_under_api_v1(client: TestClient) -> None:
 @pytest.mark.parametrize(("method", "key"), sorted(MATRIX))
 @pytest.mark.parametrize("role", ROLES)
 def test_route_answers_each_role_as_the_rules_say(
-    client: TestClient, users: Users, demo: Demo, method: str, key: str, role: str
+    client: TestClient,
+    users: Users,
+    demo: Demo,
+    programs: dict[str, int],
+    method: str,
+    key: str,
+    role: str,
 ) -> None:
     path, _, variant = key.partition(":")
     rep = {"own": demo.own_rep, "other": demo.other_rep}.get(variant, "")
     url = path.replace("{rep_id}", rep)
+    if "{program_id}" in url:
+        url = url.replace("{program_id}", str(programs[variant]))
     who = None if role == "anonymous" else role
     headers = users.api(who) if url.startswith("/api/") else users.page(who)
     response = client.request(method, url, headers=headers)
@@ -140,27 +186,76 @@ def _open_action(client: TestClient, users: Users, rep_id: str) -> int:
     return action_id
 
 
+@pytest.fixture(scope="module")
+def programs(client: TestClient, users: Users, demo: Demo) -> dict[str, int]:
+    """A program of the rep user's own rep and one of another team's rep, started by the
+    admin, running over the days the writes check in on."""
+    made = {}
+    for variant, rep in (("own", demo.own_rep), ("other", demo.other_rep)):
+        body = {"rep_id": rep, "start": "2026-10-19", "weeks": 6, "goal": "More meetings"}
+        answer = client.post("/api/v1/programs", json=body, headers=users.api("admin"))
+        assert answer.status_code == 201, answer.text
+        made[variant] = answer.json()["id"]
+    return made
+
+
+@pytest.fixture(scope="module")
+def product(client: TestClient, users: Users) -> str:
+    """A product of the demo store."""
+    rows = client.get("/api/v1/products", headers=users.api("admin")).json()["items"]
+    product_id: str = rows[0]["product_id"]
+    return product_id
+
+
+def _write_body(path: str, rep: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """What a write to `path` about `rep` sends: the API's JSON body and the page's form."""
+    if path.endswith("/check-ins"):
+        return (
+            {"held_at": "2026-11-12", "duration_minutes": 20},
+            {"held_on": "2026-11-12", "minutes": "20"},
+        )
+    if path.endswith("/programs"):
+        program = {"rep_id": rep, "start": "2026-11-02", "weeks": 2, "goal": "Close faster"}
+        return program, {**program, "weeks": "2"}
+    if path.endswith("/skills"):
+        return (
+            {"rep_id": rep, "skill": "closing", "score": 2},
+            {"rep_id": rep, "skill": "closing", "score": "2"},
+        )
+    if "/products/" in path:
+        tier = {"tier": "priority", "differentiators": "Ships in a day"}
+        return tier, tier
+    return (
+        {"rep_id": rep, "held_at": "2026-11-12", "duration_minutes": 45},
+        {"kind": "one_on_one", "held_on": "2026-11-12", "minutes": "30"},
+    )
+
+
 @pytest.mark.parametrize(("method", "key"), sorted(WRITES))
 @pytest.mark.parametrize("role", ROLES)
 def test_writes_answer_each_role_as_the_rules_say(
-    client: TestClient, users: Users, demo: Demo, method: str, key: str, role: str
+    client: TestClient,
+    users: Users,
+    demo: Demo,
+    programs: dict[str, int],
+    product: str,
+    method: str,
+    key: str,
+    role: str,
 ) -> None:
     path, _, variant = key.partition(":")
-    rep = {"own": demo.own_rep, "other": demo.other_rep}[variant]
-    url = path.replace("{rep_id}", rep)
+    rep = {"own": demo.own_rep, "other": demo.other_rep}.get(variant, "")
+    url = path.replace("{rep_id}", rep).replace("{product_id}", product)
     if "{action_id}" in url:
         url = url.replace("{action_id}", str(_open_action(client, users, rep)))
+    if "{program_id}" in url:
+        url = url.replace("{program_id}", str(programs[variant]))
     who = None if role == "anonymous" else role
+    body, form = _write_body(path, rep)
     if url.startswith("/api/"):
-        body = {"rep_id": rep, "held_at": "2026-11-12", "duration_minutes": 45}
-        response = client.post(url, json=body, headers=users.api(who))
+        response = client.request(method, url, json=body, headers=users.api(who))
     else:
-        form = {
-            "csrf_token": users.csrf.get(who or "", ""),
-            "kind": "one_on_one",
-            "held_on": "2026-11-12",
-            "minutes": "30",
-        }
+        form = {"csrf_token": users.csrf.get(who or "", ""), **form}
         response = client.post(url, data=form, headers=users.page(who))
     expected = WRITES[(method, key)][ROLES.index(role)]
     assert response.status_code == expected, response.text[:300]

@@ -11,8 +11,8 @@ The rules:
   teams' reps; no company totals; no leads & channels (403).
 - rep: their own numbers, findings and coaching records; on performance and forecast also
   every team's and the company's totals (the leaderboard); no leads & channels (403).
-- marketing: leads, channels, the ICP and the sales–marketing alignment agenda; everything
-  else 403 (so no coaching notes).
+- marketing: leads, channels, the ICP, the sales–marketing alignment agenda and product
+  priorities (read); everything else 403 (so no coaching notes, programs, skills or payouts).
 - alignment (agenda and meeting actions): admin and marketing everything, managers their
   teams' reps (company, team-less and channel topics to all three); reps 403.
 - writing coaching records (logging a session): admins, and managers for their teams' reps; a
@@ -20,6 +20,14 @@ The rules:
   action item done: anyone who sees the rep's coaching records (a rep their own actions).
 - digests: admins any (company by default), managers their teams' and reps', reps only their
   own (with the team leaderboard); anything else 404.
+- programs, skills, ramp and compensation: admins every rep, managers their teams' reps, reps
+  only their own (a program, skill score, ramp line or payout of another rep is 404);
+  marketing 403. A manager's or rep's compensation check covers only the payouts they see.
+- product priorities: every role reads them; admins and managers edit them (reps and
+  marketing 403).
+- writing (starting a program, a check-in, a skill score, like logging a session): the roles
+  in `WRITERS`, for the reps their scope sees; a rep gets 404 for another rep and 403 for
+  themselves.
 
 A resource the role may not use at all is 403 (`Forbidden`); a rep or team outside the
 scope is 404 (`NotFound`), exactly as if it did not exist, so nobody learns which ids exist.
@@ -47,6 +55,16 @@ class Resource(StrEnum):
     """Lead grades, channel effectiveness and the ICP rules."""
     ALIGNMENT = "alignment"
     """The sales–marketing alignment agenda and the actions agreed in its meetings."""
+    PROGRAMS = "programs"
+    """Intensive programs, their weekly check-ins and before/after reviews."""
+    SKILLS = "skills"
+    """The skills matrix, the skills findings point at and recommended training."""
+    RAMP = "ramp"
+    """New hires' ramp curves against their cohort's medians."""
+    PRODUCTS = "products"
+    """Product priority tiers and differentiators."""
+    COMPENSATION = "compensation"
+    """Payouts under the compensation plan and whether it rewards priority products."""
 
 
 class AccessError(Exception):
@@ -61,6 +79,17 @@ class Forbidden(AccessError):
     """The user's role may not use this kind of resource at all."""
 
 
+_MANAGEMENT = frozenset(
+    {
+        Resource.PROGRAMS,
+        Resource.SKILLS,
+        Resource.RAMP,
+        Resource.PRODUCTS,
+        Resource.COMPENSATION,
+    }
+)
+"""The management workflow's resources that managers and reps use (each rep only their own)."""
+
 ROLE_RESOURCES: dict[Role, frozenset[Resource]] = {
     Role.ADMIN: frozenset(Resource),
     Role.MANAGER: frozenset(
@@ -70,17 +99,28 @@ ROLE_RESOURCES: dict[Role, frozenset[Resource]] = {
             Resource.DIAGNOSIS,
             Resource.COACHING,
             Resource.ALIGNMENT,
+            *_MANAGEMENT,
         }
     ),
     Role.REP: frozenset(
-        {Resource.PERFORMANCE, Resource.FORECAST, Resource.DIAGNOSIS, Resource.COACHING}
+        {
+            Resource.PERFORMANCE,
+            Resource.FORECAST,
+            Resource.DIAGNOSIS,
+            Resource.COACHING,
+            *_MANAGEMENT,
+        }
     ),
-    Role.MARKETING: frozenset({Resource.LEADS, Resource.ALIGNMENT}),
+    Role.MARKETING: frozenset({Resource.LEADS, Resource.ALIGNMENT, Resource.PRODUCTS}),
 }
 """Which kinds of resource each role may use at all."""
 
-COACHING_WRITERS = frozenset({Role.ADMIN, Role.MANAGER})
-"""Roles that may log coaching sessions (for the reps their coaching scope sees)."""
+WRITERS: dict[Resource, frozenset[Role]] = {
+    resource: frozenset({Role.ADMIN, Role.MANAGER})
+    for resource in (Resource.COACHING, Resource.PROGRAMS, Resource.SKILLS, Resource.PRODUCTS)
+}
+"""Roles that may write each resource: log coaching sessions, start programs and log their
+check-ins, score skills (for the reps their scope sees), set product priorities."""
 
 LEADERBOARD = frozenset({Resource.PERFORMANCE, Resource.FORECAST})
 """Resources where a rep also sees every team's and the company's totals."""
@@ -157,14 +197,25 @@ def scope_for(user: Principal, resource: Resource, teams_of: Mapping[str, str | 
     return Scope(resource, False, own, leaderboard, frozenset(), leaderboard)
 
 
-def check_coaching_writer(
+def can_write(user: Principal, resource: Resource) -> bool:
+    """Whether the user's role may write `resource` (see `WRITERS`)."""
+    return user.role in WRITERS.get(resource, frozenset())
+
+
+def check_writer(user: Principal, resource: Resource) -> None:
+    """Forbidden unless the user's role may write `resource`."""
+    if not can_write(user, resource):
+        raise Forbidden(f"the {user.role} role cannot change {resource}")
+
+
+def check_rep_writer(
     user: Principal, scope: Scope, rep_id: str, roster: Mapping[str, object]
 ) -> str:
-    """`rep_id` when `user` may log a coaching session for that rep: NotFound when the rep is
-    outside the coaching scope (as for reading), Forbidden when the role may not write."""
+    """`rep_id` when `user` may write the scope's resource about that rep (log a session,
+    start a program, score a skill): NotFound when the rep is outside the scope (as for
+    reading), Forbidden when the role may not write."""
     scope.rep(rep_id, roster)
-    if user.role not in COACHING_WRITERS:
-        raise Forbidden(f"the {user.role} role cannot log coaching sessions")
+    check_writer(user, scope.resource)
     return rep_id
 
 

@@ -16,11 +16,11 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from sqlalchemy import Engine
 
-from attain.web import views, workflow
+from attain.web import management, views, workflow
 from attain.web.access import ROLE_RESOURCES, NotFound, Resource
 from attain.web.auth import ApiUser, checked_api_csrf
 from attain.web.services import Services
@@ -55,6 +55,11 @@ AsOf = Annotated[
 Page = Annotated[int, Query(ge=1, description="Page number, from 1.")]
 PerPage = Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="Items per page.")]
 FormatQuery = Annotated[Format, Query(alias="format", description="json, or csv for the rows.")]
+
+MAX_RECORD_ID = 2**31 - 1
+"""The largest id of an app-database record (a 32-bit integer column): a larger one in a path
+is a 422, not an overflow in the database driver."""
+RecordId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID, description="The record's id.")]
 
 
 def services_of(request: Request) -> Services:
@@ -293,7 +298,7 @@ def log_coaching_session(
     summary="Mark an action item done",
     dependencies=[Depends(checked_api_csrf)],
 )
-def complete_action_item(request: Request, user: ApiUser, action_id: int) -> dict[str, Any]:
+def complete_action_item(request: Request, user: ApiUser, action_id: RecordId) -> dict[str, Any]:
     return workflow.complete_action(services_of(request), engine_of(request), user, action_id)
 
 
@@ -308,6 +313,21 @@ def rep_plan(request: Request, user: ApiUser, rep_id: str, as_of: AsOf = None) -
     if found is None:
         raise NotFound(f"rep {rep_id} has no bookings target this quarter")
     return found
+
+
+@router.get("/reps/{rep_id}/funnel", summary="The rep's funnel against top performers and peers")
+def rep_funnel(
+    request: Request,
+    user: ApiUser,
+    rep_id: str,
+    as_of: AsOf = None,
+    output: FormatQuery = Format.JSON,
+) -> Any:
+    data = views.funnel_view(services_of(request), user, rep_id, as_of)
+    if output is Format.CSV:
+        return csv_response(data["stages"], f"funnel-{rep_id}-{data['as_of']}")
+    data.pop("chart")
+    return data
 
 
 @router.get("/coaching/coverage", summary="Coaching coverage: who is overdue and why")
@@ -358,4 +378,157 @@ def alignment(
     data = workflow.alignment_view(services_of(request), engine_of(request), user, as_of)
     if output is Format.CSV:
         return csv_response(data["actions"], f"alignment-actions-{data['as_of']}")
+    return data
+
+
+# -- programs, skills, ramp, product priorities, compensation --------------------------------
+@router.get("/programs", summary="Intensive programs, newest start first (paginated)")
+def programs(
+    request: Request,
+    response: Response,
+    user: ApiUser,
+    rep_id: RepFilter = None,
+    page: Page = 1,
+    per_page: PerPage = 50,
+    output: FormatQuery = Format.JSON,
+) -> Any:
+    rows = management.programs_view(services_of(request), engine_of(request), user, rep_id)
+    return listing(request, response, rows, "programs", output, page, per_page)
+
+
+@router.post(
+    "/programs",
+    status_code=201,
+    summary="Start an intensive program for a rep (admins; managers for their reps)",
+    dependencies=[Depends(checked_api_csrf)],
+)
+def start_program(request: Request, user: ApiUser, body: management.ProgramIn) -> dict[str, Any]:
+    return management.start_program_view(services_of(request), engine_of(request), user, body)
+
+
+@router.get(
+    "/programs/{program_id}/review",
+    summary="A program's check-ins, each metric before and during it, the test and verdict",
+)
+def program_review(
+    request: Request, user: ApiUser, program_id: RecordId, as_of: AsOf = None
+) -> dict[str, Any]:
+    return management.program_review_view(
+        services_of(request), engine_of(request), user, program_id, as_of
+    )
+
+
+@router.post(
+    "/programs/{program_id}/check-ins",
+    status_code=201,
+    summary="Log a program's weekly check-in (admins; managers for their reps)",
+    dependencies=[Depends(checked_api_csrf)],
+)
+def program_check_in(
+    request: Request, user: ApiUser, program_id: RecordId, body: management.CheckInIn
+) -> dict[str, Any]:
+    return management.program_check_in_view(
+        services_of(request), engine_of(request), user, program_id, body
+    )
+
+
+@router.get("/skills", summary="The skills matrix: each rep's score in force per skill")
+def skills(
+    request: Request,
+    response: Response,
+    user: ApiUser,
+    rep_id: RepFilter = None,
+    page: Page = 1,
+    per_page: PerPage = 50,
+    output: FormatQuery = Format.JSON,
+) -> Any:
+    rows = management.skills_view(services_of(request), engine_of(request), user, rep_id)
+    return listing(request, response, rows, "skills", output, page, per_page)
+
+
+@router.post(
+    "/skills",
+    status_code=201,
+    summary="Score a rep's skill 1–5 (admins; managers for their reps)",
+    dependencies=[Depends(checked_api_csrf)],
+)
+def set_skill_score(
+    request: Request, user: ApiUser, body: management.SkillScoreIn
+) -> dict[str, Any]:
+    return management.set_skill_score_view(services_of(request), engine_of(request), user, body)
+
+
+@router.get(
+    "/reps/{rep_id}/skills",
+    summary="A rep's skill scores, the skills their findings point at, recommended training",
+)
+def rep_skills(request: Request, user: ApiUser, rep_id: str, as_of: AsOf = None) -> Any:
+    return management.rep_skills_view(services_of(request), engine_of(request), user, rep_id, as_of)
+
+
+@router.get("/ramp", summary="New hires' ramp against their cohort median, behind first")
+def ramp(
+    request: Request,
+    response: Response,
+    user: ApiUser,
+    as_of: AsOf = None,
+    behind: Annotated[bool, Query(description="Only reps behind their cohort.")] = False,
+    page: Page = 1,
+    per_page: PerPage = 50,
+    output: FormatQuery = Format.JSON,
+) -> Any:
+    data = management.ramp_view(services_of(request), user, as_of, behind_only=behind)
+    return listing(request, response, data["rows"], "ramp", output, page, per_page)
+
+
+@router.get("/products", summary="Products with their priority tier in force and differentiators")
+def products(
+    request: Request,
+    response: Response,
+    user: ApiUser,
+    page: Page = 1,
+    per_page: PerPage = 50,
+    output: FormatQuery = Format.JSON,
+) -> Any:
+    data = management.products_view(services_of(request), engine_of(request), user)
+    return listing(request, response, data["products"], "products", output, page, per_page)
+
+
+@router.put(
+    "/products/{product_id}",
+    summary="Set a product's priority tier and differentiators (admins and managers)",
+    dependencies=[Depends(checked_api_csrf)],
+)
+def set_product_priority(
+    request: Request, user: ApiUser, product_id: str, body: management.PriorityIn
+) -> dict[str, Any]:
+    return management.set_priority_view(
+        services_of(request), engine_of(request), user, product_id, body
+    )
+
+
+@router.get(
+    "/payouts",
+    summary="Each rep's payout for a period and whether the plan rewards priority products",
+)
+def payouts(
+    request: Request,
+    user: ApiUser,
+    as_of: AsOf = None,
+    period: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description="2026-Q4 or 2026-10-01..2026-12-31; default the quarter of as_of.",
+        ),
+    ] = None,
+    rep_id: RepFilter = None,
+    output: FormatQuery = Format.JSON,
+) -> Any:
+    data = management.payouts_view(
+        services_of(request), engine_of(request), user, as_of, period, rep_id
+    )
+    if output is Format.CSV:
+        rows = [{k: v for k, v in row.items() if k != "deals"} for row in data["reps"]]
+        return csv_response(rows, f"payouts-{data['period']['start']}")
     return data

@@ -1,5 +1,6 @@
 """HTML pages: sign-in, team overview, rep (with its coaching panel and activity plan), leads &
-channels, forecast, diagnosis, coaching coverage, digest and the alignment meeting.
+channels, forecast, diagnosis, coaching coverage, digest, the alignment meeting, intensive
+programs, the skills matrix, new-hire ramp, product priorities and compensation.
 
 Pages render the same data as the API (`attain.web.views`). HTMX requests aimed at
 `#content` (the as-of form) get only the page's content block back. Every table links to
@@ -11,17 +12,23 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import UTC, date, datetime, time
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from attain.errors import InputError
-from attain.web import views, workflow
-from attain.web.access import ROLE_RESOURCES, Principal, Resource, check_coaching_writer
-from attain.web.api import EARLIEST_AS_OF, LATEST_AS_OF, engine_of, services_of
+from attain.web import management, views, workflow
+from attain.web.access import (
+    ROLE_RESOURCES,
+    Principal,
+    Resource,
+    check_rep_writer,
+    check_writer,
+)
+from attain.web.api import EARLIEST_AS_OF, LATEST_AS_OF, RecordId, engine_of, services_of
 from attain.web.auth import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -254,7 +261,7 @@ async def log_coaching(
     form = await request.form()
     services = services_of(request)
     # Access first: another rep's page is 404 (and a rep's own 403) before the form is read.
-    check_coaching_writer(
+    check_rep_writer(
         user, views.scope(services, user, Resource.COACHING), rep_id, services.roster()
     )
     try:
@@ -274,7 +281,7 @@ async def log_coaching(
     "/actions/{action_id}/done", response_class=HTMLResponse, dependencies=[Depends(checked_csrf)]
 )
 def complete_action(
-    request: Request, user: PageUser, action_id: int, as_of: AsOf = None
+    request: Request, user: PageUser, action_id: RecordId, as_of: AsOf = None
 ) -> Response:
     row = workflow.complete_action(services_of(request), engine_of(request), user, action_id)
     rep_id = row["rep_id"]
@@ -308,3 +315,154 @@ def digest_page(
 def alignment_page(request: Request, user: PageUser, as_of: AsOf = None) -> Response:
     data = workflow.alignment_view(services_of(request), engine_of(request), user, as_of)
     return render(request, "alignment.html", user, data=data, page="alignment")
+
+
+# -- programs, skills, ramp, product priorities, compensation --------------------------------
+M = TypeVar("M", bound=BaseModel)
+
+
+def _form_model(model: type[M], **fields: Any) -> M:
+    """A posted form's fields as `model` (InputError saying which field does not fit)."""
+    try:
+        return model.model_validate(fields)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}" for e in error.errors()
+        )
+        raise InputError(f"check the form: {problems}") from None
+
+
+def _text(form: Any, name: str) -> str:
+    return str(form.get(name, "")).strip()
+
+
+@router.get("/programs", response_class=HTMLResponse)
+def programs_page(request: Request, user: PageUser, rep: str | None = None) -> Response:
+    data = management.programs_page(services_of(request), engine_of(request), user, rep)
+    return render(request, "programs.html", user, data=data, page="programs")
+
+
+@router.post("/programs", response_class=HTMLResponse, dependencies=[Depends(checked_csrf)])
+async def start_program(request: Request, user: PageUser) -> Response:
+    form = await request.form()
+    services = services_of(request)
+    rep_id = _text(form, "rep_id")
+    # Access first: another rep is 404 (and a rep's own 403) before the form is read.
+    check_rep_writer(
+        user, views.scope(services, user, Resource.PROGRAMS), rep_id, services.roster()
+    )
+    asked = _form_model(
+        management.ProgramIn,
+        rep_id=rep_id,
+        start=_text(form, "start"),
+        weeks=_text(form, "weeks"),
+        goal=_text(form, "goal"),
+        metrics=[str(m) for m in form.getlist("metrics")],
+    )
+    made = management.start_program_view(services, engine_of(request), user, asked)
+    return RedirectResponse(f"/programs/{made['id']}", status_code=303)
+
+
+@router.get("/programs/{program_id}", response_class=HTMLResponse)
+def program_page(
+    request: Request, user: PageUser, program_id: RecordId, as_of: AsOf = None
+) -> Response:
+    data = management.program_review_view(
+        services_of(request), engine_of(request), user, program_id, as_of
+    )
+    return render(request, "program.html", user, data=data, page="programs")
+
+
+@router.post(
+    "/programs/{program_id}/check-ins",
+    response_class=HTMLResponse,
+    dependencies=[Depends(checked_csrf)],
+)
+async def program_check_in(request: Request, user: PageUser, program_id: RecordId) -> Response:
+    form = await request.form()
+    services, engine = services_of(request), engine_of(request)
+    management.check_program_writer(services, engine, user, program_id)
+    held = _text(form, "held_on")
+    asked = _form_model(
+        management.CheckInIn,
+        held_at=f"{held}T00:00:00+00:00" if held else "",
+        duration_minutes=_text(form, "minutes") or 30,
+        notes=_text(form, "notes"),
+        topics=list(split_topics(_text(form, "topics"))),
+    )
+    management.program_check_in_view(services, engine, user, program_id, asked)
+    return RedirectResponse(f"/programs/{program_id}", status_code=303)
+
+
+@router.get("/skills", response_class=HTMLResponse)
+def skills_page(request: Request, user: PageUser) -> Response:
+    data = management.skills_page(services_of(request), engine_of(request), user)
+    return render(request, "skills.html", user, data=data, page="skills")
+
+
+@router.post("/skills", response_class=HTMLResponse, dependencies=[Depends(checked_csrf)])
+async def set_skill_score(request: Request, user: PageUser) -> Response:
+    form = await request.form()
+    services = services_of(request)
+    rep_id = _text(form, "rep_id")
+    check_rep_writer(user, views.scope(services, user, Resource.SKILLS), rep_id, services.roster())
+    asked = _form_model(
+        management.SkillScoreIn,
+        rep_id=rep_id,
+        skill=_text(form, "skill"),
+        score=_text(form, "score"),
+        note=_text(form, "note"),
+    )
+    management.set_skill_score_view(services, engine_of(request), user, asked)
+    return RedirectResponse(f"/skills/{rep_id}", status_code=303)
+
+
+@router.get("/skills/{rep_id}", response_class=HTMLResponse)
+def rep_skills_page(request: Request, user: PageUser, rep_id: str, as_of: AsOf = None) -> Response:
+    data = management.rep_skills_view(services_of(request), engine_of(request), user, rep_id, as_of)
+    return render(request, "rep_skills.html", user, data=data, page="skills")
+
+
+@router.get("/ramp", response_class=HTMLResponse)
+def ramp_page(
+    request: Request, user: PageUser, as_of: AsOf = None, rep: str | None = None
+) -> Response:
+    data = management.ramp_view(services_of(request), user, as_of, rep)
+    return render(request, "ramp.html", user, data=data, page="ramp")
+
+
+@router.get("/products", response_class=HTMLResponse)
+def products_page(request: Request, user: PageUser) -> Response:
+    data = management.products_view(services_of(request), engine_of(request), user)
+    return render(request, "products.html", user, data=data, page="products")
+
+
+@router.post(
+    "/products/{product_id}", response_class=HTMLResponse, dependencies=[Depends(checked_csrf)]
+)
+async def set_product_priority(request: Request, user: PageUser, product_id: str) -> Response:
+    form = await request.form()
+    services = services_of(request)
+    views.scope(services, user, Resource.PRODUCTS)
+    check_writer(user, Resource.PRODUCTS)
+    asked = _form_model(
+        management.PriorityIn,
+        tier=_text(form, "tier"),
+        differentiators=_text(form, "differentiators"),
+    )
+    management.set_priority_view(services, engine_of(request), user, product_id, asked)
+    return RedirectResponse(f"/products#product-{product_id}", status_code=303)
+
+
+@router.get("/compensation", response_class=HTMLResponse)
+def compensation_page(
+    request: Request,
+    user: PageUser,
+    as_of: AsOf = None,
+    period: Annotated[str | None, Query(max_length=40)] = None,
+    rep: str | None = None,
+) -> Response:
+    data = management.payouts_view(
+        services_of(request), engine_of(request), user, as_of, period or None, rep
+    )
+    return render(request, "compensation.html", user, data=data, page="compensation")

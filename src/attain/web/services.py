@@ -23,8 +23,10 @@ import pandas as pd
 from cachetools import LRUCache
 
 from attain.config import Settings
-from attain.diagnosis.finding import Diagnosis
+from attain.diagnosis.context import build_context
+from attain.diagnosis.finding import Diagnosis, Skip
 from attain.diagnosis.run import diagnose
+from attain.diagnosis.stage_leakage import FunnelTable, funnel_table
 from attain.errors import ConfigError
 from attain.forecast.forecast import Forecast, Overrides, forecast, forecast_cone
 from attain.leads.channels import ChannelReport, channel_report
@@ -198,6 +200,23 @@ class Services:
                 thresholds=s.diagnosis,
             ),
         )
+
+    def funnel(self, day: date) -> FunnelTable | Skip:
+        """Every seller's stage-by-stage conversion beside peers and top performers as of
+        `day` (the stage-leakage detector's table), or why there is none."""
+        s = self.settings
+
+        def compute(backend: Any) -> FunnelTable | Skip:
+            ctx = build_context(
+                backend,
+                as_of=day,
+                performance=s.performance,
+                icp=s.icp,
+                window_days=s.diagnosis.window_days,
+            )
+            return funnel_table(ctx, s.diagnosis.stage_leakage)
+
+        return self._cached(("funnel", day), compute)
 
     def forecast(self, day: date) -> Forecast:
         """The quarter's forecast as of `day`."""

@@ -17,10 +17,11 @@ from sqlalchemy import Engine, select
 
 from attain.appdb.database import session_scope
 from attain.appdb.models import ActionItem, ActionStatus, Goal
-from attain.diagnosis.finding import Finding
+from attain.diagnosis import stage_leakage
+from attain.diagnosis.finding import Finding, Skip
 from attain.metrics.pacing import business_calendar, weekly_targets
 from attain.metrics.periods import Period
-from attain.reports.charts import finding_charts
+from attain.reports.charts import finding_charts, funnel_chart
 from attain.reports.forecast_charts import cone_chart
 from attain.reports.jsonable import jsonable
 from attain.reports.performance import rep_lines, scope_lines
@@ -134,8 +135,8 @@ def rep_list(services: Services, user: Principal, asked: date | None) -> list[di
 def rep_detail(
     services: Services, engine: Engine, user: Principal, rep_id: str, asked: date | None
 ) -> dict[str, Any]:
-    """One rep: pace (with weekly targets), class against top performers, findings, SMART
-    checks, goals, coaching sessions and action items (overdue flagged)."""
+    """One rep: pace (with weekly targets), class and funnel against top performers,
+    findings, SMART checks, goals, coaching sessions and action items (overdue flagged)."""
     roster = services.roster()
     scope(services, user, Resource.PERFORMANCE).rep(rep_id, roster)
     as_of = services.as_of(asked)
@@ -155,7 +156,13 @@ def rep_detail(
     if bookings is not None:
         period = Period(bookings.period_start, bookings.period_end)
         charts.append(pacing_chart(services, period, bookings.target, bookings, as_of.day))
-    charts += [chart.to_dict() for finding in findings for chart in finding_charts(finding)]
+    # The funnel section shows every rep's funnel, so a stage-leakage finding's is not repeated.
+    charts += [
+        chart.to_dict()
+        for finding in findings
+        if finding.cause != stage_leakage.CAUSE
+        for chart in finding_charts(finding)
+    ]
     return {
         "rep_id": rep_id,
         "name": entry.name,
@@ -171,9 +178,52 @@ def rep_detail(
         "smart_checks": jsonable(smart),
         "findings": [finding_row(f) for f in findings],
         "coaching_agenda": [q for f in findings for q in f.questions],
+        "funnel": rep_funnel(services, rep_id, as_of.day),
         **records,
         "charts": charts,
     }
+
+
+def rep_funnel(services: Services, rep_id: str, day: date) -> dict[str, Any]:
+    """The rep's conversion at each funnel stage beside the top performers' and peers', the
+    stage with the widest gap to the top performers and a chart; without stages, the reason.
+
+    Callers check access first."""
+    table = services.funnel(day)
+    if isinstance(table, Skip):
+        return {
+            "window": None,
+            "stages": [],
+            "widest_gap": None,
+            "reason": table.reason,
+            "chart": None,
+        }
+    steps = table.steps(rep_id)
+    rows = [{**asdict(step), "shortfall": step.shortfall} for step in steps]
+    window = f"from {table.window.start} to {table.window.end}"
+    reason = None
+    if not steps:
+        reason = (
+            f"no deal of this rep entered and left a funnel stage {window}"
+            if rep_id in table.sellers
+            else f"only selling reps employed {window} are compared"
+        )
+    return {
+        "window": jsonable(table.window),
+        "stages": rows,
+        "widest_gap": table.widest_gap(rep_id),
+        "reason": reason,
+        "chart": funnel_chart(rows).to_dict() if rows else None,
+    }
+
+
+def funnel_view(
+    services: Services, user: Principal, rep_id: str, asked: date | None
+) -> dict[str, Any]:
+    """One rep's funnel against top performers and peers (the rep page's section)."""
+    scope(services, user, Resource.PERFORMANCE).rep(rep_id, services.roster())
+    day = services.as_of(asked).day
+    return {"rep_id": rep_id, "as_of": day.isoformat(), **rep_funnel(services, rep_id, day)}
 
 
 def weekly_rows(services: Services, row: Any) -> list[dict[str, Any]]:

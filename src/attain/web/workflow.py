@@ -24,11 +24,11 @@ from attain.errors import InputError
 from attain.metrics.report import HEADLINE_METRIC
 from attain.plan.overrides import live_overrides, who_and_why
 from attain.web.access import (
-    COACHING_WRITERS,
     Principal,
     Resource,
     Scope,
-    check_coaching_writer,
+    can_write,
+    check_rep_writer,
     digest_subject,
 )
 from attain.web.services import Services
@@ -109,7 +109,7 @@ def log_coaching_session(
     """Log a session and its agreed actions, credited to `user` in the audit log (NotFound
     for a rep outside the coaching scope, Forbidden for a role that may not log)."""
     allowed = scope(services, user, Resource.COACHING)
-    rep_id = check_coaching_writer(user, allowed, asked.rep_id, services.roster())
+    rep_id = check_rep_writer(user, allowed, asked.rep_id, services.roster())
     today = date.today()
     with session_scope(engine, user_id=user.id) as session:
         coach = session.get(User, user.id)
@@ -194,7 +194,7 @@ def coaching_panel(
         "sessions": sessions,
         "agenda": agenda,
         "action_items": actions,
-        "can_log": user.role in COACHING_WRITERS,
+        "can_log": can_write(user, Resource.COACHING),
         "kinds": [kind.value for kind in CoachingKind],
         "today": date.today().isoformat(),
     }

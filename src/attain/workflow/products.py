@@ -7,14 +7,16 @@ empty or unknown store tier is `standard`.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from attain.appdb.models import ProductPriority, ProductTier, User
+from attain.appdb.models import AuditEntry, ProductPriority, ProductTier, User
 from attain.errors import InputError
 
 TierSource = Literal["app", "store"]
@@ -123,3 +125,46 @@ def product_rows(session: Session, backend: Any) -> list[ProductRow]:
 def tier_map(session: Session, backend: Any) -> dict[str, ProductTier]:
     """The tier in force of every product, by id."""
     return {row.product_id: row.tier for row in product_rows(session, backend)}
+
+
+@dataclass(frozen=True)
+class PriorityChange:
+    """One change of a product's tier or differentiators, from the audit log."""
+
+    at: datetime
+    by: str | None
+    """The e-mail of who made it (None for a change from no signed-in user)."""
+    product_id: str
+    tier_before: str | None
+    tier: str | None
+    differentiators: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready values."""
+        return {**asdict(self), "at": self.at.isoformat()}
+
+
+def priority_changes(session: Session, limit: int = 20) -> list[PriorityChange]:
+    """The latest changes to product priorities, newest first, as the audit log keeps them."""
+    query = (
+        select(AuditEntry, User.email)
+        .outerjoin(User, User.id == AuditEntry.user_id)
+        .where(AuditEntry.table_name == ProductPriority.__tablename__)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(limit)
+    )
+    changes = []
+    for entry, email in session.execute(query):
+        before = json.loads(entry.before) if entry.before else {}
+        after = json.loads(entry.after) if entry.after else {}
+        changes.append(
+            PriorityChange(
+                at=entry.at,
+                by=email,
+                product_id=entry.record_id,
+                tier_before=before.get("tier"),
+                tier=after.get("tier"),
+                differentiators=after.get("differentiators"),
+            )
+        )
+    return changes

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
 class WorkflowSettings(BaseModel):
     """Coaching cadence and coverage, agenda length and digest windows, program verdicts,
-    skills, training and ramp thresholds."""
+    skills, training and ramp thresholds, and the compensation plan the web app pays by."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -83,4 +85,9 @@ class WorkflowSettings(BaseModel):
         gt=0,
         description="A rep is behind when their bookings since hire are below this share of "
         "the cohort median at the same month.",
+    )
+    comp_plan: Path | None = Field(
+        None,
+        description="The compensation plan (a TOML file, as for `attain comp payout --plan`) "
+        "whose payouts the web app shows; none: the compensation page says to set it.",
     )
