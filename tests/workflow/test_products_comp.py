@@ -3,6 +3,7 @@ by hand, the priority-versus-loss-leader check, and the management commands on t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -228,3 +229,26 @@ def test_the_management_commands_on_the_demo(demo: Any, tmp_path: Path) -> None:
     plan.write_text("[base_rates]\npriority = 0.1\nstandard = 0.05\nloss_leader = 0.02\n")
     payout = ok("comp", "payout", "--plan", str(plan), "--period", "2026-Q3", *db, *app_db)
     assert "Payouts under plan for 2026-Q3" in payout and "effective rate" in payout
+
+
+def test_the_demo_plan_is_the_default_and_pays_more_for_priority_products(
+    demo: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`attain demo generate` writes comp-plan.toml and names it in attain.toml; `attain comp
+    payout` without --plan uses it, and without either says what to do."""
+    folder = demo.store.parent
+    args = ["comp", "payout", "--format", "json", "--as-of", "2026-11-13", "--db", str(demo.store)]
+    args += ["--app-db", str(tmp_path / "app.db")]
+    monkeypatch.setenv("ATTAIN_CONFIG", str(folder / "attain.toml"))
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, (result.output, result.exception)
+    report = json.loads(result.output)
+    assert report["plan"] == "Demo plan" and report["reps"]
+    rates = {tier: rate["effective_rate"] for tier, rate in report["tier_rates"].items()}
+    assert rates["priority"] > rates["standard"] > rates["loss_leader"]
+    assert report["finding"] is None
+    monkeypatch.setenv("ATTAIN_CONFIG", str(tmp_path / "empty.toml"))
+    (tmp_path / "empty.toml").write_text("")
+    refused = runner.invoke(app, args)
+    assert isinstance(refused.exception, InputError)
+    assert "pass --plan FILE or set comp_plan" in str(refused.exception)

@@ -394,7 +394,12 @@ def products_show_command(
 
 @comp_app.command("payout")
 def comp_payout_command(
-    plan_file: Path = typer.Option(..., "--plan", help="The plan, a TOML file."),
+    plan_file: Path | None = typer.Option(
+        None,
+        "--plan",
+        help="The plan, a TOML file \\[default: the comp_plan setting of [workflow]].",
+        show_default=False,
+    ),
     period: str | None = typer.Option(
         None,
         "--period",
@@ -408,9 +413,12 @@ def comp_payout_command(
 ) -> None:
     """Each rep's payout for a period from their won deals, and whether the plan pays more for
     priority products than for loss leaders."""
+    settings = load_settings()
+    plan_file = plan_file or settings.workflow.comp_plan
+    if plan_file is None:
+        raise InputError("no compensation plan: pass --plan FILE or set comp_plan in [workflow]")
     plan = load_plan(plan_file)
     span = parse_period(period) if period else quarter_of(as_of.date() if as_of else date.today())
-    settings = load_settings()
     backend, _ = open_store(db, read_only=True)
     try:
         with app_session(app_db, None) as (session, _):

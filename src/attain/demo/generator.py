@@ -24,6 +24,7 @@ from attain.demo.activity import (
 )
 from attain.demo.causes import Plants, choose_plants, plant_details
 from attain.demo.coaching import coaching_columns, generate_coaching
+from attain.demo.comp_plan import write_comp_plan
 from attain.demo.config import DemoSpec
 from attain.demo.organisation import (
     PRODUCT_TIER,
@@ -127,7 +128,8 @@ class _Run:
 
 
 def generate(spec: DemoSpec, out_dir: Path, progress: Progress | None = None) -> Truth:
-    """Write the ten canonical CSV files, truth.json and attain.toml (the ICP) into `out_dir`.
+    """Write the ten canonical CSV files, truth.json, comp-plan.toml and attain.toml (the ICP
+    and the plan's path) into `out_dir`.
 
     The same spec always gives byte-identical files. `progress` is called after each append
     to a file with the rows written and the seconds they took.
@@ -160,7 +162,8 @@ def generate(spec: DemoSpec, out_dir: Path, progress: Progress | None = None) ->
         run.write("quotas", columns, time.perf_counter() - started)
     truth = _truth(org, plants, revisions, run)
     truth.write(out_dir / "truth.json")
-    truth.write_config(out_dir / "attain.toml")
+    write_comp_plan(out_dir / "comp-plan.toml", spec.as_of)
+    truth.write_config(out_dir / "attain.toml", out_dir / "comp-plan.toml")
     return truth
 
 

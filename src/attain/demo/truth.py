@@ -54,8 +54,9 @@ class Truth(BaseModel):
             countries=tuple(self.icp["countries"]),
         )
 
-    def write_config(self, path: Path) -> None:
-        """Write an attain.toml whose [icp] table is the demo's profile."""
+    def write_config(self, path: Path, comp_plan: Path) -> None:
+        """Write an attain.toml whose [icp] table is the demo's profile and whose [workflow]
+        table names the demo's compensation plan (for the web app's payouts)."""
         icp = self.icp_settings()
         lines = [
             "# Written by `attain demo generate`: the demo organisation's ideal customer profile.",
@@ -65,6 +66,8 @@ class Truth(BaseModel):
             f"min_employees = {icp.min_employees}",
             f"max_employees = {icp.max_employees}",
             f"countries = {json.dumps(list(icp.countries))}",
+            "[workflow]",
+            f"comp_plan = {json.dumps(str(comp_plan.resolve()))}",
         ]
         path.write_text("\n".join(lines) + "\n")
 
