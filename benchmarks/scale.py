@@ -2,6 +2,7 @@
 
 Usage: python benchmarks/scale.py [--sizes 100,1000,5000] [--quarters 4] [--dir DIR]
                                   [--backends duckdb,postgres,spark] [--no-pandas]
+                                  [--runs 3] [--comparison-only]
 
 For each size, a demo organisation is generated into DIR/<reps>x<quarters> (kept, so later
 runs reuse the files) and imported into a fresh DuckDB store; PostgreSQL (a server started by
@@ -14,8 +15,10 @@ Two comparisons follow the main table:
   per rep and quarter), the lead funnel per source and the follow-up counts (follow-ups and
   tasks due in the diagnosis window, and how many were overdue, per rep). Pandas reads the CSV
   exports (only the columns it needs) and computes them; Attain computes the same from its
-  store with its own functions (its channel report also has campaign lines and rejection
-  reasons). Pandas runs at sizes up to --pandas-max-reps.
+  store with its own functions (its channel report also has campaign lines, medians and
+  rejection reasons). Pandas runs at sizes up to --pandas-max-reps. Both run --runs times, in
+  turn, and the table shows the median of each. --comparison-only runs just this comparison,
+  on the DuckDB store a previous run left in DIR/<reps>x<quarters> (imported when missing).
 - `attain report` against a bare DuckDB scan of the columns the report reads.
 It asserts nothing: speed is measured here, not in the test suite.
 """
@@ -26,6 +29,7 @@ import argparse
 import multiprocessing
 import os
 import shutil
+import statistics
 import subprocess
 import time
 from collections.abc import Callable
@@ -287,6 +291,25 @@ def fresh_store(kind: str, folder: Path) -> str:
     return f"spark://local[*]?warehouse={warehouse}"
 
 
+def versus_row(db: str, files: Path, truth: Truth, reps: int, runs: int) -> list[str]:
+    """The Attain-against-pandas line of one size: the median of `runs` alternating runs."""
+    attain, pandas, reading = [], [], []
+    for _ in range(runs):
+        attain_s, _, window = in_child(step_attain_metrics, db, truth)
+        pandas_s, _, reading_s = in_child(step_pandas, files, truth, window)
+        attain.append(attain_s)
+        pandas.append(pandas_s)
+        reading.append(reading_s)
+    attain_s, pandas_s = statistics.median(attain), statistics.median(pandas)
+    return [
+        f"{reps:,}",
+        f"{attain_s:.2f}",
+        f"{pandas_s:.2f}",
+        f"{statistics.median(reading):.2f}",
+        f"{attain_s / pandas_s:.3f} (pandas ÷ attain {pandas_s / attain_s:.1f}×)",
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,1000,5000", help="rep counts, comma-separated")
@@ -295,6 +318,10 @@ def main() -> None:
     parser.add_argument("--backends", default="duckdb,postgres,spark")
     parser.add_argument("--pandas-max-reps", type=int, default=1000)
     parser.add_argument("--no-pandas", action="store_true")
+    parser.add_argument("--runs", type=int, default=3, help="runs of the pandas comparison")
+    parser.add_argument(
+        "--comparison-only", action="store_true", help="only Attain against pandas, on kept stores"
+    )
     args = parser.parse_args()
     sizes = sorted(int(size) for size in args.sizes.split(","))
     backends = args.backends.split(",")
@@ -313,7 +340,10 @@ def main() -> None:
         "peak MB",
     ):
         main_table.add_column(header, justify="left" if header == "backend" else "right")
-    versus = Table(title="Attain against plain pandas: attainment + funnel + follow-up")
+    versus = Table(
+        title="Attain against plain pandas: attainment + funnel + follow-up "
+        f"(median of {args.runs} runs)"
+    )
     for header in ("reps", "attain s", "pandas s", "of which reading CSV", "attain ÷ pandas"):
         versus.add_column(header, justify="right")
     scans = Table(title="attain report against a bare DuckDB scan of the columns it reads")
@@ -323,6 +353,14 @@ def main() -> None:
     for reps in sizes:
         files, truth, rows = organisation(args.dir, reps, args.quarters)
         console.print(f"[dim]{reps} reps: {rows:,} rows in {files}[/]")
+        if args.comparison_only:
+            if reps > args.pandas_max_reps:
+                continue
+            db = str(files / "store.duckdb")
+            if not Path(db).exists():
+                in_child(step_import, fresh_store("duckdb", files), files)
+            versus.add_row(*versus_row(db, files, truth, reps, args.runs))
+            continue
         for kind in backends:
             if kind != "duckdb" and reps != sizes[0]:
                 continue
@@ -349,18 +387,12 @@ def main() -> None:
             scans.add_row(f"{reps:,}", f"{report:.2f}", f"{scan:.2f}", f"{report / scan:.1f}×")
             if args.no_pandas or reps > args.pandas_max_reps:
                 continue
-            attain_s, _, window = in_child(step_attain_metrics, db, truth)
-            pandas_s, _, reading = in_child(step_pandas, files, truth, window)
-            versus.add_row(
-                f"{reps:,}",
-                f"{attain_s:.2f}",
-                f"{pandas_s:.2f}",
-                f"{reading:.2f}",
-                f"{attain_s / pandas_s:.3f} (pandas ÷ attain {pandas_s / attain_s:.1f}×)",
-            )
-    console.print(main_table)
+            versus.add_row(*versus_row(db, files, truth, reps, args.runs))
+    if not args.comparison_only:
+        console.print(main_table)
     console.print(versus)
-    console.print(scans)
+    if not args.comparison_only:
+        console.print(scans)
     console.print(f"[dim]measured {datetime.now():%Y-%m-%d %H:%M}[/]")
 
 

@@ -83,3 +83,31 @@ def test_a_deal_won_after_as_of_is_not_won_yet(store: Any, funnel: Any) -> None:
     line = next(line for line in referral if line.channel == "referral")
 
     assert (line.opportunities, line.won, line.revenue) == (1, 0, 0.0)
+
+
+def test_a_deal_without_a_lead_id_belongs_to_the_lead_that_names_it(
+    store: Any, funnel: Any
+) -> None:
+    funnel.execute("UPDATE leads SET opportunity_id = 'O6' WHERE lead_id = 'L6'")
+    funnel.execute(
+        "INSERT INTO opportunities (opportunity_id, owner_rep_id, lead_id, created_at, closed_at, "
+        "stage, is_won, amount) VALUES ('O6', 'R1', NULL, '2026-01-02', '2026-01-21', 'Won', "
+        "true, 300)"
+    )
+
+    report = channel_report(store, date(2026, 3, 31))
+
+    generic = next(line for line in report.campaigns if line.channel == "Generic")
+    assert (generic.opportunities, generic.won, generic.revenue) == (1, 1, 300.0)
+    assert generic.median_days_to_won == 20.0
+    assert (report.total.won, report.total.revenue) == (2, 1300.0)
+
+
+def test_a_deal_with_a_lead_id_counts_once_however_many_leads_name_it(
+    store: Any, funnel: Any
+) -> None:
+    funnel.execute("UPDATE leads SET opportunity_id = 'O1' WHERE lead_id IN ('L1', 'L2')")
+
+    referral = channel_report(store, date(2026, 3, 31)).sources[0]
+
+    assert (referral.opportunities, referral.won, referral.revenue) == (1, 1, 1000.0)

@@ -16,6 +16,21 @@ import pandas as pd
 TOP_REASONS = 3
 """Rejection reasons listed per channel, most frequent first."""
 
+CHANNELS = (("source", "source"), ("campaign", "campaign"), ("total", None))
+"""The lines of the report: a dimension and the lead column that names its channels."""
+
+FUNNEL_COUNTS = (
+    "leads",
+    "mqls",
+    "sqls",
+    "opportunities",
+    "won",
+    "rejected",
+    "revenue",
+    "won_with_amount",
+)
+"""The additive columns of a funnel line: summed from source and campaign pairs to lines."""
+
 
 @dataclass(frozen=True)
 class ChannelLine:
@@ -108,14 +123,34 @@ class ChannelReport:
 def channel_report(backend: Any, as_of: date | datetime | None = None) -> ChannelReport:
     """The funnel, revenue and rejections of leads created up to `as_of`, per source and campaign.
 
-    `as_of` defaults to the latest lead or close date in the store; a date means its end.
+    `as_of` defaults to the latest lead or close date in the store; a date means its end. Two
+    queries answer it: the funnel of every line at once, then the rejection reasons.
     """
     moment = resolve_as_of(backend, as_of)
-    stages = lead_stages(backend, moment)
-    totals = _lines(stages, None, "total")
+    reasons = _top_reasons(_rejections(backend.table("leads"), moment).execute())
+    lines: dict[str, list[ChannelLine]] = {dimension: [] for dimension, _ in CHANNELS}
+    for record in _funnel(lead_stages(backend, moment)).execute().to_dict("records"):
+        channel = _key(record["channel"])
+        lines[record["dimension"]].append(
+            ChannelLine(
+                dimension=record["dimension"],
+                channel=channel,
+                leads=int(record["leads"]),
+                mqls=int(record["mqls"]),
+                sqls=int(record["sqls"]),
+                opportunities=int(record["opportunities"]),
+                won=int(record["won"]),
+                rejected=int(record["rejected"]),
+                revenue=float(record["revenue"]),
+                won_with_amount=int(record["won_with_amount"]),
+                median_days_to_won=None
+                if pd.isna(record["median_days_to_won"])
+                else float(record["median_days_to_won"]),
+                top_rejection_reasons=reasons.get((record["dimension"], channel), []),
+            )
+        )
+    totals = lines["total"]
     total = totals[0] if totals else ChannelLine("total", None, 0, 0, 0, 0, 0, 0, 0.0, 0, None)
-    sources = _lines(stages, "source", "source")
-    campaigns = _lines(stages, "campaign", "campaign")
     notes = []
     if total.won and total.won_with_amount < total.won:
         notes.append(
@@ -125,7 +160,11 @@ def channel_report(backend: Any, as_of: date | datetime | None = None) -> Channe
     if total.leads and total.mqls == total.leads and total.sqls == total.opportunities:
         notes.append("no SQL step recorded: SQLs are the leads that became opportunities")
     return ChannelReport(
-        as_of=moment, total=total, sources=sources, campaigns=campaigns, notes=notes
+        as_of=moment,
+        total=total,
+        sources=_ranked(lines["source"]),
+        campaigns=_ranked(lines["campaign"]),
+        notes=notes,
     )
 
 
@@ -150,28 +189,8 @@ def lead_outcomes(backend: Any, as_of: datetime) -> Any:
     `opportunity_count`, `has_open` (an opportunity not closed by `as_of`), `is_won`, `won_at`
     (first win) and `revenue` (won amount).
     """
-    leads = backend.table("leads")
-    opportunities = backend.table("opportunities")
-    pointers = leads.select(pointer_lead=leads.lead_id, pointer_opportunity=leads.opportunity_id)
-    linked = opportunities.left_join(
-        pointers, opportunities.opportunity_id == pointers.pointer_opportunity
-    )
-    linked = linked.mutate(link_lead=linked.lead_id.coalesce(linked.pointer_lead))
-    linked = linked.filter(
-        linked.link_lead.notnull(), linked.created_at.isnull() | (linked.created_at <= as_of)
-    )
-    closed = linked.is_won.notnull() & (linked.closed_at <= as_of)
-    won = closed & linked.is_won
-    per_lead = linked.group_by(won_lead=linked.link_lead).aggregate(
-        opportunity_count=linked.opportunity_id.nunique(),
-        has_open=(~closed.fill_null(False)).any(),
-        is_won=won.fill_null(False).any(),
-        won_at=linked.closed_at.min(where=won),
-        revenue=linked.amount.sum(where=won).fill_null(0.0),
-        won_with_amount=(won & linked.amount.notnull()).fill_null(False).sum(),
-    )
-    current = leads.filter(leads.created_at <= as_of)
-    joined = current.left_join(per_lead, current.lead_id == per_lead.won_lead).drop("won_lead")
+    joined = _leads_with_deals(backend.table("leads"), backend.table("opportunities"), as_of)
+    joined = joined.drop("deal_lead")
     return joined.mutate(
         opportunity_count=joined.opportunity_count.fill_null(0),
         has_open=joined.has_open.fill_null(False),
@@ -182,87 +201,147 @@ def lead_outcomes(backend: Any, as_of: datetime) -> Any:
 
 
 def lead_stages(backend: Any, as_of: datetime) -> Any:
-    """Ibis table of `lead_outcomes` plus monotone stage flags `is_mql`, `is_sql`,
-    `is_opportunity`, `is_rejected` and `days_to_won`."""
-    outcomes = lead_outcomes(backend, as_of)
-    is_opportunity = (
-        outcomes.is_won
-        | (outcomes.opportunity_count > 0)
-        | (outcomes.converted_at <= as_of).fill_null(False)
-    )
-    is_sql = is_opportunity | (outcomes.sql_at <= as_of).fill_null(False)
-    is_mql = is_sql | (outcomes.mql_at <= as_of).fill_null(False)
-    seconds = outcomes.won_at.epoch_seconds() - outcomes.created_at.epoch_seconds()
-    days_to_won = seconds.cast("float64") / 86_400.0
-    return outcomes.mutate(
+    """Ibis table: per lead created by `as_of`, its `source` and `campaign`, outcomes as in
+    `lead_outcomes` (`is_won`, `revenue`, `won_with_amount`, `days_to_won`) and monotone stage
+    flags `is_mql`, `is_sql`, `is_opportunity` and `is_rejected`."""
+    joined = _leads_with_deals(backend.table("leads"), backend.table("opportunities"), as_of)
+    is_opportunity = joined.deal_lead.notnull() | (joined.converted_at <= as_of).fill_null(False)
+    is_sql = is_opportunity | (joined.sql_at <= as_of).fill_null(False)
+    is_mql = is_sql | (joined.mql_at <= as_of).fill_null(False)
+    seconds = joined.won_at.epoch_seconds() - joined.created_at.epoch_seconds()
+    return joined.select(
+        "source",
+        "campaign",
+        is_won=joined.is_won.fill_null(False),
+        revenue=joined.revenue.fill_null(0.0),
+        won_with_amount=joined.won_with_amount.fill_null(0),
         is_opportunity=is_opportunity,
         is_sql=is_sql,
         is_mql=is_mql,
-        is_rejected=(outcomes.rejected_at <= as_of).fill_null(False),
-        days_to_won=days_to_won,
+        is_rejected=(joined.rejected_at <= as_of).fill_null(False),
+        days_to_won=seconds.cast("float64") / 86_400.0,
     )
 
 
-def _lines(stages: Any, column: str | None, dimension: str) -> list[ChannelLine]:
-    """One line per value of `column` (or one for all leads), best revenue per lead first."""
-    keys = [stages[column].name("channel")] if column else [ibis.null("string").name("channel")]
-    funnel = (
-        stages.group_by(keys)
-        .aggregate(
-            leads=stages.count(),
-            mqls=stages.is_mql.sum(),
-            sqls=stages.is_sql.sum(),
-            opportunities=stages.is_opportunity.sum(),
-            won=stages.is_won.sum(),
-            rejected=stages.is_rejected.sum(),
-            revenue=stages.revenue.sum(),
-            won_with_amount=stages.won_with_amount.sum(),
-            median_days_to_won=stages.days_to_won.median(),
-        )
-        .execute()
+def _leads_with_deals(leads: Any, opportunities: Any, as_of: datetime) -> Any:
+    """Ibis table: leads created by `as_of`, each with its row of `_deals_per_lead` (`deal_lead`
+    and the outcomes are null for a lead without opportunities)."""
+    deals = _deals_per_lead(leads, opportunities, as_of)
+    current = leads.filter(leads.created_at <= as_of)
+    return current.left_join(deals, current.lead_id == deals.deal_lead)
+
+
+def _deals_per_lead(leads: Any, opportunities: Any, as_of: datetime) -> Any:
+    """Ibis table: per lead with opportunities created by `as_of` (`deal_lead`), their
+    `opportunity_count`, `has_open`, `is_won`, `won_at`, `revenue` and `won_with_amount`.
+
+    An opportunity belongs to its `lead_id`; one without belongs to the leads whose
+    `opportunity_id` names it. Only those need the join with leads, so most deals skip it.
+    """
+    deals = opportunities.filter(
+        opportunities.created_at.isnull() | (opportunities.created_at <= as_of)
     )
-    rejected = stages.filter(stages.is_rejected)
-    reason_keys = [rejected.rejection_reason]
-    if column:
-        reason_keys.append(rejected[column].name("channel"))
-    reasons = rejected.group_by(reason_keys).aggregate(count=rejected.count()).execute()
-    if not column:
-        reasons["channel"] = None
-    reasons = reasons.dropna(subset=["rejection_reason"]).sort_values(
-        ["count", "rejection_reason"], ascending=[False, True]
+    columns = ["opportunity_id", "closed_at", "is_won", "amount"]
+    direct = deals.filter(deals.lead_id.notnull()).select(*columns, deal_lead=deals.lead_id)
+    unlinked = deals.filter(deals.lead_id.isnull())
+    named = unlinked.join(
+        leads.filter(leads.lead_id.notnull()),
+        unlinked.opportunity_id == leads.opportunity_id,
+    ).select(*[unlinked[name] for name in columns], deal_lead=leads.lead_id)
+    linked = direct.union(named)
+    closed = linked.is_won.notnull() & (linked.closed_at <= as_of)
+    won = closed & linked.is_won
+    return linked.group_by("deal_lead").aggregate(
+        opportunity_count=linked.count(),
+        has_open=(~closed.fill_null(False)).any(),
+        is_won=won.fill_null(False).any(),
+        won_at=linked.closed_at.min(where=won),
+        revenue=linked.amount.sum(where=won).fill_null(0.0),
+        won_with_amount=(won & linked.amount.notnull()).fill_null(False).sum(),
     )
-    top = {
-        _key(channel): list(zip(group.rejection_reason, group["count"].astype(int), strict=True))[
-            :TOP_REASONS
-        ]
-        for channel, group in reasons.groupby("channel", dropna=False, sort=False)
-    }
-    lines = [
-        ChannelLine(
-            dimension=dimension,
-            channel=_key(record["channel"]),
-            leads=int(record["leads"]),
-            mqls=int(record["mqls"]),
-            sqls=int(record["sqls"]),
-            opportunities=int(record["opportunities"]),
-            won=int(record["won"]),
-            rejected=int(record["rejected"]),
-            revenue=float(record["revenue"]),
-            won_with_amount=int(record["won_with_amount"]),
-            median_days_to_won=None
-            if pd.isna(record["median_days_to_won"])
-            else float(record["median_days_to_won"]),
-            top_rejection_reasons=top.get(_key(record["channel"]), []),
+
+
+def _funnel(stages: Any) -> Any:
+    """Ibis table: the funnel of each source, each campaign and all leads (`dimension`,
+    `channel`) in one query: the leads are counted once per source and campaign pair and the
+    pairs summed per line; medians need only the won leads."""
+    pairs = stages.group_by("source", "campaign").aggregate(
+        leads=stages.count(),
+        mqls=stages.is_mql.sum(),
+        sqls=stages.is_sql.sum(),
+        opportunities=stages.is_opportunity.sum(),
+        won=stages.is_won.sum(),
+        rejected=stages.is_rejected.sum(),
+        revenue=stages.revenue.sum(),
+        won_with_amount=stages.won_with_amount.sum(),
+    )
+    # A view, so that the engine computes the stages once for both: filtering `stages` itself
+    # would let Ibis fold the filter into a second copy of the join.
+    won = stages.view()
+    won = won.filter(won.days_to_won.notnull())
+    parts = []
+    for dimension, column in CHANNELS:
+        sums = pairs.group_by(channel=_channel(pairs, column)).aggregate(
+            **{name: pairs[name].sum() for name in FUNNEL_COUNTS}
         )
-        for record in funnel.to_dict("records")
+        medians = won.group_by(won_channel=_channel(won, column)).aggregate(
+            median_days_to_won=won.days_to_won.median()
+        )
+        # identical_to: leads without a source or campaign form a line too (a null channel).
+        line = sums.left_join(medians, sums.channel.identical_to(medians.won_channel))
+        parts.append(line.drop("won_channel").mutate(dimension=ibis.literal(dimension)))
+    return ibis.union(*parts)
+
+
+def _channel(table: Any, column: str | None) -> Any:
+    """The channel of each row of `table`: the value of `column`, or null for the total."""
+    return table[column] if column else ibis.null("string")
+
+
+def _rejections(leads: Any, as_of: datetime) -> Any:
+    """Ibis table: how many leads created by `as_of` were rejected by then for each reason,
+    per `dimension` and `channel` as in `_funnel`; it needs no deals, so it reads leads only."""
+    rejected = leads.filter(
+        leads.created_at <= as_of,
+        leads.rejected_at <= as_of,
+        leads.rejection_reason.notnull(),
+    )
+    parts = [
+        rejected.group_by(
+            channel=_channel(rejected, column),
+            reason=rejected.rejection_reason,
+        )
+        .aggregate(count=rejected.count())
+        .mutate(dimension=ibis.literal(dimension))
+        for dimension, column in CHANNELS
     ]
+    return ibis.union(*parts)
+
+
+def _top_reasons(counts: pd.DataFrame) -> dict[tuple[str, str | None], list[tuple[str, int]]]:
+    """The `TOP_REASONS` most frequent reasons of each line, ties in reason order."""
+    top: dict[tuple[str, str | None], list[tuple[str, int]]] = {}
+    ordered = sorted(
+        zip(counts["dimension"], counts["channel"], counts["reason"], counts["count"], strict=True),
+        key=lambda row: (-row[3], row[2]),
+    )
+    for dimension, channel, reason, count in ordered:
+        reasons = top.setdefault((dimension, _key(channel)), [])
+        if len(reasons) < TOP_REASONS:
+            reasons.append((str(reason), int(count)))
+    return top
+
+
+def _ranked(lines: list[ChannelLine]) -> list[ChannelLine]:
+    """Best revenue per lead first, then conversion and volume; ties by channel name, so that
+    every backend gives the same order."""
     return sorted(
         lines,
         key=lambda line: (
             -(line.revenue_per_lead or 0.0),
             -(line.lead_to_won or 0.0),
             -line.leads,
-            line.channel or "",  # ties in the same order on every backend
+            line.channel or "",
         ),
     )
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from attain.metrics.facts import daily_actuals
@@ -98,11 +99,21 @@ def period_actuals(
     first = min(period.start for period in periods)
     last = max(period.end for period in periods)
     daily = daily_actuals(backend, metric, first, last, zone)
+    days = daily["day"].to_numpy()
     frames = []
     for period in sorted(set(periods)):
-        inside = daily[daily["day"].between(pd.Timestamp(period.start), pd.Timestamp(period.end))]
-        sums = inside.groupby("rep_id", as_index=False).agg(actual=("value", "sum"))
-        frames.append(sums.assign(period_start=period.start, period_end=period.end))
+        inside = (days >= np.datetime64(period.start)) & (days <= np.datetime64(period.end))
+        sums = daily["value"][inside].groupby(daily["rep_id"][inside]).sum()
+        frames.append(
+            pd.DataFrame(
+                {
+                    "rep_id": sums.index,
+                    "period_start": period.start,
+                    "period_end": period.end,
+                    "actual": sums.to_numpy(),
+                }
+            )
+        )
     return pd.concat([_no_actuals(), *frames], ignore_index=True)[_ACTUAL_COLUMNS]
 
 

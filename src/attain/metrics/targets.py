@@ -6,6 +6,7 @@ the unprorated `quota_target` as evidence.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import ibis
@@ -80,8 +81,14 @@ def quota_targets(
         return _empty_targets()
     frame = frame.sort_values([*TARGET_KEYS, "set_at"], na_position="first", ignore_index=True)
     set_at = frame["set_at"].astype(object).where(frame["set_at"].notna(), None)
-    pairs = pd.Series(list(zip(set_at, frame["target"].astype(float), strict=True)))
-    history = pairs.groupby([frame[name] for name in TARGET_KEYS], sort=False).agg(list)
+    pairs = list(zip(set_at, frame["target"].astype(float), strict=True))
+    keys = frame[TARGET_KEYS]
+    firsts = np.flatnonzero(keys.ne(keys.shift()).any(axis=1).to_numpy())
+    bounds = [*firsts.tolist(), len(frame)]
+    history = pd.Series(
+        [pairs[start:stop] for start, stop in itertools.pairwise(bounds)],
+        index=pd.MultiIndex.from_frame(keys.iloc[firsts]),
+    )
     in_force = frame[frame["rank"] == 0].set_index(TARGET_KEYS)
     targets = pd.DataFrame(
         {
