@@ -204,6 +204,14 @@ def _revisions_by_rep(history: pd.DataFrame) -> dict[tuple[str, str], list[Quota
     return found
 
 
+def _by_period(revisions: list[QuotaRevision]) -> dict[Period, list[QuotaRevision]]:
+    """The revisions of each period, periods in order, each period's in their given order."""
+    grouped: dict[Period, list[QuotaRevision]] = {}
+    for revision in revisions:
+        grouped.setdefault(revision.period, []).append(revision)
+    return dict(sorted(grouped.items()))
+
+
 def _in_period(revision: QuotaRevision) -> bool:
     """Whether the revision was made on or after its period's first day."""
     return revision.set_at is not None and revision.set_at >= datetime.combine(
@@ -219,17 +227,17 @@ def _repeated_raises(
     A period's raises are its opening target rising above the previous period's final target,
     plus every revision inside the period that raised it again.
     """
-    periods = sorted({r.period for r in revisions})
+    by_period = _by_period(revisions)
     signals = []
-    for index, period in enumerate(periods):
-        rows = [r for r in revisions if r.period == period]
+    previous: list[QuotaRevision] = []
+    for period, rows in by_period.items():
         raised = [
             later
             for earlier, later in itertools.pairwise(rows)
             if _in_period(later) and later.target > earlier.target
         ]
-        previous = [r for r in revisions if index and r.period == periods[index - 1]]
         start = previous[-1].target if previous else _opening_target(rows)
+        previous = rows
         opening = _opening_target(rows)
         count = len(raised) + (opening > start)
         if count <= settings.max_raises_per_period or start <= 0:
@@ -256,15 +264,15 @@ def _raises_after_hit(
     settings: PerformanceSettings,
 ) -> list[RatchetSignal]:
     """Periods whose opening target rose by `raise_after_hit` or more after a hit period."""
-    periods = sorted({r.period for r in revisions})
+    by_period = _by_period(revisions)
     signals = []
-    for done, following in itertools.pairwise(periods):
+    for done, following in itertools.pairwise(by_period):
         if not hits.get(done.start, False):
             continue
         if hired is not None and done.start < hired + timedelta(days=settings.ramp_days):
             continue
-        final = [r for r in revisions if r.period == done][-1].target
-        opening = _opening_target([r for r in revisions if r.period == following])
+        final = by_period[done][-1].target
+        opening = _opening_target(by_period[following])
         if final <= 0 or opening < (1.0 + settings.raise_after_hit) * final - 1e-9:
             continue
         growth = opening / final
