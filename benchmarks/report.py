@@ -10,9 +10,11 @@ table. It asserts nothing: speed is measured here, not in the test suite.
 from __future__ import annotations
 
 import argparse
+import gc
 import multiprocessing
 import resource
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
@@ -102,10 +104,18 @@ def run_scan(db: Path, queue: multiprocessing.Queue[tuple[float, float]]) -> Non
     queue.put((seconds, peak_memory_mb()))
 
 
+def _settled(target: Callable[..., None], *args: object) -> None:
+    """Freeze the imported modules' objects out of the garbage collector's way, as the
+    `attain` command does at start (attain.cli.main), then run `target`."""
+    gc.freeze()
+    target(*args)
+
+
 def in_child(target: object, *args: object) -> tuple[float, float]:
+    """Run `target(*args, queue)` in a fresh process and return what it put on the queue."""
     context = multiprocessing.get_context("spawn")
     queue: multiprocessing.Queue[tuple[float, float]] = context.Queue()
-    child = context.Process(target=target, args=(*args, queue))
+    child = context.Process(target=_settled, args=(target, *args, queue))
     child.start()
     result = queue.get()
     child.join()
