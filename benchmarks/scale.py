@@ -390,7 +390,8 @@ def main() -> None:
             versus.add_row(*versus_row(db, files, truth, reps, args.runs))
     if not args.comparison_only:
         console.print(main_table)
-    console.print(versus)
+    if versus.row_count:
+        console.print(versus)
     if not args.comparison_only:
         console.print(scans)
     console.print(f"[dim]measured {datetime.now():%Y-%m-%d %H:%M}[/]")
