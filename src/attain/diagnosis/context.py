@@ -66,10 +66,15 @@ def build_context(
     icp: IcpSettings | None = None,
     target: float | None = None,
     window_days: int = WINDOW_DAYS,
+    report: PerformanceReport | None = None,
 ) -> DiagnosisContext:
-    """Compute the performance report and the window once for all detectors."""
+    """Compute the performance report and the window once for all detectors.
+
+    `report`: the performance report as of `as_of` with these settings and target, when the
+    caller has it already (the web app caches it), so it is not computed again."""
     performance = performance or PerformanceSettings()
-    report = performance_report(backend, performance, as_of=as_of, target=target)
+    if report is None:
+        report = performance_report(backend, performance, as_of=as_of, target=target)
     as_of = report.as_of
     window = Period(as_of - timedelta(days=window_days), as_of - timedelta(days=1))
     roster = rep_roster(backend)

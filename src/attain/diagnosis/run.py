@@ -22,6 +22,7 @@ from attain.diagnosis.finding import Cause, Detection, Diagnosis, Finding, Skip,
 from attain.diagnosis.settings import DiagnosisSettings
 from attain.leads.icp import IcpSettings
 from attain.metrics.facts import shared_scans
+from attain.metrics.report import PerformanceReport
 from attain.metrics.settings import PerformanceSettings
 
 Detector = Callable[[DiagnosisContext, DiagnosisSettings], Detection]
@@ -50,13 +51,15 @@ def diagnose(
     rep: str | None = None,
     team: str | None = None,
     thresholds: DiagnosisSettings | None = None,
+    report: PerformanceReport | None = None,
 ) -> Diagnosis:
     """Find why reps and teams miss target as of `as_of`, most bookings at stake first.
 
-    `rep` keeps that rep's findings; `team` keeps the team's findings and its reps'.
+    `rep` keeps that rep's findings; `team` keeps the team's findings and its reps'. `report`
+    is the performance report as of `as_of` when the caller has it already (see build_context).
     """
     with shared_scans():  # the report inside and the detectors read the same activities
-        return _diagnose(backend, as_of, performance, icp, target, rep, team, thresholds)
+        return _diagnose(backend, as_of, performance, icp, target, rep, team, thresholds, report)
 
 
 def _diagnose(
@@ -68,6 +71,7 @@ def _diagnose(
     rep: str | None,
     team: str | None,
     thresholds: DiagnosisSettings | None,
+    report: PerformanceReport | None,
 ) -> Diagnosis:
     thresholds = thresholds or DiagnosisSettings()
     ctx = build_context(
@@ -77,6 +81,7 @@ def _diagnose(
         icp=icp,
         target=target,
         window_days=thresholds.window_days,
+        report=report,
     )
     findings: list[Finding] = []
     skipped: list[Skip] = []

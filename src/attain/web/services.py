@@ -190,6 +190,7 @@ class Services:
     def diagnosis(self, day: date) -> Diagnosis:
         """Every finding of the organisation as of `day`, most bookings at stake first."""
         s = self.settings
+        report = self.report(day)
         return self._cached(
             ("diagnosis", day),
             lambda backend: diagnose(
@@ -198,6 +199,7 @@ class Services:
                 performance=s.performance,
                 icp=s.icp,
                 thresholds=s.diagnosis,
+                report=report,
             ),
         )
 
@@ -205,6 +207,7 @@ class Services:
         """Every seller's stage-by-stage conversion beside peers and top performers as of
         `day` (the stage-leakage detector's table), or why there is none."""
         s = self.settings
+        report = self.report(day)
 
         def compute(backend: Any) -> FunnelTable | Skip:
             ctx = build_context(
@@ -213,6 +216,7 @@ class Services:
                 performance=s.performance,
                 icp=s.icp,
                 window_days=s.diagnosis.window_days,
+                report=report,
             )
             return funnel_table(ctx, s.diagnosis.stage_leakage)
 
