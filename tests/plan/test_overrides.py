@@ -74,6 +74,15 @@ def boss(engine: Engine) -> User:
         return user
 
 
+def store_with_o10_committed(folder: Path, engine: Engine) -> tuple[Path, User]:
+    """The hand-built store, and the boss who put deal O10 in the commit category."""
+    store = build_store(folder)
+    user = boss(engine)
+    with session_scope(engine, user_id=user.id) as session:
+        set_override(session, "forecast_category", "O10", "commit", "signed Friday", user)
+    return store, user
+
+
 def test_values_are_checked_and_normalised() -> None:
     assert check_value("stage_probability", " 0.350 ") == "0.35"
     assert check_value("lead_grade", "b") == "B"
@@ -169,10 +178,7 @@ def test_the_forecast_takes_overrides_in_place_of_its_probabilities(tmp_path: Pa
 def test_an_override_survives_a_reimport_and_a_retrain_and_the_audit_log_shows_it(
     tmp_path: Path, engine: Engine
 ) -> None:
-    store = build_store(tmp_path)
-    user = boss(engine)
-    with session_scope(engine, user_id=user.id) as session:
-        set_override(session, "forecast_category", "O10", "commit", "signed Friday", user)
+    store, user = store_with_o10_committed(tmp_path, engine)
 
     def expected_open() -> float:
         with session_scope(engine) as session:
@@ -211,10 +217,7 @@ def test_an_override_survives_a_reimport_and_a_retrain_and_the_audit_log_shows_i
 def test_a_forecast_category_override_is_shown_beside_the_models_probability(
     tmp_path: Path, engine: Engine
 ) -> None:
-    store = build_store(tmp_path)
-    user = boss(engine)
-    with session_scope(engine, user_id=user.id) as session:
-        set_override(session, "forecast_category", "O10", "commit", "signed Friday", user)
+    store, _ = store_with_o10_committed(tmp_path, engine)
     with session_scope(engine) as session:
         live = live_overrides(session)
     backend = connect(str(store), read_only=True)
@@ -271,10 +274,7 @@ def test_a_forecast_category_override_is_shown_beside_the_models_probability(
 def test_the_rep_page_and_api_show_a_deals_override_beside_the_model_with_who_and_why(
     tmp_path: Path, engine: Engine
 ) -> None:
-    store = build_store(tmp_path)
-    user = boss(engine)
-    with session_scope(engine, user_id=user.id) as session:
-        set_override(session, "forecast_category", "O10", "commit", "signed Friday", user)
+    store, _ = store_with_o10_committed(tmp_path, engine)
     backend = connect(str(store), read_only=True)
     try:
         model = forecast(backend, MIXED, zone="UTC", settings=QUICK).deal("O10").model_probability

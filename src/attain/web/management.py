@@ -49,6 +49,7 @@ from attain.workflow.products import (
     priority_changes,
     product_rows,
     set_priority,
+    tier_map,
 )
 from attain.workflow.programs import (
     DEFAULT_METRICS,
@@ -613,7 +614,7 @@ def payouts_view(
     with session_scope(engine) as session:
 
         def compute(backend: Any) -> tuple[list[WonDeal], dict[str, float]]:
-            tiers = {row.product_id: row.tier for row in product_rows(session, backend)}
+            tiers = tier_map(session, backend)
             return won_deals(backend, span, tiers, zone), bookings_quotas(backend, span)
 
         deals, quotas = services.with_store(
