@@ -19,6 +19,16 @@ def test_a_new_store_has_every_canonical_table_with_its_columns(tmp_path: Path) 
         backend.disconnect()
 
 
+def test_each_table_is_looked_up_once_per_connection(tmp_path: Path) -> None:
+    backend = connect(str(tmp_path / "a.duckdb"))
+    try:
+        leads = backend.table("leads")
+        assert backend.table("leads") is leads
+        assert backend.table("quotas") is not leads
+    finally:
+        backend.disconnect()
+
+
 def test_reading_a_store_that_does_not_exist_says_to_import_first(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="run `attain import` first"):
         connect(str(tmp_path / "missing.duckdb"), read_only=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +29,9 @@ def connect(
     """
     target = parse_target(str(db or DEFAULT_DB))
     if target.kind == "postgres":
-        return connect_postgres(target.location)
+        return _remember_tables(connect_postgres(target.location))
     if target.kind == "spark":
-        return connect_spark(target.location)
+        return _remember_tables(connect_spark(target.location))
     path = target.location  # duckdb:///abs/path and duckdb://relative/path
     if path != ":memory:" and read_only and not Path(path).exists():
         raise StoreError(f"{path}: no store here yet; run `attain import` first")
@@ -50,6 +51,19 @@ def connect(
             ) from error
     if not read_only:
         create_tables(con)
+    return _remember_tables(backend)
+
+
+def _remember_tables(backend: Any) -> Any:
+    """`backend` with each table's schema looked up once: a report makes dozens of lookups, each
+    a round trip to the engine, and Attain's tables keep the columns its DDL gave them."""
+    lookup = backend.table
+
+    @functools.cache
+    def table(name: str, /, *, database: Any = None) -> Any:
+        return lookup(name, database=database)
+
+    backend.table = table
     return backend
 
 
