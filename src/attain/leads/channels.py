@@ -6,11 +6,13 @@ skip a timestamp (Olist records no SQL step; a converted lead was qualified all 
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-import ibis
+import numpy as np
 import pandas as pd
 
 TOP_REASONS = 3
@@ -124,29 +126,37 @@ def channel_report(backend: Any, as_of: date | datetime | None = None) -> Channe
     """The funnel, revenue and rejections of leads created up to `as_of`, per source and campaign.
 
     `as_of` defaults to the latest lead or close date in the store; a date means its end. Two
-    queries answer it: the funnel of every line at once, then the rejection reasons.
+    queries answer it, each per source and campaign pair (the funnel with its won leads' days,
+    then the rejection reasons); the pairs are summed into source, campaign and total lines.
     """
     moment = resolve_as_of(backend, as_of)
     reasons = _top_reasons(_rejections(backend.table("leads"), moment).execute())
+    # Pairs are few (sources × campaigns), so their lines are summed here.
+    sums: dict[tuple[str, str | None], dict[str, Any]] = {}
+    for pair in _pairs(lead_stages(backend, moment)).execute().to_dict("records"):
+        for line in _lines(pair):
+            summed = sums.setdefault(line, dict.fromkeys(FUNNEL_COUNTS, 0) | {"won_days": []})
+            for name in FUNNEL_COUNTS:
+                summed[name] += pair[name]
+            summed["won_days"].extend(pair["won_days"] or ())
     lines: dict[str, list[ChannelLine]] = {dimension: [] for dimension, _ in CHANNELS}
-    for record in _funnel(lead_stages(backend, moment)).execute().to_dict("records"):
-        channel = _key(record["channel"])
-        lines[record["dimension"]].append(
+    for (dimension, channel), summed in sums.items():
+        lines[dimension].append(
             ChannelLine(
-                dimension=record["dimension"],
+                dimension=dimension,
                 channel=channel,
-                leads=int(record["leads"]),
-                mqls=int(record["mqls"]),
-                sqls=int(record["sqls"]),
-                opportunities=int(record["opportunities"]),
-                won=int(record["won"]),
-                rejected=int(record["rejected"]),
-                revenue=float(record["revenue"]),
-                won_with_amount=int(record["won_with_amount"]),
-                median_days_to_won=None
-                if pd.isna(record["median_days_to_won"])
-                else float(record["median_days_to_won"]),
-                top_rejection_reasons=reasons.get((record["dimension"], channel), []),
+                leads=int(summed["leads"]),
+                mqls=int(summed["mqls"]),
+                sqls=int(summed["sqls"]),
+                opportunities=int(summed["opportunities"]),
+                won=int(summed["won"]),
+                rejected=int(summed["rejected"]),
+                revenue=float(summed["revenue"]),
+                won_with_amount=int(summed["won_with_amount"]),
+                median_days_to_won=(
+                    float(np.median(summed["won_days"])) if summed["won_days"] else None
+                ),
+                top_rejection_reasons=reasons.get((dimension, channel), []),
             )
         )
     totals = lines["total"]
@@ -261,11 +271,10 @@ def _deals_per_lead(leads: Any, opportunities: Any, as_of: datetime) -> Any:
     )
 
 
-def _funnel(stages: Any) -> Any:
-    """Ibis table: the funnel of each source, each campaign and all leads (`dimension`,
-    `channel`) in one query: the leads are counted once per source and campaign pair and the
-    pairs summed per line; medians need only the won leads."""
-    pairs = stages.group_by("source", "campaign").aggregate(
+def _pairs(stages: Any) -> Any:
+    """Ibis table: the additive funnel counts of each source and campaign pair, and the days
+    to a win of its won leads (`won_days`, an array: medians do not add up across pairs)."""
+    return stages.group_by("source", "campaign").aggregate(
         leads=stages.count(),
         mqls=stages.is_mql.sum(),
         sqls=stages.is_sql.sum(),
@@ -274,62 +283,40 @@ def _funnel(stages: Any) -> Any:
         rejected=stages.is_rejected.sum(),
         revenue=stages.revenue.sum(),
         won_with_amount=stages.won_with_amount.sum(),
+        won_days=stages.days_to_won.collect(),
     )
-    # A view, so that the engine computes the stages once for both: filtering `stages` itself
-    # would let Ibis fold the filter into a second copy of the join.
-    won = stages.view()
-    won = won.filter(won.days_to_won.notnull())
-    parts = []
-    for dimension, column in CHANNELS:
-        sums = pairs.group_by(channel=_channel(pairs, column)).aggregate(
-            **{name: pairs[name].sum() for name in FUNNEL_COUNTS}
-        )
-        medians = won.group_by(won_channel=_channel(won, column)).aggregate(
-            median_days_to_won=won.days_to_won.median()
-        )
-        # identical_to: leads without a source or campaign form a line too (a null channel).
-        line = sums.left_join(medians, sums.channel.identical_to(medians.won_channel))
-        parts.append(line.drop("won_channel").mutate(dimension=ibis.literal(dimension)))
-    return ibis.union(*parts)
-
-
-def _channel(table: Any, column: str | None) -> Any:
-    """The channel of each row of `table`: the value of `column`, or null for the total."""
-    return table[column] if column else ibis.null("string")
 
 
 def _rejections(leads: Any, as_of: datetime) -> Any:
-    """Ibis table: how many leads created by `as_of` were rejected by then for each reason,
-    per `dimension` and `channel` as in `_funnel`; it needs no deals, so it reads leads only."""
+    """Ibis table: how many leads created by `as_of` were rejected by then for each reason, per
+    source and campaign pair; it needs no deals, so it reads leads only."""
     rejected = leads.filter(
         leads.created_at <= as_of,
         leads.rejected_at <= as_of,
         leads.rejection_reason.notnull(),
     )
-    parts = [
-        rejected.group_by(
-            channel=_channel(rejected, column),
-            reason=rejected.rejection_reason,
-        )
-        .aggregate(count=rejected.count())
-        .mutate(dimension=ibis.literal(dimension))
-        for dimension, column in CHANNELS
-    ]
-    return ibis.union(*parts)
+    return rejected.group_by("source", "campaign", reason=rejected.rejection_reason).aggregate(
+        count=rejected.count()
+    )
 
 
 def _top_reasons(counts: pd.DataFrame) -> dict[tuple[str, str | None], list[tuple[str, int]]]:
     """The `TOP_REASONS` most frequent reasons of each line, ties in reason order."""
+    summed: Counter[tuple[tuple[str, str | None], str]] = Counter()
+    for record in counts.to_dict("records"):
+        for line in _lines(record):
+            summed[line, str(record["reason"])] += int(record["count"])
     top: dict[tuple[str, str | None], list[tuple[str, int]]] = {}
-    ordered = sorted(
-        zip(counts["dimension"], counts["channel"], counts["reason"], counts["count"], strict=True),
-        key=lambda row: (-row[3], row[2]),
-    )
-    for dimension, channel, reason, count in ordered:
-        reasons = top.setdefault((dimension, _key(channel)), [])
+    for (line, reason), count in sorted(summed.items(), key=lambda item: (-item[1], item[0][1])):
+        reasons = top.setdefault(line, [])
         if len(reasons) < TOP_REASONS:
-            reasons.append((str(reason), int(count)))
+            reasons.append((reason, count))
     return top
+
+
+def _lines(pair: Mapping[Any, Any]) -> list[tuple[str, str | None]]:
+    """The lines a source and campaign pair counts in: (dimension, channel) of each of CHANNELS."""
+    return [(dimension, _key(pair[column]) if column else None) for dimension, column in CHANNELS]
 
 
 def _ranked(lines: list[ChannelLine]) -> list[ChannelLine]:
