@@ -33,14 +33,14 @@ import statistics
 import subprocess
 import time
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+import pandas_baseline
 from attain.demo.config import DemoSpec
 from attain.demo.generator import generate
 from attain.demo.truth import Truth
@@ -52,6 +52,7 @@ from attain.forecast.settings import ForecastSettings
 from attain.ingest.importer import import_files
 from attain.leads.channels import channel_report
 from attain.metrics.attainment import rep_attainment
+from attain.metrics.periods import Period
 from attain.metrics.report import performance_report
 from attain.metrics.targets import quota_targets
 from attain.store import connect, raw_duckdb
@@ -139,106 +140,26 @@ def step_attain_metrics(db: str, truth: Truth, queue: Queue[Any]) -> None:
     backend = connect(db, read_only=True)
     ctx = build_context(backend, as_of=truth.as_of, icp=truth.icp_settings())
     start = time.perf_counter()
-    rep_attainment(backend, quota_targets(backend, "bookings", prorate=False))
-    channel_report(backend, truth.as_of)
-    follow_up._owed(ctx)
+    attainment = rep_attainment(backend, quota_targets(backend, "bookings", prorate=False))
+    report = channel_report(backend, truth.as_of)
+    owed = follow_up._owed(ctx)
     seconds = time.perf_counter() - start
     backend.disconnect()
-    queue.put((seconds, peak_memory_mb(), (ctx.window.start, ctx.window.end)))
+    results = pandas_baseline.from_attain(attainment, report, owed)
+    queue.put((seconds, peak_memory_mb(), (ctx.window, sorted(ctx.sellers), results)))
 
 
-def step_pandas(files: Path, truth: Truth, window: tuple[date, date], queue: Queue[Any]) -> None:
+def step_pandas(
+    files: Path, truth: Truth, window: Period, sellers: list[str], queue: Queue[Any]
+) -> None:
     """The same three metrics written plainly in pandas from the CSV files."""
     reset_peak_memory()
     start = time.perf_counter()
-    frames = pandas_load(files)
+    frames = pandas_baseline.load(files)
     loaded = time.perf_counter()
-    pandas_metrics(frames, truth.as_of, window)
+    results = pandas_baseline.metrics(frames, truth.as_of, (window.start, window.end), sellers)
     done = time.perf_counter()
-    queue.put((done - start, peak_memory_mb(), loaded - start))
-
-
-# --- the pandas baseline -----------------------------------------------------------------------
-
-
-def pandas_load(files: Path) -> dict[str, pd.DataFrame]:
-    """Read the columns the three metrics need from the CSV exports."""
-    return {
-        "opportunities": pd.read_csv(
-            files / "opportunities.csv",
-            usecols=["owner_rep_id", "closed_at", "is_won", "amount"],
-            parse_dates=["closed_at"],
-        ),
-        "quotas": pd.read_csv(
-            files / "quotas.csv",
-            usecols=["rep_id", "period_start", "period_end", "metric", "target", "set_at"],
-            parse_dates=["period_start", "period_end", "set_at"],
-        ),
-        "leads": pd.read_csv(
-            files / "leads.csv",
-            usecols=["lead_id", "source", "mql_at", "sql_at", "converted_at"],
-            parse_dates=["mql_at", "sql_at", "converted_at"],
-        ),
-        "opportunity_leads": pd.read_csv(
-            files / "opportunities.csv", usecols=["lead_id", "is_won", "amount"]
-        ),
-        "activities": pd.read_csv(
-            files / "activities.csv",
-            usecols=["rep_id", "type", "occurred_at", "due_at", "completed_at"],
-            parse_dates=["occurred_at", "due_at", "completed_at"],
-        ),
-    }
-
-
-def pandas_metrics(
-    frames: dict[str, pd.DataFrame], as_of: date, window: tuple[date, date]
-) -> dict[str, pd.DataFrame]:
-    """Attainment per rep and bookings period, funnel per lead source, follow-ups per rep."""
-    quotas = frames["quotas"]
-    quotas = quotas[quotas["metric"] == "bookings"].sort_values("set_at")
-    in_force = quotas.groupby(["rep_id", "period_start", "period_end"], as_index=False).last()
-    deals = frames["opportunities"]
-    won = deals[deals["is_won"].fillna(False).astype(bool) & deals["closed_at"].notna()]
-    joined = in_force.merge(won, left_on="rep_id", right_on="owner_rep_id", how="left")
-    inside = (joined["closed_at"] >= joined["period_start"]) & (
-        joined["closed_at"] < joined["period_end"] + pd.Timedelta(days=1)
-    )
-    booked = (
-        joined[inside]
-        .groupby(["rep_id", "period_start", "period_end"], as_index=False)["amount"]
-        .sum()
-    )
-    attainment = in_force.merge(booked, how="left", on=["rep_id", "period_start", "period_end"])
-    attainment["attainment"] = attainment["amount"].fillna(0.0) / attainment["target"]
-
-    leads = frames["leads"]
-    outcomes = frames["opportunity_leads"].dropna(subset=["lead_id"])
-    won_leads = outcomes[outcomes["is_won"].fillna(False).astype(bool)]
-    revenue = won_leads.groupby("lead_id")["amount"].sum()
-    funnel = (
-        leads.assign(
-            mql=leads["mql_at"].notna(),
-            sql=leads["sql_at"].notna(),
-            opportunity=leads["lead_id"].isin(outcomes["lead_id"]) | leads["converted_at"].notna(),
-            won=leads["lead_id"].isin(won_leads["lead_id"]),
-            revenue=leads["lead_id"].map(revenue).fillna(0.0),
-        )
-        .groupby("source", dropna=False)[["mql", "sql", "opportunity", "won", "revenue"]]
-        .sum()
-    )
-
-    acts = frames["activities"]
-    start = pd.Timestamp(window[0])
-    stop = pd.Timestamp(window[1] + timedelta(days=1))
-    due = acts[
-        acts["type"].isin(["follow_up", "task"])
-        & (acts["due_at"] >= start)
-        & (acts["due_at"] < stop)
-        & (acts["occurred_at"] < stop)
-    ]
-    late = due["completed_at"].isna() | (due["completed_at"] >= stop)
-    follow_ups = due.assign(late=late).groupby("rep_id")["late"].agg(["count", "sum"])
-    return {"attainment": attainment, "funnel": funnel, "follow_up": follow_ups}
+    queue.put((done - start, peak_memory_mb(), (loaded - start, results)))
 
 
 # --- the run -----------------------------------------------------------------------------------
@@ -292,14 +213,18 @@ def fresh_store(kind: str, folder: Path) -> str:
 
 
 def versus_row(db: str, files: Path, truth: Truth, reps: int, runs: int) -> list[str]:
-    """The Attain-against-pandas line of one size: the median of `runs` alternating runs."""
+    """The Attain-against-pandas line of one size: the median of `runs` alternating runs, and
+    whether the two gave the same numbers."""
     attain, pandas, reading = [], [], []
     for _ in range(runs):
-        attain_s, _, window = in_child(step_attain_metrics, db, truth)
-        pandas_s, _, reading_s = in_child(step_pandas, files, truth, window)
+        attain_s, _, (window, sellers, ours) = in_child(step_attain_metrics, db, truth)
+        pandas_s, _, (reading_s, theirs) = in_child(step_pandas, files, truth, window, sellers)
         attain.append(attain_s)
         pandas.append(pandas_s)
         reading.append(reading_s)
+    differences = pandas_baseline.differences(ours, theirs)
+    for line in differences:
+        Console(width=150).print(f"[red]pandas and Attain differ[/] {line}")
     attain_s, pandas_s = statistics.median(attain), statistics.median(pandas)
     return [
         f"{reps:,}",
@@ -307,6 +232,7 @@ def versus_row(db: str, files: Path, truth: Truth, reps: int, runs: int) -> list
         f"{pandas_s:.2f}",
         f"{statistics.median(reading):.2f}",
         f"{attain_s / pandas_s:.3f} (pandas ÷ attain {pandas_s / attain_s:.1f}×)",
+        "no" if differences else "yes",
     ]
 
 
@@ -344,7 +270,14 @@ def main() -> None:
         title="Attain against plain pandas: attainment + funnel + follow-up "
         f"(median of {args.runs} runs)"
     )
-    for header in ("reps", "attain s", "pandas s", "of which reading CSV", "attain ÷ pandas"):
+    for header in (
+        "reps",
+        "attain s",
+        "pandas s",
+        "of which reading CSV",
+        "attain ÷ pandas",
+        "same numbers",
+    ):
         versus.add_column(header, justify="right")
     scans = Table(title="attain report against a bare DuckDB scan of the columns it reads")
     for header in ("reps", "report s", "bare scan s", "report ÷ scan"):
