@@ -14,7 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from attain.diagnosis.follow_up import OWED_TYPES
-from attain.leads.channels import FUNNEL_COUNTS, TOP_REASONS, ChannelReport
+from attain.leads.channels import CHANNELS, FUNNEL_COUNTS, TOP_REASONS, ChannelReport
+from attain.metrics.periods import Period
 
 METRIC = "bookings"
 RTOL = 1e-9
@@ -76,7 +77,7 @@ def load(files: Path) -> dict[str, pd.DataFrame]:
 
 
 def metrics(
-    frames: dict[str, pd.DataFrame], as_of: date, window: tuple[date, date], sellers: list[str]
+    frames: dict[str, pd.DataFrame], as_of: date, window: Period, sellers: list[str]
 ) -> Metrics:
     """All three, as of the end of `as_of`, follow-ups over `window` for `sellers`."""
     return Metrics(
@@ -168,7 +169,8 @@ def channels(frames: dict[str, pd.DataFrame], stop: pd.Timestamp) -> pd.DataFram
     )
     rejections = stages[stages["rejected"] & stages["rejection_reason"].notna()]
     lines = []
-    for dimension, column in (("source", "source"), ("campaign", "campaign"), ("total", "total")):
+    for dimension, line_column in CHANNELS:
+        column = line_column or "total"
         grouped = stages.groupby(column, dropna=False)
         line = grouped[list(FUNNEL_COUNTS)].sum()
         line["median_days_to_won"] = grouped["days_to_won"].median()
@@ -190,7 +192,7 @@ def channels(frames: dict[str, pd.DataFrame], stop: pd.Timestamp) -> pd.DataFram
         line.index = pd.MultiIndex.from_arrays(
             [
                 [dimension] * len(line),
-                [None if column == "total" or pd.isna(k) else k for k in line.index],
+                [None if line_column is None or pd.isna(k) else k for k in line.index],
             ],
             names=["dimension", "channel"],
         )
@@ -200,13 +202,11 @@ def channels(frames: dict[str, pd.DataFrame], stop: pd.Timestamp) -> pd.DataFram
     return _channel_frame(result)
 
 
-def follow_up(
-    activities: pd.DataFrame, window: tuple[date, date], sellers: list[str]
-) -> pd.DataFrame:
+def follow_up(activities: pd.DataFrame, window: Period, sellers: list[str]) -> pd.DataFrame:
     """`follow_up._owed`: per seller, follow-ups and tasks due in the window and how many were
     not done by its end."""
-    start = pd.Timestamp(window[0])
-    stop = pd.Timestamp(window[1] + timedelta(days=1))
+    start = pd.Timestamp(window.start)
+    stop = pd.Timestamp(window.end + timedelta(days=1))
     due = activities[
         activities["type"].isin(OWED_TYPES)
         & (activities["due_at"] >= start)

@@ -161,7 +161,7 @@ def step_pandas(
     start = time.perf_counter()
     frames = pandas_baseline.load(files)
     loaded = time.perf_counter()
-    results = pandas_baseline.metrics(frames, truth.as_of, (window.start, window.end), sellers)
+    results = pandas_baseline.metrics(frames, truth.as_of, window, sellers)
     done = time.perf_counter()
     queue.put((done - start, peak_memory_mb(), (loaded - start, results)))
 

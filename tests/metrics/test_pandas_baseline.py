@@ -46,8 +46,7 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any, ModuleType
         channel_report(backend, truth.as_of),
         follow_up._owed(ctx),
     )
-    window = (ctx.window.start, ctx.window.end)
-    theirs = baseline.metrics(baseline.load(folder), truth.as_of, window, sorted(ctx.sellers))
+    theirs = baseline.metrics(baseline.load(folder), truth.as_of, ctx.window, sorted(ctx.sellers))
     backend.disconnect()
     return ours, theirs, baseline
 
