@@ -31,6 +31,8 @@ def typed_expression(column: Column) -> str:
     text = f"NULLIF(TRIM({quote_ident(column.name)}), '')"
     match column.type:
         case ColumnType.STRING:
+            if column.upper_case:
+                return f"UPPER({text})"
             return f"LOWER({text})" if column.allowed else text
         case ColumnType.INTEGER:
             number = f"TRY_CAST({text} AS DOUBLE)"

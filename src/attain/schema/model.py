@@ -34,6 +34,8 @@ class Column(BaseModel):
     """Enumerated values; anything else is rejected."""
     min_value: float | None = None
     """Smallest allowed number (e.g. 0 for amounts)."""
+    upper_case: bool = False
+    """Text is upper-cased when read (currency codes)."""
     references: str | None = None
     """`table.column` that a non-empty value must exist in (in the same import or the store)."""
 

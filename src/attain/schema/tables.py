@@ -33,6 +33,30 @@ QUOTA_METRICS = (
     "pipeline_created",
 )
 COACHING_KINDS = ("one_on_one", "shadow", "training", "program")
+FORECAST_CATEGORIES = ("pipeline", "best_case", "commit", "closed", "omitted")
+"""The CRM's forecast call on a deal (Salesforce's ForecastCategoryName, slugged)."""
+
+CURRENCY_RULE_SQL = "NOT regexp_full_match({column}, '[A-Za-z]{{3}}')"
+"""A currency is an ISO 4217 code: three letters (upper-cased by the reader)."""
+
+
+def _currency(description: str, *, required: bool = False) -> Column:
+    return Column(
+        name="currency",
+        type=S,
+        description=description,
+        required=required,
+        nullable=not required,
+        upper_case=True,
+    )
+
+
+def _currency_rule() -> RowRule:
+    return RowRule(
+        column="currency",
+        sql=CURRENCY_RULE_SQL.format(column="currency"),
+        reason="not a currency code like USD",
+    )
 
 
 def _key(name: str, description: str) -> Column:
@@ -203,13 +227,34 @@ OPPORTUNITIES = Table(
             nullable=False,
         ),
         Column(name="is_won", type=B, description="True if won, false if lost, empty while open."),
-        Column(name="amount", type=F, description="Deal value.", min_value=0),
+        Column(
+            name="amount",
+            type=F,
+            description="Deal value, in the deal's `currency`.",
+            min_value=0,
+        ),
         Column(name="loss_reason", type=S, description="Why it was lost."),
+        _currency(
+            "ISO code of the amount's currency (e.g. MXN); empty means the corporate currency."
+        ),
+        Column(
+            name="probability",
+            type=F,
+            description="The CRM's win probability, 0 to 1 (Salesforce's 0-100 divided by 100).",
+            min_value=0,
+        ),
+        Column(
+            name="forecast_category",
+            type=S,
+            description="The CRM's forecast call on the deal.",
+            allowed=FORECAST_CATEGORIES,
+        ),
     ),
     rules=(
         RowRule(
-            column="closed_at", sql="closed_at < created_at", reason="closed_at before created_at"
+            column="probability", sql="probability > 1", reason="probability above 1 (100%)"
         ),
+        _currency_rule(),
         RowRule(
             column="is_won",
             sql="is_won IS NOT NULL AND closed_at IS NULL",
@@ -336,6 +381,9 @@ QUOTAS = Table(
             type=T,
             description="When this target was set; empty means before the period began.",
         ),
+        _currency(
+            "ISO code of a money target's currency; empty means the corporate currency."
+        ),
     ),
     rules=(
         RowRule(
@@ -343,6 +391,7 @@ QUOTAS = Table(
             sql="period_end < period_start",
             reason="period_end before period_start",
         ),
+        _currency_rule(),
     ),
 )
 
@@ -382,6 +431,41 @@ COACHING_SESSIONS = Table(
     ),
 )
 
+FX_RATES = Table(
+    name="fx_rates",
+    description="Dated exchange rates: how many units of `currency` one unit of the corporate "
+    "currency buys from `start_date` on (Salesforce's ConversionRate).",
+    time_column="start_date",
+    key=("currency", "start_date"),
+    columns=(
+        _currency("ISO code of the currency.", required=True),
+        Column(
+            name="start_date",
+            type=D,
+            description="First day the rate applies (until the next rate of the currency).",
+            required=True,
+            nullable=False,
+        ),
+        Column(
+            name="rate",
+            type=F,
+            description="Units of `currency` per unit of the corporate currency.",
+            required=True,
+            nullable=False,
+            min_value=0,
+        ),
+        Column(
+            name="is_corporate",
+            type=B,
+            description="True for the corporate currency (its rate is 1).",
+        ),
+    ),
+    rules=(
+        _currency_rule(),
+        RowRule(column="rate", sql="rate = 0", reason="a rate of 0 converts nothing"),
+    ),
+)
+
 TABLES: dict[str, Table] = {
     table.name: table
     for table in (
@@ -395,6 +479,7 @@ TABLES: dict[str, Table] = {
         ACTIVITIES,
         QUOTAS,
         COACHING_SESSIONS,
+        FX_RATES,
     )
 }
 """Every canonical table by name, in load order (parents before children)."""
