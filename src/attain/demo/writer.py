@@ -81,11 +81,15 @@ class CsvFiles:
             self._files[name] = handle
 
     def append(self, name: str, columns: dict[str, Array]) -> int:
-        """Append rows to `name`.csv; `columns` must hold exactly the canonical columns."""
+        """Append rows to `name`.csv; `columns` holds canonical columns in their order, and any
+        canonical column it leaves out (one the generator does not model) is written empty."""
         expected = TABLES[name].column_names
-        if tuple(columns) != expected:
-            raise ValueError(f"{name}: columns {tuple(columns)} differ from {expected}")
-        batch = pa.table(columns)
+        if tuple(c for c in expected if c in columns) != tuple(columns):
+            raise ValueError(f"{name}: columns {tuple(columns)} are not among {expected}")
+        rows = len(next(iter(columns.values())))
+        batch = pa.table(
+            {c: columns[c] if c in columns else pa.nulls(rows, pa.string()) for c in expected}
+        )
         if batch.num_rows == 0:
             return 0
         writer = self._writers.get(name)

@@ -12,7 +12,7 @@ import duckdb
 
 from attain.errors import RejectedRowsError, StoreError
 from attain.ingest.presets import preset
-from attain.ingest.readers import RAW_PREFIX, ROW, quote_ident, quote_literal
+from attain.ingest.readers import RAW_PREFIX, ROW, ReadOptions, quote_ident, quote_literal
 from attain.ingest.sources import Plan, Source
 from attain.ingest.validate import (
     FILE,
@@ -85,6 +85,7 @@ def import_files(
     strict: bool = False,
     rejects_path: Path | None = None,
     progress: Progress | None = None,
+    options: ReadOptions | None = None,
 ) -> ImportResult:
     """Load `paths` into `store` (a DuckDB connection or any store's Ibis backend) at once.
 
@@ -103,13 +104,13 @@ def import_files(
         con = raw_duckdb(store)
     else:
         return _import_through_duckdb(
-            store, paths, preset_name, strict, rejects_path, progress=step
+            store, paths, preset_name, strict, rejects_path, progress=step, options=options
         )
     create_tables(con)
     con.execute("BEGIN TRANSACTION")
     try:
         step("reading files", 0, None)
-        plan = preset(preset_name)(con, paths)
+        plan = preset(preset_name)(con, paths, options or ReadOptions())
         result = _load(con, plan, preset_name, strict, step)
         if rejects_path is not None and result.rejects:
             _write_rejects(con, rejects_path)
@@ -136,6 +137,7 @@ def _import_through_duckdb(
     rejects_path: Path | None,
     *,
     progress: Progress,
+    options: ReadOptions | None,
 ) -> ImportResult:
     """Import into a non-DuckDB store: merge in an in-memory DuckDB, then write back at once."""
     work = connect(":memory:")
@@ -149,6 +151,7 @@ def _import_through_duckdb(
             strict=strict,
             rejects_path=rejects_path,
             progress=progress,
+            options=options,
         )
         if result.committed:
             progress("writing the store", 0, None)

@@ -22,6 +22,18 @@ _counter = itertools.count(1)
 
 
 @dataclass(frozen=True)
+class ReadOptions:
+    """How the user asked files to be read (`attain import` options)."""
+
+    encoding: str | None = None
+    """The files' text encoding; None: detected per file."""
+    date_format: str | None = None
+    """A strptime layout for dates the files write in a non-ISO order (e.g. %d/%m/%Y)."""
+    column_map: Path | None = None
+    """A column map (TOML) for the `map` preset."""
+
+
+@dataclass(frozen=True)
 class RawFile:
     """A file staged in DuckDB: a temporary table of VARCHAR columns plus `_row`."""
 
@@ -42,7 +54,11 @@ def quote_literal(value: str) -> str:
 
 
 def stage_file(
-    con: duckdb.DuckDBPyConnection, path: Path, *, delimiter: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    delimiter: str | None = None,
+    options: ReadOptions | None = None,
 ) -> RawFile:
     """Copy one file into a temporary DuckDB table, all columns as text, rows numbered.
 
@@ -68,10 +84,12 @@ def stage_file(
         con.register(f"{relation}_frame", frame)
         source = f"SELECT row_number() OVER () + 1 AS {ROW}, * FROM {relation}_frame"
     else:
-        options = "header = true, all_varchar = true, null_padding = true"
+        csv_options = "header = true, all_varchar = true, null_padding = true"
         if delimiter is not None:
-            options += f", delim = {quote_literal(delimiter)}"
-        source = f"SELECT row_number() OVER () + 1 AS {ROW}, * FROM read_csv({literal}, {options})"
+            csv_options += f", delim = {quote_literal(delimiter)}"
+        source = (
+            f"SELECT row_number() OVER () + 1 AS {ROW}, * FROM read_csv({literal}, {csv_options})"
+        )
     try:
         con.execute(f"CREATE TEMP TABLE {relation} AS {source}")
     except duckdb.Error as error:

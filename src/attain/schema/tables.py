@@ -251,9 +251,7 @@ OPPORTUNITIES = Table(
         ),
     ),
     rules=(
-        RowRule(
-            column="probability", sql="probability > 1", reason="probability above 1 (100%)"
-        ),
+        RowRule(column="probability", sql="probability > 1", reason="probability above 1 (100%)"),
         _currency_rule(),
         RowRule(
             column="is_won",
@@ -381,9 +379,7 @@ QUOTAS = Table(
             type=T,
             description="When this target was set; empty means before the period began.",
         ),
-        _currency(
-            "ISO code of a money target's currency; empty means the corporate currency."
-        ),
+        _currency("ISO code of a money target's currency; empty means the corporate currency."),
     ),
     rules=(
         RowRule(

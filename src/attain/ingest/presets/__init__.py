@@ -9,9 +9,10 @@ import duckdb
 
 from attain.errors import InputError
 from attain.ingest.presets import generic, hubspot, maven, olist, salesforce
+from attain.ingest.readers import ReadOptions
 from attain.ingest.sources import Plan
 
-Preset = Callable[[duckdb.DuckDBPyConnection, list[Path]], Plan]
+Preset = Callable[[duckdb.DuckDBPyConnection, list[Path], ReadOptions], Plan]
 """Stages the given files in DuckDB and says which canonical tables they feed, and how."""
 
 PRESETS: dict[str, Preset] = {

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from attain.errors import InputError
-from attain.ingest.readers import ROW, RawFile, quote_ident, stage_file
+from attain.ingest.readers import ROW, RawFile, ReadOptions, quote_ident, stage_file
 from attain.ingest.sources import expand_paths
 
 _counter = itertools.count(1)
@@ -46,9 +46,14 @@ def require_files(found: dict[str, Path], names: Iterable[str], layout: str) -> 
         raise InputError(f"{layout}: missing file(s) {', '.join(f'{m}.csv' for m in missing)}")
 
 
-def stage(con: duckdb.DuckDBPyConnection, path: Path, required: Iterable[str] = ()) -> RawFile:
+def stage(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    required: Iterable[str] = (),
+    options: ReadOptions | None = None,
+) -> RawFile:
     """Stage one export file and check it has the `required` columns (case-insensitively)."""
-    raw = stage_file(con, path)
+    raw = stage_file(con, path, options=options)
     missing = [name for name in required if optional(raw, name) is None]
     if missing:
         raise InputError(f"{path}: missing column(s) {', '.join(missing)}")

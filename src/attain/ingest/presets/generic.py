@@ -7,12 +7,12 @@ from pathlib import Path
 import duckdb
 
 from attain.errors import InputError
-from attain.ingest.readers import stage_file
+from attain.ingest.readers import ReadOptions, stage_file
 from attain.ingest.sources import Plan, canonical_source, expand_paths
 from attain.schema import TABLES
 
 
-def sources(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> Plan:
+def sources(con: duckdb.DuckDBPyConnection, paths: list[Path], options: ReadOptions) -> Plan:
     """One Source per file whose name (without suffix) is a canonical table, e.g. `reps.csv`.
 
     Inside a directory, files that are not named after a table are skipped with a note;
@@ -31,7 +31,7 @@ def sources(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> Plan:
                 )
             skipped.append(path.name)
             continue
-        plan.sources.append(canonical_source(stage_file(con, path), table))
+        plan.sources.append(canonical_source(stage_file(con, path, options=options), table))
     if not plan.sources:
         raise InputError(
             f"no file named after a canonical table (e.g. reps.csv) in {', '.join(map(str, paths))}"

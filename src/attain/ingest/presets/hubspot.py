@@ -25,7 +25,7 @@ from attain.ingest.presets.exports import (
     timestamp,
     value,
 )
-from attain.ingest.readers import ROW, RawFile
+from attain.ingest.readers import ROW, RawFile, ReadOptions
 from attain.ingest.sources import Plan, Source, mapped_source
 
 KINDS = ("contacts", "companies", "deals")
@@ -59,7 +59,7 @@ WON, LOST = "closedwon", "closedlost"
 """Default pipeline's closed stages, as internal names or labels without spaces."""
 
 
-def sources(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> Plan:
+def sources(con: duckdb.DuckDBPyConnection, paths: list[Path], options: ReadOptions) -> Plan:
     """Reps (from owners), accounts, leads and opportunities from whichever exports are given."""
     found, unmatched = match_files(paths, KINDS, lambda kind, stem: kind in stem)
     if not found:
@@ -67,9 +67,9 @@ def sources(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> Plan:
             f"{', '.join(map(str, paths))}: no HubSpot export found; expected file names "
             "containing contacts, companies or deals"
         )
-    contacts = _stage(con, found, "contacts", ("Create Date",))
-    companies = _stage(con, found, "companies", ())
-    deals = _stage(con, found, "deals", ("Deal Stage", "Deal owner"))
+    contacts = _stage(con, found, "contacts", ("Create Date",), options)
+    companies = _stage(con, found, "companies", (), options)
+    deals = _stage(con, found, "deals", ("Deal Stage", "Deal owner"), options)
     plan = Plan(sources=[])
     owners = _owners(con, contacts, deals)
     plan.sources.extend(
@@ -92,11 +92,15 @@ def sources(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> Plan:
 
 
 def _stage(
-    con: duckdb.DuckDBPyConnection, found: dict[str, Path], kind: str, required: tuple[str, ...]
+    con: duckdb.DuckDBPyConnection,
+    found: dict[str, Path],
+    kind: str,
+    required: tuple[str, ...],
+    options: ReadOptions,
 ) -> RawFile | None:
     if kind not in found:
         return None
-    raw = stage(con, found[kind], required)
+    raw = stage(con, found[kind], required, options)
     column(raw, "Record ID", RECORD_ID[kind])
     return raw
 

@@ -19,7 +19,7 @@ from attain.ingest.presets.exports import (
     stage,
     text,
 )
-from attain.ingest.readers import ROW
+from attain.ingest.readers import ROW, ReadOptions
 from attain.ingest.sources import Plan, mapped_source
 
 FILES = ("sales_pipeline", "sales_teams", "accounts", "products")
@@ -27,13 +27,13 @@ REVENUE_UNIT = 1_000_000
 """accounts.csv gives revenue in millions of US dollars; the store keeps dollars."""
 
 
-def sources(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> Plan:
+def sources(con: duckdb.DuckDBPyConnection, paths: list[Path], options: ReadOptions) -> Plan:
     """Teams, reps, accounts, products and opportunities from the four Maven files."""
     found, unmatched = match_files(paths, FILES, lambda kind, stem: kind == stem)
     require_files(found, FILES, "maven preset")
-    teams = stage(con, found["sales_teams"], ("sales_agent", "manager", "regional_office"))
-    accounts = stage(con, found["accounts"], ("account", "sector", "revenue", "employees"))
-    products = stage(con, found["products"], ("product", "series", "sales_price"))
+    teams = stage(con, found["sales_teams"], ("sales_agent", "manager", "regional_office"), options)
+    accounts = stage(con, found["accounts"], ("account", "sector", "revenue", "employees"), options)
+    products = stage(con, found["products"], ("product", "series", "sales_price"), options)
     pipeline = stage(
         con,
         found["sales_pipeline"],

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from attain.ingest.presets.exports import column, derived, match_files, require_files, stage, text
-from attain.ingest.readers import ROW
+from attain.ingest.readers import ROW, ReadOptions
 from attain.ingest.sources import Plan, mapped_source
 
 MQLS = "olist_marketing_qualified_leads_dataset"
@@ -28,12 +28,12 @@ DEAL_COLUMNS = (
 )
 
 
-def sources(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> Plan:
+def sources(con: duckdb.DuckDBPyConnection, paths: list[Path], options: ReadOptions) -> Plan:
     """Reps, accounts (sellers), leads and won opportunities from the two Olist files."""
     found, unmatched = match_files(paths, (MQLS, DEALS), lambda kind, stem: kind == stem)
     require_files(found, (MQLS, DEALS), "olist preset")
-    mqls = stage(con, found[MQLS], MQL_COLUMNS)
-    deals = stage(con, found[DEALS], DEAL_COLUMNS)
+    mqls = stage(con, found[MQLS], MQL_COLUMNS, options)
+    deals = stage(con, found[DEALS], DEAL_COLUMNS, options)
     m = {name: text(f"m.{column(mqls, name)}") for name in MQL_COLUMNS}
     d = {name: text(f"d.{column(deals, name)}") for name in DEAL_COLUMNS}
     leads = derived(

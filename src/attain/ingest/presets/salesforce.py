@@ -25,7 +25,7 @@ from attain.ingest.presets.exports import (
     timestamp,
     value,
 )
-from attain.ingest.readers import ROW, RawFile
+from attain.ingest.readers import ROW, RawFile, ReadOptions
 from attain.ingest.sources import Plan, Source, mapped_source
 
 OBJECTS = {
@@ -55,7 +55,7 @@ LEAD_STATUSES = {
 """Salesforce's default lead statuses; other values are kept, so the schema judges them."""
 
 
-def sources(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> Plan:
+def sources(con: duckdb.DuckDBPyConnection, paths: list[Path], options: ReadOptions) -> Plan:
     """A Source per canonical table that the export's object files can fill."""
     found, unmatched = match_files(
         paths, [name.lower() for name in OBJECTS], lambda kind, stem: kind == stem
@@ -66,7 +66,7 @@ def sources(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> Plan:
             f"{', '.join(f'{name}.csv' for name in OBJECTS)}"
         )
     raw = {
-        name: stage(con, found[name.lower()], required)
+        name: stage(con, found[name.lower()], required, options)
         for name, required in OBJECTS.items()
         if name.lower() in found
     }
