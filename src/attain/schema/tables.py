@@ -11,7 +11,9 @@ B = ColumnType.BOOLEAN
 D = ColumnType.DATE
 T = ColumnType.TIMESTAMP
 
-REP_ROLES = ("rep", "manager", "sdr", "marketing")
+REP_ROLES = ("rep", "manager", "sdr", "marketing", "other")
+"""`other`: CRM users who neither sell nor support selling (automation, integration, licence-only
+users); they are kept so that what they own still loads, and never count as sellers."""
 PRODUCT_PRIORITIES = ("priority", "standard", "loss_leader")
 LEAD_STATUSES = (
     "new",
