@@ -41,6 +41,8 @@ class RawFile:
     relation: str
     columns: tuple[str, ...]
     rows: int
+    implied: bool = False
+    """Rows the file implies rather than holds (a rep per distinct owner), made by a preset."""
 
 
 def quote_ident(name: str) -> str:

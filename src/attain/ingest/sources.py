@@ -20,6 +20,8 @@ class Source:
     sql: str
     present: tuple[str, ...]
     ignored: tuple[str, ...] = ()
+    implied: bool = False
+    """The rows are implied by the file (derived by a preset), not listed in it."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,9 @@ def mapped_source(
         sql += f" WHERE {where}"
     present = tuple(name for name in spec.column_names if name in expressions)
     _require_columns(raw.path, table, present)
-    return Source(table=table, file=str(raw.path), sql=sql, present=present)
+    return Source(
+        table=table, file=str(raw.path), sql=sql, present=present, implied=raw.implied
+    )
 
 
 def canonical_source(raw: RawFile, table: str) -> Source:

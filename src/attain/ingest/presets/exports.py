@@ -110,7 +110,13 @@ def derived(con: duckdb.DuckDBPyConnection, raw: RawFile, select: str) -> RawFil
         ).fetchall()
     )
     count = con.execute(f"SELECT count(*) FROM {relation}").fetchone()
-    return RawFile(path=raw.path, relation=relation, columns=columns, rows=count[0] if count else 0)
+    return RawFile(
+        path=raw.path,
+        relation=relation,
+        columns=columns,
+        rows=count[0] if count else 0,
+        implied=True,
+    )
 
 
 def text(expression: str) -> str:
