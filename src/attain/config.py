@@ -19,6 +19,7 @@ from attain.forecast.settings import ForecastSettings
 from attain.leads.icp import IcpSettings
 from attain.metrics.settings import PerformanceSettings
 from attain.plan.settings import PlanSettings
+from attain.store.currency import CurrencySettings
 from attain.workflow.settings import WorkflowSettings
 
 CONFIG_FILE = "attain.toml"
@@ -41,6 +42,11 @@ class Settings(BaseSettings):
         default=None,
         description="Most memory the DuckDB store may use, e.g. '4GB'; beyond it DuckDB spills "
         "to disk (ATTAIN_MEMORY_LIMIT). Default: DuckDB's own, 80% of RAM.",
+    )
+    currency: CurrencySettings = Field(
+        default_factory=CurrencySettings,
+        description="The corporate currency and a file of dated exchange rates ([currency] "
+        "table); see docs/presets.md.",
     )
     performance: PerformanceSettings = Field(
         default_factory=PerformanceSettings,

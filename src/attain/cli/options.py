@@ -49,7 +49,13 @@ def open_store(db: str | None, *, read_only: bool = False) -> tuple[Any, str]:
     """The store backend and its name: --db if given, else ATTAIN_DB, attain.toml, attain.duckdb."""
     settings = load_settings()
     target = db or settings.db
-    return connect(target, read_only=read_only, memory_limit=settings.memory_limit), target
+    backend = connect(
+        target,
+        read_only=read_only,
+        memory_limit=settings.memory_limit,
+        currency=settings.currency,
+    )
+    return backend, target
 
 
 def read_overrides(app_db: str | None) -> Overrides:

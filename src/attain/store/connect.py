@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import ibis
 from ibis.backends.duckdb import Backend as DuckDBBackend
 
 from attain.errors import StoreError
+from attain.store.currency import CurrencySettings, Lookup, opportunities_view, quotas_view
 from attain.store.ddl import create_tables
 from attain.store.dialects import connect_postgres, connect_spark, parse_target
 
@@ -18,7 +20,11 @@ DEFAULT_DB = "attain.duckdb"
 
 
 def connect(
-    db: str | Path | None = None, *, read_only: bool = False, memory_limit: str | None = None
+    db: str | Path | None = None,
+    *,
+    read_only: bool = False,
+    memory_limit: str | None = None,
+    currency: CurrencySettings | None = None,
 ) -> Any:
     """An Ibis backend for `db`: a DuckDB file path or `duckdb://path` (default `attain.duckdb`),
     `postgresql://user@host:port/database`, `spark://local[*]` or a Spark Connect `sc://` URL.
@@ -26,12 +32,17 @@ def connect(
     The DuckDB store keeps timestamps in UTC; its session time zone is set to UTC so that
     imported offsets are normalised the same way on every machine. `memory_limit` (e.g. "2GB")
     bounds DuckDB's memory; larger work spills to disk.
+
+    `backend.table(name)` gives what analyses read: deals and quotas in the corporate currency
+    under `currency` (attain.store.currency); `backend.stored_table(name)` gives a table as
+    stored, for imports, copies and counts.
     """
+    settings = currency or CurrencySettings()
     target = parse_target(str(db or DEFAULT_DB))
     if target.kind == "postgres":
-        return _remember_tables(connect_postgres(target.location))
+        return _analysis_tables(connect_postgres(target.location), settings)
     if target.kind == "spark":
-        return _remember_tables(connect_spark(target.location))
+        return _analysis_tables(connect_spark(target.location), settings)
     path = target.location  # duckdb:///abs/path and duckdb://relative/path
     if path != ":memory:" and read_only and not Path(path).exists():
         raise StoreError(f"{path}: no store here yet; run `attain import` first")
@@ -51,18 +62,35 @@ def connect(
             ) from error
     if not read_only:
         create_tables(con)
-    return _remember_tables(backend)
+    return _analysis_tables(backend, settings)
 
 
-def _remember_tables(backend: Any) -> Any:
-    """`backend` with each table's schema looked up once: a report makes dozens of lookups, each
-    a round trip to the engine, and Attain's tables keep the columns its DDL gave them."""
+VIEWS: dict[str, Callable[[Lookup, CurrencySettings], Any]] = {
+    "opportunities": opportunities_view,
+    "quotas": quotas_view,
+}
+"""Tables that analyses read through a view (attain.store.currency)."""
+
+
+def _analysis_tables(backend: Any, settings: CurrencySettings) -> Any:
+    """`backend` whose `table()` gives analyses' views and `stored_table()` the stored tables.
+
+    Each stored table's schema is looked up once: a report makes dozens of lookups, each a round
+    trip to the engine, and Attain's tables keep the columns its DDL gave them.
+    """
     lookup = backend.table
 
     @functools.cache
-    def table(name: str, /, *, database: Any = None) -> Any:
+    def stored_table(name: str, /, *, database: Any = None) -> Any:
         return lookup(name, database=database)
 
+    def table(name: str, /, *, database: Any = None) -> Any:
+        view = VIEWS.get(name)
+        if view is None or database is not None:
+            return stored_table(name, database=database)
+        return view(stored_table, settings)
+
+    backend.stored_table = stored_table
     backend.table = table
     return backend
 

@@ -32,8 +32,9 @@ class Inventory:
 def inventory(backend: Any) -> Inventory:
     """Count rows and find the time span of each canonical table in the store."""
     entries = []
+    stored = getattr(backend, "stored_table", backend.table)
     for spec in TABLES.values():
-        table = backend.table(spec.name)
+        table = stored(spec.name)
         if spec.time_column is None:
             rows, first, last = int(table.count().execute()), None, None
         else:

@@ -115,7 +115,12 @@ class Services:
     @contextmanager
     def backend(self) -> Iterator[Any]:
         """The store, opened read-only for the duration of the block."""
-        backend = connect(self.store, read_only=True, memory_limit=self.settings.memory_limit)
+        backend = connect(
+            self.store,
+            read_only=True,
+            memory_limit=self.settings.memory_limit,
+            currency=self.settings.currency,
+        )
         try:
             yield backend
         finally:

@@ -1,0 +1,247 @@
+"""What analyses read: deals and targets in one corporate currency, backdated deals marked.
+
+The store keeps every amount in the currency the CRM recorded it in (`opportunities.currency`,
+`quotas.currency`; empty means the corporate currency). Analyses never add two currencies:
+`backend.table("opportunities")` and `backend.table("quotas")` (see attain.store.connect) return
+these views, in which
+
+- a won or lost deal's amount is converted at the rate in force on its close day, an open deal's
+  at the rate of the conversion day (the as-of day of the analysis, else today), and a money
+  target at the rate of its period's first day: Salesforce's rule for dated exchange rates;
+- a deal whose creation comes after its close (entered in the CRM after it was won or lost) is
+  `backdated`: it keeps its booking in the period it closed and counts as created when it
+  closed, and measures that need a real creation time (cycle length) leave it out.
+
+Rates come from the store's `fx_rates` table (imported from a Salesforce export's
+CurrencyType/DatedConversionRate, or an `fx_rates.csv`) and from the `[currency] rates` file of
+the settings, which wins for the currencies it lists. A currency without rates is never added to
+another: reading the view raises CurrencyError naming the currencies and how to give rates.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from attain.errors import AttainError, ConfigError
+
+MONEY_METRICS = ("bookings", "pipeline_created")
+"""Quota metrics counted in money (their targets are converted)."""
+
+RATE_COLUMNS = ("currency", "start_date", "rate")
+"""Columns of a rates file (`[currency] rates`), as in the store's fx_rates table."""
+
+HOW_TO_GIVE_RATES = (
+    "import the export's CurrencyType.csv and DatedConversionRate.csv (Salesforce), an "
+    "fx_rates.csv (currency,start_date,rate) with the generic preset, or name a rates file as "
+    "`rates` in the [currency] table of attain.toml"
+)
+
+
+class CurrencyError(AttainError):
+    """Amounts in several currencies cannot be added up: rates or the corporate currency lack."""
+
+
+class CurrencySettings(BaseModel):
+    """The corporate currency and where exchange rates come from ([currency] table)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    corporate: str | None = Field(
+        default=None,
+        description="ISO code of the currency every total is given in (e.g. USD). Default: the "
+        "fx_rates row marked is_corporate, else the one currency the deals use.",
+    )
+    rates: Path | None = Field(
+        default=None,
+        description="CSV of dated rates with the header currency,start_date,rate: units of the "
+        "currency per unit of the corporate currency from start_date on; it wins over the "
+        "store's fx_rates for the currencies it lists.",
+    )
+
+    @field_validator("corporate")
+    @classmethod
+    def _iso_code(cls, code: str | None) -> str | None:
+        if code is not None and not (len(code) == 3 and code.isalpha()):
+            raise ValueError(f"{code!r} is not a currency code like USD")
+        return None if code is None else code.upper()
+
+
+_conversion_day: ContextVar[date | None] = ContextVar("conversion_day", default=None)
+
+
+@contextmanager
+def converting_open_deals_at(day: date | None) -> Iterator[None]:
+    """Within the block, open deals convert at the rate of `day` (the analysis' as-of day)."""
+    token = _conversion_day.set(day)
+    try:
+        yield
+    finally:
+        _conversion_day.reset(token)
+
+
+def conversion_day() -> date:
+    """The day whose rate open deals convert at: the as-of day in force, else today (UTC)."""
+    return _conversion_day.get() or datetime.now(UTC).date()
+
+
+Lookup = Callable[[str], ir.Table]
+"""Looks a stored table up by name, as stored (no conversion)."""
+
+
+def opportunities_view(stored: Lookup, settings: CurrencySettings) -> ir.Table:
+    """Deals with `amount` in the corporate currency, `original_amount` as recorded and
+    `backdated` marking deals created after they closed (counted as created when they closed)."""
+    deals = stored("opportunities")
+    backdated = deals.closed_at.notnull() & deals.created_at.notnull()
+    backdated = backdated & (deals.closed_at < deals.created_at)
+    deals = deals.mutate(
+        created_at=ibis.cases((backdated, deals.closed_at), else_=deals.created_at),
+        backdated=backdated,
+        original_amount=deals.amount,
+    )
+    day = ibis.cases(
+        (deals.closed_at.notnull(), deals.closed_at.date()), else_=ibis.literal(conversion_day())
+    )
+    return _converted(stored, settings, deals, "amount", day)
+
+
+def quotas_view(stored: Lookup, settings: CurrencySettings) -> ir.Table:
+    """Targets with money targets in the corporate currency at their period's first day."""
+    quotas = stored("quotas")
+    quotas = quotas.mutate(original_target=quotas.target)
+    money = quotas.metric.isin(MONEY_METRICS)
+    currency = ibis.cases((money, quotas.currency), else_=ibis.null("string"))
+    quotas = quotas.mutate(currency=currency)
+    return _converted(stored, settings, quotas, "target", quotas.period_start)
+
+
+def _converted(
+    stored: Lookup,
+    settings: CurrencySettings,
+    table: ir.Table,
+    column: str,
+    day: ir.DateValue,
+) -> ir.Table:
+    """`table` with `column` divided by the rate of its row's currency on `day`."""
+    currencies = _currencies(table)
+    if not currencies:
+        return table
+    corporate = _corporate(stored, settings, currencies)
+    foreign = sorted(currencies - {corporate})
+    if not foreign:
+        return table
+    rates = _rates(stored, settings)
+    missing = sorted(set(foreign) - _rated(rates))
+    if missing:
+        raise CurrencyError(
+            f"amounts in {', '.join(missing)} cannot be added to {corporate}: no exchange rates "
+            f"for {', '.join(missing)}; {HOW_TO_GIVE_RATES}"
+        )
+    names = table.columns
+    dated = table.mutate(_fx_day=day)
+    joined = dated.left_join(
+        rates,
+        [
+            dated.currency == rates.fx_currency,
+            dated._fx_day >= rates.fx_from,
+            rates.fx_until.isnull() | (dated._fx_day < rates.fx_until),
+        ],
+    )
+    convert = joined.currency.notnull() & (joined.currency != corporate)
+    value = ibis.cases((convert, joined[column] / joined.fx_rate), else_=joined[column])
+    return joined.mutate(**{column: value}).select(*names)
+
+
+def _currencies(table: ir.Table) -> set[str]:
+    """The currency codes `table` uses (empty means corporate and is left out)."""
+    used = table.select("currency").filter(table.currency.notnull()).distinct()
+    return {str(code) for code in used.to_pandas()["currency"]}
+
+
+def _corporate(stored: Lookup, settings: CurrencySettings, currencies: set[str]) -> str:
+    """The corporate currency: the setting, else the rates' own, else the deals' only one."""
+    if settings.corporate:
+        return settings.corporate
+    rates = stored("fx_rates")
+    marked = rates.filter(rates.is_corporate.fill_null(False)).select("currency").distinct()
+    marked = marked.to_pandas()["currency"]
+    if len(marked) == 1:
+        return str(marked.iloc[0])
+    if len(currencies) == 1:
+        return next(iter(currencies))
+    raise CurrencyError(
+        f"amounts are in {', '.join(sorted(currencies))} and no corporate currency is set: "
+        "name it as `corporate` in the [currency] table of attain.toml (e.g. corporate = "
+        f'"{min(currencies)}"), or import rates that mark one as corporate'
+    )
+
+
+def _rates(stored: Lookup, settings: CurrencySettings) -> ir.Table:
+    """Rates as intervals [fx_from, fx_until) per currency; the first reaches back forever."""
+    rates = stored("fx_rates").select(*RATE_COLUMNS)
+    if settings.rates is not None:
+        given = read_rates_file(settings.rates)
+        listed = sorted({str(row["currency"]) for row in given})
+        rates = rates.filter(~rates.currency.isin(listed)) if listed else rates
+        if given:
+            rates = rates.union(ibis.memtable(given, schema=rates.schema()))
+    window = ibis.window(group_by=rates.currency, order_by=rates.start_date)
+    dated = rates.mutate(
+        fx_until=rates.start_date.lead().over(window),
+        first=ibis.row_number().over(window) == 0,
+    )
+    return dated.select(
+        fx_currency=dated.currency,
+        fx_from=ibis.cases((dated.first, ibis.date(1, 1, 1)), else_=dated.start_date),
+        fx_until=dated.fx_until,
+        fx_rate=dated.rate,
+    )
+
+
+def _rated(rates: ir.Table) -> set[str]:
+    return {str(code) for code in rates.select("fx_currency").distinct().to_pandas()["fx_currency"]}
+
+
+def read_rates_file(path: Path) -> list[dict[str, Any]]:
+    """The rows of a rates file; ConfigError naming file, row and column for a bad value."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            missing = [name for name in RATE_COLUMNS if name not in (reader.fieldnames or [])]
+            if missing:
+                raise ConfigError(f"{path}: missing column(s) {', '.join(missing)}")
+            return [_rate_row(path, number, row) for number, row in enumerate(reader, start=2)]
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the rates file: {error.strerror}") from error
+
+
+def _rate_row(path: Path, number: int, row: dict[str, str]) -> dict[str, Any]:
+    code = (row["currency"] or "").strip().upper()
+    if not (len(code) == 3 and code.isalpha()):
+        raise ConfigError(f"{path}, row {number}, column currency: {code!r} is not a code like USD")
+    try:
+        start = date.fromisoformat((row["start_date"] or "").strip())
+    except ValueError:
+        raise ConfigError(
+            f"{path}, row {number}, column start_date: {row['start_date']!r} is not a date "
+            "like 2024-01-31"
+        ) from None
+    try:
+        rate = float(row["rate"])
+    except (TypeError, ValueError):
+        rate = float("nan")
+    if not rate > 0 or rate == float("inf"):
+        raise ConfigError(
+            f"{path}, row {number}, column rate: {row['rate']!r} is not a positive number"
+        )
+    return {"currency": code, "start_date": start, "rate": rate}
