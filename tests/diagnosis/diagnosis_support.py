@@ -27,7 +27,8 @@ def five_sellers(folder: Path) -> Any:
             [rep_id, rep_id],
         )
         con.execute(
-            "INSERT INTO quotas VALUES (?, '2025-01-01', '2025-03-31', 'bookings', 100000, NULL)",
+            "INSERT INTO quotas (rep_id, period_start, period_end, metric, target, set_at) "
+            "VALUES (?, '2025-01-01', '2025-03-31', 'bookings', 100000, NULL)",
             [rep_id],
         )
     return backend

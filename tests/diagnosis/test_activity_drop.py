@@ -39,7 +39,8 @@ def crm(con: duckdb.DuckDBPyConnection) -> Any:
             [rep, rep],
         )
         con.execute(
-            "INSERT INTO quotas VALUES (?, '2025-01-01', '2025-03-31', 'bookings', 100000, NULL)",
+            "INSERT INTO quotas (rep_id, period_start, period_end, metric, target, set_at) "
+            "VALUES (?, '2025-01-01', '2025-03-31', 'bookings', 100000, NULL)",
             [rep],
         )
 

@@ -61,7 +61,8 @@ def crm(con: duckdb.DuckDBPyConnection) -> Crm:
 def quotas(con: duckdb.DuckDBPyConnection, *reps: str) -> None:
     """Bookings targets of 100,000 in every quarter of 2024 and Q1 2025 (none booked yet)."""
     con.executemany(
-        "INSERT INTO quotas VALUES (?, ?, ?, 'bookings', 100000, NULL)",
+        "INSERT INTO quotas (rep_id, period_start, period_end, metric, target, set_at) "
+        "VALUES (?, ?, ?, 'bookings', 100000, NULL)",
         [(rep, start, end) for rep in reps for start, end in QUARTERS],
     )
 

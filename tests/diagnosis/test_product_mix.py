@@ -40,7 +40,8 @@ def crm(con: duckdb.DuckDBPyConnection) -> Any:
             [rep_id, rep_id],
         )
         con.execute(
-            "INSERT INTO quotas VALUES (?, '2025-01-01', '2025-03-31', 'bookings', 100000, NULL)",
+            "INSERT INTO quotas (rep_id, period_start, period_end, metric, target, set_at) "
+            "VALUES (?, '2025-01-01', '2025-03-31', 'bookings', 100000, NULL)",
             [rep_id],
         )
         products = ["P1"] * priority + ["P2"] * standard + ["P3"] * loss_leader

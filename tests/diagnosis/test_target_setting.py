@@ -48,7 +48,8 @@ def crm(con: duckdb.DuckDBPyConnection) -> Any:
         )
         for (start, end), target, set_at in quotas:
             con.execute(
-                "INSERT INTO quotas VALUES (?, ?, ?, 'bookings', ?, ?)",
+                "INSERT INTO quotas (rep_id, period_start, period_end, metric, target, set_at) "
+                "VALUES (?, ?, ?, 'bookings', ?, ?)",
                 [rep_id, start, end, target, set_at],
             )
         con.executemany(

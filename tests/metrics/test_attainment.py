@@ -51,7 +51,8 @@ def org() -> Iterator[Any]:
         ],
     )
     con.executemany(
-        "INSERT INTO quotas VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO quotas (rep_id, period_start, period_end, metric, target, set_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
         [
             ("ada", P.start, P.end, "bookings", 80.0, None),
             ("ada", P.start, P.end, "bookings", 100.0, "2026-02-25 09:00"),

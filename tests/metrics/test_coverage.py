@@ -46,7 +46,8 @@ def org() -> Iterator[Any]:
         [("ada", "Ada", "t1"), ("bo", "Bo", "t1"), ("cy", "Cy", "t2")],
     )
     con.executemany(
-        "INSERT INTO quotas VALUES (?, ?, ?, 'bookings', ?, NULL)",
+        "INSERT INTO quotas (rep_id, period_start, period_end, metric, target, set_at) "
+        "VALUES (?, ?, ?, 'bookings', ?, NULL)",
         [("ada", P.start, P.end, 100.0), ("bo", P.start, P.end, 50.0), ("cy", P.start, P.end, 100)],
     )
     con.executemany(

@@ -96,7 +96,8 @@ def history() -> Iterator[Any]:
         ],
     )
     con.execute(
-        "INSERT INTO quotas VALUES ('r1', '2026-03-02', '2026-03-15', 'bookings', 100, NULL)"
+        "INSERT INTO quotas (rep_id, period_start, period_end, metric, target, set_at) "
+        "VALUES ('r1', '2026-03-02', '2026-03-15', 'bookings', 100, NULL)"
     )
     yield backend
     backend.disconnect()
@@ -161,7 +162,8 @@ def org() -> Iterator[Any]:
         [(rep, rep.title(), team, hired) for rep, team, hired, _ in reps],
     )
     con.executemany(
-        "INSERT INTO quotas VALUES (?, ?, ?, 'bookings', ?, NULL)",
+        "INSERT INTO quotas (rep_id, period_start, period_end, metric, target, set_at) "
+        "VALUES (?, ?, ?, 'bookings', ?, NULL)",
         [(rep, P.start, P.end, target) for rep, _, _, target in reps],
     )
     won = [

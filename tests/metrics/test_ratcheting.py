@@ -50,7 +50,8 @@ def quotas(con: duckdb.DuckDBPyConnection) -> Any:
                 [rep, rep, hired],
             )
         con.executemany(
-            "INSERT INTO quotas VALUES (?, ?, ?, 'bookings', ?, ?)",
+            "INSERT INTO quotas (rep_id, period_start, period_end, metric, target, set_at) "
+            "VALUES (?, ?, ?, 'bookings', ?, ?)",
             [(rep, p.start, p.end, target, set_at) for rep, p, target, set_at in rows],
         )
 

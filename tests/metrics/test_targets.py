@@ -39,7 +39,8 @@ def add_quotas(
 ) -> None:
     """Quota revisions as (rep_id, metric, target, set_at) for `period`."""
     con.executemany(
-        "INSERT INTO quotas VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO quotas (rep_id, period_start, period_end, metric, target, set_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
         [(rep, period.start, period.end, metric, t, at) for rep, metric, t, at in rows],
     )
 

@@ -127,7 +127,8 @@ def store() -> Iterator[Any]:
         rows,
     )
     con.execute(
-        "INSERT INTO quotas VALUES ('ada', DATE '2026-10-01', DATE '2026-12-31', 'bookings', "
+        "INSERT INTO quotas (rep_id, period_start, period_end, metric, target, set_at) "
+        "VALUES ('ada', DATE '2026-10-01', DATE '2026-12-31', 'bookings', "
         "1000, NULL)"
     )
     yield backend
