@@ -24,7 +24,7 @@ import ibis.expr.datatypes as dt
 from attain.errors import StoreError
 from attain.ingest.readers import quote_literal
 from attain.schema import TABLES, ColumnType
-from attain.store.ddl import IMPORTS_TABLE
+from attain.store.ddl import LOG_TABLES
 
 IBIS_TYPES: dict[ColumnType, dt.DataType] = {
     ColumnType.STRING: dt.string,
@@ -35,16 +35,6 @@ IBIS_TYPES: dict[ColumnType, dt.DataType] = {
     ColumnType.TIMESTAMP: dt.timestamp,
 }
 
-IMPORTS_SCHEMA = ibis.schema(
-    {
-        "import_id": "int64",
-        "imported_at": "timestamp",
-        "preset": "string",
-        "files": "string",
-        "rows_loaded": "int64",
-        "rows_rejected": "int64",
-    }
-)
 
 SPARK_WAREHOUSE = "attain-spark"
 """Default folder of a local Spark store's tables (Parquet), relative to the working directory."""
@@ -56,7 +46,8 @@ def store_tables() -> dict[str, ibis.Schema]:
         table.name: ibis.schema({c.name: IBIS_TYPES[c.type] for c in table.columns})
         for table in TABLES.values()
     }
-    schemas[IMPORTS_TABLE] = IMPORTS_SCHEMA
+    for name, log in LOG_TABLES.items():
+        schemas[name] = ibis.schema({c: IBIS_TYPES[kind] for c, kind in log.items()})
     return schemas
 
 
@@ -263,8 +254,9 @@ def copy_to_duckdb(backend: Any, con: duckdb.DuckDBPyConnection) -> None:
     """Load every store table of `backend` into the DuckDB connection `con` (same names)."""
     schemas = store_tables()
     _create_duckdb_tables(con, list(schemas))
+    stored = getattr(backend, "stored_table", backend.table)
     for name, schema in schemas.items():
-        table = backend.table(name)
+        table = stored(name)
         if not int(table.count().execute()):
             continue
         arrow = backend.to_pyarrow(table.select(*schema.names))
