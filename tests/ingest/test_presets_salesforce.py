@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 
 from attain.errors import InputError
 from attain.ingest.importer import import_files
+from attain.metrics.targets import SELLING_ROLE, rep_roster
 from attain.schema.tables import LEAD_STATUSES
 
 EXPORT = {
@@ -94,7 +96,8 @@ def test_users_become_reps_and_their_managers_lead_teams(
     assert rows(con, "SELECT * FROM reps ORDER BY rep_id") == [
         ("005M", "Mia Manager", "mia@x.io", None, "manager", date(2020, 1, 15), None),
         ("005R", "Ray Rep", "ray@x.io", "005M", "rep", date(2021, 3, 1), None),
-        ("005S", "Sam Sdr", "sam@x.io", "005M", "rep", date(2022, 6, 1), None),
+        # Owns a lead and a task but no deal: an SDR. Inactive: gone after his last task.
+        ("005S", "Sam Sdr", "sam@x.io", "005M", "sdr", date(2022, 6, 1), date(2024, 1, 3)),
     ]
     assert rows(con, "SELECT * FROM accounts") == [
         ("001A", "Acme", "Technology", 250, 5_000_000.0, "United States")
@@ -299,7 +302,10 @@ def test_values_outside_the_schema_are_rejected(
         ("leads", 3, "created_at", "yesterday", "not a timestamp like 2024-01-31 14:05:00"),
         ("opportunities", 2, "is_won", "maybe", "not true or false"),
         ("opportunities", 3, "owner_rep_id", "005X", "unknown rep_id: not in reps"),
-        ("opportunities", 4, "closed_at", "2024-01-20", "closed_at before created_at"),
+    ]
+    # Entered in March after closing in January: a backdated deal, loaded as the export says.
+    assert rows(con, "SELECT created_at, closed_at, is_won, amount FROM opportunities") == [
+        (datetime(2024, 3, 10), datetime(2024, 1, 20), False, 10.0)
     ]
 
 
@@ -328,3 +334,340 @@ def test_missing_fields_and_unknown_folders_are_named(
     other = write_csv("leads_export.csv", "a\n1", folder="other")
     with pytest.raises(InputError, match="no Salesforce object file found"):
         import_files(con, [other.parent], preset_name="salesforce")
+
+
+EMPTY = "000000000000000AAA"
+"""Salesforce's empty id, which Data Export writes for a blank lookup."""
+
+ORG = {
+    # Vera manages Ray and Ines; Sid (SDR) and Vera have no manager, so their roles give teams.
+    # The last five users are Salesforce's own or licence-only users.
+    "User.csv": f"""
+Id,Name,Email,ManagerId,UserRoleId,IsActive,UserType,CreatedDate
+005V,Vera Vice,vera@x.io,{EMPTY},00E1,true,Standard,2020-01-01T00:00:00.000+0000
+005R,Ray Rep,ray@x.io,005V,00E2,true,Standard,2021-01-01T00:00:00.000+0000
+005I,Ines Gone,ines@x.io,005V,00E2,false,Standard,2021-01-01T00:00:00.000+0000
+005S,Sid Setter,sid@x.io,{EMPTY},00E3,true,Standard,2022-01-01T00:00:00.000+0000
+005G,Integration User,,{EMPTY},{EMPTY},true,Standard,2019-01-01T00:00:00.000+0000
+005P,Automated Process,,,,true,AutomatedProcess,2019-01-01T00:00:00.000+0000
+005C,Chatter Expert,,,,true,CsnOnly,2019-01-01T00:00:00.000+0000
+005L,Lena Licence,lena@x.io,{EMPTY},,true,Standard,2022-01-01T00:00:00.000+0000
+005O,Old Admin,,,,false,Standard,2019-01-01T00:00:00.000+0000
+""",
+    "UserRole.csv": """
+Id,Name,ParentRoleId
+00E1,VP Sales,
+00E2,Account Executive,00E1
+00E3,SDR,00E1
+00E4,Unused,00E1
+""",
+    "Account.csv": """
+Id,IsDeleted,Name,OwnerId
+001A,0,Acme,005R
+001D,1,Deleted Co,005R
+""",
+    "Campaign.csv": """
+Id,Name
+701A,Spring Webinar
+701B,Trade Show
+""",
+    "CampaignMember.csv": """
+Id,CampaignId,LeadId,ContactId,CreatedDate
+00v1,701B,00Q1,,2024-01-05T00:00:00.000+0000
+00v2,701A,00Q1,,2024-01-01T00:00:00.000+0000
+00v3,701A,,003C,2024-01-01T00:00:00.000+0000
+00v4,701B,00Q2,,2024-02-01T00:00:00.000+0000
+""",
+    "Lead.csv": f"""
+Id,CreatedDate,OwnerId,Status,ConvertedOpportunityId,CurrencyIsoCode
+00Q1,2023-12-20T09:00:00.000+0000,005S,Working - Contacted,,USD
+00Q2,2024-01-25T09:00:00.000+0000,005S,New,{EMPTY},USD
+""",
+    # 006B was entered in March after it closed in January (backdated); 006C is lost, and the
+    # export writes its false IsWon as an empty cell; 006E was migrated to the integration user.
+    "Opportunity.csv": f"""
+Id,IsDeleted,AccountId,OwnerId,CreatedDate,CloseDate,StageName,IsClosed,IsWon,Amount,CurrencyIsoCode,Probability,ForecastCategory,ForecastCategoryName,CampaignId
+006A,,001A,005R,2024-01-05T10:00:00.000+0000,2024-02-10,Closed Won,1,1,1000,USD,100,Closed,Closed,{EMPTY}
+006B,,{EMPTY},005R,2024-03-10T10:00:00.000+0000,2024-01-20,Closed Won,1,1,50000,MXN,100,Closed,Closed,
+006C,,001A,005I,2023-05-01T10:00:00.000+0000,2023-06-30,Closed Lost,1,,4000000,COP,0,Omitted,Omitted,
+006D,,001A,005I,2023-07-01T10:00:00.000+0000,2023-12-31,Negotiation,,,900,PEN,60,BestCase,Best Case,
+006E,,,005G,2018-01-01T10:00:00.000+0000,2018-03-01,Closed Won,1,1,700,USD,100,Closed,Closed,
+006F,1,001A,005R,2024-01-05T10:00:00.000+0000,2024-02-10,Closed Won,1,1,999,USD,100,Closed,Closed,
+""",  # noqa: E501
+    "OpportunityFieldHistory.csv": """
+Id,OpportunityId,Field,OldValue,NewValue,CreatedDate
+017a,006A,created,,,2024-01-05T10:00:00.000+0000
+017b,006A,StageName,Prospecting,Negotiation,2024-01-20T10:00:00.000+0000
+017c,006A,Amount,800,1000,2024-01-21T10:00:00.000+0000
+017d,006A,StageName,Negotiation,Closed Won,2024-02-10T12:00:00.000+0000
+""",
+    "Task.csv": f"""
+Id,OwnerId,WhatId,WhoId,CreatedDate,Status,IsClosed
+00T1,005I,006D,{EMPTY},2023-08-15T10:00:00.000+0000,Completed,1
+00T2,005P,{EMPTY},,2024-01-01T10:00:00.000+0000,Completed,1
+""",
+    "CurrencyType.csv": """
+Id,IsoCode,ConversionRate,IsCorporate,IsActive,DecimalPlaces
+01L1,USD,1,1,1,2
+01L2,MXN,17.5,0,1,2
+01L3,COP,3950,0,1,2
+01L4,PEN,3.75,0,0,2
+""",
+    # Salesforce starts each currency's first dated rate at 0001-01-01.
+    "DatedConversionRate.csv": """
+Id,IsoCode,ConversionRate,StartDate,NextStartDate
+04w1,MXN,17.0,0001-01-01,2024-01-01
+04w2,MXN,16.8,2024-01-01,9999-12-31
+04w3,COP,4000,0001-01-01,9999-12-31
+""",
+    # Ray's quotas start a month apart, so periods are months; 0J93 counts units, 0J94 is a
+    # product family's share: neither is the rep's revenue quota.
+    "ForecastingQuota.csv": """
+Id,QuotaOwnerId,StartDate,QuotaAmount,QuotaQuantity,CurrencyIsoCode,ProductFamily,IsAmount
+0J91,005R,2024-01-01,30000,,USD,,1
+0J92,005R,2024-02-01,32000,,USD,,1
+0J93,005R,2024-01-01,,10,USD,,0
+0J94,005R,2024-01-01,5000,,USD,Hardware,1
+0J95,005I,2023-07-01,20000000,,COP,,1
+""",
+    "Case.csv": "Id,Subject\n500A,Broken",
+    "Contact.csv": "Id,LastName\n003C,Doe",
+}
+
+
+@pytest.fixture
+def org(
+    con: duckdb.DuckDBPyConnection, write_csv: Callable[..., Path], tmp_path: Path
+) -> list[str]:
+    """The ORG export imported; its notes."""
+    for name, text in ORG.items():
+        write_csv(name, text, folder="org")
+    result = import_files(con, [tmp_path / "org"], preset_name="salesforce")
+    assert result.rejects == 0, result.sample
+    return result.notes
+
+
+def test_roles_come_from_user_type_activity_and_management(
+    org: list[str], con: duckdb.DuckDBPyConnection, store: Any
+) -> None:
+    """Empty ids are no references, so every user loads; only Ray and Ines sell.
+
+    | user | why | role | team | end |
+    |---|---|---|---|---|
+    | Vera | Ray's and Ines's ManagerId | manager | her role, VP Sales | |
+    | Ray | owns deals | rep | Vera's | |
+    | Ines | inactive, owned deals | rep | Vera's | her last task, 2023-08-15 |
+    | Sid | owns leads only | sdr | his role, SDR | |
+    | Integration User, Automated Process, Chatter Expert | system users | other | | |
+    | Lena, Old Admin | own nothing | other | | |
+    """
+    assert rows(con, "SELECT * FROM reps ORDER BY rep_id") == [
+        ("005C", "Chatter Expert", None, None, "other", date(2019, 1, 1), None),
+        ("005G", "Integration User", None, None, "other", date(2019, 1, 1), None),
+        ("005I", "Ines Gone", "ines@x.io", "005V", "rep", date(2021, 1, 1), date(2023, 8, 15)),
+        ("005L", "Lena Licence", "lena@x.io", None, "other", date(2022, 1, 1), None),
+        ("005O", "Old Admin", None, None, "other", date(2019, 1, 1), None),
+        ("005P", "Automated Process", None, None, "other", date(2019, 1, 1), None),
+        ("005R", "Ray Rep", "ray@x.io", "005V", "rep", date(2021, 1, 1), None),
+        ("005S", "Sid Setter", "sid@x.io", "00E3", "sdr", date(2022, 1, 1), None),
+        ("005V", "Vera Vice", "vera@x.io", "00E1", "manager", date(2020, 1, 1), None),
+    ]
+    assert rows(con, "SELECT * FROM teams ORDER BY team_id") == [
+        ("005V", "Vera Vice's team", "005V", None),
+        ("00E1", "VP Sales", None, None),
+        ("00E3", "SDR", None, None),
+    ]
+    roster = rep_roster(store)
+    assert sorted(roster.loc[roster["role"] == SELLING_ROLE, "rep_id"]) == ["005I", "005R"]
+    assert (
+        "salesforce: UserRole.csv: 2 role(s) that no user without a manager holds, "
+        "not made teams" in org
+    )
+
+
+def test_deals_keep_currency_forecast_and_backdated_closes(
+    org: list[str], con: duckdb.DuckDBPyConnection
+) -> None:
+    assert rows(
+        con,
+        "SELECT opportunity_id, account_id, owner_rep_id, created_at, closed_at, is_won, amount, "
+        "currency, probability, forecast_category FROM opportunities ORDER BY 1",
+    ) == [
+        (
+            "006A",
+            "001A",
+            "005R",
+            datetime(2024, 1, 5, 10),
+            datetime(2024, 2, 10),
+            True,
+            1000.0,
+            "USD",
+            1.0,
+            "closed",
+        ),
+        # Backdated: entered after it closed, loaded with its close date and amount.
+        (
+            "006B",
+            None,
+            "005R",
+            datetime(2024, 3, 10, 10),
+            datetime(2024, 1, 20),
+            True,
+            50000.0,
+            "MXN",
+            1.0,
+            "closed",
+        ),
+        (
+            "006C",
+            "001A",
+            "005I",
+            datetime(2023, 5, 1, 10),
+            datetime(2023, 6, 30),
+            False,
+            4000000.0,
+            "COP",
+            0.0,
+            "omitted",
+        ),
+        (
+            "006D",
+            "001A",
+            "005I",
+            datetime(2023, 7, 1, 10),
+            None,
+            None,
+            900.0,
+            "PEN",
+            0.6,
+            "best_case",
+        ),
+        (
+            "006E",
+            None,
+            "005G",
+            datetime(2018, 1, 1, 10),
+            datetime(2018, 3, 1),
+            True,
+            700.0,
+            "USD",
+            1.0,
+            "closed",
+        ),
+    ]
+    assert "salesforce: Opportunity.csv: 1 deleted row(s) (IsDeleted) skipped" in org
+    assert "salesforce: Account.csv: 1 deleted row(s) (IsDeleted) skipped" in org
+    assert rows(con, "SELECT account_id FROM accounts") == [("001A",)]
+
+
+def test_rates_take_dated_rates_over_the_currency_table(
+    org: list[str], con: duckdb.DuckDBPyConnection
+) -> None:
+    """MXN and COP have dated rates (the first, from 0001-01-01, starts in 1900); USD and PEN
+    have one rate each; USD is the corporate currency."""
+    assert rows(con, "SELECT * FROM fx_rates ORDER BY currency, start_date") == [
+        ("COP", date(1900, 1, 1), 4000.0, False),
+        ("MXN", date(1900, 1, 1), 17.0, False),
+        ("MXN", date(2024, 1, 1), 16.8, False),
+        ("PEN", date(1900, 1, 1), 3.75, False),
+        ("USD", date(1900, 1, 1), 1.0, True),
+    ]
+    assert (
+        "salesforce: CurrencyType.csv: 2 currency(ies) take their dated rates from "
+        "DatedConversionRate.csv instead" in org
+    )
+
+
+def test_forecasting_quotas_become_monthly_bookings_quotas(
+    org: list[str], con: duckdb.DuckDBPyConnection
+) -> None:
+    assert rows(con, "SELECT * FROM quotas ORDER BY rep_id, period_start") == [
+        ("005I", date(2023, 7, 1), date(2023, 7, 31), "bookings", 20_000_000.0, None, "COP"),
+        ("005R", date(2024, 1, 1), date(2024, 1, 31), "bookings", 30000.0, None, "USD"),
+        ("005R", date(2024, 2, 1), date(2024, 2, 29), "bookings", 32000.0, None, "USD"),
+    ]
+    assert (
+        "salesforce: ForecastingQuota.csv: 1 quantity-only, 1 product-family quota(s) not loaded"
+        in org
+    )
+    assert (
+        "salesforce: ForecastingQuota.csv: quota periods read as calendar months from "
+        "StartDate" in org
+    )
+
+
+def test_quota_periods_are_quarters_unless_they_start_a_month_apart(
+    con: duckdb.DuckDBPyConnection, write_csv: Callable[..., Path], tmp_path: Path
+) -> None:
+    write_csv("User.csv", "Id,Name\n005R,Ray Rep", folder="q")
+    write_csv(
+        "ForecastingQuota.csv",
+        "QuotaOwnerId,StartDate,QuotaAmount\n005R,2024-01-01,90000\n005R,2024-04-01,95000",
+        folder="q",
+    )
+
+    import_files(con, [tmp_path / "q"], preset_name="salesforce")
+
+    assert rows(con, "SELECT period_start, period_end, target FROM quotas ORDER BY 1") == [
+        (date(2024, 1, 1), date(2024, 3, 31), 90000.0),
+        (date(2024, 4, 1), date(2024, 6, 30), 95000.0),
+    ]
+
+
+def test_leads_take_their_first_campaign_and_history_its_stage_changes(
+    org: list[str], con: duckdb.DuckDBPyConnection
+) -> None:
+    assert rows(con, "SELECT lead_id, campaign, opportunity_id, status FROM leads ORDER BY 1") == [
+        ("00Q1", "Spring Webinar", None, "working"),
+        ("00Q2", "Trade Show", None, "new"),
+    ]
+    assert (
+        "salesforce: CampaignMember.csv: 2 lead(s) take their first campaign from 4 row(s); "
+        "1 later campaign(s) of a lead and 1 contact member(s) are not loaded" in org
+    )
+    # Field history logs changes only: the first change's old value is the stage at creation.
+    assert rows(con, "SELECT * FROM opportunity_stages ORDER BY entered_at") == [
+        ("006A", "Prospecting", datetime(2024, 1, 5, 10), None),
+        ("006A", "Negotiation", datetime(2024, 1, 20, 10), None),
+        ("006A", "Closed Won", datetime(2024, 2, 10, 12), None),
+    ]
+    assert (
+        "salesforce: OpportunityFieldHistory.csv: 2 row(s) track fields other than StageName, "
+        "not loaded" in org
+    )
+    assert rows(con, "SELECT activity_id, rep_id, opportunity_id, lead_id FROM activities") == [
+        ("00T1", "005I", "006D", None),
+        ("00T2", "005P", None, None),
+    ]
+    assert "salesforce: ignored 2 other file(s): Case.csv, Contact.csv" in org
+    assert (
+        "salesforce: not in the export, skipped: Product2.csv, OpportunityLineItem.csv, Event.csv"
+        in org
+    )
+
+
+def test_without_user_csv_reps_are_made_from_owner_ids(
+    con: duckdb.DuckDBPyConnection, write_csv: Callable[..., Path], tmp_path: Path
+) -> None:
+    write_csv(
+        "Opportunity.csv",
+        "Id,OwnerId,CreatedDate,CloseDate,StageName,IsClosed,IsWon,Amount\n"
+        "006A,005A,2024-01-22T16:14:25.000+0000,2023-06-17,Closed Won,1,1,100\n"
+        "006B,005A,2024-01-22T16:14:25.000+0000,2024-06-17,Prospecting,,,200",
+        folder="nouser",
+    )
+    write_csv(
+        "Lead.csv",
+        "Id,CreatedDate,OwnerId\n00Q1,2024-01-02,005B\n00Q2,2024-01-02,00G1\n00Q3,2024-01-02,005A",
+        folder="nouser",
+    )
+
+    result = import_files(con, [tmp_path / "nouser"], preset_name="salesforce")
+
+    assert result.rejects == 0
+    assert rows(con, "SELECT rep_id, name, role FROM reps ORDER BY 1") == [
+        ("005A", "005A", "rep"),
+        ("005B", "005B", "rep"),
+    ]
+    assert "salesforce: no User.csv: 2 rep(s) made from owner ids, named by id" in result.notes
+    assert rows(con, "SELECT sum(amount) FROM opportunities WHERE is_won") == [(100.0,)]
