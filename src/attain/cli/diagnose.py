@@ -65,7 +65,7 @@ def diagnose_command(
     customer profile in \\[icp].
     """
     settings = load_settings()
-    backend, _ = open_store(db, read_only=True)
+    backend, _ = open_store(db, read_only=True, as_of=as_of)
     try:
         diagnosis = diagnose(
             backend,

@@ -40,6 +40,7 @@ from attain.reports.forecast import (
     to_json,
 )
 from attain.reports.templating import ratio
+from attain.store.inventory import data_quality
 
 LAST_WEEK = 13
 """A quarter's last week (its 91st day; week 13 ends a day or two before a long quarter does)."""
@@ -102,11 +103,13 @@ def forecast_command(
     zone = settings.performance.timezone
     notes: list[str] = []
     overrides = read_overrides(app_db)
-    backend, _ = open_store(db, read_only=True)
+    backend, _ = open_store(db, read_only=True, as_of=as_of)
     try:
         day = resolve_as_of(
             as_of.date() if as_of else None, date.today(), last_fact_day(backend), notes
         )
+        quality = data_quality(backend).note()
+        notes.extend([quality] if quality else [])
         if output_format is Format.HTML:
             cone = forecast_cone(backend, day, zone=zone, settings=options, overrides=overrides)
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +46,12 @@ TARGET = typer.Option(
 OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file instead of the terminal.")
 
 
-def open_store(db: str | None, *, read_only: bool = False) -> tuple[Any, str]:
-    """The store backend and its name: --db if given, else ATTAIN_DB, attain.toml, attain.duckdb."""
+def open_store(
+    db: str | None, *, read_only: bool = False, as_of: datetime | date | None = None
+) -> tuple[Any, str]:
+    """The store backend and its name: --db if given, else ATTAIN_DB, attain.toml, attain.duckdb.
+
+    With `as_of`, open deals in other currencies convert at that day's rate (default today)."""
     settings = load_settings()
     target = db or settings.db
     backend = connect(
@@ -55,6 +60,7 @@ def open_store(db: str | None, *, read_only: bool = False) -> tuple[Any, str]:
         memory_limit=settings.memory_limit,
         currency=settings.currency,
     )
+    backend.open_deals_day = as_of.date() if isinstance(as_of, datetime) else as_of
     return backend, target
 
 

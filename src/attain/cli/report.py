@@ -55,7 +55,7 @@ def report_command(
     table of attain.toml.
     """
     settings = load_settings().performance
-    backend, _ = open_store(db, read_only=True)
+    backend, _ = open_store(db, read_only=True, as_of=as_of)
     try:
         report = performance_report(
             backend, settings, as_of=as_of.date() if as_of else None, target=target

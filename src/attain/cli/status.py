@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from attain.cli.options import DB, open_store
-from attain.store.inventory import inventory
+from attain.store.inventory import Inventory, WonImported, inventory
 
 
 def status_command(db: str | None = DB) -> None:
@@ -34,3 +34,41 @@ def status_command(db: str | None = DB) -> None:
         )
     else:
         console.print("Nothing imported yet: run `attain import`.")
+    if report.latest:
+        console.print(latest_imports_table(report))
+    if report.won:
+        console.print(won_table(report.won))
+
+
+def latest_imports_table(report: Inventory) -> Table:
+    """What the latest import of each table did."""
+    table = Table(title="Latest import of each table")
+    for header in ("table", "import", "read", "loaded", "rejected", "implied", "backdated"):
+        table.add_column(header, justify="left" if header == "table" else "right")
+    for line in report.latest:
+        table.add_row(
+            line.table,
+            f"#{line.import_id}",
+            f"{line.rows_read:,}",
+            f"{line.loaded:,}",
+            f"[red]{line.rejected:,}[/]" if line.rejected else "0",
+            f"{line.implied:,}",
+            f"[yellow]{line.backdated:,}[/]" if line.backdated else "0",
+        )
+    return table
+
+
+def won_table(won: list[WonImported]) -> Table:
+    """Won deals loaded and rejected per currency: the bookings an import did or did not load."""
+    table = Table(title="Won deals by currency (latest import of opportunities)")
+    for header in ("currency", "won loaded", "amount loaded", "won rejected", "amount rejected"):
+        table.add_column(header, justify="left" if header == "currency" else "right")
+    for entry in won:
+        table.add_row(
+            entry.currency or "(none: corporate)",
+            f"{entry.loaded:,}",
+            f"{entry.loaded_amount:,.2f}",
+            f"[red]{entry.rejected:,}[/]" if entry.rejected else "0",
+            f"[red]{entry.rejected_amount:,.2f}[/]" if entry.rejected else "0.00",
+        )
+    return table

@@ -253,7 +253,9 @@ def _deal_stats(backend: Any, first: date, last: date, zone: str) -> pd.DataFram
     seconds = closed.closed_at.epoch_seconds() - closed.created_at.epoch_seconds()
     cycle = seconds.cast("float64") / 86400.0  # float first: Spark divides integers as decimals
     # A median of a CASE rather than median(where=...): Spark's percentile needs a constant.
-    won_cycle = ibis.cases((closed.is_won & closed.created_at.notnull(), cycle), else_=None)
+    # Backdated deals (entered after they closed) have no real creation time to measure from.
+    timed = closed.is_won & closed.created_at.notnull() & ~closed.backdated
+    won_cycle = ibis.cases((timed, cycle), else_=None)
     expr = closed.group_by(rep_id=closed.owner_rep_id).aggregate(
         closed=closed.count(),
         won=closed.count(where=closed.is_won),

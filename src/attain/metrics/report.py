@@ -29,6 +29,7 @@ from attain.metrics.sales import RepSales, rep_sales
 from attain.metrics.settings import PerformanceSettings
 from attain.metrics.smart import SmartCheck, check_goals, quota_goals
 from attain.metrics.targets import quota_targets, rep_roster, synthetic_targets
+from attain.store.inventory import data_quality
 
 HEADLINE_METRIC = "bookings"
 
@@ -107,6 +108,9 @@ def _performance_report(
     skipped: list[Skipped] = []
     data_through = last_fact_day(backend)
     as_of = resolve_as_of(as_of, today or date.today(), data_through, notes)
+    quality = data_quality(backend).note()
+    if quality:
+        notes.append(quality)
     calendar = business_calendar(settings)
 
     targets = quota_targets(backend, calendar=calendar)

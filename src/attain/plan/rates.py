@@ -152,7 +152,14 @@ def load_rates(backend: Any, as_of: date, settings: PlanSettings) -> RateBook:
         rep_id=deals.owner_rep_id,
         is_won=deals.is_won,
         amount=deals.amount,
-        cycle_days=(deals.closed_at.epoch_seconds() - deals.created_at.epoch_seconds()) / 86400.0,
+        # None for backdated deals: entered after they closed, they have no real cycle.
+        cycle_days=ibis.cases(
+            (
+                ~deals.backdated,
+                (deals.closed_at.epoch_seconds() - deals.created_at.epoch_seconds()) / 86400.0,
+            ),
+            else_=None,
+        ),
     )
     closed_frame = backend.execute(closed)
     history = backend.table("opportunity_stages")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +35,9 @@ def connect(
     bounds DuckDB's memory; larger work spills to disk.
 
     `backend.table(name)` gives what analyses read: deals and quotas in the corporate currency
-    under `currency` (attain.store.currency); `backend.stored_table(name)` gives a table as
-    stored, for imports, copies and counts.
+    under `currency` (attain.store.currency), open deals at the rate of
+    `backend.open_deals_day` (set it to the analysis' as-of day; default today);
+    `backend.stored_table(name)` gives a table as stored, for imports, copies and counts.
     """
     settings = currency or CurrencySettings()
     target = parse_target(str(db or DEFAULT_DB))
@@ -65,7 +67,7 @@ def connect(
     return _analysis_tables(backend, settings)
 
 
-VIEWS: dict[str, Callable[[Lookup, CurrencySettings], Any]] = {
+VIEWS: dict[str, Callable[[Lookup, CurrencySettings, date | None], Any]] = {
     "opportunities": opportunities_view,
     "quotas": quotas_view,
 }
@@ -88,9 +90,10 @@ def _analysis_tables(backend: Any, settings: CurrencySettings) -> Any:
         view = VIEWS.get(name)
         if view is None or database is not None:
             return stored_table(name, database=database)
-        return view(stored_table, settings)
+        return view(stored_table, settings, backend.open_deals_day)
 
     backend.stored_table = stored_table
+    backend.open_deals_day = None
     backend.table = table
     return backend
 

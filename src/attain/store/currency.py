@@ -21,9 +21,7 @@ another: reading the view raises CurrencyError naming the currencies and how to 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -76,31 +74,18 @@ class CurrencySettings(BaseModel):
         return None if code is None else code.upper()
 
 
-_conversion_day: ContextVar[date | None] = ContextVar("conversion_day", default=None)
-
-
-@contextmanager
-def converting_open_deals_at(day: date | None) -> Iterator[None]:
-    """Within the block, open deals convert at the rate of `day` (the analysis' as-of day)."""
-    token = _conversion_day.set(day)
-    try:
-        yield
-    finally:
-        _conversion_day.reset(token)
-
-
-def conversion_day() -> date:
-    """The day whose rate open deals convert at: the as-of day in force, else today (UTC)."""
-    return _conversion_day.get() or datetime.now(UTC).date()
-
-
 Lookup = Callable[[str], ir.Table]
 """Looks a stored table up by name, as stored (no conversion)."""
 
 
-def opportunities_view(stored: Lookup, settings: CurrencySettings) -> ir.Table:
+def opportunities_view(
+    stored: Lookup, settings: CurrencySettings, open_deals_day: date | None = None
+) -> ir.Table:
     """Deals with `amount` in the corporate currency, `original_amount` as recorded and
-    `backdated` marking deals created after they closed (counted as created when they closed)."""
+    `backdated` marking deals created after they closed (counted as created when they closed).
+
+    Open deals convert at the rate of `open_deals_day` (the analysis' as-of day; default today).
+    """
     deals = stored("opportunities")
     backdated = deals.closed_at.notnull() & deals.created_at.notnull()
     backdated = backdated & (deals.closed_at < deals.created_at)
@@ -110,12 +95,15 @@ def opportunities_view(stored: Lookup, settings: CurrencySettings) -> ir.Table:
         original_amount=deals.amount,
     )
     day = ibis.cases(
-        (deals.closed_at.notnull(), deals.closed_at.date()), else_=ibis.literal(conversion_day())
+        (deals.closed_at.notnull(), deals.closed_at.date()),
+        else_=ibis.literal(open_deals_day or datetime.now(UTC).date()),
     )
     return _converted(stored, settings, deals, "amount", day)
 
 
-def quotas_view(stored: Lookup, settings: CurrencySettings) -> ir.Table:
+def quotas_view(
+    stored: Lookup, settings: CurrencySettings, open_deals_day: date | None = None
+) -> ir.Table:
     """Targets with money targets in the corporate currency at their period's first day."""
     quotas = stored("quotas")
     quotas = quotas.mutate(original_target=quotas.target)
@@ -182,7 +170,8 @@ def _corporate(stored: Lookup, settings: CurrencySettings, currencies: set[str])
     raise CurrencyError(
         f"amounts are in {', '.join(sorted(currencies))} and no corporate currency is set: "
         "name it as `corporate` in the [currency] table of attain.toml (e.g. corporate = "
-        f'"{min(currencies)}"), or import rates that mark one as corporate'
+        f'"{"USD" if "USD" in currencies else min(currencies)}"), or import rates that mark '
+        "one as corporate"
     )
 
 
