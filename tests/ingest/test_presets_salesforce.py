@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from attain.errors import InputError
-from attain.ingest.importer import import_files
+from attain.ingest.importer import ImportResult, import_files
 from attain.metrics.targets import SELLING_ROLE, rep_roster
 from attain.schema.tables import LEAD_STATUSES
 
@@ -438,17 +438,17 @@ Id,QuotaOwnerId,StartDate,QuotaAmount,QuotaQuantity,CurrencyIsoCode,ProductFamil
 @pytest.fixture
 def org(
     con: duckdb.DuckDBPyConnection, write_csv: Callable[..., Path], tmp_path: Path
-) -> list[str]:
-    """The ORG export imported; its notes."""
+) -> ImportResult:
+    """The ORG export imported."""
     for name, text in ORG.items():
         write_csv(name, text, folder="org")
     result = import_files(con, [tmp_path / "org"], preset_name="salesforce")
     assert result.rejects == 0, result.sample
-    return result.notes
+    return result
 
 
 def test_roles_come_from_user_type_activity_and_management(
-    org: list[str], con: duckdb.DuckDBPyConnection, store: Any
+    org: ImportResult, con: duckdb.DuckDBPyConnection, store: Any
 ) -> None:
     """Empty ids are no references, so every user loads; only Ray and Ines sell.
 
@@ -477,16 +477,19 @@ def test_roles_come_from_user_type_activity_and_management(
         ("00E1", "VP Sales", None, None),
         ("00E3", "SDR", None, None),
     ]
+    # Users and roles are rows of their files; a team per manager is implied by ManagerId.
+    implied = {table.table: table.implied for table in org.tables}
+    assert (implied["reps"], implied["teams"]) == (0, 1)
     roster = rep_roster(store)
     assert sorted(roster.loc[roster["role"] == SELLING_ROLE, "rep_id"]) == ["005I", "005R"]
     assert (
         "salesforce: UserRole.csv: 2 role(s) that no user without a manager holds, "
-        "not made teams" in org
+        "not made teams" in org.notes
     )
 
 
 def test_deals_keep_currency_forecast_and_backdated_closes(
-    org: list[str], con: duckdb.DuckDBPyConnection
+    org: ImportResult, con: duckdb.DuckDBPyConnection
 ) -> None:
     assert rows(
         con,
@@ -555,13 +558,13 @@ def test_deals_keep_currency_forecast_and_backdated_closes(
             "closed",
         ),
     ]
-    assert "salesforce: Opportunity.csv: 1 deleted row(s) (IsDeleted) skipped" in org
-    assert "salesforce: Account.csv: 1 deleted row(s) (IsDeleted) skipped" in org
+    assert "salesforce: Opportunity.csv: 1 deleted row(s) (IsDeleted) skipped" in org.notes
+    assert "salesforce: Account.csv: 1 deleted row(s) (IsDeleted) skipped" in org.notes
     assert rows(con, "SELECT account_id FROM accounts") == [("001A",)]
 
 
 def test_rates_take_dated_rates_over_the_currency_table(
-    org: list[str], con: duckdb.DuckDBPyConnection
+    org: ImportResult, con: duckdb.DuckDBPyConnection
 ) -> None:
     """MXN and COP have dated rates (the first, from 0001-01-01, starts in 1900); USD and PEN
     have one rate each; USD is the corporate currency."""
@@ -574,12 +577,12 @@ def test_rates_take_dated_rates_over_the_currency_table(
     ]
     assert (
         "salesforce: CurrencyType.csv: 2 currency(ies) take their dated rates from "
-        "DatedConversionRate.csv instead" in org
+        "DatedConversionRate.csv instead" in org.notes
     )
 
 
 def test_forecasting_quotas_become_monthly_bookings_quotas(
-    org: list[str], con: duckdb.DuckDBPyConnection
+    org: ImportResult, con: duckdb.DuckDBPyConnection
 ) -> None:
     assert rows(con, "SELECT * FROM quotas ORDER BY rep_id, period_start") == [
         ("005I", date(2023, 7, 1), date(2023, 7, 31), "bookings", 20_000_000.0, None, "COP"),
@@ -588,11 +591,11 @@ def test_forecasting_quotas_become_monthly_bookings_quotas(
     ]
     assert (
         "salesforce: ForecastingQuota.csv: 1 quantity-only, 1 product-family quota(s) not loaded"
-        in org
+        in org.notes
     )
     assert (
         "salesforce: ForecastingQuota.csv: quota periods read as calendar months from "
-        "StartDate" in org
+        "StartDate" in org.notes
     )
 
 
@@ -615,7 +618,7 @@ def test_quota_periods_are_quarters_unless_they_start_a_month_apart(
 
 
 def test_leads_take_their_first_campaign_and_history_its_stage_changes(
-    org: list[str], con: duckdb.DuckDBPyConnection
+    org: ImportResult, con: duckdb.DuckDBPyConnection
 ) -> None:
     assert rows(con, "SELECT lead_id, campaign, opportunity_id, status FROM leads ORDER BY 1") == [
         ("00Q1", "Spring Webinar", None, "working"),
@@ -623,7 +626,7 @@ def test_leads_take_their_first_campaign_and_history_its_stage_changes(
     ]
     assert (
         "salesforce: CampaignMember.csv: 2 lead(s) take their first campaign from 4 row(s); "
-        "1 later campaign(s) of a lead and 1 contact member(s) are not loaded" in org
+        "1 later campaign(s) of a lead and 1 contact member(s) are not loaded" in org.notes
     )
     # Field history logs changes only: the first change's old value is the stage at creation.
     assert rows(con, "SELECT * FROM opportunity_stages ORDER BY entered_at") == [
@@ -631,18 +634,19 @@ def test_leads_take_their_first_campaign_and_history_its_stage_changes(
         ("006A", "Negotiation", datetime(2024, 1, 20, 10), None),
         ("006A", "Closed Won", datetime(2024, 2, 10, 12), None),
     ]
+    assert [table.implied for table in org.tables if table.table == "opportunity_stages"] == [1]
     assert (
         "salesforce: OpportunityFieldHistory.csv: 2 row(s) track fields other than StageName, "
-        "not loaded" in org
+        "not loaded" in org.notes
     )
     assert rows(con, "SELECT activity_id, rep_id, opportunity_id, lead_id FROM activities") == [
         ("00T1", "005I", "006D", None),
         ("00T2", "005P", None, None),
     ]
-    assert "salesforce: ignored 2 other file(s): Case.csv, Contact.csv" in org
+    assert "salesforce: ignored 2 other file(s): Case.csv, Contact.csv" in org.notes
     assert (
         "salesforce: not in the export, skipped: Product2.csv, OpportunityLineItem.csv, Event.csv"
-        in org
+        in org.notes
     )
 
 
@@ -670,4 +674,5 @@ def test_without_user_csv_reps_are_made_from_owner_ids(
         ("005B", "005B", "rep"),
     ]
     assert "salesforce: no User.csv: 2 rep(s) made from owner ids, named by id" in result.notes
+    assert [table.implied for table in result.tables if table.table == "reps"] == [2]
     assert rows(con, "SELECT sum(amount) FROM opportunities WHERE is_won") == [(100.0,)]

@@ -7,6 +7,7 @@ docs/presets.md for how each field maps and why.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -245,11 +246,13 @@ def _users(
             f"greatest(o.last_day, TRY_CAST({hired} AS DATE)), '%Y-%m-%d') END"
         )
     selects = ", ".join(f"{sql} AS {canonical}" for canonical, sql in columns.items())
-    reps = derived(
-        con,
-        users,
-        f"SELECT {this}.{ROW}, {selects} FROM {this} LEFT JOIN ({owned}) o "
-        f"ON o.owner_id = {user_id} WHERE {live}",
+    reps = _listed(
+        derived(
+            con,
+            users,
+            f"SELECT {this}.{ROW}, {selects} FROM {this} LEFT JOIN ({owned}) o "
+            f"ON o.owner_id = {user_id} WHERE {live}",
+        )
     )
     teams = _manager_teams(con, users, name, user_id, managers, live)
     if roles is not None:
@@ -339,12 +342,14 @@ def _role_teams(
 ) -> list[Source]:
     """A team per role that some user without a manager holds, named after the role."""
     role_id = _required(roles, "Id")
-    teams = derived(
-        con,
-        roles,
-        f"SELECT {ROW}, {role_id} AS team_id, {_required(roles, 'Name')} AS name "
-        f"FROM {roles.relation} WHERE {_not_deleted(roles)} "
-        f"AND {role_id} IN (SELECT team_id FROM {reps.relation})",
+    teams = _listed(
+        derived(
+            con,
+            roles,
+            f"SELECT {ROW}, {role_id} AS team_id, {_required(roles, 'Name')} AS name "
+            f"FROM {roles.relation} WHERE {_not_deleted(roles)} "
+            f"AND {role_id} IN (SELECT team_id FROM {reps.relation})",
+        )
     )
     live = _count(con, f"SELECT count(*) FROM {roles.relation} WHERE {_not_deleted(roles)}")
     if live > teams.rows:
@@ -622,11 +627,9 @@ def _stage_history(
             )
         return [_stages(con, raw["OpportunityHistory"], notes)]
     if "OpportunityFieldHistory" in raw:
-        return [
-            _field_history_stages(
-                con, raw["OpportunityFieldHistory"], raw.get("Opportunity"), notes
-            )
-        ]
+        return _field_history_stages(
+            con, raw["OpportunityFieldHistory"], raw.get("Opportunity"), notes
+        )
     return []
 
 
@@ -636,16 +639,18 @@ def _stages(con: duckdb.DuckDBPyConnection, history: RawFile, notes: list[str]) 
     stage_name = _required(history, "StageName")
     entered = timestamp(_required(history, "CreatedDate"))
     live = _not_deleted(history)
-    changes = derived(
-        con,
-        history,
-        f"SELECT {ROW}, opportunity_id, stage, entered_at, amount FROM ("
-        f"SELECT {ROW}, {opportunity} AS opportunity_id, {stage_name} AS stage, "
-        f"{entered} AS entered_at, {_value(history, 'Amount')} AS amount, "
-        f"lag({stage_name}) OVER (PARTITION BY {opportunity} "
-        f"ORDER BY TRY_CAST({entered} AS TIMESTAMPTZ), {ROW}) AS previous "
-        f"FROM {history.relation} WHERE {live}) "
-        "WHERE previous IS DISTINCT FROM stage",
+    changes = _listed(
+        derived(
+            con,
+            history,
+            f"SELECT {ROW}, opportunity_id, stage, entered_at, amount FROM ("
+            f"SELECT {ROW}, {opportunity} AS opportunity_id, {stage_name} AS stage, "
+            f"{entered} AS entered_at, {_value(history, 'Amount')} AS amount, "
+            f"lag({stage_name}) OVER (PARTITION BY {opportunity} "
+            f"ORDER BY TRY_CAST({entered} AS TIMESTAMPTZ), {ROW}) AS previous "
+            f"FROM {history.relation} WHERE {live}) "
+            "WHERE previous IS DISTINCT FROM stage",
+        )
     )
     unchanged = _count(con, f"SELECT count(*) FROM {history.relation} WHERE {live}") - changes.rows
     if unchanged:
@@ -662,31 +667,13 @@ def _field_history_stages(
     history: RawFile,
     opportunities: RawFile | None,
     notes: list[str],
-) -> Source:
+) -> list[Source]:
     """Stage history from field tracking: each StageName change enters NewValue; the first
     change's OldValue is the stage the deal was created in (dated by Opportunity.CreatedDate)."""
     this = history.relation
     opportunity = _required(history, "OpportunityId")
     entered = timestamp(_required(history, "CreatedDate"))
     stage_rows = f"{_not_deleted(history)} AND lower({_required(history, 'Field')}) = 'stagename'"
-    select = (
-        f"SELECT {ROW}, {opportunity} AS opportunity_id, "
-        f"{_required(history, 'NewValue')} AS stage, {entered} AS entered_at "
-        f"FROM {this} WHERE {stage_rows}"
-    )
-    if opportunities is not None and optional(history, "OldValue") is not None:
-        created = timestamp(_required(opportunities, "CreatedDate", "d."))
-        first = (
-            f"SELECT min({ROW}) AS {ROW}, {opportunity} AS opportunity_id, "
-            f"arg_min({_value(history, 'OldValue')}, (TRY_CAST({entered} AS TIMESTAMPTZ), {ROW})) "
-            f"AS stage FROM {this} WHERE {stage_rows} GROUP BY 2"
-        )
-        select += (
-            f" UNION ALL SELECT f.{ROW}, f.opportunity_id, f.stage, {created} FROM ({first}) f "
-            f"JOIN {opportunities.relation} d ON {_required(opportunities, 'Id', 'd.')} "
-            f"= f.opportunity_id WHERE f.stage IS NOT NULL AND {_not_deleted(opportunities, 'd.')}"
-        )
-    changes = derived(con, history, select)
     others = _count(
         con, f"SELECT count(*) FROM {this} WHERE {_not_deleted(history)} AND NOT ({stage_rows})"
     )
@@ -695,8 +682,38 @@ def _field_history_stages(
             f"salesforce: {history.path.name}: {others} row(s) track fields other than "
             "StageName, not loaded"
         )
-    columns = ("opportunity_id", "stage", "entered_at")
-    return mapped_source(changes, "opportunity_stages", {name: name for name in columns})
+    columns = {name: name for name in ("opportunity_id", "stage", "entered_at")}
+    changes = _listed(
+        derived(
+            con,
+            history,
+            f"SELECT {ROW}, {opportunity} AS opportunity_id, "
+            f"{_required(history, 'NewValue')} AS stage, {entered} AS entered_at "
+            f"FROM {this} WHERE {stage_rows}",
+        )
+    )
+    result = [mapped_source(changes, "opportunity_stages", columns)]
+    if opportunities is None or optional(history, "OldValue") is None:
+        return result
+    first = (
+        f"SELECT min({ROW}) AS {ROW}, {opportunity} AS opportunity_id, "
+        f"arg_min({_value(history, 'OldValue')}, (TRY_CAST({entered} AS TIMESTAMPTZ), {ROW})) "
+        f"AS stage FROM {this} WHERE {stage_rows} GROUP BY 2"
+    )
+    created = timestamp(_required(opportunities, "CreatedDate", "d."))
+    initial = derived(
+        con,
+        history,
+        f"SELECT f.{ROW}, f.opportunity_id, f.stage, {created} AS entered_at FROM ({first}) f "
+        f"JOIN {opportunities.relation} d ON {_required(opportunities, 'Id', 'd.')} "
+        f"= f.opportunity_id WHERE f.stage IS NOT NULL AND {_not_deleted(opportunities, 'd.')}",
+    )
+    return [*result, mapped_source(initial, "opportunity_stages", columns)]
+
+
+def _listed(table: RawFile) -> RawFile:
+    """A derived table whose rows are its file's own rows (filtered or reshaped), not implied."""
+    return replace(table, implied=False)
 
 
 # --- Activities ---------------------------------------------------------------------------
