@@ -13,6 +13,7 @@ from rich.table import Table
 from attain.cli.options import DB, open_store
 from attain.ingest.importer import ImportResult, import_files
 from attain.ingest.presets import PRESETS
+from attain.ingest.readers import ReadOptions
 
 
 def import_command(
@@ -34,6 +35,21 @@ def import_command(
         Path("rejects.csv"),
         "--rejects",
         help="Where invalid rows are reported (file, row, column, value, reason).",
+    ),
+    encoding: str | None = typer.Option(
+        None,
+        "--encoding",
+        help="Text encoding of the CSV files (utf-8, cp1252, latin-1, utf-16, ...); "
+        "default: detected per file.",
+        show_default=False,
+    ),
+    date_format: str | None = typer.Option(
+        None,
+        "--date-format",
+        help="How the files write dates that are not ISO, as a strptime layout: %d/%m/%Y, "
+        "%m/%d/%y, ... A time after the date is read too. Without it, two-digit years and "
+        "dates like 03/04/2024 whose day/month order cannot be told are rejected.",
+        show_default=False,
     ),
 ) -> None:
     """Import CRM files into the store, in one transaction.
@@ -60,6 +76,7 @@ def import_command(
                 preset_name=preset,
                 strict=strict,
                 rejects_path=rejects,
+                options=ReadOptions(encoding=encoding, date_format=date_format),
                 progress=lambda message, done, total: progress.update(
                     task, description=message, completed=done, total=total
                 ),
@@ -67,6 +84,25 @@ def import_command(
     finally:
         backend.disconnect()
     _print_summary(console, result, rejects)
+
+
+def _print_files(console: Console, result: ImportResult) -> None:
+    """The files read: the encoding of each text file, its rows and repeated headers dropped."""
+    if not result.files:
+        return
+    table = Table(title="Files")
+    for header in ("file", "encoding", "rows", "header rows dropped"):
+        table.add_column(
+            header, justify="right" if header in ("rows", "header rows dropped") else "left"
+        )
+    for file in result.files:
+        table.add_row(
+            escape(Path(file.path).name),
+            file.encoding or "-",
+            f"{file.rows:,}",
+            f"{len(file.header_repeats):,}",
+        )
+    console.print(table)
 
 
 def _print_summary(console: Console, result: ImportResult, rejects: Path) -> None:
@@ -83,6 +119,7 @@ def _print_summary(console: Console, result: ImportResult, rejects: Path) -> Non
             f"[red]{row.rows_rejected:,}[/]" if row.rows_rejected else "0",
         )
     console.print(table)
+    _print_files(console, result)
     for note in result.notes:
         console.print(f"[yellow]note:[/] {escape(note)}")
     if result.rejects:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,15 @@ import duckdb
 
 from attain.errors import RejectedRowsError, StoreError
 from attain.ingest.presets import preset
-from attain.ingest.readers import RAW_PREFIX, ROW, ReadOptions, quote_ident, quote_literal
+from attain.ingest.readers import (
+    RAW_PREFIX,
+    ROW,
+    FileRead,
+    ReadOptions,
+    files_read,
+    quote_ident,
+    quote_literal,
+)
 from attain.ingest.sources import Plan, Source
 from attain.ingest.validate import (
     FILE,
@@ -70,6 +78,8 @@ class ImportResult:
     sample: list[Reject]
     notes: list[str] = field(default_factory=list)
     committed: bool = True
+    files: list[FileRead] = field(default_factory=list)
+    """Each file read: its encoding, rows and repeated header rows dropped."""
 
     @property
     def rows_loaded(self) -> int:
@@ -110,8 +120,11 @@ def import_files(
     con.execute("BEGIN TRANSACTION")
     try:
         step("reading files", 0, None)
+        files_read(con)  # forget files staged outside an import on this connection
         plan = preset(preset_name)(con, paths, options or ReadOptions())
-        result = _load(con, plan, preset_name, strict, step)
+        files = files_read(con)
+        plan.notes.extend(file.note for file in files if file.note)
+        result = replace(_load(con, plan, preset_name, strict, step), files=files)
         if rejects_path is not None and result.rejects:
             _write_rejects(con, rejects_path)
         if not result.committed:

@@ -10,13 +10,20 @@ import duckdb
 import pandas as pd
 
 from attain.errors import InputError
+from attain.ingest.encodings import as_utf8
 
-SUPPORTED_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".xlsx", ".xls")
 ROW = "_row"
 """Column holding each record's row number as a spreadsheet shows it (the header is row 1)."""
 
 RAW_PREFIX = "_raw_"
 """Name prefix of the temporary tables holding staged files (dropped after each import)."""
+
+FILES_READ = "_attain_files"
+"""Temporary table recording each staged file (see `files_read`)."""
+
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
+EXCEL_SUFFIXES = (".xlsx", ".xls")
+SUPPORTED_SUFFIXES = (*TEXT_SUFFIXES, ".parquet", *EXCEL_SUFFIXES)
 
 _counter = itertools.count(1)
 
@@ -41,8 +48,34 @@ class RawFile:
     relation: str
     columns: tuple[str, ...]
     rows: int
+    encoding: str | None = None
+    """The text encoding the file was read in (Python's name); None for Parquet and Excel."""
+    header_repeats: tuple[int, ...] = ()
+    """Rows dropped because they repeat the header (exports concatenated from pages)."""
     implied: bool = False
     """Rows the file implies rather than holds (a rep per distinct owner), made by a preset."""
+
+
+@dataclass(frozen=True)
+class FileRead:
+    """What an import read from one file, for its summary."""
+
+    path: str
+    encoding: str | None
+    rows: int
+    header_repeats: tuple[int, ...]
+
+    @property
+    def note(self) -> str | None:
+        """A note naming the repeated header rows dropped, if any."""
+        if not self.header_repeats:
+            return None
+        shown = ", ".join(str(row) for row in self.header_repeats[:10])
+        more = ", ..." if len(self.header_repeats) > 10 else ""
+        return (
+            f"{self.path}: dropped {len(self.header_repeats)} row(s) repeating the header "
+            f"(row {shown}{more})"
+        )
 
 
 def quote_ident(name: str) -> str:
@@ -65,7 +98,9 @@ def stage_file(
     """Copy one file into a temporary DuckDB table, all columns as text, rows numbered.
 
     Everything stays in DuckDB (streamed by its readers), so large files never become
-    Python objects; Excel files are small by nature and go through pandas.
+    Python objects; Excel files are small by nature and go through pandas. Text files in an
+    encoding other than UTF-8 are converted first (attain.ingest.encodings); rows repeating
+    the header are dropped. Each staged file is recorded for `files_read`.
     """
     if not path.exists():
         raise InputError(f"{path}: no such file")
@@ -75,36 +110,121 @@ def stage_file(
             f"{path}: unsupported file type {suffix!r}; use one of {', '.join(SUPPORTED_SUFFIXES)}"
         )
     relation = f"{RAW_PREFIX}{next(_counter)}"
-    literal = quote_literal(str(path))
-    if suffix == ".parquet":
-        source = (
+    encoding: str | None = None
+    if suffix in TEXT_SUFFIXES:
+        declared = options.encoding if options else None
+        with as_utf8(path, declared) as (readable, encoding):
+            _create(con, relation, path, _csv_select(readable, delimiter))
+    elif suffix == ".parquet":
+        literal = quote_literal(str(path))
+        _create(
+            con,
+            relation,
+            path,
             f"SELECT file_row_number + 2 AS {ROW}, COLUMNS(* EXCLUDE (file_row_number))::VARCHAR"
-            f" FROM read_parquet({literal}, file_row_number = true)"
+            f" FROM read_parquet({literal}, file_row_number = true)",
         )
-    elif suffix in (".xlsx", ".xls"):
-        frame = _read_excel(path)
-        con.register(f"{relation}_frame", frame)
-        source = f"SELECT row_number() OVER () + 1 AS {ROW}, * FROM {relation}_frame"
     else:
-        csv_options = "header = true, all_varchar = true, null_padding = true"
-        if delimiter is not None:
-            csv_options += f", delim = {quote_literal(delimiter)}"
-        source = (
-            f"SELECT row_number() OVER () + 1 AS {ROW}, * FROM read_csv({literal}, {csv_options})"
-        )
-    try:
-        con.execute(f"CREATE TEMP TABLE {relation} AS {source}")
-    except duckdb.Error as error:
-        raise InputError(f"{path}: cannot be read: {_first_line(error)}") from error
-    finally:
-        if suffix in (".xlsx", ".xls"):
+        con.register(f"{relation}_frame", _read_excel(path))
+        try:
+            _create(
+                con,
+                relation,
+                path,
+                f"SELECT row_number() OVER () + 1 AS {ROW}, * FROM {relation}_frame",
+            )
+        finally:
             con.unregister(f"{relation}_frame")
     columns = tuple(
         name
         for (name,) in con.execute(f"SELECT name FROM pragma_table_info('{relation}')").fetchall()
     )[1:]
-    rows = _count(con, relation)
-    return RawFile(path=path, relation=relation, columns=columns, rows=rows)
+    repeats = () if suffix == ".parquet" else _drop_repeated_headers(con, relation, columns)
+    raw = RawFile(
+        path=path,
+        relation=relation,
+        columns=columns,
+        rows=_count(con, relation),
+        encoding=encoding,
+        header_repeats=repeats,
+    )
+    _record(con, raw)
+    return raw
+
+
+def files_read(con: duckdb.DuckDBPyConnection) -> list[FileRead]:
+    """The files staged on `con` since the last call, in staging order; forgets them."""
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [FILES_READ]
+    ).fetchall()
+    if not exists[0][0]:
+        return []
+    rows = con.execute(
+        f"SELECT path, encoding, rows, header_repeats FROM {FILES_READ} ORDER BY seq"
+    ).fetchall()
+    con.execute(f"DROP TABLE {FILES_READ}")
+    return [
+        FileRead(path=path, encoding=encoding, rows=rows, header_repeats=tuple(repeats))
+        for path, encoding, rows, repeats in rows
+    ]
+
+
+def _csv_select(path: Path, delimiter: str | None) -> str:
+    csv_options = "header = true, all_varchar = true, null_padding = true"
+    if delimiter is not None:
+        csv_options += f", delim = {quote_literal(delimiter)}"
+    return (
+        f"SELECT row_number() OVER () + 1 AS {ROW}, * "
+        f"FROM read_csv({quote_literal(str(path))}, {csv_options})"
+    )
+
+
+def _create(con: duckdb.DuckDBPyConnection, relation: str, path: Path, select: str) -> None:
+    try:
+        con.execute(f"CREATE TEMP TABLE {relation} AS {select}")
+    except duckdb.Error as error:
+        raise InputError(f"{path}: cannot be read: {_first_line(error)}") from error
+
+
+def _drop_repeated_headers(
+    con: duckdb.DuckDBPyConnection, relation: str, columns: tuple[str, ...]
+) -> tuple[int, ...]:
+    """Delete rows that repeat the header; their row numbers.
+
+    A row repeats the header when every non-empty cell after the first is its column's name
+    (trimmed, any case) and at least two cells are. The first cell may differ because
+    monday.com starts each group of a board export with the group's name and the column names;
+    one matching cell alone can be a real value (a status called `Status`). Rows keep their
+    numbers, so later rejects still point at the file's real rows.
+    """
+    if len(columns) < 2:
+        return ()
+
+    def matches(name: str) -> str:
+        return f"lower(TRIM({quote_ident(name)})) = {quote_literal(name.strip().lower())}"
+
+    def blank(name: str) -> str:
+        return f"NULLIF(TRIM({quote_ident(name)}), '') IS NULL"
+
+    others = " AND ".join(f"({matches(name)} OR {blank(name)})" for name in columns[1:])
+    count = " + ".join(f"CASE WHEN {matches(name)} THEN 1 ELSE 0 END" for name in columns)
+    condition = f"{others} AND {count} >= 2"
+    rows = con.execute(f"SELECT {ROW} FROM {relation} WHERE {condition} ORDER BY {ROW}").fetchall()
+    if rows:
+        con.execute(f"DELETE FROM {relation} WHERE {condition}").fetchall()
+    return tuple(int(row) for (row,) in rows)
+
+
+def _record(con: duckdb.DuckDBPyConnection, raw: RawFile) -> None:
+    """Add the staged file to the FILES_READ table the importer reports from."""
+    con.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {FILES_READ} (seq BIGINT, path VARCHAR, "
+        "encoding VARCHAR, rows BIGINT, header_repeats BIGINT[])"
+    )
+    con.execute(
+        f"INSERT INTO {FILES_READ} VALUES (?, ?, ?, ?, ?)",
+        [next(_counter), str(raw.path), raw.encoding, raw.rows, list(raw.header_repeats)],
+    ).fetchall()
 
 
 def _read_excel(path: Path) -> pd.DataFrame:

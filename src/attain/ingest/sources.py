@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from attain.errors import InputError
+from attain.ingest import dates
 from attain.ingest.readers import ROW, SUPPORTED_SUFFIXES, RawFile, quote_ident
-from attain.schema import TABLES
+from attain.schema import TABLES, Column, ColumnType
 
 
 @dataclass(frozen=True)
@@ -57,18 +58,22 @@ def mapped_source(
         sql += f" WHERE {where}"
     present = tuple(name for name in spec.column_names if name in expressions)
     _require_columns(raw.path, table, present)
-    return Source(
-        table=table, file=str(raw.path), sql=sql, present=present, implied=raw.implied
-    )
+    return Source(table=table, file=str(raw.path), sql=sql, present=present, implied=raw.implied)
 
 
-def canonical_source(raw: RawFile, table: str) -> Source:
-    """A file already in the canonical layout: keep known columns, ignore (and report) others."""
+def canonical_source(raw: RawFile, table: str, date_format: str | None = None) -> Source:
+    """A file already in the canonical layout: keep known columns, ignore (and report) others.
+
+    Dates and timestamps in other layouts than ISO are read with `date_format` or, without
+    one, when a single day/month order makes a date (attain.ingest.dates).
+    """
     spec = TABLES[table]
     present = tuple(name for name in spec.column_names if name in raw.columns)
     ignored = tuple(name for name in raw.columns if name not in spec.column_names)
     _require_columns(raw.path, table, present)
-    selects = ", ".join(quote_ident(name) for name in present)
+    selects = ", ".join(
+        _canonical_select(column, date_format) for column in spec.columns if column.name in present
+    )
     return Source(
         table=table,
         file=str(raw.path),
@@ -76,6 +81,16 @@ def canonical_source(raw: RawFile, table: str) -> Source:
         present=present,
         ignored=ignored,
     )
+
+
+def _canonical_select(column: Column, date_format: str | None) -> str:
+    name = quote_ident(column.name)
+    layouts = {ColumnType.DATE: dates.DATE_TEXT, ColumnType.TIMESTAMP: dates.TIMESTAMP_TEXT}
+    if column.type not in layouts:
+        return name
+    text = f"NULLIF(TRIM({name}), '')"
+    iso = dates.iso_text(text, date_format, month_first=False, layout=layouts[column.type])
+    return f"{iso} AS {name}"
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from attain.ingest import dates
 from attain.ingest.readers import ROW, quote_ident, quote_literal
 from attain.schema import Column, ColumnType, Table
 
@@ -43,10 +44,11 @@ def typed_expression(column: Column) -> str:
         case ColumnType.BOOLEAN:
             return f"TRY_CAST(LOWER({text}) AS BOOLEAN)"
         case ColumnType.DATE:
-            return f"TRY_CAST({text} AS DATE)"
+            # DuckDB's cast reads `02/03/24` as the year 2: years outside 1900-2200 are refused.
+            return dates.in_range(f"TRY_CAST({text} AS DATE)")
         case ColumnType.TIMESTAMP:
             # Offsets are honoured and normalised to UTC (the session time zone).
-            return f"CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP)"
+            return dates.in_range(f"CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP)")
 
 
 def typed_select(table: Table, staged: str, present: tuple[str, ...]) -> str:
@@ -85,11 +87,13 @@ def row_checks(table: Table, staged: str, typed: str, present: tuple[str, ...]) 
         if not column.nullable:
             reject(column.name, raw, quote_literal("empty value in a required column"), blank)
         if column.type is not ColumnType.STRING:
-            hint = _TYPE_HINTS[column.type]
+            hint = f"not {_TYPE_HINTS[column.type]}"
             reject(
                 column.name,
                 raw,
-                quote_literal(f"not {hint}"),
+                dates.reason(f"TRIM({raw})", hint)
+                if column.type in (ColumnType.DATE, ColumnType.TIMESTAMP)
+                else quote_literal(hint),
                 f"NOT ({blank}) AND {typed_value} IS NULL",
             )
         if column.allowed:

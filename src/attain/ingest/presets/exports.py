@@ -9,13 +9,11 @@ from pathlib import Path
 import duckdb
 
 from attain.errors import InputError
+from attain.ingest import dates
 from attain.ingest.readers import ROW, RawFile, ReadOptions, quote_ident, stage_file
 from attain.ingest.sources import expand_paths
 
 _counter = itertools.count(1)
-
-TIMESTAMP_FORMATS = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M %p", "%m/%d/%Y")
-"""Non-ISO layouts read as timestamps (US order, as US-locale CRM exports write them)."""
 
 
 def match_files(
@@ -130,21 +128,23 @@ def slug(expression: str, separator: str = "-") -> str:
     return f"NULLIF(replace(TRIM({words}), ' ', '{separator}'), '')"
 
 
-def timestamp(expression: str) -> str:
-    """SQL: ISO text as is; US-style dates rewritten as ISO; anything else as is, to be rejected."""
-    value = text(expression)
-    formats = ", ".join(f"'{fmt}'" for fmt in TIMESTAMP_FORMATS)
-    parsed = f"try_strptime({value}, [{formats}])"
-    return (
-        f"CASE WHEN TRY_CAST({value} AS TIMESTAMPTZ) IS NOT NULL THEN {value} "
-        f"ELSE coalesce(strftime({parsed}, '%Y-%m-%d %H:%M:%S'), {value}) END"
-    )
+def timestamp(expression: str, date_format: str | None = None, *, month_first: bool = True) -> str:
+    """SQL: ISO text as is; other layouts rewritten as ISO; anything else as is, to be rejected.
+
+    `date_format` is the user's declared layout (`ReadOptions.date_format`). Without one, slash
+    dates are read month first (`01/15/2024`, as US-locale Salesforce and HubSpot exports write
+    them); presets for other layouts pass `month_first=False`, so that only slash dates with a
+    single possible day/month order load. Two-digit years are never guessed (attain.ingest.dates).
+    """
+    return dates.iso_text(text(expression), date_format, month_first=month_first)
 
 
-def date(expression: str) -> str:
+def date(expression: str, date_format: str | None = None, *, month_first: bool = True) -> str:
     """SQL: the day of a timestamp-like text as YYYY-MM-DD; unreadable text as is."""
-    value = timestamp(expression)
-    return f"coalesce(strftime(TRY_CAST({value} AS TIMESTAMPTZ), '%Y-%m-%d'), {value})"
+    value = timestamp(expression, date_format, month_first=month_first)
+    day = f"coalesce(strftime(TRY_CAST({value} AS TIMESTAMPTZ), '%Y-%m-%d'), {value})"
+    # Only ISO text: DuckDB's cast would read `02/03/24` as the year 2 and hide the reason.
+    return f"CASE WHEN {dates.is_iso(value)} THEN {day} ELSE {value} END"
 
 
 def boolean(expression: str) -> str:

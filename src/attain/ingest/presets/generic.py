@@ -31,7 +31,8 @@ def sources(con: duckdb.DuckDBPyConnection, paths: list[Path], options: ReadOpti
                 )
             skipped.append(path.name)
             continue
-        plan.sources.append(canonical_source(stage_file(con, path, options=options), table))
+        raw = stage_file(con, path, options=options)
+        plan.sources.append(canonical_source(raw, table, options.date_format))
     if not plan.sources:
         raise InputError(
             f"no file named after a canonical table (e.g. reps.csv) in {', '.join(map(str, paths))}"
