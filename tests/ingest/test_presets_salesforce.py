@@ -341,12 +341,13 @@ EMPTY = "000000000000000AAA"
 
 ORG = {
     # Vera manages Ray and Ines; Sid (SDR) and Vera have no manager, so their roles give teams.
+    # Ines is inactive: the export writes false as an empty cell, as in IsWon below.
     # The last five users are Salesforce's own or licence-only users.
     "User.csv": f"""
 Id,Name,Email,ManagerId,UserRoleId,IsActive,UserType,CreatedDate
 005V,Vera Vice,vera@x.io,{EMPTY},00E1,true,Standard,2020-01-01T00:00:00.000+0000
 005R,Ray Rep,ray@x.io,005V,00E2,true,Standard,2021-01-01T00:00:00.000+0000
-005I,Ines Gone,ines@x.io,005V,00E2,false,Standard,2021-01-01T00:00:00.000+0000
+005I,Ines Gone,ines@x.io,005V,00E2,,Standard,2021-01-01T00:00:00.000+0000
 005S,Sid Setter,sid@x.io,{EMPTY},00E3,true,Standard,2022-01-01T00:00:00.000+0000
 005G,Integration User,,{EMPTY},{EMPTY},true,Standard,2019-01-01T00:00:00.000+0000
 005P,Automated Process,,,,true,AutomatedProcess,2019-01-01T00:00:00.000+0000

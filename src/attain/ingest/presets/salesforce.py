@@ -241,7 +241,7 @@ def _users(
         columns["hire_date"] = hired
     if optional(users, "IsActive") is not None:
         columns["end_date"] = (
-            f"CASE WHEN {boolean(_value(users, 'IsActive'))} = 'false' "
+            f"CASE WHEN coalesce({boolean(_value(users, 'IsActive'))}, 'false') = 'false' "
             "AND o.last_day IS NOT NULL THEN strftime("
             f"greatest(o.last_day, TRY_CAST({hired} AS DATE)), '%Y-%m-%d') END"
         )
