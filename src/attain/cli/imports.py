@@ -11,6 +11,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from attain.cli.options import DB, open_store
+from attain.errors import InputError
 from attain.ingest.importer import ImportResult, import_files
 from attain.ingest.presets import PRESETS
 from attain.ingest.readers import ReadOptions
@@ -26,6 +27,13 @@ def import_command(
         "-p",
         help=f"Layout of the files: {', '.join(PRESETS)}. generic expects the canonical "
         "files (reps.csv, opportunities.csv, ...; see docs/schema.md).",
+    ),
+    column_map: Path | None = typer.Option(
+        None,
+        "--map",
+        help="A column map (TOML) for any other export; implies --preset map. "
+        "Draft one with `attain map suggest FILES` (docs/column-maps.md).",
+        show_default=False,
     ),
     db: str | None = DB,
     strict: bool = typer.Option(
@@ -58,6 +66,10 @@ def import_command(
     (bad dates or numbers, unknown values or references, duplicate keys) are written to the
     rejects report and the valid rows load, unless --strict.
     """
+    if column_map is not None and preset not in ("generic", "map"):
+        raise InputError(f"--map reads the files with a column map; drop --preset {preset}")
+    if column_map is not None:
+        preset = "map"
     console = Console()
     backend, _ = open_store(db)
     try:
@@ -76,7 +88,9 @@ def import_command(
                 preset_name=preset,
                 strict=strict,
                 rejects_path=rejects,
-                options=ReadOptions(encoding=encoding, date_format=date_format),
+                options=ReadOptions(
+                    encoding=encoding, date_format=date_format, column_map=column_map
+                ),
                 progress=lambda message, done, total: progress.update(
                     task, description=message, completed=done, total=total
                 ),

@@ -19,6 +19,7 @@ from attain.cli import (
     imports,
     leads,
     management,
+    mapping,
     plan,
     report,
     serve,
@@ -40,6 +41,7 @@ app.add_typer(leads.app, name="leads")
 leads.app.command("channels")(channels.channels_command)
 app.add_typer(icp.app, name="icp")
 app.command("import")(imports.import_command)
+app.add_typer(mapping.app, name="map")
 app.command("status")(status.status_command)
 app.command("report")(report.report_command)
 app.command("diagnose")(diagnose.diagnose_command)

@@ -236,6 +236,12 @@ def _stage(con: duckdb.DuckDBPyConnection, table: Table, sources: list[Source]) 
     con.execute(f"CREATE OR REPLACE TEMP VIEW {staged} AS {union}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {typed} AS {typed_select(table, staged, present)}")
     checks = row_checks(table, staged, typed, present)
+    checks += [
+        f"SELECT {quote_literal(table.name)}, {quote_literal(source.file)}, {ROW}, column_name, "
+        f"value, reason FROM ({source.rejects})"
+        for source in sources
+        if source.rejects
+    ]
     if checks:
         con.execute(f"INSERT INTO {REJECTS} " + " UNION ALL ".join(checks))
     return present

@@ -23,6 +23,9 @@ class Source:
     ignored: tuple[str, ...] = ()
     implied: bool = False
     """The rows are implied by the file (derived by a preset), not listed in it."""
+    rejects: str | None = None
+    """SQL yielding `_row, column_name, value, reason` for rows the preset itself rejects (a
+    column map's unmapped value); they go to the rejects report like the importer's own."""
 
 
 @dataclass(frozen=True)

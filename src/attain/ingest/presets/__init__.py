@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 
 from attain.errors import InputError
-from attain.ingest.presets import generic, hubspot, maven, olist, salesforce
+from attain.ingest.presets import column_map, generic, hubspot, maven, olist, salesforce
 from attain.ingest.readers import ReadOptions
 from attain.ingest.sources import Plan
 
@@ -21,6 +21,7 @@ PRESETS: dict[str, Preset] = {
     "olist": olist.sources,
     "salesforce": salesforce.sources,
     "hubspot": hubspot.sources,
+    "map": column_map.sources,
 }
 
 
