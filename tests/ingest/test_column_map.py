@@ -488,3 +488,37 @@ def test_date_layouts_are_detected_only_when_the_samples_decide(
     samples: list[str], layout: str | None
 ) -> None:
     assert detect_layout(samples) == layout
+
+
+def test_suggest_takes_won_and_lost_from_the_stage_and_ids_from_unique_names(
+    write_csv: Callable[..., Path], tmp_path: Path, con: duckdb.DuckDBPyConnection
+) -> None:
+    # Maven-like: closed stages instead of a status, one close date, accounts named by name.
+    write_csv(
+        "pipeline.csv",
+        "opportunity_id,sales_agent,account,deal_stage,close_date,close_value\n"
+        "A1,Ann,Acme,Won,2024-02-01,100\n"
+        "A2,Ann,Beta,Lost,2024-02-03,0\n"
+        "A3,Bo,Acme,Engaging,2024-03-01,\n",
+        folder="crm",
+    )
+    write_csv("accounts.csv", "account,sector\nAcme,retail\nBeta,tech\n", folder="crm")
+
+    drafted = CliRunner().invoke(app, ["map", "suggest", str(tmp_path / "crm")])
+
+    assert drafted.exit_code == 0, drafted.output
+    parsed = tomllib.loads(drafted.output)
+    deals = parsed["opportunities"]["columns"]
+    assert deals["is_won"]["column"] == "deal_stage"
+    assert deals["is_won"]["values"] == {"Won": "won", "Lost": "lost", "Engaging": "open"}
+    assert deals["closed_at"] == deals["expected_close_date"] == "close_date"
+    assert parsed["accounts"]["columns"]["account_id"] == "account"
+    path = tmp_path / "draft.toml"
+    path.write_text(drafted.output)
+    result = run(con, [tmp_path / "crm"], path)
+    assert result.rejects == 0
+    assert rows(con, "SELECT opportunity_id, is_won, closed_at FROM opportunities ORDER BY 1") == [
+        ("A1", True, datetime(2024, 2, 1)),
+        ("A2", False, datetime(2024, 2, 3)),
+        ("A3", None, None),
+    ]

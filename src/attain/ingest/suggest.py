@@ -241,6 +241,7 @@ def suggest_map(con: duckdb.DuckDBPyConnection, paths: list[Path], options: Read
         draft.files.append(file)
     if "opportunities" in drafts:
         deals = drafts["opportunities"]
+        _complete_outcomes(deals)
         for column, table in DERIVED.items():
             if table not in drafts and column in deals.matches:
                 drafts[table] = TableDraft(
@@ -412,6 +413,23 @@ def _preamble(profiles: list[FileProfile]) -> list[str]:
     ]
 
 
+def _complete_outcomes(deals: TableDraft) -> None:
+    """Won and lost from the stage when no status column says it; the one close date for both.
+
+    Many exports (Maven, HubSpot) have closed-won and closed-lost stages instead of a status,
+    and a single close date that is the expected one while a deal is open and the real one
+    once it closes: the map's outcome rule keeps it as closed_at only for closed deals.
+    """
+    stage = deals.matches.get("stage")
+    if "is_won" not in deals.matches and stage is not None:
+        profile = deals.files[0].column(stage)
+        if any(_outcome(value) != "open" for value, _ in profile.top):
+            deals.matches["is_won"] = stage
+    expected = deals.matches.get("expected_close_date")
+    if "closed_at" not in deals.matches and expected is not None and "is_won" in deals.matches:
+        deals.matches["closed_at"] = expected
+
+
 def _table_lines(con: duckdb.DuckDBPyConnection, draft: TableDraft) -> list[str]:
     patterns = sorted({_pattern(file.path) for file in draft.files})
     lines = [f"[{draft.table}]", f"files = {_toml_list(patterns)}"]
@@ -430,7 +448,10 @@ def _table_lines(con: duckdb.DuckDBPyConnection, draft: TableDraft) -> list[str]
     lines.append("")
     lines.append(f"[{draft.table}.columns]")
     key = TABLES[draft.table].key[0]
-    if key not in draft.matches:
+    if key not in draft.matches and _unique_names(draft):
+        lines.append(f"# No {key} column; the names are unique, so each name is its id.")
+        lines.append(f"{key} = {_q(draft.matches['name'])}")
+    elif key not in draft.matches:
         lines += _hash_lines(con, draft)
     for column in TABLES[draft.table].column_names:
         if column in draft.matches:
@@ -438,6 +459,16 @@ def _table_lines(con: duckdb.DuckDBPyConnection, draft: TableDraft) -> list[str]
             lines += _column_lines(draft, column, draft.matches[column], layout)
     lines += _unmapped_lines(draft)
     return lines
+
+
+def _unique_names(draft: TableDraft) -> bool:
+    """Whether the table's name column is filled and unique: other files likely refer by it."""
+    name = draft.matches.get("name")
+    if name is None or len(draft.files) > 1:
+        return False
+    file = draft.files[0]
+    column = file.column(name)
+    return column.filled == column.distinct == file.raw.rows
 
 
 def _derived_lines(draft: TableDraft) -> list[str]:
@@ -534,7 +565,10 @@ def _column_lines(draft: TableDraft, column: str, header: str, layout: str | Non
     lines = [line]
     if profile.top and spec.type is ColumnType.STRING and column not in DERIVED:
         lines.insert(0, f"# {header} values: {_value_list(profile)}")
-    if column == "closed_at" and "expected_close_date" in draft.matches:
+    if column == "closed_at" and header == draft.matches.get("expected_close_date"):
+        lines.insert(0, "# The only close date: the close of won and lost deals (open ones keep")
+        lines.insert(1, "# it only as their expected close date).")
+    elif column == "closed_at" and "expected_close_date" in draft.matches:
         fallback = _q(draft.matches["expected_close_date"])
         lines.insert(0, "# A closed deal with no close date is rejected; to take the expected")
         lines.insert(1, f"# one instead (counted in a note), add: fallback = {fallback}")
