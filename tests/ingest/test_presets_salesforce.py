@@ -12,6 +12,7 @@ import pytest
 
 from attain.errors import InputError
 from attain.ingest.importer import ImportResult, import_files
+from attain.ingest.readers import ReadOptions
 from attain.metrics.targets import SELLING_ROLE, rep_roster
 from attain.schema.tables import LEAD_STATUSES
 
@@ -677,3 +678,55 @@ def test_without_user_csv_reps_are_made_from_owner_ids(
     assert "salesforce: no User.csv: 2 rep(s) made from owner ids, named by id" in result.notes
     assert [table.implied for table in result.tables if table.table == "reps"] == [2]
     assert rows(con, "SELECT sum(amount) FROM opportunities WHERE is_won") == [(100.0,)]
+
+
+LATIN_1_USERS = """
+Id,Name,Title,ManagerId,IsActive
+005J,José Núñez,Director de Ventas,000000000000000AAA,1
+005M,María Peña,Ejecutiva de Cuentas,005J,1
+005F,François Dupré,Ingénieur commercial,005J,1
+"""
+"""Users as an org set to ISO-8859-1 (Latin-1) exports them: accents are single bytes."""
+
+
+def import_latin_1_users(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, options: ReadOptions | None = None
+) -> ImportResult:
+    folder = tmp_path / "latin"
+    folder.mkdir()
+    (folder / "User.csv").write_bytes(LATIN_1_USERS.strip().encode("latin-1") + b"\n")
+    (folder / "Opportunity.csv").write_text(
+        "Id,OwnerId,CreatedDate,StageName,IsClosed,IsWon\n"
+        "006A,005M,2024-01-02,Prospecting,0,0\n006B,005F,2024-01-02,Prospecting,0,0\n"
+    )
+    return import_files(con, [folder], preset_name="salesforce", options=options)
+
+
+LATIN_1_REPS = [
+    ("005F", "François Dupré", "005J", "rep"),
+    ("005J", "José Núñez", None, "manager"),
+    ("005M", "María Peña", "005J", "rep"),
+]
+
+
+def test_a_latin_1_user_file_read_as_latin_1_keeps_its_accented_names(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    result = import_latin_1_users(con, tmp_path, ReadOptions(encoding="latin-1"))
+
+    assert result.rejects == 0
+    assert rows(con, "SELECT rep_id, name, team_id, role FROM reps ORDER BY 1") == LATIN_1_REPS
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="encoding detection takes this Spanish and French Latin-1 text for cp1250 "
+    "(ñ reads as ń); --encoding latin-1 reads it right",
+)
+def test_a_latin_1_user_file_is_detected_and_keeps_its_accented_names(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    result = import_latin_1_users(con, tmp_path)
+
+    assert result.rejects == 0
+    assert rows(con, "SELECT rep_id, name, team_id, role FROM reps ORDER BY 1") == LATIN_1_REPS
