@@ -1,11 +1,13 @@
 """HubSpot CRM exports: contacts, companies and deals CSVs with display-name headers.
 
-Owners appear by name, so reps are built from the distinct owners (id = name slug).
+Owners appear by name or by e-mail address; each distinct owner becomes a rep. Deals link to
+companies and contacts by id where the export has association ids, else by domain and e-mail.
 See docs/presets.md for every mapping decision.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -15,7 +17,6 @@ from attain.ingest.presets.exports import (
     column,
     date,
     derived,
-    fields,
     match_files,
     not_before,
     optional,
@@ -25,7 +26,7 @@ from attain.ingest.presets.exports import (
     timestamp,
     value,
 )
-from attain.ingest.readers import ROW, RawFile, ReadOptions
+from attain.ingest.readers import ROW, RawFile, ReadOptions, quote_ident
 from attain.ingest.sources import Plan, Source, mapped_source
 
 KINDS = ("contacts", "companies", "deals")
@@ -58,6 +59,56 @@ LIFECYCLE_STATUSES = {
 WON, LOST = "closedwon", "closedlost"
 """Default pipeline's closed stages, as internal names or labels without spaces."""
 
+FORECAST_CATEGORIES = {
+    "omit": "omitted",
+    "not_forecasted": "omitted",
+    "closed_won": "closed",
+}
+"""HubSpot forecast categories (internal names or labels, slugged) whose name differs from ours;
+`pipeline`, `best_case`, `commit` and `closed` are ours already, anything else is rejected."""
+
+SOURCE_COLUMNS = ("Original Source", "Lead Source")
+"""Where a contact's or deal's channel is, in order of preference (Lead Source is the
+free-form property many portals fill by hand)."""
+
+PROBABILITY_COLUMNS = ("Deal probability", "Deal Stage Probability")
+"""The deal's win probability: set by hand, else the one its stage implies."""
+
+EMAIL = r"[^@\s]+@[^@\s]+"
+"""An owner written as an e-mail address (newer exports, or portals without owner names)."""
+
+KEY, VALUE = "_hs_key", "_hs_value"
+"""Columns of the lookup tables; unlike any export header, so correlated subqueries that read
+an export column never bind it to a lookup column instead."""
+
+
+@dataclass
+class _Build:
+    """The staged exports, and the SQL written over each so far (to list what was not read)."""
+
+    con: duckdb.DuckDBPyConnection
+    contacts: RawFile | None
+    companies: RawFile | None
+    deals: RawFile | None
+    date_format: str | None = None
+    """The user's layout for non-ISO dates (`attain import --date-format`)."""
+    sql: dict[Path, list[str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def derive(self, raw: RawFile, select: str) -> RawFile:
+        """A table made by `select` over `raw` (see exports.derived), its columns marked read."""
+        self.sql.setdefault(raw.path, []).append(select)
+        return derived(self.con, raw, select)
+
+    def source(self, raw: RawFile, table: str, expressions: dict[str, str]) -> Source:
+        """`raw` mapped onto `table` (see sources.mapped_source), its columns marked read."""
+        self.sql.setdefault(raw.path, []).extend(expressions.values())
+        return mapped_source(raw, table, expressions)
+
+    def count(self, sql: str) -> int:
+        row = self.con.execute(sql).fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
 
 def sources(con: duckdb.DuckDBPyConnection, paths: list[Path], options: ReadOptions) -> Plan:
     """Reps (from owners), accounts, leads and opportunities from whichever exports are given."""
@@ -67,26 +118,28 @@ def sources(con: duckdb.DuckDBPyConnection, paths: list[Path], options: ReadOpti
             f"{', '.join(map(str, paths))}: no HubSpot export found; expected file names "
             "containing contacts, companies or deals"
         )
-    contacts = _stage(con, found, "contacts", ("Create Date",), options)
-    companies = _stage(con, found, "companies", (), options)
-    deals = _stage(con, found, "deals", ("Deal Stage", "Deal owner"), options)
-    plan = Plan(sources=[])
-    owners = _owners(con, contacts, deals)
-    plan.sources.extend(
-        mapped_source(raw, "reps", {"rep_id": "rep_id", "name": "owner", "role": "'rep'"})
-        for raw in owners
+    build = _Build(
+        con,
+        contacts=_stage(con, found, "contacts", ("Create Date",), options),
+        companies=_stage(con, found, "companies", (), options),
+        deals=_stage(con, found, "deals", ("Deal Stage", "Deal owner"), options),
+        date_format=options.date_format,
     )
-    if companies is not None:
-        plan.sources.append(_accounts(companies))
-    if contacts is not None:
-        plan.sources.append(_leads(contacts))
-    if deals is not None:
-        plan.sources.append(_opportunities(deals))
+    plan = Plan(sources=_reps(build))
+    links = _links(build)
+    if build.companies is not None:
+        plan.sources.append(_accounts(build, build.companies))
+    if build.contacts is not None:
+        plan.sources.append(_leads(build, build.contacts, links))
+    if build.deals is not None:
+        plan.sources.append(_opportunities(build, build.deals, links))
     missing = [kind for kind in KINDS if kind not in found]
     if missing:
         plan.notes.append(f"hubspot: no {', '.join(missing)} export given, skipped")
     if unmatched:
         plan.notes.append(f"hubspot: ignored {', '.join(unmatched)}")
+    plan.notes.extend(build.notes)
+    plan.notes.extend(_unread(build))
     plan.notes.append("hubspot: no stage history, activities or quotas in these exports")
     return plan
 
@@ -109,112 +162,475 @@ def _record_id(raw: RawFile, kind: str) -> str:
     return text(column(raw, "Record ID", RECORD_ID[kind]))
 
 
-def _owners(
-    con: duckdb.DuckDBPyConnection, contacts: RawFile | None, deals: RawFile | None
-) -> list[RawFile]:
-    """One row per distinct owner slug: contact owners, then deal owners not among them."""
+def _unread(build: _Build) -> list[str]:
+    """A note per export naming the columns no mapping or link reads."""
+    notes = []
+    for raw in (build.contacts, build.companies, build.deals):
+        if raw is None:
+            continue
+        read = "\n".join(build.sql.get(raw.path, ()))
+        unread = [name for name in raw.columns if quote_ident(name) not in read]
+        if unread:
+            notes.append(f"{raw.path.name}: not read: {', '.join(unread)}")
+    return notes
+
+
+# Owners and reps
+
+
+def _is_address(owner: str) -> str:
+    return f"regexp_full_match({owner}, '{EMAIL}')"
+
+
+def _owner_id(expression: str) -> str:
+    """SQL: an owner's rep id: an e-mail address lower-cased, a name slugged."""
+    owner = text(expression)
+    return f"CASE WHEN {_is_address(owner)} THEN lower({owner}) ELSE {slug(owner)} END"
+
+
+def _owner_name(expression: str) -> str:
+    """SQL: an owner's name: as written, or from an address's local part (`jo.doe@` -> Jo Doe)."""
+    owner = text(expression)
+    words = f"string_split_regex(split_part({owner}, '@', 1), '[._+-]+')"
+    words = f"list_filter({words}, lambda w: w <> '')"
+    name = f"array_to_string(list_transform({words}, lambda w: upper(w[1]) || lower(w[2:])), ' ')"
+    return f"CASE WHEN {_is_address(owner)} THEN {name} ELSE {owner} END"
+
+
+def _owner_email(expression: str) -> str:
+    """SQL: an owner's e-mail address, lower-cased; NULL for an owner named by name."""
+    owner = text(expression)
+    return f"CASE WHEN {_is_address(owner)} THEN lower({owner}) END"
+
+
+def _reps(build: _Build) -> list[Source]:
+    """A rep per distinct owner id: contact owners, then company and deal owners not among them.
+
+    Each is reported against the first row naming it; `email` is filled (and so rewritten on a
+    re-import) only from files where some owner is an address.
+    """
     owned = [
-        (raw, text(found))
-        for raw, name in ((contacts, "Contact owner"), (deals, "Deal owner"))
+        (raw, found)
+        for raw, name in (
+            (build.contacts, "Contact owner"),
+            (build.companies, "Company owner"),
+            (build.deals, "Deal owner"),
+        )
         if raw is not None and (found := optional(raw, name)) is not None
     ]
-    result: list[RawFile] = []
+    result: list[Source] = []
     seen = "SELECT ''"
     for raw, owner in owned:
-        result.append(
-            derived(
-                con,
-                raw,
-                f"SELECT min({ROW}) AS {ROW}, {slug(owner)} AS rep_id, min({owner}) AS owner "
-                f"FROM {raw.relation} WHERE {slug(owner)} NOT IN ({seen}) GROUP BY 2",
-            )
+        owners = build.derive(
+            raw,
+            f"SELECT min({ROW}) AS {ROW}, rep_id, first(name ORDER BY {ROW}) AS name, "
+            f"first(email ORDER BY {ROW}) AS email FROM (SELECT {ROW}, "
+            f"{_owner_id(owner)} AS rep_id, {_owner_name(owner)} AS name, "
+            f"{_owner_email(owner)} AS email FROM {raw.relation}) "
+            f"WHERE rep_id NOT IN ({seen}) GROUP BY rep_id",
         )
-        seen += f" UNION ALL SELECT rep_id FROM {result[-1].relation}"
+        seen += f" UNION ALL SELECT rep_id FROM {owners.relation}"
+        expressions = {"rep_id": "rep_id", "name": "name", "role": "'rep'"}
+        if build.count(f"SELECT count(email) FROM {owners.relation}"):
+            expressions["email"] = "email"
+        result.append(mapped_source(owners, "reps", expressions))
     return result
 
 
-def _accounts(companies: RawFile) -> Source:
-    return mapped_source(
-        companies,
-        "accounts",
-        {
-            "account_id": _record_id(companies, "companies"),
-            "name": text(column(companies, "Company name", "Name")),
-            **fields(
-                companies,
-                {
-                    "industry": "Industry",
-                    "employees": "Number of Employees",
-                    "annual_revenue": "Annual Revenue",
-                    "country": "Country/Region",
-                },
-            ),
-        },
+# Links between the exports
+
+
+def _domain(expression: str) -> str:
+    """SQL: the host of a domain or web address, lower-case, without scheme, `www.`, path or
+    port (`https://www.Acme.com/` -> acme.com); the first of a `;`-separated list."""
+    host = f"lower(TRIM(split_part({expression}, ';', 1)))"
+    host = f"regexp_replace({host}, '^([a-z][a-z0-9+.-]*://)?(www\\.)?', '')"
+    return f"NULLIF(split_part(split_part({host}, '/', 1), ':', 1), '')"
+
+
+def _email(expression: str) -> str:
+    """SQL: an e-mail address lower-cased; the first of a `;`-separated list."""
+    return f"NULLIF(lower(TRIM(split_part({expression}, ';', 1))), '')"
+
+
+def _first_id(expression: str) -> str:
+    """SQL: the first id of a `;`-separated association list."""
+    return text(f"split_part({expression}, ';', 1)")
+
+
+def _lookup(build: _Build, raw: RawFile, key: str, value: str, order: str = ROW) -> RawFile:
+    """A table of each non-empty `key` of `raw` once, with the `value` of its first row by
+    `order` (file order unless given): the side of a link that is looked up."""
+    return build.derive(
+        raw,
+        f"SELECT min({ROW}) AS {ROW}, {KEY}, first({VALUE} ORDER BY _hs_order NULLS LAST, {ROW}) "
+        f"AS {VALUE}, count(*) AS _hs_rows FROM (SELECT {ROW}, {key} AS {KEY}, {value} AS {VALUE}, "
+        f"{order} AS _hs_order FROM {raw.relation}) WHERE {KEY} IS NOT NULL GROUP BY {KEY}",
     )
 
 
-def _leads(contacts: RawFile) -> Source:
+def _looked_up(lookup: RawFile, key: str) -> str:
+    """SQL: the value `lookup` holds for `key` (NULL when it holds none)."""
+    return f"(SELECT {VALUE} FROM {lookup.relation} WHERE {KEY} = {key})"
+
+
+def _shared_keys(build: _Build, lookup: RawFile, what: str, then: str) -> None:
+    """Note keys that several rows share (HubSpot deduplicates by them, so rarely)."""
+    shared = build.count(f"SELECT count(*) FROM {lookup.relation} WHERE _hs_rows > 1")
+    if shared:
+        build.notes.append(f"{lookup.path.name}: {shared} {what}; {then}")
+
+
+@dataclass(frozen=True)
+class _Links:
+    """Lookups between the exports (None where an export or column is missing).
+
+    Each lookup is read with one flat correlated subquery; nesting them (a deal's contact's
+    source through its lead) made DuckDB compare every deal with every contact, so a contact's
+    values are looked up by the deal's contact id or e-mail directly.
+    """
+
+    account_by_domain: RawFile | None = None
+    """companies: domain -> account id."""
+    company_by_domain: RawFile | None = None
+    """companies: domain -> company name."""
+    lead_by_email: RawFile | None = None
+    """contacts: e-mail -> lead id."""
+    source_by_lead: RawFile | None = None
+    """contacts: lead id -> channel."""
+    source_by_email: RawFile | None = None
+    """contacts: e-mail -> channel."""
+    contact_ids: str | None = None
+    """SQL over deals: the first associated contact id."""
+    contact_email: str | None = None
+    """SQL over deals: the associated contact's e-mail."""
+    first_deal: RawFile | None = None
+    """deals: lead id -> the lead's earliest deal."""
+
+    @property
+    def deal_lead(self) -> str | None:
+        """SQL over deals: the deal's lead (its contact); None if the deals cannot name one."""
+        return self._of_contact(self.contact_ids, self.lead_by_email)
+
+    @property
+    def contact_source(self) -> str | None:
+        """SQL over deals: the channel of the deal's contact."""
+        by_id = None
+        if self.contact_ids is not None and self.source_by_lead is not None:
+            by_id = _looked_up(self.source_by_lead, self.contact_ids)
+        return self._of_contact(by_id, self.source_by_email)
+
+    def _of_contact(self, by_id: str | None, by_email: RawFile | None) -> str | None:
+        """SQL over deals: `by_id` where the deal names its contact by id, else the value
+        `by_email` holds for the contact's e-mail."""
+        email = None
+        if self.contact_email is not None and by_email is not None:
+            email = _looked_up(by_email, self.contact_email)
+        if self.contact_ids is None or email is None:
+            return by_id if self.contact_ids is not None else email
+        return f"CASE WHEN {self.contact_ids} IS NOT NULL THEN {by_id or 'NULL'} ELSE {email} END"
+
+
+def _links(build: _Build) -> _Links:
+    """Every lookup the given exports allow."""
+    links = _Links()
+    if build.companies is not None:
+        links = _company_lookups(build, build.companies, links)
+    if build.contacts is not None:
+        links = _contact_lookups(build, build.contacts, links)
+    if build.deals is None:
+        return links
+    ids = optional(build.deals, "Associated Contact IDs", "Associated Contact ID")
+    email = optional(build.deals, "Associated Contact Email")
+    links = replace(
+        links,
+        contact_ids=None if ids is None else _first_id(ids),
+        contact_email=None if email is None else _email(email),
+    )
+    if links.deal_lead is None:
+        return links
+    # A contact with several deals converted into its earliest (by creation, then row).
+    created = timestamp(value(build.deals, "Create Date"), build.date_format)
+    first_deal = _lookup(
+        build,
+        build.deals,
+        links.deal_lead,
+        _record_id(build.deals, "deals"),
+        order=f"TRY_CAST({created} AS TIMESTAMPTZ)",
+    )
+    return replace(links, first_deal=first_deal)
+
+
+def _company_lookups(build: _Build, companies: RawFile, links: _Links) -> _Links:
+    """Domain -> account id and domain -> company name, by Company Domain Name else Website."""
+    domain = optional(companies, "Company Domain Name")
+    website = optional(companies, "Website")
+    keys = [_domain(found) for found in (domain, website) if found is not None]
+    if not keys:
+        return links
+    key = f"coalesce({', '.join(keys)})"
+    accounts = _lookup(build, companies, key, _record_id(companies, "companies"))
+    _shared_keys(
+        build,
+        accounts,
+        "domains are shared by several companies",
+        "deals and contacts with such a domain take the first company listed",
+    )
+    names = _lookup(build, companies, key, _company_name(companies))
+    return replace(links, account_by_domain=accounts, company_by_domain=names)
+
+
+def _contact_lookups(build: _Build, contacts: RawFile, links: _Links) -> _Links:
+    """E-mail -> lead id, and lead id and e-mail -> channel."""
+    lead = _record_id(contacts, "contacts")
+    email = optional(contacts, "Email")
+    source = _source(contacts)
+    if source is not None:
+        links = replace(links, source_by_lead=_lookup(build, contacts, lead, source))
+    if email is None:
+        return links
+    by_email = _lookup(build, contacts, _email(email), lead)
+    _shared_keys(
+        build,
+        by_email,
+        "e-mail addresses are shared by several contacts",
+        "deals with such an address take the first contact listed",
+    )
+    links = replace(links, lead_by_email=by_email)
+    if source is not None:
+        links = replace(links, source_by_email=_lookup(build, contacts, _email(email), source))
+    return links
+
+
+def _company_name(companies: RawFile) -> str:
+    return text(column(companies, "Company name", "Name"))
+
+
+def _source(raw: RawFile) -> str | None:
+    """SQL: the first of SOURCE_COLUMNS that is filled, slugged with `_`; None if none exist."""
+    found = [
+        slug(quoted, "_") for name in SOURCE_COLUMNS if (quoted := optional(raw, name)) is not None
+    ]
+    return f"coalesce({', '.join(found)})" if found else None
+
+
+def _unlinked(build: _Build, raw: RawFile, named: str, linked: str, what: str) -> None:
+    """Note rows that name a related record (`named` not NULL) that no export holds."""
+    missing = build.count(
+        f"SELECT count(*) FROM {raw.relation} WHERE {named} IS NOT NULL AND {linked} IS NULL"
+    )
+    if missing:
+        build.notes.append(f"{raw.path.name}: {missing} of {raw.rows} {what}")
+
+
+# The canonical tables
+
+
+def _accounts(build: _Build, companies: RawFile) -> Source:
+    expressions = {
+        "account_id": _record_id(companies, "companies"),
+        "name": _company_name(companies),
+        **_fields(
+            companies,
+            {
+                "industry": ("Industry",),
+                "employees": ("Number of Employees",),
+                "annual_revenue": ("Annual Revenue",),
+                "country": ("Country/Region", "Country"),
+            },
+        ),
+    }
+    return build.source(companies, "accounts", expressions)
+
+
+def _fields(raw: RawFile, mapping: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Canonical column -> trimmed text of the first of its names the file has; absent if none."""
+    return {
+        canonical: text(found)
+        for canonical, names in mapping.items()
+        if (found := optional(raw, *names)) is not None
+    }
+
+
+def _leads(build: _Build, contacts: RawFile, links: _Links) -> Source:
     """Every contact is a lead; status from Lead Status, else from the lifecycle stage."""
     status = value(contacts, "Lead Status")
     lifecycle = slug(value(contacts, "Lifecycle Stage"), "")
+    lead = _record_id(contacts, "contacts")
     expressions = {
-        "lead_id": _record_id(contacts, "contacts"),
-        "created_at": timestamp(column(contacts, "Create Date")),
+        "lead_id": lead,
+        "created_at": timestamp(column(contacts, "Create Date"), build.date_format),
         "status": f"CASE {slug(status, '_')} "
         + " ".join(f"WHEN '{given}' THEN '{ours}'" for given, ours in LEAD_STATUSES.items())
         + f" ELSE coalesce({status}, CASE {lifecycle} "
         + " ".join(f"WHEN '{given}' THEN '{ours}'" for given, ours in LIFECYCLE_STATUSES.items())
         + " END) END",
-        **fields(
+        **_fields(
             contacts,
             {
-                "company": "Company Name",
-                "industry": "Industry",
-                "employees": "Number of Employees",
-                "country": "Country/Region",
-                "title": "Job Title",
-                "campaign": "First Touch Converting Campaign",
+                "industry": ("Industry",),
+                "employees": ("Number of Employees",),
+                "country": ("Country/Region", "Country"),
+                "title": ("Job Title",),
+                "campaign": ("First Touch Converting Campaign",),
             },
         ),
     }
-    for canonical, name in (
-        ("source", "Original Source"),
-        ("owner_rep_id", "Contact owner"),
-    ):
-        if optional(contacts, name) is not None:
-            separator = "_" if canonical == "source" else "-"
-            expressions[canonical] = slug(value(contacts, name), separator)
+    company = optional(contacts, "Company Name")
+    domain = optional(contacts, "Associated Company Domain")
+    names = [text(company)] if company is not None else []
+    if domain is not None and links.company_by_domain is not None:
+        names.append(_looked_up(links.company_by_domain, _domain(domain)))
+    if names:
+        expressions["company"] = f"coalesce({', '.join(names)})"
+    source = _source(contacts)
+    if source is not None:
+        expressions["source"] = source
+    owner = optional(contacts, "Contact owner")
+    if owner is not None:
+        expressions["owner_rep_id"] = _owner_id(owner)
     for canonical, name in (
         ("mql_at", "Became a Marketing Qualified Lead Date"),
         ("sql_at", "Became a Sales Qualified Lead Date"),
         ("converted_at", "Became an Opportunity Date"),
     ):
         if optional(contacts, name) is not None:
-            expressions[canonical] = timestamp(value(contacts, name))
-    return mapped_source(contacts, "leads", expressions)
+            expressions[canonical] = timestamp(value(contacts, name), build.date_format)
+    if links.first_deal is not None:
+        expressions["opportunity_id"] = _looked_up(links.first_deal, lead)
+    return build.source(contacts, "leads", expressions)
 
 
-def _opportunities(deals: RawFile) -> Source:
+def _opportunities(build: _Build, deals: RawFile, links: _Links) -> Source:
     """Deals; closed (with closed_at and is_won) only in the closedwon and closedlost stages."""
     stage_name = text(column(deals, "Deal Stage"))
     closed = f"{slug(stage_name, '')} IN ('{WON}', '{LOST}')"
-    created = timestamp(value(deals, "Create Date"))
-    close_date = timestamp(value(deals, "Close Date"))
-    company = optional(
-        deals, "Associated Company IDs (Primary)", "Associated Company IDs", "Associated Company ID"
-    )
+    created = timestamp(value(deals, "Create Date"), build.date_format)
+    close_date = timestamp(value(deals, "Close Date"), build.date_format)
     expressions = {
         "opportunity_id": _record_id(deals, "deals"),
-        "owner_rep_id": slug(column(deals, "Deal owner")),
+        "owner_rep_id": _owner_id(column(deals, "Deal owner")),
         "stage": stage_name,
         "closed_at": f"CASE WHEN {closed} THEN {not_before(close_date, created)} END",
         "is_won": f"CASE WHEN {closed} THEN CAST({slug(stage_name, '')} = '{WON}' AS VARCHAR) END",
-        **fields(deals, {"amount": "Amount", "loss_reason": "Closed Lost Reason"}),
+        **_fields(
+            deals,
+            {
+                "amount": ("Amount",),
+                "loss_reason": ("Closed Lost Reason",),
+                "currency": ("Deal Currency Code", "Currency"),
+            },
+        ),
     }
     if optional(deals, "Create Date") is not None:
         expressions["created_at"] = created
     if optional(deals, "Close Date") is not None:
         expressions["expected_close_date"] = date(close_date)
-    if company is not None:
-        expressions["account_id"] = text(f"split_part({company}, ';', 1)")
-    return mapped_source(deals, "opportunities", expressions)
+    account = _deal_account(build, deals, links)
+    if account is not None:
+        expressions["account_id"] = account
+    if links.deal_lead is not None:
+        expressions["lead_id"] = links.deal_lead
+        email = optional(deals, "Associated Contact Email")
+        if email is not None:
+            _unlinked(
+                build,
+                deals,
+                _email(email),
+                links.deal_lead,
+                "deals name a contact e-mail not in the contacts export; they load without a lead",
+            )
+    source = _deal_source(deals, links)
+    if source is not None:
+        expressions["source"] = source
+    probability = _probability(build, deals)
+    if probability is not None:
+        expressions["probability"] = probability
+    forecast = optional(deals, "Forecast category")
+    if forecast is not None:
+        expressions["forecast_category"] = (
+            f"CASE {slug(forecast, '_')} "
+            + " ".join(
+                f"WHEN '{given}' THEN '{ours}'" for given, ours in FORECAST_CATEGORIES.items()
+            )
+            + f" ELSE {slug(forecast, '_')} END"
+        )
+    _pipelines(build, deals)
+    return build.source(deals, "opportunities", expressions)
+
+
+def _deal_account(build: _Build, deals: RawFile, links: _Links) -> str | None:
+    """SQL: the primary (else first) associated company id, else the company with the domain."""
+    ids = optional(
+        deals, "Associated Company IDs (Primary)", "Associated Company IDs", "Associated Company ID"
+    )
+    domain = optional(deals, "Associated Company Domain")
+    choices = [_first_id(ids)] if ids is not None else []
+    if domain is not None and links.account_by_domain is not None:
+        by_domain = _looked_up(links.account_by_domain, _domain(domain))
+        choices.append(by_domain)
+        named = (
+            _domain(domain)
+            if ids is None
+            else f"CASE WHEN {_first_id(ids)} IS NULL THEN {_domain(domain)} END"
+        )
+        _unlinked(
+            build,
+            deals,
+            named,
+            by_domain,
+            "deals name a company domain not in the companies export; they load without an account",
+        )
+    return f"coalesce({', '.join(choices)})" if choices else None
+
+
+def _deal_source(deals: RawFile, links: _Links) -> str | None:
+    """SQL: the deal's own channel, else its contact's."""
+    choices = [own] if (own := _source(deals)) is not None else []
+    if links.contact_source is not None:
+        choices.append(links.contact_source)
+    return f"coalesce({', '.join(choices)})" if choices else None
+
+
+def _probability(build: _Build, deals: RawFile) -> str | None:
+    """SQL: the deal probability as 0 to 1.
+
+    HubSpot stores it as 0 to 1 but some exports (and hand edits) write percent: a value with
+    `%` is a percent, and so is every value of a column where any value without `%` exceeds 1
+    (per column, since a lone `1` could be either).
+    """
+    named = [name for name in PROBABILITY_COLUMNS if optional(deals, name) is not None]
+    if not named:
+        return None
+    given = value(deals, named[0])
+    number = f"TRY_CAST(TRIM(replace({given}, '%', '')) AS DOUBLE)"
+    marked = f"ends_with({given}, '%')"
+    in_percent = build.count(
+        f"SELECT count(*) FROM {deals.relation} WHERE NOT {marked} AND {number} > 1"
+    )
+    if in_percent:
+        build.notes.append(f"{deals.path.name}: {named[0]} read as percent (values above 1)")
+    percent = "true" if in_percent else marked
+    return (
+        f"CASE WHEN {number} IS NULL THEN {given} "
+        f"WHEN {percent} THEN CAST({number} / 100 AS VARCHAR) ELSE CAST({number} AS VARCHAR) END"
+    )
+
+
+def _pipelines(build: _Build, deals: RawFile) -> None:
+    """Note when deals of several pipelines mix (their stage names mix in `stage`)."""
+    pipeline = optional(deals, "Pipeline")
+    if pipeline is None:
+        return
+    names = [
+        name
+        for (name,) in build.con.execute(
+            f"SELECT DISTINCT {text(pipeline)} AS p FROM {deals.relation} "
+            "WHERE p IS NOT NULL ORDER BY p"
+        ).fetchall()
+    ]
+    if len(names) > 1:
+        build.notes.append(
+            f"{deals.path.name}: {len(names)} pipelines ({', '.join(names)}) share stage names; "
+            "only Closed Won and Closed Lost close a deal"
+        )
