@@ -377,6 +377,11 @@ def test_an_optional_column_the_file_lacks_is_left_absent(
             "opportunities.columns.is_won.values.Y: is_won values are won, lost or open",
         ),
         (
+            "[opportunities.columns]\nopportunity_id = 'Id'\nowner_rep_id = 'O'\nstage = 'S'\n"
+            "is_won = { column = 'W', default = 'maybe' }\n",
+            "opportunities.columns.is_won.default: is_won values are won, lost or open",
+        ),
+        (
             "[reps.columns]\nrep_id = { column = 'C', date_format = 'dd/mm' }\nname='C'\nrole='K'",
             "reps.columns.rep_id: date_format 'dd/mm' has no % directive",
         ),

@@ -38,7 +38,7 @@ def test_suggest_drafts_a_map_that_parses() -> None:
         "Open": "open",
         "On Hold": "open",
     }
-    assert columns["stage"].column == [["Deal Stage"]]
+    assert columns["stage"].column == ["Deal Stage"]
 
 
 def test_every_deal_loads_or_is_rejected_with_a_reason(

@@ -51,7 +51,7 @@ class _Strict(BaseModel):
 class ColumnRule(_Strict):
     """How one canonical column is filled: from source columns, a constant or a generated id."""
 
-    column: list[Aliases] = Field(default_factory=list)
+    column: Aliases = Field(default_factory=list)
     """Source column(s): `column = "Deal Stage"` or aliases `["Deal Stage", "dealstage"]`."""
     value: Scalar | None = None
     """A constant for every row (`role = { value = "rep" }`)."""
@@ -79,11 +79,11 @@ class ColumnRule(_Strict):
     def _shorthand(cls, data: Any) -> Any:
         """`stage = "Deal Stage"` and `stage = ["Deal Stage", "dealstage"]` name the column."""
         if isinstance(data, str | list):
-            return {"column": [_aliases(data)]}
+            return {"column": _aliases(data)}
         if isinstance(data, dict):
             data = dict(data)
             if "column" in data:
-                data["column"] = [_aliases(data["column"])]
+                data["column"] = _aliases(data["column"])
             for key in ("hash", "fallback"):
                 if key in data:
                     data[key] = _alias_lists(data[key])
@@ -118,7 +118,7 @@ class ColumnRule(_Strict):
 
     def sources(self) -> list[Aliases]:
         """Every source column the rule reads: the column, then its fallbacks."""
-        return [*self.column, *self.fallback]
+        return [self.column, *self.fallback] if self.column else []
 
 
 class SkipRule(_Strict):
@@ -224,15 +224,17 @@ def _check_table(column_map: ColumnMap, name: str, table: TableMap) -> None:
                 f"{', '.join(spec.column_names)}"
             )
         if column == "is_won":
+            targets = {f"values.{key}": target for key, target in rule.values.items()}
+            if rule.default is not None:
+                targets["default"] = rule.default
             bad = [
                 key
-                for key, target in rule.values.items()
+                for key, target in targets.items()
                 if not isinstance(target, str | bool) or str(target).lower() not in OUTCOMES
             ]
             if bad:
                 raise InputError(
-                    f"{where}.values.{bad[0]}: is_won values are won, lost or open "
-                    "(or true and false)"
+                    f"{where}.{bad[0]}: is_won values are won, lost or open (or true and false)"
                 )
     missing = [column for column in spec.required_columns if column not in table.columns]
     if missing:

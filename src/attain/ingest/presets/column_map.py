@@ -115,14 +115,14 @@ class _TableSource:
         """False for an optional rule whose source column the file lacks: leave it absent."""
         if not rule.optional or not rule.column:
             return True
-        return optional(self.raw, *rule.column[0]) is not None
+        return optional(self.raw, *rule.column) is not None
 
     def _cell(self, column: str, rule: ColumnRule) -> str:
         """SQL: the source text of the column, then of each fallback where it is empty.
 
         An optional rule's fallbacks may be absent too; they are then left out.
         """
-        cells = [text(self._find(rule.column[0], "columns", column))]
+        cells = [text(self._find(rule.column, "columns", column))]
         for aliases in rule.fallback:
             found = optional(self.raw, *aliases)
             if found is None and not rule.optional:
@@ -149,7 +149,8 @@ class _TableSource:
         mapped = self._value_map(column, rule, cell)
         if rule.default is None:
             return mapped
-        return f"CASE WHEN {cell} IS NULL THEN {literal(rule.default)} ELSE {mapped} END"
+        default = self._target(column, rule.default)
+        return f"CASE WHEN {cell} IS NULL THEN {default} ELSE {mapped} END"
 
     def _dated(self, column: str, rule: ColumnRule, cell: str) -> str:
         """Dates read with the map's layout (column, table, map, --date-format), else as ISO.
@@ -209,7 +210,7 @@ class _TableSource:
         )
 
     def _reject_unmapped(self, column: str, rule: ColumnRule, cell: str, known: list[str]) -> None:
-        names = " / ".join(aliases[0] for aliases in rule.column)
+        names = rule.column[0]
         reason = quote_literal(
             f"{names} value not in the column map's values "
             f"({self._where('columns', column, 'values')}: {', '.join(known)})"
@@ -285,7 +286,7 @@ class _TableSource:
         for column, rule in self.spec.columns.items():
             if not rule.fallback or column not in expressions:
                 continue
-            first = self._find(rule.column[0], "columns", column)
+            first = self._find(rule.column, "columns", column)
             condition = f"{text(first)} IS NULL AND ({expressions[column]}) IS NOT NULL"
             is_won = expressions.get("is_won")
             taken = " or ".join(aliases[0] for aliases in rule.fallback)
@@ -293,7 +294,7 @@ class _TableSource:
                 expressions,
                 condition,
                 is_won,
-                f"{column} taken from {taken} ({rule.column[0][0]} empty)",
+                f"{column} taken from {taken} ({rule.column[0]} empty)",
             )
 
     def _money_note(
