@@ -527,3 +527,12 @@ def test_suggest_takes_won_and_lost_from_the_stage_and_ids_from_unique_names(
         ("A2", False, datetime(2024, 2, 3)),
         ("A3", None, None),
     ]
+
+
+def test_map_and_another_preset_cannot_both_be_asked_for(deals: Path, tmp_path: Path) -> None:
+    args = ["import", str(deals), "--map", str(write_map(tmp_path, MAP)), "--preset", "maven"]
+
+    result = CliRunner().invoke(app, [*args, "--db", str(tmp_path / "s.duckdb")])
+
+    assert isinstance(result.exception, InputError)
+    assert str(result.exception) == "--map reads the files with a column map; drop --preset maven"
