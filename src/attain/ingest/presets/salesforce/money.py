@@ -34,11 +34,15 @@ def quotas_source(con: duckdb.DuckDBPyConnection, quotas: RawFile, notes: list[s
         if optional(quotas, name) is not None:
             drops[kind] = f"{field(quotas, name)} IS NOT NULL"
     kept = f"{live} AND NOT ({' OR '.join(drops.values())})"
-    dropped = [
-        f"{n} {kind}"
-        for kind, condition in drops.items()
-        if (n := scalar(con, f"SELECT count(*) FROM {this} WHERE {live} AND {condition}"))
-    ]
+    dropped, earlier = [], "false"
+    for kind, condition in drops.items():
+        # Each row counts once, under the first reason that drops it.
+        n = scalar(
+            con, f"SELECT count(*) FROM {this} WHERE {live} AND {condition} AND NOT ({earlier})"
+        )
+        if n:
+            dropped.append(f"{n} {kind}")
+        earlier += f" OR {condition}"
     if dropped:
         notes.append(f"salesforce: {quotas.path.name}: {', '.join(dropped)} quota(s) not loaded")
     months = _quota_months(con, quotas, owner, start, kept)
