@@ -421,3 +421,33 @@ def test_declared_date_format_reads_day_first_exports(
     assert rows(con, "SELECT created_at, closed_at, expected_close_date FROM opportunities") == [
         (datetime(2024, 1, 2), datetime(2024, 2, 15), date(2024, 2, 15))
     ]
+
+
+def test_contact_ids_win_over_emails_for_lead_and_source(
+    con: duckdb.DuckDBPyConnection, write_csv: Callable[..., Path], tmp_path: Path
+) -> None:
+    write_csv("contacts.csv", LINKED_CONTACTS, folder="cids")
+    write_csv(
+        "deals.csv",
+        "Deal ID,Deal Stage,Deal Owner,Associated Contact IDs,Associated Contact Email\n"
+        "D1,New,Jo,K2;K1,ann@acme.com\n"
+        "D2,New,Jo,,ann@acme.com\n"
+        "D3,New,Jo,K3,",
+        folder="cids",
+    )
+
+    result = import_files(con, [tmp_path / "cids"], preset_name="hubspot")
+
+    assert result.rejects == 0
+    # D1 names Bo (K2) by id: his lead and channel, not Ann's; K3 has no channel.
+    assert rows(con, "SELECT opportunity_id, lead_id, source FROM opportunities ORDER BY 1") == [
+        ("D1", "K2", "organic_search"),
+        ("D2", "K1", "paid_search"),
+        ("D3", "K3", None),
+    ]
+    # Without a Create Date each contact's earliest deal is its first in the file.
+    assert rows(con, "SELECT lead_id, opportunity_id FROM leads ORDER BY 1") == [
+        ("K1", "D2"),
+        ("K2", "D1"),
+        ("K3", "D3"),
+    ]
