@@ -536,3 +536,27 @@ def test_map_and_another_preset_cannot_both_be_asked_for(deals: Path, tmp_path: 
 
     assert isinstance(result.exception, InputError)
     assert str(result.exception) == "--map reads the files with a column map; drop --preset maven"
+
+
+def test_a_distinct_table_fed_by_two_files_implies_each_key_once(
+    con: duckdb.DuckDBPyConnection, write_csv: Callable[..., Path], tmp_path: Path
+) -> None:
+    write_csv("contacts.csv", "Contact Owner,Id\nAnn,1\nBo,2\n", folder="crm")
+    write_csv("deals.csv", "Deal Owner,Id\nBo,1\nCy,2\n", folder="crm")
+    column_map = write_map(
+        tmp_path,
+        """
+        [reps]
+        files = ["contacts*.csv", "deals*.csv"]
+        rows = "distinct"
+        [reps.columns]
+        rep_id = ["Contact Owner", "Deal Owner"]
+        name = ["Contact Owner", "Deal Owner"]
+        role = { value = "rep" }
+        """,
+    )
+
+    result = run(con, [tmp_path / "crm"], column_map)
+
+    assert result.rejects == 0
+    assert rows(con, "SELECT rep_id FROM reps ORDER BY 1") == [("Ann",), ("Bo",), ("Cy",)]

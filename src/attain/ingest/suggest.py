@@ -220,8 +220,8 @@ class TableDraft:
     files: list[FileProfile]
     matches: dict[str, str]
     """Canonical column -> header of the first file."""
-    derived_from: str | None = None
-    """For rows = distinct tables: the opportunities header they come from."""
+    derived_from: list[str] = field(default_factory=list)
+    """For rows = distinct tables: the headers they come from (owners of deals and leads)."""
     hashed: list[str] = field(default_factory=list)
     """Headers the generated key is a hash of."""
     lines: list[str] = field(default_factory=list)
@@ -240,16 +240,16 @@ def suggest_map(con: duckdb.DuckDBPyConnection, paths: list[Path], options: Read
         draft = drafts.setdefault(table, TableDraft(table, [], matches))
         draft.files.append(file)
     if "opportunities" in drafts:
-        deals = drafts["opportunities"]
-        _complete_outcomes(deals)
-        for column, table in DERIVED.items():
-            if table not in drafts and column in deals.matches:
-                drafts[table] = TableDraft(
-                    table,
-                    deals.files,
-                    {},
-                    derived_from=deals.matches[column],
-                )
+        _complete_outcomes(drafts["opportunities"])
+    for column, table in DERIVED.items():
+        naming = [d for d in drafts.values() if column in d.matches and not d.derived_from]
+        if table not in drafts and naming:
+            drafts[table] = TableDraft(
+                table,
+                [file for draft in naming for file in draft.files],
+                {},
+                derived_from=list(dict.fromkeys(draft.matches[column] for draft in naming)),
+            )
     lines = _preamble(profiles)
     for name in TABLES:
         if name in drafts:
@@ -433,7 +433,7 @@ def _complete_outcomes(deals: TableDraft) -> None:
 def _table_lines(con: duckdb.DuckDBPyConnection, draft: TableDraft) -> list[str]:
     patterns = sorted({_pattern(file.path) for file in draft.files})
     lines = [f"[{draft.table}]", f"files = {_toml_list(patterns)}"]
-    if draft.derived_from is not None:
+    if draft.derived_from:
         return lines + _derived_lines(draft)
     first = draft.files[0]
     layouts = _date_layouts(draft)
@@ -472,15 +472,15 @@ def _unique_names(draft: TableDraft) -> bool:
 
 
 def _derived_lines(draft: TableDraft) -> list[str]:
-    header = draft.derived_from
-    assert header is not None
+    headers = draft.derived_from
+    names = _q(headers[0]) if len(headers) == 1 else _toml_list(headers)
     key = TABLES[draft.table].key[0]
     lines = [
-        'rows = "distinct"   # one row per distinct value, made from the first deal carrying it',
+        'rows = "distinct"   # one row per distinct value, made from the first row carrying it',
         "",
         f"[{draft.table}.columns]",
-        f"{key} = {_q(header)}",
-        f"name = {_q(header)}   # the file has no other name for them",
+        f"{key} = {names}",
+        f"name = {names}   # the files have no other name for them",
     ]
     if draft.table == "reps":
         lines.append('role = { value = "rep" }   # guessed: everyone who owns a deal sells')
@@ -608,14 +608,18 @@ def _probability_lines(names: str, profile: ColumnProfile) -> list[str]:
 def _allowed_lines(
     column: str, names: str, profile: ColumnProfile, allowed: tuple[str, ...]
 ) -> list[str]:
-    pairs = ", ".join(
-        f"{_key(value)} = {_q(normalise(value).replace(' ', '_') if _fits(value, allowed) else '')}"
-        for value, _ in profile.top
-    )
-    return [
-        f"# {column} must be one of {', '.join(allowed)}; fill in the empty targets.",
-        f'{column} = {{ column = {names}, values = {{ {pairs} }}, unmapped = "reject" }}',
-    ]
+    """Values that are already canonical map to themselves; the others are left for a person.
+
+    Unlisted values are kept, so until the person maps them the schema rejects each with its
+    value, instead of the draft emptying them.
+    """
+    fitting = [value for value, _ in profile.top if _fits(value, allowed)]
+    pairs = ", ".join(f"{_key(v)} = {_q(normalise(v).replace(' ', '_'))}" for v in fitting)
+    lines = [f"# {column} must be one of {', '.join(allowed)}."]
+    others = [value for value, _ in profile.top if value not in fitting]
+    if others:
+        lines.append(f"# Add a target for: {', '.join(others)} (else rejected as unknown).")
+    return [*lines, f"{column} = {{ column = {names}, values = {{ {pairs} }} }}"]
 
 
 def _fits(value: str, allowed: tuple[str, ...]) -> bool:

@@ -27,6 +27,9 @@ from attain.ingest.readers import ROW, RawFile, ReadOptions, quote_literal
 from attain.ingest.sources import Plan, Source, expand_paths, mapped_source
 from attain.schema import TABLES, ColumnType
 
+IMPLIED_KEY = "_attain_key"
+"""Column of a distinct table's relation holding its key, to leave it out of later files."""
+
 
 def sources(con: duckdb.DuckDBPyConnection, paths: list[Path], options: ReadOptions) -> Plan:
     """One Source per (table of the map, file matching its `files` patterns)."""
@@ -39,6 +42,7 @@ def sources(con: duckdb.DuckDBPyConnection, paths: list[Path], options: ReadOpti
     used: set[Path] = set()
     for name, table in column_map.tables.items():
         matched = [path for path in files if table.matches(path)]
+        implied: list[str] = []  # a distinct table's relations so far: later files add new keys
         if not matched:
             plan.notes.append(
                 f"map: no file for {name} (files = {', '.join(table.files)}); table skipped"
@@ -47,7 +51,7 @@ def sources(con: duckdb.DuckDBPyConnection, paths: list[Path], options: ReadOpti
             if path not in staged:
                 staged[path] = stage(con, path, options=options)
             used.add(path)
-            mapped = _TableSource(con, column_map, name, table, staged[path], options)
+            mapped = _TableSource(con, column_map, name, table, staged[path], options, implied)
             plan.sources.append(mapped.source())
             plan.notes.extend(mapped.notes)
     if not plan.sources:
@@ -71,6 +75,8 @@ class _TableSource:
     spec: TableMap
     raw: RawFile
     options: ReadOptions
+    implied: list[str]
+    """For rows = distinct: relations already made for this table from earlier files."""
     notes: list[str] = field(default_factory=list)
     rejects: list[str] = field(default_factory=list)
     """SELECTs yielding `_row, column_name, value, reason` for rows the map itself rejects."""
@@ -241,19 +247,29 @@ class _TableSource:
         return " AND ".join(conditions) or "true"
 
     def _distinct(self) -> RawFile:
-        """The file's rows reduced to the first one carrying each key (reps from owners)."""
+        """The file's rows reduced to the first one carrying each key (reps from owners).
+
+        Keys an earlier file of the same table implied already are left out, so that an owner
+        of both contacts and deals is one rep, reported against the first file.
+        """
         recorded = list(self.rejects)
-        key = [
+        parts = [
             self._expression(column, self.spec.columns[column]) for column in TABLES[self.table].key
         ]
         self.rejects = recorded  # the rows' own rejects are recorded once they are picked
-        present = " AND ".join(f"({part}) IS NOT NULL" for part in key)
-        return derived(
+        key = parts[0] if len(parts) == 1 else f"concat_ws(chr(31), {', '.join(parts)})"
+        new = " ".join(
+            f"AND ({key}) NOT IN (SELECT {IMPLIED_KEY} FROM {seen})" for seen in self.implied
+        )
+        picked = derived(
             self.con,
             self.raw,
-            f"SELECT * FROM {self.raw.relation} WHERE {self.keep} AND {present} "
-            f"QUALIFY row_number() OVER (PARTITION BY {', '.join(key)} ORDER BY {ROW}) = 1",
+            f"SELECT *, {key} AS {IMPLIED_KEY} FROM {self.raw.relation} "
+            f"WHERE {self.keep} AND ({key}) IS NOT NULL {new} "
+            f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY {ROW}) = 1",
         )
+        self.implied.append(picked.relation)
+        return picked
 
     def _outcomes(self, expressions: dict[str, str]) -> None:
         """Open deals carry no close; closed deals with no close date are rejected, counted.
