@@ -31,13 +31,21 @@ from attain.ingest.validate import (
 )
 from attain.schema import TABLES, Table
 from attain.store.connect import connect, raw_duckdb
-from attain.store.ddl import IMPORTS_TABLE, create_tables
+from attain.store.ddl import (
+    IMPORT_MONEY_TABLE,
+    IMPORT_TABLES_TABLE,
+    IMPORTS_TABLE,
+    LOG_TABLES,
+    create_tables,
+)
 from attain.store.dialects import backend_kind, copy_to_duckdb, write_tables
 
 Progress = Callable[[str, int, int | None], None]
 """Called before each step with a description, steps done and total steps (None: unknown)."""
 
 REJECTS = "_attain_rejects"
+IMPLIED = "_implied"
+"""Staged column: the row was implied by its file (see Source.implied)."""
 
 
 @dataclass(frozen=True)
@@ -50,11 +58,32 @@ class TableResult:
     rows_rejected: int
     inserted: int
     updated: int
+    implied: int = 0
+    """Rows read that a preset made from what the files imply (a rep per owner)."""
+    backdated: int = 0
+    """Deals loaded whose creation comes after their close (entered after they were won)."""
+    won: tuple[WonMoney, ...] = ()
+    """Won deals loaded and rejected, per currency (opportunities only)."""
 
     @property
     def loaded(self) -> int:
         """Rows written to the store (inserted or updated)."""
         return self.inserted + self.updated
+
+
+@dataclass(frozen=True)
+class WonMoney:
+    """Won deals of one currency in an import: how many and how much loaded and rejected.
+
+    `currency` is None for amounts with no currency (the corporate one). A rejected deal whose
+    amount cannot be read counts in `rejected` but adds nothing to `rejected_amount`.
+    """
+
+    currency: str | None
+    loaded: int
+    loaded_amount: float
+    rejected: int
+    rejected_amount: float
 
 
 @dataclass(frozen=True)
@@ -169,7 +198,7 @@ def _import_through_duckdb(
         if result.committed:
             progress("writing the store", 0, None)
             written = [table.table for table in result.tables if table.loaded]
-            write_tables(backend, raw_duckdb(work), [*written, IMPORTS_TABLE])
+            write_tables(backend, raw_duckdb(work), [*written, *LOG_TABLES])
         return result
     finally:
         work.disconnect()
@@ -208,11 +237,19 @@ def _load(
         loaded = sum(r.loaded for r in results)
         rejected_rows = sum(r.rows_rejected for r in results)
         files = ", ".join(sorted({s.file for s in plan.sources}))
+        import_id = _scalar(con, f"SELECT coalesce(max(import_id), 0) + 1 FROM {IMPORTS_TABLE}")
         con.execute(
-            f"INSERT INTO {IMPORTS_TABLE} VALUES ("
-            f"(SELECT coalesce(max(import_id), 0) + 1 FROM {IMPORTS_TABLE}), ?, ?, ?, ?, ?)",
-            [datetime.now(UTC).replace(tzinfo=None), preset_name, files, loaded, rejected_rows],
+            f"INSERT INTO {IMPORTS_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                import_id,
+                datetime.now(UTC).replace(tzinfo=None),
+                preset_name,
+                files,
+                loaded,
+                rejected_rows,
+            ],
         )
+        _log_tables(con, import_id, results)
     _drop_staged_files(con)
     return ImportResult(
         tables=results,
@@ -229,7 +266,8 @@ def _stage(con: duckdb.DuckDBPyConnection, table: Table, sources: list[Source]) 
         name for name in table.column_names if any(name in source.present for source in sources)
     )
     union = " UNION ALL BY NAME ".join(
-        f"SELECT {quote_literal(source.file)} AS {FILE}, * FROM ({source.sql})"
+        f"SELECT {quote_literal(source.file)} AS {FILE}, {source.implied} AS {IMPLIED}, "
+        f"* FROM ({source.sql})"
         for source in sources
     )
     staged, typed = _names(table)
@@ -309,6 +347,11 @@ def _upsert(
         con,
         f"SELECT count(*) FROM {valid} v WHERE EXISTS (SELECT 1 FROM {table.name} s WHERE {match})",
     )
+    implied = _scalar(con, f"SELECT count(*) FROM {staged} WHERE {IMPLIED}")
+    backdated, won = 0, tuple[WonMoney, ...]()
+    if table.name == "opportunities":
+        backdated = _scalar(con, f"SELECT count(*) FROM {valid} v WHERE v.closed_at < v.created_at")
+        won = _won_money(con, typed, table.name)
     names = ", ".join(quote_ident(c) for c in table.column_names)
     if write and valid_rows and not updated:
         con.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {valid} v")
@@ -336,7 +379,50 @@ def _upsert(
         rows_rejected=rows_read - valid_rows,
         inserted=valid_rows - updated if write else 0,
         updated=updated if write else 0,
+        implied=implied,
+        backdated=backdated,
+        won=won,
     )
+
+
+def _won_money(con: duckdb.DuckDBPyConnection, typed: str, table: str) -> tuple[WonMoney, ...]:
+    """Won deals per currency, split into loaded and rejected, from the typed staged rows."""
+    rejected = (
+        f"EXISTS (SELECT 1 FROM {REJECTS} r WHERE r.table_name = {quote_literal(table)} "
+        f"AND r.file = t.{FILE} AND r.row = t.{ROW})"
+    )
+    rows = con.execute(
+        f"SELECT currency, count(*) FILTER (WHERE NOT bad), "
+        f"coalesce(sum(amount) FILTER (WHERE NOT bad), 0), count(*) FILTER (WHERE bad), "
+        f"coalesce(sum(amount) FILTER (WHERE bad), 0) "
+        f"FROM (SELECT t.currency, t.amount, {rejected} AS bad FROM {typed} t WHERE t.is_won) "
+        f"GROUP BY currency ORDER BY currency NULLS FIRST"
+    ).fetchall()
+    return tuple(
+        WonMoney(currency, int(n), float(amount), int(bad), float(bad_amount))
+        for currency, n, amount, bad, bad_amount in rows
+    )
+
+
+def _log_tables(con: duckdb.DuckDBPyConnection, import_id: int, results: list[TableResult]) -> None:
+    """Record what the import did per table, and its won money per currency, in the log."""
+    con.executemany(
+        f"INSERT INTO {IMPORT_TABLES_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(import_id, r.table, *_counts(r)) for r in results],
+    )
+    money = [
+        [import_id, r.table, m.currency, m.loaded, m.loaded_amount, m.rejected, m.rejected_amount]
+        for r in results
+        for m in r.won
+    ]
+    if money:
+        con.executemany(f"INSERT INTO {IMPORT_MONEY_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?)", money)
+
+
+def _counts(result: TableResult) -> tuple[int, ...]:
+    """The counts of a table's line in the log, in its column order."""
+    r = result
+    return (r.rows_read, r.inserted, r.updated, r.rows_rejected, r.implied, r.backdated)
 
 
 def _drop_staged_files(con: duckdb.DuckDBPyConnection) -> None:
