@@ -7,6 +7,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from attain import __version__
 from attain.cli import (
@@ -92,5 +93,7 @@ def main() -> None:
     except AttainError as error:
         if _debug["on"]:
             raise
-        Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {error}")
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            f"[bold red]error:[/] {escape(str(error))}"
+        )
         sys.exit(2)
