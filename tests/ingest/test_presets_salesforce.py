@@ -718,11 +718,6 @@ def test_a_latin_1_user_file_read_as_latin_1_keeps_its_accented_names(
     assert rows(con, "SELECT rep_id, name, team_id, role FROM reps ORDER BY 1") == LATIN_1_REPS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="encoding detection takes this Spanish and French Latin-1 text for cp1250 "
-    "(ñ reads as ń); --encoding latin-1 reads it right",
-)
 def test_a_latin_1_user_file_is_detected_and_keeps_its_accented_names(
     con: duckdb.DuckDBPyConnection, tmp_path: Path
 ) -> None:

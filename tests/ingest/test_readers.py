@@ -56,6 +56,38 @@ def test_latin1_file_loads_its_accents(con: duckdb.DuckDBPyConnection, tmp_path:
     assert only_file(result) == ("teams.csv", "cp1252", 2, ())
 
 
+def test_spanish_latin1_is_not_taken_for_central_european(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    # charset-normalizer scores Windows-1250 (ñ as ń) as high as Windows-1252 on this text.
+    path = write(
+        tmp_path / "teams.csv",
+        TEAMS_HEADER + "T1,José Núñez,,España\nT2,María Peña,,\nT3,François Dupré,,\n",
+        "latin-1",
+    )
+    result = import_files(con, [path])
+    assert team_names(con) == {"T1": "José Núñez", "T2": "María Peña", "T3": "François Dupré"}
+    assert only_file(result)[1] == "cp1252"
+
+
+def test_central_european_and_cyrillic_files_are_detected(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    czech = "T1,Jiří Dvořák,,Plzeň\nT2,Petr Šťastný,,Brno\nT3,Tomáš Růžička,,Ostrava\n"
+    write(tmp_path / "in" / "teams.csv", TEAMS_HEADER + czech, "cp1250")
+    russian = "A1,Иван Петров,Москва\nA2,Мария Смирнова,Санкт-Петербург\n"
+    write(tmp_path / "in" / "accounts.csv", "account_id,name,country\n" + russian, "cp1251")
+    result = import_files(con, [tmp_path / "in"])
+    assert team_names(con)["T3"] == "Tomáš Růžička"
+    assert con.execute("SELECT country FROM accounts WHERE account_id = 'A2'").fetchall() == [
+        ("Санкт-Петербург",)
+    ]
+    assert {Path(f.path).name: f.encoding for f in result.files} == {
+        "teams.csv": "cp1250",
+        "accounts.csv": "cp1251",
+    }
+
+
 def test_windows_1252_euro_and_quotes(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     path = write(tmp_path / "teams.csv", TEAMS_HEADER + "T1,Team € “Nord” – 2024,,\n", "cp1252")
     result = import_files(con, [path])

@@ -64,6 +64,10 @@ _CANDIDATES = (
 )
 
 
+_TIE = 0.01
+"""Scores (chaos, coherence) this close count as equal when choosing among readings."""
+
+
 class _Undecodable(Exception):
     """Bytes that are not valid in the encoding tried, at a line and byte offset of the file."""
 
@@ -127,21 +131,28 @@ def _detect(path: Path) -> str:
 
 
 def _guess(path: Path, sample: bytes) -> str:
-    """charset-normalizer's reading of `sample`, as Windows-1252 when that reads it the same.
+    """charset-normalizer's reading of `sample`, Windows-1252 when that reads it as well.
 
     Windows-1252 is Latin-1 plus printable characters where Latin-1 has control codes (`€` is
-    0x80), so a Western file reads correctly in it either way.
+    0x80), so a Western file reads correctly in it either way. It wins ties: on a few accents
+    charset-normalizer scores Windows-1250 the same as Windows-1252 and would list it first,
+    reading Spanish `ñ` as `ń`.
     """
-    best = charset_normalizer.from_bytes(sample, cp_isolation=list(_CANDIDATES)).best()
+    matches = charset_normalizer.from_bytes(sample, cp_isolation=list(_CANDIDATES))
+    best = matches.best()
     if best is None:
         raise InputError(
             f"{path}: cannot tell the text encoding; declare it with --encoding "
             f"(e.g. --encoding cp1252)"
         )
-    readings = best.could_be_from_charset
-    for western in ("cp1252", "latin_1"):
-        if western in readings:
-            return codec_name(western)
+    for match in matches:
+        tie = (
+            abs(match.chaos - best.chaos) <= _TIE and abs(match.coherence - best.coherence) <= _TIE
+        )
+        if match is best or tie:
+            for western in ("cp1252", "latin_1"):
+                if western in match.could_be_from_charset:
+                    return codec_name(western)
     return codec_name(best.encoding)
 
 
