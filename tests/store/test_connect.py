@@ -14,7 +14,7 @@ def test_a_new_store_has_every_canonical_table_with_its_columns(tmp_path: Path) 
     backend = connect(f"duckdb://{tmp_path / 'a.duckdb'}")
     try:
         for name, spec in TABLES.items():
-            assert tuple(backend.table(name).columns) == spec.column_names
+            assert tuple(backend.stored_table(name).columns) == spec.column_names
     finally:
         backend.disconnect()
 

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from attain.cli.options import DB, open_store
+from attain.cli.status import won_table
 from attain.errors import InputError
 from attain.ingest.importer import ImportResult, import_files
 from attain.ingest.presets import PRESETS
@@ -71,6 +72,8 @@ def import_command(
     if column_map is not None:
         preset = "map"
     console = Console()
+    if not console.is_terminal:  # a log or a pipe: room for every column of the summary
+        console.width = max(console.width, 132)
     backend, _ = open_store(db)
     try:
         with Progress(
@@ -121,7 +124,8 @@ def _print_files(console: Console, result: ImportResult) -> None:
 
 def _print_summary(console: Console, result: ImportResult, rejects: Path) -> None:
     table = Table(title="Import summary")
-    for header in ("table", "file(s)", "read", "inserted", "updated", "rejected"):
+    headers = ("read", "inserted", "updated", "rejected", "implied", "backdated")
+    for header in ("table", "file(s)", *headers):
         table.add_column(header, justify="left" if header in ("table", "file(s)") else "right")
     for row in result.tables:
         table.add_row(
@@ -131,8 +135,13 @@ def _print_summary(console: Console, result: ImportResult, rejects: Path) -> Non
             f"{row.inserted:,}",
             f"{row.updated:,}",
             f"[red]{row.rows_rejected:,}[/]" if row.rows_rejected else "0",
+            f"{row.implied:,}",
+            f"[yellow]{row.backdated:,}[/]" if row.backdated else "0",
         )
     console.print(table)
+    won = [money for row in result.tables for money in row.won]
+    if won:
+        console.print(won_table(won, "Won deals by currency"))
     _print_files(console, result)
     for note in result.notes:
         console.print(f"[yellow]note:[/] {escape(note)}")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.console import Console
 from rich.table import Table
 
 from attain.cli.options import DB, open_store
-from attain.store.inventory import Inventory, WonImported, inventory
+from attain.store.inventory import Inventory, WonMoney, inventory
 
 
 def status_command(db: str | None = DB) -> None:
@@ -37,7 +39,7 @@ def status_command(db: str | None = DB) -> None:
     if report.latest:
         console.print(latest_imports_table(report))
     if report.won:
-        console.print(won_table(report.won))
+        console.print(won_table(report.won, "Won deals by currency (latest import of deals)"))
 
 
 def latest_imports_table(report: Inventory) -> Table:
@@ -58,9 +60,9 @@ def latest_imports_table(report: Inventory) -> Table:
     return table
 
 
-def won_table(won: list[WonImported]) -> Table:
+def won_table(won: Sequence[WonMoney], title: str) -> Table:
     """Won deals loaded and rejected per currency: the bookings an import did or did not load."""
-    table = Table(title="Won deals by currency (latest import of opportunities)")
+    table = Table(title=title)
     for header in ("currency", "won loaded", "amount loaded", "won rejected", "amount rejected"):
         table.add_column(header, justify="left" if header == "currency" else "right")
     for entry in won:

@@ -39,6 +39,7 @@ from attain.store.ddl import (
     create_tables,
 )
 from attain.store.dialects import backend_kind, copy_to_duckdb, write_tables
+from attain.store.inventory import WonMoney
 
 Progress = Callable[[str, int, int | None], None]
 """Called before each step with a description, steps done and total steps (None: unknown)."""
@@ -69,21 +70,6 @@ class TableResult:
     def loaded(self) -> int:
         """Rows written to the store (inserted or updated)."""
         return self.inserted + self.updated
-
-
-@dataclass(frozen=True)
-class WonMoney:
-    """Won deals of one currency in an import: how many and how much loaded and rejected.
-
-    `currency` is None for amounts with no currency (the corporate one). A rejected deal whose
-    amount cannot be read counts in `rejected` but adds nothing to `rejected_amount`.
-    """
-
-    currency: str | None
-    loaded: int
-    loaded_amount: float
-    rejected: int
-    rejected_amount: float
 
 
 @dataclass(frozen=True)

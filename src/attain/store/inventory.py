@@ -37,8 +37,12 @@ class TableImport:
 
 
 @dataclass(frozen=True)
-class WonImported:
-    """Won deals of one currency in the latest import of deals: loaded and rejected."""
+class WonMoney:
+    """Won deals of one currency in an import: how many and how much loaded and rejected.
+
+    `currency` is None for amounts with no currency (the corporate one). A rejected deal whose
+    amount cannot be read counts in `rejected` but adds nothing to `rejected_amount`.
+    """
 
     currency: str | None
     loaded: int
@@ -56,7 +60,7 @@ class Inventory:
     imports: int
     last_import: datetime | None
     latest: list[TableImport] = field(default_factory=list)
-    won: list[WonImported] = field(default_factory=list)
+    won: list[WonMoney] = field(default_factory=list)
 
 
 def inventory(backend: Any) -> Inventory:
@@ -81,7 +85,7 @@ def inventory(backend: Any) -> Inventory:
     return Inventory(entries, int(summary["n"]), _value(summary["last"]), latest, won)
 
 
-def _latest_imports(backend: Any) -> tuple[list[TableImport], list[WonImported]]:
+def _latest_imports(backend: Any) -> tuple[list[TableImport], list[WonMoney]]:
     """Each table's line of the latest import that read it, and that import's won money."""
     stored = getattr(backend, "stored_table", backend.table)
     try:
@@ -114,7 +118,7 @@ def _latest_imports(backend: Any) -> tuple[list[TableImport], list[WonImported]]
         (money.import_id == deals[0]) & (money.table_name == "opportunities")
     ).execute()
     won = [
-        WonImported(
+        WonMoney(
             _value(r.currency),
             int(r.won_loaded),
             float(r.won_loaded_amount),
@@ -141,7 +145,7 @@ def _day(value: date | datetime | None) -> date | None:
 class DataQuality:
     """What the analyses cannot count or measure fully because of how the data came in."""
 
-    rejected_won: tuple[WonImported, ...]
+    rejected_won: tuple[WonMoney, ...]
     """Won deals of the latest import of opportunities, per currency with any rejected."""
     backdated: int
     """Closed deals in the store created after they closed."""
