@@ -80,7 +80,8 @@ def lead_campaigns(
     if campaigns is not None:
         name = (
             f"coalesce((SELECT min({required_field(campaigns, 'Name', 'c.')}) FROM "
-            f"{campaigns.relation} c WHERE {required_field(campaigns, 'Id', 'c.')} = {campaign_id} "
+            f"{campaigns.relation} c WHERE {required_field(campaigns, 'Id', 'c.')} = "
+            f"{required_field(members, 'CampaignId', members.relation + '.')} "
             f"AND {not_deleted(campaigns, 'c.')}), {campaign_id})"
         )
     lead_id, live = required_field(members, "LeadId"), not_deleted(members)
