@@ -187,5 +187,6 @@ def data_quality(backend: Any) -> DataQuality:
 
 
 def _money(amounts: Iterable[tuple[str | None, float]]) -> str:
-    """'USD 1,200; MXN 40,000': amounts of several currencies side by side, never added."""
-    return "; ".join(f"{currency or 'no currency'} {amount:,.0f}" for currency, amount in amounts)
+    """'USD 1,200; MXN 40,000': amounts of several currencies side by side, never added (an
+    amount with no currency is in the corporate one and shows bare)."""
+    return "; ".join(f"{currency or ''} {amount:,.0f}".strip() for currency, amount in amounts)
