@@ -423,7 +423,7 @@ Id,IsoCode,ConversionRate,StartDate,NextStartDate
 04w3,COP,4000,0001-01-01,9999-12-31
 """,
     # Ray's quotas start a month apart, so periods are months; 0J93 counts units, 0J94 is a
-    # product family's share: neither is the rep's revenue quota.
+    # product family's share: neither is the rep's revenue quota. 0J96 is both, counted once.
     "ForecastingQuota.csv": """
 Id,QuotaOwnerId,StartDate,QuotaAmount,QuotaQuantity,CurrencyIsoCode,ProductFamily,IsAmount
 0J91,005R,2024-01-01,30000,,USD,,1
@@ -431,6 +431,7 @@ Id,QuotaOwnerId,StartDate,QuotaAmount,QuotaQuantity,CurrencyIsoCode,ProductFamil
 0J93,005R,2024-01-01,,10,USD,,0
 0J94,005R,2024-01-01,5000,,USD,Hardware,1
 0J95,005I,2023-07-01,20000000,,COP,,1
+0J96,005R,2024-01-01,,4,USD,Hardware,0
 """,
     "Case.csv": "Id,Subject\n500A,Broken",
     "Contact.csv": "Id,LastName\n003C,Doe",
@@ -592,7 +593,7 @@ def test_forecasting_quotas_become_monthly_bookings_quotas(
         ("005R", date(2024, 2, 1), date(2024, 2, 29), "bookings", 32000.0, None, "USD"),
     ]
     assert (
-        "salesforce: ForecastingQuota.csv: 1 quantity-only, 1 product-family quota(s) not loaded"
+        "salesforce: ForecastingQuota.csv: 2 quantity-only, 1 product-family quota(s) not loaded"
         in org.notes
     )
     assert (
