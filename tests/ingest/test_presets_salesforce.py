@@ -602,21 +602,30 @@ def test_forecasting_quotas_become_monthly_bookings_quotas(
     )
 
 
-def test_quota_periods_are_quarters_unless_they_start_a_month_apart(
+def test_quota_periods_are_quarters_and_one_forecast_type_is_kept(
     con: duckdb.DuckDBPyConnection, write_csv: Callable[..., Path], tmp_path: Path
 ) -> None:
+    """Quotas a quarter apart are quarterly. 0Db2 (say, opportunity splits) repeats Ray's first
+    quarter; loading both would double his target, so the type with the most quotas wins."""
     write_csv("User.csv", "Id,Name\n005R,Ray Rep", folder="q")
     write_csv(
         "ForecastingQuota.csv",
-        "QuotaOwnerId,StartDate,QuotaAmount\n005R,2024-01-01,90000\n005R,2024-04-01,95000",
+        "QuotaOwnerId,StartDate,QuotaAmount,ForecastingTypeId\n"
+        "005R,2024-01-01,90000,0Db1\n005R,2024-04-01,95000,0Db1\n005R,2024-01-01,50000,0Db2",
         folder="q",
     )
 
-    import_files(con, [tmp_path / "q"], preset_name="salesforce")
+    result = import_files(con, [tmp_path / "q"], preset_name="salesforce")
 
     assert rows(con, "SELECT period_start, period_end, target FROM quotas ORDER BY 1") == [
         (date(2024, 1, 1), date(2024, 3, 31), 90000.0),
         (date(2024, 4, 1), date(2024, 6, 30), 95000.0),
+    ]
+    assert result.notes[:3] == [
+        "salesforce: ForecastingQuota.csv: 2 forecast types; the quotas of 0Db1 (the most) are "
+        "loaded, filter the file to load another",
+        "salesforce: ForecastingQuota.csv: 1 other forecast type quota(s) not loaded",
+        "salesforce: ForecastingQuota.csv: quota periods read as calendar quarters from StartDate",
     ]
 
 

@@ -12,7 +12,7 @@ from attain.ingest.presets.salesforce.fields import (
     required_field,
     scalar,
 )
-from attain.ingest.readers import RawFile
+from attain.ingest.readers import RawFile, quote_literal
 from attain.ingest.sources import Source, mapped_source
 
 EARLIEST_RATE = "1900-01-01"
@@ -23,8 +23,8 @@ EARLIEST_RATE = "1900-01-01"
 def quotas_source(con: duckdb.DuckDBPyConnection, quotas: RawFile, notes: list[str]) -> Source:
     """Bookings quotas from ForecastingQuota: QuotaAmount per owner and forecast period.
 
-    Quantity-only, product-family and territory quotas are not the rep's revenue quota; they
-    are counted in a note and not loaded.
+    Quantity-only, product-family and territory quotas are not the rep's revenue quota, and
+    only one forecast type is kept; the others are counted in a note and not loaded.
     """
     this = quotas.relation
     owner, start = required_field(quotas, "QuotaOwnerId"), date(required_field(quotas, "StartDate"))
@@ -34,6 +34,10 @@ def quotas_source(con: duckdb.DuckDBPyConnection, quotas: RawFile, notes: list[s
         if optional(quotas, name) is not None:
             drops[kind] = f"{field(quotas, name)} IS NOT NULL"
     kept = f"{live} AND NOT ({' OR '.join(drops.values())})"
+    other_types = _other_forecast_types(con, quotas, kept, notes)
+    if other_types is not None:
+        drops["other forecast type"] = other_types
+        kept += f" AND NOT ({other_types})"
     dropped, earlier = [], "false"
     for kind, condition in drops.items():
         # Each row counts once, under the first reason that drops it.
@@ -60,6 +64,34 @@ def quotas_source(con: duckdb.DuckDBPyConnection, quotas: RawFile, notes: list[s
         **mapped_fields(quotas, {"currency": "CurrencyIsoCode"}),
     }
     return mapped_source(quotas, "quotas", expressions, where=kept)
+
+
+def _other_forecast_types(
+    con: duckdb.DuckDBPyConnection, quotas: RawFile, kept: str, notes: list[str]
+) -> str | None:
+    """SQL condition for quotas of forecast types other than the one with the most quotas.
+
+    An org with several forecast types (revenue, splits, ...) holds one quota per type for the
+    same rep and period; loading them all would add them up. The export does not name the types
+    (ForecastingType is not in it), so the most used one is kept, the smallest id on a tie.
+    """
+    if optional(quotas, "ForecastingTypeId") is None:
+        return None
+    kind = field(quotas, "ForecastingTypeId")
+    types = con.execute(
+        f"SELECT {kind} AS kind FROM {quotas.relation} WHERE {kept} "
+        "GROUP BY 1 ORDER BY count(*) DESC, kind NULLS LAST"
+    ).fetchall()
+    if len(types) < 2:
+        return None
+    main = types[0][0]
+    notes.append(
+        f"salesforce: {quotas.path.name}: {len(types)} forecast types; the quotas of "
+        f"{main or 'no type'} (the most) are loaded, filter the file to load another"
+    )
+    if main is None:
+        return f"{kind} IS NOT NULL"
+    return f"{kind} IS DISTINCT FROM {quote_literal(main)}"
 
 
 def _quota_months(
