@@ -355,6 +355,7 @@ Id,Name,Email,ManagerId,UserRoleId,IsActive,UserType,CreatedDate
 005C,Chatter Expert,,,,true,CsnOnly,2019-01-01T00:00:00.000+0000
 005L,Lena Licence,lena@x.io,{EMPTY},,true,Standard,2022-01-01T00:00:00.000+0000
 005O,Old Admin,,,,false,Standard,2019-01-01T00:00:00.000+0000
+005X,Xavi Transfer,xavi@x.io,005Q,00E3,true,Standard,2023-01-01T00:00:00.000+0000
 """,
     "UserRole.csv": """
 Id,Name,ParentRoleId
@@ -463,6 +464,7 @@ def test_roles_come_from_user_type_activity_and_management(
     | Sid | owns leads only | sdr | his role, SDR | |
     | Integration User, Automated Process, Chatter Expert | system users | other | | |
     | Lena, Old Admin | own nothing | other | | |
+    | Xavi | owns nothing; his manager is not in the export | other | his role, SDR | |
     """
     assert rows(con, "SELECT * FROM reps ORDER BY rep_id") == [
         ("005C", "Chatter Expert", None, None, "other", date(2019, 1, 1), None),
@@ -474,6 +476,7 @@ def test_roles_come_from_user_type_activity_and_management(
         ("005R", "Ray Rep", "ray@x.io", "005V", "rep", date(2021, 1, 1), None),
         ("005S", "Sid Setter", "sid@x.io", "00E3", "sdr", date(2022, 1, 1), None),
         ("005V", "Vera Vice", "vera@x.io", "00E1", "manager", date(2020, 1, 1), None),
+        ("005X", "Xavi Transfer", "xavi@x.io", "00E3", "other", date(2023, 1, 1), None),
     ]
     assert rows(con, "SELECT * FROM teams ORDER BY team_id") == [
         ("005V", "Vera Vice's team", "005V", None),
@@ -481,6 +484,10 @@ def test_roles_come_from_user_type_activity_and_management(
         ("00E3", "SDR", None, None),
     ]
     # Users and roles are rows of their files; a team per manager is implied by ManagerId.
+    assert (
+        "salesforce: User.csv: 1 user(s) name a manager not in the export (or deleted); "
+        "their team is their role's, if any" in org.notes
+    )
     implied = {table.table: table.implied for table in org.tables}
     assert (implied["reps"], implied["teams"]) == (0, 1)
     roster = rep_roster(store)

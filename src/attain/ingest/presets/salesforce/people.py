@@ -64,6 +64,16 @@ def reps_from_users(
         role_id = field(users, "UserRoleId")
         role_team = f"CASE WHEN {role_id} IN {role_ids} THEN {role_id} END"
     team = f"coalesce({managed_by}, {role_team})"
+    unknown_managers = scalar(
+        con,
+        f"SELECT count(*) FROM {this} WHERE {live} AND {manager_id} IS NOT NULL "
+        f"AND {managed_by} IS NULL",
+    )
+    if unknown_managers:
+        notes.append(
+            f"salesforce: {users.path.name}: {unknown_managers} user(s) name a manager not in "
+            "the export (or deleted); their team is their role's, if any"
+        )
     owned = _ownership(con, raw)
     hired = date(field(users, "CreatedDate"))
     columns = {
