@@ -503,70 +503,26 @@ def test_deals_keep_currency_forecast_and_backdated_closes(
 ) -> None:
     assert rows(
         con,
-        "SELECT opportunity_id, account_id, owner_rep_id, created_at, closed_at, is_won, amount, "
-        "currency, probability, forecast_category FROM opportunities ORDER BY 1",
+        "SELECT opportunity_id, account_id, owner_rep_id, created_at, closed_at, is_won "
+        "FROM opportunities ORDER BY 1",
     ) == [
-        (
-            "006A",
-            "001A",
-            "005R",
-            datetime(2024, 1, 5, 10),
-            datetime(2024, 2, 10),
-            True,
-            1000.0,
-            "USD",
-            1.0,
-            "closed",
-        ),
-        # Backdated: entered after it closed, loaded with its close date and amount.
-        (
-            "006B",
-            None,
-            "005R",
-            datetime(2024, 3, 10, 10),
-            datetime(2024, 1, 20),
-            True,
-            50000.0,
-            "MXN",
-            1.0,
-            "closed",
-        ),
-        (
-            "006C",
-            "001A",
-            "005I",
-            datetime(2023, 5, 1, 10),
-            datetime(2023, 6, 30),
-            False,
-            4000000.0,
-            "COP",
-            0.0,
-            "omitted",
-        ),
-        (
-            "006D",
-            "001A",
-            "005I",
-            datetime(2023, 7, 1, 10),
-            None,
-            None,
-            900.0,
-            "PEN",
-            0.6,
-            "best_case",
-        ),
-        (
-            "006E",
-            None,
-            "005G",
-            datetime(2018, 1, 1, 10),
-            datetime(2018, 3, 1),
-            True,
-            700.0,
-            "USD",
-            1.0,
-            "closed",
-        ),
+        ("006A", "001A", "005R", datetime(2024, 1, 5, 10), datetime(2024, 2, 10), True),
+        # Backdated: entered after it closed, loaded with its close date (and amount, below).
+        ("006B", None, "005R", datetime(2024, 3, 10, 10), datetime(2024, 1, 20), True),
+        ("006C", "001A", "005I", datetime(2023, 5, 1, 10), datetime(2023, 6, 30), False),
+        ("006D", "001A", "005I", datetime(2023, 7, 1, 10), None, None),
+        ("006E", None, "005G", datetime(2018, 1, 1, 10), datetime(2018, 3, 1), True),
+    ]
+    assert rows(
+        con,
+        "SELECT opportunity_id, amount, currency, probability, forecast_category "
+        "FROM opportunities ORDER BY 1",
+    ) == [
+        ("006A", 1000.0, "USD", 1.0, "closed"),
+        ("006B", 50000.0, "MXN", 1.0, "closed"),
+        ("006C", 4_000_000.0, "COP", 0.0, "omitted"),
+        ("006D", 900.0, "PEN", 0.6, "best_case"),
+        ("006E", 700.0, "USD", 1.0, "closed"),
     ]
     assert "salesforce: Opportunity.csv: 1 deleted row(s) (IsDeleted) skipped" in org.notes
     assert "salesforce: Account.csv: 1 deleted row(s) (IsDeleted) skipped" in org.notes
