@@ -698,3 +698,34 @@ def test_a_latin_1_user_file_is_detected_and_keeps_its_accented_names(
 
     assert result.rejects == 0
     assert rows(con, "SELECT rep_id, name, team_id, role FROM reps ORDER BY 1") == LATIN_1_REPS
+
+
+def test_a_declared_date_format_reads_day_first_exports(
+    con: duckdb.DuckDBPyConnection, write_csv: Callable[..., Path], tmp_path: Path
+) -> None:
+    """An org in a day-first locale writes 15/02/2024 where a US one writes 02/15/2024."""
+    write_csv("User.csv", "Id,Name,IsActive,UserType\n005R,Ray Rep,true,Standard", "dmy")
+    write_csv(
+        "Opportunity.csv",
+        "Id,OwnerId,StageName,CreatedDate,CloseDate,IsClosed,IsWon,Amount\n"
+        "006A,005R,Closed Won,03/02/2024 09:30,15/02/2024,true,true,100\n"
+        "006B,005R,Prospecting,01/03/2024 10:00,04/05/2024,false,false,50",
+        "dmy",
+    )
+
+    result = import_files(
+        con,
+        [tmp_path / "dmy"],
+        preset_name="salesforce",
+        options=ReadOptions(date_format="%d/%m/%Y"),
+    )
+
+    assert result.rejects == 0, result.sample
+    assert rows(
+        con,
+        "SELECT opportunity_id, created_at, closed_at, expected_close_date "
+        "FROM opportunities ORDER BY 1",
+    ) == [
+        ("006A", datetime(2024, 2, 3, 9, 30), datetime(2024, 2, 15), date(2024, 2, 15)),
+        ("006B", datetime(2024, 3, 1, 10), None, date(2024, 5, 4)),
+    ]

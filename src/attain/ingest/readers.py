@@ -54,6 +54,8 @@ class RawFile:
     """Rows dropped because they repeat the header (exports concatenated from pages)."""
     implied: bool = False
     """Rows the file implies rather than holds (a rep per distinct owner), made by a preset."""
+    date_format: str | None = None
+    """The layout the user declared for the file's dates (`--date-format`), if any."""
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,7 @@ def stage_file(
         rows=_count(con, relation),
         encoding=encoding,
         header_repeats=repeats,
+        date_format=options.date_format if options else None,
     )
     _record(con, raw)
     return raw

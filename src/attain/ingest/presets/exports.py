@@ -114,6 +114,7 @@ def derived(con: duckdb.DuckDBPyConnection, raw: RawFile, select: str) -> RawFil
         columns=columns,
         rows=count[0] if count else 0,
         implied=True,
+        date_format=raw.date_format,
     )
 
 

@@ -27,7 +27,10 @@ def quotas_source(con: duckdb.DuckDBPyConnection, quotas: RawFile, notes: list[s
     only one forecast type is kept; the others are counted in a note and not loaded.
     """
     this = quotas.relation
-    owner, start = required_field(quotas, "QuotaOwnerId"), date(required_field(quotas, "StartDate"))
+    owner, start = (
+        required_field(quotas, "QuotaOwnerId"),
+        date(required_field(quotas, "StartDate"), quotas.date_format),
+    )
     live = not_deleted(quotas)
     drops = {"quantity-only": f"{required_field(quotas, 'QuotaAmount')} IS NULL"}
     for name, kind in (("ProductFamily", "product-family"), ("Territory2Id", "territory")):
@@ -126,7 +129,7 @@ def rate_sources(
     dated_codes = "SELECT ''"
     if dated is not None:
         iso = required_field(dated, "IsoCode")
-        start = date(required_field(dated, "StartDate"))
+        start = date(required_field(dated, "StartDate"), dated.date_format)
         result.append(
             mapped_source(
                 dated,

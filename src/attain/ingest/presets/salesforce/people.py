@@ -75,7 +75,7 @@ def reps_from_users(
             "the export (or deleted); their team is their role's, if any"
         )
     owned = _ownership(con, raw)
-    hired = date(field(users, "CreatedDate"))
+    hired = date(field(users, "CreatedDate"), users.date_format)
     columns = {
         "rep_id": user_id,
         "name": name,
@@ -128,10 +128,9 @@ def _ownership(con: duckdb.DuckDBPyConnection, raw: dict[str, RawFile]) -> str:
     deals = raw.get("Opportunity")
     if deals is not None:
         owner, live = required_field(deals, "OwnerId"), not_deleted(deals)
-        closed_on = (
-            f"CASE WHEN {is_true(deals, 'IsClosed')} THEN {date(field(deals, 'CloseDate'))} END"
-        )
-        for day in (date(required_field(deals, "CreatedDate")), closed_on):
+        close_day = date(field(deals, "CloseDate"), deals.date_format)
+        closed_on = f"CASE WHEN {is_true(deals, 'IsClosed')} THEN {close_day} END"
+        for day in (date(required_field(deals, "CreatedDate"), deals.date_format), closed_on):
             parts.append(f"SELECT {owner}, 'deal', {day} FROM {deals.relation} WHERE {live}")
     leads = raw.get("Lead")
     if leads is not None and optional(leads, "OwnerId") is not None:
@@ -142,10 +141,10 @@ def _ownership(con: duckdb.DuckDBPyConnection, raw: dict[str, RawFile]) -> str:
     for name in ("Task", "Event"):
         if name in raw:
             activity = raw[name]
+            logged = date(required_field(activity, "CreatedDate"), activity.date_format)
             parts.append(
-                f"SELECT {required_field(activity, 'OwnerId')}, 'activity', "
-                f"{date(required_field(activity, 'CreatedDate'))} FROM {activity.relation} "
-                f"WHERE {not_deleted(activity)}"
+                f"SELECT {required_field(activity, 'OwnerId')}, 'activity', {logged} "
+                f"FROM {activity.relation} WHERE {not_deleted(activity)}"
             )
     union = " UNION ALL ".join(parts)
     return (

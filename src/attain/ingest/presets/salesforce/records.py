@@ -86,9 +86,10 @@ def lead_campaigns(
         )
     lead_id, live = required_field(members, "LeadId"), not_deleted(members)
     first = f"{members.relation}_first_campaign"
+    joined = timestamp(field(members, "CreatedDate"), members.date_format)
     con.execute(
         f"CREATE TEMP TABLE {first} AS SELECT {lead_id} AS lead_id, "
-        f"arg_min({name}, ({timestamp(field(members, 'CreatedDate'))}, {ROW})) AS campaign "
+        f"arg_min({name}, ({joined}, {ROW})) AS campaign "
         f"FROM {members.relation} WHERE {live} AND {lead_id} IS NOT NULL "
         f"AND {campaign_id} IS NOT NULL GROUP BY 1"
     )
@@ -140,12 +141,12 @@ def leads_source(leads: RawFile, campaigns: str | None) -> Source:
                 "opportunity_id": "ConvertedOpportunityId",
             },
         ),
-        "created_at": timestamp(required_field(leads, "CreatedDate")),
+        "created_at": timestamp(required_field(leads, "CreatedDate"), leads.date_format),
         "owner_rep_id": lead_owner(leads),
         "status": mapped_status,
     }
     if optional(leads, "ConvertedDate") is not None:
-        expressions["converted_at"] = timestamp(field(leads, "ConvertedDate"))
+        expressions["converted_at"] = timestamp(field(leads, "ConvertedDate"), leads.date_format)
     if campaigns is not None:
         expressions["campaign"] = (
             f"(SELECT f.campaign FROM {campaigns} f "
@@ -161,7 +162,8 @@ def opportunities_source(
     this = opportunities.relation
     opportunity_id = required_field(opportunities, "Id", f"{this}.")
     closed = is_true(opportunities, "IsClosed")
-    created = timestamp(required_field(opportunities, "CreatedDate"))
+    created = timestamp(required_field(opportunities, "CreatedDate"), opportunities.date_format)
+    close_date = timestamp(field(opportunities, "CloseDate"), opportunities.date_format)
     expressions = {
         **mapped_fields(
             opportunities,
@@ -176,9 +178,8 @@ def opportunities_source(
             },
         ),
         "created_at": created,
-        "expected_close_date": date(field(opportunities, "CloseDate")),
-        "closed_at": f"CASE WHEN {closed} THEN "
-        f"{not_before(timestamp(field(opportunities, 'CloseDate')), created)} END",
+        "expected_close_date": date(field(opportunities, "CloseDate"), opportunities.date_format),
+        "closed_at": f"CASE WHEN {closed} THEN {not_before(close_date, created)} END",
         # Salesforce booleans are never empty; the export writes false as an empty cell.
         "is_won": f"CASE WHEN {closed} THEN "
         f"coalesce({boolean(field(opportunities, 'IsWon'))}, 'false') END",
@@ -268,7 +269,7 @@ def _stages(con: duckdb.DuckDBPyConnection, history: RawFile, notes: list[str]) 
     """Stage history: OpportunityHistory rows where the stage changed (it also logs amounts)."""
     opportunity = required_field(history, "OpportunityId")
     stage_name = required_field(history, "StageName")
-    entered = timestamp(required_field(history, "CreatedDate"))
+    entered = timestamp(required_field(history, "CreatedDate"), history.date_format)
     live = not_deleted(history)
     changes = listed(
         derived(
@@ -303,7 +304,7 @@ def _field_history_stages(
     change's OldValue is the stage the deal was created in (dated by Opportunity.CreatedDate)."""
     this = history.relation
     opportunity = required_field(history, "OpportunityId")
-    entered = timestamp(required_field(history, "CreatedDate"))
+    entered = timestamp(required_field(history, "CreatedDate"), history.date_format)
     stage_rows = (
         f"{not_deleted(history)} AND lower({required_field(history, 'Field')}) = 'stagename'"
     )
@@ -333,7 +334,9 @@ def _field_history_stages(
         f"arg_min({field(history, 'OldValue')}, (TRY_CAST({entered} AS TIMESTAMPTZ), {ROW})) "
         f"AS stage FROM {this} WHERE {stage_rows} GROUP BY 2"
     )
-    created = timestamp(required_field(opportunities, "CreatedDate", "d."))
+    created = timestamp(
+        required_field(opportunities, "CreatedDate", "d."), opportunities.date_format
+    )
     initial = derived(
         con,
         history,
@@ -365,7 +368,7 @@ def tasks_source(tasks: RawFile) -> Source:
     )
     to_do = f"({activity}) IN ('task', 'follow_up')"
     created, due, completed = (
-        timestamp(field(tasks, name))
+        timestamp(field(tasks, name), tasks.date_format)
         for name in ("CreatedDate", "ActivityDate", "CompletedDateTime")
     )
     expressions = {
@@ -385,7 +388,7 @@ def tasks_source(tasks: RawFile) -> Source:
 def events_source(events: RawFile) -> Source:
     """Events are meetings (demos when their Type says so), dated by their start."""
     when = ", ".join(
-        timestamp(field(events, name))
+        timestamp(field(events, name), events.date_format)
         for name in ("StartDateTime", "ActivityDateTime", "ActivityDate", "CreatedDate")
     )
     expressions = {
