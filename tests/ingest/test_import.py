@@ -248,3 +248,29 @@ def test_quota_revisions_without_set_at_reimport_idempotently(
     again = import_files(con, [tmp_path / "in"])
     assert [t.updated for t in again.tables if t.table == "quotas"] == [2]
     assert rows(con, "SELECT count(*) FROM quotas") == [(2,)]
+
+
+def test_two_quotas_alike_but_for_an_empty_set_at_are_duplicates_not_a_doubled_target(
+    con: duckdb.DuckDBPyConnection, write_csv: Callable[..., Path], tmp_path: Path
+) -> None:
+    write_csv("teams.csv", TEAMS)
+    write_csv("reps.csv", REPS)
+    write_csv(
+        "quotas.csv",
+        "rep_id,period_start,period_end,metric,target,set_at\n"
+        "R1,2024-01-01,2024-03-31,bookings,1000,\n"
+        "R1,2024-01-01,2024-03-31,bookings,1000,\n",
+    )
+    report = tmp_path / "rejects.csv"
+    import_files(con, [tmp_path / "in"], rejects_path=report)
+
+    assert read_rejects(report) == [
+        (
+            "quotas.csv",
+            str(row),
+            "set_at",
+            "duplicate key R1/2024-01-01/bookings/ in this import (rows 2, 3)",
+        )
+        for row in (2, 3)
+    ]
+    assert rows(con, "SELECT count(*) FROM quotas") == [(0,)]

@@ -122,8 +122,16 @@ def row_checks(table: Table, staged: str, typed: str, present: tuple[str, ...]) 
     key_present = all(part in present for part in table.key)
     if key_present:
         key = ", ".join(f"t.{quote_ident(part)}" for part in table.key)
+        # An empty part of a key is a value like any other (quotas.set_at: set before the
+        # period began), so two rows alike but for nothing are duplicates; rows missing a
+        # required part are rejected for that already.
+        required_key = [
+            f"t.{quote_ident(part)} IS NOT NULL"
+            for part in table.key
+            if not table.column(part).nullable
+        ] or ["true"]
         key_text = " || '/' || ".join(
-            f"CAST(t.{quote_ident(part)} AS VARCHAR)" for part in table.key
+            f"coalesce(CAST(t.{quote_ident(part)} AS VARCHAR), '')" for part in table.key
         )
         checks.append(
             f"SELECT {name}, {FILE}, {ROW}, {quote_literal(table.key[-1])}, key_text, "
@@ -132,7 +140,7 @@ def row_checks(table: Table, staged: str, typed: str, present: tuple[str, ...]) 
             f"count(*) OVER (PARTITION BY {key}) AS n, "
             f"string_agg(CAST(t.{ROW} AS VARCHAR), ', ' ORDER BY t.{ROW}) "
             f"OVER (PARTITION BY {key}) AS rows_list FROM {typed} t "
-            f"WHERE {' AND '.join(f't.{quote_ident(p)} IS NOT NULL' for p in table.key)}) "
+            f"WHERE {' AND '.join(required_key)}) "
             f"WHERE n > 1"
         )
     return checks
