@@ -123,6 +123,8 @@ def import_files(
     the tables it changed are written back in one step (see attain.store.dialects).
     """
     step = progress or (lambda _message, _done, _total: None)
+    if hasattr(store, "forget_views"):
+        store.forget_views()  # views built before would not see the currencies imported now
     if isinstance(store, duckdb.DuckDBPyConnection):
         con = store
     elif backend_kind(store) == "duckdb":

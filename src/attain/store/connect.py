@@ -78,9 +78,12 @@ def _analysis_tables(backend: Any, settings: CurrencySettings) -> Any:
     """`backend` whose `table()` gives analyses' views and `stored_table()` the stored tables.
 
     Each stored table's schema is looked up once: a report makes dozens of lookups, each a round
-    trip to the engine, and Attain's tables keep the columns its DDL gave them.
+    trip to the engine, and Attain's tables keep the columns its DDL gave them. Each view is
+    built once per conversion day (building one asks the store which currencies it holds);
+    `backend.forget_views()` drops them, as an import through the backend does.
     """
     lookup = backend.table
+    views: dict[tuple[str, date | None], Any] = {}
 
     @functools.cache
     def stored_table(name: str, /, *, database: Any = None) -> Any:
@@ -90,10 +93,14 @@ def _analysis_tables(backend: Any, settings: CurrencySettings) -> Any:
         view = VIEWS.get(name)
         if view is None or database is not None:
             return stored_table(name, database=database)
-        return view(stored_table, settings, backend.open_deals_day)
+        key = (name, backend.open_deals_day)
+        if key not in views:
+            views[key] = view(stored_table, settings, backend.open_deals_day)
+        return views[key]
 
     backend.stored_table = stored_table
     backend.open_deals_day = None
+    backend.forget_views = views.clear
     backend.table = table
     return backend
 
