@@ -156,11 +156,16 @@ def test_a_board_export_loads_with_outcomes_fallbacks_and_implied_rows(
             "closed_at",
             "won deal with no close date: neither Close Date (A) nor Tentative Close is set",
         ),
+        (7, "is_won", "is_won set on a deal with no closed_at"),
         (8, "opportunity_id", f"duplicate key {key} in this import (rows 8, 9)"),
         (9, "opportunity_id", f"duplicate key {key} in this import (rows 8, 9)"),
     ]
     opportunities = next(t for t in result.tables if t.table == "opportunities")
     assert (opportunities.rows_read, opportunities.loaded, opportunities.rows_rejected) == (8, 4, 4)
+    # Foxtrot's 300 is among the won money the import rejected (Golf's copies have no outcome).
+    assert [(w.currency, w.rejected, w.rejected_amount) for w in opportunities.won] == [
+        ("INR", 1, 300.0)
+    ]
     assert result.notes == [
         "map: deals.csv: opportunities: rejected, closed with neither Close Date (A) nor "
         "Tentative Close set: 1 won (amount 300.00)",

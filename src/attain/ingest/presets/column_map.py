@@ -282,9 +282,8 @@ class _TableSource:
             return
         is_won, closed_at = expressions["is_won"], expressions["closed_at"]
         expressions["closed_at"] = f"CASE WHEN ({is_won}) IS NOT NULL THEN {closed_at} END"
-        # The importer would also reject these (is_won without closed_at); emptying is_won
-        # leaves the map's reason, which names the columns tried, as the only one.
-        expressions["is_won"] = f"CASE WHEN ({closed_at}) IS NOT NULL THEN {is_won} END"
+        # is_won stays, so the import summary counts these among the won deals it rejected (the
+        # importer adds its own reason, is_won without closed_at, beside the map's).
         rule = self.spec.columns["closed_at"]
         tried = " nor ".join(aliases[0] for aliases in rule.sources()) if rule.column else "it"
         outcome = f"CASE ({is_won}) WHEN 'true' THEN 'won' ELSE 'lost' END"
