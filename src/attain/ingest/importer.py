@@ -428,17 +428,24 @@ def _write_rejects(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         con.execute(
-            f"COPY (SELECT * FROM {REJECTS} ORDER BY table_name, file, row, column_name) "
+            f"COPY (SELECT * FROM {REJECTS} ORDER BY {_REJECT_ORDER}) "
             f"TO {quote_literal(str(path))} (HEADER, DELIMITER ',')"
         )
     except duckdb.Error as error:
         raise StoreError(f"{path}: cannot write the rejects report: {error}") from error
 
 
+_REJECT_ORDER = (
+    "CASE table_name "
+    + " ".join(f"WHEN {quote_literal(name)} THEN {i}" for i, name in enumerate(TABLES))
+    + " END, file, row, column_name"
+)
+"""Rejects in load order of their tables, parents first: a rejected rep shows before the deals
+and tasks it takes with it, so the first lines name the cause."""
+
+
 def _sample(con: duckdb.DuckDBPyConnection, limit: int = 20) -> list[Reject]:
-    rows = con.execute(
-        f"SELECT * FROM {REJECTS} ORDER BY table_name, file, row, column_name LIMIT {limit}"
-    ).fetchall()
+    rows = con.execute(f"SELECT * FROM {REJECTS} ORDER BY {_REJECT_ORDER} LIMIT {limit}").fetchall()
     return [Reject(*row) for row in rows]
 
 
