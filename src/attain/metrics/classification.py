@@ -20,6 +20,7 @@ from attain.metrics.attainment import optional_number, optional_text
 from attain.metrics.facts import daily_actuals, local_time
 from attain.metrics.periods import Period, as_dates
 from attain.metrics.settings import PerformanceSettings
+from attain.store.currency import has_real_creation
 
 PerformanceClass = Literal["top_performer", "performer", "under_performer", "new"]
 Trend = Literal["improving", "declining", "steady"]
@@ -254,7 +255,7 @@ def _deal_stats(backend: Any, first: date, last: date, zone: str) -> pd.DataFram
     cycle = seconds.cast("float64") / 86400.0  # float first: Spark divides integers as decimals
     # A median of a CASE rather than median(where=...): Spark's percentile needs a constant.
     # Backdated deals (entered after they closed) have no real creation time to measure from.
-    timed = closed.is_won & closed.created_at.notnull() & ~closed.backdated
+    timed = closed.is_won & closed.created_at.notnull() & has_real_creation(closed)
     won_cycle = ibis.cases((timed, cycle), else_=None)
     expr = closed.group_by(rep_id=closed.owner_rep_id).aggregate(
         closed=closed.count(),

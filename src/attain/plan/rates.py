@@ -36,6 +36,7 @@ import pandas as pd
 from attain.forecast.forecast import previous_periods
 from attain.metrics.periods import Period, quarter_of
 from attain.plan.settings import PlanSettings
+from attain.store.currency import has_real_creation
 
 ACTIVITIES = ("meetings", "opportunities", "contacts")
 MEETING_TYPES = ("meeting", "demo")
@@ -155,7 +156,7 @@ def load_rates(backend: Any, as_of: date, settings: PlanSettings) -> RateBook:
         # None for backdated deals: entered after they closed, they have no real cycle.
         cycle_days=ibis.cases(
             (
-                ~deals.backdated,
+                has_real_creation(deals),
                 (deals.closed_at.epoch_seconds() - deals.created_at.epoch_seconds()) / 86400.0,
             ),
             else_=None,

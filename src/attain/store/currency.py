@@ -10,7 +10,11 @@ these views, in which
   target at the rate of its period's first day: Salesforce's rule for dated exchange rates;
 - a deal whose creation comes after its close (entered in the CRM after it was won or lost) is
   `backdated`: it keeps its booking in the period it closed and counts as created when it
-  closed, and measures that need a real creation time (cycle length) leave it out.
+  closed, and measures that need a real creation time (cycle length) leave it out
+  (`has_real_creation`).
+
+A store in one currency with no backdated deal reads exactly as stored, so the views cost
+nothing where there is nothing to convert.
 
 Rates come from the store's `fx_rates` table (imported from a Salesforce export's
 CurrencyType/DatedConversionRate, or an `fx_rates.csv`) and from the `[currency] rates` file of
@@ -81,19 +85,21 @@ Lookup = Callable[[str], ir.Table]
 def opportunities_view(
     stored: Lookup, settings: CurrencySettings, open_deals_day: date | None = None
 ) -> ir.Table:
-    """Deals with `amount` in the corporate currency, `original_amount` as recorded and
-    `backdated` marking deals created after they closed (counted as created when they closed).
+    """Deals with `amount` in the corporate currency (`original_amount` as recorded, where any
+    was converted) and backdated deals counted as created when they closed.
 
     Open deals convert at the rate of `open_deals_day` (the analysis' as-of day; default today).
+    A store in one currency with no backdated deal reads as stored: every query stays as plain
+    as the table (this view is read dozens of times by one report).
     """
     deals = stored("opportunities")
     backdated = deals.closed_at.notnull() & deals.created_at.notnull()
     backdated = backdated & (deals.closed_at < deals.created_at)
-    deals = deals.mutate(
-        created_at=ibis.cases((backdated, deals.closed_at), else_=deals.created_at),
-        backdated=backdated,
-        original_amount=deals.amount,
-    )
+    if int(deals.filter(backdated).count().execute()):
+        deals = deals.mutate(
+            created_at=ibis.cases((backdated, deals.closed_at), else_=deals.created_at),
+            backdated=backdated,
+        )
     day = ibis.cases(
         (deals.closed_at.notnull(), deals.closed_at.date()),
         else_=ibis.literal(open_deals_day or datetime.now(UTC).date()),
@@ -101,16 +107,25 @@ def opportunities_view(
     return _converted(stored, settings, deals, "amount", day)
 
 
+def has_real_creation(deals: ir.Table) -> ir.BooleanValue:
+    """Deals whose creation time is real: not backdated (measures of the sales cycle use it)."""
+    return ~deals.backdated if "backdated" in deals.columns else ibis.literal(True)
+
+
 def quotas_view(
     stored: Lookup, settings: CurrencySettings, open_deals_day: date | None = None
 ) -> ir.Table:
     """Targets with money targets in the corporate currency at their period's first day."""
     quotas = stored("quotas")
-    quotas = quotas.mutate(original_target=quotas.target)
-    money = quotas.metric.isin(MONEY_METRICS)
-    currency = ibis.cases((money, quotas.currency), else_=ibis.null("string"))
-    quotas = quotas.mutate(currency=currency)
-    return _converted(stored, settings, quotas, "target", quotas.period_start)
+    money = quotas.filter(quotas.metric.isin(MONEY_METRICS))
+    if not _currencies(money):
+        return quotas
+    currency = ibis.cases(
+        (quotas.metric.isin(MONEY_METRICS), quotas.currency), else_=ibis.null("string")
+    )
+    return _converted(
+        stored, settings, quotas.mutate(currency=currency), "target", quotas.period_start
+    )
 
 
 def _converted(
@@ -120,7 +135,8 @@ def _converted(
     column: str,
     day: ir.DateValue,
 ) -> ir.Table:
-    """`table` with `column` divided by the rate of its row's currency on `day`."""
+    """`table` with `column` divided by the rate of its row's currency on `day`, and the value
+    as recorded kept as `original_<column>`; `table` itself when nothing needs converting."""
     currencies = _currencies(table)
     if not currencies:
         return table
@@ -135,8 +151,8 @@ def _converted(
             f"amounts in {', '.join(missing)} cannot be added to {corporate}: no exchange rates "
             f"for {', '.join(missing)}; {HOW_TO_GIVE_RATES}"
         )
-    names = table.columns
-    dated = table.mutate(_fx_day=day)
+    names = [*table.columns, f"original_{column}"]
+    dated = table.mutate(_fx_day=day, **{f"original_{column}": table[column]})
     joined = dated.left_join(
         rates,
         [
