@@ -226,16 +226,11 @@ def _load(
         rejected_rows = sum(r.rows_rejected for r in results)
         files = ", ".join(sorted({s.file for s in plan.sources}))
         import_id = _scalar(con, f"SELECT coalesce(max(import_id), 0) + 1 FROM {IMPORTS_TABLE}")
+        now = datetime.now(UTC).replace(tzinfo=None)
         con.execute(
-            f"INSERT INTO {IMPORTS_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                import_id,
-                datetime.now(UTC).replace(tzinfo=None),
-                preset_name,
-                files,
-                loaded,
-                rejected_rows,
-            ],
+            f"INSERT INTO {IMPORTS_TABLE} (import_id, imported_at, preset, files, rows_loaded, "
+            "rows_rejected, taken_at, partial) VALUES (?, ?, ?, ?, ?, ?, ?, false)",
+            [import_id, now, preset_name, files, loaded, rejected_rows, now],
         )
         _log_tables(con, import_id, results)
     _drop_staged_files(con)
@@ -395,7 +390,8 @@ def _won_money(con: duckdb.DuckDBPyConnection, typed: str, table: str) -> tuple[
 def _log_tables(con: duckdb.DuckDBPyConnection, import_id: int, results: list[TableResult]) -> None:
     """Record what the import did per table, and its won money per currency, in the log."""
     con.executemany(
-        f"INSERT INTO {IMPORT_TABLES_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO {IMPORT_TABLES_TABLE} (import_id, table_name, rows_read, inserted, "
+        "updated, rejected, implied, backdated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [(import_id, r.table, *_counts(r)) for r in results],
     )
     money = [

@@ -25,7 +25,25 @@ IMPORT_TABLES_TABLE = "attain_import_tables"
 IMPORT_MONEY_TABLE = "attain_import_money"
 """Per import, table and currency: won deals (count and amount) loaded and rejected."""
 
+OPPORTUNITY_HISTORY_TABLE = "attain_opportunity_history"
+"""A deal's tracked fields, one row per data version range in which they held (type 2 history).
+
+`version_from`/`version_to` are import ids (`version_to` NULL: still current); `valid_from` /
+`valid_to` are the `taken_at` times of those versions (when the exports were taken), so that
+history reads by date. `deleted` rows start when a full export no longer held the deal."""
+
+REP_HISTORY_TABLE = "attain_rep_history"
+"""Each rep's team and role per data version range, like the deals' history."""
+
 S, INT, F, T = ColumnType.STRING, ColumnType.INTEGER, ColumnType.FLOAT, ColumnType.TIMESTAMP
+B, D = ColumnType.BOOLEAN, ColumnType.DATE
+VERSIONED: dict[str, ColumnType] = {
+    "version_from": INT,
+    "version_to": INT,
+    "valid_from": T,
+    "valid_to": T,
+    "deleted": B,
+}
 LOG_TABLES: dict[str, dict[str, ColumnType]] = {
     IMPORTS_TABLE: {
         "import_id": INT,
@@ -34,6 +52,9 @@ LOG_TABLES: dict[str, dict[str, ColumnType]] = {
         "files": S,
         "rows_loaded": INT,
         "rows_rejected": INT,
+        "taken_at": T,  # when the export was taken (default: imported_at)
+        "partial": B,  # a partial export or sync: what it lacks is not deleted
+        "file_hashes": S,  # JSON object: file path -> SHA-256 of its content
     },
     IMPORT_TABLES_TABLE: {
         "import_id": INT,
@@ -44,6 +65,9 @@ LOG_TABLES: dict[str, dict[str, ColumnType]] = {
         "rejected": INT,
         "implied": INT,
         "backdated": INT,
+        "changed": INT,  # of the updated rows, those whose tracked fields changed
+        "unchanged": INT,
+        "deleted": INT,  # stored rows a full export no longer held (history closed)
     },
     IMPORT_MONEY_TABLE: {
         "import_id": INT,
@@ -54,8 +78,22 @@ LOG_TABLES: dict[str, dict[str, ColumnType]] = {
         "won_rejected": INT,
         "won_rejected_amount": F,
     },
+    OPPORTUNITY_HISTORY_TABLE: {
+        "opportunity_id": S,
+        **VERSIONED,
+        "owner_rep_id": S,
+        "stage": S,
+        "amount": F,
+        "currency": S,
+        "expected_close_date": D,
+        "closed_at": T,
+        "is_won": B,
+        "forecast_category": S,
+        "probability": F,
+    },
+    REP_HISTORY_TABLE: {"rep_id": S, **VERSIONED, "team_id": S, "role": S},
 }
-"""The import log's tables and their columns, in every store."""
+"""The import log's and the history's tables and their columns, in every store."""
 
 
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -76,3 +114,8 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
     for name, log in LOG_TABLES.items():
         columns = ", ".join(f"{quote_ident(c)} {SQL_TYPES[kind]}" for c, kind in log.items())
         con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({columns})")
+        for field, kind in log.items():
+            con.execute(
+                f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS {quote_ident(field)} "
+                f"{SQL_TYPES[kind]}"
+            )
