@@ -85,7 +85,8 @@ def diagnosis() -> Diagnosis:
 def test_json_has_exactly_the_documented_shape(diagnosis: Diagnosis) -> None:
     parsed = json.loads(to_json(diagnosis))
 
-    assert list(parsed) == ["as_of", "findings", "skipped"]
+    assert list(parsed) == ["as_of", "notes", "findings", "skipped"]
+    assert parsed["notes"] == list(diagnosis.notes)
     assert parsed["as_of"] == "2026-11-13"
     assert list(parsed["findings"][0]) == [
         "scope",

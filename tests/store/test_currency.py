@@ -250,3 +250,28 @@ def test_rejected_wins_are_counted_in_money_per_currency_in_the_log_and_the_note
         "Data quality: 2 won deal(s) (MXN 3,000; USD 250) were rejected at import and are not "
         "counted (see the rejects report)."
     )
+
+
+@pytest.mark.parametrize("command", ["report", "forecast", "diagnose"])
+def test_report_forecast_and_diagnose_say_what_the_data_lacks_in_one_line(
+    command: str, files: Path, write_csv: Callable[..., Path], tmp_path: Path
+) -> None:
+    write_csv("fx_rates.csv", RATES)
+    db = tmp_path / "s.duckdb"
+    backend = connect(db)
+    import_files(backend, [files])
+    backend.disconnect()
+
+    shown = subprocess.run(
+        [*ATTAIN, command, "--db", str(db), "--as-of", "2024-03-29", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+
+    assert shown.returncode == 0, shown.stderr
+    assert (
+        "Data quality: 1 closed deal(s) were entered after they closed (backdated; won MXN "
+        "4,000)" in shown.stdout
+    )

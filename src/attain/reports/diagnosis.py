@@ -215,9 +215,15 @@ def fmt(key: str, value: Any) -> str:
 
 
 def to_json(diagnosis: Diagnosis) -> str:
-    """{"as_of", "findings": [...], "skipped": [{"cause", "reason"}]} as indented JSON."""
+    """{"as_of", "notes", "findings": [...], "skipped": [{"cause", "reason"}]} as indented
+    JSON; the notes say what the data lacked (e.g. the data-quality line)."""
     return dumps(
-        {"as_of": diagnosis.as_of, "findings": diagnosis.findings, "skipped": diagnosis.skipped}
+        {
+            "as_of": diagnosis.as_of,
+            "notes": diagnosis.notes,
+            "findings": diagnosis.findings,
+            "skipped": diagnosis.skipped,
+        }
     )
 
 
