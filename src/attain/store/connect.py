@@ -16,6 +16,7 @@ from attain.errors import StoreError
 from attain.store.currency import CurrencySettings, Lookup, opportunities_view, quotas_view
 from attain.store.ddl import create_tables
 from attain.store.dialects import connect_postgres, connect_spark, parse_target
+from attain.store.point_in_time import crediting
 
 DEFAULT_DB = "attain.duckdb"
 
@@ -38,6 +39,8 @@ def connect(
     under `currency` (attain.store.currency), open deals at the rate of
     `backend.open_deals_day` (set it to the analysis' as-of day; default today);
     `backend.stored_table(name)` gives a table as stored, for imports, copies and counts.
+    Closed deals are credited to their owner at close time where the store keeps history, and
+    `attain.store.point_in_time.at(backend, version=..., when=...)` reads a past state.
     """
     settings = currency or CurrencySettings()
     target = parse_target(str(db or DEFAULT_DB))
@@ -95,10 +98,17 @@ def _analysis_tables(backend: Any, settings: CurrencySettings) -> Any:
             return stored_table(name, database=database)
         key = (name, backend.open_deals_day)
         if key not in views:
-            views[key] = view(stored_table, settings, backend.open_deals_day)
+            views[key] = view_of(name, stored_table, backend.open_deals_day)
         return views[key]
 
+    def view_of(name: str, stored: Lookup, day: date | None) -> Any:
+        """The view `name` over `stored` (None: not a view); attain.store.point_in_time builds
+        its past views with it. Closed deals are credited to their owner at close time."""
+        view = VIEWS.get(name)
+        return None if view is None else view(crediting(stored), settings, day)
+
     backend.stored_table = stored_table
+    backend.view_of = view_of
     backend.open_deals_day = None
     backend.forget_views = views.clear
     backend.table = table

@@ -1,0 +1,267 @@
+"""The store as it stood at a past data version or date, and bookings credited at close time.
+
+The importer keeps each deal's tracked fields and each rep's team and role per data version
+(`attain_opportunity_history`, `attain_rep_history`: attain.store.ddl). Two readings use them:
+
+- `at(backend, version=..., when=...)` reads the whole world as of a past data version (an
+  import id) or moment: `table("opportunities")` holds the deals that existed then, with their
+  tracked fields as they were (a deal deleted since is back, one created since is absent),
+  `table("reps")` each rep's team and role then; every other table reads as stored.
+- every reading of the deals (the analysis view of attain.store.connect, and `at`) credits a
+  closed deal to its owner at close time: the owner of the history row valid at `closed_at`.
+
+A store without history rows reads exactly as stored, so neither costs anything there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from attain.store.currency import Lookup
+from attain.store.ddl import OPPORTUNITY_HISTORY_TABLE, REP_HISTORY_TABLE
+
+DEAL_FIELDS = (
+    "owner_rep_id",
+    "stage",
+    "amount",
+    "currency",
+    "expected_close_date",
+    "closed_at",
+    "is_won",
+    "forecast_category",
+    "probability",
+)
+"""A deal's fields the history tracks; its other columns read as stored."""
+
+REP_FIELDS = ("team_id", "role")
+"""A rep's fields the history tracks."""
+
+PAST_TABLES = ("opportunities", "reps")
+"""The tables read from the history as of a past version; the others read as they are."""
+
+ViewOf = Callable[[str, Lookup, date | None], Any]
+"""Builds the analysis view `name` over a lookup of stored tables (None: not a view)."""
+
+
+def history_rows(stored: Lookup, name: str) -> ir.Table | None:
+    """The history table `name`, or None where it is missing (an older store) or empty."""
+    try:
+        table = stored(name)
+    except Exception:  # each backend raises its own error for a missing table
+        return None
+    return table if int(table.count().execute()) else None
+
+
+def valid_at(
+    history: ir.Table, *, version: int | None = None, when: datetime | None = None
+) -> ir.BooleanValue:
+    """History rows in force at data version `version` and at moment `when` (both: both).
+
+    Ranges are half-open, [from, to): `version_to` is the version that replaced the row. With
+    neither given, the current rows. An empty start reaches back forever (rows seeded from an
+    export's stage history have no version), an empty end forward.
+    """
+    held: ir.BooleanValue = ibis.literal(True)
+    if version is None and when is None:
+        return history.version_to.isnull()
+    if version is not None:
+        held &= history.version_from.isnull() | (history.version_from <= version)
+        held &= history.version_to.isnull() | (history.version_to > version)
+    if when is not None:
+        moment = _naive(when)
+        held &= history.valid_from.isnull() | (history.valid_from <= moment)
+        held &= history.valid_to.isnull() | (history.valid_to > moment)
+    return held
+
+
+def _latest(rows: ir.Table, key: str) -> ir.Table:
+    """One row per `key`: the latest starting, should ranges in the history overlap."""
+    order = [ibis.desc(rows.version_from), ibis.desc(rows.valid_from)]
+    ranked = rows.mutate(_rank=ibis.row_number().over(group_by=rows[key], order_by=order))
+    return ranked.filter(ranked._rank == 0).drop("_rank")
+
+
+def deals_as_of(
+    stored: Lookup, *, version: int | None = None, when: datetime | None = None
+) -> ir.Table:
+    """The stored deals as of `version`/`when`: tracked fields from the history row in force.
+
+    A deal the history knows but holds no row for then (created later) or holds as deleted is
+    left out; a deal deleted since, so no longer stored, comes back from its history row with
+    its untracked columns (account, product, created_at, ...) empty. Deals the history does not
+    know read as stored.
+    """
+    deals = stored("opportunities")
+    history = history_rows(stored, OPPORTUNITY_HISTORY_TABLE)
+    if history is None:
+        return deals
+    held = _latest(history.filter(valid_at(history, version=version, when=when)), "opportunity_id")
+    held = held.filter(~held.deleted.fill_null(False))
+    renamed = held.select(_h_id=held.opportunity_id, **{f"_h_{f}": held[f] for f in DEAL_FIELDS})
+    joined = deals.left_join(renamed, deals.opportunity_id == renamed._h_id)
+    known = joined.opportunity_id.isin(history.select("opportunity_id").distinct().opportunity_id)
+    overlaid = joined.filter(joined._h_id.notnull() | ~known).mutate(
+        **{
+            field: ibis.cases((joined._h_id.notnull(), joined[f"_h_{field}"]), else_=joined[field])
+            for field in DEAL_FIELDS
+        }
+    )
+    gone = held.filter(~held.opportunity_id.isin(deals.opportunity_id))
+    revived = gone.select(
+        **{
+            name: gone[name].cast(kind)
+            if name in DEAL_FIELDS or name == "opportunity_id"
+            else ibis.null(kind)
+            for name, kind in deals.schema().items()
+        }
+    )
+    return overlaid.select(*deals.columns).union(revived)
+
+
+def reps_as_of(
+    stored: Lookup, *, version: int | None = None, when: datetime | None = None
+) -> ir.Table:
+    """Every stored rep with team and role from the history row in force, where there is one."""
+    reps = stored("reps")
+    history = history_rows(stored, REP_HISTORY_TABLE)
+    if history is None:
+        return reps
+    held = _latest(history.filter(valid_at(history, version=version, when=when)), "rep_id")
+    renamed = held.select(_h_id=held.rep_id, **{f"_h_{f}": held[f] for f in REP_FIELDS})
+    joined = reps.left_join(renamed, reps.rep_id == renamed._h_id)
+    return joined.mutate(
+        **{
+            field: ibis.cases((joined._h_id.notnull(), joined[f"_h_{field}"]), else_=joined[field])
+            for field in REP_FIELDS
+        }
+    ).select(*reps.columns)
+
+
+def credited_at_close(stored: Lookup, deals: ir.Table) -> ir.Table:
+    """`deals` with each closed deal's owner the one of its history row valid at `closed_at`.
+
+    Bookings, win rates and cycles then stay with whoever owned the deal when it closed, though
+    it was reassigned since. Deals closed outside the history (before its first version, or
+    with no row) keep their owner; `deals` itself when there is no history.
+    """
+    history = history_rows(stored, OPPORTUNITY_HISTORY_TABLE)
+    if history is None:
+        return deals
+    rows = history.filter(~history.deleted.fill_null(False) & history.owner_rep_id.notnull())
+    closed = deals.filter(deals.closed_at.notnull()).select(
+        _c_id="opportunity_id", _c_at="closed_at"
+    )
+    matched = closed.join(
+        rows,
+        [
+            closed._c_id == rows.opportunity_id,
+            rows.valid_from.isnull() | (rows.valid_from <= closed._c_at),
+            rows.valid_to.isnull() | (rows.valid_to > closed._c_at),
+        ],
+    )
+    owners = _latest(matched, "_c_id").select(_o_id="_c_id", _o_owner="owner_rep_id")
+    joined = deals.left_join(owners, deals.opportunity_id == owners._o_id)
+    owner = ibis.cases((joined._o_id.notnull(), joined._o_owner), else_=joined.owner_rep_id)
+    return joined.mutate(owner_rep_id=owner).select(*deals.columns)
+
+
+def crediting(stored: Lookup) -> Lookup:
+    """`stored` whose deals are credited at close time (`credited_at_close`)."""
+
+    def lookup(name: str) -> ir.Table:
+        table = stored(name)
+        return credited_at_close(stored, table) if name == "opportunities" else table
+
+    return lookup
+
+
+def as_of(stored: Lookup, *, version: int | None = None, when: datetime | None = None) -> Lookup:
+    """`stored` as of `version`/`when`: deals and reps as they were, the rest as stored."""
+
+    def lookup(name: str) -> ir.Table:
+        if name == "opportunities":
+            return deals_as_of(stored, version=version, when=when)
+        if name == "reps":
+            return reps_as_of(stored, version=version, when=when)
+        return stored(name)
+
+    return lookup
+
+
+class PointInTime:
+    """A backend read as of a past data version or moment (made by `at`); see the module.
+
+    Everything but `table` passes through to the backend, `stored_table` included (imports,
+    copies and counts read what is stored). Open deals convert at the rate of the moment's day.
+    """
+
+    def __init__(self, backend: Any, *, version: int | None, when: datetime | None) -> None:
+        self._backend = backend
+        self._stored: Lookup = getattr(backend, "stored_table", backend.table)
+        self._lookup = as_of(self._stored, version=version, when=when)
+        self._views: dict[tuple[str, date | None], Any] = {}
+        self.version = version
+        self.when = when
+        self.open_deals_day: date | None = getattr(backend, "open_deals_day", None) or (
+            when.date() if when is not None else None
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._backend, name)
+
+    def table(self, name: str, /, *, database: Any = None) -> Any:
+        """Table `name` as it stood: deals and reps from the history, the rest as stored."""
+        if database is not None or name not in PAST_TABLES:
+            return self._backend.table(name, database=database)
+        key = (name, self.open_deals_day)
+        if key not in self._views:
+            view_of: ViewOf | None = getattr(self._backend, "view_of", None)
+            view = view_of(name, self._lookup, self.open_deals_day) if view_of else None
+            self._views[key] = crediting(self._lookup)(name) if view is None else view
+        return self._views[key]
+
+
+def at(backend: Any, version: int | None = None, when: datetime | None = None) -> Any:
+    """`backend` read as of data version `version` (an import id) and/or moment `when` (UTC).
+
+    Every core function that takes a backend takes the result: attainment, forecasts and
+    diagnoses as of a past version. With neither given, the current history rows (deals
+    deleted by the last full export left out).
+    """
+    return PointInTime(backend, version=version, when=when)
+
+
+def rep_teams_at(backend: Any, moments: Sequence[datetime]) -> pd.DataFrame | None:
+    """Each rep's team at each of `moments` by the history: rep_id, moment, team_id.
+
+    Only reps with a history row in force at a moment appear; None where the store keeps no
+    reps' history (every rep's team is then the stored one).
+    """
+    stored: Lookup = getattr(backend, "stored_table", backend.table)
+    history = history_rows(stored, REP_HISTORY_TABLE)
+    if history is None or not moments:
+        return None
+    frame = backend.execute(history.select("rep_id", "team_id", "valid_from", "valid_to"))
+    frames = []
+    for moment in sorted(set(moments)):
+        stamp = pd.Timestamp(_naive(moment))
+        held = (frame["valid_from"].isna() | (frame["valid_from"] <= stamp)) & (
+            frame["valid_to"].isna() | (frame["valid_to"] > stamp)
+        )
+        rows = frame.loc[held].sort_values("valid_from", na_position="first")
+        frames.append(rows.drop_duplicates("rep_id", keep="last").assign(moment=moment))
+    teams: pd.DataFrame = pd.concat(frames, ignore_index=True)[["rep_id", "moment", "team_id"]]
+    return teams
+
+
+def _naive(moment: datetime) -> datetime:
+    """`moment` as naive UTC, as the store keeps timestamps."""
+    if moment.tzinfo is None:
+        return moment
+    return pd.Timestamp(moment).tz_convert("UTC").tz_localize(None).to_pydatetime()
