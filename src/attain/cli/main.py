@@ -11,6 +11,7 @@ from rich.markup import escape
 
 from attain import __version__
 from attain.cli import (
+    changes,
     channels,
     coaching,
     demo,
@@ -21,6 +22,7 @@ from attain.cli import (
     leads,
     management,
     mapping,
+    pipeline,
     plan,
     report,
     serve,
@@ -61,6 +63,8 @@ app.add_typer(management.skills_app, name="skills")
 app.command("ramp")(management.ramp_command)
 app.add_typer(management.products_app, name="products")
 app.add_typer(management.comp_app, name="comp")
+app.command("changes")(changes.changes_command)
+app.add_typer(pipeline.app, name="pipeline")
 
 _debug = {"on": False}
 

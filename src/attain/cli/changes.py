@@ -1,0 +1,153 @@
+"""`attain changes`: what changed in the CRM between two data versions or dates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from attain.cli.options import DB, OUTPUT, open_store
+from attain.config import load_settings
+from attain.errors import InputError
+from attain.history.changes import ChangeKind, ChangeRecord, changes
+from attain.history.states import Moment
+from attain.reports.history import changes_csv, changes_json, currency_note
+from attain.reports.templating import label, money
+
+SHOWN_PER_KIND = 10
+"""Deals listed under each kind in the text view (JSON and CSV list every one)."""
+
+
+class Format(StrEnum):
+    """Output formats of the change record, the waterfall and the calls."""
+
+    TEXT = "text"
+    JSON = "json"
+    CSV = "csv"
+
+
+FORMAT = typer.Option(Format.TEXT, "--format", "-f", help="Output format.")
+
+
+def parse_moment(text: str, option: str) -> Moment:
+    """A data version (an import id such as 12), a day (2026-11-02) or an instant
+    (2026-11-02T09:00, UTC unless it carries an offset)."""
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            f"{option} takes a data version (an import id, e.g. 12) or a date like 2026-11-02, "
+            f"not {text!r}"
+        ) from None
+
+
+def changes_command(
+    since: str = typer.Option(
+        ...,
+        "--since",
+        metavar="DATE|VERSION",
+        help="From this data version (import id) or day (its start, UTC).",
+    ),
+    until: str | None = typer.Option(
+        None,
+        "--until",
+        metavar="DATE|VERSION",
+        help="To this data version or day (its end) \\[default: the latest data version].",
+        show_default=False,
+    ),
+    db: str | None = DB,
+    output_format: Format = FORMAT,
+    output: Path | None = OUTPUT,
+) -> None:
+    """What changed between two data versions or dates: deals created, moved stage, pulled
+    into or pushed out of a quarter, resized, won, lost, deleted or reassigned, and reps who
+    changed team.
+
+    Read from the history every import keeps (docs/history.md, "What changed"). Amounts are in
+    the corporate currency; the text view lists the first deals of each kind, --format json
+    or csv every one.
+    """
+    start = parse_moment(since, "--since")
+    end = None if until is None else parse_moment(until, "--until")
+    settings = load_settings()
+    backend, _ = open_store(db, read_only=True)
+    try:
+        record = changes(backend, start, end, currency=settings.currency)
+    finally:
+        backend.disconnect()
+    if output_format is Format.JSON:
+        write(changes_json(record), output)
+    elif output_format is Format.CSV:
+        write(changes_csv(record), output)
+    else:
+        console = text_console(output)
+        print_changes(console, record)
+        finish(console, output)
+
+
+def print_changes(console: Console, record: ChangeRecord) -> None:
+    """The record as a table of counts and money per kind, then the deals of each kind."""
+    until = "the latest data version" if record.until is None else str(record.until)
+    console.print(f"[bold]Changes[/] from {record.since} to {until} (UTC)")
+    console.print(f"[dim]{escape(currency_note(record.currency))}[/]")
+    table = Table(title="By kind")
+    for header in ("kind", "deals", "amount"):
+        table.add_column(header, justify="left" if header == "kind" else "right")
+    for total in record.totals:
+        signed = total.kind is ChangeKind.RESIZED
+        amount = f"{total.amount:+,.0f}" if signed else money(total.amount)
+        table.add_row(label(total.kind.value), f"{total.deals:,}", amount)
+    table.add_row("reps who changed team", f"{len(record.reps):,}", "")
+    console.print(table)
+    for kind in ChangeKind:
+        found = record.of(kind)
+        if not found:
+            continue
+        console.print(f"[bold]{label(kind.value)}[/] ({len(found):,})")
+        for change in found[:SHOWN_PER_KIND]:
+            move = f" {change.before or '—'} → {change.after or '—'}"
+            console.print(
+                f"  {escape(change.opportunity_id)} ({escape(change.owner_rep_id or '—')}): "
+                f"{change.amount:,.0f}{escape(move)}"
+            )
+        if len(found) > SHOWN_PER_KIND:
+            console.print(f"  [dim]… and {len(found) - SHOWN_PER_KIND:,} more[/]")
+    for rep in record.reps:
+        console.print(
+            f"[bold]changed team[/]: {escape(rep.rep_id)} "
+            f"{escape(rep.team_before or '—')} → {escape(rep.team_after or '—')}"
+        )
+
+
+def text_console(output: Path | None) -> Console:
+    """A console for the text view, recording when it goes to a file."""
+    console = Console(record=output is not None, highlight=False)
+    if output is not None or not console.is_terminal:
+        console.width = max(console.width, 120)
+    return console
+
+
+def finish(console: Console, output: Path | None) -> None:
+    """Write what the console recorded to `output`, if given."""
+    if output is not None:
+        output.write_text(console.export_text())
+
+
+def write(rendered: str, output: Path | None) -> None:
+    """JSON or CSV to the terminal or `output`."""
+    if output is None:
+        typer.echo(rendered, nl=not rendered.endswith("\n"))
+    else:
+        output.write_text(rendered)

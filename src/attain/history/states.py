@@ -1,0 +1,168 @@
+"""Deals and reps as the store's history says they stood at a moment (a data version or a date).
+
+The change record, the pipeline waterfall and the forecast-call accuracy all compare such
+states. Every deal's amount is in the corporate currency (attain.store.currency): a closed
+deal's at the rate of its close day, an open deal's at the rate of one conversion day for the
+whole comparison, so a deal's amount moves only when the CRM's amount moved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from attain.errors import InputError
+from attain.store.currency import CurrencySettings, opportunities_view
+from attain.store.ddl import IMPORTS_TABLE, OPPORTUNITY_HISTORY_TABLE, REP_HISTORY_TABLE
+
+Moment = int | date | datetime
+"""A data version (an import id), a day (its start, UTC) or an instant (naive UTC)."""
+
+DEAL_FIELDS = (
+    "opportunity_id",
+    "deleted",
+    "owner_rep_id",
+    "stage",
+    "amount",
+    "currency",
+    "expected_close_date",
+    "closed_at",
+    "is_won",
+    "forecast_category",
+    "probability",
+)
+"""The columns of a deal's state."""
+
+
+@dataclass(frozen=True)
+class History:
+    """Every history row of deals and reps, amounts converted, ready to be read at moments.
+
+    `deals` holds DEAL_FIELDS plus `valid_from`/`valid_to` (NaT: open-ended) as pandas
+    timestamps; `reps` holds rep_id, team_id, role, deleted, valid_from, valid_to; `teams`
+    is each rep's team in the `reps` table, for reps without history rows.
+    """
+
+    deals: pd.DataFrame
+    reps: pd.DataFrame
+    teams: dict[str, str | None]
+    currency: str | None
+    """The currency of every amount (None: the store names none; amounts are as recorded)."""
+
+
+def load_history(
+    backend: Any, *, currency: CurrencySettings | None = None, conversion_day: date | None = None
+) -> History:
+    """The deals' and reps' history rows of the store, amounts in the corporate currency.
+
+    Open deals convert at `conversion_day` (default today); closed deals at their close day.
+    """
+    rows = backend.stored_table(OPPORTUNITY_HISTORY_TABLE)
+    rows = rows.mutate(created_at=ibis.null("timestamp"))
+
+    def lookup(name: str) -> Any:
+        return rows if name == "opportunities" else backend.stored_table(name)
+
+    settings = currency or CurrencySettings()
+    converted = opportunities_view(lookup, settings, conversion_day)
+    deals = converted.select(*DEAL_FIELDS, "valid_from", "valid_to").to_pandas()
+    deals["deleted"] = deals["deleted"].fillna(False).astype(bool)
+    deals["amount"] = deals["amount"].astype(float)
+    for column in ("valid_from", "valid_to", "closed_at"):
+        deals[column] = pd.to_datetime(deals[column])
+    deals["expected_close_date"] = pd.to_datetime(deals["expected_close_date"]).dt.date
+    reps = backend.stored_table(REP_HISTORY_TABLE)
+    reps = reps.select("rep_id", "team_id", "role", "deleted", "valid_from", "valid_to").to_pandas()
+    reps["deleted"] = reps["deleted"].fillna(False).astype(bool)
+    for column in ("valid_from", "valid_to"):
+        reps[column] = pd.to_datetime(reps[column])
+    roster = backend.stored_table("reps").select("rep_id", "team_id").to_pandas()
+    teams = {
+        str(rep): None if pd.isna(team) else str(team)
+        for rep, team in zip(roster["rep_id"], roster["team_id"], strict=True)
+    }
+    return History(deals, reps, teams, _currency_name(backend, settings, deals))
+
+
+def _currency_name(backend: Any, settings: CurrencySettings, deals: pd.DataFrame) -> str | None:
+    """The corporate currency's code where it can be named: the setting, the rates' own, else
+    the one currency the deals use (the view raised CurrencyError for anything else)."""
+    if settings.corporate:
+        return settings.corporate
+    rates = backend.stored_table("fx_rates")
+    marked = rates.filter(rates.is_corporate.fill_null(False)).select("currency").distinct()
+    codes = [str(code) for code in marked.to_pandas()["currency"]]
+    if len(codes) == 1:
+        return codes[0]
+    used = {str(code) for code in deals["currency"].dropna()}
+    return next(iter(used)) if len(used) == 1 else None
+
+
+def instant(backend: Any, moment: Moment, *, end_of_day: bool = False) -> pd.Timestamp:
+    """The UTC instant of `moment`: when a data version's export was taken (its import time
+    when the export's time is unknown), the start of a day (its end with `end_of_day`), or
+    the instant itself. InputError for a version that is not in the import log."""
+    if isinstance(moment, datetime):
+        aware = moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+        return pd.Timestamp(aware)
+    if isinstance(moment, date):
+        day = moment + timedelta(days=1) if end_of_day else moment
+        return pd.Timestamp(datetime.combine(day, time.min))
+    log = backend.stored_table(IMPORTS_TABLE)
+    found = log.filter(log.import_id == moment).select(
+        taken=ibis.coalesce(log.taken_at, log.imported_at)
+    )
+    taken = found.to_pandas()["taken"]
+    if taken.empty or pd.isna(taken.iloc[0]):
+        raise InputError(f"no data version {moment}: `attain status` lists the imports")
+    return pd.Timestamp(taken.iloc[0])
+
+
+def valid_at(rows: pd.DataFrame, at: pd.Timestamp | None) -> pd.DataFrame:
+    """The rows in force at `at` (valid_from ≤ at < valid_to; open ends unbounded); at None,
+    the current rows (no valid_to)."""
+    if at is None:
+        return rows[rows["valid_to"].isna()]
+    started = rows["valid_from"].isna() | (rows["valid_from"] <= at)
+    running = rows["valid_to"].isna() | (rows["valid_to"] > at)
+    return rows[started & running]
+
+
+def deals_at(history: History, at: pd.Timestamp | None) -> pd.DataFrame:
+    """Each deal's state at `at` (None: now), one row per deal, indexed by opportunity id;
+    deals deleted by then are kept, with `deleted` true."""
+    rows = valid_at(history.deals, at)
+    # Overlapping rows (a seeded stage history reaching past the first version) resolve to
+    # the one that started last.
+    rows = rows.sort_values("valid_from", na_position="first")
+    return rows.drop_duplicates("opportunity_id", keep="last").set_index("opportunity_id")
+
+
+def teams_at(history: History, at: pd.Timestamp | None) -> dict[str, str | None]:
+    """Each rep's team at `at`: from the reps' history, else the reps table's."""
+    rows = valid_at(history.reps, at).sort_values("valid_from", na_position="first")
+    rows = rows.drop_duplicates("rep_id", keep="last")
+    found = dict(history.teams)
+    for rep, team in zip(rows["rep_id"], rows["team_id"], strict=True):
+        found[str(rep)] = None if pd.isna(team) else str(team)
+    return found
+
+
+def is_open(states: pd.DataFrame) -> pd.Series:
+    """Deals that exist and are neither won nor lost."""
+    return ~states["deleted"] & states["is_won"].isna() & states["closed_at"].isna()
+
+
+def is_won(states: pd.DataFrame) -> pd.Series:
+    """Deals that exist and are won."""
+    return ~states["deleted"] & states["is_won"].fillna(False).astype(bool)
+
+
+def is_lost(states: pd.DataFrame) -> pd.Series:
+    """Deals that exist and are closed without a win."""
+    closed = states["closed_at"].notna() | states["is_won"].notna()
+    return ~states["deleted"] & closed & ~states["is_won"].fillna(False).astype(bool)
