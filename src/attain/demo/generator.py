@@ -49,13 +49,14 @@ from attain.demo.pipeline import (
     stage_columns,
 )
 from attain.demo.quotas import quota_columns
+from attain.demo.snapshots import Snapshots
 from attain.demo.timeline import DAY, Timeline, as_date
 from attain.demo.truth import PlantedCause, Truth
 from attain.demo.writer import CsvFiles
 from attain.diagnosis.finding import CAUSES
 from attain.schema.tables import PRODUCT_PRIORITIES, REP_ROLES, TABLES
 
-_STREAMS = {"organisation": 1, "plants": 2, "group": 3, "support": 4, "quotas": 5}
+_STREAMS = {"organisation": 1, "plants": 2, "group": 3, "support": 4, "quotas": 5, "snapshots": 6}
 
 
 @dataclass(frozen=True)
@@ -81,9 +82,17 @@ def _rng(seed: int, stream: str, index: int = 0) -> np.random.Generator:
 class _Run:
     """Bookkeeping of one generation: open files, id counters, totals for quotas and truth."""
 
-    def __init__(self, org: Organisation, files: CsvFiles, progress: Progress | None, groups: int):
+    def __init__(
+        self,
+        org: Organisation,
+        files: CsvFiles,
+        progress: Progress | None,
+        groups: int,
+        snapshots: Snapshots | None = None,
+    ):
         self.org = org
         self.files = files
+        self.snapshots = snapshots
         self.progress = progress
         self.steps = dict.fromkeys(TABLES, 1)
         for name in ("leads", "opportunities", "opportunity_stages"):
@@ -127,12 +136,16 @@ class _Run:
         np.add.at(self.meetings, (acts.rep[selling], quarter), 1)
 
 
-def generate(spec: DemoSpec, out_dir: Path, progress: Progress | None = None) -> Truth:
+def generate(
+    spec: DemoSpec, out_dir: Path, progress: Progress | None = None, *, snapshot_weeks: int = 0
+) -> Truth:
     """Write the ten canonical CSV files, truth.json, comp-plan.toml and attain.toml (the ICP
     and the plan's path) into `out_dir`.
 
     The same spec always gives byte-identical files. `progress` is called after each append
-    to a file with the rows written and the seconds they took.
+    to a file with the rows written and the seconds they took. With `snapshot_weeks`, also
+    write that many weekly exports of the same organisation into `out_dir`/snapshots (see
+    attain.demo.snapshots); the files above stay the same.
     """
     timeline = Timeline.ending(spec.as_of, spec.quarters)
     org = build_organisation(spec, timeline, _rng(spec.seed, "organisation"))
@@ -140,8 +153,13 @@ def generate(spec: DemoSpec, out_dir: Path, progress: Progress | None = None) ->
     skill = np.where(plants.has("target_setting"), c.RATCHETED_SKILL, org.skill)
     org = replace(org, skill=skill)
     groups = org.chunks()
+    snapshots = None
+    if snapshot_weeks:
+        snapshots = Snapshots(
+            org, plants, out_dir, snapshot_weeks, lambda index: _rng(spec.seed, "snapshots", index)
+        )
     with CsvFiles(out_dir) as files:
-        run = _Run(org, files, progress, len(groups))
+        run = _Run(org, files, progress, len(groups), snapshots)
         started = time.perf_counter()
         tables = {
             "teams": teams_columns(org),
@@ -152,6 +170,8 @@ def generate(spec: DemoSpec, out_dir: Path, progress: Progress | None = None) ->
         seconds = (time.perf_counter() - started) / len(tables)
         for name, columns in tables.items():
             run.write(name, columns, seconds)
+        if snapshots is not None:
+            snapshots.write_fixed(tables)
         for index, reps in enumerate(groups):
             _write_group(run, plants, reps, _rng(spec.seed, "group", index))
         _write_support(run, plants, _rng(spec.seed, "support"))
@@ -160,6 +180,10 @@ def generate(spec: DemoSpec, out_dir: Path, progress: Progress | None = None) ->
             org, plants, run.bookings, run.meetings, _rng(spec.seed, "quotas")
         )
         run.write("quotas", columns, time.perf_counter() - started)
+        if snapshots is not None:
+            snapshots.write_quotas(columns)
+            snapshots.close()
+            snapshots.finish(spec.seed, spec.as_of)
     truth = _truth(org, plants, revisions, run)
     truth.write(out_dir / "truth.json")
     write_comp_plan(out_dir / "comp-plan.toml", spec.as_of)
@@ -182,14 +206,17 @@ def _write_group(run: _Run, plants: Plants, reps: np.ndarray, rng: np.random.Gen
 
     started = time.perf_counter()
     acts = generate_activities(org, plants, reps, leads, deals, rng)
-    columns = activities_columns(acts, org, run.next["activities"], first_lead, first_deal)
-    run.write("activities", columns, time.perf_counter() - started)
+    act_columns = activities_columns(acts, org, run.next["activities"], first_lead, first_deal)
+    run.write("activities", act_columns, time.perf_counter() - started)
     run.tally_meetings(acts)
 
     started = time.perf_counter()
     sessions = generate_coaching(org, plants, reps, rng)
     columns = coaching_columns(sessions, org, run.next["sessions"])
     run.write("coaching_sessions", columns, time.perf_counter() - started)
+    if run.snapshots is not None:
+        first = {"leads": first_lead, "deals": first_deal}
+        run.snapshots.write_group(leads, deals, acts, act_columns, sessions, columns, first)
 
     run.next["leads"] += leads.created.size
     run.next["deals"] += deals.created.size
@@ -208,11 +235,10 @@ def _write_support(run: _Run, plants: Plants, rng: np.random.Generator) -> None:
     run.next["activities"] += acts.rep.size
     started = time.perf_counter()
     sessions = generate_coaching(org, plants, sdrs, rng)
-    run.write(
-        "coaching_sessions",
-        coaching_columns(sessions, org, run.next["sessions"]),
-        time.perf_counter() - started,
-    )
+    session_columns = coaching_columns(sessions, org, run.next["sessions"])
+    run.write("coaching_sessions", session_columns, time.perf_counter() - started)
+    if run.snapshots is not None:
+        run.snapshots.write_support(acts, columns, sessions, session_columns)
     run.next["sessions"] += sessions.rep.size
 
 
