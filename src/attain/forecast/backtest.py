@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from attain.forecast.forecast import COMPANY, Forecast, forecast_period, week_as_of
-from attain.forecast.history import DealHistory, booked
+from attain.forecast.history import DealHistory, booked, booked_per_team
 from attain.forecast.settings import ForecastSettings
 from attain.metrics.coverage import end_of_day_utc
 from attain.metrics.periods import Period, quarter_of, quarters_between
@@ -109,6 +109,7 @@ def backtest(
         start = pd.Timestamp(end_of_day_utc(period.start - timedelta(days=1), zone))
         end = pd.Timestamp(end_of_day_utc(period.end, zone))
         actual = booked(history, start, end)
+        team_actual = booked_per_team(history, start, end)
         for week in weeks:
             result = forecast_period(
                 history,
@@ -120,7 +121,7 @@ def backtest(
                 settings=settings,
                 simulations=settings.backtest_simulations,
             )
-            points += _points(result, week, actual, history.rep_teams)
+            points += _points(result, week, actual, team_actual)
             done += 1
             if progress is not None:
                 progress(done, total)
@@ -143,9 +144,9 @@ def default_periods(history: DealHistory, zone: str, count: int | None) -> list[
 
 
 def _points(
-    result: Forecast, week: int, actual: pd.Series, rep_teams: dict[str, str | None]
+    result: Forecast, week: int, actual: pd.Series, team_actual: pd.Series
 ) -> list[BacktestPoint]:
-    team_actual = actual.groupby(actual.index.map(lambda rep: rep_teams.get(rep))).sum()
+    """Points of one forecast; teams' actuals credit each booking to the team at close time."""
     points = []
     for row in result.rows:
         if row.scope == COMPANY:

@@ -2,20 +2,32 @@
 
 Every forecast works on `known_at(history, moment)`: deals created later are dropped, closes
 after the moment are reopened (outcome and final amount unknown) and later stage entries are
-removed, so a forecast for a past date cannot see what happened after it.
+removed, so a forecast for a past date cannot see what happened after it. Where the store keeps
+the deals' and reps' history (attain.store.point_in_time), a deal open at the moment has the
+owner it had then and each rep the team they were in then.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from attain.store.ddl import OPPORTUNITY_HISTORY_TABLE, REP_HISTORY_TABLE
+from attain.store.point_in_time import history_rows
+
 DEAL_COLUMNS = ["opportunity_id", "owner_rep_id", "product_id", "created_at", "closed_at"]
 STAGE_COLUMNS = ["opportunity_id", "stage", "entered_at", "amount"]
+SPAN_COLUMNS = ["valid_from", "valid_to"]
+OWNER_SPAN_COLUMNS = ["opportunity_id", "owner_rep_id", *SPAN_COLUMNS]
+TEAM_SPAN_COLUMNS = ["rep_id", "team_id", *SPAN_COLUMNS]
+
+
+def _no_spans(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series(dtype=object) for column in columns})
 
 
 @dataclass(frozen=True)
@@ -29,6 +41,10 @@ class DealHistory:
     deals: pd.DataFrame
     stages: pd.DataFrame
     rep_teams: dict[str, str | None]
+    owner_spans: pd.DataFrame = field(default_factory=lambda: _no_spans(OWNER_SPAN_COLUMNS))
+    """Each deal's owner per span of the history [valid_from, valid_to); empty without one."""
+    team_spans: pd.DataFrame = field(default_factory=lambda: _no_spans(TEAM_SPAN_COLUMNS))
+    """Each rep's team per span of the history; empty without one."""
 
     @property
     def first_close(self) -> pd.Timestamp | None:
@@ -59,7 +75,39 @@ def load_history(backend: Any) -> DealHistory:
         str(rep): (None if pd.isna(team) else str(team))
         for rep, team in zip(reps["rep_id"], reps["team_id"], strict=True)
     }
-    return make_history(deals, stages, teams)
+    history = make_history(deals, stages, teams)
+    return replace(
+        history,
+        owner_spans=_spans(backend, OPPORTUNITY_HISTORY_TABLE, OWNER_SPAN_COLUMNS),
+        team_spans=_spans(backend, REP_HISTORY_TABLE, TEAM_SPAN_COLUMNS),
+    )
+
+
+def _spans(backend: Any, name: str, columns: list[str]) -> pd.DataFrame:
+    """The history table `name`'s rows that were not deletions (`columns`), if it has any."""
+    rows = history_rows(getattr(backend, "stored_table", backend.table), name)
+    if rows is None:
+        return _no_spans(columns)
+    frame = backend.execute(rows.filter(~rows.deleted.fill_null(False)).select(*columns))
+    for column in SPAN_COLUMNS:
+        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[us]")
+    spans: pd.DataFrame = frame
+    return spans
+
+
+def in_force(spans: pd.DataFrame, key: str, field_name: str, at: pd.DataFrame) -> pd.Series:
+    """`field_name` of the span of `spans` in force for each row of `at` (columns `key` and
+    `moment`), indexed like `at`; rows no span covers are left out."""
+    if spans.empty or at.empty:
+        return pd.Series(dtype=object)
+    pairs = at[[key, "moment"]].reset_index().merge(spans, on=key)
+    held = (pairs["valid_from"].isna() | (pairs["valid_from"] <= pairs["moment"])) & (
+        pairs["valid_to"].isna() | (pairs["valid_to"] > pairs["moment"])
+    )
+    latest = pairs.loc[held].sort_values("valid_from", na_position="first")
+    latest = latest.drop_duplicates("index", keep="last").set_index("index")
+    found: pd.Series = latest[field_name]
+    return found
 
 
 def make_history(
@@ -91,7 +139,24 @@ def known_at(history: DealHistory, moment: datetime | pd.Timestamp) -> DealHisto
         (history.stages["entered_at"] <= cutoff)
         & history.stages["opportunity_id"].isin(deals["opportunity_id"])
     ]
-    return replace(history, deals=deals.reset_index(drop=True), stages=stages)
+    deals = deals.reset_index(drop=True)
+    open_then = deals.loc[deals["closed_at"].isna(), ["opportunity_id"]].assign(moment=cutoff)
+    owners = in_force(history.owner_spans, "opportunity_id", "owner_rep_id", open_then)
+    if len(owners):
+        deals.loc[owners.index, "owner_rep_id"] = owners.to_numpy()
+    return replace(history, deals=deals, stages=stages, rep_teams=teams_at(history, cutoff))
+
+
+def teams_at(history: DealHistory, moment: pd.Timestamp) -> dict[str, str | None]:
+    """Each rep's team at `moment`: from the reps' history where it says, else the stored one."""
+    if history.team_spans.empty:
+        return history.rep_teams
+    reps = pd.DataFrame({"rep_id": list(history.rep_teams), "moment": moment})
+    then = in_force(history.team_spans, "rep_id", "team_id", reps)
+    teams = dict(history.rep_teams)
+    for index, team in then.items():
+        teams[str(reps.at[index, "rep_id"])] = None if pd.isna(team) else str(team)
+    return teams
 
 
 def booked(history: DealHistory, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
@@ -103,3 +168,20 @@ def booked(history: DealHistory, start: pd.Timestamp, end: pd.Timestamp) -> pd.S
         & (deals["closed_at"] < end)
     ]
     return won.groupby("owner_rep_id")["amount"].sum().astype(float)
+
+
+def booked_per_team(history: DealHistory, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+    """Won amount per team of deals closed in [start, end), each in its owner's team at close
+    (the reps' history; else the owner's stored team). Deals of reps without a team are left out.
+    """
+    deals = history.deals
+    won = deals.loc[
+        deals["is_won"].fillna(False).astype(bool)
+        & (deals["closed_at"] >= start)
+        & (deals["closed_at"] < end)
+    ]
+    closes = pd.DataFrame({"rep_id": won["owner_rep_id"], "moment": won["closed_at"]})
+    teams = won["owner_rep_id"].map(history.rep_teams).astype(object)
+    then = in_force(history.team_spans, "rep_id", "team_id", closes)
+    teams.loc[then.index] = then.to_numpy()
+    return won["amount"].groupby(teams.to_numpy()).sum().astype(float)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any, Literal
 
 import numpy as np
@@ -17,6 +17,7 @@ import pandas as pd
 from attain.metrics.facts import daily_actuals
 from attain.metrics.periods import Period
 from attain.metrics.targets import SELLING_ROLE, rep_roster
+from attain.store.point_in_time import rep_teams_at
 
 Scope = Literal["rep", "team", "company"]
 COMPANY_ID = "company"
@@ -119,14 +120,15 @@ def period_actuals(
 
 def rep_attainment(backend: Any, targets: pd.DataFrame, zone: str = "UTC") -> pd.DataFrame:
     """The rep-level attainment frame (ATTAINMENT_COLUMNS) for every row of `targets`."""
-    return _rep_frame(targets, _actuals(backend, targets, zone), rep_roster(backend))
+    actuals = _actuals(backend, targets, zone)
+    return _rep_frame(targets, actuals, rep_roster(backend), _teams_then(backend, targets))
 
 
 def attainment_report(backend: Any, targets: pd.DataFrame, zone: str = "UTC") -> AttainmentReport:
     """Attainment of every rep, team and the company, plus the reps who have no target."""
     roster = rep_roster(backend)
     actuals = _actuals(backend, targets, zone)
-    reps = _rep_frame(targets, actuals, roster)
+    reps = _rep_frame(targets, actuals, roster, _teams_then(backend, targets))
     teams = _rollup(reps, ["team_id"])
     names = scope_names(backend, roster)
     rows = [
@@ -211,10 +213,35 @@ def _no_actuals() -> pd.DataFrame:
     return pd.DataFrame(columns).astype({"actual": float})
 
 
-def _rep_frame(targets: pd.DataFrame, actuals: pd.DataFrame, roster: pd.DataFrame) -> pd.DataFrame:
+def _teams_then(backend: Any, targets: pd.DataFrame) -> pd.DataFrame | None:
+    """Each rep's team at the end of each period of `targets` (rep_id, period_end, team_id) by
+    the reps' history; None where the store keeps none.
+
+    A rep who moved team keeps their earlier periods, target and bookings, in their earlier
+    team; one who moved within a period counts in the team they ended it in.
+    """
+    ends = sorted({period.end for period in periods_in(targets)})
+    teams = rep_teams_at(backend, [datetime.combine(end, time.max) for end in ends])
+    if teams is None:
+        return None
+    return teams.assign(period_end=pd.to_datetime(teams["moment"]).dt.date).drop(columns="moment")
+
+
+def _rep_frame(
+    targets: pd.DataFrame,
+    actuals: pd.DataFrame,
+    roster: pd.DataFrame,
+    teams_then: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     frame = targets.merge(actuals, on=_PERIOD_ROWS, how="left").merge(
         roster[["rep_id", "team_id"]], on="rep_id", how="left"
     )
+    if teams_then is not None:
+        then = frame[["rep_id", "period_end"]].merge(
+            teams_then, on=["rep_id", "period_end"], how="left", indicator=True
+        )
+        known = (then["_merge"] == "both").to_numpy()
+        frame["team_id"] = frame["team_id"].astype(object).where(~known, then["team_id"].to_numpy())
     frame["actual"] = frame["actual"].fillna(0.0).astype(float)
     frame["team_id"] = frame["team_id"].astype(object).where(frame["team_id"].notna(), None)
     frame["attainment"] = _ratios(frame["actual"], frame["target"])
