@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from attain.demo import CAUSES, DEFAULT_AS_OF, DemoSpec, TableStep, generate
+from attain.demo.snapshots import DEFAULT_WEEKS
 from attain.errors import ConfigError
 from attain.schema import TABLES
 
@@ -55,6 +56,20 @@ def generate_command(
         "--plant-share",
         help="Share of selling reps each cause not named by --plant is planted on (0 plants none).",
     ),
+    snapshots: str | None = typer.Option(
+        None,
+        "--snapshots",
+        help="'weekly': also write OUT_DIR/snapshots/<ISO week>/, the same organisation's "
+        "export as the CRM showed it each Friday 18:00 UTC, with deals that slip, are pulled "
+        "in, resize, change owner or are deleted, and a rep who moves team; "
+        "OUT_DIR/snapshots/truth.json lists what changed from week to week.",
+        show_default=False,
+    ),
+    weeks: int = typer.Option(
+        DEFAULT_WEEKS,
+        "--weeks",
+        help="With --snapshots: how many weekly snapshots, ending with the week of --as-of's eve.",
+    ),
 ) -> None:
     """Generate a demo organisation into OUT_DIR, deterministically for a seed.
 
@@ -62,6 +77,8 @@ def generate_command(
 
     truth.json lists which rep carries which cause, with the numbers that were planted.
     """
+    if snapshots not in (None, "weekly"):
+        raise ConfigError(f"--snapshots {snapshots!r}: the one cadence is 'weekly'")
     spec = DemoSpec(
         reps=reps,
         quarters=quarters,
@@ -92,7 +109,7 @@ def generate_command(
                 tasks[step.table], completed=step.done, total=step.total, rows=rows[step.table]
             )
 
-        truth = generate(spec, out_dir, show)
+        truth = generate(spec, out_dir, show, snapshot_weeks=weeks if snapshots else 0)
     summary = Table(title=f"Demo organisation in {out_dir}")
     summary.add_column("file")
     summary.add_column("rows", justify="right")
@@ -105,6 +122,12 @@ def generate_command(
         f"Planted {len(truth.planted)} cause(s) on {len(truth.planted)} rep(s); "
         f"see {out_dir / 'truth.json'}."
     )
+    if snapshots:
+        console.print(
+            f"Wrote {weeks} weekly snapshot(s) into {out_dir / 'snapshots'}, each with its "
+            f"taken_at.txt for `attain import --taken-at`; what changed from week to week is "
+            f"in {out_dir / 'snapshots' / 'truth.json'}."
+        )
 
 
 def _parse_date(text: str) -> date:

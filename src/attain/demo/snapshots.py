@@ -4,7 +4,8 @@
 OUT/snapshots/<ISO week>/ for each of the N weeks ending with the week of the demo's last day.
 Each folder is a complete canonical export as the CRM showed it at that week's Friday 18:00
 UTC (or at the as-of, 00:00 UTC, when that comes first: the demo records nothing after it),
-and holds `taken_at.txt` with that moment for `attain import --taken-at`.
+and holds `taken_at.txt` with that moment (UTC, `2026-10-02 18:00:00`) for
+`attain import --taken-at "$(cat taken_at.txt)"`.
 
 What a snapshot shows is read off the generated timestamps (records created by then, a deal's
 stage from its stage history, leads' steps and tasks' completions that had happened), plus
@@ -451,8 +452,9 @@ class Snapshots:
     def finish(self, seed: int, as_of: date) -> dict[str, Any]:
         """Write each snapshot's taken_at.txt and snapshots/truth.json; return the truth."""
         for week in self.weeks:
+            # The layout `attain import --taken-at` reads, in UTC as it expects.
             (self.dir / week.label / "taken_at.txt").write_text(
-                week.moment.isoformat().replace("+00:00", "Z") + "\n"
+                week.moment.strftime("%Y-%m-%d %H:%M:%S") + "\n"
             )
         truth = snapshot_truth(self.dir, self.weeks, self.planted)
         truth = {"seed": seed, "as_of": str(as_of), **truth}
