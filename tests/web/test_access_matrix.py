@@ -28,6 +28,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("GET", "/reps/{rep_id}:other"): (303, 200, 404, 404, 403),
     ("GET", "/forecast"): (303, 200, 200, 200, 403),
     ("GET", "/fragments/cone"): (303, 200, 200, 200, 403),
+    ("GET", "/pipeline/waterfall"): (303, 200, 200, 200, 403),
     ("GET", "/diagnosis"): (303, 200, 200, 200, 403),
     ("GET", "/leads"): (303, 200, 403, 403, 200),
     ("GET", "/api/v1/me"): (401, 200, 200, 200, 200),

@@ -18,7 +18,7 @@ from attain import __version__
 from attain.appdb.database import app_db_url, make_engine, upgrade
 from attain.config import Settings
 from attain.reports.templating import label, money, ratio, times
-from attain.web import api, pages, problems
+from attain.web import api, pages, pipeline, problems
 from attain.web.services import Services
 
 HERE = Path(__file__).parent
@@ -71,6 +71,7 @@ def create_app(settings: Settings, store: str | None = None, app_db: str | None 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(pipeline.router)
     problems.install(app)
 
     @app.middleware("http")

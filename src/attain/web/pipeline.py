@@ -1,0 +1,147 @@
+"""The pipeline waterfall page: how a quarter's pipeline moved week by week, deals behind bars.
+
+Read from the history (attain.history.waterfall), computed once per data version, period,
+team or rep and as-of day. Who sees which waterfall (resource `forecast`): admins the
+company's, any team's or rep's; managers their teams' (their first team by default) and their
+teams' reps'; reps only their own (the deals behind the bars name other reps' deals, so the
+leaderboard rule does not apply). A team or rep outside the scope is 404.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import altair as alt
+import pandas as pd
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from attain.appdb.models import Role
+from attain.history.waterfall import OUTFLOWS, Movement, pipeline_waterfall
+from attain.metrics.periods import quarter_of
+from attain.reports.history import currency_note
+from attain.reports.jsonable import jsonable
+from attain.web.access import NotFound, Principal, Resource
+from attain.web.api import services_of
+from attain.web.auth import PageUser
+from attain.web.pages import AsOf, render
+from attain.web.services import Services
+from attain.web.views import known_teams, scope
+from attain.workflow.compensation import parse_period
+
+router = APIRouter(include_in_schema=False)
+
+RESIZED = Movement.RESIZED
+RARE = frozenset({Movement.REOPENED, Movement.REASSIGNED_IN, Movement.REASSIGNED_OUT})
+"""Movements shown as columns only in a waterfall where some deal made them."""
+
+
+def _subject(
+    services: Services, user: Principal, team: str | None, rep: str | None
+) -> tuple[str | None, str | None]:
+    """(team, rep) of the waterfall the user asked for and may see; NotFound otherwise."""
+    allowed = scope(services, user, Resource.FORECAST)
+    roster = services.roster()
+    if team is not None and rep is not None:
+        raise NotFound("ask for a team's waterfall or a rep's, not both")
+    if user.role is Role.REP:
+        if team is not None or user.rep_id is None or rep not in (None, user.rep_id):
+            raise NotFound(f"no waterfall for {team or rep}")
+        return None, allowed.rep(user.rep_id, roster)
+    if rep is not None:
+        return None, allowed.rep(rep, roster)
+    if team is not None:
+        return allowed.team(team, known_teams(services)), None
+    if allowed.company:
+        return None, None
+    first = sorted(t for t in allowed.team_ids if t in known_teams(services))
+    if not first:
+        raise NotFound("no team to show")
+    return first[0], None
+
+
+def waterfall_view(
+    services: Services,
+    user: Principal,
+    asked: date | None,
+    period: str | None,
+    team: str | None,
+    rep: str | None,
+) -> dict[str, Any]:
+    """The waterfall the user may see, JSON-ready, with its chart."""
+    team_id, rep_id = _subject(services, user, team, rep)
+    as_of = services.as_of(asked)
+    chosen = parse_period(period) if period else quarter_of(as_of.day)
+    currency = services.settings.currency
+    result = services.with_store(
+        ("pipeline_waterfall", chosen, team_id, rep_id, as_of.day),
+        lambda backend: pipeline_waterfall(
+            backend,
+            chosen,
+            team_id=team_id,
+            rep_id=rep_id,
+            through=as_of.day,
+            currency=currency,
+        ),
+    )
+    data: dict[str, Any] = jsonable(result)
+    return {
+        **data,
+        "as_of": as_of.day.isoformat(),
+        "notes": [*as_of.notes, currency_note(result.currency)],
+        "team": team_id,
+        "rep": rep_id,
+        "movements": [
+            {"name": m.value, "sign": "−" if m in OUTFLOWS else "±" if m is RESIZED else "+"}
+            for m in Movement
+            if m not in RARE or any(week.bar(m).deals for week in result.weeks)
+        ],
+        "chart": waterfall_chart(data) if result.weeks else None,
+    }
+
+
+def waterfall_chart(data: dict[str, Any]) -> dict[str, Any]:
+    """Per week, the movements as bars stacked up (in) and down (out), and the end pipeline."""
+    rows = [
+        {"week": week["start"], "movement": bar["movement"], "amount": bar["amount"]}
+        for week in data["weeks"]
+        for bar in week["bars"]
+        if bar["deals"]
+    ]
+    ends = pd.DataFrame(
+        [{"week": week["start"], "end pipeline": week["end_amount"]} for week in data["weeks"]]
+    )
+    bars = (
+        alt.Chart(pd.DataFrame(rows or [{"week": ends["week"][0], "movement": "", "amount": 0.0}]))
+        .mark_bar()
+        .encode(
+            x=alt.X("week:T", title="week starting"),
+            y=alt.Y("sum(amount):Q", title="money", axis=alt.Axis(format="~s")),
+            color=alt.Color("movement:N", title=None),
+            tooltip=["week:T", "movement:N", "amount:Q"],
+        )
+    )
+    line = (
+        alt.Chart(ends)
+        .mark_line(point=True, color="#333")
+        .encode(x="week:T", y="end pipeline:Q", tooltip=["week:T", "end pipeline:Q"])
+    )
+    chart = alt.layer(bars, line).properties(
+        width=640, height=260, title="Pipeline movements per week and the pipeline at week end"
+    )
+    spec: dict[str, Any] = chart.to_dict()
+    return spec
+
+
+@router.get("/pipeline/waterfall", response_class=HTMLResponse)
+def waterfall_page(
+    request: Request,
+    user: PageUser,
+    as_of: AsOf = None,
+    period: Annotated[str | None, Query(max_length=40)] = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> Response:
+    data = waterfall_view(services_of(request), user, as_of, period or None, team, rep)
+    return render(request, "pipeline_waterfall.html", user, data=data, page="forecast")
