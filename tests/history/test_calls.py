@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from attain.forecast.settings import ForecastSettings
 from attain.history.calls import forecast_calls
 from attain.metrics.periods import quarter_of
 from attain.store import connect
@@ -55,3 +56,12 @@ def test_a_team_s_calls_count_the_deals_it_owned_that_week(backend: Any) -> None
     first = week.weeks[0]
     assert (first.won, first.commit, first.best_case, first.pipeline) == (420.0, 350.0, 0.0, 1000.0)
     assert week.actual == 1420.0  # D4 and D10, both r1's
+
+
+def test_attain_s_p50_stands_beside_each_week_and_says_how_it_was_made(backend: Any) -> None:
+    settings = ForecastSettings(backtest_simulations=200)
+    result = forecast_calls(
+        backend, Q4, zone="UTC", forecast_settings=settings, through=date(2026, 10, 14)
+    )
+    assert [w.attain_p50 is not None for w in result.weeks] == [True, True]
+    assert result.p50_source is not None and "censored at that day" in result.p50_source

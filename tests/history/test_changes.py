@@ -21,13 +21,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
+from history_support import build_store, deal, write_history
 
 from attain.errors import InputError
 from attain.history.changes import ChangeKind, changes
-from attain.store import connect
+from attain.store import connect, raw_duckdb
 
 EXPECTED = {
     ChangeKind.CREATED: (["D8"], 800.0),
@@ -91,3 +93,22 @@ def test_no_change_between_a_version_and_itself(backend: Any) -> None:
 def test_an_unknown_version_is_a_one_line_error(backend: Any) -> None:
     with pytest.raises(InputError, match="no data version 9"):
         changes(backend, 9)
+
+
+def test_a_deal_in_another_currency_counts_in_the_corporate_one(tmp_path: Path) -> None:
+    """D11, created in version 2 at 800 EUR, with 0.8 EUR to the corporate USD: 1,000 USD."""
+    location = build_store(tmp_path / "store.duckdb")
+    backend = connect(location)
+    con = raw_duckdb(backend)
+    con.execute(
+        "INSERT INTO fx_rates VALUES ('USD', DATE '2026-01-01', 1.0, true), "
+        "('EUR', DATE '2026-01-01', 0.8, false)"
+    )
+    write_history(con, {2: {"D11": deal(800, currency="EUR")}})
+    try:
+        record = changes(backend, 1, 2)
+    finally:
+        backend.disconnect()
+    assert record.currency == "USD"
+    created = {c.opportunity_id: c.amount for c in record.of(ChangeKind.CREATED)}
+    assert created == {"D8": 800.0, "D11": pytest.approx(1000.0)}

@@ -31,7 +31,7 @@ EXCLUDED_CATEGORIES = frozenset({"omitted"})
 P50_SOURCE = (
     "Attain's P50 is the forecast as of each week's last day (attain.forecast), made from the "
     "deals as the store holds them now, censored at that day: stage entries, creations and "
-    "closes after it are unseen, but a later change of close date, amount or owner is not"
+    "closes after it are unseen, but later changes of close date, amount or owner show through"
 )
 """What Attain's P50 beside the calls is, until the forecast reads the history itself."""
 
