@@ -7,7 +7,8 @@ Three imports, taken on 10 January, 10 February and 10 March 2024:
     d2    prospect 80 ada       prospect 80 ada        deleted (no longer stored)
     d3    -                     prospect 40 bo         prospect 60 bo
 
-Rep bo moves from team east to team west with v3.
+Before v1, d1 was a lead of 90 since 2 January (a row seeded from the stage history, without
+version). Rep bo moves from team east to team west with v3.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from attain.forecast.history import known_at, load_history
 from attain.store import connect, raw_duckdb
 from attain.store.point_in_time import at
 
@@ -69,6 +71,11 @@ def _fill(con: Any, *, history: bool) -> None:
                 won,
             ],
         )
+    con.execute(  # seeded from the export's stage history: no version, before the first
+        "INSERT INTO attain_opportunity_history (opportunity_id, valid_from, valid_to, deleted, "
+        "owner_rep_id, stage, amount) VALUES ('d1', '2024-01-02', '2024-01-10', false, 'ada', "
+        "'lead', 90)"
+    )
     con.execute(
         "INSERT INTO attain_rep_history (rep_id, version_from, version_to, valid_from, valid_to, "
         "deleted, team_id, role) VALUES "
@@ -124,6 +131,8 @@ def test_deals_read_as_of_each_version(
 
 
 def test_dates_read_like_the_versions_in_force_then(store: Any) -> None:
+    """Before the first version, the row seeded from the stage history is in force."""
+    assert _deals(at(store, when=datetime(2024, 1, 5)))["d1"] == ("lead", 90.0, "ada", "acme")
     assert _deals(at(store, when=datetime(2024, 2, 1))) == _deals(at(store, version=1))
     assert _deals(at(store, when=datetime(2024, 3, 1))) == _deals(at(store, version=2))
     assert set(_deals(at(store, when=datetime(2024, 3, 11)))) == {"d1", "d3"}
@@ -179,3 +188,19 @@ def test_a_closed_deal_is_credited_to_its_owner_at_close_time() -> None:
         assert owners == {"d1": "bo", "d3": "bo"}
     finally:
         backend.disconnect()
+
+
+def test_the_forecast_history_knows_each_week_the_stage_and_owner_the_imports_saw(
+    store: Any,
+) -> None:
+    """No stage history was exported: the stages come from the versions that showed them."""
+    history = load_history(store)
+
+    def seen(day: str) -> tuple[list[str], str]:
+        known = known_at(history, pd.Timestamp(day))
+        stages = known.stages.loc[known.stages["opportunity_id"] == "d1", "stage"].tolist()
+        owners = known.deals.set_index("opportunity_id")["owner_rep_id"]
+        return stages, str(owners["d1"])
+
+    assert seen("2024-02-01") == (["prospect"], "ada")
+    assert seen("2024-02-15") == (["prospect", "proposal"], "bo")

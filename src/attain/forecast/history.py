@@ -4,7 +4,8 @@ Every forecast works on `known_at(history, moment)`: deals created later are dro
 after the moment are reopened (outcome and final amount unknown) and later stage entries are
 removed, so a forecast for a past date cannot see what happened after it. Where the store keeps
 the deals' and reps' history (attain.store.point_in_time), a deal open at the moment has the
-owner it had then and each rep the team they were in then.
+owner it had then and each rep the team they were in then, and a stage change the export's
+stage history lacks is known from the first data version that showed it.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ def load_history(backend: Any) -> DealHistory:
         )
     )
     stages = backend.execute(backend.table("opportunity_stages").select(*STAGE_COLUMNS))
+    stages = _with_seen_stages(backend, stages)
     reps = backend.execute(backend.table("reps").select("rep_id", "team_id"))
     teams = {
         str(rep): (None if pd.isna(team) else str(team))
@@ -81,6 +83,34 @@ def load_history(backend: Any) -> DealHistory:
         owner_spans=_spans(backend, OPPORTUNITY_HISTORY_TABLE, OWNER_SPAN_COLUMNS),
         team_spans=_spans(backend, REP_HISTORY_TABLE, TEAM_SPAN_COLUMNS),
     )
+
+
+def _with_seen_stages(backend: Any, stages: pd.DataFrame) -> pd.DataFrame:
+    """`stages` plus each stage the deals' history saw a deal enter that `stages` lacks, entered
+    when the first data version showing it was taken (with that version's amount).
+
+    A CRM without a stage history (or one that omits a deal's moves) then still tells a backtest
+    which stage each deal was in at each past week, as far as the imports saw it.
+    """
+    rows = history_rows(getattr(backend, "stored_table", backend.table), OPPORTUNITY_HISTORY_TABLE)
+    if rows is None:
+        return stages
+    seen = backend.execute(
+        rows.filter(
+            ~rows.deleted.fill_null(False)
+            & rows.version_from.notnull()  # seeded rows come from the stage entries
+            & rows.stage.notnull()
+            & rows.closed_at.isnull()  # a close is known from the deal itself
+        ).select("opportunity_id", "stage", "amount", entered_at="valid_from")
+    ).sort_values(["opportunity_id", "entered_at"], ignore_index=True)
+    moved = seen["stage"] != seen.groupby("opportunity_id")["stage"].shift()
+    known = set(zip(stages["opportunity_id"], stages["stage"], strict=True))
+    pairs = zip(seen["opportunity_id"], seen["stage"], strict=True)
+    new = moved & pd.Series([pair not in known for pair in pairs], index=seen.index, dtype=bool)
+    if not new.any():
+        return stages
+    added: pd.DataFrame = pd.concat([stages, seen.loc[new, STAGE_COLUMNS]], ignore_index=True)
+    return added
 
 
 def _spans(backend: Any, name: str, columns: list[str]) -> pd.DataFrame:

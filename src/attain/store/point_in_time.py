@@ -63,15 +63,16 @@ def valid_at(
 ) -> ir.BooleanValue:
     """History rows in force at data version `version` and at moment `when` (both: both).
 
-    Ranges are half-open, [from, to): `version_to` is the version that replaced the row. With
-    neither given, the current rows. An empty start reaches back forever (rows seeded from an
-    export's stage history have no version), an empty end forward.
+    Ranges are half-open, [from, to): `version_to` is the version that replaced the row, and an
+    empty end reaches forward. With neither given, the current rows (`valid_to` empty). Rows
+    seeded from an export's stage history have no version: they hold before the first one, so
+    they count by date only; an empty `valid_from` reaches back forever.
     """
     held: ir.BooleanValue = ibis.literal(True)
     if version is None and when is None:
-        return history.version_to.isnull()
+        return history.valid_to.isnull()
     if version is not None:
-        held &= history.version_from.isnull() | (history.version_from <= version)
+        held &= history.version_from.notnull() & (history.version_from <= version)
         held &= history.version_to.isnull() | (history.version_to > version)
     if when is not None:
         moment = _naive(when)
