@@ -229,8 +229,8 @@ class Snapshots:
     ) -> None:
         """Append one group's leads, deals, stages, activities and coaching to every snapshot.
 
-        `first` numbers the group's first lead, deal, activity and session as in the final
-        export.
+        `first` holds the numbers of the group's first lead and deal in the final export;
+        `activity_columns` and `session_columns` are the rows written there.
         """
         self.groups += 1
         plan = self._plan(deals, first["deals"], self.streams(self.groups))
@@ -277,7 +277,7 @@ class Snapshots:
         completed = acts.completed[:rows]
         done = completed < t
         outcome = np.where((acts.due[:rows] < NEVER) & ~done, -1, acts.outcome[:rows])
-        view = {name: _slice(values, rows) for name, values in columns.items()}
+        view = {name: values[:rows] for name, values in columns.items()}
         view["completed_at"] = timestamps(completed, done)
         view["outcome"] = labels(OUTCOMES, outcome)
         files.append("activities", view)
@@ -464,10 +464,6 @@ class Snapshots:
 
 def _deal_names(first: int, n: int) -> list[str]:
     return [f"OPP{first + i + 1:08d}" for i in range(n)]
-
-
-def _slice(values: Array, rows: int) -> Array:
-    return values[:rows]
 
 
 def _filter(columns: dict[str, Array], keep: np.ndarray) -> dict[str, Array]:
