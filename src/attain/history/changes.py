@@ -185,8 +185,9 @@ def _deal_changes(
         if moved and was_open[deal] and now_open[deal]:
             kind = ChangeKind.PUSHED_OUT if moved > 0 else ChangeKind.PULLED_IN
             add(kind, deal, amount_now, old["expected_close_date"], new["expected_close_date"])
-        # A lost deal's amount is often zeroed on loss (Maven): that is no resize.
-        if amount_now != amount_was and not lost[deal]:
+        # Only open deals resize: a won deal's final amount is its win, and a lost deal's
+        # amount is often zeroed on loss (Maven).
+        if amount_now != amount_was and was_open[deal] and now_open[deal]:
             add(ChangeKind.RESIZED, deal, amount_now - amount_was, amount_was, amount_now)
         if _text(old["owner_rep_id"]) != _text(new["owner_rep_id"]):
             add(ChangeKind.REASSIGNED, deal, amount_now, old["owner_rep_id"], new["owner_rep_id"])
