@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -60,12 +61,27 @@ def import_command(
         "dates like 03/04/2024 whose day/month order cannot be told are rejected.",
         show_default=False,
     ),
+    taken_at: datetime | None = typer.Option(
+        None,
+        "--taken-at",
+        metavar="<time>",
+        help="When the export was taken (UTC), e.g. 2026-03-02 or '2026-03-02 06:00:00': the "
+        "history dates this data version by it. Default: now.",
+        show_default=False,
+    ),
+    partial: bool = typer.Option(
+        False,
+        "--partial",
+        help="The files hold only some of the deals (a partial export or a sync): deals they "
+        "lack are kept. Without it, deals a full export no longer holds are deleted.",
+    ),
 ) -> None:
-    """Import CRM files into the store, in one transaction.
+    """Import CRM files into the store, in one transaction, as a new data version.
 
     Rows whose key is already stored are updated, so re-importing is safe. Invalid rows
     (bad dates or numbers, unknown values or references, duplicate keys) are written to the
-    rejects report and the valid rows load, unless --strict.
+    rejects report and the valid rows load, unless --strict. The history keeps what changed
+    in deals and reps (docs/history.md); an export identical to the latest one commits nothing.
     """
     if column_map is not None and preset not in ("generic", "map"):
         raise InputError(f"--map reads the files with a column map; drop --preset {preset}")
@@ -94,6 +110,8 @@ def import_command(
                 options=ReadOptions(
                     encoding=encoding, date_format=date_format, column_map=column_map
                 ),
+                taken_at=taken_at,
+                partial=partial,
                 progress=lambda message, done, total: progress.update(
                     task, description=message, completed=done, total=total
                 ),
@@ -124,7 +142,10 @@ def _print_files(console: Console, result: ImportResult) -> None:
 
 def _print_summary(console: Console, result: ImportResult, rejects: Path) -> None:
     table = Table(title="Import summary")
-    headers = ("read", "inserted", "updated", "rejected", "implied", "backdated")
+    headers = (
+        *("read", "inserted", "updated", "changed", "deleted"),
+        *("rejected", "implied", "backdated"),
+    )
     for header in ("table", "file(s)", *headers):
         table.add_column(header, justify="left" if header in ("table", "file(s)") else "right")
     for row in result.tables:
@@ -134,6 +155,8 @@ def _print_summary(console: Console, result: ImportResult, rejects: Path) -> Non
             f"{row.rows_read:,}",
             f"{row.inserted:,}",
             f"{row.updated:,}",
+            f"{row.changed:,}",
+            f"[yellow]{row.deleted:,}[/]" if row.deleted else "0",
             f"[red]{row.rows_rejected:,}[/]" if row.rows_rejected else "0",
             f"{row.implied:,}",
             f"[yellow]{row.backdated:,}[/]" if row.backdated else "0",
@@ -159,4 +182,11 @@ def _print_summary(console: Console, result: ImportResult, rejects: Path) -> Non
                 reject.file, str(reject.row), reject.column, reject.value or "", reject.reason
             )
         console.print(sample)
+    if result.unchanged_since is not None:
+        console.print(f"Nothing new: unchanged since data version {result.unchanged_since}.")
+        return
     console.print(f"Loaded {result.rows_loaded:,} row(s).")
+    if result.version is not None:
+        console.print(
+            f"Data version {result.version}; {result.history_rows:,} history row(s) added."
+        )

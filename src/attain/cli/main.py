@@ -17,6 +17,7 @@ from attain.cli import (
     demo,
     diagnose,
     forecast,
+    history,
     icp,
     imports,
     leads,
@@ -63,6 +64,7 @@ app.add_typer(management.skills_app, name="skills")
 app.command("ramp")(management.ramp_command)
 app.add_typer(management.products_app, name="products")
 app.add_typer(management.comp_app, name="comp")
+app.add_typer(history.app, name="history")
 app.command("changes")(changes.changes_command)
 app.add_typer(pipeline.app, name="pipeline")
 

@@ -45,7 +45,8 @@ def status_command(db: str | None = DB) -> None:
 def latest_imports_table(report: Inventory) -> Table:
     """What the latest import of each table did."""
     table = Table(title="Latest import of each table")
-    for header in ("table", "import", "read", "loaded", "rejected", "implied", "backdated"):
+    headers = ("table", "import", "read", "loaded", "deleted", "rejected", "implied", "backdated")
+    for header in headers:
         table.add_column(header, justify="left" if header == "table" else "right")
     for line in report.latest:
         table.add_row(
@@ -53,6 +54,7 @@ def latest_imports_table(report: Inventory) -> Table:
             f"#{line.import_id}",
             f"{line.rows_read:,}",
             f"{line.loaded:,}",
+            f"[yellow]{line.deleted:,}[/]" if line.deleted else "0",
             f"[red]{line.rejected:,}[/]" if line.rejected else "0",
             f"{line.implied:,}",
             f"[yellow]{line.backdated:,}[/]" if line.backdated else "0",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -28,6 +29,16 @@ from attain.ingest.validate import (
     reference_check,
     row_checks,
     typed_select,
+)
+from attain.ingest.versions import (
+    DELETABLE,
+    HISTORIES,
+    check_taken_at,
+    file_hashes,
+    keep_seen_keys,
+    latest_version,
+    record_changes,
+    record_deletions,
 )
 from attain.schema import TABLES, Table
 from attain.store.connect import connect, raw_duckdb
@@ -65,6 +76,15 @@ class TableResult:
     """Deals loaded whose creation comes after their close (entered after they were won)."""
     won: tuple[WonMoney, ...] = ()
     """Won deals loaded and rejected, per currency (opportunities only)."""
+    changed: int = 0
+    """Of the updated rows, those whose stored values changed (any column)."""
+    deleted: int = 0
+    """Stored rows a full export no longer held, now removed (opportunities only)."""
+
+    @property
+    def unchanged(self) -> int:
+        """Updated rows whose stored values stayed as they were."""
+        return self.updated - self.changed
 
     @property
     def loaded(self) -> int:
@@ -95,6 +115,12 @@ class ImportResult:
     committed: bool = True
     files: list[FileRead] = field(default_factory=list)
     """Each file read: its encoding, rows and repeated header rows dropped."""
+    version: int | None = None
+    """The data version (import id) this import committed; None when it committed nothing."""
+    unchanged_since: int | None = None
+    """The data version this export repeats: nothing was committed (see docs/history.md)."""
+    history_rows: int = 0
+    """Rows added to the deals' and reps' history (seeded rows included)."""
 
     @property
     def rows_loaded(self) -> int:
@@ -111,12 +137,19 @@ def import_files(
     rejects_path: Path | None = None,
     progress: Progress | None = None,
     options: ReadOptions | None = None,
+    taken_at: datetime | None = None,
+    partial: bool = False,
 ) -> ImportResult:
     """Load `paths` into `store` (a DuckDB connection or any store's Ibis backend) at once.
 
     Valid rows are inserted or, when their key exists, updated; invalid rows go to the rejects
     report (`rejects_path`, CSV) with file, row, column and reason. With `strict`, any reject
     rolls the whole import back and raises RejectedRowsError.
+
+    The import is a data version taken at `taken_at` (when the export was taken; default now,
+    UTC): the deals' and reps' history records what changed, and unless `partial`, deals the
+    export no longer holds are deleted. An export repeating the latest one of its preset
+    commits nothing (`unchanged_since`). See docs/history.md.
 
     DuckDB does the reading, validation and merging on every backend: for PostgreSQL and
     Spark the stored tables are copied into an in-memory DuckDB, the import runs there, and
@@ -131,19 +164,34 @@ def import_files(
         con = raw_duckdb(store)
     else:
         return _import_through_duckdb(
-            store, paths, preset_name, strict, rejects_path, progress=step, options=options
+            store,
+            paths,
+            preset_name,
+            strict,
+            rejects_path,
+            progress=step,
+            options=options,
+            version=_Version(taken_at, partial),
         )
     create_tables(con)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    taken = _utc(taken_at) if taken_at else now
+    version = _Version(taken, partial, now)
     con.execute("BEGIN TRANSACTION")
     try:
+        check_taken_at(con, taken)
         step("reading files", 0, None)
         files_read(con)  # forget files staged outside an import on this connection
         plan = preset(preset_name)(con, paths, options or ReadOptions())
         files = files_read(con)
         plan.notes.extend(file.note for file in files if file.note)
-        result = replace(_load(con, plan, preset_name, strict, step), files=files)
+        version = replace(version, hashes=file_hashes([file.path for file in files]))
+        result = replace(_load(con, plan, preset_name, strict, step, version), files=files)
         if rejects_path is not None and result.rejects:
             _write_rejects(con, rejects_path)
+        if result.unchanged_since is not None:
+            con.execute("ROLLBACK")  # nothing to add: the data version it repeats stands
+            return result
         if not result.committed:
             con.execute("ROLLBACK")
             raise RejectedRowsError(
@@ -168,6 +216,7 @@ def _import_through_duckdb(
     *,
     progress: Progress,
     options: ReadOptions | None,
+    version: _Version,
 ) -> ImportResult:
     """Import into a non-DuckDB store: merge in an in-memory DuckDB, then write back at once."""
     work = connect(":memory:")
@@ -182,18 +231,44 @@ def _import_through_duckdb(
             rejects_path=rejects_path,
             progress=progress,
             options=options,
+            taken_at=version.taken_at,
+            partial=version.partial,
         )
         if result.committed:
             progress("writing the store", 0, None)
-            written = [table.table for table in result.tables if table.loaded]
+            written = [table.table for table in result.tables if table.loaded or table.deleted]
+            if any(table.deleted for table in result.tables):
+                written.append("opportunity_stages")  # a deleted deal's stage entries go too
+            written = list(dict.fromkeys(written))
             write_tables(backend, raw_duckdb(work), [*written, *LOG_TABLES])
         return result
     finally:
         work.disconnect()
 
 
+@dataclass(frozen=True)
+class _Version:
+    """The data version an import makes: when its export was taken, partial or full."""
+
+    taken_at: datetime | None
+    partial: bool
+    imported_at: datetime | None = None
+    hashes: dict[str, str] = field(default_factory=dict)
+    """SHA-256 of each file read, by path."""
+
+
+def _utc(moment: datetime) -> datetime:
+    """`moment` as a naive UTC time, the way the store keeps every timestamp."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
 def _load(
-    con: duckdb.DuckDBPyConnection, plan: Plan, preset_name: str, strict: bool, step: Progress
+    con: duckdb.DuckDBPyConnection,
+    plan: Plan,
+    preset_name: str,
+    strict: bool,
+    step: Progress,
+    version: _Version,
 ) -> ImportResult:
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {REJECTS} ("
@@ -221,18 +296,20 @@ def _load(
     for done, name in enumerate(ordered, start=len(ordered)):
         step(f"loading {name}", done, total)
         results.append(_upsert(con, TABLES[name], by_table[name], present[name], write=committed))
+    import_id, repeated, history_rows = None, None, 0
     if committed:
-        loaded = sum(r.loaded for r in results)
-        rejected_rows = sum(r.rows_rejected for r in results)
-        files = ", ".join(sorted({s.file for s in plan.sources}))
         import_id = _scalar(con, f"SELECT coalesce(max(import_id), 0) + 1 FROM {IMPORTS_TABLE}")
-        now = datetime.now(UTC).replace(tzinfo=None)
-        con.execute(
-            f"INSERT INTO {IMPORTS_TABLE} (import_id, imported_at, preset, files, rows_loaded, "
-            "rows_rejected, taken_at, partial) VALUES (?, ?, ?, ?, ?, ?, ?, false)",
-            [import_id, now, preset_name, files, loaded, rejected_rows, now],
+        step("recording history", total, total)
+        results, history_rows = _record_history(con, results, import_id, version)
+        repeated = _repeated_version(con, preset_name, version, results, history_rows)
+    if repeated is not None:
+        notes.append(
+            f"unchanged since data version {repeated}: the same files, and no row would "
+            "change; nothing was committed"
         )
-        _log_tables(con, import_id, results)
+        import_id, committed = None, False
+    elif import_id is not None:
+        _log_import(con, import_id, plan, preset_name, version, results)
     _drop_staged_files(con)
     return ImportResult(
         tables=results,
@@ -240,7 +317,82 @@ def _load(
         sample=_sample(con),
         notes=notes,
         committed=committed,
+        version=import_id,
+        unchanged_since=repeated,
+        history_rows=history_rows,
     )
+
+
+def _record_history(
+    con: duckdb.DuckDBPyConnection, results: list[TableResult], import_id: int, version: _Version
+) -> tuple[list[TableResult], int]:
+    """Delete the deals a full export left out, then write the history of what changed.
+
+    Runs after every table is merged, so a deal's stage entries imported now can seed its
+    history. Returns the results with their deletions counted, and the history rows added.
+    """
+    assert version.taken_at is not None
+    imported = {result.table for result in results}
+    deletes = not version.partial and DELETABLE in imported
+    history_rows = 0
+    updated = []
+    for result in results:
+        if deletes and result.table == DELETABLE and result.rows_read:
+            deleted = record_deletions(con, import_id, version.taken_at)
+            history_rows += deleted
+            result = replace(result, deleted=deleted)
+        updated.append(result)
+    for name in imported & HISTORIES.keys():
+        history_rows += record_changes(con, HISTORIES[name], import_id, version.taken_at)
+    return updated, history_rows
+
+
+def _repeated_version(
+    con: duckdb.DuckDBPyConnection,
+    preset_name: str,
+    version: _Version,
+    results: list[TableResult],
+    history_rows: int,
+) -> int | None:
+    """The data version this import repeats, or None when it is a new one.
+
+    An import repeats the latest data version of its preset when its files have the same
+    contents (whatever their paths) and it inserts, changes and deletes no row and adds no
+    history: committing it would only log a version identical to that one.
+    """
+    if history_rows or any(r.inserted or r.changed or r.deleted for r in results):
+        return None
+    latest = latest_version(con, preset_name)
+    if latest is None or not version.hashes:
+        return None
+    return latest.import_id if latest.hashes == tuple(sorted(version.hashes.values())) else None
+
+
+def _log_import(
+    con: duckdb.DuckDBPyConnection,
+    import_id: int,
+    plan: Plan,
+    preset_name: str,
+    version: _Version,
+    results: list[TableResult],
+) -> None:
+    """Record the data version in the import log, with what it did per table."""
+    con.execute(
+        f"INSERT INTO {IMPORTS_TABLE} (import_id, imported_at, preset, files, rows_loaded, "
+        "rows_rejected, taken_at, partial, file_hashes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            import_id,
+            version.imported_at,
+            preset_name,
+            ", ".join(sorted({s.file for s in plan.sources})),
+            sum(r.loaded for r in results),
+            sum(r.rows_rejected for r in results),
+            version.taken_at,
+            version.partial,
+            json.dumps(version.hashes, sort_keys=True),
+        ],
+    )
+    _log_tables(con, import_id, results)
 
 
 def _stage(con: duckdb.DuckDBPyConnection, table: Table, sources: list[Source]) -> tuple[str, ...]:
@@ -335,7 +487,10 @@ def _upsert(
     if table.name == "opportunities":
         backdated = _scalar(con, f"SELECT count(*) FROM {valid} v WHERE v.closed_at < v.created_at")
         won = _won_money(con, typed, table.name)
+    if table.name == DELETABLE:
+        keep_seen_keys(con, typed)
     names = ", ".join(quote_ident(c) for c in table.column_names)
+    changed = 0
     if write and valid_rows and not updated:
         con.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {valid} v")
     elif write and valid_rows:
@@ -347,6 +502,12 @@ def _upsert(
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {merged} AS SELECT {columns} "
             f"FROM {valid} v LEFT JOIN {table.name} s ON {match}"
+        )
+        differs = " OR ".join(
+            f"v.{quote_ident(c)} IS DISTINCT FROM s.{quote_ident(c)}" for c in table.column_names
+        )
+        changed = _scalar(
+            con, f"SELECT count(*) FROM {merged} v JOIN {table.name} s ON {match} WHERE {differs}"
         )
         con.execute(
             f"DELETE FROM {table.name} s WHERE EXISTS (SELECT 1 FROM {merged} v WHERE {match})"
@@ -365,6 +526,7 @@ def _upsert(
         implied=implied,
         backdated=backdated,
         won=won,
+        changed=changed,
     )
 
 
@@ -391,7 +553,8 @@ def _log_tables(con: duckdb.DuckDBPyConnection, import_id: int, results: list[Ta
     """Record what the import did per table, and its won money per currency, in the log."""
     con.executemany(
         f"INSERT INTO {IMPORT_TABLES_TABLE} (import_id, table_name, rows_read, inserted, "
-        "updated, rejected, implied, backdated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "updated, rejected, implied, backdated, changed, unchanged, deleted) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(import_id, r.table, *_counts(r)) for r in results],
     )
     money = [
@@ -406,7 +569,10 @@ def _log_tables(con: duckdb.DuckDBPyConnection, import_id: int, results: list[Ta
 def _counts(result: TableResult) -> tuple[int, ...]:
     """The counts of a table's line in the log, in its column order."""
     r = result
-    return (r.rows_read, r.inserted, r.updated, r.rows_rejected, r.implied, r.backdated)
+    return (
+        *(r.rows_read, r.inserted, r.updated, r.rows_rejected, r.implied, r.backdated),
+        *(r.changed, r.unchanged, r.deleted),
+    )
 
 
 def _drop_staged_files(con: duckdb.DuckDBPyConnection) -> None:

@@ -34,6 +34,8 @@ class TableImport:
     rejected: int
     implied: int
     backdated: int
+    deleted: int = 0
+    """Stored deals the import's full export no longer held, deleted (docs/history.md)."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ def _latest_imports(backend: Any) -> tuple[list[TableImport], list[WonMoney]]:
                 int(r.rejected),
                 int(r.implied),
                 int(r.backdated),
+                _count(r.deleted),
             )
             for r in rows.itertuples()
         ),
@@ -135,6 +138,11 @@ def _value(value: Any) -> Any:
     if value is None or value != value:  # NaN / NaT
         return None
     return value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
+
+
+def _count(value: Any) -> int:
+    """A count of the import log, 0 where a store made by an older Attain has none."""
+    return 0 if value is None or value != value else int(value)
 
 
 def _day(value: date | datetime | None) -> date | None:
