@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import TypeVar
 
 import typer
 from rich.console import Console
@@ -18,6 +20,8 @@ from attain.history.changes import ChangeKind, ChangeRecord, changes
 from attain.history.states import Moment
 from attain.reports.history import changes_csv, changes_json, currency_note
 from attain.reports.templating import label, money
+
+R = TypeVar("R")
 
 SHOWN_PER_KIND = 10
 """Deals listed under each kind in the text view (JSON and CSV list every one)."""
@@ -87,14 +91,7 @@ def changes_command(
         record = changes(backend, start, end, currency=settings.currency)
     finally:
         backend.disconnect()
-    if output_format is Format.JSON:
-        write(changes_json(record), output)
-    elif output_format is Format.CSV:
-        write(changes_csv(record), output)
-    else:
-        console = text_console(output)
-        print_changes(console, record)
-        finish(console, output)
+    emit(record, output_format, output, changes_json, changes_csv, print_changes)
 
 
 def print_changes(console: Console, record: ChangeRecord) -> None:
@@ -129,6 +126,25 @@ def print_changes(console: Console, record: ChangeRecord) -> None:
             f"[bold]changed team[/]: {escape(rep.rep_id)} "
             f"{escape(rep.team_before or '—')} → {escape(rep.team_after or '—')}"
         )
+
+
+def emit(
+    result: R,
+    output_format: Format,
+    output: Path | None,
+    to_json: Callable[[R], str],
+    to_csv: Callable[[R], str],
+    to_text: Callable[[Console, R], None],
+) -> None:
+    """`result` rendered as asked, to the terminal or `output`."""
+    if output_format is Format.JSON:
+        write(to_json(result), output)
+    elif output_format is Format.CSV:
+        write(to_csv(result), output)
+    else:
+        console = text_console(output)
+        to_text(console, result)
+        finish(console, output)
 
 
 def text_console(output: Path | None) -> Console:

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from attain.cli.changes import FORMAT, Format, finish, text_console, write
+from attain.cli.changes import FORMAT, Format, emit
 from attain.cli.options import DB, OUTPUT, open_store
 from attain.config import load_settings
 from attain.errors import InputError
@@ -85,14 +85,7 @@ def waterfall_command(
         )
     finally:
         backend.disconnect()
-    if output_format is Format.JSON:
-        write(waterfall_json(result), output)
-    elif output_format is Format.CSV:
-        write(waterfall_csv(result), output)
-    else:
-        console = text_console(output)
-        print_waterfall(console, result)
-        finish(console, output)
+    emit(result, output_format, output, waterfall_json, waterfall_csv, print_waterfall)
 
 
 def _who(team: str | None, rep: str | None) -> str:
@@ -167,14 +160,7 @@ def calls_command(
         )
     finally:
         backend.disconnect()
-    if output_format is Format.JSON:
-        write(calls_json(result), output)
-    elif output_format is Format.CSV:
-        write(calls_csv(result), output)
-    else:
-        console = text_console(output)
-        print_calls(console, result)
-        finish(console, output)
+    emit(result, output_format, output, calls_json, calls_csv, print_calls)
 
 
 def _error(call: float | None, actual: float) -> str:

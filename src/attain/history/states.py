@@ -18,23 +18,12 @@ import pandas as pd
 from attain.errors import InputError
 from attain.store.currency import CurrencySettings, opportunities_view
 from attain.store.ddl import IMPORTS_TABLE, OPPORTUNITY_HISTORY_TABLE, REP_HISTORY_TABLE
+from attain.store.point_in_time import DEAL_FIELDS as TRACKED_FIELDS
 
 Moment = int | date | datetime
 """A data version (an import id), a day (its start, UTC) or an instant (naive UTC)."""
 
-DEAL_FIELDS = (
-    "opportunity_id",
-    "deleted",
-    "owner_rep_id",
-    "stage",
-    "amount",
-    "currency",
-    "expected_close_date",
-    "closed_at",
-    "is_won",
-    "forecast_category",
-    "probability",
-)
+DEAL_FIELDS = ("opportunity_id", "deleted", *TRACKED_FIELDS)
 """The columns of a deal's state."""
 
 
