@@ -24,7 +24,7 @@ import pytest
 
 from attain.errors import InputError
 from attain.history.waterfall import Movement, Waterfall, pipeline_waterfall
-from attain.metrics.periods import quarter_of
+from attain.metrics.periods import Period, quarter_of
 from attain.store import connect
 
 Q4 = quarter_of(date(2026, 10, 1))
@@ -113,3 +113,17 @@ def test_deal_counts_add_up_too(backend: Any) -> None:
 def test_a_period_not_started_has_no_weeks(backend: Any) -> None:
     with pytest.raises(InputError, match="no week to show"):
         pipeline_waterfall(backend, Q4, through=date(2026, 9, 30))
+
+
+@pytest.mark.parametrize(
+    ("period", "message"),
+    [
+        (Period(date(1, 1, 1), date(9999, 12, 31)), "at most 400 days"),
+        (Period(date(1800, 1, 1), date(1800, 3, 31)), "between 1900 and 2199"),
+    ],
+)
+def test_periods_too_long_or_out_of_range_are_refused(
+    backend: Any, period: Period, message: str
+) -> None:
+    with pytest.raises(InputError, match=message):
+        pipeline_waterfall(backend, period)

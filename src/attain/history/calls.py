@@ -21,7 +21,7 @@ from attain.forecast.forecast import COMPANY, forecast_period
 from attain.forecast.history import load_history as load_deal_history
 from attain.forecast.settings import ForecastSettings
 from attain.history.states import History, is_won, load_history
-from attain.history.waterfall import ONE_DAY, pipeline_states, week_starts
+from attain.history.waterfall import ONE_DAY, check_period, pipeline_states, week_starts
 from attain.metrics.periods import Period
 from attain.store.currency import CurrencySettings
 
@@ -82,6 +82,7 @@ def forecast_calls(
     """The calls at the end of each week of `period` that ended by `through` (default today),
     against the period's won total; with `forecast_settings`, Attain's P50 beside each week
     (`backtest_simulations` runs each)."""
+    check_period(period)
     last = min(through or date.today(), period.end)
     history = load_history(backend, currency=currency, conversion_day=last)
     weeks = calls(history, period, team_id=team_id, rep_id=rep_id, through=last)

@@ -44,6 +44,12 @@ from attain.metrics.periods import Period
 from attain.store.currency import CurrencySettings
 
 ONE_DAY = timedelta(days=1)
+LONGEST_PERIOD_DAYS = 400
+"""The longest period a waterfall or the calls are read for (a year and a bit): each week reads
+every deal's state twice, and a request for centuries would hold a worker for hours."""
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+"""Periods must fall in these years, as the web app's as-of days do (pandas' timestamps end
+in 2262)."""
 
 
 class Movement(StrEnum):
@@ -130,9 +136,21 @@ def pipeline_waterfall(
 ) -> Waterfall:
     """The week-by-week waterfall of `period` up to `through` (default: the period's end, or
     today when earlier); amounts in the corporate currency, open deals at `through`'s rate."""
+    check_period(period)
     last = min(through or date.today(), period.end)
     history = load_history(backend, currency=currency, conversion_day=last)
     return waterfall(history, period, team_id=team_id, rep_id=rep_id, through=last)
+
+
+def check_period(period: Period) -> None:
+    """InputError for a period longer than LONGEST_PERIOD_DAYS or outside 1900-2199."""
+    if period.days > LONGEST_PERIOD_DAYS:
+        raise InputError(
+            f"{period.label} is {period.days} days long; a waterfall covers at most "
+            f"{LONGEST_PERIOD_DAYS} days: ask for a quarter such as 2026-Q4"
+        )
+    if period.start < FIRST_DAY or period.end > LAST_DAY:
+        raise InputError(f"{period.label}: periods must fall between 1900 and 2199")
 
 
 def week_starts(period: Period, through: date) -> list[date]:
