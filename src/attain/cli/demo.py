@@ -79,6 +79,8 @@ def generate_command(
     """
     if snapshots not in (None, "weekly"):
         raise ConfigError(f"--snapshots {snapshots!r}: the one cadence is 'weekly'")
+    if snapshots and weeks < 1:
+        raise ConfigError(f"--weeks must be at least 1, not {weeks}")
     spec = DemoSpec(
         reps=reps,
         quarters=quarters,
