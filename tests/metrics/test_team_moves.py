@@ -1,7 +1,8 @@
 """A rep who moves team mid-year keeps their earlier bookings credited to their earlier team.
 
 Teams T1 and T2. Mo sat in T1 until he moved to T2 on 1 April 2024 (the reps' history says
-so; the reps table holds only today's team, T2). Tess sat in T2 all year.
+so; the reps table holds only today's team, T2). Tess sat in T2 all year. The history begins
+with the first import, taken on 1 March: before it, each rep's first history row holds.
 
     rep   Q1 2024 (target 200)      Q2 2024 (target 200)
     mo    won 100 on 15 Feb (T1)    won 50 on 10 May (T2)
@@ -58,9 +59,9 @@ def _org(*, history: bool) -> Any:
         con.execute(
             "INSERT INTO attain_rep_history (rep_id, version_from, version_to, valid_from, "
             "valid_to, deleted, team_id, role) VALUES "
-            "('mo', 1, 2, '2024-01-01', '2024-04-01', false, 'T1', 'rep'), "
+            "('mo', 1, 2, '2024-03-01', '2024-04-01', false, 'T1', 'rep'), "
             "('mo', 2, NULL, '2024-04-01', NULL, false, 'T2', 'rep'), "
-            "('tess', 1, NULL, '2024-01-01', NULL, false, 'T2', 'rep')"
+            "('tess', 1, NULL, '2024-03-01', NULL, false, 'T2', 'rep')"
         )
     return backend
 

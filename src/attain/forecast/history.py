@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from attain.store.ddl import OPPORTUNITY_HISTORY_TABLE, REP_HISTORY_TABLE
-from attain.store.point_in_time import history_rows
+from attain.store.point_in_time import history_rows, in_force
 
 DEAL_COLUMNS = ["opportunity_id", "owner_rep_id", "product_id", "created_at", "closed_at"]
 STAGE_COLUMNS = ["opportunity_id", "stage", "entered_at", "amount"]
@@ -123,21 +123,6 @@ def _spans(backend: Any, name: str, columns: list[str]) -> pd.DataFrame:
         frame[column] = pd.to_datetime(frame[column]).astype("datetime64[us]")
     spans: pd.DataFrame = frame
     return spans
-
-
-def in_force(spans: pd.DataFrame, key: str, field_name: str, at: pd.DataFrame) -> pd.Series:
-    """`field_name` of the span of `spans` in force for each row of `at` (columns `key` and
-    `moment`), indexed like `at`; rows no span covers are left out."""
-    if spans.empty or at.empty:
-        return pd.Series(dtype=object)
-    pairs = at[[key, "moment"]].reset_index().merge(spans, on=key)
-    held = (pairs["valid_from"].isna() | (pairs["valid_from"] <= pairs["moment"])) & (
-        pairs["valid_to"].isna() | (pairs["valid_to"] > pairs["moment"])
-    )
-    latest = pairs.loc[held].sort_values("valid_from", na_position="first")
-    latest = latest.drop_duplicates("index", keep="last").set_index("index")
-    found: pd.Series = latest[field_name]
-    return found
 
 
 def make_history(

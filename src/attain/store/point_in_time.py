@@ -148,22 +148,25 @@ def credited_at_close(stored: Lookup, deals: ir.Table) -> ir.Table:
     """`deals` with each closed deal's owner the one of its history row valid at `closed_at`.
 
     Bookings, win rates and cycles then stay with whoever owned the deal when it closed, though
-    it was reassigned since. Deals closed outside the history (before its first version, or
-    with no row) keep their owner; `deals` itself when there is no history.
+    it was reassigned since. A deal closed before its first history row takes that row's owner
+    (the nearest evidence); one without rows keeps its owner; `deals` itself without history.
     """
     history = history_rows(stored, OPPORTUNITY_HISTORY_TABLE)
     if history is None:
         return deals
     rows = history.filter(~history.deleted.fill_null(False) & history.owner_rep_id.notnull())
+    rows = rows.mutate(_first=rows.valid_from.min().over(group_by=rows.opportunity_id))
     closed = deals.filter(deals.closed_at.notnull()).select(
         _c_id="opportunity_id", _c_at="closed_at"
     )
+    started = rows.valid_from.isnull() | (rows.valid_from <= closed._c_at)
+    # A close before the deal's first row takes that row: its nearest evidence.
+    earlier = (closed._c_at < rows._first) & (rows.valid_from == rows._first)
     matched = closed.join(
         rows,
         [
             closed._c_id == rows.opportunity_id,
-            rows.valid_from.isnull() | (rows.valid_from <= closed._c_at),
-            rows.valid_to.isnull() | (rows.valid_to > closed._c_at),
+            (started & (rows.valid_to.isnull() | (rows.valid_to > closed._c_at))) | earlier,
         ],
     )
     owners = _latest(matched, "_c_id").select(_o_id="_c_id", _o_owner="owner_rep_id")
@@ -239,26 +242,49 @@ def at(backend: Any, version: int | None = None, when: datetime | None = None) -
 
 
 def rep_teams_at(backend: Any, moments: Sequence[datetime]) -> pd.DataFrame | None:
-    """Each rep's team at each of `moments` by the history: rep_id, moment, team_id.
-
-    Only reps with a history row in force at a moment appear; None where the store keeps no
-    reps' history (every rep's team is then the stored one).
+    """Each rep's team at each of `moments` by the history (`in_force`): rep_id, moment,
+    team_id. Reps without history rows are left out; None where the store keeps no reps'
+    history (every rep's team is then the stored one).
     """
     stored: Lookup = getattr(backend, "stored_table", backend.table)
     history = history_rows(stored, REP_HISTORY_TABLE)
     if history is None or not moments:
         return None
-    frame = backend.execute(history.select("rep_id", "team_id", "valid_from", "valid_to"))
-    frames = []
-    for moment in sorted(set(moments)):
-        stamp = pd.Timestamp(_naive(moment))
-        held = (frame["valid_from"].isna() | (frame["valid_from"] <= stamp)) & (
-            frame["valid_to"].isna() | (frame["valid_to"] > stamp)
+    frame = backend.execute(
+        history.filter(~history.deleted.fill_null(False)).select(
+            "rep_id", "team_id", "valid_from", "valid_to"
         )
-        rows = frame.loc[held].sort_values("valid_from", na_position="first")
-        frames.append(rows.drop_duplicates("rep_id", keep="last").assign(moment=moment))
-    teams: pd.DataFrame = pd.concat(frames, ignore_index=True)[["rep_id", "moment", "team_id"]]
+    )
+    asked = pd.DataFrame(
+        [(rep, moment) for moment in sorted(set(moments)) for rep in frame["rep_id"].unique()],
+        columns=["rep_id", "moment"],
+    )
+    asked["moment"] = pd.to_datetime([_naive(moment) for moment in asked["moment"]])
+    then = in_force(frame, "rep_id", "team_id", asked)
+    teams: pd.DataFrame = asked.loc[then.index].assign(team_id=then.to_numpy())
     return teams
+
+
+def in_force(spans: pd.DataFrame, key: str, field_name: str, at: pd.DataFrame) -> pd.Series:
+    """`field_name` of the span of `spans` in force for each row of `at` (columns `key` and
+    `moment`), indexed like `at`; rows of keys without spans are left out.
+
+    Spans are history rows ([valid_from, valid_to), open ends unbounded; overlaps resolve to the
+    latest start). A moment before a key's first span takes that first span: the first export
+    that showed a rep or deal is the nearest evidence of what held before it.
+    """
+    if spans.empty or at.empty:
+        return pd.Series(dtype=object)
+    pairs = at[[key, "moment"]].reset_index(names="_at").merge(spans, on=key)
+    held = (pairs["valid_from"].isna() | (pairs["valid_from"] <= pairs["moment"])) & (
+        pairs["valid_to"].isna() | (pairs["valid_to"] > pairs["moment"])
+    )
+    first = pairs.groupby(key)["valid_from"].transform("min")
+    early = (pairs["moment"] < first) & (pairs["valid_from"] == first)
+    chosen = pairs.loc[held | early].sort_values("valid_from", na_position="first")
+    latest = chosen.drop_duplicates("_at", keep="last").set_index("_at")
+    found: pd.Series = latest[field_name]
+    return found
 
 
 def _naive(moment: datetime) -> datetime:
