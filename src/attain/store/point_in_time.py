@@ -169,7 +169,17 @@ def credited_at_close(stored: Lookup, deals: ir.Table) -> ir.Table:
             (started & (rows.valid_to.isnull() | (rows.valid_to > closed._c_at))) | earlier,
         ],
     )
-    owners = _latest(matched, "_c_id").select(_o_id="_c_id", _o_owner="owner_rep_id")
+    latest = _latest(matched, "_c_id")
+    current = deals.select(_d_id="opportunity_id", _d_owner="owner_rep_id")
+    moved = latest.join(current, latest._c_id == current._d_id).filter(
+        lambda t: t.owner_rep_id != t._d_owner
+    )
+    # The few deals reassigned after they closed, read once: joining the whole history into
+    # every one of a report's dozens of reads would double its time.
+    found = moved.select(_o_id="_c_id", _o_owner="owner_rep_id").to_pandas()
+    if found.empty:
+        return deals
+    owners = ibis.memtable(found, schema={"_o_id": "string", "_o_owner": "string"})
     joined = deals.left_join(owners, deals.opportunity_id == owners._o_id)
     owner = ibis.cases((joined._o_id.notnull(), joined._o_owner), else_=joined.owner_rep_id)
     return joined.mutate(owner_rep_id=owner).select(*deals.columns)
