@@ -212,11 +212,11 @@ def _write_group(run: _Run, plants: Plants, reps: np.ndarray, rng: np.random.Gen
 
     started = time.perf_counter()
     sessions = generate_coaching(org, plants, reps, rng)
-    columns = coaching_columns(sessions, org, run.next["sessions"])
-    run.write("coaching_sessions", columns, time.perf_counter() - started)
+    session_columns = coaching_columns(sessions, org, run.next["sessions"])
+    run.write("coaching_sessions", session_columns, time.perf_counter() - started)
     if run.snapshots is not None:
         first = {"leads": first_lead, "deals": first_deal}
-        run.snapshots.write_group(leads, deals, acts, act_columns, sessions, columns, first)
+        run.snapshots.write_group(leads, deals, acts, act_columns, sessions, session_columns, first)
 
     run.next["leads"] += leads.created.size
     run.next["deals"] += deals.created.size
