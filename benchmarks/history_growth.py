@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -116,7 +117,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     table = Table(title=f"History growth, {args.reps} reps, weekly full exports")
-    for header in ("week", "deals", "history rows", "added", "history bytes", "store bytes"):
+    headers = ("week", "import s", "deals", "history rows", "added", "history bytes")
+    for header in (*headers, "store bytes"):
         table.add_column(header, justify="right")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -135,8 +137,9 @@ def main() -> None:
             shutil.copy(demo / name, base / name)
         store = connect(str(folder / "store.duckdb"))
         con = raw_duckdb(store)
+        started = time.perf_counter()
         import_files(con, [base], taken_at=FIRST_WEEK)
-        rows = [_row(con, folder, 0)]
+        rows = [(time.perf_counter() - started, *_row(con, folder, 0))]
         con.execute("CREATE TEMP TABLE deals AS SELECT * FROM opportunities")
         con.execute("CREATE TEMP TABLE people AS SELECT * FROM reps")
         for week in range(1, args.weeks + 1):
@@ -146,28 +149,37 @@ def main() -> None:
             shutil.copy(demo / "teams.csv", export / "teams.csv")
             con.execute(f"COPY people TO '{export / 'reps.csv'}' (HEADER)")
             con.execute(f"COPY deals TO '{export / 'opportunities.csv'}' (HEADER)")
+            started = time.perf_counter()
             import_files(con, [export], taken_at=FIRST_WEEK + timedelta(weeks=week))
-            rows.append(_row(con, folder, week))
+            rows.append((time.perf_counter() - started, *_row(con, folder, week)))
         store.disconnect()
     previous = None
-    for week, deals, history, hist_bytes, store_bytes in rows:
+    for seconds, week, deals, history, hist_bytes, store_bytes in rows:
         added = "" if previous is None else f"{history - previous:,}"
         previous = history
         table.add_row(
-            str(week), f"{deals:,}", f"{history:,}", added, f"{hist_bytes:,}", f"{store_bytes:,}"
+            str(week),
+            f"{seconds:.1f}",
+            f"{deals:,}",
+            f"{history:,}",
+            added,
+            f"{hist_bytes:,}",
+            f"{store_bytes:,}",
         )
     Console().print(table)
-    (_, _, h0, b0, s0), (_, _, hn, bn, sn) = rows[1], rows[-1]
-    if hn > h0:
-        weeks = len(rows) - 2
+    (_, _, _, h0, b0, s0), (_, _, _, hn, bn, sn) = rows[0], rows[-1]
+    if hn > h0:  # the weekly imports after the first one
+        weeks = len(rows) - 1
         print(
-            f"weeks 1-{weeks + 1}: {(hn - h0) / weeks:,.0f} history rows a week after week 1; "
+            f"weeks 1-{weeks}: {(hn - h0) / weeks:,.0f} history rows a week; "
             f"{(bn - b0) / (hn - h0):,.1f} history bytes and {(sn - s0) / (hn - h0):,.1f} "
-            "store bytes per history row added"
+            "store bytes per history row added (in 256 KiB blocks: coarse over few weeks); "
+            f"{b0 / h0:,.1f} history bytes per row after the first import"
         )
 
 
 def _row(con: duckdb.DuckDBPyConnection, folder: Path, week: int) -> tuple[int, ...]:
+    """Week, deals, history rows, history tables' bytes, store file's used bytes."""
     counts = con.execute(
         f"SELECT (SELECT count(*) FROM opportunities), "
         f"(SELECT count(*) FROM {OPPORTUNITY_HISTORY_TABLE}) "
