@@ -27,7 +27,13 @@ import duckdb
 
 from attain.errors import InputError
 from attain.ingest.readers import quote_ident
-from attain.store.ddl import IMPORTS_TABLE, OPPORTUNITY_HISTORY_TABLE, REP_HISTORY_TABLE
+from attain.store.ddl import (
+    IMPORTS_TABLE,
+    LOG_TABLES,
+    OPPORTUNITY_HISTORY_TABLE,
+    REP_HISTORY_TABLE,
+    VERSIONED,
+)
 
 
 @dataclass(frozen=True)
@@ -40,24 +46,16 @@ class History:
     tracked: tuple[str, ...]
 
 
+def _history(table: str, history: str, key: str) -> History:
+    """A table's history: its tracked fields are the history table's columns (attain.store.ddl)
+    other than the key and the version range."""
+    tracked = tuple(name for name in LOG_TABLES[history] if name != key and name not in VERSIONED)
+    return History(table, history, key, tracked)
+
+
 HISTORIES: dict[str, History] = {
-    "opportunities": History(
-        "opportunities",
-        OPPORTUNITY_HISTORY_TABLE,
-        "opportunity_id",
-        (
-            "owner_rep_id",
-            "stage",
-            "amount",
-            "currency",
-            "expected_close_date",
-            "closed_at",
-            "is_won",
-            "forecast_category",
-            "probability",
-        ),
-    ),
-    "reps": History("reps", REP_HISTORY_TABLE, "rep_id", ("team_id", "role")),
+    "opportunities": _history("opportunities", OPPORTUNITY_HISTORY_TABLE, "opportunity_id"),
+    "reps": _history("reps", REP_HISTORY_TABLE, "rep_id"),
 }
 """The tables with a dated history, their history table, key and tracked fields."""
 
