@@ -17,15 +17,19 @@ Without the history T2 would show 130 in Q1 and T1 nothing: the reorganisation r
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from attain.demo import DemoSpec, generate
 from attain.forecast.backtest import backtest
 from attain.forecast.history import load_history
 from attain.forecast.settings import ForecastSettings
+from attain.ingest.importer import import_files
 from attain.metrics.attainment import attainment_report
 from attain.metrics.periods import Period
 from attain.metrics.targets import quota_targets
@@ -114,3 +118,39 @@ def test_the_backtest_credits_q1_to_the_team_the_rep_was_in_then(org: Any) -> No
     # At the end of week 8 (25 Feb) Mo was in T1: his booking counts in T1's forecast too.
     assert teams["T1"].booked == 100.0
     assert teams["T2"].booked == 30.0
+
+
+def test_the_demo_rep_who_moves_team_keeps_the_quarter_before_in_the_old_team(
+    tmp_path: Path,
+) -> None:
+    """Three weekly demo exports imported as data versions (attain.ingest): the rep the
+    generator moves at the middle one keeps the previous quarter in the old team."""
+    generate(DemoSpec(reps=12, quarters=2, seed=5), tmp_path, snapshot_weeks=3)
+    truth = json.loads((tmp_path / "snapshots" / "truth.json").read_text())
+    (move,) = [change for t in truth["transitions"] for change in t["team_changes"]]
+    backend = connect(":memory:")
+    try:
+        for snapshot in truth["snapshots"]:
+            folder = tmp_path / "snapshots" / snapshot["folder"]
+            taken = datetime.fromisoformat((folder / "taken_at.txt").read_text().strip())
+            import_files(backend, [folder], taken_at=taken)
+        report = attainment_report(backend, quota_targets(backend, "bookings"))
+        before = min(row.period_start for row in report.rows)  # the quarter before the move
+        reps = {
+            r.id: r.actual for r in report.rows if r.scope == "rep" and r.period_start == before
+        }
+        teams = {
+            r.id: r.actual for r in report.rows if r.scope == "team" and r.period_start == before
+        }
+        today = dict(backend.execute(backend.table("reps").select("rep_id", "team_id")).values)
+        assert today[move["rep_id"]] == move["new"]
+
+        def members(team: str) -> float:
+            return sum(actual for rep, actual in reps.items() if today.get(rep) == team)
+
+        mover = reps[move["rep_id"]]
+        assert mover > 0
+        assert teams[move["old"]] == pytest.approx(members(move["old"]) + mover)
+        assert teams[move["new"]] == pytest.approx(members(move["new"]) - mover)
+    finally:
+        backend.disconnect()
