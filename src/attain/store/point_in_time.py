@@ -24,22 +24,19 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from attain.store.currency import Lookup
-from attain.store.ddl import OPPORTUNITY_HISTORY_TABLE, REP_HISTORY_TABLE
+from attain.store.ddl import LOG_TABLES, OPPORTUNITY_HISTORY_TABLE, REP_HISTORY_TABLE, VERSIONED
 
-DEAL_FIELDS = (
-    "owner_rep_id",
-    "stage",
-    "amount",
-    "currency",
-    "expected_close_date",
-    "closed_at",
-    "is_won",
-    "forecast_category",
-    "probability",
+DEAL_FIELDS = tuple(
+    name
+    for name in LOG_TABLES[OPPORTUNITY_HISTORY_TABLE]
+    if name not in VERSIONED and name != "opportunity_id"
 )
-"""A deal's fields the history tracks; its other columns read as stored."""
+"""A deal's fields the history tracks (its table's columns, attain.store.ddl); its other
+columns read as stored."""
 
-REP_FIELDS = ("team_id", "role")
+REP_FIELDS = tuple(
+    name for name in LOG_TABLES[REP_HISTORY_TABLE] if name not in VERSIONED and name != "rep_id"
+)
 """A rep's fields the history tracks."""
 
 PAST_TABLES = ("opportunities", "reps")
