@@ -112,3 +112,11 @@ def test_a_deal_in_another_currency_counts_in_the_corporate_one(tmp_path: Path) 
     assert record.currency == "USD"
     created = {c.opportunity_id: c.amount for c in record.of(ChangeKind.CREATED)}
     assert created == {"D8": 800.0, "D11": pytest.approx(1000.0)}
+
+
+def test_by_default_the_record_is_what_the_latest_import_changed(backend: Any) -> None:
+    record = changes(backend)
+    assert [(c.kind, c.opportunity_id) for c in record.deals] == [
+        (ChangeKind.CREATED, "D10"),
+        (ChangeKind.WON, "D10"),
+    ]

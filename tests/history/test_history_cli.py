@@ -123,3 +123,8 @@ def test_calls_text_and_csv_without_p50(history_db: str) -> None:
     rows = list(csv.DictReader(io.StringIO(run("pipeline", "calls", *common, "-f", "csv"))))
     assert next((r["commit_call"], r["actual"]) for r in rows) == ("770.0", "1420.0")
     assert rows[0]["attain_p50"] == ""
+
+
+def test_changes_without_since_shows_what_the_latest_import_changed(history_db: str) -> None:
+    rows = list(csv.DictReader(io.StringIO(run("changes", "--db", history_db, "-f", "csv"))))
+    assert [(r["kind"], r["opportunity_id"]) for r in rows] == [("created", "D10"), ("won", "D10")]

@@ -37,6 +37,8 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("GET", "/api/v1/reps/{rep_id}:own"): (401, 200, 200, 200, 403),
     ("GET", "/api/v1/reps/{rep_id}:other"): (401, 200, 404, 404, 403),
     ("GET", "/api/v1/forecast"): (401, 200, 200, 200, 403),
+    ("GET", "/api/v1/pipeline/waterfall"): (401, 200, 200, 200, 403),
+    ("GET", "/api/v1/changes"): (401, 200, 200, 200, 403),
     ("GET", "/api/v1/diagnosis/findings"): (401, 200, 200, 200, 403),
     ("GET", "/api/v1/channels"): (401, 200, 403, 403, 200),
     ("GET", "/api/v1/leads/grades"): (401, 200, 403, 403, 200),

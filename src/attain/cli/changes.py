@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
@@ -15,9 +14,8 @@ from rich.table import Table
 
 from attain.cli.options import DB, OUTPUT, open_store
 from attain.config import load_settings
-from attain.errors import InputError
 from attain.history.changes import ChangeKind, ChangeRecord, changes
-from attain.history.states import Moment
+from attain.history.states import parse_moment
 from attain.reports.history import changes_csv, changes_json, currency_note
 from attain.reports.templating import label, money
 
@@ -38,31 +36,14 @@ class Format(StrEnum):
 FORMAT = typer.Option(Format.TEXT, "--format", "-f", help="Output format.")
 
 
-def parse_moment(text: str, option: str) -> Moment:
-    """A data version (an import id such as 12), a day (2026-11-02) or an instant
-    (2026-11-02T09:00, UTC unless it carries an offset)."""
-    text = text.strip()
-    if text.isdigit():
-        return int(text)
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        pass
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise InputError(
-            f"{option} takes a data version (an import id, e.g. 12) or a date like 2026-11-02, "
-            f"not {text!r}"
-        ) from None
-
-
 def changes_command(
-    since: str = typer.Option(
-        ...,
+    since: str | None = typer.Option(
+        None,
         "--since",
         metavar="DATE|VERSION",
-        help="From this data version (import id) or day (its start, UTC).",
+        help="From this data version (import id) or day (its start, UTC) \\[default: the "
+        "version before the latest: what the latest import changed].",
+        show_default=False,
     ),
     until: str | None = typer.Option(
         None,
@@ -83,7 +64,7 @@ def changes_command(
     the corporate currency; the text view lists the first deals of each kind, --format json
     or csv every one.
     """
-    start = parse_moment(since, "--since")
+    start = None if since is None else parse_moment(since, "--since")
     end = None if until is None else parse_moment(until, "--until")
     settings = load_settings()
     backend, _ = open_store(db, read_only=True)

@@ -29,11 +29,12 @@ COMMIT_CATEGORIES = frozenset({"commit", "closed"})
 EXCLUDED_CATEGORIES = frozenset({"omitted"})
 
 P50_SOURCE = (
-    "Attain's P50 is the forecast as of each week's last day (attain.forecast), made from the "
-    "deals as the store holds them now, censored at that day: stage entries, creations and "
-    "closes after it are unseen, but later changes of close date, amount or owner show through"
+    "Attain's P50 is the forecast as of each week's last day (attain.forecast), censored at that "
+    "day: deals created, closed or entering a stage later are unseen, and owners and teams are "
+    "those of that week (from the history); a deal's value is its stage history's amount, so a "
+    "resize the stage history does not record shows through"
 )
-"""What Attain's P50 beside the calls is, until the forecast reads the history itself."""
+"""What Attain's P50 beside the calls is and what it cannot see."""
 
 
 @dataclass(frozen=True)

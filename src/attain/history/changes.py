@@ -7,13 +7,16 @@ and at `until`; what happened in between without showing at either end is not se
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
+import ibis
 import pandas as pd
 
+from attain.errors import InputError
 from attain.history.states import (
     History,
     Moment,
@@ -27,6 +30,7 @@ from attain.history.states import (
 )
 from attain.metrics.periods import quarter_of
 from attain.store.currency import CurrencySettings
+from attain.store.ddl import IMPORTS_TABLE
 
 
 class ChangeKind(StrEnum):
@@ -103,22 +107,32 @@ class ChangeRecord:
 
 def changes(
     backend: Any,
-    since: Moment,
+    since: Moment | None = None,
     until: Moment | None = None,
     *,
     currency: CurrencySettings | None = None,
 ) -> ChangeRecord:
-    """The change record from `since` to `until` (default: the latest data version).
+    """The change record from `since` (default: the data version before the latest, so what
+    the latest import changed) to `until` (default: the latest data version).
 
     A version is an import id (the state its export showed); a day means its start for
     `since` and its end for `until`, both UTC. Open deals' amounts convert to the corporate
     currency at the rate of the last day compared (closed ones at their close day's).
     """
-    start = instant(backend, since)
+    start = instant(backend, previous_version(backend) if since is None else since)
     end = None if until is None else instant(backend, until, end_of_day=True)
     day = end.date() if end is not None else date.today()
     history = load_history(backend, currency=currency, conversion_day=day)
     return compare(history, start, end)
+
+
+def previous_version(backend: Any) -> int:
+    """The data version before the latest one (the latest when there is only one)."""
+    log = backend.stored_table(IMPORTS_TABLE)
+    ids = log.select("import_id").order_by(ibis.desc("import_id")).limit(2).to_pandas()
+    if ids.empty:
+        raise InputError("no data version yet: `attain import` makes the first")
+    return int(ids["import_id"].iloc[-1])
 
 
 def compare(history: History, start: pd.Timestamp, end: pd.Timestamp | None) -> ChangeRecord:
@@ -127,7 +141,24 @@ def compare(history: History, start: pd.Timestamp, end: pd.Timestamp | None) -> 
     found = _deal_changes(before, after, start)
     order = list(ChangeKind)
     found.sort(key=lambda c: (order.index(c.kind), c.opportunity_id))
-    totals = [
+    reps = _team_changes(history, start, end)
+    return ChangeRecord(start, end, history.currency, found, reps, _totals(found))
+
+
+def restricted(record: ChangeRecord, sees_rep: Callable[[str | None], bool]) -> ChangeRecord:
+    """The record cut to the changes of deals owned by a visible rep (before or after a
+    reassignment) and of visible reps, with its totals recounted."""
+    kept = [
+        c
+        for c in record.deals
+        if sees_rep(c.owner_rep_id) or (c.kind is ChangeKind.REASSIGNED and sees_rep(c.before))
+    ]
+    reps = [r for r in record.reps if sees_rep(r.rep_id)]
+    return replace(record, deals=kept, reps=reps, totals=_totals(kept))
+
+
+def _totals(found: list[DealChange]) -> list[KindTotal]:
+    return [
         KindTotal(
             kind,
             sum(1 for c in found if c.kind is kind),
@@ -135,9 +166,6 @@ def compare(history: History, start: pd.Timestamp, end: pd.Timestamp | None) -> 
         )
         for kind in ChangeKind
     ]
-    return ChangeRecord(
-        start, end, history.currency, found, _team_changes(history, start, end), totals
-    )
 
 
 def _deal_changes(

@@ -22,6 +22,8 @@ from attain.store.point_in_time import DEAL_FIELDS as TRACKED_FIELDS
 
 Moment = int | date | datetime
 """A data version (an import id), a day (its start, UTC) or an instant (naive UTC)."""
+LONGEST_VERSION = 18
+"""Digits of the largest data version a moment may name (import ids are 64-bit integers)."""
 
 DEAL_FIELDS = ("opportunity_id", "deleted", *TRACKED_FIELDS)
 """The columns of a deal's state."""
@@ -109,6 +111,30 @@ def instant(backend: Any, moment: Moment, *, end_of_day: bool = False) -> pd.Tim
     if taken.empty or pd.isna(taken.iloc[0]):
         raise InputError(f"no data version {moment}: `attain status` lists the imports")
     return pd.Timestamp(taken.iloc[0])
+
+
+def parse_moment(text: str, option: str) -> Moment:
+    """A data version (an import id such as 12), a day (2026-11-02) or an instant
+    (2026-11-02T09:00, UTC unless it carries an offset)."""
+    text = text.strip()
+    if text.isdigit():
+        if len(text) > LONGEST_VERSION:
+            raise InputError(f"{option}: no data version {text}")
+        return int(text)
+    found: date
+    try:
+        found = date.fromisoformat(text)
+    except ValueError:
+        try:
+            found = datetime.fromisoformat(text)
+        except ValueError:
+            raise InputError(
+                f"{option} takes a data version (an import id, e.g. 12) or a date like "
+                f"2026-11-02, not {text!r}"
+            ) from None
+    if not 1900 <= found.year <= 2199:
+        raise InputError(f"{option}: {text} is not between 1900 and 2199")
+    return found
 
 
 def valid_at(rows: pd.DataFrame, at: pd.Timestamp | None) -> pd.DataFrame:

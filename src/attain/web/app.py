@@ -18,7 +18,7 @@ from attain import __version__
 from attain.appdb.database import app_db_url, make_engine, upgrade
 from attain.config import Settings
 from attain.reports.templating import label, money, ratio, times
-from attain.web import api, pages, pipeline, problems
+from attain.web import api, changes, pages, pipeline, problems
 from attain.web.services import Services
 
 HERE = Path(__file__).parent
@@ -72,6 +72,8 @@ def create_app(settings: Settings, store: str | None = None, app_db: str | None 
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(pipeline.router)
+    app.include_router(pipeline.api_router)
+    app.include_router(changes.api_router)
     problems.install(app)
 
     @app.middleware("http")

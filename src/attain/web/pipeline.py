@@ -18,19 +18,23 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from attain.appdb.models import Role
-from attain.history.waterfall import OUTFLOWS, Movement, pipeline_waterfall
-from attain.metrics.periods import quarter_of
-from attain.reports.history import currency_note
+from attain.errors import InputError
+from attain.history.waterfall import OUTFLOWS, Movement, Waterfall, pipeline_waterfall
+from attain.metrics.periods import Period, quarter_of
+from attain.reports.history import currency_note, waterfall_csv
 from attain.reports.jsonable import jsonable
 from attain.web.access import NotFound, Principal, Resource
-from attain.web.api import services_of
-from attain.web.auth import PageUser
+from attain.web.api import AsOf as ApiAsOf
+from attain.web.api import Format, FormatQuery, services_of
+from attain.web.auth import ApiUser, PageUser
 from attain.web.pages import AsOf, render
+from attain.web.services import AsOf as AsOfDay
 from attain.web.services import Services
 from attain.web.views import known_teams, scope
 from attain.workflow.compensation import parse_period
 
 router = APIRouter(include_in_schema=False)
+api_router = APIRouter(prefix="/api/v1", tags=["pipeline"])
 
 RESIZED = Movement.RESIZED
 RARE = frozenset({Movement.REOPENED, Movement.REASSIGNED_IN, Movement.REASSIGNED_OUT})
@@ -61,18 +65,26 @@ def _subject(
     return first[0], None
 
 
-def waterfall_view(
+def _period(text: str) -> Period:
+    """The period asked for; InputError (400) for one that is no date (9999-Q4 ends in 10000)."""
+    try:
+        return parse_period(text)
+    except ValueError as error:
+        raise InputError(f"period {text!r}: {error}") from None
+
+
+def waterfall_of(
     services: Services,
     user: Principal,
     asked: date | None,
     period: str | None,
     team: str | None,
     rep: str | None,
-) -> dict[str, Any]:
-    """The waterfall the user may see, JSON-ready, with its chart."""
+) -> tuple[Waterfall, AsOfDay]:
+    """The waterfall the user asked for and may see (cached per data version), and its day."""
     team_id, rep_id = _subject(services, user, team, rep)
     as_of = services.as_of(asked)
-    chosen = parse_period(period) if period else quarter_of(as_of.day)
+    chosen = _period(period) if period else quarter_of(as_of.day)
     currency = services.settings.currency
     result = services.with_store(
         ("pipeline_waterfall", chosen, team_id, rep_id, as_of.day),
@@ -85,13 +97,26 @@ def waterfall_view(
             currency=currency,
         ),
     )
+    return result, as_of
+
+
+def waterfall_view(
+    services: Services,
+    user: Principal,
+    asked: date | None,
+    period: str | None,
+    team: str | None,
+    rep: str | None,
+) -> dict[str, Any]:
+    """The waterfall the user may see, JSON-ready, with its chart."""
+    result, as_of = waterfall_of(services, user, asked, period, team, rep)
     data: dict[str, Any] = jsonable(result)
     return {
         **data,
         "as_of": as_of.day.isoformat(),
         "notes": [*as_of.notes, currency_note(result.currency)],
-        "team": team_id,
-        "rep": rep_id,
+        "team": result.team_id,
+        "rep": result.rep_id,
         "movements": [
             {"name": m.value, "sign": "−" if m in OUTFLOWS else "±" if m is RESIZED else "+"}
             for m in Movement
@@ -145,3 +170,29 @@ def waterfall_page(
 ) -> Response:
     data = waterfall_view(services_of(request), user, as_of, period or None, team, rep)
     return render(request, "pipeline_waterfall.html", user, data=data, page="forecast")
+
+
+@api_router.get("/pipeline/waterfall", summary="The quarter's pipeline week by week, with deals")
+def waterfall_api(
+    request: Request,
+    user: ApiUser,
+    as_of: ApiAsOf = None,
+    period: Annotated[
+        str | None, Query(max_length=40, description="2026-Q4 or YYYY-MM-DD..YYYY-MM-DD.")
+    ] = None,
+    team: Annotated[str | None, Query(description="Only this team's deals.")] = None,
+    rep: Annotated[str | None, Query(description="Only this rep's deals.")] = None,
+    output: FormatQuery = Format.JSON,
+) -> Any:
+    """Per week: the pipeline at start and end and each movement with the deals behind it;
+    `format=csv` gives one row per week and line (start, each movement, end)."""
+    services = services_of(request)
+    if output is Format.CSV:
+        result, _ = waterfall_of(services, user, as_of, period or None, team, rep)
+        return Response(
+            waterfall_csv(result),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="pipeline-waterfall.csv"'},
+        )
+    data = waterfall_view(services, user, as_of, period or None, team, rep)
+    return {key: value for key, value in data.items() if key != "chart"}

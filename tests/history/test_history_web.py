@@ -1,6 +1,6 @@
-"""GET /pipeline/waterfall over the hand-built history store (history_support.py), through the
-app's test client: the company's numbers for an admin, a manager's own team by default, a
-rep's own deals, 404 outside the scope and 403 for marketing."""
+"""The waterfall page and API and the changes API over the hand-built history store
+(history_support.py), through the app's test client: the company's numbers for an admin, a
+manager's own team by default, a rep's own deals, 404 outside the scope, 403 for marketing."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from attain.appdb.database import make_engine, session_scope, upgrade
-from attain.appdb.users import add_user
+from attain.appdb.users import add_user, create_api_token, get_user
 from attain.config import load_settings
 from attain.web.app import create_app
 from attain.web.auth import SESSION_COOKIE, sign_in
@@ -33,6 +33,13 @@ def client(history_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     app = create_app(load_settings(), store=history_db, app_db=url)
     with TestClient(app, follow_redirects=False) as running:
         yield running
+
+
+def token(client: TestClient, role: str) -> dict[str, str]:
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    with session_scope(engine) as session:
+        secret = create_api_token(session, get_user(session, f"{role}@example.com"), "tests")[1]
+    return {"Authorization": f"Bearer {secret}"}
 
 
 def get(client: TestClient, role: str, path: str = PAGE) -> tuple[int, str]:
@@ -80,3 +87,42 @@ def test_marketing_may_not_see_it(client: TestClient) -> None:
 @pytest.mark.parametrize("period", ["soon", "0001-01-01..9999-12-31", "1800-Q1"])
 def test_a_period_it_cannot_read_is_a_client_error(client: TestClient, period: str) -> None:
     assert get(client, "admin", f"/pipeline/waterfall?period={period}&as_of=2026-10-21")[0] == 400
+
+
+def test_the_api_gives_the_same_weeks_as_json_and_csv(client: TestClient) -> None:
+    api = "/api/v1/pipeline/waterfall?period=2026-Q4&as_of=2026-10-21"
+    body = client.get(api + "&team=A", headers=token(client, "admin")).json()
+    first = body["weeks"][0]
+    assert (first["start_amount"], first["end_amount"]) == (2600.0, 1350.0)
+    assert "chart" not in body
+    rows = client.get(api + "&format=csv", headers=token(client, "manager")).text.splitlines()
+    assert rows[0] == "week,week_start,week_end,line,deals,amount"
+    assert rows[1] == "1,2026-10-01,2026-10-07,start,6,2600.0"  # the manager's team A
+    answer = client.get(api + "&team=B", headers=token(client, "manager"))
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == "application/problem+json"
+
+
+def test_the_changes_api_cuts_the_record_to_what_each_user_sees(client: TestClient) -> None:
+    api = "/api/v1/changes?since=1&until=2"
+    everything = client.get(api, headers=token(client, "admin")).json()
+    totals = {t["kind"]: (t["deals"], t["amount"]) for t in everything["totals"]}
+    assert totals["deleted"] == (1, 600.0) and totals["reassigned"] == (1, 700.0)
+    assert everything["reps"] == [{"rep_id": "r2", "team_before": "A", "team_after": "B"}]
+    # The rep user is r3: D7 reassigned to them; r2 is no concern of theirs.
+    own = client.get(api, headers=token(client, "rep")).json()
+    assert [(c["kind"], c["opportunity_id"]) for c in own["deals"]] == [("reassigned", "D7")]
+    assert own["reps"] == []
+    # The manager of team A sees r1's deals and D7, which r1 gave away; r2 is in team B now.
+    managed = client.get(api + "&format=csv", headers=token(client, "manager")).text
+    assert "reassigned,D7,r3,700.0,r1,r3" in managed and "deleted,D6,r1,600.0" in managed
+    assert "changed_team" not in managed
+    assert client.get(api, headers=token(client, "marketing")).status_code == 403
+
+
+@pytest.mark.parametrize("since", ["soon", "99999999999999999999", "0001-01-01", "42"])
+def test_the_changes_api_answers_a_moment_it_cannot_read_with_400(
+    client: TestClient, since: str
+) -> None:
+    answer = client.get(f"/api/v1/changes?since={since}", headers=token(client, "admin"))
+    assert answer.status_code == 400, answer.text

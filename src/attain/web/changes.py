@@ -1,0 +1,64 @@
+"""GET /api/v1/changes: what changed between two data versions or dates, for scripts and alerts.
+
+The change record of attain.history.changes, computed once per data version and pair of
+moments, cut to the user's scope of the `forecast` resource: admins every change; managers the
+changes of deals their teams' reps own (or owned, for a reassignment) and of those reps; reps
+their own deals' changes only.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+
+from attain.history.changes import changes, restricted
+from attain.history.states import parse_moment
+from attain.reports.history import changes_csv
+from attain.reports.jsonable import jsonable
+from attain.web.access import Resource
+from attain.web.api import Format, FormatQuery, services_of
+from attain.web.auth import ApiUser
+from attain.web.views import scope
+
+api_router = APIRouter(prefix="/api/v1", tags=["changes"])
+
+
+@api_router.get("/changes", summary="What changed between two data versions or dates")
+def changes_api(
+    request: Request,
+    user: ApiUser,
+    since: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description="A data version (import id) or date; default the version before the "
+            "latest, so what the latest import changed.",
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        Query(max_length=40, description="A data version or date; default the latest version."),
+    ] = None,
+    output: FormatQuery = Format.JSON,
+) -> Any:
+    """Deals created, moved stage, pulled in, pushed out, resized, won, lost, deleted and
+    reassigned, with totals per kind, and reps who changed team (docs/history.md)."""
+    services = services_of(request)
+    allowed = scope(services, user, Resource.FORECAST)
+    start = None if since is None else parse_moment(since, "since")
+    end = None if until is None else parse_moment(until, "until")
+    currency = services.settings.currency
+    record = services.with_store(
+        ("changes", start, end),
+        lambda backend: changes(backend, start, end, currency=currency),
+    )
+    if not allowed.all_reps:
+        record = restricted(record, allowed.sees_rep)
+    if output is Format.CSV:
+        return Response(
+            changes_csv(record),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="changes.csv"'},
+        )
+    return jsonable(record)
