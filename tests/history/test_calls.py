@@ -44,6 +44,7 @@ def test_weekly_calls_match_the_hand_computation(backend: Any) -> None:
         (date(2026, 10, 21), 1420.0, 1770.0, 2470.0, 3470.0, None),
     ]
     assert result.p50_source is None
+    assert not result.complete  # the weeks through October 21 of a quarter ending in December
 
 
 def test_only_weeks_that_ended_are_called(backend: Any) -> None:

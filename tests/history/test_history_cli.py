@@ -119,6 +119,7 @@ def test_calls_text_and_csv_without_p50(history_db: str) -> None:
     common = ["--period", "2026-Q4", "--through", "2026-10-21", "--no-p50", "--db", history_db]
     out = run("pipeline", "calls", *common)
     assert "actual closed won 1,420" in out
+    assert "2026-Q4 has not ended: the actual is what is won so far" in out
     assert "770 (-46%)" in out and "3,470 (+144%)" in out
     rows = list(csv.DictReader(io.StringIO(run("pipeline", "calls", *common, "-f", "csv"))))
     assert next((r["commit_call"], r["actual"]) for r in rows) == ("770.0", "1420.0")

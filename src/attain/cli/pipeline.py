@@ -179,6 +179,11 @@ def print_calls(console: Console, result: CallAccuracy) -> None:
         f"{result.actual:,.0f}"
     )
     console.print(f"[dim]{escape(currency_note(result.currency))}[/]")
+    if not result.complete:
+        console.print(
+            f"[yellow]note:[/] {result.period.label} has not ended: the actual is what is won "
+            "so far, and the errors will shrink or grow as the rest closes"
+        )
     table = Table()
     for header in ("week", "as of", "won so far", "commit", "best case", "pipeline", "P50"):
         table.add_column(header, justify="left" if header in ("week", "as of") else "right")

@@ -12,7 +12,7 @@ pipeline. The actual is what the latest data version says closed won in the peri
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
@@ -21,7 +21,13 @@ from attain.forecast.forecast import COMPANY, forecast_period
 from attain.forecast.history import load_history as load_deal_history
 from attain.forecast.settings import ForecastSettings
 from attain.history.states import History, is_won, load_history
-from attain.history.waterfall import ONE_DAY, check_period, pipeline_states, week_starts
+from attain.history.waterfall import (
+    ONE_DAY,
+    check_period,
+    midnight,
+    pipeline_states,
+    week_starts,
+)
 from attain.metrics.periods import Period
 from attain.store.currency import CurrencySettings
 
@@ -64,6 +70,8 @@ class CallAccuracy:
     rep_id: str | None
     currency: str | None
     actual: float
+    complete: bool
+    """Whether the period had ended by the last day read; else `actual` is only won so far."""
     weeks: list[CallWeek]
     p50_source: str | None
     """How Attain's P50 was made (None when not asked for)."""
@@ -85,7 +93,10 @@ def forecast_calls(
     (`backtest_simulations` runs each)."""
     check_period(period)
     last = min(through or date.today(), period.end)
-    history = load_history(backend, currency=currency, conversion_day=last)
+    # The actual reads the latest rows, so there is no upper bound.
+    history = load_history(
+        backend, currency=currency, conversion_day=last, first=midnight(period.start)
+    )
     weeks = calls(history, period, team_id=team_id, rep_id=rep_id, through=last)
     source = None
     if forecast_settings is not None:
@@ -96,7 +107,8 @@ def forecast_calls(
         ]
         source = P50_SOURCE
     actual = won_in(history, None, period, team_id=team_id, rep_id=rep_id)
-    return CallAccuracy(period, team_id, rep_id, history.currency, actual, weeks, source)
+    complete = last >= period.end
+    return CallAccuracy(period, team_id, rep_id, history.currency, actual, complete, weeks, source)
 
 
 def calls(
@@ -113,7 +125,7 @@ def calls(
         last = min(start + timedelta(days=6), period.end)
         if last > through:
             break
-        moment = pd.Timestamp(datetime.combine(last + ONE_DAY, time.min))
+        moment = midnight(last + ONE_DAY)
         states = pipeline_states(history, moment, period, team_id, rep_id)
         open_ = states[states["in_pipeline"]]
         category = open_["forecast_category"].fillna("pipeline").astype(str)

@@ -122,7 +122,7 @@ def changes(
     start = instant(backend, previous_version(backend) if since is None else since)
     end = None if until is None else instant(backend, until, end_of_day=True)
     day = end.date() if end is not None else date.today()
-    history = load_history(backend, currency=currency, conversion_day=day)
+    history = load_history(backend, currency=currency, conversion_day=day, first=start, last=end)
     return compare(history, start, end)
 
 

@@ -46,13 +46,24 @@ class History:
 
 
 def load_history(
-    backend: Any, *, currency: CurrencySettings | None = None, conversion_day: date | None = None
+    backend: Any,
+    *,
+    currency: CurrencySettings | None = None,
+    conversion_day: date | None = None,
+    first: pd.Timestamp | None = None,
+    last: pd.Timestamp | None = None,
 ) -> History:
     """The deals' and reps' history rows of the store, amounts in the corporate currency.
 
     Open deals convert at `conversion_day` (default today); closed deals at their close day.
+    With `first`/`last`, only the deals' rows that can be in force from `first` to `last` are
+    read (a year of weekly versions is read for one quarter's weeks otherwise).
     """
     rows = backend.stored_table(OPPORTUNITY_HISTORY_TABLE)
+    if first is not None:
+        rows = rows.filter(rows.valid_to.isnull() | (rows.valid_to > first.to_pydatetime()))
+    if last is not None:
+        rows = rows.filter(rows.valid_from.isnull() | (rows.valid_from <= last.to_pydatetime()))
     rows = rows.mutate(created_at=ibis.null("timestamp"))
 
     def lookup(name: str) -> Any:

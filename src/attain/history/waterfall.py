@@ -138,8 +138,19 @@ def pipeline_waterfall(
     today when earlier); amounts in the corporate currency, open deals at `through`'s rate."""
     check_period(period)
     last = min(through or date.today(), period.end)
-    history = load_history(backend, currency=currency, conversion_day=last)
+    history = load_history(
+        backend,
+        currency=currency,
+        conversion_day=last,
+        first=midnight(period.start),
+        last=midnight(last + ONE_DAY),
+    )
     return waterfall(history, period, team_id=team_id, rep_id=rep_id, through=last)
+
+
+def midnight(day: date) -> pd.Timestamp:
+    """The start of `day` (UTC, naive as the store keeps it)."""
+    return pd.Timestamp(datetime.combine(day, time.min))
 
 
 def check_period(period: Period) -> None:
@@ -178,7 +189,7 @@ def waterfall(
     if not starts:
         raise InputError(f"{period.label} starts after {through}: it has no week to show yet")
     bounds = [*starts, min(starts[-1] + timedelta(days=7), min(period.end, through) + ONE_DAY)]
-    moments = [pd.Timestamp(datetime.combine(day, time.min)) for day in bounds]
+    moments = [midnight(day) for day in bounds]
     states = [pipeline_states(history, moment, period, team_id, rep_id) for moment in moments]
     weeks = []
     for number, (first, last) in enumerate(pairwise(states), start=1):
