@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from attain.errors import InputError
+from attain.history.states import NO_HISTORY
 from attain.history.waterfall import Movement, Waterfall, pipeline_waterfall
 from attain.metrics.periods import Period, quarter_of
 from attain.store import connect
@@ -127,3 +128,13 @@ def test_periods_too_long_or_out_of_range_are_refused(
 ) -> None:
     with pytest.raises(InputError, match=message):
         pipeline_waterfall(backend, period)
+
+
+def test_a_store_without_history_says_so(store: Any) -> None:
+    result = pipeline_waterfall(store, Q4, through=THROUGH)
+    assert [week.end_amount for week in result.weeks] == [0.0, 0.0, 0.0]
+    assert result.notes == [NO_HISTORY]
+
+
+def test_a_store_with_history_has_no_note(backend: Any) -> None:
+    assert pipeline_waterfall(backend, Q4, through=THROUGH).notes == []

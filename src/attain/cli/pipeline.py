@@ -99,6 +99,8 @@ def print_waterfall(console: Console, result: Waterfall) -> None:
         f"{escape(_who(result.team_id, result.rep_id))}, weeks through {result.through}"
     )
     console.print(f"[dim]{escape(currency_note(result.currency))}[/]")
+    for note in result.notes:
+        console.print(f"[yellow]note:[/] {escape(note)}")
     shown = [
         movement
         for movement in Movement

@@ -22,6 +22,11 @@ from attain.store.point_in_time import DEAL_FIELDS as TRACKED_FIELDS
 
 Moment = int | date | datetime
 """A data version (an import id), a day (its start, UTC) or an instant (naive UTC)."""
+NO_HISTORY = (
+    "the store keeps no deal history for these dates yet: every import adds it from now on "
+    "(docs/history.md), so import exports as they are taken, oldest first"
+)
+"""The note of a waterfall or of calls read where the history holds no rows."""
 LONGEST_VERSION = 18
 """Digits of the largest data version a moment may name (import ids are 64-bit integers)."""
 

@@ -22,7 +22,7 @@ deleted = end, and each week's end is the next week's start.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from itertools import pairwise
@@ -32,6 +32,7 @@ import pandas as pd
 
 from attain.errors import InputError
 from attain.history.states import (
+    NO_HISTORY,
     History,
     deals_at,
     is_lost,
@@ -123,6 +124,8 @@ class Waterfall:
     through: date
     """The last day the weeks cover (the period's end, or the last day of data before it)."""
     weeks: list[WaterfallWeek]
+    notes: list[str] = field(default_factory=list)
+    """What the reader should know, e.g. that the store keeps no history yet."""
 
 
 def pipeline_waterfall(
@@ -206,7 +209,8 @@ def waterfall(
                 end_amount=float(last.loc[last["in_pipeline"], "amount"].sum()),
             )
         )
-    return Waterfall(period, team_id, rep_id, history.currency, through, weeks)
+    notes = [] if len(history.deals) else [NO_HISTORY]
+    return Waterfall(period, team_id, rep_id, history.currency, through, weeks, notes)
 
 
 def pipeline_states(

@@ -114,7 +114,7 @@ def waterfall_view(
     return {
         **data,
         "as_of": as_of.day.isoformat(),
-        "notes": [*as_of.notes, currency_note(result.currency)],
+        "notes": [*as_of.notes, *result.notes, currency_note(result.currency)],
         "team": result.team_id,
         "rep": result.rep_id,
         "movements": [
