@@ -65,7 +65,7 @@ LOG_TABLES: dict[str, dict[str, ColumnType]] = {
         "rejected": INT,
         "implied": INT,
         "backdated": INT,
-        "changed": INT,  # of the updated rows, those whose tracked fields changed
+        "changed": INT,  # of the updated rows, those whose stored values changed (any column)
         "unchanged": INT,
         "deleted": INT,  # stored rows a full export no longer held (history closed)
     },
