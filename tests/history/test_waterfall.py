@@ -18,15 +18,17 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
+from history_support import build_store, deal, write_history
 
 from attain.errors import InputError
 from attain.history.states import NO_HISTORY
 from attain.history.waterfall import Movement, Waterfall, pipeline_waterfall
 from attain.metrics.periods import Period, quarter_of
-from attain.store import connect
+from attain.store import connect, raw_duckdb
 
 Q4 = quarter_of(date(2026, 10, 1))
 THROUGH = date(2026, 10, 21)
@@ -138,3 +140,35 @@ def test_a_store_without_history_says_so(store: Any) -> None:
 
 def test_a_store_with_history_has_no_note(backend: Any) -> None:
     assert pipeline_waterfall(backend, Q4, through=THROUGH).notes == []
+
+
+def test_amounts_with_cents_add_up_to_the_cent(tmp_path: Path) -> None:
+    """Beside the hand-built deals, three of 0.10, 0.20 and 1,234.56 that resize by cents or
+    disappear: in floats 0.1 + 0.2 is not 0.3, in the waterfall's cents it is."""
+    location = build_store(tmp_path / "store.duckdb")
+    backend = connect(location)
+    versions = {
+        1: {"F1": deal(0.1), "F2": deal(0.2)},
+        2: {"F1": deal(0.3), "F2": deal(0.2), "F3": deal(1234.56)},
+        3: {"F1": deal(0.7), "F3": deal(1234.57)},
+    }
+    write_history(raw_duckdb(backend), versions)
+    try:
+        weeks = pipeline_waterfall(backend, Q4, through=THROUGH).weeks
+    finally:
+        backend.disconnect()
+    cents = [
+        (
+            round(w.start_amount * 100),
+            [round(b.amount * 100) for b in w.bars],
+            round(w.end_amount * 100),
+        )
+        for w in weeks
+    ]
+    for start, bars, end in cents:
+        assert start + sum(bars) == end
+    assert [start for start, _, _ in cents][1:] == [end for _, _, end in cents][:-1]
+    resized = {d.opportunity_id: d.amount for d in weeks[0].bar(Movement.RESIZED).moved}
+    assert resized["F1"] == 0.2 and weeks[0].bar(Movement.RESIZED).amount == 70.2
+    deleted = {d.opportunity_id: d.amount for d in weeks[1].bar(Movement.DELETED).moved}
+    assert deleted == {"F2": -0.2}

@@ -15,7 +15,8 @@ Each week compares the deals' states at its start and at its end (the start of t
   same week, so the week shows it.
 
 A won deal leaves at its booked amount; the difference from its amount at the week's start is
-a resize. Every other deal leaves at its amount at the start. So for every week, exactly:
+a resize. Every other deal leaves at its amount at the start. Amounts are added in whole cents,
+so for every week, exactly to the cent:
 start + created + pulled in ± reassigned + reopened ± resized − pushed out − lost − won −
 deleted = end, and each week's end is the next week's start.
 """
@@ -203,10 +204,10 @@ def waterfall(
                 start=bounds[number - 1],
                 end=bounds[number] - timedelta(days=1),
                 start_deals=int(first["in_pipeline"].sum()),
-                start_amount=float(first.loc[first["in_pipeline"], "amount"].sum()),
+                start_amount=_money(first.loc[first["in_pipeline"], "cents"].sum()),
                 bars=bars,
                 end_deals=int(last["in_pipeline"].sum()),
-                end_amount=float(last.loc[last["in_pipeline"], "amount"].sum()),
+                end_amount=_money(last.loc[last["in_pipeline"], "cents"].sum()),
             )
         )
     notes = [] if len(history.deals) else [NO_HISTORY]
@@ -224,6 +225,8 @@ def pipeline_states(
     `in_pipeline` (open, in scope, expected to close in the period); amounts 0 when unknown."""
     states = deals_at(history, moment).copy()
     states["amount"] = states["amount"].fillna(0.0)
+    # Whole cents, added as integers: every week adds up to the cent, with no float drift.
+    states["cents"] = (states["amount"] * 100).round().astype("int64")
     owners = states["owner_rep_id"].astype("string")
     if rep_id is not None:
         in_scope = owners == rep_id
@@ -249,7 +252,7 @@ def _bars(
     period: Period,
 ) -> list[Bar]:
     """The movements of every deal between two states (see the module's rules)."""
-    moved: dict[Movement, list[MovedDeal]] = {movement: [] for movement in Movement}
+    moved: dict[Movement, list[tuple[MovedDeal, int]]] = {movement: [] for movement in Movement}
     ids = sorted(set(first.index) | set(last.index))
     was, now = first.reindex(ids), last.reindex(ids)
     was_in = was["in_pipeline"].fillna(False).astype(bool)
@@ -265,11 +268,11 @@ def _bars(
         .astype(bool)
     )
 
-    def add(movement: Movement, deal: str, amount: float) -> None:
+    def add(movement: Movement, deal: str, cents: int) -> None:
         owner: Any = now.at[deal, "owner_rep_id"] if exists[deal] else was.at[deal, "owner_rep_id"]
-        signed = -amount if movement in OUTFLOWS else amount
+        signed = -cents if movement in OUTFLOWS else cents
         owner_id = None if pd.isna(owner) else str(owner)
-        moved[movement].append(MovedDeal(deal, owner_id, signed))
+        moved[movement].append((MovedDeal(deal, owner_id, _money(signed)), signed))
 
     for deal in ids:
         amount_was, amount_now = _amount(was, deal), _amount(now, deal)
@@ -286,7 +289,7 @@ def _bars(
                 leaving = amount_now
             add(exit_, deal, leaving)
     return [
-        Bar(movement, len(deals), float(sum(d.amount for d in deals)), deals)
+        Bar(movement, len(deals), _money(sum(c for _, c in deals)), [d for d, _ in deals])
         for movement, deals in moved.items()
     ]
 
@@ -316,6 +319,11 @@ def _exit(now: pd.DataFrame, deal: str, exists: bool, won: bool, lost: bool) -> 
     return Movement.PUSHED_OUT
 
 
-def _amount(states: pd.DataFrame, deal: str) -> float:
-    value: Any = states.at[deal, "amount"]
-    return 0.0 if pd.isna(value) else float(value)
+def _amount(states: pd.DataFrame, deal: str) -> int:
+    """The deal's amount in whole cents (0 where it is not in `states`)."""
+    value: Any = states.at[deal, "cents"]
+    return 0 if pd.isna(value) else int(value)
+
+
+def _money(cents: Any) -> float:
+    return int(cents) / 100
