@@ -103,11 +103,11 @@ def _with_seen_stages(backend: Any, stages: pd.DataFrame) -> pd.DataFrame:
             & rows.closed_at.isnull()  # a close is known from the deal itself
         ).select("opportunity_id", "stage", "amount", entered_at="valid_from")
     ).sort_values(["opportunity_id", "entered_at"], ignore_index=True)
-    # A deal's first history row only observes the stage it was in when first imported: that
-    # is no evidence it entered the stage then (a first import would otherwise date every open
-    # deal's stage today, and the history would seem to run to the import day).
-    before = seen.groupby("opportunity_id")["stage"].shift()
-    moved = before.notna() & (seen["stage"] != before)
+    # A deal seen by one data version only says which stage it was in when that export was
+    # taken, not that anything happened then: counting it would date every open deal's stage on
+    # the day of a lone first import, and the history would seem to run to that day.
+    versions = seen.groupby("opportunity_id")["stage"].transform("size")
+    moved = (versions > 1) & (seen["stage"] != seen.groupby("opportunity_id")["stage"].shift())
     known = set(zip(stages["opportunity_id"], stages["stage"], strict=True))
     pairs = zip(seen["opportunity_id"], seen["stage"], strict=True)
     new = moved & pd.Series([pair not in known for pair in pairs], index=seen.index, dtype=bool)
