@@ -29,6 +29,8 @@ def status_command(db: str | None = DB) -> None:
             str(entry.last or ""),
         )
     console = Console()
+    if not console.is_terminal:  # a log or a pipe: room for every column of the tables
+        console.width = max(console.width, 132)
     console.print(table)
     if report.last_import is not None:
         console.print(
