@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from sqlalchemy import Engine
 
-from attain.web import management, views, workflow
+from attain.web import coaching_view_models, management, view_models
 from attain.web.access import ROLE_RESOURCES, NotFound, Resource
 from attain.web.auth import ApiUser, checked_api_csrf
 from attain.web.services import Services
@@ -159,7 +159,7 @@ def team_overview(
     team: Annotated[str | None, Query(description="Only this team.")] = None,
     output: FormatQuery = Format.JSON,
 ) -> Any:
-    data = views.team_overview(services_of(request), user, as_of, team)
+    data = view_models.team_overview(services_of(request), user, as_of, team)
     if output is Format.CSV:
         return csv_response(data["reps"], f"team-overview-{data['as_of']}")
     return data
@@ -175,13 +175,13 @@ def reps(
     per_page: PerPage = 50,
     output: FormatQuery = Format.JSON,
 ) -> Any:
-    rows = views.rep_list(services_of(request), user, as_of)
+    rows = view_models.rep_list(services_of(request), user, as_of)
     return listing(request, response, rows, "reps", output, page, per_page)
 
 
 @router.get("/reps/{rep_id}", summary="One rep: pace, class, findings, goals and coaching")
 def rep(request: Request, user: ApiUser, rep_id: str, as_of: AsOf = None) -> dict[str, Any]:
-    return views.rep_detail(services_of(request), engine_of(request), user, rep_id, as_of)
+    return view_models.rep_detail(services_of(request), engine_of(request), user, rep_id, as_of)
 
 
 @router.get("/forecast", summary="P10/P50/P90 of the quarter's bookings per scope")
@@ -194,7 +194,7 @@ def forecast(
     ] = None,
     output: FormatQuery = Format.JSON,
 ) -> Any:
-    data = views.forecast_view(services_of(request), user, as_of, scope)
+    data = view_models.forecast_view(services_of(request), user, as_of, scope)
     if output is Format.CSV:
         return csv_response(data["rows"], f"forecast-{data['as_of']}")
     return data
@@ -211,7 +211,7 @@ def findings(
     output: FormatQuery = Format.JSON,
 ) -> Any:
     services = services_of(request)
-    rows = views.findings_view(services, user, services.as_of(as_of).day)
+    rows = view_models.findings_view(services, user, services.as_of(as_of).day)
     return listing(request, response, rows, "findings", output, page, per_page)
 
 
@@ -219,7 +219,7 @@ def findings(
 def channels(
     request: Request, user: ApiUser, as_of: AsOf = None, output: FormatQuery = Format.JSON
 ) -> Any:
-    data = views.channels_view(services_of(request), user, as_of)
+    data = view_models.channels_view(services_of(request), user, as_of)
     if output is Format.CSV:
         return csv_response([data["total"], *data["sources"], *data["campaigns"]], "channels")
     data.pop("chart")
@@ -236,13 +236,13 @@ def lead_grades(
     per_page: PerPage = 50,
     output: FormatQuery = Format.JSON,
 ) -> Any:
-    rows = views.lead_grades_view(services_of(request), user, as_of)
+    rows = view_models.lead_grades_view(services_of(request), user, as_of)
     return listing(request, response, rows, "lead-grades", output, page, per_page)
 
 
 @router.get("/leads/icp", summary="The ideal customer profile's rules")
 def icp(request: Request, user: ApiUser) -> dict[str, Any]:
-    return views.icp_view(services_of(request), user)
+    return view_models.icp_view(services_of(request), user)
 
 
 def _records(
@@ -250,8 +250,8 @@ def _records(
 ) -> list[dict[str, Any]]:
     services = services_of(request)
     if rep_id is not None:
-        views.scope(services, user, Resource.COACHING).rep(rep_id, services.roster())
-    found = views.coaching_records(engine_of(request), user, services, rep_id=rep_id)
+        view_models.scope(services, user, Resource.COACHING).rep(rep_id, services.roster())
+    found = view_models.coaching_records(engine_of(request), user, services, rep_id=rep_id)
     return found[kind]
 
 
@@ -288,9 +288,11 @@ _record_listing("action_items", "action-items", "Action items, overdue flagged (
     dependencies=[Depends(checked_api_csrf)],
 )
 def log_coaching_session(
-    request: Request, user: ApiUser, body: workflow.CoachingSessionIn
+    request: Request, user: ApiUser, body: coaching_view_models.CoachingSessionIn
 ) -> dict[str, Any]:
-    return workflow.log_coaching_session(services_of(request), engine_of(request), user, body)
+    return coaching_view_models.log_coaching_session(
+        services_of(request), engine_of(request), user, body
+    )
 
 
 @router.post(
@@ -299,17 +301,23 @@ def log_coaching_session(
     dependencies=[Depends(checked_api_csrf)],
 )
 def complete_action_item(request: Request, user: ApiUser, action_id: RecordId) -> dict[str, Any]:
-    return workflow.complete_action(services_of(request), engine_of(request), user, action_id)
+    return coaching_view_models.complete_action(
+        services_of(request), engine_of(request), user, action_id
+    )
 
 
 @router.get("/reps/{rep_id}/agenda", summary="Questions for the rep's next one-on-one")
 def rep_agenda(request: Request, user: ApiUser, rep_id: str, as_of: AsOf = None) -> Any:
-    return workflow.rep_agenda(services_of(request), engine_of(request), user, rep_id, as_of)
+    return coaching_view_models.rep_agenda(
+        services_of(request), engine_of(request), user, rep_id, as_of
+    )
 
 
 @router.get("/reps/{rep_id}/plan", summary="The rep's weekly activity plan this quarter")
 def rep_plan(request: Request, user: ApiUser, rep_id: str, as_of: AsOf = None) -> Any:
-    found = workflow.rep_plan(services_of(request), engine_of(request), user, rep_id, as_of)
+    found = coaching_view_models.rep_plan(
+        services_of(request), engine_of(request), user, rep_id, as_of
+    )
     if found is None:
         raise NotFound(f"rep {rep_id} has no bookings target this quarter")
     return found
@@ -323,7 +331,7 @@ def rep_funnel(
     as_of: AsOf = None,
     output: FormatQuery = Format.JSON,
 ) -> Any:
-    data = views.funnel_view(services_of(request), user, rep_id, as_of)
+    data = view_models.funnel_view(services_of(request), user, rep_id, as_of)
     if output is Format.CSV:
         return csv_response(data["stages"], f"funnel-{rep_id}-{data['as_of']}")
     data.pop("chart")
@@ -338,7 +346,9 @@ def coaching_coverage(
     team: Annotated[str | None, Query(description="Only this team.")] = None,
     output: FormatQuery = Format.JSON,
 ) -> Any:
-    data = workflow.coverage_view(services_of(request), engine_of(request), user, as_of, team)
+    data = coaching_view_models.coverage_view(
+        services_of(request), engine_of(request), user, as_of, team
+    )
     if output is Format.CSV:
         return csv_response(data["rows"], f"coaching-coverage-{data['as_of']}")
     return data
@@ -363,7 +373,9 @@ def digest(
         DigestFormat, Query(alias="format", description="json, html (e-mail ready) or markdown.")
     ] = DigestFormat.JSON,
 ) -> Any:
-    found = workflow.digest_view(services_of(request), engine_of(request), user, as_of, team, rep)
+    found = coaching_view_models.digest_view(
+        services_of(request), engine_of(request), user, as_of, team, rep
+    )
     if output is DigestFormat.HTML:
         return HTMLResponse(render_html(found.digest))
     if output is DigestFormat.MARKDOWN:
@@ -375,7 +387,9 @@ def digest(
 def alignment(
     request: Request, user: ApiUser, as_of: AsOf = None, output: FormatQuery = Format.JSON
 ) -> Any:
-    data = workflow.alignment_view(services_of(request), engine_of(request), user, as_of)
+    data = coaching_view_models.alignment_view(
+        services_of(request), engine_of(request), user, as_of
+    )
     if output is Format.CSV:
         return csv_response(data["actions"], f"alignment-actions-{data['as_of']}")
     return data

@@ -19,7 +19,7 @@ from attain.reports.jsonable import jsonable
 from attain.web.access import Resource
 from attain.web.api import Format, FormatQuery, services_of
 from attain.web.auth import ApiUser
-from attain.web.views import scope
+from attain.web.view_models import scope
 
 api_router = APIRouter(prefix="/api/v1", tags=["changes"])
 

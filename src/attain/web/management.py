@@ -1,7 +1,7 @@
 """What the management pages and API objects show and change: intensive programs, the skills
 matrix and training, new-hire ramp, product priorities and compensation payouts.
 
-Like `attain.web.workflow`, every function asks `attain.web.access` first and returns
+Like `attain.web.coaching_view_models`, every function asks `attain.web.access` first and returns
 JSON-ready data that the API returns as is and the templates render. Store results come from
 the cached services (keyed by what the app database adds to them); app-database records are
 read afresh on every request and written credited to the user in the audit log.
@@ -33,7 +33,7 @@ from attain.web.access import (
     check_writer,
 )
 from attain.web.services import Services
-from attain.web.views import scope
+from attain.web.view_models import scope
 from attain.workflow.coaching import app_records
 from attain.workflow.compensation import (
     CompPlan,

@@ -2,7 +2,7 @@
 channels, forecast, diagnosis, coaching coverage, digest, the alignment meeting, intensive
 programs, the skills matrix, new-hire ramp, product priorities and compensation.
 
-Pages render the same data as the API (`attain.web.views`). HTMX requests aimed at
+Pages render the same data as the API (`attain.web.view_models`). HTMX requests aimed at
 `#content` (the as-of form) get only the page's content block back. Every table links to
 its API endpoint's `?format=csv` for the rows behind its numbers.
 """
@@ -20,7 +20,7 @@ from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
 
 from attain.errors import InputError
-from attain.web import management, views, workflow
+from attain.web import coaching_view_models, management, view_models
 from attain.web.access import (
     ROLE_RESOURCES,
     Principal,
@@ -165,35 +165,35 @@ def team_page(
     team: str | None = None,
     limit: Annotated[int, Query(ge=0)] = REPS_SHOWN,
 ) -> Response:
-    data = views.team_overview(services_of(request), user, as_of, team)
+    data = view_models.team_overview(services_of(request), user, as_of, team)
     shown = data["reps"] if limit == 0 else data["reps"][:limit]
     return render(request, "team.html", user, data=data, reps=shown, page="team")
 
 
 @router.get("/fragments/cone", response_class=HTMLResponse)
 def cone_fragment(request: Request, user: PageUser, as_of: AsOf = None) -> Response:
-    spec = views.cone_view(services_of(request), user, as_of)
+    spec = view_models.cone_view(services_of(request), user, as_of)
     return HTMLResponse(str(vega(spec, "forecast-cone")) or "<p>No forecast to show.</p>")
 
 
 @router.get("/reps/{rep_id}", response_class=HTMLResponse)
 def rep_page(request: Request, user: PageUser, rep_id: str, as_of: AsOf = None) -> Response:
     services, engine = services_of(request), engine_of(request)
-    data = views.rep_detail(services, engine, user, rep_id, as_of)
-    panel = workflow.coaching_panel(services, engine, user, rep_id, as_of)
-    plan = workflow.rep_plan(services, engine, user, rep_id, as_of)
+    data = view_models.rep_detail(services, engine, user, rep_id, as_of)
+    panel = coaching_view_models.coaching_panel(services, engine, user, rep_id, as_of)
+    plan = coaching_view_models.rep_plan(services, engine, user, rep_id, as_of)
     return render(request, "rep.html", user, data=data, panel=panel, plan=plan, page="rep")
 
 
 @router.get("/leads", response_class=HTMLResponse)
 def leads_page(request: Request, user: PageUser, as_of: AsOf = None) -> Response:
     services = services_of(request)
-    data = views.channels_view(services, user, as_of)
-    icp = views.icp_view(services, user)
+    data = view_models.channels_view(services, user, as_of)
+    icp = view_models.icp_view(services, user)
     grades: list[dict[str, Any]] = []
     counts: dict[str, int] = {}
     if icp["defined"]:
-        grades = views.lead_grades_view(services, user, as_of)
+        grades = view_models.lead_grades_view(services, user, as_of)
         for row in grades:
             counts[row["grade"] or "—"] = counts.get(row["grade"] or "—", 0) + 1
     return render(
@@ -203,7 +203,7 @@ def leads_page(request: Request, user: PageUser, as_of: AsOf = None) -> Response
 
 @router.get("/forecast", response_class=HTMLResponse)
 def forecast_page(request: Request, user: PageUser, as_of: AsOf = None) -> Response:
-    data = views.forecast_view(services_of(request), user, as_of)
+    data = view_models.forecast_view(services_of(request), user, as_of)
     return render(request, "forecast.html", user, data=data, page="forecast")
 
 
@@ -211,7 +211,7 @@ def forecast_page(request: Request, user: PageUser, as_of: AsOf = None) -> Respo
 def diagnosis_page(request: Request, user: PageUser, as_of: AsOf = None) -> Response:
     services = services_of(request)
     day = services.as_of(as_of)
-    findings = views.findings_view(services, user, day.day)
+    findings = view_models.findings_view(services, user, day.day)
     return render(
         request,
         "diagnosis.html",
@@ -221,7 +221,7 @@ def diagnosis_page(request: Request, user: PageUser, as_of: AsOf = None) -> Resp
     )
 
 
-def _session_form(rep_id: str, form: Any) -> workflow.CoachingSessionIn:
+def _session_form(rep_id: str, form: Any) -> coaching_view_models.CoachingSessionIn:
     """The rep page's coaching form as a session to log (InputError when it does not fit)."""
     actions = []
     titles, owners, dues = (
@@ -232,7 +232,7 @@ def _session_form(rep_id: str, form: Any) -> workflow.CoachingSessionIn:
             actions.append({"title": str(title), "owner": str(owner), "due_date": str(due) or None})
     try:
         held = date.fromisoformat(str(form.get("held_on", "")))
-        return workflow.CoachingSessionIn(
+        return coaching_view_models.CoachingSessionIn(
             rep_id=rep_id,
             kind=str(form.get("kind", "one_on_one")),
             held_at=datetime.combine(held, time.min, tzinfo=UTC),
@@ -248,7 +248,9 @@ def _session_form(rep_id: str, form: Any) -> workflow.CoachingSessionIn:
 def _panel(
     request: Request, user: Principal, rep_id: str, as_of: date | None, **extra: Any
 ) -> Response:
-    panel = workflow.coaching_panel(services_of(request), engine_of(request), user, rep_id, as_of)
+    panel = coaching_view_models.coaching_panel(
+        services_of(request), engine_of(request), user, rep_id, as_of
+    )
     return render(request, "_coaching.html", user, panel=panel, **extra)
 
 
@@ -262,10 +264,10 @@ async def log_coaching(
     services = services_of(request)
     # Access first: another rep's page is 404 (and a rep's own 403) before the form is read.
     check_rep_writer(
-        user, views.scope(services, user, Resource.COACHING), rep_id, services.roster()
+        user, view_models.scope(services, user, Resource.COACHING), rep_id, services.roster()
     )
     try:
-        workflow.log_coaching_session(
+        coaching_view_models.log_coaching_session(
             services, engine_of(request), user, _session_form(rep_id, form)
         )
     except InputError as error:
@@ -283,7 +285,9 @@ async def log_coaching(
 def complete_action(
     request: Request, user: PageUser, action_id: RecordId, as_of: AsOf = None
 ) -> Response:
-    row = workflow.complete_action(services_of(request), engine_of(request), user, action_id)
+    row = coaching_view_models.complete_action(
+        services_of(request), engine_of(request), user, action_id
+    )
     rep_id = row["rep_id"]
     if request.headers.get("hx-request") != "true" or rep_id is None:
         return RedirectResponse(f"/reps/{rep_id}" if rep_id else "/alignment", status_code=303)
@@ -294,7 +298,9 @@ def complete_action(
 def coaching_page(
     request: Request, user: PageUser, as_of: AsOf = None, team: str | None = None
 ) -> Response:
-    data = workflow.coverage_view(services_of(request), engine_of(request), user, as_of, team)
+    data = coaching_view_models.coverage_view(
+        services_of(request), engine_of(request), user, as_of, team
+    )
     return render(request, "coaching.html", user, data=data, page="coaching")
 
 
@@ -306,14 +312,18 @@ def digest_page(
     team: str | None = None,
     rep: str | None = None,
 ) -> Response:
-    found = workflow.digest_view(services_of(request), engine_of(request), user, as_of, team, rep)
+    found = coaching_view_models.digest_view(
+        services_of(request), engine_of(request), user, as_of, team, rep
+    )
     data = found.digest.to_dict()
     return render(request, "digest.html", user, data=data, teams=found.teams, page="digest")
 
 
 @router.get("/alignment", response_class=HTMLResponse)
 def alignment_page(request: Request, user: PageUser, as_of: AsOf = None) -> Response:
-    data = workflow.alignment_view(services_of(request), engine_of(request), user, as_of)
+    data = coaching_view_models.alignment_view(
+        services_of(request), engine_of(request), user, as_of
+    )
     return render(request, "alignment.html", user, data=data, page="alignment")
 
 
@@ -349,7 +359,7 @@ async def start_program(request: Request, user: PageUser) -> Response:
     rep_id = _text(form, "rep_id")
     # Access first: another rep is 404 (and a rep's own 403) before the form is read.
     check_rep_writer(
-        user, views.scope(services, user, Resource.PROGRAMS), rep_id, services.roster()
+        user, view_models.scope(services, user, Resource.PROGRAMS), rep_id, services.roster()
     )
     asked = _form_model(
         management.ProgramIn,
@@ -405,7 +415,9 @@ async def set_skill_score(request: Request, user: PageUser) -> Response:
     form = await request.form()
     services = services_of(request)
     rep_id = _text(form, "rep_id")
-    check_rep_writer(user, views.scope(services, user, Resource.SKILLS), rep_id, services.roster())
+    check_rep_writer(
+        user, view_models.scope(services, user, Resource.SKILLS), rep_id, services.roster()
+    )
     asked = _form_model(
         management.SkillScoreIn,
         rep_id=rep_id,
@@ -443,7 +455,7 @@ def products_page(request: Request, user: PageUser) -> Response:
 async def set_product_priority(request: Request, user: PageUser, product_id: str) -> Response:
     form = await request.form()
     services = services_of(request)
-    views.scope(services, user, Resource.PRODUCTS)
+    view_models.scope(services, user, Resource.PRODUCTS)
     check_writer(user, Resource.PRODUCTS)
     asked = _form_model(
         management.PriorityIn,

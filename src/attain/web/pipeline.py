@@ -30,7 +30,7 @@ from attain.web.auth import ApiUser, PageUser
 from attain.web.pages import AsOf, render
 from attain.web.services import AsOf as AsOfDay
 from attain.web.services import Services
-from attain.web.views import known_teams, scope
+from attain.web.view_models import known_teams, scope
 from attain.workflow.compensation import parse_period
 
 router = APIRouter(include_in_schema=False)

@@ -430,7 +430,7 @@ def coaching_records(
             }
             for a in session.scalars(visible(ActionItem))
         ]
-    from attain.web.workflow import coaching_sessions  # imports this module
+    from attain.web.coaching_view_models import coaching_sessions  # imports this module
 
     sessions = coaching_sessions(services, engine, user, rep_id)
     return {"goals": goals, "coaching_sessions": sessions, "action_items": actions}

@@ -2,7 +2,7 @@
 logged), the next one-on-one's agenda, action items, the activity plan, coaching coverage,
 digests and the sales–marketing alignment meeting.
 
-Like `attain.web.views`, every function asks `attain.web.access` first and returns JSON-ready
+Like `attain.web.view_models`, every function asks `attain.web.access` first and returns JSON-ready
 data that the API returns as is and the templates render. Store results come from the cached
 services; app-database records are read afresh on every request.
 """
@@ -32,7 +32,7 @@ from attain.web.access import (
     digest_subject,
 )
 from attain.web.services import Services
-from attain.web.views import known_teams, scope
+from attain.web.view_models import known_teams, scope
 from attain.workflow.actions import AgreedAction, action_row, action_rows, list_actions, set_status
 from attain.workflow.agenda import GoalProgress, build_agenda, current_goals, goal_progress
 from attain.workflow.alignment import AlignmentAgenda, alignment_agenda, meeting_actions
