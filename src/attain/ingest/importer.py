@@ -139,6 +139,7 @@ def import_files(
     options: ReadOptions | None = None,
     taken_at: datetime | None = None,
     partial: bool = False,
+    source: str | None = None,
 ) -> ImportResult:
     """Load `paths` into `store` (a DuckDB connection or any store's Ibis backend) at once.
 
@@ -149,7 +150,8 @@ def import_files(
     The import is a data version taken at `taken_at` (when the export was taken; default now,
     UTC): the deals' and reps' history records what changed, and unless `partial`, deals the
     export no longer holds are deleted. An export repeating the latest one of its preset
-    commits nothing (`unchanged_since`). See docs/history.md.
+    commits nothing (`unchanged_since`). See docs/history.md. `source` names where the data
+    came from in the import log when it is not the preset (`sync:salesforce` for a connector).
 
     DuckDB does the reading, validation and merging on every backend: for PostgreSQL and
     Spark the stored tables are copied into an in-memory DuckDB, the import runs there, and
@@ -171,12 +173,12 @@ def import_files(
             rejects_path,
             progress=step,
             options=options,
-            version=_Version(taken_at, partial),
+            version=_Version(taken_at, partial, source=source),
         )
     create_tables(con)
     now = datetime.now(UTC).replace(tzinfo=None)
     taken = _utc(taken_at) if taken_at else now
-    version = _Version(taken, partial, now)
+    version = _Version(taken, partial, now, source=source)
     con.execute("BEGIN TRANSACTION")
     try:
         check_taken_at(con, taken)
@@ -233,6 +235,7 @@ def _import_through_duckdb(
             options=options,
             taken_at=version.taken_at,
             partial=version.partial,
+            source=version.source,
         )
         if result.committed:
             progress("writing the store", 0, None)
@@ -255,6 +258,8 @@ class _Version:
     imported_at: datetime | None = None
     hashes: dict[str, str] = field(default_factory=dict)
     """SHA-256 of each file read, by path."""
+    source: str | None = None
+    """What the import log names as its source, when not the preset (a connector's sync)."""
 
 
 def _utc(moment: datetime) -> datetime:
@@ -301,7 +306,8 @@ def _load(
         import_id = _scalar(con, f"SELECT coalesce(max(import_id), 0) + 1 FROM {IMPORTS_TABLE}")
         step("recording history", total, total)
         results, history_rows = _record_history(con, results, import_id, version)
-        repeated = _repeated_version(con, preset_name, version, results, history_rows)
+        logged = version.source or preset_name
+        repeated = _repeated_version(con, logged, version, results, history_rows)
     if repeated is not None:
         notes.append(
             f"unchanged since data version {repeated}: the same files, and no row would "
@@ -309,7 +315,7 @@ def _load(
         )
         import_id, committed = None, False
     elif import_id is not None:
-        _log_import(con, import_id, plan, preset_name, version, results)
+        _log_import(con, import_id, plan, version.source or preset_name, version, results)
     _drop_staged_files(con)
     return ImportResult(
         tables=results,
