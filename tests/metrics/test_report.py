@@ -47,7 +47,7 @@ def test_old_data_is_reported_as_of_its_last_day_with_a_note(store: Any, deals: 
     report = performance_report(store, today=date(2026, 11, 25))
     assert report.as_of == date(2025, 12, 31)
     assert report.period == Period(date(2025, 10, 1), date(2025, 12, 31))
-    assert any("the data ends on 2025-12-31" in note for note in report.notes)
+    assert any("data through 2025-12-31" in note for note in report.notes)
 
 
 def test_without_quotas_or_target_the_target_sections_are_skipped(store: Any, deals: None) -> None:

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from attain.store.freshness import data_through
+
 TOP_REASONS = 3
 """Rejection reasons listed per channel, most frequent first."""
 
@@ -179,17 +181,13 @@ def channel_report(backend: Any, as_of: date | datetime | None = None) -> Channe
 
 
 def resolve_as_of(backend: Any, as_of: date | datetime | None) -> datetime:
-    """`as_of` as a moment (a date means its last instant); default the latest lead or close."""
+    """`as_of` as a moment (a date means its last instant); default the end of the data's last
+    day (attain.store.freshness.data_through), as every command's."""
     if isinstance(as_of, datetime):
         return as_of
     if isinstance(as_of, date):
         return datetime.combine(as_of, time.max)
-    latest = [
-        backend.table("leads").created_at.max().execute(),
-        backend.table("opportunities").closed_at.max().execute(),
-    ]
-    found = [pd.Timestamp(value).to_pydatetime() for value in latest if not pd.isna(value)]
-    return max(found) if found else datetime.combine(date.today(), time.max)
+    return datetime.combine(data_through(backend) or date.today(), time.max)
 
 
 def lead_outcomes(backend: Any, as_of: datetime) -> Any:

@@ -29,6 +29,7 @@ from attain.metrics.sales import RepSales, rep_sales
 from attain.metrics.settings import PerformanceSettings
 from attain.metrics.smart import SmartCheck, check_goals, quota_goals
 from attain.metrics.targets import quota_targets, rep_roster, synthetic_targets
+from attain.store.freshness import data_through, freshness_line
 from attain.store.inventory import data_quality
 
 HEADLINE_METRIC = "bookings"
@@ -60,7 +61,7 @@ class PerformanceReport:
     period: Period
     """The bookings period containing as_of (the calendar quarter when there are no targets)."""
     data_through: date | None
-    """Last day with any opportunity or activity in the store."""
+    """The data's last day (attain.store.freshness.data_through): "data through D"."""
     target_source: str
     """'quotas', 'flat target of N per rep per quarter' or 'none'."""
     notes: list[str]
@@ -106,8 +107,8 @@ def _performance_report(
     zone = settings.timezone
     notes: list[str] = []
     skipped: list[Skipped] = []
-    data_through = last_fact_day(backend)
-    as_of = resolve_as_of(as_of, today or date.today(), data_through, notes)
+    through = last_fact_day(backend)
+    as_of = resolve_as_of(as_of, today or date.today(), through, notes)
     quality = data_quality(backend).note()
     if quality:
         notes.append(quality)
@@ -142,7 +143,7 @@ def _performance_report(
     return PerformanceReport(
         as_of=as_of,
         period=period,
-        data_through=data_through,
+        data_through=through,
         target_source=source,
         notes=notes,
         skipped=skipped,
@@ -164,15 +165,23 @@ def _performance_report(
 def resolve_as_of(
     asked: date | None, today: date, data_through: date | None, notes: list[str]
 ) -> date:
-    """The as-of date: as asked; else today, unless the data ended before today's quarter."""
-    if asked is None and data_through is not None and data_through < quarter_of(today).start:
-        notes.append(f"the data ends on {data_through}: reporting as of that day (use --as-of)")
+    """The as-of date: as asked; else the data's last day (attain.store.freshness), else today.
+
+    A later as-of than the data is kept, with a note: recent behaviour (activity drop, overdue
+    follow-ups, days since coaching, lead response) is then measured up to the data's last day.
+    """
+    if asked is None and data_through is not None:
+        notes.append(
+            f"{freshness_line(data_through)}: reporting as of the data's last day "
+            "(use --as-of for another day)"
+        )
         return data_through
     as_of = asked or today
-    if data_through is not None and (as_of - data_through).days > 2:
+    if data_through is not None and as_of > data_through:
         notes.append(
-            f"the data ends on {data_through}, {(as_of - data_through).days} days before "
-            f"{as_of}: days since then count as no activity"
+            f"{freshness_line(data_through)}, {(as_of - data_through).days} days before "
+            f"{as_of}: recent behaviour (activity drop, overdue follow-ups, days since "
+            "coaching, lead response) is measured up to the data's last day"
         )
     return as_of
 
@@ -191,14 +200,8 @@ def _current_period(targets: pd.DataFrame, as_of: date) -> Period:
 
 
 def last_fact_day(backend: Any) -> date | None:
-    deals, acts = backend.table("opportunities"), backend.table("activities")
-    latest = [
-        backend.execute(deals.created_at.max()),
-        backend.execute(deals.closed_at.max()),
-        backend.execute(acts.occurred_at.max()),
-    ]
-    found = [pd.Timestamp(value).date() for value in latest if not pd.isna(value)]
-    return max(found) if found else None
+    """The data's last day: see attain.store.freshness.data_through."""
+    return data_through(backend)
 
 
 def _first_fact_day(backend: Any) -> date | None:

@@ -1,0 +1,82 @@
+"""How fresh the store's data is: the last day with a fact that had happened when it was taken.
+
+Every command without `--as-of` (report, diagnose, forecast, plan, leads, digest, the web app)
+reports as of this day. Counting today instead would make the days since the export look like
+days without any activity; counting a future close date (a lost deal left with the date it was
+expected to close) or a scheduled meeting would move the as-of past what the data knows.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+from ibis.common.exceptions import IbisError, TableNotFound
+
+from attain.store.ddl import IMPORTS_TABLE
+
+FACTS: tuple[tuple[str, str], ...] = (
+    ("activities", "occurred_at"),
+    ("opportunity_stages", "entered_at"),
+    ("leads", "created_at"),
+    ("opportunities", "created_at"),
+    ("opportunities", "closed_at"),
+)
+"""(table, timestamp column) of the facts that date the data: an activity done, a stage entered,
+a lead or deal created, a deal closed. Each counts only when dated no later than the import."""
+
+
+def data_through(backend: Any, imported_at: datetime | None = None) -> date | None:
+    """The last day with a fact dated no later than `imported_at`, or None for an empty store.
+
+    `imported_at` defaults to when the latest import's export was taken (its `taken_at`, else
+    `imported_at`); a store without an import log bounds nothing. Should every fact be later
+    than the bound (a store filled with dates after its import), the latest fact is used, since
+    the data then says nothing about the day it was taken.
+    """
+    bound = imported_at if imported_at is not None else latest_import(backend)
+    latest: list[pd.Timestamp] = []
+    unbounded: list[pd.Timestamp] = []
+    for table_name, column in FACTS:
+        table = _table(backend, table_name)
+        if table is None or column not in table.columns:
+            continue
+        values = table[column]
+        unbounded.append(_timestamp(backend.execute(values.max())))
+        if bound is not None:
+            kept = table.filter(values <= pd.Timestamp(bound).to_pydatetime())[column]
+            latest.append(_timestamp(backend.execute(kept.max())))
+    found = [value for value in (latest if bound is not None else unbounded) if not pd.isna(value)]
+    if not found:
+        found = [value for value in unbounded if not pd.isna(value)]
+    return max(found).date() if found else None
+
+
+def latest_import(backend: Any) -> datetime | None:
+    """When the latest import's export was taken (`taken_at`, else `imported_at`), or None."""
+    log = _table(backend, IMPORTS_TABLE, stored=True)
+    if log is None:
+        return None
+    taken = log.taken_at.fill_null(log.imported_at) if "taken_at" in log.columns else None
+    value = _timestamp(backend.execute((taken if taken is not None else log.imported_at).max()))
+    return None if pd.isna(value) else value.to_pydatetime()
+
+
+def freshness_line(through: date | None) -> str:
+    """'data through D', the words every output uses for the data's last day."""
+    return "no data" if through is None else f"data through {through}"
+
+
+def _table(backend: Any, name: str, *, stored: bool = False) -> Any:
+    """The table (the stored one for logs, else the analysis view), or None when absent."""
+    lookup = getattr(backend, "stored_table", backend.table) if stored else backend.table
+    try:
+        return lookup(name)
+    except (TableNotFound, IbisError, LookupError):
+        return None
+
+
+def _timestamp(value: Any) -> Any:
+    """`value` as a pandas Timestamp, NaT when missing."""
+    return pd.NaT if value is None or pd.isna(value) else pd.Timestamp(value)
