@@ -151,12 +151,27 @@ def test_healthy_team_has_no_findings(crm: Any) -> None:
     assert detect(crm.ctx).findings == []
 
 
-def test_slow_response_alone_is_not_enough(crm: Any) -> None:
+def test_a_moderately_slow_response_alone_is_not_enough(crm: Any) -> None:
+    """30 h against the peers' 2 h fires the slow-response signal (at least 24 h and 3x the
+    benchmark) but is not decisive (48 h and 6x), so a second signal would have to agree."""
     healthy_peers(crm)
-    crm.leads("R1", 30, touch_hours=72)
+    crm.leads("R1", 30, touch_hours=30)
     crm.deals("R1", 12, won=2)
 
     assert detect(crm.ctx).findings == []
+
+
+def test_first_touch_days_after_the_lead_is_decisive_alone(crm: Any) -> None:
+    """A first touch 10 days (240 h) after the lead against 2 h for the peers: at least twice
+    the minimum gap (48 h and 6x) and p = 0.5^30 < 0.01 / 3, so no second signal is needed."""
+    healthy_peers(crm)
+    crm.leads("R1", 30, touch_hours=240)
+    crm.deals("R1", 12, won=6)
+
+    [finding] = detect(crm.ctx).findings
+
+    assert finding.evidence["signals"] == ["slow_response"]
+    assert finding.evidence["decisive"] == ["slow_response"]
 
 
 def test_rep_with_too_few_leads_and_deals_is_not_judged(crm: Any) -> None:
@@ -185,7 +200,9 @@ def test_thresholds_set_how_many_leads_a_rep_needs(crm: Any) -> None:
     crm.deals("R1", 12, won=2, late=9)
     ctx = crm.ctx
 
-    assert detect(ctx, Thresholds(min_leads=31)).findings == []
+    # 9 of 12 deals entering late would be decisive alone; a high decisive_factor turns that off
+    assert detect(ctx, Thresholds(min_leads=31, decisive_factor=10)).findings == []
+    assert len(detect(ctx, Thresholds(min_leads=31)).findings) == 1
     assert len(detect(ctx, Thresholds(min_leads=31, min_signals=1)).findings) == 1
 
 

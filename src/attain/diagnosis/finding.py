@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field
+from scipy.stats import binomtest
+
 from attain.metrics.periods import Period
 
 Cause = Literal[
@@ -96,3 +99,132 @@ class Diagnosis:
     notes: list[str] = field(default_factory=list)
     sellers: tuple[str, ...] = ()
     """The selling reps diagnosed (employed through the whole window)."""
+
+
+class DetectorThresholds(BaseModel):
+    """What every detector's thresholds share: frozen, and unknown keys refused (a misspelt
+    setting in attain.toml is an error, not a silent default)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SampleThresholds(DetectorThresholds):
+    """Thresholds of the detectors that compare a rep's shares of leads or deals with a pooled
+    benchmark by one-sided tests (lead warming, marketing alignment, lead criteria).
+
+    A rep is a finding when enough signals agree (each significant at `alpha` with at least
+    the detector's minimum gap), or when any one signal is decisive on its own: significant at
+    `alpha` ÷ the number of signals (Bonferroni, since the strongest of several is picked) with
+    an effect at least `decisive_factor` times the documented minimum gap.
+    """
+
+    min_leads: int = Field(
+        20, description="Leads a rep needs in the window before their shares count."
+    )
+    min_benchmark: int = Field(
+        50,
+        description="Leads the top performers need together to be the benchmark; with fewer, "
+        "all selling reps are.",
+    )
+    alpha: float = Field(0.01, description="Significance level of the one-sided tests.")
+    decisive_factor: float = Field(
+        2.0,
+        description="One signal alone makes a finding when its effect is at least this many "
+        "times the minimum gap and it is significant at alpha ÷ the number of signals.",
+    )
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One behaviour of a rep beside its benchmark: whether it points to the cause (`fired`),
+    and whether it is strong enough to do so on its own (`decisive`)."""
+
+    rep: float | None
+    benchmark: float | None
+    n: int
+    p_value: float | None
+    fired: bool
+    decisive: bool = False
+
+    def shares(self) -> dict[str, Any]:
+        """The rep's share beside the benchmark's, for a finding's evidence."""
+        return {"rep": self.rep, "top": self.benchmark, "n": self.n, "p_value": self.p_value}
+
+
+def share_signal(
+    counts: tuple[int, int],
+    bench: float | None,
+    minimum: int,
+    gap: float,
+    t: SampleThresholds,
+    signals: int,
+) -> Signal:
+    """The rep's share k ÷ n well above the benchmark's, by a one-sided binomial test.
+
+    Fired: at least `minimum` rows, a gap of at least `gap` and p below alpha. Decisive: fired,
+    a gap of at least `decisive_factor` × `gap`, and p below alpha ÷ `signals`.
+    """
+    n, k = counts
+    if not n or bench is None:
+        return Signal(k / n if n else None, bench, n, None, False)
+    p = float(binomtest(k, n, bench, alternative="greater").pvalue)
+    fired = n >= minimum and k / n - bench >= gap and p < t.alpha
+    decisive = fired and k / n - bench >= t.decisive_factor * gap and p < t.alpha / max(signals, 1)
+    return Signal(k / n, bench, n, p, fired, decisive)
+
+
+def pooled_share(counts: dict[str, tuple[int, int]], reps: list[str]) -> float | None:
+    """k ÷ n summed over `reps` from per-rep (n, k) counts; None with no rows."""
+    n = sum(counts[rep][0] for rep in reps if rep in counts)
+    k = sum(counts[rep][1] for rep in reps if rep in counts)
+    return k / n if n else None
+
+
+def agree(signals: list[Signal], needed: int) -> bool:
+    """A rep shows the cause: `needed` signals fired together, or one is decisive alone."""
+    return sum(s.fired for s in signals) >= needed or any(s.decisive for s in signals)
+
+
+@dataclass(frozen=True)
+class DetectorSpec:
+    """What is fixed about one cause's findings: how the stake is valued, what to do about it
+    and what to ask; `finding` and `skip` build the detector's output from it."""
+
+    cause: Cause
+    stake_method: str
+    actions: tuple[str, ...]
+    questions: tuple[str, ...]
+
+    def finding(
+        self,
+        id: str,
+        *,
+        stake: float,
+        target: float | None,
+        evidence: dict[str, Any],
+        explanation: str,
+        scope: Scope = "rep",
+        rank: Severity | None = None,
+        stake_method: str | None = None,
+        actions: tuple[str, ...] | None = None,
+        questions: tuple[str, ...] | None = None,
+    ) -> Finding:
+        """A finding of this cause; severity from the stake against `target` unless `rank`
+        gives it (management findings rank by their own scale). The other keywords replace the
+        spec's text where it depends on the finding (e.g. a stage's name)."""
+        return Finding(
+            scope=scope,
+            id=id,
+            cause=self.cause,
+            severity=rank or severity(stake, target),
+            bookings_at_stake=stake,
+            stake_method=stake_method or self.stake_method,
+            evidence=evidence,
+            explanation=explanation,
+            actions=actions or self.actions,
+            questions=questions or self.questions,
+        )
+
+    def skip(self, reason: str) -> Detection:
+        """The detector's output when it cannot run, with the reason."""
+        return Detection(skipped=[Skip(self.cause, reason)])

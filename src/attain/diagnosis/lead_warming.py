@@ -9,55 +9,61 @@ the buyer when the decision was already half made.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import ibis
 import ibis.expr.types as ir
-from pydantic import BaseModel, ConfigDict, Field
+import pandas as pd
+from pydantic import Field
 from scipy.stats import binomtest
 
 from attain.diagnosis.context import DiagnosisContext
-from attain.diagnosis.finding import Cause, Detection, Finding, Skip, severity
+from attain.diagnosis.finding import (
+    Detection,
+    DetectorSpec,
+    Finding,
+    SampleThresholds,
+    Signal,
+    agree,
+    pooled_share,
+    share_signal,
+)
 from attain.metrics.coverage import open_pipeline
 
-CAUSE: Cause = "lead_warming"
 POOLED = "*"
 """rep_id under which the benchmark's leads are pooled."""
 QUANTILES = {"p25": 0.25, "median": 0.5, "p75": 0.75, "p90": 0.9}
-STAKE_METHOD = (
-    "(benchmark win rate − rep's win rate over the window) × rep's open pipeline expected "
-    "to close this period."
+SIGNALS = ("slow_response", "cold_leads", "late_entry")
+SPEC = DetectorSpec(
+    cause="lead_warming",
+    stake_method=(
+        "(benchmark win rate − rep's win rate over the window) × rep's open pipeline expected "
+        "to close this period."
+    ),
+    actions=(
+        "Call every newly assigned lead the same business day; agree a response target with "
+        "the manager and review the slowest leads weekly.",
+        "Send leads with no marketing history back to marketing for nurturing instead of "
+        "calling them cold.",
+        "Open the opportunity at the first qualified conversation, not when a proposal is due.",
+    ),
+    questions=(
+        "How do you learn that a new lead was assigned to you, and how soon do you call?",
+        "What do you look at in a lead's marketing history before your first call?",
+        "At what point do you create an opportunity in the CRM, and why then?",
+        "Which leads do you leave for later, and what happens to them meanwhile?",
+    ),
 )
-ACTIONS = (
-    "Call every newly assigned lead the same business day; agree a response target with the "
-    "manager and review the slowest leads weekly.",
-    "Send leads with no marketing history back to marketing for nurturing instead of calling "
-    "them cold.",
-    "Open the opportunity at the first qualified conversation, not when a proposal is due.",
-)
-QUESTIONS = (
-    "How do you learn that a new lead was assigned to you, and how soon do you call?",
-    "What do you look at in a lead's marketing history before your first call?",
-    "At what point do you create an opportunity in the CRM, and why then?",
-    "Which leads do you leave for later, and what happens to them meanwhile?",
-)
+CAUSE = SPEC.cause
 
 
-class Thresholds(BaseModel):
+class Thresholds(SampleThresholds):
     """When a rep's lead handling counts as no lead warming."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     min_leads: int = Field(
         20, description="Leads a rep needs in the window before their response or shares count."
     )
     min_deals: int = Field(
         10, description="New deals with stage history a rep needs before late entry counts."
-    )
-    min_benchmark: int = Field(
-        50,
-        description="Leads the top performers need together to be the benchmark; with fewer, "
-        "all other selling reps are.",
     )
     slow_ratio: float = Field(
         3.0, description="Rep's median first-response hours ÷ the benchmark median at or above."
@@ -76,109 +82,129 @@ class Thresholds(BaseModel):
         "in the order deals move through them; a deal first recorded in a later stage entered "
         "late.",
     )
-    alpha: float = Field(0.01, description="Significance level of the one-sided tests.")
     min_signals: int = Field(
         2,
         description="Signals (slow response, cold leads, late entry) that must agree; fewer "
-        "when the data has fewer.",
+        "when the data has fewer. One decisive signal is enough (see decisive_factor).",
     )
 
 
 @dataclass(frozen=True)
-class _Signal:
-    """One behaviour of a rep beside its benchmark, and whether it points to the cause."""
+class _Measures:
+    """Everything compared per seller, computed once for all of them."""
 
-    rep: float | None
-    benchmark: float | None
-    n: int
-    p_value: float | None
-    fired: bool
+    label: str
+    """Who the benchmark is: top performers, or all selling reps."""
+    rep_hours: dict[str, dict[str, float]]
+    bench_hours: dict[str, float] | None
+    slower: dict[str, int]
+    """Per seller: leads touched later than the benchmark's median."""
+    cold: dict[str, tuple[int, int]]
+    late: dict[str, tuple[int, int]]
+    early: list[str]
+    wins: dict[str, tuple[int, int]]
+    benchmark: list[str]
+    pipeline: pd.Series
+    needed: int
+    """Signals that must agree: min_signals, or fewer when the data has fewer."""
+
+    @property
+    def bench_median(self) -> float:
+        return self.bench_hours["median"] if self.bench_hours else 0.0
 
 
 def detect(ctx: DiagnosisContext, thresholds: Thresholds | None = None) -> Detection:
-    """Flag sellers whose leads are reached slowly, arrive cold or become deals late."""
+    """Flag sellers whose leads are reached slowly, arrive cold or become deals late: two
+    signals agreeing, or one decisive signal alone."""
     t = thresholds or Thresholds()
-    backend = ctx.backend
-    leads = backend.table("leads")
-    if int(backend.execute(leads.count())) == 0:
-        return _skip("no leads in the store")
-    if int(backend.execute(leads.first_sales_touch_at.count())) == 0:
-        return _skip("leads have no first sales touch times (first_sales_touch_at)")
-    if not ctx.sellers:
-        return _skip("no selling reps employed through the whole window")
-
-    response = _response_hours(ctx)
-    benchmark, label = _benchmark(ctx, response, t)
-    rep_hours = _hour_quantiles(response.filter(response.rep_id.isin(ctx.sellers)))
-    pooled = response.filter(response.rep_id.isin(benchmark)).mutate(rep_id=ibis.literal(POOLED))
-    bench_hours = _hour_quantiles(pooled).get(POOLED)
-    bench_median = bench_hours["median"] if bench_hours else 0.0
-    slower = _slower_counts(ctx, response, bench_median)
-
-    has_marketing = int(backend.execute(leads.first_marketing_touch_at.count())) > 0
-    cold = _cold_leads(ctx) if has_marketing else {}
-    late, early = _late_entries(ctx, t)
-    wins = _win_counts(ctx)
-    pipeline = open_pipeline(
-        backend, ctx.as_of, ctx.report.period.end, ctx.performance.timezone
-    ).set_index("rep_id")["open_pipeline"]
+    missing = _missing_data(ctx)
+    if missing:
+        return SPEC.skip(missing)
+    m = _measure(ctx, t)
+    cold_bench = pooled_share(m.cold, m.benchmark)
+    late_bench = pooled_share(m.late, m.benchmark)
     targets = ctx.targets()
-    available = 1 + int(has_marketing) + int(bool(early))
-    needed = min(t.min_signals, available)
-
-    cold_bench = _pooled_share(cold, benchmark)
-    late_bench = _pooled_share(late, benchmark)
-    bench_win = _pooled_share(wins, benchmark)
     findings: list[Finding] = []
     for rep in ctx.sellers:
-        slow = _slow_signal(rep_hours.get(rep), slower.get(rep, 0), bench_median, t)
-        cold_signal = _share_signal(cold.get(rep, (0, 0)), cold_bench, t.min_leads, t)
-        late_signal = _share_signal(late.get(rep, (0, 0)), late_bench, t.min_deals, t)
-        fired = [s.fired for s in (slow, cold_signal, late_signal)]
-        if sum(fired) < needed:
-            continue
-        won = wins.get(rep, (0, 0))
-        rep_win = won[1] / won[0] if won[0] else None
-        gap = max(0.0, (bench_win or 0.0) - rep_win) if rep_win is not None else 0.0
-        stake = gap * float(pipeline.get(rep, 0.0))
-        evidence = {
-            "benchmark": label,
-            "first_touch_hours": {
-                "rep": _distribution(rep_hours.get(rep)),
-                "top": _distribution(bench_hours),
-            },
-            "slow_response_p_value": slow.p_value,
-            "no_marketing_touch_share": _shares(cold_signal),
-            "late_entry_share": {**_shares(late_signal), "early_stages": early},
-            "win_rate": {"rep": rep_win, "top": bench_win},
-            "open_pipeline_this_period": float(pipeline.get(rep, 0.0)),
-            "signals": [
-                name
-                for name, on in zip(
-                    ("slow_response", "cold_leads", "late_entry"), fired, strict=True
-                )
-                if on
-            ],
-        }
-        findings.append(
-            Finding(
-                scope="rep",
-                id=rep,
-                cause=CAUSE,
-                severity=severity(stake, targets.get(rep)),
-                bookings_at_stake=stake,
-                stake_method=STAKE_METHOD,
-                evidence=evidence,
-                explanation=_explanation(slow, cold_signal, late_signal, early, label),
-                actions=ACTIONS,
-                questions=QUESTIONS,
-            )
-        )
+        signals = [
+            _slow_signal(m.rep_hours.get(rep), m.slower.get(rep, 0), m.bench_median, t),
+            share_signal(m.cold.get(rep, (0, 0)), cold_bench, t.min_leads, t.min_share_gap, t, 3),
+            share_signal(m.late.get(rep, (0, 0)), late_bench, t.min_deals, t.min_share_gap, t, 3),
+        ]
+        if agree(signals, m.needed):
+            findings.append(_finding(rep, signals, m, targets.get(rep)))
     return Detection(findings=findings)
 
 
-def _skip(reason: str) -> Detection:
-    return Detection(skipped=[Skip(CAUSE, reason)])
+def _missing_data(ctx: DiagnosisContext) -> str | None:
+    """Why the detector cannot run, or None."""
+    leads = ctx.backend.table("leads")
+    if int(ctx.backend.execute(leads.count())) == 0:
+        return "no leads in the store"
+    if int(ctx.backend.execute(leads.first_sales_touch_at.count())) == 0:
+        return "leads have no first sales touch times (first_sales_touch_at)"
+    if not ctx.sellers:
+        return "no selling reps employed through the whole window"
+    return None
+
+
+def _measure(ctx: DiagnosisContext, t: Thresholds) -> _Measures:
+    """Response times, cold leads, late entries and wins of every seller and the benchmark."""
+    backend = ctx.backend
+    response = _response_hours(ctx)
+    benchmark, label = _benchmark(ctx, response, t)
+    pooled = response.filter(response.rep_id.isin(benchmark)).mutate(rep_id=ibis.literal(POOLED))
+    bench_hours = _hour_quantiles(pooled).get(POOLED)
+    bench_median = bench_hours["median"] if bench_hours else 0.0
+    leads = backend.table("leads")
+    has_marketing = int(backend.execute(leads.first_marketing_touch_at.count())) > 0
+    late, early = _late_entries(ctx, t)
+    pipeline = open_pipeline(backend, ctx.as_of, ctx.report.period.end, ctx.performance.timezone)
+    available = 1 + int(has_marketing) + int(bool(early))
+    return _Measures(
+        label=label,
+        rep_hours=_hour_quantiles(response.filter(response.rep_id.isin(ctx.sellers))),
+        bench_hours=bench_hours,
+        slower=_slower_counts(ctx, response, bench_median),
+        cold=_cold_leads(ctx) if has_marketing else {},
+        late=late,
+        early=early,
+        wins=_win_counts(ctx),
+        benchmark=benchmark,
+        pipeline=pipeline.set_index("rep_id")["open_pipeline"],
+        needed=min(t.min_signals, available),
+    )
+
+
+def _finding(rep: str, signals: list[Signal], m: _Measures, target: float | None) -> Finding:
+    """The finding of one rep, valued at the win-rate gap on their open pipeline."""
+    slow, cold, late = signals
+    bench_win = pooled_share(m.wins, m.benchmark)
+    won = m.wins.get(rep, (0, 0))
+    rep_win = won[1] / won[0] if won[0] else None
+    gap = max(0.0, (bench_win or 0.0) - rep_win) if rep_win is not None else 0.0
+    rep_pipeline = float(m.pipeline.get(rep, 0.0))
+    evidence = {
+        "benchmark": m.label,
+        "first_touch_hours": {
+            "rep": _distribution(m.rep_hours.get(rep)),
+            "top": _distribution(m.bench_hours),
+        },
+        "slow_response_p_value": slow.p_value,
+        "no_marketing_touch_share": cold.shares(),
+        "late_entry_share": {**late.shares(), "early_stages": m.early},
+        "win_rate": {"rep": rep_win, "top": bench_win},
+        "open_pipeline_this_period": rep_pipeline,
+        "signals": [name for name, s in zip(SIGNALS, signals, strict=True) if s.fired],
+        "decisive": [name for name, s in zip(SIGNALS, signals, strict=True) if s.decisive],
+    }
+    return SPEC.finding(
+        rep,
+        stake=gap * rep_pipeline,
+        target=target,
+        evidence=evidence,
+        explanation=_explanation(slow, cold, late, m.early, m.label),
+    )
 
 
 def _response_hours(ctx: DiagnosisContext) -> ir.Table:
@@ -293,13 +319,6 @@ def _counts(ctx: DiagnosisContext, expr: ir.Table) -> dict[str, tuple[int, int]]
     }
 
 
-def _pooled_share(counts: dict[str, tuple[int, int]], reps: list[str]) -> float | None:
-    """k ÷ n summed over `reps`; None with no rows."""
-    n = sum(counts[rep][0] for rep in reps if rep in counts)
-    k = sum(counts[rep][1] for rep in reps if rep in counts)
-    return k / n if n else None
-
-
 def _slower_counts(ctx: DiagnosisContext, response: ir.Table, median: float) -> dict[str, int]:
     """Per seller: leads first touched later than the benchmark median."""
     mine = response.filter(response.rep_id.isin(ctx.sellers))
@@ -311,10 +330,13 @@ def _slower_counts(ctx: DiagnosisContext, response: ir.Table, median: float) -> 
 
 def _slow_signal(
     hours: dict[str, float] | None, slower: int, bench_median: float, t: Thresholds
-) -> _Signal:
-    """Median first response far above the benchmark's, and most leads slower than its median."""
+) -> Signal:
+    """Median first response far above the benchmark's, and most leads slower than its median.
+
+    Decisive alone when the median is at least `decisive_factor` times both the slow ratio
+    over the benchmark and the minimum hours, at alpha ÷ 3 (three signals)."""
     if hours is None:
-        return _Signal(None, bench_median, 0, None, False)
+        return Signal(None, bench_median, 0, None, False)
     n, median = int(hours["n"]), hours["median"]
     p = float(binomtest(slower, n, 0.5, alternative="greater").pvalue)
     fired = (
@@ -323,19 +345,14 @@ def _slow_signal(
         and median >= t.slow_ratio * bench_median
         and p < t.alpha
     )
-    return _Signal(median, bench_median, n, p, fired)
-
-
-def _share_signal(
-    counts: tuple[int, int], bench: float | None, minimum: int, t: Thresholds
-) -> _Signal:
-    """The rep's share well above the benchmark's, by a one-sided binomial test."""
-    n, k = counts
-    if not n or bench is None:
-        return _Signal(k / n if n else None, bench, n, None, False)
-    p = float(binomtest(k, n, bench, alternative="greater").pvalue)
-    fired = n >= minimum and k / n - bench >= t.min_share_gap and p < t.alpha
-    return _Signal(k / n, bench, n, p, fired)
+    factor = t.decisive_factor
+    decisive = (
+        fired
+        and median >= factor * t.min_median_hours
+        and median >= factor * t.slow_ratio * bench_median
+        and p < t.alpha / len(SIGNALS)
+    )
+    return Signal(median, bench_median, n, p, fired, decisive)
 
 
 def _distribution(hours: dict[str, float] | None) -> dict[str, float | int | None]:
@@ -345,11 +362,7 @@ def _distribution(hours: dict[str, float] | None) -> dict[str, float | int | Non
     return {**{name: round(hours[name], 2) for name in QUANTILES}, "n": int(hours["n"])}
 
 
-def _shares(signal: _Signal) -> dict[str, Any]:
-    return {"rep": signal.rep, "top": signal.benchmark, "n": signal.n, "p_value": signal.p_value}
-
-
-def _explanation(slow: _Signal, cold: _Signal, late: _Signal, early: list[str], label: str) -> str:
+def _explanation(slow: Signal, cold: Signal, late: Signal, early: list[str], label: str) -> str:
     """Two sentences with the rep's numbers beside the benchmark's."""
     first = (
         f"First sales touch comes a median {slow.rep:.0f} h after a lead is handed over "
