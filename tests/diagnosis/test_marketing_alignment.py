@@ -146,12 +146,27 @@ def test_healthy_team_has_no_findings(crm: Any) -> None:
     assert detect(crm.ctx).findings == []
 
 
-def test_many_quick_rejections_alone_are_not_enough(crm: Any) -> None:
+def test_more_quick_rejections_alone_are_not_enough(crm: Any) -> None:
+    """10 of 30 rejected against 22 of 148 for everyone: 18 points above, past the 15-point
+    gap but short of the 30 that would make rejections decisive alone."""
+    aligned_peers(crm)
+    crm.leads("R1", 20, "accepted")
+    crm.leads("R1", 10, "rejected")
+
+    assert detect(crm.ctx).findings == []
+
+
+def test_rejecting_half_the_leads_is_decisive_alone(crm: Any) -> None:
+    """15 of 30 rejected against 27 of 148 for everyone: 32 points above (at least twice the
+    15-point gap) with p far below 0.01 / 3, so no second signal is needed."""
     aligned_peers(crm)
     crm.leads("R1", 15, "accepted")
     crm.leads("R1", 15, "rejected")
 
-    assert detect(crm.ctx).findings == []
+    [finding] = detect(crm.ctx).findings
+
+    assert finding.evidence["signals"] == ["rejections"]
+    assert finding.evidence["decisive"] == ["rejections"]
 
 
 def test_rep_with_too_few_handed_over_leads_is_not_judged(crm: Any) -> None:

@@ -15,15 +15,23 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from scipy.stats import binomtest
 
 from attain.diagnosis.context import DiagnosisContext
-from attain.diagnosis.finding import Cause, Detection, Finding, Skip, severity
+from attain.diagnosis.finding import (
+    Detection,
+    DetectorSpec,
+    Finding,
+    SampleThresholds,
+    Signal,
+    agree,
+    share_signal,
+)
 from attain.metrics.periods import Period
 
-CAUSE: Cause = "marketing_alignment"
 COUNTS = ("n", "accepted", "rejected", "untouched")
+SIGNALS = ("rejections", "untouched_leads", "slow_acceptance")
 STAKE_METHOD = (
     "Leads rejected or left untouched beyond the benchmark's share, per period, × the "
     "benchmark's bookings from lead-sourced deals per accepted lead."
@@ -43,10 +51,12 @@ QUESTIONS = (
 )
 
 
-class Thresholds(BaseModel):
-    """When a rep's handling of handed-over leads counts as misaligned with marketing."""
+SPEC = DetectorSpec("marketing_alignment", STAKE_METHOD, ACTIONS, QUESTIONS)
+CAUSE = SPEC.cause
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+
+class Thresholds(SampleThresholds):
+    """When a rep's handling of handed-over leads counts as misaligned with marketing."""
 
     min_leads: int = Field(
         20, description="Handed-over leads a rep needs in the window before their shares count."
@@ -79,122 +89,139 @@ class Thresholds(BaseModel):
     min_median_hours: float = Field(
         48.0, description="Rep's median MQL → accepted hours at or above this to count as slow."
     )
-    alpha: float = Field(0.01, description="Significance level of the one-sided tests.")
     min_signals: int = Field(
         2,
         description="Signals (rejections, untouched leads, slow acceptance) that must agree; "
-        "fewer when the data has fewer.",
+        "fewer when the data has fewer. One decisive signal is enough (see decisive_factor).",
     )
 
 
 @dataclass(frozen=True)
-class _Signal:
-    """One behaviour of a rep beside its benchmark, and whether it points to the cause."""
+class _Measures:
+    """Everything compared per seller, computed once for all of them."""
 
-    rep: float | None
-    benchmark: float | None
-    n: int
-    p_value: float | None
-    fired: bool
+    label: str
+    handoff_column: str
+    decisions: dict[str, dict[str, int]]
+    bench: dict[str, int]
+    bench_median: float | None
+    speed: dict[str, dict[str, float]]
+    by_source: dict[str, Any]
+    reasons: dict[str, dict[str, int]]
+    per_lead: float
+    scale: float
+    has_touches: bool
+    needed: int
 
 
 def detect(ctx: DiagnosisContext, thresholds: Thresholds | None = None) -> Detection:
-    """Flag sellers who reject, ignore or slowly accept the leads handed to them."""
+    """Flag sellers who reject, ignore or slowly accept the leads handed to them: two signals
+    agreeing, or one decisive signal alone."""
     t = thresholds or Thresholds()
-    backend = ctx.backend
-    leads = backend.table("leads")
-    if int(backend.execute(leads.count())) == 0:
-        return _skip("no leads in the store")
-    handoff_column = _handoff_column(ctx)
-    if handoff_column is None:
-        return _skip("no lead was marketing- or sales-qualified (mql_at and sql_at are empty)")
-    decided = leads.accepted_at.notnull() | leads.rejected_at.notnull()
-    if int(backend.execute(leads.count(where=decided))) == 0:
-        return _skip("leads carry no sales accept or reject decisions (accepted_at, rejected_at)")
-    if not ctx.sellers:
-        return _skip("no selling reps employed through the whole window")
+    missing = _missing_data(ctx)
+    if missing:
+        return SPEC.skip(missing)
+    m = _measure(ctx, t)
+    targets = ctx.targets()
+    findings: list[Finding] = []
+    for rep in ctx.sellers:
+        row = m.decisions.get(rep, dict.fromkeys(COUNTS, 0))
+        signals = [
+            _share_signal(row, m.bench, "rejected", t.reject_gap, t),
+            _share_signal(row, m.bench, "untouched", t.untouched_gap, t),
+            _slow_signal(m.speed.get(rep), m.bench_median, t),
+        ]
+        if not m.has_touches:
+            untouched = signals[1]
+            signals[1] = Signal(untouched.rep, untouched.benchmark, row["n"], None, False)
+        if agree(signals, m.needed):
+            findings.append(_finding(rep, row, signals, m, t, targets.get(rep)))
+    return Detection(findings=findings)
 
+
+def _missing_data(ctx: DiagnosisContext) -> str | None:
+    """Why the detector cannot run, or None."""
+    leads = ctx.backend.table("leads")
+    if int(ctx.backend.execute(leads.count())) == 0:
+        return "no leads in the store"
+    if _handoff_column(ctx) is None:
+        return "no lead was marketing- or sales-qualified (mql_at and sql_at are empty)"
+    decided = leads.accepted_at.notnull() | leads.rejected_at.notnull()
+    if int(ctx.backend.execute(leads.count(where=decided))) == 0:
+        return "leads carry no sales accept or reject decisions (accepted_at, rejected_at)"
+    if not ctx.sellers:
+        return "no selling reps employed through the whole window"
+    return None
+
+
+def _measure(ctx: DiagnosisContext, t: Thresholds) -> _Measures:
+    """Decisions, acceptance speed and value per lead of every seller and the benchmark."""
+    handoff_column = _handoff_column(ctx) or "mql_at"
     judged = Period(ctx.window.start, ctx.as_of - timedelta(days=t.untouched_days + 1))
     handed = _handed_over(ctx, handoff_column, judged, t)
     decisions = _decisions(ctx, handed)
     benchmark, label = _benchmark(ctx, decisions, t)
-    bench = _pooled(decisions, benchmark)
     latency = _accept_hours(ctx)
     bench_median = _median(latency.filter(latency.rep_id.isin(benchmark)))
-    speed = _speed(ctx, latency, bench_median)
-    by_source = _by_source(ctx, handed, benchmark)
-    reasons = _reasons(ctx, handed)
-    per_lead = _bookings_per_accepted_lead(ctx, benchmark)
-    scale = ctx.report.period.days / judged.days
-    has_touches = int(backend.execute(leads.first_sales_touch_at.count())) > 0
+    leads = ctx.backend.table("leads")
+    has_touches = int(ctx.backend.execute(leads.first_sales_touch_at.count())) > 0
     available = 1 + int(has_touches) + int(bench_median is not None)
-    needed = min(t.min_signals, available)
-    targets = ctx.targets()
-
-    findings: list[Finding] = []
-    for rep in ctx.sellers:
-        row = decisions.get(rep, dict.fromkeys(COUNTS, 0))
-        n = row["n"]
-        rejected = _share_signal(row, bench, "rejected", t.reject_gap, t)
-        untouched = _share_signal(row, bench, "untouched", t.untouched_gap, t)
-        if not has_touches:
-            untouched = _Signal(untouched.rep, untouched.benchmark, n, None, False)
-        slow = _slow_signal(speed.get(rep), bench_median, t)
-        fired = [s.fired for s in (rejected, untouched, slow)]
-        if sum(fired) < needed:
-            continue
-        lost_share = (rejected.rep or 0.0) + (untouched.rep or 0.0)
-        bench_lost = (rejected.benchmark or 0.0) + (untouched.benchmark or 0.0)
-        excess = max(0.0, lost_share - bench_lost) * n * scale
-        stake = excess * per_lead
-        accepted = row["accepted"] / n if n else None
-        evidence: dict[str, Any] = {
-            "benchmark": label,
-            "handed_over_leads": n,
-            "handoff": "sql_at" if handoff_column == "sql_at" else "mql_at",
-            "accepted_share": {
-                "rep": accepted,
-                "top": bench["accepted"] / bench["n"] if bench["n"] else None,
-            },
-            "rejected_share": _shares(rejected),
-            "untouched_share": {**_shares(untouched), "after_days": t.untouched_days},
-            "mql_to_accepted_hours": {
-                "rep": slow.rep,
-                "top": slow.benchmark,
-                "n": slow.n,
-                "p_value": slow.p_value,
-            },
-            "rejection_reasons": reasons.get(rep, {}),
-            "by_source": by_source.get(rep, {}),
-            "excess_lost_leads_per_period": round(excess, 1),
-            "bookings_per_accepted_lead": round(per_lead, 2),
-            "signals": [
-                name
-                for name, on in zip(
-                    ("rejections", "untouched_leads", "slow_acceptance"), fired, strict=True
-                )
-                if on
-            ],
-        }
-        findings.append(
-            Finding(
-                scope="rep",
-                id=rep,
-                cause=CAUSE,
-                severity=severity(stake, targets.get(rep)),
-                bookings_at_stake=stake,
-                stake_method=STAKE_METHOD,
-                evidence=evidence,
-                explanation=_explanation(accepted, rejected, untouched, slow, label),
-                actions=ACTIONS,
-                questions=QUESTIONS,
-            )
-        )
-    return Detection(findings=findings)
+    return _Measures(
+        label=label,
+        handoff_column=handoff_column,
+        decisions=decisions,
+        bench=_pooled(decisions, benchmark),
+        bench_median=bench_median,
+        speed=_speed(ctx, latency, bench_median),
+        by_source=_by_source(ctx, handed, benchmark),
+        reasons=_reasons(ctx, handed),
+        per_lead=_bookings_per_accepted_lead(ctx, benchmark),
+        scale=ctx.report.period.days / judged.days,
+        has_touches=has_touches,
+        needed=min(t.min_signals, available),
+    )
 
 
-def _skip(reason: str) -> Detection:
-    return Detection(skipped=[Skip(CAUSE, reason)])
+def _finding(
+    rep: str,
+    row: dict[str, int],
+    signals: list[Signal],
+    m: _Measures,
+    t: Thresholds,
+    target: float | None,
+) -> Finding:
+    """The finding of one rep, valued at the leads lost beyond the benchmark's share."""
+    rejected, untouched, slow = signals
+    n = row["n"]
+    lost_share = (rejected.rep or 0.0) + (untouched.rep or 0.0)
+    bench_lost = (rejected.benchmark or 0.0) + (untouched.benchmark or 0.0)
+    excess = max(0.0, lost_share - bench_lost) * n * m.scale
+    accepted = row["accepted"] / n if n else None
+    evidence: dict[str, Any] = {
+        "benchmark": m.label,
+        "handed_over_leads": n,
+        "handoff": "sql_at" if m.handoff_column == "sql_at" else "mql_at",
+        "accepted_share": {
+            "rep": accepted,
+            "top": m.bench["accepted"] / m.bench["n"] if m.bench["n"] else None,
+        },
+        "rejected_share": rejected.shares(),
+        "untouched_share": {**untouched.shares(), "after_days": t.untouched_days},
+        "mql_to_accepted_hours": slow.shares(),
+        "rejection_reasons": m.reasons.get(rep, {}),
+        "by_source": m.by_source.get(rep, {}),
+        "excess_lost_leads_per_period": round(excess, 1),
+        "bookings_per_accepted_lead": round(m.per_lead, 2),
+        "signals": [name for name, s in zip(SIGNALS, signals, strict=True) if s.fired],
+        "decisive": [name for name, s in zip(SIGNALS, signals, strict=True) if s.decisive],
+    }
+    return SPEC.finding(
+        rep,
+        stake=excess * m.per_lead,
+        target=target,
+        evidence=evidence,
+        explanation=_explanation(accepted, rejected, untouched, slow, m.label),
+    )
 
 
 def _handoff_column(ctx: DiagnosisContext) -> str | None:
@@ -360,23 +387,19 @@ def _bookings_per_accepted_lead(ctx: DiagnosisContext, benchmark: list[str]) -> 
 
 def _share_signal(
     row: dict[str, int], bench: dict[str, int], column: str, gap: float, t: Thresholds
-) -> _Signal:
-    """The rep's share well above the benchmark's, by a one-sided binomial test."""
-    n, k = row["n"], row[column]
+) -> Signal:
+    """The rep's share of `column` well above the benchmark's, by a one-sided binomial test."""
     share = bench[column] / bench["n"] if bench["n"] else None
-    if not n or share is None:
-        return _Signal(k / n if n else None, share, n, None, False)
-    p = float(binomtest(k, n, share, alternative="greater").pvalue)
-    fired = n >= t.min_leads and k / n - share >= gap and p < t.alpha
-    return _Signal(k / n, share, n, p, fired)
+    return share_signal((row["n"], row[column]), share, t.min_leads, gap, t, len(SIGNALS))
 
 
-def _slow_signal(
-    row: dict[str, float] | None, bench_median: float | None, t: Thresholds
-) -> _Signal:
-    """Median MQL → accepted far above the benchmark's, most leads slower than its median."""
+def _slow_signal(row: dict[str, float] | None, bench_median: float | None, t: Thresholds) -> Signal:
+    """Median MQL → accepted far above the benchmark's, most leads slower than its median.
+
+    Decisive alone at `decisive_factor` times both the slow ratio and the minimum hours, at
+    alpha ÷ 3 (three signals)."""
     if row is None or bench_median is None:
-        return _Signal(None, bench_median, 0, None, False)
+        return Signal(None, bench_median, 0, None, False)
     n, median = int(row["n"]), row["median"]
     p = float(binomtest(int(row["slower"]), n, 0.5, alternative="greater").pvalue)
     fired = (
@@ -385,15 +408,18 @@ def _slow_signal(
         and median >= t.slow_ratio * bench_median
         and p < t.alpha
     )
-    return _Signal(round(median, 2), round(bench_median, 2), n, p, fired)
-
-
-def _shares(signal: _Signal) -> dict[str, Any]:
-    return {"rep": signal.rep, "top": signal.benchmark, "n": signal.n, "p_value": signal.p_value}
+    factor = t.decisive_factor
+    decisive = (
+        fired
+        and median >= factor * t.min_median_hours
+        and median >= factor * t.slow_ratio * bench_median
+        and p < t.alpha / len(SIGNALS)
+    )
+    return Signal(round(median, 2), round(bench_median, 2), n, p, fired, decisive)
 
 
 def _explanation(
-    accepted: float | None, rejected: _Signal, untouched: _Signal, slow: _Signal, label: str
+    accepted: float | None, rejected: Signal, untouched: Signal, slow: Signal, label: str
 ) -> str:
     """Two sentences with the rep's numbers beside the benchmark's."""
     first = (
