@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import Engine, func, select
 
+from attain.access import NotFound, coaching_visibility
 from attain.appdb.database import session_scope
 from attain.appdb.models import (
     ActionItem,
@@ -21,8 +22,6 @@ from attain.appdb.models import (
 )
 from attain.appdb.users import add_user
 from attain.errors import InputError
-from attain.web.access import NotFound
-from attain.workflow.access import coaching_scope
 from attain.workflow.actions import AgreedAction, list_actions, parse_action, set_status
 from attain.workflow.alignment import add_meeting_action, meeting_actions
 from attain.workflow.coaching import CoachingRecord, app_records, log_session, merged
@@ -117,11 +116,11 @@ def test_a_rep_sees_their_own_records_and_never_another_reps(engine: Engine) -> 
     log(engine, people["boss"], "bo", AgreedAction("Bo's action", "Bo", date(2026, 11, 9)))
     log(engine, people["boss"], "cy", AgreedAction("Cy's action", "Cy", date(2026, 11, 9)))
     with session_scope(engine) as session:
-        ada = coaching_scope(people["ada"], TEAMS)
+        ada = coaching_visibility(people["ada"], TEAMS)
         assert {r.rep_id for r in app_records(session, scope=ada)} == {"ada"}
         assert {a.rep_id for a in list_actions(session, scope=ada)} == {"ada"}
         assert app_records(session, ["bo"], scope=ada) == []
-        boss = coaching_scope(people["boss"], TEAMS)
+        boss = coaching_visibility(people["boss"], TEAMS)
         assert {r.rep_id for r in app_records(session, scope=boss)} == {"ada", "bo"}
         assert {r.rep_id for r in app_records(session)} == {"ada", "bo", "cy"}
         bo_action = list_actions(session, rep_id="bo")[0].id
@@ -141,10 +140,10 @@ def test_a_rep_sees_their_own_records_and_never_another_reps(engine: Engine) -> 
 
 
 def test_marketing_sees_no_coaching_records(engine: Engine) -> None:
-    from attain.web.access import Forbidden
+    from attain.access import Forbidden
 
     with pytest.raises(Forbidden):
-        coaching_scope(users(engine)["mkt"], TEAMS)
+        coaching_visibility(users(engine)["mkt"], TEAMS)
 
 
 def test_done_actions_leave_the_overdue_report(engine: Engine) -> None:

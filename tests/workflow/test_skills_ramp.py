@@ -9,13 +9,12 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
+from attain.access import NotFound, coaching_visibility
 from attain.appdb.database import session_scope
 from attain.appdb.models import Role, Skill, User
 from attain.appdb.users import add_user
 from attain.diagnosis.finding import Finding
 from attain.errors import InputError
-from attain.web.access import NotFound
-from attain.workflow.access import coaching_scope
 from attain.workflow.ramp import add_months, completed_months, month_since_hire, ramp_table
 from attain.workflow.settings import WorkflowSettings
 from attain.workflow.skills import (
@@ -77,7 +76,7 @@ def test_a_rep_sees_only_their_own_scores(engine: Engine) -> None:
     with session_scope(engine, user_id=boss.id) as session:
         set_score(session, "ada", "closing", 2, by=boss)
         set_score(session, "bo", "closing", 3, by=boss)
-    scope = coaching_scope(found["ada"], {"ada": "t1", "bo": "t1"})
+    scope = coaching_visibility(found["ada"], {"ada": "t1", "bo": "t1"})
     with session_scope(engine) as session:
         assert [row.rep_id for row in skills_matrix(session, scope=scope)] == ["ada"]
         with pytest.raises(NotFound):

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from attain.access import AccessError
 from attain.appdb.models import ActionStatus, CoachingKind
 from attain.cli.options import AS_OF, DB, OUTPUT, app_session, open_store
 from attain.cli.users import APP_DB
@@ -26,12 +27,11 @@ from attain.cli.workflow_options import (
     diagnose_store,
     echo_json,
     store_facts,
-    user_scope,
+    user_visibility,
 )
 from attain.errors import InputError
 from attain.leads.channels import channel_report
 from attain.metrics.report import HEADLINE_METRIC
-from attain.web.access import AccessError
 from attain.workflow.actions import (
     AgreedAction,
     action_rows,
@@ -122,7 +122,7 @@ def list_command(
     backend, _ = open_store(db, read_only=True)
     try:
         with app_session(app_db, None) as (session, _):
-            scope = user_scope(session, backend, as_user)
+            scope = user_visibility(session, backend, as_user)
             try:
                 records = rep_sessions(session, backend, rep, scope)
             except AccessError:

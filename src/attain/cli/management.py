@@ -23,7 +23,7 @@ from attain.cli.workflow_options import (
     diagnose_store,
     echo_json,
     store_facts,
-    user_scope,
+    user_visibility,
 )
 from attain.config import load_settings
 from attain.errors import InputError
@@ -216,7 +216,7 @@ def skills_show_command(
         if as_user is not None:
             backend, _ = open_store(db, read_only=True)
             try:
-                scope = user_scope(session, backend, as_user)
+                scope = user_visibility(session, backend, as_user)
             finally:
                 backend.disconnect()
         rows = skills_matrix(session, [rep] if rep else None, scope)

@@ -14,6 +14,7 @@ from typing import Any
 import typer
 from sqlalchemy.orm import Session
 
+from attain.access import AccessError, Visibility, coaching_visibility
 from attain.appdb.users import get_user
 from attain.cli.options import open_store
 from attain.config import Settings, load_settings
@@ -22,8 +23,6 @@ from attain.diagnosis.run import diagnose
 from attain.errors import InputError
 from attain.metrics.report import PerformanceReport, performance_report
 from attain.metrics.targets import rep_roster
-from attain.web.access import AccessError
-from attain.workflow.access import Scope, coaching_scope
 
 
 class Format(StrEnum):
@@ -45,7 +44,7 @@ AS_USER = typer.Option(
 FORMAT = typer.Option(Format.TEXT, "--format", "-f", help="Output format.")
 
 
-def user_scope(session: Session, backend: Any, email: str | None) -> Scope | None:
+def user_visibility(session: Session, backend: Any, email: str | None) -> Visibility | None:
     """What the Attain user `email` may see of coaching records (None: everything)."""
     if email is None:
         return None
@@ -56,7 +55,7 @@ def user_scope(session: Session, backend: Any, email: str | None) -> Scope | Non
         for rep, team in zip(roster["rep_id"], roster["team_id"], strict=True)
     }
     try:
-        return coaching_scope(user, teams)
+        return coaching_visibility(user, teams)
     except AccessError as error:
         raise InputError(f"{email} may not see coaching records: {error}") from error
 

@@ -20,8 +20,8 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from sqlalchemy import Engine
 
+from attain.access import ROLE_RESOURCES, NotFound, Resource
 from attain.web import coaching_view_models, management, view_models
-from attain.web.access import ROLE_RESOURCES, NotFound, Resource
 from attain.web.auth import ApiUser, checked_api_csrf
 from attain.web.services import Services
 from attain.workflow.digest import render_html, render_markdown

@@ -21,11 +21,12 @@ from fastapi import Depends, Request, Response
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import selectinload
 
+from attain.access import Principal, principal
 from attain.appdb.audit import record
 from attain.appdb.database import session_scope
 from attain.appdb.models import User, WebSession, utcnow
 from attain.appdb.users import user_for_token, verify_password
-from attain.web.access import Principal
+from attain.errors import AttainError
 
 SESSION_COOKIE = "attain_session"
 LOGIN_CSRF_COOKIE = "attain_login_csrf"
@@ -35,25 +36,20 @@ SESSION_LIFETIME = timedelta(hours=12)
 """How long a sign-in lasts; signing in again starts a new session."""
 
 
-class LoginRequired(Exception):
+class LoginRequired(AttainError):
     """A page needs a signed-in user: the browser is sent to /login."""
 
 
-class Unauthenticated(Exception):
+class Unauthenticated(AttainError):
     """An API call came without valid credentials (401)."""
 
 
-class CsrfRejected(Exception):
+class CsrfRejected(AttainError):
     """A form or HTMX request came without this session's CSRF token (403)."""
 
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def principal(user: User) -> Principal:
-    """The request-scoped view of a user."""
-    return Principal(user.id, user.email, user.name, user.role, user.rep_id, tuple(user.team_ids))
 
 
 def sign_in(engine: Engine, email: str, password: str) -> tuple[str, str] | None:

@@ -12,11 +12,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
+from attain.access import Resource
 from attain.history.changes import changes, restricted
 from attain.history.states import parse_moment
 from attain.reports.history import changes_csv
 from attain.reports.jsonable import jsonable
-from attain.web.access import Resource
 from attain.web.api import Format, FormatQuery, services_of
 from attain.web.auth import ApiUser
 from attain.web.view_models import scope

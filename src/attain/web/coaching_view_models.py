@@ -2,7 +2,7 @@
 logged), the next one-on-one's agenda, action items, the activity plan, coaching coverage,
 digests and the sales–marketing alignment meeting.
 
-Like `attain.web.view_models`, every function asks `attain.web.access` first and returns JSON-ready
+Like `attain.web.view_models`, every function asks `attain.access` first and returns JSON-ready
 data that the API returns as is and the templates render. Store results come from the cached
 services; app-database records are read afresh on every request.
 """
@@ -18,19 +18,19 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from attain.access import (
+    Principal,
+    Resource,
+    Visibility,
+    can_write,
+    check_rep_writer,
+    digest_subject,
+)
 from attain.appdb.database import session_scope
 from attain.appdb.models import ActionStatus, CoachingKind, Goal, User
 from attain.errors import InputError
 from attain.metrics.report import HEADLINE_METRIC
 from attain.plan.overrides import live_overrides, who_and_why
-from attain.web.access import (
-    Principal,
-    Resource,
-    Scope,
-    can_write,
-    check_rep_writer,
-    digest_subject,
-)
 from attain.web.services import Services
 from attain.web.view_models import known_teams, scope
 from attain.workflow.actions import AgreedAction, action_row, action_rows, list_actions, set_status
@@ -289,7 +289,7 @@ def digest_view(
     return DigestView(digest, choices)
 
 
-def _topic_visible(allowed: Scope, source: str) -> bool:
+def _topic_visible(allowed: Visibility, source: str) -> bool:
     """Channel and company topics are everyone's; team and rep topics follow the scope."""
     parts = source.split(":")
     if parts[0] != "finding" or len(parts) < 4:

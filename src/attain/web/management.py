@@ -1,7 +1,7 @@
 """What the management pages and API objects show and change: intensive programs, the skills
 matrix and training, new-hire ramp, product priorities and compensation payouts.
 
-Like `attain.web.coaching_view_models`, every function asks `attain.web.access` first and returns
+Like `attain.web.coaching_view_models`, every function asks `attain.access` first and returns
 JSON-ready data that the API returns as is and the templates render. Store results come from
 the cached services (keyed by what the app database adds to them); app-database records are
 read afresh on every request and written credited to the user in the audit log.
@@ -19,19 +19,19 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from attain.appdb.database import session_scope
-from attain.appdb.models import ProductTier, Program, Skill, User
-from attain.errors import ConfigError, InputError
-from attain.metrics.periods import Period, quarter_of
-from attain.web.access import (
+from attain.access import (
     NotFound,
     Principal,
     Resource,
-    Scope,
+    Visibility,
     can_write,
     check_rep_writer,
     check_writer,
 )
+from attain.appdb.database import session_scope
+from attain.appdb.models import ProductTier, Program, Skill, User
+from attain.errors import ConfigError, InputError
+from attain.metrics.periods import Period, quarter_of
 from attain.web.services import Services
 from attain.web.view_models import scope
 from attain.workflow.coaching import app_records
@@ -144,7 +144,7 @@ def _name(services: Services, rep_id: str) -> str:
 
 
 # -- intensive programs ----------------------------------------------------------------------
-def _visible_program(session: Session, program_id: int, allowed: Scope) -> Program:
+def _visible_program(session: Session, program_id: int, allowed: Visibility) -> Program:
     """The program when it exists and its rep is in the scope; else NotFound."""
     program = session.get(Program, program_id)
     if program is None or not allowed.sees_rep(program.rep_id):

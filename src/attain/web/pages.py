@@ -19,15 +19,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
 
-from attain.errors import InputError
-from attain.web import coaching_view_models, management, view_models
-from attain.web.access import (
+from attain.access import (
     ROLE_RESOURCES,
     Principal,
     Resource,
     check_rep_writer,
     check_writer,
 )
+from attain.errors import InputError
+from attain.web import coaching_view_models, management, view_models
 from attain.web.api import EARLIEST_AS_OF, LATEST_AS_OF, RecordId, engine_of, services_of
 from attain.web.auth import (
     LOGIN_CSRF_COOKIE,

@@ -17,13 +17,13 @@ import pandas as pd
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from attain.access import NotFound, Principal, Resource
 from attain.appdb.models import Role
 from attain.errors import InputError
 from attain.history.waterfall import OUTFLOWS, Movement, Waterfall, pipeline_waterfall
 from attain.metrics.periods import Period, quarter_of
 from attain.reports.history import currency_note, waterfall_csv
 from attain.reports.jsonable import jsonable
-from attain.web.access import NotFound, Principal, Resource
 from attain.web.api import AsOf as ApiAsOf
 from attain.web.api import Format, FormatQuery, services_of
 from attain.web.auth import ApiUser, PageUser

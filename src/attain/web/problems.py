@@ -10,6 +10,9 @@ HTML page (or a redirect to /login) for pages.
 | request validation              | 422    | problem with `errors`    | error page              |
 | InputError / ConfigError        | 400/409| problem                  | error page              |
 | StoreError                      | 503    | problem                  | error page              |
+
+All of these but request validation are `AttainError`s; Starlette picks the handler of the
+most specific class, so the `AttainError` handler answers only the errors not listed above.
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
+from attain.access import Forbidden, NotFound
 from attain.errors import AttainError, ConfigError, InputError, StoreError
-from attain.web.access import Forbidden, NotFound
 from attain.web.auth import CsrfRejected, LoginRequired, Unauthenticated
 
 PROBLEM_JSON = "application/problem+json"

@@ -3,7 +3,7 @@
 Every result is keyed by the store's data version (the file's modification time and the latest
 row of `attain_imports`), the resolved as-of day and the arguments, so an import makes the
 next request compute afresh and nothing else ever invalidates by hand. Results are the whole
-organisation's; `attain.web.access` decides which rows a user sees.
+organisation's; `attain.access` decides which rows a user sees.
 
 The store is opened read-only only while a result is computed and closed straight after, so
 `attain import` can write to it while the app runs.

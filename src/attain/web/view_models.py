@@ -1,6 +1,6 @@
 """What each page and API object shows: cached core results, cut to the user's scope.
 
-Every function here starts by asking `attain.web.access.scope_for` and returns plain,
+Every function here starts by asking `attain.access.visibility_for` and returns plain,
 JSON-ready data that the API returns as is and the templates render, so a page and its API
 object always agree.
 """
@@ -15,6 +15,7 @@ import altair as alt
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from attain.access import ROLE_RESOURCES, Principal, Resource, Visibility, visibility_for
 from attain.appdb.database import session_scope
 from attain.appdb.models import ActionItem, ActionStatus, Goal
 from attain.diagnosis import stage_leakage
@@ -25,17 +26,16 @@ from attain.reports.charts import finding_charts, funnel_chart
 from attain.reports.forecast_charts import cone_chart
 from attain.reports.jsonable import jsonable
 from attain.reports.performance import rep_lines, scope_lines
-from attain.web.access import ROLE_RESOURCES, Principal, Resource, Scope, scope_for
 from attain.web.services import Services
 
 TOP_FINDINGS = 5
 """Findings shown on the team overview."""
 
 
-def scope(services: Services, user: Principal, resource: Resource) -> Scope:
+def scope(services: Services, user: Principal, resource: Resource) -> Visibility:
     """The user's scope of `resource` (Forbidden when the role may not use it)."""
     teams_of = {rep: entry.team_id for rep, entry in services.roster().items()}
-    return scope_for(user, resource, teams_of)
+    return visibility_for(user, resource, teams_of)
 
 
 def known_teams(services: Services) -> set[str]:

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from attain.access import NotFound, Visibility, sees
 from attain.appdb.models import ActionItem, ActionStatus, utcnow
 from attain.errors import InputError
-from attain.workflow.access import NotFound, Scope, sees
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def list_actions(
     source_prefix: str | None = None,
     status: ActionStatus | None = None,
     overdue_on: date | None = None,
-    scope: Scope | None = None,
+    scope: Visibility | None = None,
 ) -> list[ActionItem]:
     """Action items by due date (undated last), filtered; `overdue_on` keeps those overdue on
     that day. Only rows the scope sees."""
@@ -106,7 +106,7 @@ def list_actions(
 
 
 def set_status(
-    session: Session, action_id: int, status: ActionStatus, scope: Scope | None = None
+    session: Session, action_id: int, status: ActionStatus, scope: Visibility | None = None
 ) -> ActionItem:
     """Mark an action done, dropped or open again (audited through the session)."""
     action = session.get(ActionItem, action_id)

@@ -24,11 +24,11 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from attain.access import Visibility, check_rep
 from attain.appdb.models import ActionItem, ActionStatus, Goal
 from attain.diagnosis.finding import Cause, Finding
 from attain.metrics.facts import daily_actuals, is_countable
 from attain.metrics.pacing import PacingRow
-from attain.workflow.access import Scope, check_rep
 from attain.workflow.actions import days_overdue, is_overdue, list_actions
 from attain.workflow.settings import WorkflowSettings
 
@@ -382,7 +382,7 @@ def rep_agenda(
     settings: WorkflowSettings | None = None,
     zone: str = "UTC",
     pacing: PacingRow | None = None,
-    scope: Scope | None = None,
+    scope: Visibility | None = None,
 ) -> Agenda:
     """The agenda with the rep's open actions and current goals read from the app database
     (NotFound for a rep outside the scope)."""

@@ -18,9 +18,9 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from attain.access import Visibility, check_rep, sees
 from attain.appdb.models import ActionItem, CoachingKind, CoachingSession, User
 from attain.errors import InputError
-from attain.workflow.access import Scope, check_rep, sees
 from attain.workflow.actions import AgreedAction, new_action
 
 Origin = Literal["store", "app"]
@@ -83,7 +83,7 @@ def log_session(
     topics: Sequence[str] = (),
     notes: str = "",
     actions: Sequence[AgreedAction] = (),
-    scope: Scope | None = None,
+    scope: Visibility | None = None,
 ) -> tuple[CoachingSession, list[ActionItem]]:
     """Record a session and the actions agreed in it, in the session's transaction (so both or
     neither are stored) and in the audit log, credited to whoever the session acts for.
@@ -126,7 +126,7 @@ def log_session(
 
 
 def app_records(
-    session: Session, rep_ids: Collection[str] | None = None, scope: Scope | None = None
+    session: Session, rep_ids: Collection[str] | None = None, scope: Visibility | None = None
 ) -> list[CoachingRecord]:
     """Sessions logged in Attain, for `rep_ids` (default: every rep the scope sees)."""
     query = select(CoachingSession, User.email).join(User, User.id == CoachingSession.coach_user_id)
@@ -155,7 +155,7 @@ def store_records(
     backend: Any,
     rep_ids: Collection[str] | None = None,
     until: date | None = None,
-    scope: Scope | None = None,
+    scope: Visibility | None = None,
 ) -> list[CoachingRecord]:
     """Sessions imported into the analytic store (before `until` when given)."""
     if backend is None:
@@ -207,7 +207,7 @@ def merged(*sources: Sequence[CoachingRecord]) -> list[CoachingRecord]:
 
 
 def rep_sessions(
-    session: Session, backend: Any, rep_id: str, scope: Scope | None = None
+    session: Session, backend: Any, rep_id: str, scope: Visibility | None = None
 ) -> list[CoachingRecord]:
     """A rep's coaching sessions, imported and logged, newest first (NotFound outside the
     scope: a rep never sees another rep's sessions)."""

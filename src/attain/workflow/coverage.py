@@ -24,9 +24,9 @@ from typing import Any, Literal
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from attain.access import Visibility, sees
 from attain.appdb.models import CoachingKind
 from attain.metrics.targets import SELLING_ROLE, rep_roster
-from attain.workflow.access import Scope, sees
 from attain.workflow.coaching import CoachingRecord, app_records, store_records
 from attain.workflow.settings import WorkflowSettings
 
@@ -202,7 +202,7 @@ def store_coverage(
     classes: Mapping[str, str] | None = None,
     settings: WorkflowSettings | None = None,
     team_id: str | None = None,
-    scope: Scope | None = None,
+    scope: Visibility | None = None,
 ) -> list[CoverageRow]:
     """Coverage of the store's selling reps (one team's with `team_id`, only those the scope
     sees) from imported and logged sessions; `classes` maps rep id to performance class."""

@@ -23,10 +23,10 @@ from scipy.stats import mannwhitneyu
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from attain.access import Visibility, check_rep, sees
 from attain.appdb.models import CoachingKind, CoachingSession, Program, User
 from attain.errors import InputError
 from attain.metrics.facts import daily_actuals, is_countable, local_time
-from attain.workflow.access import Scope, check_rep, sees
 from attain.workflow.coaching import CoachingRecord, app_records, log_session
 from attain.workflow.settings import WorkflowSettings
 
@@ -66,7 +66,7 @@ def start_program(
     goal: str,
     metrics: Sequence[str] | str | None = None,
     by: User | None = None,
-    scope: Scope | None = None,
+    scope: Visibility | None = None,
 ) -> Program:
     """Record a program for a rep (audited)."""
     rep_id = check_rep(scope, rep_id.strip())
@@ -89,7 +89,7 @@ def start_program(
     return program
 
 
-def get_program(session: Session, program_id: int, scope: Scope | None = None) -> Program:
+def get_program(session: Session, program_id: int, scope: Visibility | None = None) -> Program:
     """The program with this id; InputError when there is none (or the scope cannot see it)."""
     program = session.get(Program, program_id)
     if program is None or not sees(scope, program.rep_id):
@@ -111,7 +111,7 @@ def check_in(
     duration_minutes: int,
     notes: str = "",
     topics: Sequence[str] = (),
-    scope: Scope | None = None,
+    scope: Visibility | None = None,
 ) -> tuple[CoachingSession, int]:
     """Log a weekly check-in (a coaching session of kind program_check_in) and its week."""
     program = get_program(session, program_id, scope)
@@ -312,7 +312,7 @@ def review_program(
     *,
     settings: WorkflowSettings | None = None,
     zone: str = "UTC",
-    scope: Scope | None = None,
+    scope: Visibility | None = None,
 ) -> ProgramReview:
     """The program's check-ins and, over its completed weeks and as many weeks before it, each
     watched metric's comparison and the verdict."""

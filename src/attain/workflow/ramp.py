@@ -20,10 +20,10 @@ from typing import Any
 
 import pandas as pd
 
+from attain.access import Visibility, sees
 from attain.metrics.facts import daily_actuals
 from attain.metrics.periods import quarter_of
 from attain.metrics.targets import rep_roster
-from attain.workflow.access import Scope, sees
 from attain.workflow.coverage import coached_reps
 from attain.workflow.settings import WorkflowSettings
 
@@ -169,7 +169,7 @@ def store_ramp(
     *,
     settings: WorkflowSettings | None = None,
     zone: str = "UTC",
-    scope: Scope | None = None,
+    scope: Visibility | None = None,
 ) -> list[RampRow]:
     """Ramp curves of the selling reps employed on as_of and hired since the store's first
     activity (the cohort medians use all of them; rows only for reps the scope sees)."""

@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from attain.access import Visibility, check_rep, sees
 from attain.appdb.models import Skill, SkillScore, User
 from attain.diagnosis.finding import Cause, Finding
 from attain.errors import InputError
-from attain.workflow.access import Scope, check_rep, sees
 from attain.workflow.settings import WorkflowSettings
 
 SKILLS: tuple[Skill, ...] = tuple(Skill)
@@ -70,7 +70,7 @@ def set_score(
     by: User,
     note: str = "",
     at: datetime | None = None,
-    scope: Scope | None = None,
+    scope: Visibility | None = None,
 ) -> SkillScore:
     """Record a manager's score (1–5) of a rep's skill, audited; older scores stay."""
     rep_id = check_rep(scope, rep_id.strip())
@@ -128,7 +128,7 @@ class SkillRow:
 
 
 def skills_matrix(
-    session: Session, rep_ids: Collection[str] | None = None, scope: Scope | None = None
+    session: Session, rep_ids: Collection[str] | None = None, scope: Visibility | None = None
 ) -> list[SkillRow]:
     """The scores in force per rep (those the scope sees), by rep id."""
     query = select(SkillScore, User.email).outerjoin(User, User.id == SkillScore.created_by)

@@ -1,8 +1,14 @@
-"""Who may see what: the one place the web app decides authorisation.
+"""Who may see and change what: the one statement of the access rules, used alike by the web
+app, the command line and the workflow services (none of it depends on FastAPI).
 
-Every route asks `scope_for(user, resource, roster)` first and then `scope.rep(...)` /
-`scope.team(...)` for any object named in the request, and shows only rows the scope's
-`sees_*` methods allow. Templates never decide.
+Every route asks `visibility_for(user, resource, roster)` first and then
+`visibility.rep(...)` / `visibility.team(...)` for any object named in the request, and shows
+only rows the visibility's `sees_*` methods allow. Templates never decide. Workflow services
+take an optional `Visibility` of the coaching resource (`coaching_visibility`): None means
+unrestricted (the command line, run by whoever holds the database).
+
+A user's `Visibility` is not a report row's `Scope` (`attain.metrics.attainment.Scope`, one of
+'rep', 'team' or 'company'): it says which of those rows the user may see.
 
 The rules:
 
@@ -39,7 +45,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from attain.appdb.models import Role
+from attain.appdb.models import Role, User
+from attain.errors import AttainError
 
 
 class Resource(StrEnum):
@@ -67,8 +74,9 @@ class Resource(StrEnum):
     """Payouts under the compensation plan and whether it rewards priority products."""
 
 
-class AccessError(Exception):
-    """Base of the authorisation errors; the web layer turns them into problem details."""
+class AccessError(AttainError):
+    """Base of the authorisation errors: the web app answers 404 or 403 problem details
+    (`attain.web.problems`), the command line one line of error."""
 
 
 class NotFound(AccessError):
@@ -128,7 +136,8 @@ LEADERBOARD = frozenset({Resource.PERFORMANCE, Resource.FORECAST})
 
 @dataclass(frozen=True)
 class Principal:
-    """The signed-in user as the web app knows them for one request."""
+    """A user as the access rules know them: the signed-in user of one web request, or the
+    user a command acts as (`principal`)."""
 
     id: int
     email: str
@@ -138,8 +147,13 @@ class Principal:
     team_ids: tuple[str, ...]
 
 
+def principal(user: User) -> Principal:
+    """The app-database user as the access rules know them."""
+    return Principal(user.id, user.email, user.name, user.role, user.rep_id, tuple(user.team_ids))
+
+
 @dataclass(frozen=True)
-class Scope:
+class Visibility:
     """What one user may see of one resource: which reps, which teams, and the company."""
 
     resource: Resource
@@ -179,7 +193,9 @@ class Scope:
         return team_id
 
 
-def scope_for(user: Principal, resource: Resource, teams_of: Mapping[str, str | None]) -> Scope:
+def visibility_for(
+    user: Principal, resource: Resource, teams_of: Mapping[str, str | None]
+) -> Visibility:
     """What `user` may see of `resource`; `teams_of` maps every rep id to its team (or None).
 
     Raises Forbidden when the role may not use the resource at all.
@@ -187,14 +203,14 @@ def scope_for(user: Principal, resource: Resource, teams_of: Mapping[str, str | 
     if resource not in ROLE_RESOURCES[user.role]:
         raise Forbidden(f"the {user.role} role cannot see {resource}")
     if user.role in (Role.ADMIN, Role.MARKETING):
-        return Scope(resource, True, frozenset(), True, frozenset(), True)
+        return Visibility(resource, True, frozenset(), True, frozenset(), True)
     if user.role is Role.MANAGER:
         teams = frozenset(user.team_ids)
         reps = frozenset(rep for rep, team in teams_of.items() if team in teams)
-        return Scope(resource, False, reps, False, teams, False)
+        return Visibility(resource, False, reps, False, teams, False)
     own = frozenset({user.rep_id}) if user.rep_id else frozenset()
     leaderboard = resource in LEADERBOARD
-    return Scope(resource, False, own, leaderboard, frozenset(), leaderboard)
+    return Visibility(resource, False, own, leaderboard, frozenset(), leaderboard)
 
 
 def can_write(user: Principal, resource: Resource) -> bool:
@@ -209,29 +225,30 @@ def check_writer(user: Principal, resource: Resource) -> None:
 
 
 def check_rep_writer(
-    user: Principal, scope: Scope, rep_id: str, roster: Mapping[str, object]
+    user: Principal, visibility: Visibility, rep_id: str, roster: Mapping[str, object]
 ) -> str:
-    """`rep_id` when `user` may write the scope's resource about that rep (log a session,
-    start a program, score a skill): NotFound when the rep is outside the scope (as for
-    reading), Forbidden when the role may not write."""
-    scope.rep(rep_id, roster)
-    check_writer(user, scope.resource)
+    """`rep_id` when `user` may write the visibility's resource about that rep (log a session,
+    start a program, score a skill): NotFound when the rep is not visible (as for reading),
+    Forbidden when the role may not write."""
+    visibility.rep(rep_id, roster)
+    check_writer(user, visibility.resource)
     return rep_id
 
 
 def digest_subject(
     user: Principal,
-    scope: Scope,
+    visibility: Visibility,
     team: str | None,
     rep: str | None,
     roster: Mapping[str, object],
     teams: set[str],
 ) -> tuple[str, str]:
     """Whose digest `user` asked for, as ('company'|'team'|'rep', id): the default is the
-    company for an admin, a manager's first team and a rep's own; NotFound outside the scope.
+    company for an admin, a manager's first team and a rep's own; NotFound for what is not
+    visible.
 
-    `scope` is the performance scope; a rep sees only their own digest even though the
-    leaderboard rule shows them every team's totals elsewhere.
+    `visibility` is that of the performance resource; a rep sees only their own digest even
+    though the leaderboard rule shows them every team's totals elsewhere.
     """
     if team is not None and rep is not None:
         raise NotFound("ask for a team's digest or a rep's, not both")
@@ -239,14 +256,35 @@ def digest_subject(
         own = user.rep_id
         if team is not None or own is None or (rep is not None and rep != own):
             raise NotFound(f"no digest for {team or rep}")
-        return "rep", scope.rep(own, roster)
+        return "rep", visibility.rep(own, roster)
     if rep is not None:
-        return "rep", scope.rep(rep, roster)
+        return "rep", visibility.rep(rep, roster)
     if team is not None:
-        return "team", scope.team(team, teams)
-    if scope.company:
+        return "team", visibility.team(team, teams)
+    if visibility.company:
         return "company", "company"
-    first = sorted(t for t in scope.team_ids if t in teams)
+    first = sorted(t for t in visibility.team_ids if t in teams)
     if not first:
         raise NotFound("no team to digest")
     return "team", first[0]
+
+
+def coaching_visibility(user: User, teams_of: Mapping[str, str | None]) -> Visibility:
+    """Which reps' coaching records `user` may see; `teams_of` maps rep id to team id.
+
+    Raises `Forbidden` for marketing users (no coaching records at all).
+    """
+    return visibility_for(principal(user), Resource.COACHING, teams_of)
+
+
+def sees(visibility: Visibility | None, rep_id: str | None) -> bool:
+    """Whether records about `rep_id` are visible (None: unrestricted; a record about no rep
+    is visible only to those who see every rep)."""
+    return visibility is None or visibility.sees_rep(rep_id)
+
+
+def check_rep(visibility: Visibility | None, rep_id: str) -> str:
+    """`rep_id` when the visibility sees it (None: unrestricted); else NotFound."""
+    if not sees(visibility, rep_id):
+        raise NotFound(f"no rep {rep_id}")
+    return rep_id
