@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +16,7 @@ from rich.table import Table
 from attain.cli.options import DB, open_store, read_overrides
 from attain.cli.users import APP_DB
 from attain.errors import InputError
+from attain.leads.label_leaks import kept_and_excluded, label_leaks, read_lead_csv
 from attain.leads.model import ModelCard, TrainedModel, train
 from attain.leads.training_data import LABEL, TIME_COLUMN, scoring_frame, training_frame
 from attain.reports.jsonable import dumps
@@ -30,7 +32,9 @@ MODEL = typer.Option(
 CSV = typer.Option(
     None, "--csv", help="Read leads from this CSV file instead of the store.", show_default=False
 )
-SEP = typer.Option(",", "--sep", help="CSV field separator, e.g. ';'.")
+SEP = typer.Option(
+    None, "--sep", help="CSV field separator, e.g. ';' (default: sniffed).", show_default=False
+)
 
 
 @app.command("train")
@@ -51,17 +55,26 @@ def train_command(
         help="CSV column to split train/validation by time (default: a stratified random split).",
         show_default=False,
     ),
-    sep: str = SEP,
+    keep: str = typer.Option(
+        "",
+        "--keep",
+        help="Comma-separated columns to use though flagged as giving the label away.",
+    ),
+    sep: str | None = SEP,
     db: str | None = DB,
     model_path: Path = MODEL,
 ) -> None:
     """Train on a CSV (--csv, --label) or on the store's canonical leads, then save the model
-    and print its card: accuracy on held-out leads, calibration, lift and the features used."""
-    excluded = [name.strip() for name in exclude.split(",") if name.strip()]
+    and print its card: accuracy on held-out leads, calibration, lift and the features used.
+
+    With --csv, columns that give the label away (a name saying the value is known after the
+    outcome, such as status, tags or last activity, or a column predicting the label alone
+    with ROC AUC above 0.95) are left out and named in the card; --keep uses them anyway."""
+    excluded = _names(exclude)
     if csv is not None:
         if label is None:
             raise InputError("--csv needs --label: the yes/no outcome column to predict")
-        model = train(_read(csv, sep), label, time_column=time_column, exclude=excluded)
+        model = _train_csv(read_lead_csv(csv, sep), label, time_column, excluded, _names(keep))
     else:
         backend, _ = open_store(db, read_only=True)
         try:
@@ -82,7 +95,7 @@ def train_command(
 def score_command(
     model_path: Path = MODEL,
     csv: Path | None = CSV,
-    sep: str = SEP,
+    sep: str | None = SEP,
     db: str | None = DB,
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Write the CSV here instead of the terminal."
@@ -95,7 +108,7 @@ def score_command(
     `grade_override` beside the model's grade."""
     model = TrainedModel.load(model_path)
     if csv is not None:
-        frame = _read(csv, sep)
+        frame = read_lead_csv(csv, sep)
     else:
         backend, _ = open_store(db, read_only=True)
         try:
@@ -138,13 +151,32 @@ def card_file(model_path: Path) -> Path:
     return model_path.with_name(model_path.name + ".card.json")
 
 
-def _read(path: Path, sep: str) -> pd.DataFrame:
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
-    try:
-        return pd.read_csv(path, sep=sep)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise InputError(f"{path}: cannot read as CSV ({error})") from error
+def _names(option: str) -> list[str]:
+    """The comma-separated column names of an option."""
+    return [name.strip() for name in option.split(",") if name.strip()]
+
+
+def _train_csv(
+    frame: pd.DataFrame, label: str, time_column: str | None, exclude: list[str], keep: list[str]
+) -> TrainedModel:
+    """Train on a raw file with the columns that give the label away left out, unless kept;
+    the card names each flagged column with its reason."""
+    if label not in frame.columns:
+        raise InputError(f"label column {label!r} is not in the data")
+    flagged = label_leaks(frame, label)
+    excluded, reasons = kept_and_excluded(flagged, keep, exclude)
+    model = train(frame, label, time_column=time_column, exclude=excluded)
+    excluded_by_user = "excluded by the user"
+    named = {  # a column the plan excludes for its own reason (a known leak) keeps that reason
+        name: reasons[name]
+        if name in reasons and why == excluded_by_user and name not in exclude
+        else why
+        for name, why in model.card.excluded.items()
+    }
+    model.card = replace(model.card, excluded=named)
+    for name in keep:
+        typer.echo(f"warning: {name} kept with --keep, though flagged: {flagged[name]}", err=True)
+    return model
 
 
 def _print_card(console: Console, card: ModelCard) -> None:
