@@ -180,15 +180,45 @@ def test_deals_without_an_account_are_judged_by_their_lead(crm: Any) -> None:
     assert finding.evidence["off_profile_lead_share"]["n"] == 0  # its leads predate the window
 
 
-def test_skips_without_an_ideal_customer_profile(crm: Any) -> None:
+def test_skips_without_a_profile_written_or_earlier_deals_to_infer_one(crm: Any) -> None:
+    """Every lead and deal here is from the window: nothing decided before it to learn from."""
     peers_in_profile(crm)
 
     detection = detect(replace(crm.ctx, icp=IcpSettings()))
 
     assert detection.findings == []
-    assert [(s.cause, s.reason) for s in detection.skipped] == [
-        ("lead_criteria", "no ideal customer profile defined ([icp] in attain.toml)")
-    ]
+    [skip] = detection.skipped
+    assert skip.cause == "lead_criteria"
+    assert skip.reason.startswith(
+        "no ideal customer profile defined ([icp] in attain.toml), and none could be inferred "
+        "from leads decided before 2024-08-31"
+    )
+
+
+def test_without_a_profile_one_is_inferred_from_deals_decided_before_the_window(crm: Any) -> None:
+    """Before the window (leads of January 2024, closed in March): 60 Software leads of which
+    30 won, 60 Retail leads of which 3 won. `icp suggest` keeps Software (Retail wins clearly
+    less), and R1, who works mostly Retail in the window, is judged by that profile."""
+    for kind, won in (("fit", 30), ("retail", 3)):
+        for i, lead in enumerate(crm.leads("R2", kind, 60, created="2024-01-02")):
+            crm.con.execute(
+                "INSERT INTO opportunities (opportunity_id, owner_rep_id, lead_id, created_at, "
+                "closed_at, stage, is_won, amount) "
+                "VALUES (?, 'R2', ?, '2024-02-01', '2024-03-15', 'Closed', ?, 10000)",
+                [f"E{lead}", lead, i < won],
+            )
+    peers_in_profile(crm)
+    crm.leads("R1", "fit", 10)
+    crm.leads("R1", "retail", 20)
+
+    [finding] = detect(replace(crm.ctx, icp=IcpSettings())).findings
+
+    assert finding.id == "R1"
+    profile = finding.evidence["profile"]
+    assert profile["source"] == "profile inferred from earlier deals"
+    assert profile["rules"] == ['industries = ["Software"]']
+    assert profile["decided_before"] == "2024-08-31"
+    assert "Profile inferred from earlier deals: industries" in finding.explanation
 
 
 def test_skips_without_leads_or_deals(crm: Any) -> None:

@@ -110,13 +110,7 @@ class DetectorThresholds(BaseModel):
 
 class SampleThresholds(DetectorThresholds):
     """Thresholds of the detectors that compare a rep's shares of leads or deals with a pooled
-    benchmark by one-sided tests (lead warming, marketing alignment, lead criteria).
-
-    A rep is a finding when enough signals agree (each significant at `alpha` with at least
-    the detector's minimum gap), or when any one signal is decisive on its own: significant at
-    `alpha` ÷ the number of signals (Bonferroni, since the strongest of several is picked) with
-    an effect at least `decisive_factor` times the documented minimum gap.
-    """
+    benchmark by one-sided tests (lead warming, marketing alignment, lead criteria)."""
 
     min_leads: int = Field(
         20, description="Leads a rep needs in the window before their shares count."
@@ -127,6 +121,17 @@ class SampleThresholds(DetectorThresholds):
         "all selling reps are.",
     )
     alpha: float = Field(0.01, description="Significance level of the one-sided tests.")
+
+
+class SignalsThresholds(SampleThresholds):
+    """Sample thresholds of a detector with several signals of one cause.
+
+    A rep is a finding when enough signals agree (each significant at `alpha` with at least
+    the detector's minimum gap), or when any one signal is decisive on its own: significant at
+    `alpha` ÷ the number of signals (Bonferroni, since the strongest of several is picked) with
+    an effect at least `decisive_factor` times the documented minimum gap.
+    """
+
     decisive_factor: float = Field(
         2.0,
         description="One signal alone makes a finding when its effect is at least this many "
@@ -156,21 +161,25 @@ def share_signal(
     bench: float | None,
     minimum: int,
     gap: float,
-    t: SampleThresholds,
-    signals: int,
+    alpha: float,
+    decisive: tuple[float, int] | None = None,
 ) -> Signal:
     """The rep's share k ÷ n well above the benchmark's, by a one-sided binomial test.
 
-    Fired: at least `minimum` rows, a gap of at least `gap` and p below alpha. Decisive: fired,
-    a gap of at least `decisive_factor` × `gap`, and p below alpha ÷ `signals`.
+    Fired: at least `minimum` rows, a gap of at least `gap` and p below `alpha`. With
+    `decisive` = (factor, signals), also decisive: fired, a gap of at least factor × `gap`, and
+    p below `alpha` ÷ signals.
     """
     n, k = counts
     if not n or bench is None:
         return Signal(k / n if n else None, bench, n, None, False)
     p = float(binomtest(k, n, bench, alternative="greater").pvalue)
-    fired = n >= minimum and k / n - bench >= gap and p < t.alpha
-    decisive = fired and k / n - bench >= t.decisive_factor * gap and p < t.alpha / max(signals, 1)
-    return Signal(k / n, bench, n, p, fired, decisive)
+    fired = n >= minimum and k / n - bench >= gap and p < alpha
+    strong = False
+    if decisive is not None:
+        factor, signals = decisive
+        strong = fired and k / n - bench >= factor * gap and p < alpha / max(signals, 1)
+    return Signal(k / n, bench, n, p, fired, strong)
 
 
 def pooled_share(counts: dict[str, tuple[int, int]], reps: list[str]) -> float | None:

@@ -3,23 +3,37 @@
 Per seller over the window: the share of their new leads, and of their new opportunities (by the
 account's, else the lead's, industry, size, country and title), that fall outside the profile,
 compared with the top performers; and how much less often off-profile deals are won.
+
+Without a hand-written `[icp]`, the profile is inferred as `attain icp suggest` would propose it,
+from leads decided before the window starts (their deals won or lost before it): never from the
+window judged, where a rep's own wins would define the profile they are judged by. Such
+findings say "profile inferred from earlier deals" and carry the rules used.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
+from datetime import datetime, time
 from typing import Any
 
 import ibis.expr.types as ir
-from pydantic import BaseModel, ConfigDict, Field
-from scipy.stats import binomtest
+from pydantic import Field
 
 from attain.diagnosis.context import DiagnosisContext
-from attain.diagnosis.finding import Cause, Detection, Finding, Skip, severity
+from attain.diagnosis.finding import (
+    Detection,
+    DetectorSpec,
+    Finding,
+    SampleThresholds,
+    Signal,
+    pooled_share,
+    share_signal,
+)
 from attain.leads.icp import IcpSettings, in_profile
+from attain.leads.suggest import suggest_icp
 from attain.metrics.coverage import open_pipeline
 
-CAUSE: Cause = "lead_criteria"
+INFERRED = "profile inferred from earlier deals"
 STAKE_METHOD = (
     "(rep's off-profile share of new deals − benchmark's) × rep's open pipeline expected to "
     "close this period × (in-profile − off-profile win rate of all selling reps)."
@@ -38,12 +52,12 @@ QUESTIONS = (
     "Where do most of your leads come from, and who picks them?",
 )
 WIN_COUNTS = ("closed_in", "won_in", "closed_out", "won_out")
+SPEC = DetectorSpec("lead_criteria", STAKE_METHOD, ACTIONS, QUESTIONS)
+CAUSE = SPEC.cause
 
 
-class Thresholds(BaseModel):
+class Thresholds(SampleThresholds):
     """When a rep's leads and deals are too often outside the ideal customer profile."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     min_leads: int = Field(
         30, description="New leads a rep needs in the window before their share counts."
@@ -60,96 +74,139 @@ class Thresholds(BaseModel):
         0.20,
         description="Rep's off-profile share minus the benchmark's, at or above (leads or deals).",
     )
-    alpha: float = Field(0.01, description="Significance level of the one-sided tests.")
-
-
-@dataclass(frozen=True)
-class _Signal:
-    """A rep's off-profile share beside its benchmark, and whether it points to the cause."""
-
-    rep: float | None
-    benchmark: float | None
-    n: int
-    p_value: float | None
-    fired: bool
+    profile_min_leads: int = Field(
+        50,
+        description="Without [icp]: decided leads a segment (an industry, a size band, ...) "
+        "needs before the window for its win rate to shape the inferred profile.",
+    )
+    profile_min_age_days: int = Field(
+        90,
+        description="Without [icp]: a lead counts as decided for the inferred profile when it "
+        "was created at least this many days before the window and holds no open deal then.",
+    )
 
 
 def detect(ctx: DiagnosisContext, thresholds: Thresholds | None = None) -> Detection:
-    """Flag sellers whose new leads or deals miss the profile far more often than the benchmark."""
+    """Flag sellers whose new leads or deals miss the profile far more often than the benchmark
+    (the hand-written `[icp]`, else one inferred from deals closed before the window)."""
     t = thresholds or Thresholds()
+    missing = _missing_data(ctx)
+    if missing:
+        return SPEC.skip(missing)
+    inferred: dict[str, Any] | None = None
     if not ctx.icp.defined:
-        return _skip("no ideal customer profile defined ([icp] in attain.toml)")
-    backend = ctx.backend
-    lead_count = int(backend.execute(backend.table("leads").count()))
-    deal_count = int(backend.execute(backend.table("opportunities").count()))
-    if lead_count == 0 and deal_count == 0:
-        return _skip("no leads or opportunities to compare with the ideal customer profile")
-    if not ctx.sellers:
-        return _skip("no selling reps employed through the whole window")
-
+        icp, inferred = _inferred_profile(ctx, t)
+        if not icp.defined:
+            return SPEC.skip(
+                "no ideal customer profile defined ([icp] in attain.toml), and none could be "
+                f"inferred from leads decided before {ctx.window.start}: "
+                f"{inferred['why_none']}"
+            )
+        ctx = replace(ctx, icp=icp)
     leads = _new_leads(ctx)
     deals = _profiled_deals(ctx)
     new_deals = deals.filter(ctx.in_window(deals.created_at))
     lead_counts = _off_counts(ctx, leads)
     deal_counts = _off_counts(ctx, new_deals)
     benchmark, label = _benchmark(ctx, lead_counts, deal_counts, t)
-    lead_bench = _pooled_share(lead_counts, benchmark)
-    deal_bench = _pooled_share(deal_counts, benchmark)
+    lead_bench = pooled_share(lead_counts, benchmark)
+    deal_bench = pooled_share(deal_counts, benchmark)
     win = _win_counts(ctx, deals)
     everyone = {name: sum(row[name] for row in win.values()) for name in WIN_COUNTS}
-    win_in = _rate(everyone, "won_in", "closed_in")
-    win_out = _rate(everyone, "won_out", "closed_out")
-    win_gap = max(0.0, win_in - win_out) if win_in is not None and win_out is not None else 0.0
-    reasons = _off_reasons(ctx, leads)
-    pipeline = open_pipeline(
-        backend, ctx.as_of, ctx.report.period.end, ctx.performance.timezone
-    ).set_index("rep_id")["open_pipeline"]
+    shared = {
+        "label": label,
+        "win_in": _rate(everyone, "won_in", "closed_in"),
+        "win_out": _rate(everyone, "won_out", "closed_out"),
+        "reasons": _off_reasons(ctx, leads),
+        "pipeline": open_pipeline(
+            ctx.backend, ctx.as_of, ctx.report.period.end, ctx.performance.timezone
+        ).set_index("rep_id")["open_pipeline"],
+        "profile": inferred,
+    }
     targets = ctx.targets()
-
     findings: list[Finding] = []
     for rep in ctx.sellers:
-        lead_signal = _share_signal(lead_counts.get(rep, (0, 0)), lead_bench, t.min_leads, t)
-        deal_signal = _share_signal(deal_counts.get(rep, (0, 0)), deal_bench, t.min_deals, t)
-        if not (lead_signal.fired or deal_signal.fired):
-            continue
-        excess = max(0.0, (deal_signal.rep or 0.0) - (deal_signal.benchmark or 0.0))
-        rep_pipeline = float(pipeline.get(rep, 0.0))
-        stake = excess * rep_pipeline * win_gap
-        mine = win.get(rep)
-        evidence: dict[str, Any] = {
-            "benchmark": label,
-            "off_profile_lead_share": _shares(lead_signal),
-            "off_profile_deal_share": _shares(deal_signal),
-            "off_profile_lead_reasons": reasons.get(rep, {}),
-            "win_rate_in_profile": {
-                "rep": _rate(mine, "won_in", "closed_in"),
-                "all_reps": win_in,
-            },
-            "win_rate_off_profile": {
-                "rep": _rate(mine, "won_out", "closed_out"),
-                "all_reps": win_out,
-            },
-            "open_pipeline_this_period": rep_pipeline,
-        }
-        findings.append(
-            Finding(
-                scope="rep",
-                id=rep,
-                cause=CAUSE,
-                severity=severity(stake, targets.get(rep)),
-                bookings_at_stake=stake,
-                stake_method=STAKE_METHOD,
-                evidence=evidence,
-                explanation=_explanation(lead_signal, deal_signal, win_in, win_out, label),
-                actions=ACTIONS,
-                questions=QUESTIONS,
+        leads_off, deals_off = lead_counts.get(rep, (0, 0)), deal_counts.get(rep, (0, 0))
+        lead_signal = share_signal(leads_off, lead_bench, t.min_leads, t.min_gap, t.alpha)
+        deal_signal = share_signal(deals_off, deal_bench, t.min_deals, t.min_gap, t.alpha)
+        if lead_signal.fired or deal_signal.fired:
+            findings.append(
+                _finding(rep, (lead_signal, deal_signal), win.get(rep), shared, targets.get(rep))
             )
-        )
     return Detection(findings=findings)
 
 
-def _skip(reason: str) -> Detection:
-    return Detection(skipped=[Skip(CAUSE, reason)])
+def _missing_data(ctx: DiagnosisContext) -> str | None:
+    """Why the detector cannot run, or None."""
+    lead_count = int(ctx.backend.execute(ctx.backend.table("leads").count()))
+    deal_count = int(ctx.backend.execute(ctx.backend.table("opportunities").count()))
+    if lead_count == 0 and deal_count == 0:
+        return "no leads or opportunities to compare with the ideal customer profile"
+    if not ctx.sellers:
+        return "no selling reps employed through the whole window"
+    return None
+
+
+def _inferred_profile(ctx: DiagnosisContext, t: Thresholds) -> tuple[IcpSettings, dict[str, Any]]:
+    """The profile `attain icp suggest` proposes from leads decided before the window, and how
+    it was found (for the evidence), or why none could be."""
+    moment = datetime.combine(ctx.window.start, time.min)
+    suggestion = suggest_icp(
+        ctx.backend,
+        as_of=moment,
+        min_leads=t.profile_min_leads,
+        min_age_days=t.profile_min_age_days,
+    )
+    icp = suggestion.proposal
+    why_none = "; ".join(suggestion.notes) or (
+        f"of {suggestion.decided_leads} decided leads, no segment with {t.profile_min_leads} "
+        "or more wins clearly less often than the rest"
+    )
+    return icp, {
+        "source": INFERRED,
+        "decided_before": str(ctx.window.start),
+        "decided_leads": suggestion.decided_leads,
+        "won": suggestion.won,
+        "rules": suggestion.toml().strip().splitlines()[1:],
+        "why_none": why_none,
+    }
+
+
+def _finding(
+    rep: str,
+    signals: tuple[Signal, Signal],
+    mine: dict[str, int] | None,
+    shared: dict[str, Any],
+    target: float | None,
+) -> Finding:
+    """The finding of one rep, valued at their excess off-profile pipeline's lower win rate."""
+    lead_signal, deal_signal = signals
+    win_in, win_out = shared["win_in"], shared["win_out"]
+    win_gap = max(0.0, win_in - win_out) if win_in is not None and win_out is not None else 0.0
+    excess = max(0.0, (deal_signal.rep or 0.0) - (deal_signal.benchmark or 0.0))
+    rep_pipeline = float(shared["pipeline"].get(rep, 0.0))
+    evidence: dict[str, Any] = {
+        "benchmark": shared["label"],
+        "off_profile_lead_share": lead_signal.shares(),
+        "off_profile_deal_share": deal_signal.shares(),
+        "off_profile_lead_reasons": shared["reasons"].get(rep, {}),
+        "win_rate_in_profile": {"rep": _rate(mine, "won_in", "closed_in"), "all_reps": win_in},
+        "win_rate_off_profile": {"rep": _rate(mine, "won_out", "closed_out"), "all_reps": win_out},
+        "open_pipeline_this_period": rep_pipeline,
+    }
+    explanation = _explanation(lead_signal, deal_signal, win_in, win_out, shared["label"])
+    profile = shared["profile"]
+    if profile is not None:
+        evidence["profile"] = {k: v for k, v in profile.items() if k != "why_none"}
+        rules = "; ".join(profile["rules"])
+        explanation = f"{explanation} Profile inferred from earlier deals: {rules}."
+    return SPEC.finding(
+        rep,
+        stake=excess * rep_pipeline * win_gap,
+        target=target,
+        evidence=evidence,
+        explanation=explanation,
+    )
 
 
 def _new_leads(ctx: DiagnosisContext) -> ir.Table:
@@ -209,13 +266,6 @@ def _benchmark(
     return list(ctx.sellers), "all selling reps"
 
 
-def _pooled_share(counts: dict[str, tuple[int, int]], reps: list[str]) -> float | None:
-    """k ÷ n summed over `reps`; None with no rows."""
-    n = sum(counts[rep][0] for rep in reps if rep in counts)
-    k = sum(counts[rep][1] for rep in reps if rep in counts)
-    return k / n if n else None
-
-
 def _win_counts(ctx: DiagnosisContext, deals: ir.Table) -> dict[str, dict[str, int]]:
     """Per rep: deals closed in the window and won, in and outside the profile."""
     closed = deals.filter(deals.is_won.notnull(), ctx.in_window(deals.closed_at))
@@ -260,24 +310,8 @@ def _off_reasons(ctx: DiagnosisContext, leads: ir.Table) -> dict[str, dict[str, 
     }
 
 
-def _share_signal(
-    counts: tuple[int, int], bench: float | None, minimum: int, t: Thresholds
-) -> _Signal:
-    """The rep's off-profile share well above the benchmark's, by a one-sided binomial test."""
-    n, k = counts
-    if not n or bench is None:
-        return _Signal(k / n if n else None, bench, n, None, False)
-    p = float(binomtest(k, n, bench, alternative="greater").pvalue)
-    fired = n >= minimum and k / n - bench >= t.min_gap and p < t.alpha
-    return _Signal(k / n, bench, n, p, fired)
-
-
-def _shares(signal: _Signal) -> dict[str, Any]:
-    return {"rep": signal.rep, "top": signal.benchmark, "n": signal.n, "p_value": signal.p_value}
-
-
 def _explanation(
-    leads: _Signal, deals: _Signal, win_in: float | None, win_out: float | None, label: str
+    leads: Signal, deals: Signal, win_in: float | None, win_out: float | None, label: str
 ) -> str:
     """Two sentences with the rep's numbers beside the benchmark's."""
     parts = []

@@ -21,8 +21,8 @@ from attain.diagnosis.finding import (
     Detection,
     DetectorSpec,
     Finding,
-    SampleThresholds,
     Signal,
+    SignalsThresholds,
     agree,
     pooled_share,
     share_signal,
@@ -56,7 +56,7 @@ SPEC = DetectorSpec(
 CAUSE = SPEC.cause
 
 
-class Thresholds(SampleThresholds):
+class Thresholds(SignalsThresholds):
     """When a rep's lead handling counts as no lead warming."""
 
     min_leads: int = Field(
@@ -128,8 +128,8 @@ def detect(ctx: DiagnosisContext, thresholds: Thresholds | None = None) -> Detec
     for rep in ctx.sellers:
         signals = [
             _slow_signal(m.rep_hours.get(rep), m.slower.get(rep, 0), m.bench_median, t),
-            share_signal(m.cold.get(rep, (0, 0)), cold_bench, t.min_leads, t.min_share_gap, t, 3),
-            share_signal(m.late.get(rep, (0, 0)), late_bench, t.min_deals, t.min_share_gap, t, 3),
+            _share_signal(m.cold.get(rep, (0, 0)), cold_bench, t.min_leads, t),
+            _share_signal(m.late.get(rep, (0, 0)), late_bench, t.min_deals, t),
         ]
         if agree(signals, m.needed):
             findings.append(_finding(rep, signals, m, targets.get(rep)))
@@ -326,6 +326,14 @@ def _slower_counts(ctx: DiagnosisContext, response: ir.Table, median: float) -> 
         n=mine.count(), k=mine.count(where=mine.hours > median)
     )
     return {rep: k for rep, (_, k) in _counts(ctx, expr).items()}
+
+
+def _share_signal(
+    counts: tuple[int, int], bench: float | None, minimum: int, t: Thresholds
+) -> Signal:
+    """A share (cold leads, late entries) at least min_share_gap above the benchmark's."""
+    decisive = (t.decisive_factor, len(SIGNALS))
+    return share_signal(counts, bench, minimum, t.min_share_gap, t.alpha, decisive)
 
 
 def _slow_signal(

@@ -23,8 +23,8 @@ from attain.diagnosis.finding import (
     Detection,
     DetectorSpec,
     Finding,
-    SampleThresholds,
     Signal,
+    SignalsThresholds,
     agree,
     share_signal,
 )
@@ -55,7 +55,7 @@ SPEC = DetectorSpec("marketing_alignment", STAKE_METHOD, ACTIONS, QUESTIONS)
 CAUSE = SPEC.cause
 
 
-class Thresholds(SampleThresholds):
+class Thresholds(SignalsThresholds):
     """When a rep's handling of handed-over leads counts as misaligned with marketing."""
 
     min_leads: int = Field(
@@ -390,7 +390,8 @@ def _share_signal(
 ) -> Signal:
     """The rep's share of `column` well above the benchmark's, by a one-sided binomial test."""
     share = bench[column] / bench["n"] if bench["n"] else None
-    return share_signal((row["n"], row[column]), share, t.min_leads, gap, t, len(SIGNALS))
+    decisive = (t.decisive_factor, len(SIGNALS))
+    return share_signal((row["n"], row[column]), share, t.min_leads, gap, t.alpha, decisive)
 
 
 def _slow_signal(row: dict[str, float] | None, bench_median: float | None, t: Thresholds) -> Signal:
