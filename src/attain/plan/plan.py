@@ -358,98 +358,28 @@ def rep_plan(
     own, benchmark, source = rates_for(book, rep, settings)
     used = own if source == "rep" else benchmark
     thin = source != "rep"
-    notes: list[str] = []
-    if thin:
-        notes.append(
-            f"{own.closed} closed deal{'s' if own.closed != 1 else ''} from "
-            f"{book.window.start} to {book.window.end} (fewer than "
-            f"{settings.min_closed_deals}) is too few to trust the rep's own rates: "
-            f"the {source}'s are used"
-        )
+    notes = [_thin_note(own, book, settings, source)] if thin else []
     gap = target - pipeline.booked
     remaining = max(gap - pipeline.expected_open, 0.0)
     days_left = max((period.end - as_of).days, 0)
     weeks_left = days_left / 7
     win_rate, average = used.win_rate, used.average_won
     share = used.share_closing_within(days_left)
-    best, best_source = own.best_week, "rep"
-    if own.weeks == 0:
-        best, best_source = benchmark.best_week, source if thin else "team"
-        notes.append(
-            f"no past weeks of the rep's own: required weeks are compared with the {best_source}'s"
-        )
-    recent = book.recent.get(rep, dict.fromkeys(ACTIVITIES, 0.0))
-    deals = opportunities = pipeline_needed = None
-    weekly: dict[str, float | None] = dict.fromkeys(ACTIVITIES)
-    if gap <= 0:
-        notes.append(f"already above target: {pipeline.booked:,.0f} booked of {target:,.0f}")
-    elif remaining == 0:
-        notes.append(
-            f"the open pipeline's expected {pipeline.expected_open:,.0f} covers the "
-            f"{gap:,.0f} still to book"
-        )
-    impossible = False
-    if remaining == 0:
-        deals = opportunities = pipeline_needed = 0.0
-        weekly = dict.fromkeys(ACTIVITIES, 0.0)
-    elif not win_rate or not average or share is None:
-        notes.append("no won deals in the history: the deals and activity needed are unknown")
-    else:
-        deals = remaining / average
-        in_period = win_rate * share
-        if in_period > 0:
-            opportunities = deals / in_period
-            pipeline_needed = remaining / in_period
-            weekly = _weekly(opportunities / weeks_left, used, notes)
-        else:
-            impossible = True
-            notes.append(
-                "no deal created from now on can be won before the period ends "
-                f"({days_left} days left, the shortest cycle is {min(used.cycle_days):.0f} days): "
-                "only the open pipeline can close the gap"
-            )
+    best = _best_weeks(own, benchmark, source, notes)
+    notes.extend(_gap_notes(gap, remaining, pipeline, target))
+    needed = _needed(remaining, used, share, days_left, weeks_left, notes)
     cycle = used.median_cycle_days
-    if remaining > 0 and cycle is not None and cycle > days_left and share:
-        notes.append(
-            f"the median cycle ({cycle:.0f} days) is longer than the {days_left} days left: only "
-            f"{share:.0%} of the deals created from now on would be won before the period ends, "
-            "which multiplies the activity needed"
+    notes.extend(_cycle_note(cycle, days_left, share) if remaining > 0 else [])
+    recent = book.recent.get(rep, dict.fromkeys(ACTIVITIES, 0.0))
+    requirements = _requirements(needed.weekly, best, recent)
+    feasible, worst = _feasibility(remaining, needed.impossible, requirements)
+    levers: tuple[Lever, ...] = ()
+    if remaining > 0 and win_rate and average:
+        lift = _open_lift(pipeline, book.funnel, remaining)
+        meetings = needed.weekly["meetings"]
+        levers = _levers(
+            own, benchmark, used, meetings, needed.pipeline, weeks_left, settings, lift
         )
-    requirements = tuple(
-        Requirement(
-            activity,
-            weekly[activity],
-            float(best.get(activity, 0.0)),
-            float(recent.get(activity, 0.0)),
-            _ratio(weekly[activity], float(best.get(activity, 0.0))),
-        )
-        for activity in ACTIVITIES
-    )
-    ratios = [found.ratio for found in requirements if found.ratio is not None]
-    worst = max(ratios) if ratios else None
-    if remaining == 0:
-        feasible: bool | None = True
-    elif impossible:
-        feasible = False
-    elif worst is None:
-        feasible = None
-    else:
-        feasible = worst <= 1.0
-    levers = (
-        _levers(
-            own,
-            benchmark,
-            used,
-            weekly["meetings"],
-            pipeline_needed,
-            weeks_left,
-            settings,
-            _open_lift(pipeline, book.funnel, remaining),
-        )
-        if remaining > 0 and win_rate and average
-        else ()
-    )
-    best_lever = max(levers, key=lambda lever: lever.factor) if levers else None
     return RepPlan(
         rep_id=rep,
         name=name,
@@ -473,17 +403,136 @@ def rep_plan(
         median_cycle_days=cycle,
         share_won_in_period=share,
         win_rate_in_period=None if win_rate is None or share is None else win_rate * share,
-        deals_needed=deals,
-        opportunities_needed=opportunities,
-        pipeline_needed=pipeline_needed,
+        deals_needed=needed.deals,
+        opportunities_needed=needed.opportunities,
+        pipeline_needed=needed.pipeline,
         requirements=requirements,
         feasible=feasible,
         feasibility_ratio=worst,
-        best_lever=best_lever,
+        best_lever=max(levers, key=lambda lever: lever.factor) if levers else None,
         levers=levers,
         notes=tuple(notes),
         overridden=pipeline.overridden,
     )
+
+
+def _thin_note(own: Rates, book: RateBook, settings: PlanSettings, source: str) -> str:
+    return (
+        f"{own.closed} closed deal{'s' if own.closed != 1 else ''} from "
+        f"{book.window.start} to {book.window.end} (fewer than "
+        f"{settings.min_closed_deals}) is too few to trust the rep's own rates: "
+        f"the {source}'s are used"
+    )
+
+
+def _best_weeks(own: Rates, benchmark: Rates, source: str, notes: list[str]) -> Mapping[str, float]:
+    """The rep's best usual week of each activity, or the benchmark's for a rep with no past
+    weeks (a new rep has no usual week to compare the plan with)."""
+    if own.weeks > 0:
+        return own.best_week
+    # A thin rep's benchmark is named by `source`; a rep with enough closed deals of their own
+    # but no past weeks is compared with the benchmark, named "team" here.
+    best_source = source if source != "rep" else "team"
+    notes.append(
+        f"no past weeks of the rep's own: required weeks are compared with the {best_source}'s"
+    )
+    return benchmark.best_week
+
+
+def _gap_notes(gap: float, remaining: float, pipeline: PipelineValue, target: float) -> list[str]:
+    """Why nothing new is needed: the rep is above target, or the open pipeline covers the gap."""
+    if gap <= 0:
+        return [f"already above target: {pipeline.booked:,.0f} booked of {target:,.0f}"]
+    if remaining == 0:
+        return [
+            f"the open pipeline's expected {pipeline.expected_open:,.0f} covers the "
+            f"{gap:,.0f} still to book"
+        ]
+    return []
+
+
+def _cycle_note(cycle: float | None, days_left: int, share: float | None) -> list[str]:
+    """A cycle longer than the days left: most new deals would be won after the period."""
+    if cycle is None or cycle <= days_left or not share:
+        return []
+    return [
+        f"the median cycle ({cycle:.0f} days) is longer than the {days_left} days left: only "
+        f"{share:.0%} of the deals created from now on would be won before the period ends, "
+        "which multiplies the activity needed"
+    ]
+
+
+@dataclass(frozen=True)
+class _Needed:
+    """What the remaining gap takes: deals, new opportunities, pipeline and weekly activity."""
+
+    deals: float | None
+    opportunities: float | None
+    pipeline: float | None
+    weekly: dict[str, float | None]
+    impossible: bool = False
+    """No deal created from now on can be won before the period ends."""
+
+
+def _needed(
+    remaining: float,
+    used: Rates,
+    share: float | None,
+    days_left: int,
+    weeks_left: float,
+    notes: list[str],
+) -> _Needed:
+    if remaining == 0:
+        return _Needed(0.0, 0.0, 0.0, dict.fromkeys(ACTIVITIES, 0.0))
+    unknown: dict[str, float | None] = dict.fromkeys(ACTIVITIES)
+    win_rate, average = used.win_rate, used.average_won
+    if not win_rate or not average or share is None:
+        notes.append("no won deals in the history: the deals and activity needed are unknown")
+        return _Needed(None, None, None, unknown)
+    deals = remaining / average
+    # Only the share of new deals won before the period ends counts towards this period.
+    in_period = win_rate * share
+    if in_period > 0:
+        opportunities = deals / in_period
+        weekly = _weekly(opportunities / weeks_left, used, notes)
+        return _Needed(deals, opportunities, remaining / in_period, weekly)
+    notes.append(
+        "no deal created from now on can be won before the period ends "
+        f"({days_left} days left, the shortest cycle is {min(used.cycle_days):.0f} days): "
+        "only the open pipeline can close the gap"
+    )
+    return _Needed(deals, None, None, unknown, impossible=True)
+
+
+def _requirements(
+    weekly: Mapping[str, float | None], best: Mapping[str, float], recent: Mapping[str, float]
+) -> tuple[Requirement, ...]:
+    return tuple(
+        Requirement(
+            activity,
+            weekly[activity],
+            float(best.get(activity, 0.0)),
+            float(recent.get(activity, 0.0)),
+            _ratio(weekly[activity], float(best.get(activity, 0.0))),
+        )
+        for activity in ACTIVITIES
+    )
+
+
+def _feasibility(
+    remaining: float, impossible: bool, requirements: tuple[Requirement, ...]
+) -> tuple[bool | None, float | None]:
+    """Whether no required week exceeds the best usual one, and the largest ratio; None when
+    no ratio is known."""
+    ratios = [found.ratio for found in requirements if found.ratio is not None]
+    worst = max(ratios) if ratios else None
+    if remaining == 0:
+        return True, worst
+    if impossible:
+        return False, worst
+    if worst is None:
+        return None, worst
+    return worst <= 1.0, worst
 
 
 def _weekly(opportunities: float, used: Rates, notes: list[str]) -> dict[str, float | None]:
@@ -519,26 +568,7 @@ def _levers(
     levers = []
     leak = _leakiest_stage(own, benchmark, settings) if used is own else None
     if leak is not None:
-        stage, rate, team_rate, entered = leak
-        factor = team_rate / max(rate, 0.5 / entered)
-        win_rate = used.win_rate or 0.0
-        left = open_lift(stage, factor)
-        effect = factor / left if left > 0 else float("inf")
-        after = None if meetings is None else meetings / effect
-        closes = " (the open pipeline then closes the gap)" if left == 0 else ""
-        levers.append(
-            Lever(
-                "win_rate",
-                f"raise conversion at {stage} from {rate:.0%} to the benchmark's "
-                f"{team_rate:.0%} (win rate {win_rate:.0%} → {min(win_rate * factor, 1.0):.0%})"
-                + closes,
-                rate,
-                team_rate,
-                effect,
-                after,
-                stage=stage,
-            )
-        )
+        levers.append(_win_rate_lever(used, leak, meetings, open_lift))
     average, team_average = used.average_won, benchmark.average_won
     if used is own and average and team_average and team_average > average:
         factor = team_average / average
@@ -553,29 +583,12 @@ def _levers(
                 _divide(meetings, factor),
             )
         )
-    per_meeting, team_per_meeting = (
-        used.opportunities_per_meeting,
-        benchmark.opportunities_per_meeting,
-    )
     per_week = pipeline_needed / weeks_left if pipeline_needed is not None and weeks_left else None
-    if per_meeting and team_per_meeting and team_per_meeting > per_meeting and used is own:
-        factor = team_per_meeting / per_meeting
-        description = (
-            f"add pipeline: open {team_per_meeting:.2f} opportunities per meeting as the "
-            f"benchmark does, not {per_meeting:.2f}"
-        )
-        levers.append(
-            Lever(
-                "add_pipeline",
-                description,
-                per_meeting,
-                team_per_meeting,
-                factor,
-                _divide(meetings, factor),
-                pipeline_per_week=per_week,
-            )
-        )
+    pipeline_lever = _pipeline_lever(own, benchmark, used, meetings, per_week)
+    if pipeline_lever is not None:
+        levers.append(pipeline_lever)
     elif not any(lever.factor > 1 for lever in levers):
+        # Nothing the team does better: the plan still names one lever, more new pipeline.
         levers.append(
             Lever(
                 "add_pipeline",
@@ -590,6 +603,56 @@ def _levers(
             )
         )
     return tuple(levers)
+
+
+def _win_rate_lever(
+    used: Rates,
+    leak: tuple[str, float, float, int],
+    meetings: float | None,
+    open_lift: Callable[[str, float], float],
+) -> Lever:
+    """Convert at the leakiest stage as the benchmark does; the open deals at or before that
+    stage convert better too, so the lever also shrinks the gap still to fill."""
+    stage, rate, team_rate, entered = leak
+    # A stage where the rep converted none counts as half a deal converted, so the factor
+    # stays finite.
+    factor = team_rate / max(rate, 0.5 / entered)
+    win_rate = used.win_rate or 0.0
+    left = open_lift(stage, factor)
+    effect = factor / left if left > 0 else float("inf")
+    after = None if meetings is None else meetings / effect
+    closes = " (the open pipeline then closes the gap)" if left == 0 else ""
+    return Lever(
+        "win_rate",
+        f"raise conversion at {stage} from {rate:.0%} to the benchmark's "
+        f"{team_rate:.0%} (win rate {win_rate:.0%} → {min(win_rate * factor, 1.0):.0%})" + closes,
+        rate,
+        team_rate,
+        effect,
+        after,
+        stage=stage,
+    )
+
+
+def _pipeline_lever(
+    own: Rates, benchmark: Rates, used: Rates, meetings: float | None, per_week: float | None
+) -> Lever | None:
+    """Turn as many meetings into opportunities as the benchmark, if the rep turns fewer."""
+    per_meeting = used.opportunities_per_meeting
+    team_per_meeting = benchmark.opportunities_per_meeting
+    if not (per_meeting and team_per_meeting and team_per_meeting > per_meeting and used is own):
+        return None
+    factor = team_per_meeting / per_meeting
+    return Lever(
+        "add_pipeline",
+        f"add pipeline: open {team_per_meeting:.2f} opportunities per meeting as the "
+        f"benchmark does, not {per_meeting:.2f}",
+        per_meeting,
+        team_per_meeting,
+        factor,
+        _divide(meetings, factor),
+        pipeline_per_week=per_week,
+    )
 
 
 def _divide(value: float | None, factor: float) -> float | None:
