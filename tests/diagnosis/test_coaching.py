@@ -128,6 +128,33 @@ def test_one_missed_check_alone_is_not_a_finding(store: Any, crm: Crm) -> None:
     assert detect(build_context(store, as_of=AS_OF)).findings == []
 
 
+def test_no_one_on_one_for_28_weeks_is_a_finding_alone_even_with_good_numbers(
+    store: Any, crm: Crm
+) -> None:
+    """Shadowed twice in 12 months and no deals at stake, but the last one-on-one was 28 weeks
+    ago: at least twice the 6 weeks, so one check decides. 28 weeks is over 4 x 6, so the
+    management scale ranks it high though nothing is at stake."""
+    crm("R1", last_one_on_one=datetime(2024, 8, 17, 10))
+    crm("R2")
+    crm("R3")
+
+    [finding] = detect(build_context(store, as_of=AS_OF)).findings
+
+    assert finding.id == "R1"
+    assert finding.evidence["failed_checks"] == ["no_recent_one_on_one"]
+    assert finding.bookings_at_stake == 0
+    assert (finding.severity, finding.evidence["management_severity"]) == ("high", "high")
+
+
+def test_a_one_on_one_gap_of_twelve_weeks_alone_ranks_medium(store: Any, crm: Crm) -> None:
+    crm("R1", last_one_on_one=datetime(2024, 12, 7, 10))  # 12 weeks before 1 March
+    crm("R2")
+
+    [finding] = detect(build_context(store, as_of=AS_OF)).findings
+
+    assert (finding.id, finding.severity) == ("R1", "medium")
+
+
 def test_one_on_one_exactly_six_weeks_ago_is_on_time(store: Any, crm: Crm) -> None:
     crm("R1", last_one_on_one=datetime(2025, 1, 18, 10), shadows=())
     crm("R2")

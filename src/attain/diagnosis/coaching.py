@@ -10,6 +10,13 @@ one-on-one was at most 42 days before as_of and every one was shadowed 2 or 3 ti
 trailing 12 months, so 6 weeks and 2 shadows flag none of them, while coaching-neglected
 sellers (no one-on-one for 22-28 weeks, no shadowing for 13 months) fail both. Coaching
 minutes in the window against the median of sellers of the same class show time against need.
+
+One check is decisive alone: no one-on-one for at least `decisive_factor` times
+`one_on_one_weeks` (12 weeks by default) is a finding even when the rep's numbers are fine.
+Since the bookings at stake may then be near zero, coaching findings rank by their own
+management scale as well as by the stake (the higher of the two): high when the last
+one-on-one is at least 4 × `one_on_one_weeks` ago (or none is on record), medium from
+2 ×, else low.
 """
 
 from __future__ import annotations
@@ -18,19 +25,44 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from attain.diagnosis.context import DiagnosisContext
-from attain.diagnosis.finding import Cause, Detection, Finding, Skip, severity
+from attain.diagnosis.finding import (
+    Detection,
+    DetectorSpec,
+    DetectorThresholds,
+    Finding,
+    Severity,
+    severity,
+)
 
-CAUSE: Cause = "coaching"
 YEAR_DAYS = 365
+HIGH_GAP_FACTOR = 4
+"""Weeks since the last one-on-one, in multiples of `one_on_one_weeks`, that rank high."""
+SPEC = DetectorSpec(
+    cause="coaching",
+    stake_method=(
+        "(top performers' win rate − rep's, on deals closed in the window; all sellers' "
+        "when no top performer closed any) × rep's open pipeline closing in the current "
+        "period"
+    ),
+    actions=(
+        "Put a fortnightly one-on-one with the rep's manager in the calendar now.",
+        "Have the manager shadow two of the rep's customer meetings this quarter.",
+        "Enrol the rep in a coaching program if their attainment stays below target.",
+    ),
+    questions=(
+        "When did you last review a deal with your manager, and what came out of it?",
+        "Which part of your sales conversations would you most like feedback on?",
+        "What support would help you most over the next month?",
+    ),
+)
+CAUSE = SPEC.cause
 
 
-class Thresholds(BaseModel):
+class Thresholds(DetectorThresholds):
     """Which coaching a seller should have had, and how many misses make a finding."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     one_on_one_weeks: int = Field(
         6, description="A seller should have had a one-on-one within this many weeks of as_of."
@@ -43,14 +75,20 @@ class Thresholds(BaseModel):
         description="Checks failed (one-on-one, shadowing, program for an under-performer) "
         "that make a finding; one alone is common on healthy teams.",
     )
+    decisive_factor: float = Field(
+        2.0,
+        description="No one-on-one for this many times one_on_one_weeks is a finding alone, "
+        "even when the rep's numbers are fine.",
+    )
 
 
 def detect(ctx: DiagnosisContext, thresholds: Thresholds | None = None) -> Detection:
-    """Findings for sellers who missed at least `min_failed_checks` coaching checks."""
+    """Findings for sellers who missed at least `min_failed_checks` coaching checks, or went
+    without a one-on-one for `decisive_factor` × `one_on_one_weeks`."""
     thresholds = thresholds or Thresholds()
     sessions = ctx.backend.table("coaching_sessions")
     if not int(ctx.backend.execute(sessions.count())):
-        return Detection(skipped=[Skip(CAUSE, "no coaching sessions are recorded")])
+        return SPEC.skip("no coaching sessions are recorded")
     if not ctx.sellers:
         return Detection()
     classes = {c.rep_id: c.performance_class for c in ctx.report.classification}
@@ -59,7 +97,12 @@ def detect(ctx: DiagnosisContext, thresholds: Thresholds | None = None) -> Detec
     reps = reps.fillna({"shadows": 0, "programs": 0, "minutes": 0.0})
     checks = _checks(ctx, reps, thresholds)
     failed = checks.sum(axis=1)
-    flagged = sorted(failed[failed >= thresholds.min_failed_checks].index)
+    weeks = _weeks_since_one_on_one(ctx, reps)
+    # No one-on-one on record counts only where the organisation records one-on-ones at all.
+    recorded = bool(weeks.notna().any())
+    gap = weeks >= thresholds.decisive_factor * thresholds.one_on_one_weeks
+    decisive = gap | (weeks.isna() & recorded)
+    flagged = sorted(failed[(failed >= thresholds.min_failed_checks) | decisive].index)
     if not flagged:
         return Detection()
     medians = reps.groupby("performance_class")["minutes"].median()
@@ -72,24 +115,45 @@ def detect(ctx: DiagnosisContext, thresholds: Thresholds | None = None) -> Detec
     top_rate = _ratio(sum(won for won, _ in top), sum(closed for _, closed in top))
     pipeline = {row.id: row.open_pipeline for row in ctx.report.coverage if row.scope == "rep"}
     targets = ctx.targets()
-    findings = []
-    for rep in flagged:
-        row = reps.loc[rep]
-        won, closed = outcomes.get(rep, (0, 0))
-        findings.append(
+    return Detection(
+        findings=[
             _finding(
                 ctx,
                 rep,
-                row,
+                reps.loc[rep],
                 checks.loc[rep],
-                (class_minutes[str(row["performance_class"])], float(reps["minutes"].median())),
-                (won, closed, top_rate, label),
+                (
+                    class_minutes[str(reps.loc[rep, "performance_class"])],
+                    float(reps["minutes"].median()),
+                ),
+                (*outcomes.get(rep, (0, 0)), top_rate, label),
                 pipeline.get(rep, 0.0),
                 thresholds,
                 targets.get(rep),
             )
-        )
-    return Detection(findings=findings)
+            for rep in flagged
+        ]
+    )
+
+
+def _weeks_since_one_on_one(ctx: DiagnosisContext, reps: pd.DataFrame) -> pd.Series:
+    """Per seller: weeks from the last one-on-one to as_of; NaN when none is on record."""
+    last = pd.to_datetime(reps["last_one_on_one"])
+    days = (pd.Timestamp(ctx.as_of) - last.dt.normalize()).dt.days
+    return days / 7
+
+
+def management_severity(weeks: float | None, thresholds: Thresholds) -> Severity:
+    """The coaching gap's own scale: high at 4 × one_on_one_weeks since the last one-on-one
+    (or none on record), medium from decisive_factor ×, else low."""
+    if weeks is None or weeks >= HIGH_GAP_FACTOR * thresholds.one_on_one_weeks:
+        return "high"
+    if weeks >= thresholds.decisive_factor * thresholds.one_on_one_weeks:
+        return "medium"
+    return "low"
+
+
+_RANK: dict[Severity, int] = {"low": 0, "medium": 1, "high": 2}
 
 
 def _coaching(ctx: DiagnosisContext) -> pd.DataFrame:
@@ -164,20 +228,7 @@ def _finding(
     stake = max(top_rate - win_rate, 0.0) * open_pipeline if closed else 0.0
     last = row["last_one_on_one"]
     weeks = None if pd.isna(last) else (ctx.as_of - last.date()).days / 7
-    misses = []
-    if failed["no_recent_one_on_one"]:
-        misses.append(
-            "no one-on-one on record" if weeks is None else f"last one-on-one {weeks:.0f} weeks ago"
-        )
-    if failed["too_few_shadows"]:
-        misses.append(f"shadowed {int(row['shadows'])} times in the last 12 months")
-    if failed["under_performer_without_program"]:
-        misses.append("no program session while under-performing")
-    explanation = (
-        f"Coaching gaps for this rep: {'; '.join(misses)}. They had {row['minutes']:,.0f} "
-        f"minutes of coaching in the last 6 months against a median of {class_minutes:,.0f} "
-        "for sellers of the same class"
-    )
+    explanation = _explanation(row, failed, weeks, class_minutes)
     if closed:
         explanation += (
             f", and won {win_rate:.0%} of their closed deals against {top_rate:.0%} for {label}"
@@ -200,27 +251,36 @@ def _finding(
         "benchmark": label,
         "open_pipeline": open_pipeline,
     }
-    return Finding(
-        scope="rep",
-        id=rep,
-        cause=CAUSE,
-        severity=severity(stake, target),
-        bookings_at_stake=stake,
-        stake_method=(
-            "(top performers' win rate − rep's, on deals closed in the window; all sellers' "
-            "when no top performer closed any) × rep's open pipeline closing in the current "
-            "period"
-        ),
+    by_stake = severity(stake, target)
+    by_gap = management_severity(weeks, thresholds)
+    evidence["management_severity"] = by_gap
+    ranked: Severity = by_gap if _RANK[by_gap] > _RANK[by_stake] else by_stake
+    return SPEC.finding(
+        rep,
+        stake=stake,
+        target=target,
         evidence=evidence,
         explanation=explanation + ".",
-        actions=(
-            "Put a fortnightly one-on-one with the rep's manager in the calendar now.",
-            "Have the manager shadow two of the rep's customer meetings this quarter.",
-            "Enrol the rep in a coaching program if their attainment stays below target.",
-        ),
-        questions=(
-            "When did you last review a deal with your manager, and what came out of it?",
-            "Which part of your sales conversations would you most like feedback on?",
-            "What support would help you most over the next month?",
-        ),
+        rank=ranked,
     )
+
+
+def _explanation(
+    row: pd.Series, failed: pd.Series, weeks: float | None, class_minutes: float
+) -> str:
+    """The checks the rep failed and their coaching minutes against their class's median."""
+    misses = []
+    if failed["no_recent_one_on_one"]:
+        misses.append(
+            "no one-on-one on record" if weeks is None else f"last one-on-one {weeks:.0f} weeks ago"
+        )
+    if failed["too_few_shadows"]:
+        misses.append(f"shadowed {int(row['shadows'])} times in the last 12 months")
+    if failed["under_performer_without_program"]:
+        misses.append("no program session while under-performing")
+    explanation = (
+        f"Coaching gaps for this rep: {'; '.join(misses)}. They had {row['minutes']:,.0f} "
+        f"minutes of coaching in the last 6 months against a median of {class_minutes:,.0f} "
+        "for sellers of the same class"
+    )
+    return explanation
