@@ -110,15 +110,30 @@ def test_rep_weaker_at_every_stage_is_not_read_as_leaking(store: Any, crm: Crm) 
     assert detect(build_context(store, as_of=AS_OF)).findings == []
 
 
-def test_stage_with_few_deals_is_not_tested(store: Any, crm: Crm) -> None:
-    crm("R1", [(16, 12), (12, 2), (2, 1)])  # Demo: 2 of 12 move on, but 12 < 15 deals
+def test_stage_with_few_deals_is_tested_only_for_a_drop_twice_the_minimum(
+    store: Any, crm: Crm
+) -> None:
+    """Demo: 2 of 12 move on (17%) against 75%. 12 < 15 deals, but at least 15 / 2 and a rate
+    under half the expected one, so the stage is tested; with decisive_factor 1 it is not."""
+    crm("R1", [(16, 12), (12, 2), (2, 1)])
     for peer in ("R2", "R3", "R4"):
         crm(peer, HEALTHY)
     ctx = build_context(store, as_of=AS_OF)
 
-    assert detect(ctx).findings == []
-    [finding] = detect(ctx, Thresholds(min_deals=10)).findings
+    [finding] = detect(ctx).findings
     assert finding.evidence["stage"] == "Demo"
+    assert detect(ctx, Thresholds(decisive_factor=1.0)).findings == []
+    [finding] = detect(ctx, Thresholds(min_deals=10, decisive_factor=1.0)).findings
+    assert finding.evidence["stage"] == "Demo"
+
+
+def test_a_moderate_drop_at_few_deals_is_not_tested(store: Any, crm: Crm) -> None:
+    """Demo: 5 of 12 move on (42%) against 75%: below 0.75 of it but not below half."""
+    crm("R1", [(16, 12), (12, 5), (5, 4)])
+    for peer in ("R2", "R3", "R4"):
+        crm(peer, HEALTHY)
+
+    assert detect(build_context(store, as_of=AS_OF)).findings == []
 
 
 def test_deals_still_in_a_stage_are_not_counted_yet(store: Any, crm: Crm) -> None:

@@ -12,9 +12,12 @@ A stage is flagged when the rep converts significantly less than their peers poo
 level on the other stages (exact binomial test), so a rep who is weaker everywhere is not read
 as leaking at their weakest stage; both tests must pass at `alpha` divided by the stages
 tested (Bonferroni), since the worst of several stages is picked, and the rep's rate must be
-at most `max_relative_rate` of the expected one. On the demo (200 reps) this finds 9 or 10 of
-the 10 planted reps per seed with at most one false alarm; the misses are planted reps whose
-sample happened to convert near their peers.
+at most `max_relative_rate` of the expected one. A stage with fewer than `min_deals` deals (but
+at least `min_deals` ÷ `decisive_factor`) is tested too when the drop is at least
+`decisive_factor` times the minimum one (by default a rate at most half the expected one), so
+a rep converting 15% where peers convert 65% is found at 10-14 deals. On the demo (200 reps)
+this finds 9 or 10 of the 10 planted reps per seed with at most one false alarm; the misses
+are planted reps whose sample happened to convert near their peers.
 
 `funnel_table` is the detector's table of every seller's rates, which the rep page shows for
 every rep, finding or not.
@@ -28,23 +31,37 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from scipy.special import expit, logit
 from scipy.stats import binomtest, fisher_exact
 
 from attain.diagnosis.context import DiagnosisContext
-from attain.diagnosis.finding import Cause, Detection, Finding, Skip, severity
+from attain.diagnosis.finding import Detection, DetectorSpec, DetectorThresholds, Finding, Skip
 from attain.metrics.periods import Period
 
-CAUSE: Cause = "stage_leakage"
+SPEC = DetectorSpec(
+    cause="stage_leakage",
+    stake_method="(peers' conversion from {stage} − rep's) × rep's open deals now in {stage} × "
+    "peers' conversion from {next_stage} on to won",
+    actions=(
+        "Review the rep's deals lost at {stage} together and name the step that fails.",
+        "Have the rep join a top performer's {stage} meetings and use the same checklist.",
+        "Agree exit criteria for {stage} and check them on every open deal there.",
+    ),
+    questions=(
+        "What has to be true before a deal leaves {stage}?",
+        "Why did your last few deals stop at {stage}?",
+        "What do you do differently at {stage} from the stage before it?",
+    ),
+)
+"""Templates: each finding fills in {stage} and {next_stage}."""
+CAUSE = SPEC.cause
 WON = "won"
 """Name of the step after the last funnel stage when no stage of won deals is recorded."""
 
 
-class Thresholds(BaseModel):
+class Thresholds(DetectorThresholds):
     """How sure the detector must be that a rep leaks deals at a stage."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     alpha: float = Field(
         0.005,
@@ -58,6 +75,12 @@ class Thresholds(BaseModel):
     )
     min_deals: int = Field(
         15, description="Deals that entered and left a stage in the window for it to be tested."
+    )
+    decisive_factor: float = Field(
+        2.0,
+        description="A stage with fewer than min_deals (at least min_deals ÷ this) is tested "
+        "when the drop is this many times the minimum: a rate at most 1 − factor × "
+        "(1 − max_relative_rate) of the expected one.",
     )
     min_entry_share: float = Field(
         0.10,
@@ -183,10 +206,8 @@ def detect(ctx: DiagnosisContext, thresholds: Thresholds | None = None) -> Detec
     if isinstance(funnel, Skip):
         return Detection(skipped=[funnel])
     rates = funnel.rates
-    suspects = (
-        (rates["rep_n"] >= thresholds.min_deals)
-        & (rates["peer_rate"] > 0)
-        & (rates["rep_rate"] <= thresholds.max_relative_rate * rates["expected_rate"])
+    suspects = _testable(rates, thresholds) & (
+        rates["rep_rate"] <= thresholds.max_relative_rate * rates["expected_rate"]
     )
     open_amounts = _open_by_stage(ctx, list(funnel.stages))
     targets = ctx.targets()
@@ -367,9 +388,23 @@ def _stage_rates(
     return frame.astype(dict.fromkeys(counts, int))
 
 
+def _testable(rates: pd.DataFrame, thresholds: Thresholds) -> pd.Series:
+    """Stages to test: min_deals or more, or fewer (down to min_deals ÷ decisive_factor) with a
+    drop at least decisive_factor times the minimum one."""
+    factor = thresholds.decisive_factor
+    strict = max(0.0, 1 - factor * (1 - thresholds.max_relative_rate))
+    small = (rates["rep_n"] >= thresholds.min_deals / factor) & (
+        rates["rep_rate"] <= strict * rates["expected_rate"]
+    )
+    result: pd.Series = ((rates["rep_n"] >= thresholds.min_deals) | small) & (
+        rates["peer_rate"] > 0
+    )
+    return result
+
+
 def _leaking_stage(rates: pd.DataFrame, thresholds: Thresholds) -> dict[str, Any] | None:
     """The stage where the rep falls furthest below their own level, if both tests agree."""
-    tested = rates[(rates["rep_n"] >= thresholds.min_deals) & (rates["peer_rate"] > 0)]
+    tested = rates[_testable(rates, thresholds)]
     if tested.empty:
         return None
     cut = thresholds.alpha / len(tested)
@@ -407,40 +442,13 @@ def _finding(
     onward = float(np.prod([step.peer_rate or 0.0 for step in steps[k + 1 :]]))
     gap = max(float(row["peer_rate"]) - float(row["rep_rate"]), 0.0)
     stake = gap * open_amount * onward
-    return Finding(
-        scope="rep",
-        id=rep,
-        cause=CAUSE,
-        severity=severity(stake, target),
-        bookings_at_stake=stake,
-        stake_method=(
-            f"(peers' conversion from {stage} − rep's) × rep's open deals now in {stage} × "
-            f"peers' conversion from {next_stage} on to won"
-        ),
-        evidence={
-            "stage": stage,
-            "next_stage": next_stage,
-            "rep_rate": float(row["rep_rate"]),
-            "rep_n": int(row["rep_n"]),
-            "peer_rate": float(row["peer_rate"]),
-            "peer_n": int(row["peer_n"]),
-            "top_rate": _rate(row["top_rate"]),
-            "expected_rate_at_rep_level": float(row["expected_rate"]),
-            "p_value": leak["p_value"],
-            "p_value_own_level": leak["p_value_own_level"],
-            "alpha_per_stage": leak["alpha_per_stage"],
-            "open_amount_in_stage": open_amount,
-            "funnel": [
-                {
-                    "stage": step.stage,
-                    "rep_rate": step.rep_rate,
-                    "rep_n": step.rep_n,
-                    "peer_rate": step.peer_rate,
-                    "top_rate": step.top_rate,
-                }
-                for step in steps
-            ],
-        },
+    names = {"stage": stage, "next_stage": next_stage}
+    return SPEC.finding(
+        rep,
+        stake=stake,
+        target=target,
+        stake_method=SPEC.stake_method.format(**names),
+        evidence=_evidence(leak, row, open_amount, steps, next_stage),
         explanation=(
             f"Only {row['rep_rate']:.0%} of this rep's {int(row['rep_n'])} deals that reached "
             f"{stage} in the last 6 months moved on to {next_stage}, against "
@@ -448,17 +456,43 @@ def _finding(
             f"(p = {leak['p_value']:.1g}); at the rep's level on the other stages about "
             f"{row['expected_rate']:.0%} would be expected."
         ),
-        actions=(
-            f"Review the rep's deals lost at {stage} together and name the step that fails.",
-            f"Have the rep join a top performer's {stage} meetings and use the same checklist.",
-            f"Agree exit criteria for {stage} and check them on every open deal there.",
-        ),
-        questions=(
-            f"What has to be true before a deal leaves {stage}?",
-            f"Why did your last few deals stop at {stage}?",
-            f"What do you do differently at {stage} from the stage before it?",
-        ),
+        actions=tuple(action.format(**names) for action in SPEC.actions),
+        questions=tuple(question.format(**names) for question in SPEC.questions),
     )
+
+
+def _evidence(
+    leak: dict[str, Any],
+    row: pd.Series,
+    open_amount: float,
+    steps: tuple[FunnelStep, ...],
+    next_stage: str,
+) -> dict[str, Any]:
+    """The leaking stage's rates and tests beside the rep's whole funnel."""
+    return {
+        "stage": leak["stage"],
+        "next_stage": next_stage,
+        "rep_rate": float(row["rep_rate"]),
+        "rep_n": int(row["rep_n"]),
+        "peer_rate": float(row["peer_rate"]),
+        "peer_n": int(row["peer_n"]),
+        "top_rate": _rate(row["top_rate"]),
+        "expected_rate_at_rep_level": float(row["expected_rate"]),
+        "p_value": leak["p_value"],
+        "p_value_own_level": leak["p_value_own_level"],
+        "alpha_per_stage": leak["alpha_per_stage"],
+        "open_amount_in_stage": open_amount,
+        "funnel": [
+            {
+                "stage": step.stage,
+                "rep_rate": step.rep_rate,
+                "rep_n": step.rep_n,
+                "peer_rate": step.peer_rate,
+                "top_rate": step.top_rate,
+            }
+            for step in steps
+        ],
+    }
 
 
 def _top_clause(rate: Any) -> str:
