@@ -12,22 +12,42 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from attain.diagnosis.context import DiagnosisContext
-from attain.diagnosis.finding import Cause, Detection, Finding, Skip, severity
+from attain.diagnosis.finding import Detection, DetectorSpec, DetectorThresholds, Finding
 from attain.metrics.coverage import CoverageRow
 from attain.metrics.early_warnings import EarlyWarning
 from attain.metrics.targets import SELLING_ROLE
 
-CAUSE: Cause = "activity_drop"
+SPEC = DetectorSpec(
+    cause="activity_drop",
+    stake_method=(
+        "pipeline the last 7 days did not create (the largest of the warned activities' "
+        "shortfall × pipeline per unit) × {weeks_left:.1f} weeks left in the period, if "
+        "the drop lasts, × the {rate_source} over the last {window_days} days"
+    ),
+    actions=(
+        "Talk with the rep this week: find out what changed (leave, a large deal, "
+        "admin work, motivation) before the gap reaches the pipeline.",
+        "Agree a daily minimum of calls and meetings for the next two weeks and review it "
+        "at each one-on-one.",
+        "Book prospecting blocks in the calendar to rebuild next quarter's pipeline.",
+    ),
+    questions=(
+        "What has taken your time over the last two weeks?",
+        "Which meetings or calls did you plan that did not happen, and why?",
+        "What would help you get back to your usual week?",
+        "Which deals will fill your pipeline for next quarter?",
+    ),
+)
+"""The stake method is a template: each finding fills in its weeks left and win rate."""
+CAUSE = SPEC.cause
 UNITS = {"meetings": "meetings", "opportunities_created": "new deals", "calls": "calls"}
 
 
-class Thresholds(BaseModel):
+class Thresholds(DetectorThresholds):
     """How the bookings a drop costs are valued (the drop itself is set in [performance])."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     min_closed_deals: int = Field(
         10,
@@ -40,9 +60,7 @@ def detect(ctx: DiagnosisContext, thresholds: Thresholds | None = None) -> Detec
     """One finding per selling rep with an early warning, valued at the pipeline not created."""
     thresholds = thresholds or Thresholds()
     if not _has_leading_facts(ctx):
-        return Detection(
-            skipped=[Skip(CAUSE, "no activities or new opportunities to compare week by week")]
-        )
+        return SPEC.skip("no activities or new opportunities to compare week by week")
     selling = set(ctx.roster.loc[ctx.roster["role"] == SELLING_ROLE, "rep_id"].astype(str))
     by_rep: dict[str, list[EarlyWarning]] = {}
     for warning in ctx.report.early_warnings:
@@ -122,16 +140,12 @@ def _finding(
             f" That is about {weekly_pipeline:,.0f} of pipeline a week not created"
             f"{_thin_coverage(cover)}."
         )
-    return Finding(
-        scope="rep",
-        id=rep,
-        cause=CAUSE,
-        severity=severity(stake, target),
-        bookings_at_stake=stake,
-        stake_method=(
-            "pipeline the last 7 days did not create (the largest of the warned activities' "
-            f"shortfall × pipeline per unit) × {weeks_left:.1f} weeks left in the period, if "
-            f"the drop lasts, × the {rate_source} over the last {window_days} days"
+    return SPEC.finding(
+        rep,
+        stake=stake,
+        target=target,
+        stake_method=SPEC.stake_method.format(
+            weeks_left=weeks_left, rate_source=rate_source, window_days=window_days
         ),
         evidence={
             **{f"{w.metric}_per_week": _warning_evidence(w) for w in warnings},
@@ -143,19 +157,6 @@ def _finding(
             "coverage": _coverage_evidence(cover),
         },
         explanation=explanation,
-        actions=(
-            "Talk with the rep this week: find out what changed (leave, a large deal, "
-            "admin work, motivation) before the gap reaches the pipeline.",
-            "Agree a daily minimum of calls and meetings for the next two weeks and review it "
-            "at each one-on-one.",
-            "Book prospecting blocks in the calendar to rebuild next quarter's pipeline.",
-        ),
-        questions=(
-            "What has taken your time over the last two weeks?",
-            "Which meetings or calls did you plan that did not happen, and why?",
-            "What would help you get back to your usual week?",
-            "Which deals will fill your pipeline for next quarter?",
-        ),
     )
 
 

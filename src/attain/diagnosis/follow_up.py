@@ -13,21 +13,37 @@ from typing import Any
 
 import ibis
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from scipy.stats import fisher_exact
 
 from attain.diagnosis.context import DiagnosisContext
-from attain.diagnosis.finding import Cause, Detection, Finding, Skip, severity
+from attain.diagnosis.finding import Detection, DetectorSpec, DetectorThresholds, Finding
 
-CAUSE: Cause = "follow_up"
+SPEC = DetectorSpec(
+    cause="follow_up",
+    stake_method=(
+        "amount of the rep's open deals gone dark × the top performers' win rate on deals "
+        "closed in the window"
+    ),
+    actions=(
+        "Go through the overdue follow-ups together this week and close or reschedule each.",
+        "Agree a next step and a date on every open deal, starting with those gone dark.",
+        "Make a follow-up within a day of every meeting part of the rep's routine.",
+    ),
+    questions=(
+        "What is your follow-up process after a first meeting?",
+        "How do you decide which follow-ups to do first when you are busy?",
+        "Which of your open deals have gone quiet, and what would restart them?",
+        "What happened after the last meeting on the deals you lost?",
+    ),
+)
+CAUSE = SPEC.cause
 OWED_TYPES = ("follow_up", "task")
 MEETING_TYPES = ("meeting", "demo")
 
 
-class Thresholds(BaseModel):
+class Thresholds(DetectorThresholds):
     """When a rep's overdue follow-ups are far enough above their peers' to be a finding."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     min_owed: int = Field(
         20, description="Follow-ups and tasks due in the window a rep needs to be judged."
@@ -58,9 +74,7 @@ def detect(ctx: DiagnosisContext, thresholds: Thresholds | None = None) -> Detec
     thresholds = thresholds or Thresholds()
     owed = _owed(ctx)
     if not owed:
-        return Detection(
-            skipped=[Skip(CAUSE, "no follow-ups or tasks with a due date in the last 6 months")]
-        )
+        return SPEC.skip("no follow-ups or tasks with a due date in the last 6 months")
     totals = (_total(owed, list(owed), "owed"), _total(owed, list(owed), "overdue"))
     tests = {rep: _overdue_test(owed, rep, totals, thresholds) for rep in owed}
     flagged = sorted(rep for rep, test in tests.items() if test["flagged"])
@@ -269,52 +283,52 @@ def _finding(
         f"{top_touches:.1f} for top performers, and {_ratio(ended, lost):.0%} of their lost "
         "deals ended on a meeting with nothing after it."
     )
-    return Finding(
-        scope="rep",
-        id=rep,
-        cause=CAUSE,
-        severity=severity(stake, target),
-        bookings_at_stake=stake,
-        stake_method=(
-            "amount of the rep's open deals gone dark × the top performers' win rate on deals "
-            "closed in the window"
-        ),
-        evidence={
-            "owed": test["owed"],
-            "overdue": test["overdue"],
-            "overdue_share": test["share"],
-            "peer_overdue_share": test["peer_share"],
-            "p_value": test["p_value"],
-            "open_deals": opened,
-            "gone_dark_deals": dark,
-            "gone_dark_amount": dark_amount,
-            "gone_dark_share": _ratio(dark, opened),
-            "peer_gone_dark_share": _ratio(
-                _total(reps, peers, "dark_deals"), _total(reps, peers, "open_deals")
-            ),
-            "gone_dark_examples": examples,
-            "dark_days": thresholds.dark_days,
-            "closed_deals": closed,
-            "touches_per_closed_deal": touches,
-            "top_touches_per_closed_deal": top_touches,
-            "lost_deals": lost,
-            "lost_ending_on_meeting": ended,
-            "lost_ending_on_meeting_share": _ratio(ended, lost),
-            "peer_lost_ending_on_meeting_share": _ratio(
-                _total(reps, peers, "lost_on_meeting"), _total(reps, peers, "lost")
-            ),
-            "top_win_rate": top_win_rate,
-        },
+    return SPEC.finding(
+        rep,
+        stake=stake,
+        target=target,
+        evidence=_evidence(mine, reps, peers, test, examples, top, thresholds),
         explanation=explanation,
-        actions=(
-            "Go through the overdue follow-ups together this week and close or reschedule each.",
-            "Agree a next step and a date on every open deal, starting with those gone dark.",
-            "Make a follow-up within a day of every meeting part of the rep's routine.",
-        ),
-        questions=(
-            "What is your follow-up process after a first meeting?",
-            "How do you decide which follow-ups to do first when you are busy?",
-            "Which of your open deals have gone quiet, and what would restart them?",
-            "What happened after the last meeting on the deals you lost?",
-        ),
     )
+
+
+def _evidence(
+    mine: dict[str, float],
+    reps: Counts,
+    peers: list[str],
+    test: dict[str, Any],
+    examples: list[str],
+    top: tuple[float, float],
+    thresholds: Thresholds,
+) -> dict[str, Any]:
+    """The overdue test beside gone-dark deals, touches and lost deals, against the peers'."""
+    top_win_rate, top_touches = top
+    dark, opened = int(mine.get("dark_deals", 0)), int(mine.get("open_deals", 0))
+    closed, lost = int(mine.get("closed", 0)), int(mine.get("lost", 0))
+    ended = int(mine.get("lost_on_meeting", 0))
+    return {
+        "owed": test["owed"],
+        "overdue": test["overdue"],
+        "overdue_share": test["share"],
+        "peer_overdue_share": test["peer_share"],
+        "p_value": test["p_value"],
+        "open_deals": opened,
+        "gone_dark_deals": dark,
+        "gone_dark_amount": mine.get("dark_amount", 0.0),
+        "gone_dark_share": _ratio(dark, opened),
+        "peer_gone_dark_share": _ratio(
+            _total(reps, peers, "dark_deals"), _total(reps, peers, "open_deals")
+        ),
+        "gone_dark_examples": examples,
+        "dark_days": thresholds.dark_days,
+        "closed_deals": closed,
+        "touches_per_closed_deal": _ratio(mine.get("touches", 0.0), closed),
+        "top_touches_per_closed_deal": top_touches,
+        "lost_deals": lost,
+        "lost_ending_on_meeting": ended,
+        "lost_ending_on_meeting_share": _ratio(ended, lost),
+        "peer_lost_ending_on_meeting_share": _ratio(
+            _total(reps, peers, "lost_on_meeting"), _total(reps, peers, "lost")
+        ),
+        "top_win_rate": top_win_rate,
+    }

@@ -12,20 +12,37 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from scipy.stats import binomtest
 
 from attain.diagnosis.context import DiagnosisContext
-from attain.diagnosis.finding import Cause, Detection, Finding, Skip, severity
+from attain.diagnosis.finding import Detection, DetectorSpec, DetectorThresholds, Finding
 
-CAUSE: Cause = "product_mix"
+SPEC = DetectorSpec(
+    cause="product_mix",
+    stake_method="(average new-deal value at the peers' product mix − at the rep's, with company "
+    "average amounts per tier) × deals the rep wins in a period at their recent rate",
+    actions=(
+        "Review the rep's open deals together and pick those where a priority product "
+        "fits the customer's need.",
+        "Pair the rep with a peer who sells the priority products well for a few discovery calls.",
+        "Check that pricing, incentives and demo material do not steer the rep to the entry "
+        "products.",
+    ),
+    questions=(
+        "How do you decide which product to propose in a first meeting?",
+        "Which of your current customers would benefit from a priority product, and what "
+        "stops you from proposing it?",
+        "What objections do you hear when you present the priority products?",
+        "What would make you more confident demonstrating them?",
+    ),
+)
+CAUSE = SPEC.cause
 TIERS = ("priority", "standard", "loss_leader")
 
 
-class Thresholds(BaseModel):
+class Thresholds(DetectorThresholds):
     """When a rep's product mix is far enough from their peers' to be a finding."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     min_deals: int = Field(
         20, description="Deals with a product created in the window a rep needs to be judged."
@@ -49,15 +66,11 @@ def detect(ctx: DiagnosisContext, thresholds: Thresholds | None = None) -> Detec
     tiered = products.filter(products.priority.notnull() & (products.priority != "standard"))
     tiers = int(ctx.backend.execute(tiered.count()))
     if not tiers:
-        return Detection(
-            skipped=[Skip(CAUSE, "products have no priority or loss-leader tiers to compare")]
-        )
+        return SPEC.skip("products have no priority or loss-leader tiers to compare")
     created = _by_tier(ctx, "created_at", won_only=False)
     created = created[created["rep_id"].isin(ctx.sellers)]
     if created.empty:
-        return Detection(
-            skipped=[Skip(CAUSE, "no deals with a product were created in the diagnosed window")]
-        )
+        return SPEC.skip("no deals with a product were created in the diagnosed window")
     won = _by_tier(ctx, "closed_at", won_only=True)
     won = won[won["rep_id"].isin(ctx.sellers)]
     average = _tier_average(created)
@@ -189,16 +202,10 @@ def _finding(
     wins_per_period = int(rep_won["deals"].sum()) * period_days / window_days
     stake = max(value_peer - value_rep, 0.0) * wins_per_period
     loss, prio = tests["loss_leader"], tests["priority"]
-    return Finding(
-        scope="rep",
-        id=rep,
-        cause=CAUSE,
-        severity=severity(stake, target),
-        bookings_at_stake=stake,
-        stake_method=(
-            "(average new-deal value at the peers' product mix − at the rep's, with company "
-            "average amounts per tier) × deals the rep wins in a period at their recent rate"
-        ),
+    return SPEC.finding(
+        rep,
+        stake=stake,
+        target=target,
         evidence={
             "loss_leader_share_of_new_deals": _test_evidence(loss),
             "priority_share_of_new_deals": _test_evidence(prio),
@@ -219,21 +226,6 @@ def _finding(
             f"priority products, against {loss['peer_share']:.0%} and "
             f"{prio['peer_share']:.0%} for peers. At the peers' mix an average new deal would "
             f"be worth {value_peer:,.0f} instead of {value_rep:,.0f}."
-        ),
-        actions=(
-            "Review the rep's open deals together and pick those where a priority product "
-            "fits the customer's need.",
-            "Pair the rep with a peer who sells the priority products well for a few discovery "
-            "calls.",
-            "Check that pricing, incentives and demo material do not steer the rep to the entry "
-            "products.",
-        ),
-        questions=(
-            "How do you decide which product to propose in a first meeting?",
-            "Which of your current customers would benefit from a priority product, and what "
-            "stops you from proposing it?",
-            "What objections do you hear when you present the priority products?",
-            "What would make you more confident demonstrating them?",
         ),
     )
 

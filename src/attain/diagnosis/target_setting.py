@@ -13,21 +13,37 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from attain.diagnosis.context import DiagnosisContext
-from attain.diagnosis.finding import Cause, Detection, Finding, Skip, severity
+from attain.diagnosis.finding import Detection, DetectorSpec, DetectorThresholds, Finding
 from attain.metrics.ratcheting import QuotaRevision, RatchetSignal, RepRatcheting, TeamRatcheting
 from attain.metrics.report import HEADLINE_METRIC
 from attain.metrics.targets import SELLING_ROLE
 
-CAUSE: Cause = "target_setting"
+SPEC = DetectorSpec(
+    cause="target_setting",
+    stake_method="current period's bookings target (latest raise included) − the rep's usual "
+    "bookings (average per day over their last completed full periods × the period's "
+    "days): plan the record does not support",
+    actions=(
+        "Reset the target to what the rep's record and pipeline support, and tell the rep "
+        "why it changed.",
+        "Set targets once, before the period starts; change them mid-period only by a "
+        "documented exception.",
+        "Tie the next raise to evidence (territory, pipeline, ramp), not to last period's result.",
+    ),
+    questions=(
+        "How do you feel about your target for this quarter?",
+        "What pipeline would you need to reach it, and do you have it?",
+        "Has a raised target changed how you work your deals or plan your quarter?",
+    ),
+)
+CAUSE = SPEC.cause
 
 
-class Thresholds(BaseModel):
+class Thresholds(DetectorThresholds):
     """How the part of a ratcheted target the rep's record does not support is measured."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     record_periods: int = Field(
         4,
@@ -41,7 +57,7 @@ def detect(ctx: DiagnosisContext, thresholds: Thresholds | None = None) -> Detec
     thresholds = thresholds or Thresholds()
     attainment = ctx.report.attainment
     if attainment is None:
-        return Detection(skipped=[Skip(CAUSE, "no quotas or targets to check for ratcheting")])
+        return SPEC.skip("no quotas or targets to check for ratcheting")
     roster = ctx.roster.assign(rep_id=ctx.roster["rep_id"].astype(str))
     ended = pd.to_datetime(roster["end_date"])
     employed = roster[
@@ -147,17 +163,10 @@ def _finding(
             f" The current target of {target:,.0f} is still within the {usual:,.0f} the rep "
             "usually sells, so the risk is to motivation and retention more than to bookings."
         )
-    return Finding(
-        scope="rep",
-        id=rep,
-        cause=CAUSE,
-        severity=severity(stake, in_force),
-        bookings_at_stake=stake,
-        stake_method=(
-            "current period's bookings target (latest raise included) − the rep's usual "
-            "bookings (average per day over their last completed full periods × the period's "
-            "days): plan the record does not support"
-        ),
+    return SPEC.finding(
+        rep,
+        stake=stake,
+        target=in_force,
         evidence={
             "bookings_target": {
                 "rep": target,
@@ -176,19 +185,6 @@ def _finding(
             "team_ratcheting": _team_evidence(team),
         },
         explanation=explanation,
-        actions=(
-            "Reset the target to what the rep's record and pipeline support, and tell the rep "
-            "why it changed.",
-            "Set targets once, before the period starts; change them mid-period only by a "
-            "documented exception.",
-            "Tie the next raise to evidence (territory, pipeline, ramp), not to last period's "
-            "result.",
-        ),
-        questions=(
-            "How do you feel about your target for this quarter?",
-            "What pipeline would you need to reach it, and do you have it?",
-            "Has a raised target changed how you work your deals or plan your quarter?",
-        ),
     )
 
 
