@@ -1,6 +1,6 @@
 """Every app-database test runs twice: on a SQLite file and on a real PostgreSQL server.
 
-The PostgreSQL server comes from `appdb_support.postgres_url()` (started once per test run);
+The PostgreSQL server comes from `tests.support.appdb.postgres_url()` (started once per test run);
 each test module gets a database of its own and each test an empty schema in it, all dropped
 afterwards. Deselect the PostgreSQL half with `-m "not postgres"`; when the server cannot be
 started, those tests fail with the reason.
@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from appdb_support import app_engine, fresh_schema, postgres_database, postgres_server  # noqa: F401 (fixtures)
 from sqlalchemy import Engine
+
+from tests.support.appdb import app_engine, fresh_schema, postgres_database, postgres_server  # noqa: F401 (fixtures)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -8,13 +8,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from appdb_support import PostgresUnavailable, start_postgres
 from sqlalchemy import Engine, select
 
 from attain.appdb.database import app_db_url, display_url, session_scope, upgrade
 from attain.appdb.models import ActionItem
 from attain.config import Settings, load_settings
 from attain.errors import ConfigError, StoreError
+from tests.support.appdb import PostgresUnavailable, start_postgres
 
 
 def test_the_default_is_a_sqlite_file_in_the_working_directory(

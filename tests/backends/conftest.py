@@ -3,25 +3,20 @@
 Each backend's fixture imports the same files (plus an update file with one changed deal and
 two invalid rows, and a strict import of it that must load nothing), runs every analysis and
 returns plain results; the tests compare them with DuckDB's. PostgreSQL comes from
-`appdb_support.postgres_url()` (scripts/postgres.sh) and Java from scripts/java.sh: when either
-cannot be had, the tests fail with the reason rather than skip.
+`tests.support.appdb.postgres_url()` (scripts/postgres.sh) and Java from scripts/java.sh:
+when either cannot be had, the tests fail with the reason rather than skip.
 """
 
 from __future__ import annotations
 
 import csv
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "appdb"))
-
-from appdb_support import PostgresUnavailable, fresh_database, postgres_url
 from backend_support import analyse, plain
 
 from attain.demo import DemoSpec, generate
@@ -29,6 +24,7 @@ from attain.demo.truth import Truth
 from attain.errors import RejectedRowsError
 from attain.ingest.importer import import_files
 from attain.store import connect
+from tests.support.appdb import PostgresUnavailable, fresh_database, postgres_url
 
 SPEC = DemoSpec(reps=12, quarters=4, seed=5)
 """Small enough for Spark local mode to analyse in about a minute, big enough for findings."""

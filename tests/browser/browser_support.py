@@ -7,7 +7,8 @@ import re
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
-from web_support import PASSWORD
+
+from tests.support.web import PASSWORD
 
 AS_OF = "2026-11-13"
 """The day every page is opened as of (within the demo's last quarter)."""

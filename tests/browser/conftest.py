@@ -1,53 +1,38 @@
 """The real app served by uvicorn on a loopback port, and Debian's Chromium driven by Playwright.
 
 The demo store and the app database with one user per role are the web tests' own fixtures
-(`tests/web/conftest.py`), loaded here under another module name so the two suites build the
-same organisation the same way. Chromium comes from `scripts/browser.sh`, which installs
-Debian's package when it is missing; when it cannot, every browser test fails with the
-script's message rather than being skipped.
+(`tests.support.web`), so the two suites build the same organisation the same way. Chromium
+comes from `scripts/browser.sh`, which installs Debian's package when it is missing; when it
+cannot, every browser test fails with the script's message rather than being skipped.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 import uvicorn
+from browser_support import AS_OF, sign_in
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
+from attain.leads.channels import ChannelReport, channel_report
+from attain.metrics.report import PerformanceReport, performance_report
+from attain.store import connect
+from attain.web.app import create_app
+from tests.support import web as web_fixtures
+from tests.support.web import Demo
+
+# The fixtures shared with the other web suite, registered for this folder.
+demo = web_fixtures.demo
+app_db = web_fixtures.app_db
+
 TESTS = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(TESTS / "web"), str(TESTS / "appdb")]
-
-from browser_support import AS_OF, sign_in  # noqa: E402
-from web_support import Demo  # noqa: E402
-
-from attain.leads.channels import ChannelReport, channel_report  # noqa: E402
-from attain.metrics.report import PerformanceReport, performance_report  # noqa: E402
-from attain.store import connect  # noqa: E402
-from attain.web.app import create_app  # noqa: E402
-
-
-def _web_fixtures() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("web_fixtures", TESTS / "web" / "conftest.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_web = _web_fixtures()
-demo = _web.demo
-app_db = _web.app_db
-
 SCRIPT = TESTS.parent / "scripts" / "browser.sh"
 INSTALL_TIMEOUT_S = 900
 """Long enough for the script to apt-get install Chromium on a fresh machine."""

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from browser_support import AS_OF, screenshot, sign_in
 from playwright.sync_api import Page, expect
-from web_support import Demo
+
+from tests.support.web import Demo
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,8 @@ from collections.abc import Callable
 import pytest
 from browser_support import AS_OF, screenshot
 from playwright.sync_api import Page, expect
-from web_support import Demo
+
+from tests.support.web import Demo
 
 pytestmark = pytest.mark.browser
 

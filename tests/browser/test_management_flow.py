@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from browser_support import AS_OF, ids_with_prefix, screenshot, sign_in
 from playwright.sync_api import Page, expect
-from web_support import Demo
+
+from tests.support.web import Demo
 
 pytestmark = pytest.mark.browser
 

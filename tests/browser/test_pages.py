@@ -13,12 +13,12 @@ from datetime import date
 import pytest
 from browser_support import AS_OF, ids_with_prefix, screenshot, value
 from playwright.sync_api import Page, expect
-from web_support import PASSWORD, Demo
 
 from attain.leads.channels import ChannelReport
 from attain.metrics.report import PerformanceReport, performance_report
 from attain.reports.performance import rep_lines, scope_lines
 from attain.store import connect
+from tests.support.web import PASSWORD, Demo
 
 pytestmark = pytest.mark.browser
 

@@ -3,9 +3,4 @@ helpers of tests/appdb (the PostgreSQL server is started once per test run)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "appdb"))
-
-from appdb_support import postgres_database, postgres_server  # noqa: F401 (fixtures)
+from tests.support.appdb import postgres_database, postgres_server  # noqa: F401 (fixtures)

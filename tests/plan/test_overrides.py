@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from appdb_support import app_engine, fresh_schema
 from fastapi.testclient import TestClient
 from plan_support import AS_OF, build_store, write_org
 from sqlalchemy import Engine, select
@@ -44,6 +43,7 @@ from attain.plan.settings import PlanSettings
 from attain.store import connect, raw_duckdb
 from attain.web.app import create_app
 from attain.web.auth import SESSION_COOKIE, sign_in
+from tests.support.appdb import app_engine, fresh_schema
 
 QUICK = ForecastSettings(simulations=200, min_spread=0.0)
 MIXED = date(2026, 4, 30)

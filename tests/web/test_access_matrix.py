@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from web_support import Demo, Users, route_keys
+
+from tests.support.web import Demo, Users, route_keys
 
 ROLES = ("anonymous", "admin", "manager", "rep", "marketing")
 

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from web_support import Demo, Users
 
 from attain.ingest.importer import import_files
 from attain.metrics.report import performance_report
 from attain.reports.performance import rep_lines, scope_lines
 from attain.store import connect, raw_duckdb
 from attain.web.services import Services
+from tests.support.web import Demo, Users
 
 AS_OF = "2026-11-13"
 

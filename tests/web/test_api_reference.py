@@ -26,11 +26,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from web_support import Demo, add_role_users
 
 from attain.appdb.database import session_scope
 from attain.appdb.users import create_api_token, get_user
 from attain.web.app import create_app
+from tests.support.web import Demo, add_role_users
 
 REFERENCE = Path(__file__).parent / "api_reference.json.gz"
 ROLES = ("admin", "manager", "rep", "marketing")

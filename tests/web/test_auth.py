@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from web_support import PASSWORD, Users
 
 from attain.appdb.database import session_scope
 from attain.appdb.models import ApiToken
 from attain.appdb.users import revoke_api_token, token_hash
 from attain.web.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE
+from tests.support.web import PASSWORD, Users
 
 
 def login_form(client: TestClient) -> str:

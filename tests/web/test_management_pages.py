@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from web_support import Demo, Users
 
 from attain.appdb.database import session_scope
 from attain.appdb.models import AuditEntry, Skill, User
@@ -28,6 +27,7 @@ from attain.workflow.programs import review_program
 from attain.workflow.ramp import store_ramp
 from attain.workflow.settings import WorkflowSettings
 from attain.workflow.skills import recommend_training, suggest_skills
+from tests.support.web import Demo, Users
 
 AS_OF = "2026-11-13"
 DAY = date.fromisoformat(AS_OF)

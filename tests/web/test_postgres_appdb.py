@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from appdb_support import PostgresUnavailable, fresh_database, postgres_url
 from fastapi.testclient import TestClient
-from web_support import PASSWORD, Demo, add_role_users
 
 from attain.appdb.database import session_scope
 from attain.appdb.users import create_api_token, get_user
 from attain.web.app import create_app
 from attain.web.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE
+from tests.support.appdb import PostgresUnavailable, fresh_database, postgres_url
+from tests.support.web import PASSWORD, Demo, add_role_users
 
 pytestmark = pytest.mark.postgres
 

@@ -11,12 +11,12 @@ from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
-from web_support import Demo, Users
 
 from attain.diagnosis.context import build_context
 from attain.diagnosis.stage_leakage import FunnelTable, funnel_table
 from attain.metrics.targets import rep_roster
 from attain.store import connect
+from tests.support.web import Demo, Users
 
 AS_OF = "2026-11-13"
 

@@ -15,10 +15,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
-from web_support import Demo, Users
 
 from attain.config import Settings
 from attain.web.app import create_app
+from tests.support.web import Demo, Users
 
 MAX_EXAMPLES = 8
 """Examples per operation: enough to hit odd dates, pages and ids, small enough that the run

@@ -9,9 +9,9 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from typer.testing import CliRunner
-from web_support import Demo
 
 from attain.cli.main import app
+from tests.support.web import Demo
 
 runner = CliRunner()
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from web_support import Demo, Users
 
 from attain.appdb.database import session_scope
 from attain.appdb.models import AuditEntry
+from tests.support.web import Demo, Users
 
 
 def test_a_logged_session_appears_in_the_list_and_in_the_audit_log(

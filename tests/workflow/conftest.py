@@ -3,22 +3,18 @@ shared by the workflow tests."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "appdb"))
-
-from appdb_support import app_engine, fresh_schema, postgres_database, postgres_server  # noqa: F401 (fixtures)
 from workflow_support import Demo
 
 from attain.demo.config import DemoSpec
 from attain.demo.generator import generate
 from attain.ingest.importer import import_files
 from attain.store import connect, raw_duckdb
+from tests.support.appdb import app_engine, fresh_schema, postgres_database, postgres_server  # noqa: F401 (fixtures)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

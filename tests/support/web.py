@@ -1,4 +1,6 @@
-"""Types and helpers shared by the web tests (conftest.py builds the fixtures)."""
+"""The web tests' demo organisation and role users, shared with the browser tests: both
+folders' conftest.py import the `demo` and `app_db` fixtures from here, so the two suites
+build the same organisation the same way."""
 
 from __future__ import annotations
 
@@ -7,13 +9,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from appdb_support import app_engine
+import pytest
 from starlette.routing import Mount, Route
 
 from attain.appdb.database import session_scope
 from attain.appdb.users import add_user
-from attain.config import Settings
+from attain.config import Settings, load_settings
+from attain.demo.config import DemoSpec
+from attain.demo.generator import generate
+from attain.ingest.importer import import_files
+from attain.metrics.targets import rep_roster
+from attain.store import connect, raw_duckdb
 from attain.web.auth import SESSION_COOKIE
+from tests.support.appdb import app_engine
 
 PASSWORD = "correct horse battery"
 """Every test user's password."""
@@ -85,3 +93,49 @@ def add_role_users(url: str, demo: Demo) -> None:
         )
         add_user(session, "rep@example.com", "Rae Rep", "rep", PASSWORD, rep_id=demo.own_rep)
         add_user(session, "marketing@example.com", "Mo Marketing", "marketing", PASSWORD)
+
+
+COMP_PLAN = """name = "Web tests"
+[base_rates]
+priority = 0.10
+standard = 0.05
+loss_leader = 0.02
+[[accelerators]]
+above = 1.0
+multiplier = 2
+"""
+"""The compensation plan the web app's payouts use (the `comp_plan` setting)."""
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """12 reps over 4 quarters (seed 3), imported into a DuckDB store."""
+    folder = tmp_path_factory.mktemp("web-demo")
+    generate(DemoSpec(reps=12, quarters=4, seed=3), folder)
+    store = folder / "store.duckdb"
+    backend = connect(str(store))
+    try:
+        import_files(raw_duckdb(backend), [folder])
+        roster = rep_roster(backend)
+    finally:
+        backend.disconnect()
+    sellers = roster[roster["role"] == "rep"].sort_values("rep_id")
+    team = str(sellers["team_id"].iloc[0])
+    own = str(sellers[sellers["team_id"] == team]["rep_id"].iloc[0])
+    other = str(sellers[sellers["team_id"] != team]["rep_id"].iloc[0])
+    plan = folder / "plan.toml"
+    plan.write_text(COMP_PLAN)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ATTAIN_CONFIG", str(folder / "attain.toml"))
+        patch.setenv("ATTAIN_WORKFLOW__COMP_PLAN", str(plan))
+        settings = load_settings()
+    teams = tuple(sorted(str(t) for t in roster["team_id"].dropna().unique()))
+    return Demo(folder, store, settings, team, own, other, teams)
+
+
+@pytest.fixture(scope="session")
+def app_db(tmp_path_factory: pytest.TempPathFactory, demo: Demo) -> str:
+    """A SQLite app database with the role users."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('web-appdb') / 'attain-app.db'}"
+    add_role_users(url, demo)
+    return url

@@ -1,0 +1,1 @@
+"""Attain's tests; `tests.support` holds the helpers several test folders share."""
