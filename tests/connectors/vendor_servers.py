@@ -255,3 +255,166 @@ def _holds(record: dict[str, Any], where: str | None) -> bool:
         elif stored != value.strip("'"):
             return False
     return True
+
+
+# HubSpot
+
+
+def hs_time(text: str) -> dt.datetime:
+    """A HubSpot datetime property or timestamp (`2026-03-02T09:00:00.000Z`)."""
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@dataclass
+class FakeHubSpot:
+    """A portal: owners, deal pipelines, records per object type (each `{id, properties,
+    createdAt, updatedAt, archived[, archivedAt]}`), associations from deals, and faults."""
+
+    owners: list[dict[str, Any]]
+    pipelines: list[dict[str, Any]]
+    records: dict[str, list[dict[str, Any]]]
+    associations: dict[tuple[str, str], dict[str, list[tuple[str, bool]]]]
+    """(from type, to type) -> from id -> [(to id, primary)]."""
+    token: str = "pat-na1-11111111-2222-3333-4444-555555555555"
+    page_size: int = 2
+    rate_limited: int = 0
+    """The next this-many requests answer 429 with Retry-After: 1."""
+    fail_request: int | None = None
+    """The request with this number (1-based, from now) answers 500."""
+    log: list[tuple[float, str, int]] = field(default_factory=list)
+    """(monotonic time, method and path, status) of each request."""
+
+    def __call__(self, request: Request) -> tuple[int, Any, dict[str, str]]:
+        status, payload, headers = self._answer(request)
+        self.log.append((_monotonic(), f"{request.method} {request.path}", status))
+        return status, payload, headers
+
+    def _answer(self, request: Request) -> tuple[int, Any, dict[str, str]]:
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return (
+                401,
+                _hs_error("Authentication credentials not found.", "INVALID_AUTHENTICATION"),
+                {},
+            )
+        if self.rate_limited:
+            self.rate_limited -= 1
+            error = _hs_error("You have reached your secondly limit.", "RATE_LIMITS")
+            return (
+                429,
+                error | {"errorType": "RATE_LIMIT", "policyName": "SECONDLY"},
+                {"Retry-After": "1"},
+            )
+        if self.fail_request is not None:
+            self.fail_request -= 1
+            if self.fail_request == 0:
+                self.fail_request = None
+                return 500, _hs_error("internal error", "INTERNAL_ERROR"), {}
+        path = request.path.rstrip("/")
+        if path == "/crm/v3/owners":
+            archived = request.query.get("archived", ["false"])[0].lower() == "true"
+            owners = [o for o in self.owners if o["archived"] == archived]
+            return 200, self._paged(owners, request.query, path), {}
+        if path == "/crm/v3/pipelines/deals":
+            return 200, {"results": self.pipelines}, {}
+        if match := re.fullmatch(r"/crm/v4/associations/(\w+)/(\w+)/batch/read", path):
+            return 200, self._associated(match.group(1), match.group(2), request.body), {}
+        if match := re.fullmatch(r"/crm/v3/objects/(\w+)/search", path):
+            return 200, self._search(match.group(1), request.body), {}
+        if match := re.fullmatch(r"/crm/v3/objects/(\w+)", path):
+            return 200, self._list(match.group(1), request.query, path), {}
+        return 404, _hs_error(f"Unknown path {path}", "OBJECT_NOT_FOUND"), {}
+
+    def _paged(
+        self, rows: list[dict[str, Any]], query: dict[str, list[str]], path: str
+    ) -> dict[str, Any]:
+        start = int(query.get("after", ["0"])[0])
+        limit = min(int(query.get("limit", ["10"])[0]), self.page_size)
+        page: dict[str, Any] = {"results": rows[start : start + limit]}
+        if start + limit < len(rows):
+            after = str(start + limit)
+            page["paging"] = {
+                "next": {"after": after, "link": f"https://api.hubapi.com{path}?after={after}"}
+            }
+        return page
+
+    def _shown(self, record: dict[str, Any], properties: list[str]) -> dict[str, Any]:
+        """A record with the asked properties (and the default hs_object_id, createdate and
+        last modified date), as the API returns it."""
+        shown = {
+            "hs_object_id",
+            "createdate",
+            "hs_lastmodifieddate",
+            "lastmodifieddate",
+            *properties,
+        }
+        values = {name: value for name, value in record["properties"].items() if name in shown}
+        values.update({name: None for name in properties if name not in values})
+        return {key: value for key, value in record.items() if key != "properties"} | {
+            "properties": values
+        }
+
+    def _list(self, kind: str, query: dict[str, list[str]], path: str) -> dict[str, Any]:
+        archived = query.get("archived", ["false"])[0].lower() == "true"
+        properties = query.get("properties", [])
+        rows = [self._shown(r, properties) for r in self.records[kind] if r["archived"] == archived]
+        return self._paged(rows, query, path)
+
+    def _search(self, kind: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Search with AND-ed GTE filters on datetime properties (all a sync sends)."""
+        filters = [f for group in body.get("filterGroups", []) for f in group["filters"]]
+        assert all(f["operator"] == "GTE" for f in filters), filters
+        rows = [
+            self._shown(r, body.get("properties", []))
+            for r in self.records[kind]
+            if not r["archived"]
+            and all(
+                r["properties"].get(f["propertyName"])
+                and hs_time(r["properties"][f["propertyName"]]).timestamp() * 1000
+                >= int(f["value"])
+                for f in filters
+            )
+        ]
+        page = self._paged(
+            rows, {"after": [body.get("after") or "0"], "limit": [str(body["limit"])]}, ""
+        )
+        return {"total": len(rows), **page}
+
+    def _associated(self, kind: str, to: str, body: dict[str, Any]) -> dict[str, Any]:
+        links = self.associations.get((kind, to), {})
+        results = [
+            {
+                "from": {"id": item["id"]},
+                "to": [
+                    {
+                        "toObjectId": int(target),
+                        "associationTypes": [
+                            {
+                                "category": "HUBSPOT_DEFINED",
+                                "typeId": 5 if primary else 341,
+                                "label": "Primary" if primary else None,
+                            }
+                        ],
+                    }
+                    for target, primary in links[item["id"]]
+                ],
+            }
+            for item in body["inputs"]
+            if links.get(item["id"])
+        ]
+        now = dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
+        return {"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now}
+
+
+def _hs_error(message: str, category: str) -> dict[str, Any]:
+    return {
+        "status": "error",
+        "message": message,
+        "correlationId": "aeb5f871-7f07-4993-9211-075dc63e7cbf",
+        "category": category,
+    }
+
+
+def _monotonic() -> float:
+    import time
+
+    return time.monotonic()

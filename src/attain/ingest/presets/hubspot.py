@@ -33,6 +33,53 @@ KINDS = ("contacts", "companies", "deals")
 RECORD_ID = {"contacts": "Contact ID", "companies": "Company ID", "deals": "Deal ID"}
 """Older exports name the id column after the object instead of 'Record ID'."""
 
+API_NAMES = {
+    "contacts": {
+        "Record ID": "hs_object_id",
+        "Create Date": "createdate",
+        "Contact owner": "hubspot_owner_id",
+        "Email": "email",
+        "Lead Status": "hs_lead_status",
+        "Lifecycle Stage": "lifecyclestage",
+        "Number of Employees": "numemployees",
+        "Country/Region": "country",
+        "Job Title": "jobtitle",
+        "Company Name": "company",
+        "Original Source": "hs_analytics_source",
+        "First Touch Converting Campaign": "hs_analytics_first_touch_converting_campaign",
+        "Became a Marketing Qualified Lead Date": "hs_lifecyclestage_marketingqualifiedlead_date",
+        "Became a Sales Qualified Lead Date": "hs_lifecyclestage_salesqualifiedlead_date",
+        "Became an Opportunity Date": "hs_lifecyclestage_opportunity_date",
+    },
+    "companies": {
+        "Record ID": "hs_object_id",
+        "Company name": "name",
+        "Company owner": "hubspot_owner_id",
+        "Company Domain Name": "domain",
+        "Number of Employees": "numberofemployees",
+        "Annual Revenue": "annualrevenue",
+        "Country/Region": "country",
+        "Create Date": "createdate",
+    },
+    "deals": {
+        "Record ID": "hs_object_id",
+        "Deal Name": "dealname",
+        "Deal Stage": "dealstage",
+        "Deal owner": "hubspot_owner_id",
+        "Create Date": "createdate",
+        "Close Date": "closedate",
+        "Closed Lost Reason": "closed_lost_reason",
+        "Deal Currency Code": "deal_currency_code",
+        "Deal Stage Probability": "hs_deal_stage_probability",
+        "Forecast category": "hs_manual_forecast_category",
+        "Original Source": "hs_analytics_source",
+    },
+}
+"""Each export label's property internal name, per object. The API (`attain sync hubspot`)
+names properties by internal name, with values written as the export writes them (owners by
+name, stages and pipelines by label); a file may use either name. Labels that differ from the
+internal name only in case (Amount, Industry, Website, Pipeline) need no entry."""
+
 LEAD_STATUSES = {
     "new": "new",
     "open": "new",
@@ -153,9 +200,26 @@ def _stage(
 ) -> RawFile | None:
     if kind not in found:
         return None
-    raw = stage(con, found[kind], required, options)
+    raw = _with_labels(con, stage(con, found[kind], (), options), kind)
+    missing = [name for name in required if optional(raw, name) is None]
+    if missing:
+        raise InputError(f"{raw.path}: missing column(s) {', '.join(missing)}")
     column(raw, "Record ID", RECORD_ID[kind])
     return raw
+
+
+def _with_labels(con: duckdb.DuckDBPyConnection, raw: RawFile, kind: str) -> RawFile:
+    """`raw` with each property named by its internal name (API_NAMES) renamed to its label."""
+    renames = {
+        found[1:-1].replace('""', '"'): label
+        for label, name in API_NAMES[kind].items()
+        if (found := optional(raw, name)) is not None and optional(raw, label) is None
+    }
+    for name, label in renames.items():
+        con.execute(
+            f"ALTER TABLE {raw.relation} RENAME COLUMN {quote_ident(name)} TO {quote_ident(label)}"
+        )
+    return replace(raw, columns=tuple(renames.get(name, name) for name in raw.columns))
 
 
 def _record_id(raw: RawFile, kind: str) -> str:

@@ -1,0 +1,118 @@
+"""HubSpot sync through hubspot-api-client against a local server answering its CRM API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from hubspot_portal import change, portal, write_export
+from vendor_servers import FakeHubSpot, serve
+
+from attain.ingest.connectors import SyncError
+from attain.ingest.connectors.hubspot import HubSpotConnector, sign_in
+from attain.ingest.connectors.settings import HubSpotSync
+from attain.ingest.connectors.snapshot import Snapshot
+from attain.ingest.connectors.sync import SyncResult, run_sync
+from attain.ingest.importer import import_files
+from attain.schema import TABLES
+
+FIRST, SECOND = datetime(2026, 3, 1), datetime(2026, 3, 3)
+
+
+@pytest.fixture
+def hubspot(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeHubSpot, str]]:
+    server = portal()
+    monkeypatch.setenv("ATTAIN_HUBSPOT_TOKEN", server.token)
+    with serve(server) as url:
+        yield server, url
+
+
+def _connector(hubspot: tuple[FakeHubSpot, str]) -> HubSpotConnector:
+    return HubSpotConnector(sign_in(HubSpotSync(host=hubspot[1])))
+
+
+def _sync(
+    hubspot: tuple[FakeHubSpot, str], store: duckdb.DuckDBPyConnection, folder: Path, when: datetime
+) -> SyncResult:
+    return run_sync(store, _connector(hubspot), folder, now=when)
+
+
+def _tables(store: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[Any, ...]]]:
+    return {name: store.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall() for name in TABLES}
+
+
+def test_full_then_incremental_sync_match_the_export_of_the_same_records(
+    hubspot: tuple[FakeHubSpot, str], tmp_path: Path
+) -> None:
+    """A full sync gives the tables an import of the portal's CRM export gives; after changes,
+    an incremental sync (search on hs_lastmodifieddate, archived deals as deletions) gives the
+    tables of a new export: 402 won at 9,000, 403 deleted, 404 created."""
+    server = hubspot[0]
+    synced = duckdb.connect()
+    first = _sync(hubspot, synced, tmp_path / "sync", FIRST)
+    assert first.imported.committed
+    exported = duckdb.connect()
+    import_files(exported, [write_export(server, tmp_path / "export1")], preset_name="hubspot")
+    assert _tables(synced) == _tables(exported)
+    assert synced.execute(
+        "SELECT opportunity_id, stage, owner_rep_id, account_id, lead_id FROM opportunities "
+        "ORDER BY 1"
+    ).fetchall() == [
+        ("401", "Closed Won", "ann-archer", "201", "301"),
+        ("402", "Qualified To Buy", "bob-brown", "202", "302"),
+        ("403", "Appointment Scheduled", "bob-brown", "201", None),
+    ]
+    assert any(
+        "after=2" in path or path.endswith("/crm/v3/objects/deals") for _, path, _ in server.log
+    )
+
+    change(server)
+    server.log.clear()
+    second = _sync(hubspot, synced, tmp_path / "sync", SECOND)
+    assert second.imported.committed and not second.full
+    paths = [path for _, path, _ in server.log]
+    assert "POST /crm/v3/objects/deals/search" in paths
+    assert second.merged.changed["deals"] == 2 and second.merged.removed["deals"] == 1
+    again = duckdb.connect()
+    import_files(again, [write_export(server, tmp_path / "export2")], preset_name="hubspot")
+    assert _tables(synced) == _tables(again)
+    assert synced.execute(
+        "SELECT preset, taken_at FROM attain_imports ORDER BY import_id"
+    ).fetchall() == [("sync:hubspot", FIRST), ("sync:hubspot", SECOND)]
+    assert synced.execute(
+        "SELECT opportunity_id FROM attain_opportunity_history WHERE deleted AND valid_to IS NULL"
+    ).fetchall() == [("403",)]
+
+
+def test_a_rate_limited_call_is_retried_after_retry_after(
+    hubspot: tuple[FakeHubSpot, str],
+) -> None:
+    """The first call is answered 429 with Retry-After: 1; the client asks again a second
+    later and the sync reads every record."""
+    server = hubspot[0]
+    server.rate_limited = 1
+    fetched = _connector(hubspot).fetch(None)
+    (refused_at, _, status), (retried_at, _, _) = server.log[:2]
+    assert status == 429 and retried_at - refused_at >= 1.0
+    assert [len(o.rows) for o in fetched.objects] == [2, 2, 3]
+
+
+def test_a_failed_sync_leaves_the_store_and_the_snapshot_unchanged(
+    hubspot: tuple[FakeHubSpot, str], tmp_path: Path
+) -> None:
+    """The server fails in the middle of the second sync: nothing changes."""
+    server = hubspot[0]
+    store = duckdb.connect()
+    _sync(hubspot, store, tmp_path / "sync", FIRST)
+    before = _tables(store)
+    change(server)
+    server.fail_request = 6
+    with pytest.raises(SyncError, match="500"):
+        _sync(hubspot, store, tmp_path / "sync", SECOND)
+    assert _tables(store) == before
+    assert store.execute("SELECT count(*) FROM attain_imports").fetchall() == [(1,)]
+    assert Snapshot(tmp_path / "sync" / "hubspot").cursor() == FIRST
