@@ -10,13 +10,19 @@ value × the stage's historical win rate over every open deal) and the run-rate 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from attain.forecast.crm_pipeline import (
+    CrmRollup,
+    crm_probabilities,
+    crm_rollup,
+    open_crm_deals,
+)
 from attain.forecast.history import DealHistory, booked, known_at, load_history
 from attain.forecast.new_business import new_business_samples
 from attain.forecast.settings import ForecastSettings
@@ -27,7 +33,7 @@ from attain.leads.model import ModelCard
 from attain.metrics.attainment import scope_names
 from attain.metrics.coverage import end_of_day_utc
 from attain.metrics.periods import Period, quarter_of
-from attain.metrics.targets import quota_targets, rep_roster
+from attain.metrics.targets import SELLING_ROLE, quota_targets, rep_roster
 
 SCOPES = ("company", "team", "rep")
 COMPANY = "company"
@@ -117,6 +123,12 @@ class Forecast:
     rows: list[ForecastRow]
     deals: list[DealProbability]
     """Every deal open at the as-of moment, in opportunity id order."""
+    crm: CrmRollup | None = None
+    """The CRM's own weighted pipeline and forecast-category roll-up for the period."""
+    method_note: str = ""
+    """Why `method` was used instead of the deal model (e.g. its ROC AUC was below 0.6)."""
+    target_source: str = "quotas"
+    """'quotas', 'flat target of N per rep' (--target) or 'none'."""
 
     def row(self, scope: str, id: str = COMPANY) -> ForecastRow:
         """The row of one scope and id; KeyError when there is none."""
@@ -140,21 +152,38 @@ def forecast(
     zone: str,
     settings: ForecastSettings,
     overrides: Overrides | None = None,
+    target: float | None = None,
 ) -> Forecast:
-    """Forecast the calendar quarter containing `as_of` from the store's deals and quotas."""
+    """Forecast the calendar quarter containing `as_of` from the store's deals and quotas
+    (`target`: a flat bookings target per selling rep when the store holds no quotas)."""
     period = quarter_of(as_of)
-    names = scope_names(backend, rep_roster(backend))
-    return forecast_period(
+    roster = rep_roster(backend)
+    names = scope_names(backend, roster)
+    targets, source = targets_or_flat(bookings_targets(backend, period), roster, target)
+    result = forecast_period(
         load_history(backend),
         period,
         as_of,
-        targets=bookings_targets(backend, period),
+        targets=targets,
         names={**names["team"], **names["rep"]},
         zone=zone,
         settings=settings,
         simulations=settings.simulations,
         overrides=overrides,
+        crm=open_crm_deals(backend, as_of),
     )
+    return replace(result, target_source=source)
+
+
+def targets_or_flat(
+    quotas: dict[str, float], roster: pd.DataFrame, target: float | None
+) -> tuple[dict[str, float], str]:
+    """The quotas' targets, else `target` for every selling rep (as report and diagnose take
+    --target), with where they came from."""
+    if quotas or target is None:
+        return quotas, "quotas" if quotas else "none"
+    sellers = roster.loc[roster["role"] == SELLING_ROLE, "rep_id"].astype(str)
+    return {rep: float(target) for rep in sellers}, f"flat target of {target:,.0f} per rep"
 
 
 def forecast_cone(
@@ -164,26 +193,33 @@ def forecast_cone(
     zone: str,
     settings: ForecastSettings,
     overrides: Overrides | None = None,
+    target: float | None = None,
 ) -> list[Forecast]:
     """The forecast at the end of each elapsed week of the quarter containing `as_of`, then at
     `as_of` itself: how the cone narrowed towards the target (fewer runs per week)."""
     period = quarter_of(as_of)
     history = load_history(backend)
-    targets = bookings_targets(backend, period)
-    names = scope_names(backend, rep_roster(backend))
+    roster = rep_roster(backend)
+    targets, source = targets_or_flat(bookings_targets(backend, period), roster, target)
+    names = scope_names(backend, roster)
+    crm = open_crm_deals(backend, as_of)
     days = [week_as_of(period, week) for week in range(1, 15)]
     days = sorted({day for day in days if day < as_of} | {as_of})
     return [
-        forecast_period(
-            history,
-            period,
-            day,
-            targets=targets,
-            names={**names["team"], **names["rep"]},
-            zone=zone,
-            settings=settings,
-            simulations=settings.simulations if day == as_of else settings.backtest_simulations,
-            overrides=overrides,
+        replace(
+            forecast_period(
+                history,
+                period,
+                day,
+                targets=targets,
+                names={**names["team"], **names["rep"]},
+                zone=zone,
+                settings=settings,
+                simulations=settings.simulations if day == as_of else settings.backtest_simulations,
+                overrides=overrides,
+                crm=crm,
+            ),
+            target_source=source,
         )
         for day in days
     ]
@@ -216,11 +252,15 @@ def forecast_period(
     settings: ForecastSettings,
     simulations: int,
     overrides: Overrides | None = None,
+    crm: pd.DataFrame | None = None,
 ) -> Forecast:
     """Forecast `period` from what `history` knew at the end of `as_of` (later facts unseen).
 
     `overrides` replace the model's win probability of open deals in an overridden stage or
-    forecast category (the weighted-pipeline baseline keeps the stages' historical rates)."""
+    forecast category (the weighted-pipeline baseline keeps the stages' historical rates).
+    `crm`: the open deals with the CRM's probability and forecast category (open_crm_deals);
+    their roll-up shows beside the forecast, and without stage history their probabilities
+    stand in for the win model."""
     start, end = _instant(period.start - timedelta(days=1), zone), _instant(period.end, zone)
     moment = min(max(_instant(as_of, zone), start), end)
     known = known_at(history, moment)
@@ -231,6 +271,11 @@ def forecast_period(
         known, moment, past_ends, horizon, jitter_days=settings.jitter_days, seed=settings.seed
     )
     model_probability = model.probabilities(snapshot)
+    method, method_note = model.method, model.fallback
+    fallback = _crm_fallback(known, snapshot, crm, period, model.rate or _win_rate(known))
+    if fallback is not None:
+        snapshot, model_probability = fallback
+        method, method_note = CRM_METHOD, "no stage history to learn win rates from"
     probability = model_probability
     if overrides is not None and len(snapshot):
         probability = overrides.win_probabilities(
@@ -278,12 +323,31 @@ def forecast_period(
         as_of=as_of,
         elapsed=float(elapsed),
         simulations=simulations,
-        method=model.method,
+        method=method,
         examples=model.examples,
         card=model.card,
         rows=rows,
         deals=_deals(snapshot, model_probability, probability, overrides or Overrides()),
+        crm=None if crm is None else crm_rollup(crm, period),
+        method_note=method_note,
     )
+
+
+CRM_METHOD = "crm probability"
+
+
+def _crm_fallback(
+    known: DealHistory,
+    snapshot: pd.DataFrame,
+    crm: pd.DataFrame | None,
+    period: Period,
+    rate: float,
+) -> tuple[pd.DataFrame, np.ndarray] | None:
+    """Without stage history, each open deal's current stage and CRM probability (None when
+    there is stage history or no CRM probability): see crm_pipeline.crm_probabilities."""
+    if crm is None or not known.stages.empty:
+        return None
+    return crm_probabilities(snapshot, crm, period, rate)
 
 
 def previous_periods(period: Period, count: int) -> list[Period]:

@@ -17,11 +17,12 @@ that sit at period ends.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import numpy as np
 import pandas as pd
+from sklearn.metrics import roc_auc_score
 
 from attain.errors import InputError
 from attain.forecast.history import DealHistory
@@ -38,6 +39,11 @@ WINDOW_DEALS = 4000
 and bounds training and scoring on organisations with tens of thousands of open deals."""
 MIN_EXAMPLES = 200
 """Fewer examples (or fewer than 20 of either outcome) get the plain rate instead of a model."""
+MIN_MODEL_AUC = 0.6
+"""A deal model whose held-out ROC AUC is below this ranks deals little better than chance: the
+stage rates are used instead (as they are when the model does no better than them)."""
+HOLDOUT = 0.2
+"""The latest share of the examples (by window start) the model's card is measured on."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,10 @@ class WinModel:
     spread: float
     """Standard deviation of log(won ÷ expected) over every weekly window of the look-back,
     beyond what chance alone gives when each deal is won with its probability."""
+    stage_rates: dict[str, float] = field(default_factory=dict)
+    """P(won in the window) per stage, when the stage rates stand in for the deal model."""
+    fallback: str = ""
+    """Why the deal model was not used, e.g. 'its ROC AUC 0.55 is below 0.6'; empty if it was."""
 
     @property
     def card(self) -> ModelCard | None:
@@ -64,12 +74,17 @@ class WinModel:
         """ "lightgbm", "logistic_regression", "history rate" or "no history"."""
         if self.model is not None:
             return self.model.card.algorithm
+        if self.stage_rates:
+            return "stage rates"
         return "history rate" if self.examples else "no history"
 
     def probabilities(self, snapshot: pd.DataFrame) -> np.ndarray:
         """P(won by the period end) per row of an `open_at` snapshot."""
         if snapshot.empty:
             return np.zeros(0)
+        if self.model is None and self.stage_rates:
+            rates = snapshot["stage"].astype(str).map(self.stage_rates)
+            return rates.fillna(self.rate).to_numpy(dtype=float)
         if self.model is None:
             return np.full(len(snapshot), self.rate)
         return self.model.predict_proba(snapshot[FEATURES])
@@ -134,12 +149,17 @@ def fit_win_model(
                 examples[[*FEATURES, "moment", LABEL]],
                 LABEL,
                 time_column="moment",
-                holdout=0.2,
+                holdout=HOLDOUT,
                 seed=seed,
             )
         except InputError:
             model = None
-    found = WinModel(model, rate, len(examples), ends, np.ones(len(ends)), 0.0)
+    stage_rates, fallback = ({}, "") if model is None else stage_fallback(examples, model)
+    if fallback:
+        model = None
+    found = WinModel(
+        model, rate, len(examples), ends, np.ones(len(ends)), 0.0, stage_rates, fallback
+    )
     ratios = _ratios(found, examples)["ratio"].reindex(
         pd.DatetimeIndex(ends) - horizon, fill_value=1.0
     )
@@ -152,7 +172,52 @@ def fit_win_model(
     # left for the spread of a run's scale.
     beyond = logs.var() - weekly["chance"].mean() if len(logs) > 1 else 0.0
     spread = float(np.sqrt(max(beyond, 0.0)))
-    return WinModel(model, rate, len(examples), ends, ratios.to_numpy(dtype=float), spread)
+    return WinModel(
+        model,
+        rate,
+        len(examples),
+        ends,
+        ratios.to_numpy(dtype=float),
+        spread,
+        stage_rates,
+        fallback,
+    )
+
+
+def stage_fallback(examples: pd.DataFrame, model: TrainedModel) -> tuple[dict[str, float], str]:
+    """The stage rates and why, when the deal model does no better than they do on the same
+    held-out examples (the latest HOLDOUT by window start), or its ROC AUC is below
+    MIN_MODEL_AUC; else no rates and an empty reason."""
+    rows = examples.reset_index(drop=True)
+    order = rows["moment"].sort_values(kind="stable").index.to_numpy()
+    cut = len(order) - max(1, round(len(order) * HOLDOUT))
+    kept, held = rows.iloc[order[:cut]], rows.iloc[order[cut:]]
+    rates = stage_rates(kept)
+    model_auc = model.card.roc_auc
+    if held[LABEL].nunique() < 2:
+        return {}, ""
+    base = float(kept[LABEL].mean())
+    scored = held["stage"].astype(str).map(rates).fillna(base).to_numpy(dtype=float)
+    stage_auc = float(roc_auc_score(held[LABEL], scored))
+    if model_auc < MIN_MODEL_AUC:
+        reason = f"the deal model's ROC AUC {model_auc:.2f} is below {MIN_MODEL_AUC}"
+    elif model_auc <= stage_auc:
+        reason = (
+            f"the deal model (ROC AUC {model_auc:.2f}) does no better than the stage rates "
+            f"({stage_auc:.2f}) on held-out history"
+        )
+    else:
+        return {}, ""
+    return stage_rates(rows), reason
+
+
+def stage_rates(examples: pd.DataFrame) -> dict[str, float]:
+    """Share of the examples in each stage won inside their window, pulled towards the overall
+    share by one example (a stage seen once is not certain)."""
+    overall = float(examples[LABEL].mean()) if len(examples) else 0.0
+    grouped = examples.groupby(examples["stage"].astype(str))[LABEL].agg(["sum", "count"])
+    smoothed = (grouped["sum"] + overall) / (grouped["count"] + 1)
+    return {str(stage): float(rate) for stage, rate in smoothed.items()}
 
 
 def _examples(

@@ -138,9 +138,19 @@ def progress_line(forecast: Forecast) -> str:
 def baseline_line(forecast: Forecast) -> str:
     """What a CRM's own numbers would say for the company."""
     row = forecast.row(COMPANY)
-    return (
+    line = (
         f"A CRM would say {money(row.weighted_pipeline)} (weighted pipeline) or "
         f"{money(row.run_rate)} (run-rate)."
+    )
+    crm = forecast.crm
+    if crm is None:
+        return line
+    calls = crm.categories
+    return (
+        f"{line} The CRM's own: weighted pipeline {money(crm.weighted_pipeline)} (amount × "
+        f"probability over the {crm.deals:,} open deals closing in {forecast.period.label}); "
+        f"commit {money(calls['commit'])}, best case {money(calls['best_case'])}, "
+        f"pipeline {money(calls['pipeline'])}."
     )
 
 
@@ -151,11 +161,15 @@ def method_line(forecast: Forecast) -> str:
         "logistic_regression": "logistic regression",
         "history rate": "the historical rate (too little history for a model)",
         "no history": "none (no history: open deals count as lost)",
+        "stage rates": "each stage's historical rate",
+        "crm probability": "each open deal's CRM probability (0 if expected to close later)",
     }.get(forecast.method, forecast.method)
     line = f"Win probabilities: {method}"
+    if forecast.method_note:
+        line += f" ({forecast.method_note})"
     if forecast.examples:
         line += f" on {forecast.examples:,} past open deals"
-    if forecast.card is not None:
+    if forecast.card is not None and forecast.method not in ("stage rates", "crm probability"):
         line += f" (ROC AUC {forecast.card.roc_auc:.2f}, Brier {forecast.card.brier:.3f})"
     return f"{line}; {forecast.simulations:,} simulations."
 
