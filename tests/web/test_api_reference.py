@@ -224,6 +224,8 @@ def answers(
 
 
 def test_every_api_answer_is_as_recorded(answers: dict[str, dict[str, Any]]) -> None:
+    if os.environ.get("ATTAIN_API_ANSWERS"):  # to see what differs: a file to write them to
+        Path(os.environ["ATTAIN_API_ANSWERS"]).write_text(json.dumps(answers, sort_keys=True))
     if os.environ.get("ATTAIN_RECORD_API_REFERENCE"):
         text = json.dumps(answers, indent=1, sort_keys=True, ensure_ascii=False)
         REFERENCE.write_bytes(gzip.compress(text.encode(), mtime=0))

@@ -18,7 +18,9 @@ from attain import __version__
 from attain.appdb.database import app_db_url, make_engine, upgrade
 from attain.config import Settings
 from attain.reports.templating import label, money, ratio, times
-from attain.web import api, changes, pages, pipeline, problems
+from attain.web import problems
+from attain.web.rendering import vega
+from attain.web.routes import MODULES
 from attain.web.services import Services
 
 HERE = Path(__file__).parent
@@ -38,7 +40,7 @@ def templates() -> Jinja2Templates:
     """The page templates with Attain's number formats as filters."""
     found = Jinja2Templates(directory=HERE / "templates")
     found.env.filters.update(money=money, ratio=ratio, times=times, label=label)
-    found.env.globals["vega"] = pages.vega
+    found.env.globals["vega"] = vega
     return found
 
 
@@ -69,11 +71,9 @@ def create_app(settings: Settings, store: str | None = None, app_db: str | None 
     )
     app.state.templates = templates()
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    app.include_router(api.router)
-    app.include_router(pages.router)
-    app.include_router(pipeline.router)
-    app.include_router(pipeline.api_router)
-    app.include_router(changes.api_router)
+    for module in MODULES:
+        app.include_router(module.api)
+        app.include_router(module.pages)
     problems.install(app)
 
     @app.middleware("http")

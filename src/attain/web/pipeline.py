@@ -1,4 +1,5 @@
-"""The pipeline waterfall page: how a quarter's pipeline moved week by week, deals behind bars.
+"""What the pipeline waterfall shows: how a quarter's pipeline moved week by week, deals behind
+bars (its routes are in `attain.web.routes.pipeline`).
 
 Read from the history (attain.history.waterfall), computed once per data version, period,
 team or rep and as-of day. Who sees which waterfall (resource `forecast`): admins the
@@ -10,31 +11,22 @@ leaderboard rule does not apply). A team or rep outside the scope is 404.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
 import altair as alt
 import pandas as pd
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
 
 from attain.access import NotFound, Principal, Resource
 from attain.appdb.models import Role
 from attain.errors import InputError
 from attain.history.waterfall import OUTFLOWS, Movement, Waterfall, pipeline_waterfall
 from attain.metrics.periods import Period, quarter_of
-from attain.reports.history import currency_note, waterfall_csv
+from attain.reports.history import currency_note
 from attain.reports.jsonable import jsonable
-from attain.web.api import AsOf as ApiAsOf
-from attain.web.api import Format, FormatQuery, services_of
-from attain.web.auth import ApiUser, PageUser
-from attain.web.pages import AsOf, render
 from attain.web.services import AsOf as AsOfDay
 from attain.web.services import Services
 from attain.web.view_models import known_teams, scope
 from attain.workflow.compensation import parse_period
-
-router = APIRouter(include_in_schema=False)
-api_router = APIRouter(prefix="/api/v1", tags=["pipeline"])
 
 RESIZED = Movement.RESIZED
 RARE = frozenset({Movement.REOPENED, Movement.REASSIGNED_IN, Movement.REASSIGNED_OUT})
@@ -157,42 +149,3 @@ def waterfall_chart(data: dict[str, Any]) -> dict[str, Any]:
     )
     spec: dict[str, Any] = chart.to_dict()
     return spec
-
-
-@router.get("/pipeline/waterfall", response_class=HTMLResponse)
-def waterfall_page(
-    request: Request,
-    user: PageUser,
-    as_of: AsOf = None,
-    period: Annotated[str | None, Query(max_length=40)] = None,
-    team: str | None = None,
-    rep: str | None = None,
-) -> Response:
-    data = waterfall_view(services_of(request), user, as_of, period or None, team, rep)
-    return render(request, "pipeline_waterfall.html", user, data=data, page="forecast")
-
-
-@api_router.get("/pipeline/waterfall", summary="The quarter's pipeline week by week, with deals")
-def waterfall_api(
-    request: Request,
-    user: ApiUser,
-    as_of: ApiAsOf = None,
-    period: Annotated[
-        str | None, Query(max_length=40, description="2026-Q4 or YYYY-MM-DD..YYYY-MM-DD.")
-    ] = None,
-    team: Annotated[str | None, Query(description="Only this team's deals.")] = None,
-    rep: Annotated[str | None, Query(description="Only this rep's deals.")] = None,
-    output: FormatQuery = Format.JSON,
-) -> Any:
-    """Per week: the pipeline at start and end and each movement with the deals behind it;
-    `format=csv` gives one row per week and line (start, each movement, end)."""
-    services = services_of(request)
-    if output is Format.CSV:
-        result, _ = waterfall_of(services, user, as_of, period or None, team, rep)
-        return Response(
-            waterfall_csv(result),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="pipeline-waterfall.csv"'},
-        )
-    data = waterfall_view(services, user, as_of, period or None, team, rep)
-    return {key: value for key, value in data.items() if key != "chart"}

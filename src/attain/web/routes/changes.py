@@ -10,23 +10,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
 from attain.access import Resource
 from attain.history.changes import changes, restricted
 from attain.history.states import parse_moment
 from attain.reports.history import changes_csv
 from attain.reports.jsonable import jsonable
-from attain.web.api import Format, FormatQuery, services_of
-from attain.web.auth import ApiUser
+from attain.web.deps import ApiUser, Format, FormatParam, Services
 from attain.web.view_models import scope
 
-api_router = APIRouter(prefix="/api/v1", tags=["changes"])
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api/v1", tags=["changes"])
 
 
-@api_router.get("/changes", summary="What changed between two data versions or dates")
+@api.get("/changes", summary="What changed between two data versions or dates")
 def changes_api(
-    request: Request,
+    services: Services,
     user: ApiUser,
     since: Annotated[
         str | None,
@@ -40,11 +40,10 @@ def changes_api(
         str | None,
         Query(max_length=40, description="A data version or date; default the latest version."),
     ] = None,
-    output: FormatQuery = Format.JSON,
+    output: FormatParam = Format.JSON,
 ) -> Any:
     """Deals created, moved stage, pulled in, pushed out, resized, won, lost, deleted and
     reassigned, with totals per kind, and reps who changed team (docs/history.md)."""
-    services = services_of(request)
     allowed = scope(services, user, Resource.FORECAST)
     start = None if since is None else parse_moment(since, "since")
     end = None if until is None else parse_moment(until, "until")

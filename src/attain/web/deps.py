@@ -1,0 +1,127 @@
+"""What routes are given rather than look up: the app's services and database, the user, and
+the query parameters many routes share, each declared once as an `Annotated` alias.
+
+A route names what it needs in its signature (`services: Services, user: ApiUser,
+listing: ListParams`) and FastAPI hands it over, as in the FastAPI project template's
+`api/deps.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import Depends, Path, Query, Request, Response
+from sqlalchemy import Engine
+
+from attain.web import services
+from attain.web.auth import ApiUser, PageUser
+from attain.web.listing import csv_response, paginated
+
+__all__ = [
+    "ApiUser",
+    "AppDb",
+    "AsOfParam",
+    "Format",
+    "FormatParam",
+    "ListParams",
+    "Listing",
+    "PageUser",
+    "RecordId",
+    "RepParam",
+    "Services",
+    "TeamParam",
+]
+
+
+def services_of(request: Request) -> services.Services:
+    """The app's cached core results (opened by the app's lifespan)."""
+    found: services.Services = request.app.state.services
+    return found
+
+
+def engine_of(request: Request) -> Engine:
+    """The app database's engine (opened by the app's lifespan)."""
+    found: Engine = request.app.state.engine
+    return found
+
+
+Services = Annotated[services.Services, Depends(services_of)]
+"""The app's cached core results over the store."""
+AppDb = Annotated[Engine, Depends(engine_of)]
+"""The app database, where users and the records made in Attain live."""
+
+
+class Format(StrEnum):
+    """How a table comes back."""
+
+    JSON = "json"
+    CSV = "csv"
+
+
+EARLIEST_AS_OF = date(1900, 1, 1)
+LATEST_AS_OF = date(2199, 12, 31)
+"""The as-of days a request may ask for: dates far outside any CRM's data overflow the
+calendar arithmetic (and pandas' timestamps) of the core, so they are a 422, not a 500."""
+
+AsOfParam = Annotated[
+    date | None,
+    Query(
+        ge=EARLIEST_AS_OF,
+        le=LATEST_AS_OF,
+        description="As of this day (YYYY-MM-DD, 1900 to 2199); default today, or the last day "
+        "of data.",
+    ),
+]
+FormatParam = Annotated[Format, Query(alias="format", description="json, or csv for the rows.")]
+RepParam = Annotated[str | None, Query(description="Only this rep's.")]
+TeamParam = Annotated[str | None, Query(description="Only this team.")]
+PeriodParam = Annotated[
+    str | None,
+    Query(
+        max_length=40,
+        description="2026-Q4 or 2026-10-01..2026-12-31; default the quarter of as_of.",
+    ),
+]
+
+MAX_RECORD_ID = 2**31 - 1
+"""The largest id of an app-database record (a 32-bit integer column): a larger one in a path
+is a 422, not an overflow in the database driver."""
+RecordId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID, description="The record's id.")]
+
+MAX_PER_PAGE = 500
+
+
+@dataclass(frozen=True)
+class Listing:
+    """How a list endpoint was asked to answer: one page of its rows, or all as CSV."""
+
+    request: Request
+    response: Response
+    page: int
+    per_page: int
+    output: Format
+
+    def answer(self, rows: Sequence[dict[str, Any]], name: str) -> Any:
+        """Every row as the CSV download `name`.csv, or the page asked for (with Link header)."""
+        if self.output is Format.CSV:
+            return csv_response(rows, name)
+        return paginated(self.request, self.response, rows, self.page, self.per_page)
+
+
+def listing(
+    request: Request,
+    response: Response,
+    page: Annotated[int, Query(ge=1, description="Page number, from 1.")] = 1,
+    per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="Items per page.")] = 50,
+    output: FormatParam = Format.JSON,
+) -> Listing:
+    """The paging and format parameters of a list endpoint."""
+    return Listing(request, response, page, per_page, output)
+
+
+ListParams = Annotated[Listing, Depends(listing)]
+"""`page`, `per_page` and `format` of a list endpoint, and its answer (`.answer(rows, name)`)."""

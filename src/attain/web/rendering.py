@@ -1,0 +1,73 @@
+"""How pages answer: a template with the user and what their role may see, only its content
+block for an HTMX request, charts as vega-embed placeholders, and posted forms read as the
+API's input models."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from fastapi import Request, Response
+from markupsafe import Markup
+from pydantic import BaseModel, ValidationError
+
+from attain.access import ROLE_RESOURCES, Principal, Resource
+from attain.errors import InputError
+
+
+def render(
+    request: Request, template: str, user: Principal | None, status: int = 200, **context: Any
+) -> Response:
+    """A page, or only its content block for an HTMX request aimed at #content."""
+    partial = request.headers.get("hx-request") == "true" and (
+        request.headers.get("hx-target") == "content"
+    )
+    resources = ROLE_RESOURCES[user.role] if user else frozenset()
+    response: Response = request.app.state.templates.TemplateResponse(
+        request,
+        template,
+        {
+            "user": user,
+            "csrf": getattr(request.state, "csrf", ""),
+            "partial": partial,
+            "can": {resource.value: resource in resources for resource in Resource},
+            **context,
+        },
+        status_code=status,
+    )
+    return response
+
+
+def vega(spec: dict[str, Any] | None, element_id: str) -> Markup:
+    """A chart placeholder that static/app.js embeds with vega-embed."""
+    if spec is None:
+        return Markup("")
+    payload = json.dumps(spec).replace("</", "<\\/")
+    return Markup(
+        f'<div class="chart" id="{element_id}" data-testid="{element_id}"></div>'
+        f'<script type="application/json" data-vega-for="{element_id}">{payload}</script>'
+    )
+
+
+def is_htmx(request: Request) -> bool:
+    """Whether the page's script (HTMX) sent the request, rather than a plain form post."""
+    return request.headers.get("hx-request") == "true"
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def form_model(model: type[M], **fields: Any) -> M:
+    """A posted form's fields as `model` (InputError saying which field does not fit)."""
+    try:
+        return model.model_validate(fields)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}" for e in error.errors()
+        )
+        raise InputError(f"check the form: {problems}") from None
+
+
+def text(form: Any, name: str) -> str:
+    """A posted form's field `name`, stripped ('' when absent)."""
+    return str(form.get(name, "")).strip()

@@ -1,0 +1,206 @@
+"""Coaching: goals, coaching sessions and action items (read and logged, from the rep page's
+panel or the API), and coaching coverage."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import Engine
+
+from attain.access import Principal, Resource, check_rep_writer
+from attain.errors import InputError
+from attain.web import coaching_view_models, view_models
+from attain.web.auth import checked_api_csrf, checked_csrf
+from attain.web.deps import (
+    ApiUser,
+    AppDb,
+    AsOfParam,
+    Format,
+    FormatParam,
+    ListParams,
+    PageUser,
+    RecordId,
+    RepParam,
+    Services,
+    TeamParam,
+)
+from attain.web.listing import csv_response
+from attain.web.rendering import is_htmx, render
+from attain.web.services import Services as CoreServices
+from attain.workflow.coaching import split_topics
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api/v1", tags=["coaching"])
+
+
+def _records(
+    services: CoreServices, engine: Engine, user: Principal, kind: str, rep_id: str | None
+) -> list[dict[str, Any]]:
+    """The user's visible app-database records of `kind`, of one rep if `rep_id` is given."""
+    if rep_id is not None:
+        view_models.scope(services, user, Resource.COACHING).rep(rep_id, services.roster())
+    found = view_models.coaching_records(engine, user, services, rep_id=rep_id)
+    return found[kind]
+
+
+def _record_listing(kind: str, slug: str, summary: str) -> None:
+    """Register GET /api/v1/{slug}: the app-database records of `kind` the user may see,
+    paginated or as CSV."""
+
+    @api.get(f"/{slug}", summary=summary, name=kind)
+    def records(
+        services: Services,
+        engine: AppDb,
+        user: ApiUser,
+        listing: ListParams,
+        rep_id: RepParam = None,
+    ) -> Any:
+        return listing.answer(_records(services, engine, user, kind, rep_id), slug)
+
+
+_record_listing("goals", "goals", "Goals set in Attain (paginated)")
+_record_listing("coaching_sessions", "coaching-sessions", "Coaching sessions held (paginated)")
+_record_listing("action_items", "action-items", "Action items, overdue flagged (paginated)")
+
+
+@api.post(
+    "/coaching-sessions",
+    status_code=201,
+    summary="Log a coaching session with its agreed actions (admins; managers for their reps)",
+    dependencies=[Depends(checked_api_csrf)],
+)
+def log_coaching_session(
+    services: Services,
+    engine: AppDb,
+    user: ApiUser,
+    body: coaching_view_models.CoachingSessionIn,
+) -> dict[str, Any]:
+    return coaching_view_models.log_coaching_session(services, engine, user, body)
+
+
+@api.post(
+    "/action-items/{action_id}/done",
+    summary="Mark an action item done",
+    dependencies=[Depends(checked_api_csrf)],
+)
+def complete_action_item(
+    services: Services, engine: AppDb, user: ApiUser, action_id: RecordId
+) -> dict[str, Any]:
+    return coaching_view_models.complete_action(services, engine, user, action_id)
+
+
+@pages.get("/coaching", response_class=HTMLResponse)
+def coaching_page(
+    request: Request,
+    services: Services,
+    engine: AppDb,
+    user: PageUser,
+    as_of: AsOfParam = None,
+    team: TeamParam = None,
+) -> Response:
+    data = coaching_view_models.coverage_view(services, engine, user, as_of, team)
+    return render(request, "coaching.html", user, data=data, page="coaching")
+
+
+@api.get("/coaching/coverage", summary="Coaching coverage: who is overdue and why")
+def coaching_coverage(
+    services: Services,
+    engine: AppDb,
+    user: ApiUser,
+    as_of: AsOfParam = None,
+    team: TeamParam = None,
+    output: FormatParam = Format.JSON,
+) -> Any:
+    data = coaching_view_models.coverage_view(services, engine, user, as_of, team)
+    if output is Format.CSV:
+        return csv_response(data["rows"], f"coaching-coverage-{data['as_of']}")
+    return data
+
+
+def _session_form(rep_id: str, form: Any) -> coaching_view_models.CoachingSessionIn:
+    """The rep page's coaching form as a session to log (InputError when it does not fit)."""
+    actions = []
+    titles, owners, dues = (
+        form.getlist(name) for name in ("action_title", "action_owner", "action_due")
+    )
+    for title, owner, due in zip(titles, owners, dues, strict=False):
+        if str(title).strip():
+            actions.append({"title": str(title), "owner": str(owner), "due_date": str(due) or None})
+    try:
+        held = date.fromisoformat(str(form.get("held_on", "")))
+        return coaching_view_models.CoachingSessionIn(
+            rep_id=rep_id,
+            kind=str(form.get("kind", "one_on_one")),
+            held_at=datetime.combine(held, time.min, tzinfo=UTC),
+            duration_minutes=int(str(form.get("minutes", "0")) or 0),
+            topics=split_topics(str(form.get("topics", ""))),
+            notes=str(form.get("notes", "")),
+            actions=actions,
+        )
+    except (ValueError, ValidationError) as error:
+        raise InputError(f"check the session's fields: {error}") from None
+
+
+def _panel(
+    request: Request,
+    services: CoreServices,
+    engine: Engine,
+    user: Principal,
+    rep_id: str,
+    as_of: date | None,
+    **extra: Any,
+) -> Response:
+    """The rep page's coaching panel alone, as HTMX swaps it in after a write."""
+    panel = coaching_view_models.coaching_panel(services, engine, user, rep_id, as_of)
+    return render(request, "_coaching.html", user, panel=panel, **extra)
+
+
+@pages.post(
+    "/reps/{rep_id}/coaching", response_class=HTMLResponse, dependencies=[Depends(checked_csrf)]
+)
+async def log_coaching(
+    request: Request,
+    services: Services,
+    engine: AppDb,
+    user: PageUser,
+    rep_id: str,
+    as_of: AsOfParam = None,
+) -> Response:
+    form = await request.form()
+    # Access first: another rep's page is 404 (and a rep's own 403) before the form is read.
+    check_rep_writer(
+        user, view_models.scope(services, user, Resource.COACHING), rep_id, services.roster()
+    )
+    try:
+        logged = _session_form(rep_id, form)
+        coaching_view_models.log_coaching_session(services, engine, user, logged)
+    except InputError as error:
+        if not is_htmx(request):
+            raise
+        return _panel(request, services, engine, user, rep_id, as_of, error=str(error))
+    if not is_htmx(request):
+        return RedirectResponse(f"/reps/{rep_id}", status_code=303)
+    return _panel(request, services, engine, user, rep_id, as_of, message="Session logged.")
+
+
+@pages.post(
+    "/actions/{action_id}/done", response_class=HTMLResponse, dependencies=[Depends(checked_csrf)]
+)
+def complete_action(
+    request: Request,
+    services: Services,
+    engine: AppDb,
+    user: PageUser,
+    action_id: RecordId,
+    as_of: AsOfParam = None,
+) -> Response:
+    row = coaching_view_models.complete_action(services, engine, user, action_id)
+    rep_id = row["rep_id"]
+    if not is_htmx(request) or rep_id is None:
+        return RedirectResponse(f"/reps/{rep_id}" if rep_id else "/alignment", status_code=303)
+    message = f"Done: {row['title']}."
+    return _panel(request, services, engine, user, rep_id, as_of, message=message)

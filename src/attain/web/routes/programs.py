@@ -1,0 +1,141 @@
+"""Intensive programs: started for a rep, checked in on weekly, reviewed metric by metric."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from attain.access import Resource, check_rep_writer
+from attain.web import management, view_models
+from attain.web.auth import checked_api_csrf, checked_csrf
+from attain.web.deps import (
+    ApiUser,
+    AppDb,
+    AsOfParam,
+    ListParams,
+    PageUser,
+    RecordId,
+    RepParam,
+    Services,
+)
+from attain.web.rendering import form_model, render, text
+from attain.workflow.coaching import split_topics
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api/v1", tags=["programs"])
+
+
+@pages.get("/programs", response_class=HTMLResponse)
+def programs_page(
+    request: Request, services: Services, engine: AppDb, user: PageUser, rep: str | None = None
+) -> Response:
+    data = management.programs_page(services, engine, user, rep)
+    return render(request, "programs.html", user, data=data, page="programs")
+
+
+@pages.post("/programs", response_class=HTMLResponse, dependencies=[Depends(checked_csrf)])
+async def start_program(
+    request: Request, services: Services, engine: AppDb, user: PageUser
+) -> Response:
+    form = await request.form()
+    rep_id = text(form, "rep_id")
+    # Access first: another rep is 404 (and a rep's own 403) before the form is read.
+    check_rep_writer(
+        user, view_models.scope(services, user, Resource.PROGRAMS), rep_id, services.roster()
+    )
+    asked = form_model(
+        management.ProgramIn,
+        rep_id=rep_id,
+        start=text(form, "start"),
+        weeks=text(form, "weeks"),
+        goal=text(form, "goal"),
+        metrics=[str(m) for m in form.getlist("metrics")],
+    )
+    made = management.start_program_view(services, engine, user, asked)
+    return RedirectResponse(f"/programs/{made['id']}", status_code=303)
+
+
+@pages.get("/programs/{program_id}", response_class=HTMLResponse)
+def program_page(
+    request: Request,
+    services: Services,
+    engine: AppDb,
+    user: PageUser,
+    program_id: RecordId,
+    as_of: AsOfParam = None,
+) -> Response:
+    data = management.program_review_view(services, engine, user, program_id, as_of)
+    return render(request, "program.html", user, data=data, page="programs")
+
+
+@pages.post(
+    "/programs/{program_id}/check-ins",
+    response_class=HTMLResponse,
+    dependencies=[Depends(checked_csrf)],
+)
+async def program_check_in(
+    request: Request, services: Services, engine: AppDb, user: PageUser, program_id: RecordId
+) -> Response:
+    form = await request.form()
+    management.check_program_writer(services, engine, user, program_id)
+    held = text(form, "held_on")
+    asked = form_model(
+        management.CheckInIn,
+        held_at=f"{held}T00:00:00+00:00" if held else "",
+        duration_minutes=text(form, "minutes") or 30,
+        notes=text(form, "notes"),
+        topics=list(split_topics(text(form, "topics"))),
+    )
+    management.program_check_in_view(services, engine, user, program_id, asked)
+    return RedirectResponse(f"/programs/{program_id}", status_code=303)
+
+
+@api.get("/programs", summary="Intensive programs, newest start first (paginated)")
+def programs(
+    services: Services,
+    engine: AppDb,
+    user: ApiUser,
+    listing: ListParams,
+    rep_id: RepParam = None,
+) -> Any:
+    return listing.answer(management.programs_view(services, engine, user, rep_id), "programs")
+
+
+@api.post(
+    "/programs",
+    status_code=201,
+    summary="Start an intensive program for a rep (admins; managers for their reps)",
+    dependencies=[Depends(checked_api_csrf)],
+)
+def start_program_api(
+    services: Services, engine: AppDb, user: ApiUser, body: management.ProgramIn
+) -> dict[str, Any]:
+    return management.start_program_view(services, engine, user, body)
+
+
+@api.get(
+    "/programs/{program_id}/review",
+    summary="A program's check-ins, each metric before and during it, the test and verdict",
+)
+def program_review(
+    services: Services, engine: AppDb, user: ApiUser, program_id: RecordId, as_of: AsOfParam = None
+) -> dict[str, Any]:
+    return management.program_review_view(services, engine, user, program_id, as_of)
+
+
+@api.post(
+    "/programs/{program_id}/check-ins",
+    status_code=201,
+    summary="Log a program's weekly check-in (admins; managers for their reps)",
+    dependencies=[Depends(checked_api_csrf)],
+)
+def program_check_in_api(
+    services: Services,
+    engine: AppDb,
+    user: ApiUser,
+    program_id: RecordId,
+    body: management.CheckInIn,
+) -> dict[str, Any]:
+    return management.program_check_in_view(services, engine, user, program_id, body)

@@ -1,0 +1,72 @@
+"""One rep: the rep page (pace, class, findings, coaching panel and activity plan) and its
+API routes (detail, one-on-one agenda, weekly plan, funnel)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from attain.access import NotFound
+from attain.web import coaching_view_models, view_models
+from attain.web.deps import ApiUser, AppDb, AsOfParam, Format, FormatParam, PageUser, Services
+from attain.web.listing import csv_response
+from attain.web.rendering import render
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api/v1", tags=["reps"])
+
+
+@pages.get("/reps/{rep_id}", response_class=HTMLResponse)
+def rep_page(
+    request: Request,
+    services: Services,
+    engine: AppDb,
+    user: PageUser,
+    rep_id: str,
+    as_of: AsOfParam = None,
+) -> Response:
+    data = view_models.rep_detail(services, engine, user, rep_id, as_of)
+    panel = coaching_view_models.coaching_panel(services, engine, user, rep_id, as_of)
+    plan = coaching_view_models.rep_plan(services, engine, user, rep_id, as_of)
+    return render(request, "rep.html", user, data=data, panel=panel, plan=plan, page="rep")
+
+
+@api.get("/reps/{rep_id}", summary="One rep: pace, class, findings, goals and coaching")
+def rep(
+    services: Services, engine: AppDb, user: ApiUser, rep_id: str, as_of: AsOfParam = None
+) -> dict[str, Any]:
+    return view_models.rep_detail(services, engine, user, rep_id, as_of)
+
+
+@api.get("/reps/{rep_id}/agenda", summary="Questions for the rep's next one-on-one")
+def rep_agenda(
+    services: Services, engine: AppDb, user: ApiUser, rep_id: str, as_of: AsOfParam = None
+) -> Any:
+    return coaching_view_models.rep_agenda(services, engine, user, rep_id, as_of)
+
+
+@api.get("/reps/{rep_id}/plan", summary="The rep's weekly activity plan this quarter")
+def rep_plan(
+    services: Services, engine: AppDb, user: ApiUser, rep_id: str, as_of: AsOfParam = None
+) -> Any:
+    found = coaching_view_models.rep_plan(services, engine, user, rep_id, as_of)
+    if found is None:
+        raise NotFound(f"rep {rep_id} has no bookings target this quarter")
+    return found
+
+
+@api.get("/reps/{rep_id}/funnel", summary="The rep's funnel against top performers and peers")
+def rep_funnel(
+    services: Services,
+    user: ApiUser,
+    rep_id: str,
+    as_of: AsOfParam = None,
+    output: FormatParam = Format.JSON,
+) -> Any:
+    data = view_models.funnel_view(services, user, rep_id, as_of)
+    if output is Format.CSV:
+        return csv_response(data["stages"], f"funnel-{rep_id}-{data['as_of']}")
+    data.pop("chart")
+    return data
