@@ -299,24 +299,47 @@ def build_agenda(
 ) -> Agenda:
     """The agenda from the rep's findings, overdue actions and goals behind pace (pure)."""
     settings = settings or WorkflowSettings()
-    items: list[AgendaItem] = []
-    for finding in findings:
-        if finding.scope != "rep" or finding.id != rep_id:
-            continue
-        items.append(
-            AgendaItem(
-                question=finding_question(finding),
-                kind="finding",
-                tier=_FINDING_TIERS[finding.severity],
-                weight=finding.bookings_at_stake,
-                cause=finding.cause,
-                source=f"finding:{finding.cause}",
-                evidence={
-                    "severity": finding.severity,
-                    "bookings_at_stake": finding.bookings_at_stake,
-                },
-            )
+    items = [
+        *_finding_items(rep_id, findings),
+        *_overdue_action_items(rep_id, as_of, actions),
+        *_goal_items(rep_id, goals, settings),
+    ]
+    if pacing is not None and pacing.id == rep_id and pacing.status in ("behind", "at_risk"):
+        items.append(_pacing_item(pacing))
+    items.sort(key=lambda item: (item.tier, -item.weight))
+    items = items[: settings.agenda_max_questions]
+    for question in STANDING_QUESTIONS:
+        if len(items) >= min(settings.agenda_min_questions, settings.agenda_max_questions):
+            break
+        items.append(AgendaItem(question, "standing", TIER_STANDING, 0.0, source="standing"))
+    return Agenda(rep_id=rep_id, as_of=as_of, items=items)
+
+
+def _finding_items(rep_id: str, findings: Sequence[Finding]) -> list[AgendaItem]:
+    """One question per finding about the rep, tiered by severity, weighted by its stake."""
+    return [
+        AgendaItem(
+            question=finding_question(finding),
+            kind="finding",
+            tier=_FINDING_TIERS[finding.severity],
+            weight=finding.bookings_at_stake,
+            cause=finding.cause,
+            source=f"finding:{finding.cause}",
+            evidence={
+                "severity": finding.severity,
+                "bookings_at_stake": finding.bookings_at_stake,
+            },
         )
+        for finding in findings
+        if finding.scope == "rep" and finding.id == rep_id
+    ]
+
+
+def _overdue_action_items(
+    rep_id: str, as_of: date, actions: Sequence[ActionItem]
+) -> list[AgendaItem]:
+    """One question per overdue action agreed with the rep, the longest overdue weighing most."""
+    items = []
     for action in actions:
         if action.rep_id != rep_id or not is_overdue(action, as_of):
             continue
@@ -332,6 +355,14 @@ def build_agenda(
                 evidence={"due_date": str(action.due_date), "days_overdue": late},
             )
         )
+    return items
+
+
+def _goal_items(
+    rep_id: str, goals: Sequence[GoalProgress], settings: WorkflowSettings
+) -> list[AgendaItem]:
+    """One question per goal of the rep behind pace, the furthest behind weighing most."""
+    items = []
     for goal in goals:
         if goal.rep_id != rep_id or not goal.behind(settings.goal_behind_ratio):
             continue
@@ -348,28 +379,23 @@ def build_agenda(
                 evidence={"actual": goal.actual, "expected": goal.expected, "target": goal.target},
             )
         )
-    if pacing is not None and pacing.id == rep_id and pacing.status in ("behind", "at_risk"):
-        pace = pacing.pace_ratio or 0.0
-        items.append(
-            AgendaItem(
-                question=f"You have {pacing.actual_to_date:,.0f} of the {pacing.target:,.0f} "
-                f"{pacing.metric} target, {pace:.0%} of the pace needed by now, and "
-                f"{pacing.remaining_target:,.0f} to go in {pacing.business_days_left} business "
-                "days: which deals will close the gap?",
-                kind="pacing",
-                tier=TIER_GOAL,
-                weight=1.0 - pace,
-                source="pacing",
-                evidence={"status": pacing.status, "pace_ratio": pacing.pace_ratio},
-            )
-        )
-    items.sort(key=lambda item: (item.tier, -item.weight))
-    items = items[: settings.agenda_max_questions]
-    for question in STANDING_QUESTIONS:
-        if len(items) >= min(settings.agenda_min_questions, settings.agenda_max_questions):
-            break
-        items.append(AgendaItem(question, "standing", TIER_STANDING, 0.0, source="standing"))
-    return Agenda(rep_id=rep_id, as_of=as_of, items=items)
+    return items
+
+
+def _pacing_item(pacing: PacingRow) -> AgendaItem:
+    """The quarter's bookings pace, asked like a goal behind pace (same tier)."""
+    pace = pacing.pace_ratio or 0.0
+    return AgendaItem(
+        question=f"You have {pacing.actual_to_date:,.0f} of the {pacing.target:,.0f} "
+        f"{pacing.metric} target, {pace:.0%} of the pace needed by now, and "
+        f"{pacing.remaining_target:,.0f} to go in {pacing.business_days_left} business "
+        "days: which deals will close the gap?",
+        kind="pacing",
+        tier=TIER_GOAL,
+        weight=1.0 - pace,
+        source="pacing",
+        evidence={"status": pacing.status, "pace_ratio": pacing.pace_ratio},
+    )
 
 
 def rep_agenda(

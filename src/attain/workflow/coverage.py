@@ -124,18 +124,7 @@ def coverage_table(
         need, weight = needs[rep.rep_id]
         fair = total_minutes * weight / total_weight if total_weight else 0.0
         ratio = minutes[rep.rep_id] / fair if fair else None
-        reasons = []
-        if shadows < settings.shadowing_per_year:
-            reasons.append(
-                f"shadowed {shadows} times in 12 months (needs {settings.shadowing_per_year})"
-            )
-        if since is None:
-            reasons.append("no one-on-one on record")
-        elif since > due_days:
-            reasons.append(
-                f"last one-on-one {since} days ago (cadence {settings.one_on_one_cadence_days} "
-                "days)"
-            )
+        reasons = _overdue_reasons(shadows, since, due_days, settings)
         rows.append(
             CoverageRow(
                 rep_id=rep.rep_id,
@@ -164,6 +153,25 @@ def coverage_table(
         )
     )
     return rows
+
+
+def _overdue_reasons(
+    shadows: int, since: int | None, due_days: int, settings: WorkflowSettings
+) -> list[str]:
+    """Why a rep is overdue: too few shadowing sessions, or no one-on-one within the cadence
+    and its grace days."""
+    reasons = []
+    if shadows < settings.shadowing_per_year:
+        reasons.append(
+            f"shadowed {shadows} times in 12 months (needs {settings.shadowing_per_year})"
+        )
+    if since is None:
+        reasons.append("no one-on-one on record")
+    elif since > due_days:
+        reasons.append(
+            f"last one-on-one {since} days ago (cadence {settings.one_on_one_cadence_days} days)"
+        )
+    return reasons
 
 
 def coached_reps(

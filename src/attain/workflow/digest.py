@@ -10,7 +10,7 @@ email-ready HTML with inline styles, from `reports/templates/digest.*.j2`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
@@ -130,16 +130,7 @@ def build_digest(
     teams = {rep.rep_id: rep.team_id for rep in report.reps}
     pace = [row for row in report.pacing if row.metric == HEADLINE_METRIC]
     rep_rows = {row.id: row for row in pace if row.scope == "rep"}
-    if scope == "company":
-        members = set(rep_rows)
-        board_members = members
-    elif scope == "team":
-        members = {rep for rep, team in teams.items() if team == scope_id}
-        board_members = members
-    else:
-        members = {scope_id}
-        team = teams.get(scope_id)
-        board_members = {rep for rep, t in teams.items() if t == team} if team else members
+    members, board_members = _members(scope, scope_id, rep_rows, teams)
     own = next(
         (r for r in pace if r.scope == scope and (scope == "company" or r.id == scope_id)), None
     )
@@ -152,6 +143,52 @@ def build_digest(
         for w in wins
         if w.rep_id in members
     ]
+    board = sorted(
+        (rep_rows[rep] for rep in board_members if rep in rep_rows),
+        key=lambda row: (-_attainment(row, -1.0), row.id),
+    )[: settings.leaderboard_size]
+    return Digest(
+        scope=scope,
+        id=scope_id,
+        name=_scope_name(scope, scope_id, own, names),
+        as_of=report.as_of,
+        since=report.as_of - timedelta(days=settings.digest_days - 1),
+        period=report.period.label,
+        pacing=own,
+        reps=reps,
+        wins=named_wins,
+        achievers=_achievers(reps, goals, members, names),
+        risks=_risks(reps, findings, report, members, names),
+        leaderboard=_leaderboard(board, names, teams),
+        notes=list(report.notes),
+    )
+
+
+def _members(
+    scope: DigestScope,
+    scope_id: str,
+    rep_rows: Mapping[str, PacingRow],
+    teams: Mapping[str, str | None],
+) -> tuple[set[str], set[str]]:
+    """The reps the digest is about, and the reps on its leaderboard: a rep's digest ranks
+    the rep among their own team (alone without a team)."""
+    if scope == "company":
+        return set(rep_rows), set(rep_rows)
+    if scope == "team":
+        members = {rep for rep, team in teams.items() if team == scope_id}
+        return members, members
+    team = teams.get(scope_id)
+    board = {rep for rep, t in teams.items() if t == team} if team else {scope_id}
+    return {scope_id}, board
+
+
+def _achievers(
+    reps: Sequence[PacingRow],
+    goals: Sequence[GoalProgress],
+    members: set[str],
+    names: Mapping[str, str],
+) -> list[Mention]:
+    """Reps who reached a goal, then reps who reached their target or are ahead of pace."""
     achievers = [
         Mention(
             goal.rep_id,
@@ -171,6 +208,17 @@ def build_digest(
         else:
             continue
         achievers.append(Mention(row.id, names.get(row.id, row.id), reason))
+    return achievers
+
+
+def _risks(
+    reps: Sequence[PacingRow],
+    findings: Sequence[Finding],
+    report: PerformanceReport,
+    members: set[str],
+    names: Mapping[str, str],
+) -> list[Mention]:
+    """Reps behind or at risk on pace, then high-severity findings, then early warnings."""
     risks = [
         Mention(
             row.id,
@@ -196,11 +244,13 @@ def build_digest(
         for w in report.early_warnings
         if w.rep_id in members
     ]
-    board = sorted(
-        (rep_rows[rep] for rep in board_members if rep in rep_rows),
-        key=lambda row: (-_attainment(row, -1.0), row.id),
-    )[: settings.leaderboard_size]
-    leaderboard = [
+    return risks
+
+
+def _leaderboard(
+    board: Sequence[PacingRow], names: Mapping[str, str], teams: Mapping[str, str | None]
+) -> list[LeaderRow]:
+    return [
         LeaderRow(
             rank=rank,
             rep_id=row.id,
@@ -213,27 +263,16 @@ def build_digest(
         )
         for rank, row in enumerate(board, start=1)
     ]
+
+
+def _scope_name(
+    scope: DigestScope, scope_id: str, own: PacingRow | None, names: Mapping[str, str]
+) -> str:
     if scope == "company":
-        name = "Company"
-    elif scope == "team":
-        name = own.name if own else scope_id
-    else:
-        name = names.get(scope_id, scope_id)
-    return Digest(
-        scope=scope,
-        id=scope_id,
-        name=name,
-        as_of=report.as_of,
-        since=report.as_of - timedelta(days=settings.digest_days - 1),
-        period=report.period.label,
-        pacing=own,
-        reps=reps,
-        wins=named_wins,
-        achievers=achievers,
-        risks=risks,
-        leaderboard=leaderboard,
-        notes=list(report.notes),
-    )
+        return "Company"
+    if scope == "team":
+        return own.name if own else scope_id
+    return names.get(scope_id, scope_id)
 
 
 def _attainment(row: PacingRow, missing: Any) -> Any:
