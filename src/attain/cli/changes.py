@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import StrEnum
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import typer
 from rich.console import Console
@@ -16,6 +15,7 @@ from attain.cli.options import DB, OUTPUT, open_store
 from attain.config import load_settings
 from attain.history.changes import ChangeKind, ChangeRecord, changes
 from attain.history.states import parse_moment
+from attain.reports.formats import Format
 from attain.reports.history import changes_csv, changes_json, currency_note
 from attain.reports.templating import label, money
 
@@ -25,13 +25,8 @@ SHOWN_PER_KIND = 10
 """Deals listed under each kind in the text view (JSON and CSV list every one)."""
 
 
-class Format(StrEnum):
-    """Output formats of the change record, the waterfall and the calls."""
-
-    TEXT = "text"
-    JSON = "json"
-    CSV = "csv"
-
+ChangesFormat = Literal[Format.TEXT, Format.JSON, Format.CSV]
+"""Output formats of the change record, the waterfall and the calls."""
 
 FORMAT = typer.Option(Format.TEXT, "--format", "-f", help="Output format.")
 
@@ -53,7 +48,7 @@ def changes_command(
         show_default=False,
     ),
     db: str | None = DB,
-    output_format: Format = FORMAT,
+    output_format: ChangesFormat = FORMAT,
     output: Path | None = OUTPUT,
 ) -> None:
     """What changed between two data versions or dates: deals created, moved stage, pulled

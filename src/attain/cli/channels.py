@@ -5,8 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
-from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 import typer
 from rich.console import Console
@@ -15,16 +14,11 @@ from rich.table import Table
 
 from attain.cli.options import DB, open_store
 from attain.leads.channels import ChannelLine, ChannelReport, channel_report
+from attain.reports.formats import Format
 from attain.reports.jsonable import dumps
 
-
-class Format(StrEnum):
-    """Output formats of the channel report."""
-
-    TEXT = "text"
-    JSON = "json"
-    CSV = "csv"
-    MARKDOWN = "markdown"
+ChannelsFormat = Literal[Format.TEXT, Format.JSON, Format.CSV, Format.MARKDOWN]
+"""Output formats of the channel report."""
 
 
 def channels_command(
@@ -36,7 +30,9 @@ def channels_command(
         help="Count leads and outcomes up to this day \\[default: the last day of data].",
         show_default=False,
     ),
-    output_format: Format = typer.Option(Format.TEXT, "--format", "-f", help="Output format."),
+    output_format: ChannelsFormat = typer.Option(
+        Format.TEXT, "--format", "-f", help="Output format."
+    ),
 ) -> None:
     """Per source and campaign: leads, MQL, SQL, opportunities, won, the conversion rates between
     them, won revenue, days to win and rejections, ranked by revenue per lead."""

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import typer
 from rich.console import Console
@@ -16,22 +15,27 @@ from rich.table import Table
 
 from attain.access import AccessError
 from attain.appdb.models import ActionStatus, CoachingKind
-from attain.cli.options import AS_OF, DB, OUTPUT, app_session, open_store
-from attain.cli.users import APP_DB
-from attain.cli.workflow_options import (
+from attain.cli.options import (
+    AS_OF,
     AS_USER,
     BY,
+    DB,
     FORMAT,
-    Format,
+    OUTPUT,
+    TextOrJson,
+    app_session,
     check_rep,
     diagnose_store,
     echo_json,
+    open_store,
     store_facts,
     user_visibility,
 )
+from attain.cli.users import APP_DB
 from attain.errors import InputError
 from attain.leads.channels import channel_report
 from attain.metrics.report import HEADLINE_METRIC
+from attain.reports.formats import Format
 from attain.workflow.actions import (
     AgreedAction,
     action_rows,
@@ -63,12 +67,8 @@ actions_app = typer.Typer(
 )
 
 
-class DigestFormat(StrEnum):
-    """Output formats of the digest."""
-
-    MARKDOWN = "markdown"
-    HTML = "html"
-    JSON = "json"
+DigestFormat = Literal[Format.MARKDOWN, Format.HTML, Format.JSON]
+"""Output formats of the digest."""
 
 
 @coaching_app.command("log")
@@ -114,7 +114,7 @@ def log_command(
 def list_command(
     rep: str = typer.Option(..., "--rep", help="The rep whose sessions and actions to show."),
     as_user: str | None = AS_USER,
-    output_format: Format = FORMAT,
+    output_format: TextOrJson = FORMAT,
     db: str | None = DB,
     app_db: str | None = APP_DB,
 ) -> None:
@@ -175,7 +175,7 @@ def _print_actions(console: Console, rows: list[dict[str, Any]], title: str) -> 
 def agenda_command(
     rep: str = typer.Option(..., "--rep", help="The rep whose next one-on-one it is."),
     as_of: datetime | None = AS_OF,
-    output_format: Format = FORMAT,
+    output_format: TextOrJson = FORMAT,
     db: str | None = DB,
     app_db: str | None = APP_DB,
 ) -> None:
@@ -216,7 +216,7 @@ def coverage_command(
     team: str | None = typer.Option(None, "--team", help="Only this team's reps."),
     overdue: bool = typer.Option(False, "--overdue", help="Only reps overdue for coaching."),
     as_of: datetime | None = AS_OF,
-    output_format: Format = FORMAT,
+    output_format: TextOrJson = FORMAT,
     db: str | None = DB,
     app_db: str | None = APP_DB,
 ) -> None:
@@ -272,7 +272,7 @@ def digest_command(
     rep: str | None = typer.Option(None, "--rep", help="The digest of this rep."),
     as_of: datetime | None = AS_OF,
     output_format: DigestFormat = typer.Option(
-        DigestFormat.MARKDOWN, "--format", "-f", help="Output format (html is e-mail ready)."
+        Format.MARKDOWN, "--format", "-f", help="Output format (html is e-mail ready)."
     ),
     output: Path | None = OUTPUT,
     db: str | None = DB,
@@ -301,9 +301,9 @@ def digest_command(
         raise InputError(f"no team {team} in the store; `attain report` lists them")
     scope: DigestScope = "team" if team else "rep" if rep else "company"
     digest = build_digest(scope, team or rep or "company", report, findings, wins, goals, settings)
-    if output_format is DigestFormat.JSON:
+    if output_format is Format.JSON:
         text = json.dumps(digest.to_dict(), indent=2, ensure_ascii=False)
-    elif output_format is DigestFormat.HTML:
+    elif output_format is Format.HTML:
         text = render_html(digest)
     else:
         text = render_markdown(digest)
@@ -317,7 +317,7 @@ def digest_command(
 @alignment_app.command("agenda")
 def alignment_agenda_command(
     as_of: datetime | None = AS_OF,
-    output_format: Format = FORMAT,
+    output_format: TextOrJson = FORMAT,
     db: str | None = DB,
 ) -> None:
     """Topics for the sales–marketing meeting from the alignment findings and channel report."""
@@ -364,7 +364,7 @@ def alignment_add_command(
 def alignment_actions_command(
     overdue: bool = typer.Option(False, "--overdue", help="Only open actions past due."),
     as_of: datetime | None = AS_OF,
-    output_format: Format = FORMAT,
+    output_format: TextOrJson = FORMAT,
     app_db: str | None = APP_DB,
 ) -> None:
     """Actions agreed in alignment meetings, with owner, due date and status."""

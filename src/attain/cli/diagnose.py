@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 import typer
 from rich.console import Console, Group
@@ -14,7 +14,6 @@ from rich.table import Table
 from rich.text import Text
 
 from attain.cli.options import AS_OF, DB, OUTPUT, TARGET, open_store
-from attain.cli.report import short
 from attain.config import load_settings
 from attain.diagnosis.finding import Diagnosis
 from attain.diagnosis.run import diagnose
@@ -30,18 +29,14 @@ from attain.reports.diagnosis import (
     to_markdown,
     total_at_stake,
 )
-from attain.reports.templating import money
+from attain.reports.formats import Format
+from attain.reports.templating import money, short
 
 SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan"}
 
 
-class Format(StrEnum):
-    """Output formats of the diagnosis."""
-
-    TEXT = "text"
-    JSON = "json"
-    MARKDOWN = "markdown"
-    HTML = "html"
+DiagnosisFormat = Literal[Format.TEXT, Format.JSON, Format.MARKDOWN, Format.HTML]
+"""Output formats of the diagnosis."""
 
 
 def diagnose_command(
@@ -54,7 +49,9 @@ def diagnose_command(
     ),
     as_of: datetime | None = AS_OF,
     target: float | None = TARGET,
-    output_format: Format = typer.Option(Format.TEXT, "--format", "-f", help="Output format."),
+    output_format: DiagnosisFormat = typer.Option(
+        Format.TEXT, "--format", "-f", help="Output format."
+    ),
     output: Path | None = OUTPUT,
 ) -> None:
     """Why reps miss target, with evidence, bookings at stake, actions and questions.

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 import typer
 from rich.console import Console
@@ -12,8 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from attain.cli.options import AS_OF, DB, OUTPUT, TARGET, open_store, read_overrides
-from attain.cli.report import short
+from attain.cli.options import AS_OF, DB, OUTPUT, open_store, read_overrides
 from attain.cli.users import APP_DB
 from attain.config import load_settings
 from attain.errors import InputError
@@ -39,20 +38,16 @@ from attain.reports.forecast import (
     to_html,
     to_json,
 )
-from attain.reports.templating import ratio
+from attain.reports.formats import Format
+from attain.reports.templating import ratio, short
 from attain.store.inventory import data_quality
 
 LAST_WEEK = 13
 """A quarter's last week (its 91st day; week 13 ends a day or two before a long quarter does)."""
 
 
-class Format(StrEnum):
-    """Output formats of the forecast and the backtest."""
-
-    TEXT = "text"
-    JSON = "json"
-    HTML = "html"
-
+ForecastFormat = Literal[Format.TEXT, Format.JSON, Format.HTML]
+"""Output formats of the forecast and the backtest."""
 
 FORMAT = typer.Option(Format.TEXT, "--format", "-f", help="Output format.")
 
@@ -71,7 +66,7 @@ def forecast_command(
         help="Show only these rows \\[default: all].",
         show_default=False,
     ),
-    output_format: Format = FORMAT,
+    output_format: ForecastFormat = FORMAT,
     output: Path | None = OUTPUT,
     simulations: int | None = typer.Option(
         None,
@@ -81,7 +76,6 @@ def forecast_command(
         show_default=False,
     ),
     app_db: str | None = APP_DB,
-    target: float | None = TARGET,
 ) -> None:
     """Where this quarter's bookings will land (P10–P90, chance of target), and a backtest.
 
@@ -112,19 +106,12 @@ def forecast_command(
         quality = data_quality(backend).note()
         notes.extend([quality] if quality else [])
         if output_format is Format.HTML:
-            cone = forecast_cone(
-                backend, day, zone=zone, settings=options, overrides=overrides, target=target
-            )
+            cone = forecast_cone(backend, day, zone=zone, settings=options, overrides=overrides)
         else:
-            cone = [
-                forecast(
-                    backend, day, zone=zone, settings=options, overrides=overrides, target=target
-                )
-            ]
+            cone = [forecast(backend, day, zone=zone, settings=options, overrides=overrides)]
     finally:
         backend.disconnect()
     result = cone[-1]
-    notes.extend(target_notes(result, target))
     if output_format is Format.TEXT:
         console = _console(output)
         _print(console, result, scope, notes)
@@ -152,7 +139,7 @@ def backtest_command(
         metavar="<1,2,...>",
         help=f"Weeks of each quarter to forecast at the end of, 1 to {LAST_WEEK}, comma-separated.",
     ),
-    output_format: Format = FORMAT,
+    output_format: ForecastFormat = FORMAT,
     output: Path | None = OUTPUT,
 ) -> None:
     """Forecast past quarters at the end of each week from what was known then, and score the
@@ -228,17 +215,6 @@ def _run(
             weeks=weeks,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
-
-
-def target_notes(result: Forecast, target: float | None) -> list[str]:
-    """What --target did, in the words `attain report` uses."""
-    if result.target_source.startswith("flat") and target is not None:
-        return [f"no bookings quotas in the store: every selling rep's target is {target:,.0f}"]
-    if target is not None:
-        return [f"--target {target:,.0f} ignored: the store holds bookings quotas"]
-    if result.target_source == "none":
-        return ["no bookings quotas in the store: set a target with --target AMOUNT per rep"]
-    return []
 
 
 def _console(output: Path | None) -> Console:

@@ -12,22 +12,26 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from attain.cli.options import AS_OF, DB, app_session, open_store
-from attain.cli.users import APP_DB
-from attain.cli.workflow_options import (
+from attain.cli.options import (
+    AS_OF,
     AS_USER,
     BY,
+    DB,
     FORMAT,
-    Format,
+    TextOrJson,
+    app_session,
     check_rep,
     diagnose_store,
     echo_json,
+    open_store,
     store_facts,
     user_visibility,
 )
+from attain.cli.users import APP_DB
 from attain.config import load_settings
 from attain.errors import InputError
 from attain.metrics.periods import quarter_of
+from attain.reports.formats import Format
 from attain.workflow.compensation import (
     bookings_quotas,
     load_plan,
@@ -132,7 +136,7 @@ def program_checkin_command(
 def program_review_command(
     program_id: int = typer.Argument(..., help="The program's id."),
     as_of: datetime | None = AS_OF,
-    output_format: Format = FORMAT,
+    output_format: TextOrJson = FORMAT,
     db: str | None = DB,
     app_db: str | None = APP_DB,
 ) -> None:
@@ -205,7 +209,7 @@ def skills_set_command(
 def skills_show_command(
     rep: str | None = typer.Option(None, "--rep", help="Only this rep."),
     as_user: str | None = AS_USER,
-    output_format: Format = FORMAT,
+    output_format: TextOrJson = FORMAT,
     db: str | None = DB,
     app_db: str | None = APP_DB,
 ) -> None:
@@ -242,7 +246,7 @@ def skills_show_command(
 def skills_suggest_command(
     rep: str = typer.Option(..., "--rep", help="The rep."),
     as_of: datetime | None = AS_OF,
-    output_format: Format = FORMAT,
+    output_format: TextOrJson = FORMAT,
     db: str | None = DB,
     app_db: str | None = APP_DB,
 ) -> None:
@@ -295,7 +299,7 @@ def skills_suggest_command(
 def ramp_command(
     behind: bool = typer.Option(False, "--behind", help="Only reps behind their cohort."),
     as_of: datetime | None = AS_OF,
-    output_format: Format = FORMAT,
+    output_format: TextOrJson = FORMAT,
     db: str | None = DB,
 ) -> None:
     """New-hire ramp: bookings and activities by month since hire against the cohort median."""
@@ -364,7 +368,7 @@ def products_priority_command(
 
 @products_app.command("show")
 def products_show_command(
-    output_format: Format = FORMAT,
+    output_format: TextOrJson = FORMAT,
     db: str | None = DB,
     app_db: str | None = APP_DB,
 ) -> None:
@@ -407,7 +411,7 @@ def comp_payout_command(
         show_default=False,
     ),
     as_of: datetime | None = AS_OF,
-    output_format: Format = FORMAT,
+    output_format: TextOrJson = FORMAT,
     db: str | None = DB,
     app_db: str | None = APP_DB,
 ) -> None:

@@ -1,23 +1,34 @@
-"""Options shared by several commands."""
+"""Options and store helpers shared by several commands: the store and app database, the
+day, the output, and for the management-workflow commands (`attain coaching`, `digest`,
+`alignment`, `actions`, `program`, `skills`, `ramp`, `products`, `comp`) who acts and as whom."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import typer
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from attain.access import AccessError, Visibility, coaching_visibility
 from attain.appdb.database import app_db_url, make_engine, session_scope, upgrade
 from attain.appdb.models import User
 from attain.appdb.users import get_user
-from attain.config import load_settings
+from attain.config import Settings, load_settings
+from attain.diagnosis.finding import Diagnosis
+from attain.diagnosis.run import diagnose
+from attain.errors import InputError
 from attain.forecast.forecast import Overrides
+from attain.metrics.report import PerformanceReport, performance_report
+from attain.metrics.targets import rep_roster
 from attain.plan.overrides import live_overrides
+from attain.reports.formats import Format
 from attain.store import connect
 
 DB = typer.Option(
@@ -33,7 +44,7 @@ AS_OF = typer.Option(
     None,
     "--as-of",
     formats=["%Y-%m-%d"],
-    help="As of this day \\[default: the data's last day, shown as 'data through D'].",
+    help="As of this day \\[default: today, or the last day of data if older].",
     show_default=False,
 )
 TARGET = typer.Option(
@@ -97,3 +108,82 @@ def app_session(
             yield session, user
     finally:
         engine.dispose()
+
+
+TextOrJson = Literal[Format.TEXT, Format.JSON]
+"""The output formats of the management-workflow commands' tables."""
+
+BY = typer.Option(
+    ..., "--by", help="E-mail of the Attain user doing this (credited in the audit log)."
+)
+AS_USER = typer.Option(
+    None,
+    "--as-user",
+    help="Show only what this Attain user may see (a rep sees only their own records).",
+    show_default=False,
+)
+FORMAT = typer.Option(Format.TEXT, "--format", "-f", help="Output format.")
+"""`--format text|json` of the management-workflow commands (with `TextOrJson`)."""
+
+
+def user_visibility(session: Session, backend: Any, email: str | None) -> Visibility | None:
+    """What the Attain user `email` may see of coaching records (None: everything)."""
+    if email is None:
+        return None
+    user = get_user(session, email)
+    roster = rep_roster(backend)
+    teams = {
+        str(rep): (None if team is None or team != team else str(team))
+        for rep, team in zip(roster["rep_id"], roster["team_id"], strict=True)
+    }
+    try:
+        return coaching_visibility(user, teams)
+    except AccessError as error:
+        raise InputError(f"{email} may not see coaching records: {error}") from error
+
+
+@dataclass
+class StoreFacts:
+    """The settings, the open store and its performance report, for one command."""
+
+    settings: Settings
+    backend: Any
+    report: PerformanceReport
+
+
+@contextmanager
+def store_facts(db: str | None, as_of: datetime | None) -> Iterator[StoreFacts]:
+    """Open the store read-only with its performance report as of `as_of`; closed on exit."""
+    settings = load_settings()
+    backend, _ = open_store(db, read_only=True)
+    try:
+        report = performance_report(
+            backend, settings.performance, as_of=as_of.date() if as_of else None
+        )
+        yield StoreFacts(settings, backend, report)
+    finally:
+        backend.disconnect()
+
+
+def diagnose_store(found: StoreFacts, rep: str | None = None) -> Diagnosis:
+    """The diagnosis of the store (or one rep) with the configured thresholds."""
+    s = found.settings
+    return diagnose(
+        found.backend,
+        as_of=found.report.as_of,
+        performance=s.performance,
+        icp=s.icp,
+        thresholds=s.diagnosis,
+        rep=rep,
+    )
+
+
+def check_rep(backend: Any, rep: str) -> None:
+    """Refuse a rep id the store does not know, with a clear message."""
+    if rep not in set(rep_roster(backend)["rep_id"].astype(str)):
+        raise InputError(f"no rep {rep} in the store; `attain report` lists them")
+
+
+def echo_json(data: Any) -> None:
+    """Print `data` as indented JSON (dates and decimals as text)."""
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from attain.cli.changes import FORMAT, Format, emit
+from attain.cli.changes import FORMAT, ChangesFormat, emit
 from attain.cli.options import DB, OUTPUT, open_store
 from attain.config import load_settings
 from attain.errors import InputError
@@ -61,7 +61,7 @@ def waterfall_command(
     rep: str | None = REP,
     through: datetime | None = THROUGH,
     db: str | None = DB,
-    output_format: Format = FORMAT,
+    output_format: ChangesFormat = FORMAT,
     output: Path | None = OUTPUT,
 ) -> None:
     """The period's pipeline week by week: start, + created, + pulled in, ± reassigned,
@@ -136,7 +136,7 @@ def calls_command(
         True, "--p50/--no-p50", help="Show Attain's P50 as of each week (a forecast per week)."
     ),
     db: str | None = DB,
-    output_format: Format = FORMAT,
+    output_format: ChangesFormat = FORMAT,
     output: Path | None = OUTPUT,
 ) -> None:
     """Forecast-call accuracy: the CRM's commit, best-case and pipeline calls at the end of

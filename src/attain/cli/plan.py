@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 import typer
 from rich.console import Console
@@ -25,14 +24,10 @@ from attain.metrics.targets import rep_roster
 from attain.plan.overrides import clear_override, list_overrides, set_override
 from attain.plan.plan import OverriddenValue, RepPlan
 from attain.plan.run import PlanReport, plan_forecast, store_plan
+from attain.reports.formats import Format
 
-
-class Format(StrEnum):
-    """Output formats of the plan."""
-
-    TEXT = "text"
-    JSON = "json"
-
+PlanFormat = Literal[Format.TEXT, Format.JSON]
+"""Output formats of the plan."""
 
 overrides_app = typer.Typer(
     help="A manager's values in place of computed ones: stage probabilities, lead grades, "
@@ -47,7 +42,7 @@ def plan_command(
         None, "--team", help="Plan this team's reps, with the team's total.", show_default=False
     ),
     as_of: datetime | None = AS_OF,
-    output_format: Format = typer.Option(Format.TEXT, "--format", "-f", help="Output format."),
+    output_format: PlanFormat = typer.Option(Format.TEXT, "--format", "-f", help="Output format."),
     db: str | None = DB,
     app_db: str | None = APP_DB,
 ) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -14,9 +13,10 @@ from rich.table import Table
 from attain.cli.options import AS_OF, DB, OUTPUT, TARGET, open_store
 from attain.config import load_settings
 from attain.metrics.report import PerformanceReport, performance_report
+from attain.reports.formats import Format
 from attain.reports.jsonable import dumps
 from attain.reports.performance import rep_lines, scope_lines, to_csv, to_html, to_markdown
-from attain.reports.templating import label, money, ratio, times
+from attain.reports.templating import label, money, ratio, short, times
 
 STATUS_STYLE = {"ahead": "green", "on_pace": "cyan", "behind": "yellow", "at_risk": "bold red"}
 CLASS_SHORT = {
@@ -26,16 +26,6 @@ CLASS_SHORT = {
     "new": "new",
 }
 TREND_ARROW = {"improving": "↑", "declining": "↓", "steady": "→"}
-
-
-class Format(StrEnum):
-    """Output formats of the report."""
-
-    TEXT = "text"
-    JSON = "json"
-    CSV = "csv"
-    MARKDOWN = "markdown"
-    HTML = "html"
 
 
 def report_command(
@@ -83,6 +73,7 @@ def report_command(
 
 
 def _print(console: Console, report: PerformanceReport, limit: int) -> None:
+    """The report on the terminal: headline, company line, teams, reps, then the warnings."""
     console.print(
         f"[bold]Performance {report.period.label}[/], as of {report.as_of} "
         f"(targets: {report.target_source}; data through {report.data_through or 'n/a'})"
@@ -97,40 +88,51 @@ def _print(console: Console, report: PerformanceReport, limit: int) -> None:
             f"({ratio(line.pace_ratio)} of pace); {money(line.required_daily_rate)} a business "
             f"day needed; coverage {times(line.coverage)}"
         )
+    _print_teams(console, report)
+    _print_reps(console, report, limit)
+    _print_warnings(console, report)
+
+
+def _print_teams(console: Console, report: PerformanceReport) -> None:
     teams = scope_lines(report, "team")
-    if teams:
-        table = Table(title="Teams")
-        team_headers = (
-            "team",
-            "target",
-            "booked",
-            "expected",
-            "pace",
-            "status",
-            "/day",
-            "week",
-            "cover",
+    if not teams:
+        return
+    table = Table(title="Teams")
+    team_headers = (
+        "team",
+        "target",
+        "booked",
+        "expected",
+        "pace",
+        "status",
+        "/day",
+        "week",
+        "cover",
+    )
+    for header in team_headers:
+        table.add_column(
+            header,
+            justify="left" if header in ("team", "status") else "right",
+            no_wrap=True,
+            max_width=24 if header == "team" else None,
         )
-        for header in team_headers:
-            table.add_column(
-                header,
-                justify="left" if header in ("team", "status") else "right",
-                no_wrap=True,
-                max_width=24 if header == "team" else None,
-            )
-        for t in teams:
-            table.add_row(
-                t.name,
-                short(t.target),
-                short(t.actual),
-                short(t.expected),
-                ratio(t.pace_ratio),
-                _status(t.status),
-                short(t.required_daily_rate),
-                f"{short(t.week_actual)}/{short(t.week_target)}",
-                times(t.coverage),
-            )
-        console.print(table)
+    for t in teams:
+        table.add_row(
+            t.name,
+            short(t.target),
+            short(t.actual),
+            short(t.expected),
+            ratio(t.pace_ratio),
+            _status(t.status),
+            short(t.required_daily_rate),
+            f"{short(t.week_actual)}/{short(t.week_target)}",
+            times(t.coverage),
+        )
+    console.print(table)
+
+
+def _print_reps(console: Console, report: PerformanceReport, limit: int) -> None:
+    """The first `limit` reps (all when `limit` <= 0), most at risk first, and the legend."""
     reps = rep_lines(report)
     shown = reps if limit <= 0 else reps[:limit]
     table = Table(title=f"Reps ({len(shown)} of {len(reps)}, most at risk first)")
@@ -177,6 +179,10 @@ def _print(console: Console, report: PerformanceReport, limit: int) -> None:
         "target; "
         "full table: --limit 0 or --format csv|markdown|html"
     )
+
+
+def _print_warnings(console: Console, report: PerformanceReport) -> None:
+    """Early warnings, ratcheting signals and the goals' SMART check, one line each."""
     for warning in report.early_warnings:
         console.print(
             f"[bold red]early warning[/] {warning.rep_id}: {warning.metric} "
@@ -194,20 +200,6 @@ def _print(console: Console, report: PerformanceReport, limit: int) -> None:
             f"Goals: {len(report.goals) - failing} of {len(report.goals)} pass the SMART check "
             "(details with --format markdown)."
         )
-
-
-def short(value: float | None) -> str:
-    """1.5M, 252k or 950; an em dash for missing values."""
-    if value is None:
-        return "—"
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= size:
-            return (
-                f"{value / size:.1f}{suffix}"
-                if abs(value) < 10 * size
-                else f"{value / size:.0f}{suffix}"
-            )
-    return f"{value:.0f}"
 
 
 def _status(status: str | None) -> str:

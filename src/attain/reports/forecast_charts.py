@@ -12,6 +12,7 @@ import pandas as pd
 
 from attain.forecast.backtest import BacktestPoint
 from attain.forecast.forecast import Forecast
+from attain.reports.templating import short
 
 BAND_COLOUR = "#9cc3e6"
 P50_COLOUR = "#1f5f99"
@@ -63,7 +64,7 @@ def cone_chart(
     lines = _lines(frame, "day", x, names, [P50_COLOUR, BOOKED_COLOUR])
     layers: list[alt.Chart] = [band, lines]
     if target is not None:
-        layers += _rule(target, f"target {_short(target)}", TARGET_COLOUR)
+        layers += _rule(target, f"target {short(target, tenths=True)}", TARGET_COLOUR)
     return alt.LayerChart(
         layer=layers,
         title=alt.Title(title, subtitle="band: P10–P90", anchor="start"),
@@ -97,7 +98,7 @@ def backtest_chart(
     lines = _lines(frame, "week", x, names, [P50_COLOUR, WEIGHTED_COLOUR, RUN_RATE_COLOUR])
     actual = points[0].actual if points else 0.0
     return alt.LayerChart(
-        layer=[band, lines, *_rule(actual, f"actual {_short(actual)}", BOOKED_COLOUR)],
+        layer=[band, lines, *_rule(actual, f"actual {short(actual, tenths=True)}", BOOKED_COLOUR)],
         title=alt.Title(title, subtitle="band: P10–P90", anchor="start"),
         width=width,
         height=height,
@@ -146,11 +147,3 @@ def _rule(value: float, text: str, colour: str) -> list[alt.Chart]:
         rule.encode(y=alt.Y("value:Q", axis=MONEY_AXIS)),
         label.encode(y=alt.Y("value:Q", axis=MONEY_AXIS), x=alt.value(0), text="text:N"),
     ]
-
-
-def _short(value: float) -> str:
-    """1.5M, 252k or 950."""
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= size:
-            return f"{value / size:.1f}{suffix}"
-    return f"{value:.0f}"

@@ -26,6 +26,18 @@ def times(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}×"
 
 
+def short(value: float | None, *, tenths: bool = False) -> str:
+    """1.5M, 252k or 950; from ten of a unit up no decimal (12M) unless `tenths` (12.3M, as
+    chart labels show); an em dash for missing values."""
+    if value is None:
+        return "—"
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            digits = 1 if tenths or abs(value) < 10 * size else 0
+            return f"{value / size:.{digits}f}{suffix}"
+    return f"{value:.0f}"
+
+
 def label(value: str | None) -> str:
     """'at risk' for 'at_risk'; an em dash for missing values."""
     return "—" if not value else value.replace("_", " ")
