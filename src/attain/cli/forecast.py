@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from attain.cli.options import AS_OF, DB, OUTPUT, open_store, read_overrides
+from attain.cli.options import AS_OF, DB, OUTPUT, TARGET, open_store, read_overrides
 from attain.cli.users import APP_DB
 from attain.config import load_settings
 from attain.errors import InputError
@@ -76,6 +76,7 @@ def forecast_command(
         show_default=False,
     ),
     app_db: str | None = APP_DB,
+    target: float | None = TARGET,
 ) -> None:
     """Where this quarter's bookings will land (P10–P90, chance of target), and a backtest.
 
@@ -106,12 +107,19 @@ def forecast_command(
         quality = data_quality(backend).note()
         notes.extend([quality] if quality else [])
         if output_format is Format.HTML:
-            cone = forecast_cone(backend, day, zone=zone, settings=options, overrides=overrides)
+            cone = forecast_cone(
+                backend, day, zone=zone, settings=options, overrides=overrides, target=target
+            )
         else:
-            cone = [forecast(backend, day, zone=zone, settings=options, overrides=overrides)]
+            cone = [
+                forecast(
+                    backend, day, zone=zone, settings=options, overrides=overrides, target=target
+                )
+            ]
     finally:
         backend.disconnect()
     result = cone[-1]
+    notes.extend(target_notes(result, target))
     if output_format is Format.TEXT:
         console = _console(output)
         _print(console, result, scope, notes)
@@ -215,6 +223,17 @@ def _run(
             weeks=weeks,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
+
+
+def target_notes(result: Forecast, target: float | None) -> list[str]:
+    """What --target did, in the words `attain report` uses."""
+    if result.target_source.startswith("flat") and target is not None:
+        return [f"no bookings quotas in the store: every selling rep's target is {target:,.0f}"]
+    if target is not None:
+        return [f"--target {target:,.0f} ignored: the store holds bookings quotas"]
+    if result.target_source == "none":
+        return ["no bookings quotas in the store: set a target with --target AMOUNT per rep"]
+    return []
 
 
 def _console(output: Path | None) -> Console:

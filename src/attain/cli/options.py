@@ -44,7 +44,7 @@ AS_OF = typer.Option(
     None,
     "--as-of",
     formats=["%Y-%m-%d"],
-    help="As of this day \\[default: today, or the last day of data if older].",
+    help="As of this day \\[default: the data's last day, shown as 'data through D'].",
     show_default=False,
 )
 TARGET = typer.Option(
