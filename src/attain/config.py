@@ -16,6 +16,7 @@ from pydantic_settings import (
 from attain.diagnosis.settings import DiagnosisSettings
 from attain.errors import ConfigError
 from attain.forecast.settings import ForecastSettings
+from attain.ingest.connectors.settings import SyncSettings
 from attain.leads.icp import IcpSettings
 from attain.metrics.settings import PerformanceSettings
 from attain.plan.settings import PlanSettings
@@ -71,6 +72,11 @@ class Settings(BaseSettings):
     workflow: WorkflowSettings = Field(
         default_factory=WorkflowSettings,
         description="Coaching cadence, coverage, agenda and digest settings ([workflow] table).",
+    )
+    sync: SyncSettings = Field(
+        default_factory=SyncSettings,
+        description="Live CRM sync: [sync.salesforce] and [sync.hubspot] connections (secrets "
+        "only from the environment); see docs/connectors.md.",
     )
     app_db: str = Field(
         default="sqlite:///attain-app.db",

@@ -12,6 +12,7 @@ import pytest
 from hubspot_portal import change, portal, write_export
 from vendor_servers import FakeHubSpot, serve
 
+from attain.errors import ConfigError
 from attain.ingest.connectors import SyncError
 from attain.ingest.connectors.hubspot import HubSpotConnector, sign_in
 from attain.ingest.connectors.settings import HubSpotSync
@@ -116,3 +117,31 @@ def test_a_failed_sync_leaves_the_store_and_the_snapshot_unchanged(
     assert _tables(store) == before
     assert store.execute("SELECT count(*) FROM attain_imports").fetchall() == [(1,)]
     assert Snapshot(tmp_path / "sync" / "hubspot").cursor() == FIRST
+
+
+def test_attain_sync_hubspot_reads_its_settings_and_token(
+    hubspot: tuple[FakeHubSpot, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`attain sync hubspot` takes the host from attain.toml and the token from the
+    environment; without the token it says which variable to set."""
+    from typer.testing import CliRunner
+
+    from attain.cli.main import app
+
+    config = tmp_path / "attain.toml"
+    config.write_text(
+        f'[sync]\nfolder = "{tmp_path / "sync"}"\n\n[sync.hubspot]\nhost = "{hubspot[1]}"\n'
+    )
+    monkeypatch.setenv("ATTAIN_CONFIG", str(config))
+    db = str(tmp_path / "store.duckdb")
+    result = CliRunner().invoke(app, ["sync", "hubspot", "--db", db])
+    assert result.exit_code == 0, result.output
+    # owners (active, archived) 2, pipelines 1, companies 1 page, contacts 1, deals 2 pages of
+    # 2, associations to companies and to contacts 2
+    assert len(hubspot[0].log) == 9
+    assert "hubspot: read every record in 9 API call(s)" in result.output
+    assert "deals: 3 read, 0 deleted, 3 in the snapshot" in result.output
+    monkeypatch.delenv("ATTAIN_HUBSPOT_TOKEN")
+    result = CliRunner().invoke(app, ["sync", "hubspot", "--db", db])
+    assert isinstance(result.exception, ConfigError)
+    assert "set ATTAIN_HUBSPOT_TOKEN in the environment" in str(result.exception)

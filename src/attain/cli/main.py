@@ -28,6 +28,7 @@ from attain.cli import (
     report,
     serve,
     status,
+    sync,
     users,
 )
 from attain.errors import AttainError
@@ -67,6 +68,7 @@ app.add_typer(management.comp_app, name="comp")
 app.add_typer(history.app, name="history")
 app.command("changes")(changes.changes_command)
 app.add_typer(pipeline.app, name="pipeline")
+app.command("sync")(sync.sync_command)
 
 _debug = {"on": False}
 
