@@ -145,3 +145,20 @@ def test_attain_sync_hubspot_reads_its_settings_and_token(
     result = CliRunner().invoke(app, ["sync", "hubspot", "--db", db])
     assert isinstance(result.exception, ConfigError)
     assert "set ATTAIN_HUBSPOT_TOKEN in the environment" in str(result.exception)
+
+
+def test_more_changes_than_search_returns_read_the_object_whole(
+    hubspot: tuple[FakeHubSpot, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Search pages through at most 10,000 results; past that (here: past 1) the sync lists
+    the object whole instead, and the snapshot replaces it."""
+    from attain.ingest.connectors import hubspot as connector_module
+
+    monkeypatch.setattr(connector_module, "SEARCH_LIMIT", 1)
+    server = hubspot[0]
+    change(server)
+    fetched = _connector(hubspot).fetch(datetime(2026, 3, 1))
+    deals = next(o for o in fetched.objects if o.name == "deals")
+    assert deals.complete and sorted(r["hs_object_id"] for r in deals.rows) == ["401", "402", "404"]
+    companies = next(o for o in fetched.objects if o.name == "companies")
+    assert not companies.complete and companies.rows == []  # none changed: search said 0

@@ -46,6 +46,10 @@ PAGE = 100
 BATCH = 1000
 """Records per association batch read."""
 
+SEARCH_LIMIT = 10_000
+"""The most results the search API pages through for one query; past it, a sync reads the
+object whole instead."""
+
 PRIMARY_COMPANY = 5
 """The HUBSPOT_DEFINED association type of a deal's primary company."""
 
@@ -166,10 +170,14 @@ class HubSpotConnector:
     def _read(
         self, hub_object: HubObject, since: datetime | None, render: _Renderer
     ) -> ObjectRecords:
-        if since is None:
+        found = None
+        if since is not None:
+            try:
+                found = list(self._search(hub_object, since))
+            except _TooManyChanges:
+                since = None  # more changes than search pages through: read the object whole
+        if found is None:
             found = list(self._list(hub_object.kind, list(hub_object.properties)))
-        else:
-            found = list(self._search(hub_object, since))
         ids = [record.id for record in found]
         linked = {
             kind: self._associations(hub_object.kind, kind, ids) for kind in hub_object.associations
@@ -218,6 +226,8 @@ class HubSpotConnector:
             page = self._call(
                 self.client.crm.objects.search_api.do_search, hub_object.kind, request
             )
+            if page.total > SEARCH_LIMIT:
+                raise _TooManyChanges
             yield from page.results
             if page.paging is None or page.paging.next is None:
                 return
@@ -278,6 +288,10 @@ class HubSpotConnector:
                 raise
             body = str(getattr(error, "body", "") or getattr(error, "reason", ""))[:200]
             raise SyncError(f"hubspot answered {status}: {body}") from error
+
+
+class _TooManyChanges(Exception):
+    """More records changed than the search API can return (SEARCH_LIMIT)."""
 
 
 @dataclass(frozen=True)
