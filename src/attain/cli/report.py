@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -14,9 +13,10 @@ from rich.table import Table
 from attain.cli.options import AS_OF, DB, OUTPUT, TARGET, open_store
 from attain.config import load_settings
 from attain.metrics.report import PerformanceReport, performance_report
+from attain.reports.formats import Format
 from attain.reports.jsonable import dumps
 from attain.reports.performance import rep_lines, scope_lines, to_csv, to_html, to_markdown
-from attain.reports.templating import label, money, ratio, times
+from attain.reports.templating import label, money, ratio, short, times
 
 STATUS_STYLE = {"ahead": "green", "on_pace": "cyan", "behind": "yellow", "at_risk": "bold red"}
 CLASS_SHORT = {
@@ -26,16 +26,6 @@ CLASS_SHORT = {
     "new": "new",
 }
 TREND_ARROW = {"improving": "↑", "declining": "↓", "steady": "→"}
-
-
-class Format(StrEnum):
-    """Output formats of the report."""
-
-    TEXT = "text"
-    JSON = "json"
-    CSV = "csv"
-    MARKDOWN = "markdown"
-    HTML = "html"
 
 
 def report_command(
@@ -210,20 +200,6 @@ def _print_warnings(console: Console, report: PerformanceReport) -> None:
             f"Goals: {len(report.goals) - failing} of {len(report.goals)} pass the SMART check "
             "(details with --format markdown)."
         )
-
-
-def short(value: float | None) -> str:
-    """1.5M, 252k or 950; an em dash for missing values."""
-    if value is None:
-        return "—"
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= size:
-            return (
-                f"{value / size:.1f}{suffix}"
-                if abs(value) < 10 * size
-                else f"{value / size:.0f}{suffix}"
-            )
-    return f"{value:.0f}"
 
 
 def _status(status: str | None) -> str:
