@@ -134,7 +134,8 @@ def generate_activities(
     final = np.zeros(rows["rep"].size, dtype=bool)
     final_start = first["rep"].size + more["rep"].size + deal_rows["rep"].size
     final[final_start - neglected_final["rep"].size : final_start] = True
-    neglecting = plants.acting("follow_up", rows["rep"], rows["occurred"] // DAY)
+    # Fewer follow-ups created after meetings is a secondary symptom of follow_up.
+    neglecting = plants.also("follow_up", rows["rep"], rows["occurred"] // DAY)
     chance = np.select(
         [final, np.isin(rows["kind"], (MEETING, DEMO)), rows["kind"] == CALL],
         [
@@ -231,7 +232,9 @@ def _deal_touches(
     begin = np.maximum(deals.created, timeline.window_start * DAY)
     closed = deals.close < cutoff
     end = np.where(closed, deals.close, cutoff)
+    # Fading and dark deals are secondary symptoms of follow_up: none in single-symptom variants.
     neglect = plants.has("follow_up")[deals.rep] & (end > plants.onset_day * DAY)
+    neglect &= not plants.single_symptom
     neglect_from = np.maximum(begin, plants.onset_day * DAY)
     lost = closed & ~deals.won
     last = end.copy()

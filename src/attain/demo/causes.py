@@ -24,9 +24,10 @@ WARMING_TOUCH_DELAY_HOURS = 72.0
 NO_MARKETING_TOUCH = 0.03
 """Share of inbound leads that arrive with no marketing touch (list imports)."""
 WARMING_NO_MARKETING_TOUCH = 0.45
-WARMING_ENTRY_STAGES = (0.15, 0.15, 0.40, 0.30, 0.0)
-"""Stage a lead-warming rep's new deals are first recorded in (Prospecting..Negotiation)."""
 WARMING_WIN_FACTOR = 0.6
+SINGLE_WARMING_DELAY_DAYS = (8, 25)
+"""Single-symptom lead warming: the first sales touch comes this many days after the lead
+(uniform), and nothing else differs from a healthy rep."""
 
 # marketing_alignment: shares of sales-qualified leads accepted, rejected, left untouched
 DECISIONS = (0.82, 0.12, 0.06)
@@ -34,6 +35,8 @@ ALIGNMENT_DECISIONS = (0.3, 0.5, 0.20)
 DECISION_HOURS = 20.0
 """Median hours from SQL to the owner's accept/reject decision."""
 ALIGNMENT_DECISION_HOURS = 144.0
+SINGLE_ALIGNMENT_DECISIONS = (0.45, 0.5, 0.05)
+"""Single-symptom misalignment: half the leads rejected, decided as fast as anyone's."""
 
 # lead_criteria
 ICP_SHARE = 0.85
@@ -59,8 +62,7 @@ NO_SHADOW_DAYS = 395
 """A neglected rep has had no shadow session for at least this many days."""
 COACHING_WIN_FACTOR = 0.55
 
-# stage_leakage
-LEAK_STAGES = ("Discovery", "Proposal", "Negotiation")
+# stage_leakage (the stages that can leak are the funnel's, past its two opening ones)
 LEAK_RATE = 0.25
 """Conversion from the leaking stage to the next one (healthy reps: STAGE_PASS in pipeline)."""
 
@@ -98,11 +100,19 @@ class Plants:
     """First day of the activity drop."""
     onset_day: int
     """First day the other causes act."""
+    single_symptom: bool = False
+    """Each cause shows through its main symptom only (see variants)."""
 
     def has(self, cause: str) -> np.ndarray:
         """Boolean mask over people planted with `cause`."""
         result: np.ndarray = self.cause == CAUSES.index(cause)
         return result
+
+    def also(self, cause: str, person: Ints, moment_days: Ints) -> np.ndarray:
+        """Like `acting`, for a cause's secondary symptoms: never in single-symptom variants."""
+        if self.single_symptom:
+            return np.zeros(np.shape(person), dtype=np.bool_)
+        return self.acting(cause, person, moment_days)
 
     def acting(self, cause: str, person: Ints, moment_days: Ints) -> np.ndarray:
         """Whether `cause` acts on each (person, day) pair: planted on them and after its onset."""
@@ -147,7 +157,8 @@ def choose_plants(org: Organisation, rng: np.random.Generator) -> Plants:
                 cause[pool.pop(0)] = k
     leak_stage = np.full(people, -1, dtype=np.int64)
     leaking = cause == CAUSES.index("stage_leakage")
-    leak_stage[leaking] = 2 + rng.integers(0, len(LEAK_STAGES), int(leaking.sum()))
+    stages = spec.variant.funnel.leak_stages
+    leak_stage[leaking] = np.asarray(stages)[rng.integers(0, len(stages), int(leaking.sum()))]
     neglect_day = np.full(people, 10**6, dtype=np.int64)
     neglected = cause == CAUSES.index("coaching")
     weeks = rng.integers(NEGLECT_WEEKS[0], NEGLECT_WEEKS[1] + 1, int(neglected.sum()))
@@ -159,6 +170,7 @@ def choose_plants(org: Organisation, rng: np.random.Generator) -> Plants:
         neglect_day=neglect_day,
         drop_day=max(as_of_monday - 14, timeline.window_start),
         onset_day=timeline.onset,
+        single_symptom=spec.variant.single_symptom,
     )
 
 

@@ -88,7 +88,9 @@ def generate_coaching(
         start - rng.integers(0, 150, people.size),
     )
     shadow_day = shadow_start[:, None] + np.cumsum(gaps, axis=1) - gaps[:, :1]
-    shadow_ok = ~(plants.has("coaching")[people, None] & (shadow_day >= cutoff - c.NO_SHADOW_DAYS))
+    # No shadowing is a secondary symptom of coaching neglect: none in single-symptom variants.
+    unshadowed = plants.has("coaching")[people, None] & (not plants.single_symptom)
+    shadow_ok = ~(unshadowed & (shadow_day >= cutoff - c.NO_SHADOW_DAYS))
 
     team = org.team[people]
     teams = int(org.team.max()) + 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from attain.demo.variants import STANDARD, Variant
 from attain.diagnosis.finding import CAUSES
 from attain.errors import ConfigError
 
@@ -20,7 +21,8 @@ class DemoSpec:
     """A demo organisation: `reps` selling reps over `quarters` calendar quarters up to `as_of`.
 
     `plants` names reps for a cause explicitly (cause -> rep ids); causes not named there are
-    planted on a deterministic `plant_share` of eligible selling reps.
+    planted on a deterministic `plant_share` of eligible selling reps. `variant` changes the
+    organisation's shape (funnel, cycle, quota period, single-symptom causes; see variants).
     """
 
     reps: int
@@ -29,6 +31,7 @@ class DemoSpec:
     as_of: date = DEFAULT_AS_OF
     plants: dict[str, tuple[str, ...]] = field(default_factory=dict)
     plant_share: float = DEFAULT_PLANT_SHARE
+    variant: Variant = STANDARD
 
     def __post_init__(self) -> None:
         if self.reps < 1:

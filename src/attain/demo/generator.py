@@ -40,7 +40,6 @@ from attain.demo.organisation import (
     teams_columns,
 )
 from attain.demo.pipeline import (
-    ALL_STAGES,
     Deals,
     deals_columns,
     generate_deals,
@@ -201,7 +200,8 @@ def _write_group(run: _Run, plants: Plants, reps: np.ndarray, rng: np.random.Gen
     first_lead, first_deal = run.next["leads"], run.next["deals"]
     run.write("leads", leads_columns(leads, org, cutoff, first_lead, first_deal), spent)
     run.write("opportunities", deals_columns(deals, org, cutoff, first_deal, first_lead), spent)
-    run.write("opportunity_stages", stage_columns(deals, cutoff, first_deal), spent)
+    names = org.spec.variant.funnel.all_stages
+    run.write("opportunity_stages", stage_columns(deals, cutoff, first_deal, names), spent)
     run.tally_deals(deals, plants.onset_day)
 
     started = time.perf_counter()
@@ -248,13 +248,14 @@ def _truth(
     spec, timeline = org.spec, org.timeline
     details = plant_details(plants, org)
     ids = org.person_ids.to_pylist()
+    stages = spec.variant.funnel.all_stages
     planted = []
     for person in np.flatnonzero(plants.cause >= 0).tolist():
         cause = CAUSES[plants.cause[person]]
         detail = dict(details[cause])
         if cause == "stage_leakage":
-            detail["stage"] = ALL_STAGES[plants.leak_stage[person]]
-            detail["next_stage"] = ALL_STAGES[plants.leak_stage[person] + 1]
+            detail["stage"] = stages[plants.leak_stage[person]]
+            detail["next_stage"] = stages[plants.leak_stage[person] + 1]
         elif cause == "coaching":
             detail["last_one_on_one_before"] = str(as_date(int(plants.neglect_day[person]) + 1))
             detail["no_shadow_since"] = str(as_date(timeline.cutoff_day - c.NO_SHADOW_DAYS))
@@ -279,12 +280,13 @@ def _truth(
             "reps": spec.reps,
             "quarters": spec.quarters,
             "plant_share": spec.plant_share,
+            "variant": spec.variant.name,
             "causes_since": str(as_date(plants.onset_day)),
             "tiers": {
                 name: int((org.tier[selling] == k).sum()) for k, name in enumerate(TIER_NAMES)
             },
         },
-        stages=list(ALL_STAGES),
+        stages=list(stages),
         top_performers=[ids[p] for p in selling[org.tier[selling] == TOP].tolist()],
         under_performers=[ids[p] for p in selling[org.tier[selling] == UNDER].tolist()],
     )

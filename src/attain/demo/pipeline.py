@@ -40,6 +40,7 @@ from attain.demo.timeline import (
     sample_days,
     snap_to_business,
 )
+from attain.demo.variants import STANDARD_FUNNEL
 from attain.demo.writer import Array, amounts, dates, ids, labels, pick, timestamps
 from attain.schema.tables import LEAD_STATUSES
 
@@ -92,15 +93,10 @@ OFF_ICP_CONVERSION = 0.85
 OFF_ICP_WIN = 0.55
 """Win-chance multiplier for accounts outside the ideal customer profile."""
 
-STAGES = ("Prospecting", "Qualification", "Discovery", "Proposal", "Negotiation")
-WON, LOST = "Closed Won", "Closed Lost"
-ALL_STAGES = (*STAGES, WON, LOST)
-STAGE_PASS = (0.82, 0.78, 0.74, 0.68, 0.8)
-"""Chance an ordinary rep's ICP deal moves on from each stage (the last: to Closed Won)."""
-STAGE_DAYS = (6.0, 9.0, 14.0, 14.0, 10.0)
-"""Median days spent in each stage."""
-ENTRY_STAGES = (0.85, 0.15, 0.0, 0.0, 0.0)
-EXPANSION_ENTRY_STAGES = (0.2, 0.6, 0.2, 0.0, 0.0)
+STAGES = STANDARD_FUNNEL.stages
+"""The standard funnel's stages; a variant's are in org.spec.variant.funnel (see variants)."""
+WON, LOST = STANDARD_FUNNEL.won, STANDARD_FUNNEL.lost
+ALL_STAGES = STANDARD_FUNNEL.all_stages
 QUARTER_END_PUSH = 0.45
 """Share of wins due in a quarter's last 40 days that land in its last week."""
 LOSS_REASONS = ("price", "competitor", "no_decision", "timing", "budget", "product_fit")
@@ -166,33 +162,88 @@ class Deals:
 def generate_leads(
     org: Organisation, plants: Plants, reps: Ints, rng: np.random.Generator
 ) -> Leads:
-    """Leads for the territories of `reps`, with their whole lifecycle up to as_of."""
-    timeline = org.timeline
-    cutoff = timeline.cutoff
-    days = timeline.generation_days()
+    """Leads for the territories of `reps`, with their whole lifecycle up to as_of.
+
+    The steps draw from `rng` in a fixed order, so the same spec gives the same leads.
+    """
+    rep, created = _arrivals(org, reps, rng)
+    n = rep.size
+    created_day = created // DAY
+    source = rng.choice(len(SOURCES), size=n, p=SOURCE_SHARE)
+    inbound = source != OUTBOUND
+    criteria = plants.acting("lead_criteria", rep, created_day)
+    icp = rng.random(n) < np.where(criteria, c.CRITERIA_ICP_SHARE, c.ICP_SHARE)
+    slot = np.where(icp, 0, ACCOUNTS_PER_REP // 2) + rng.integers(0, ACCOUNTS_PER_REP // 2, n)
+    account = rep * ACCOUNTS_PER_REP + slot
+    owner = np.where(~inbound & (rng.random(n) < 0.5), org.sdr_of[rep], rep)
+    fit = np.where(icp, 1.0, OFF_ICP_CONVERSION)
+    mql, sql, marketing_touch, touch = _qualification(
+        plants, rep, created, inbound, source, fit, rng
+    )
+    steps = _decisions(plants, rep, owner, created, inbound, sql, touch, fit, rng)
+    offset = org.utc_offset[owner]
+    times = [_snap(rng, t, offset) for t in (mql, steps["sql"], steps["accepted"])]
+    times += [_snap(rng, steps[name], offset) for name in ("rejected", "converted", "touch")]
+    mql, sql, accepted, rejected, converted, touch = times
+    sql = _not_before(sql, mql)
+    accepted = _not_before(accepted, sql)
+    rejected = _not_before(rejected, sql)
+    converted = _not_before(converted, accepted)
+    cutoff = org.timeline.cutoff
+    mql, sql, accepted, rejected, converted, touch = (
+        _before(t, cutoff) for t in (mql, sql, accepted, rejected, converted, touch)
+    )
+    return Leads(
+        rep=rep,
+        owner=owner.astype(np.int64),
+        account=account.astype(np.int64),
+        source=source.astype(np.int64),
+        campaign=_campaign(source, rng),
+        title=rng.integers(0, len(TITLES), n),
+        created=created.astype(np.int64),
+        mql=mql,
+        sql=sql,
+        accepted=accepted,
+        rejected=rejected,
+        reason=steps["reason"].astype(np.int64),
+        converted=converted,
+        marketing_touch=marketing_touch.astype(np.int64),
+        sales_touch=touch,
+        deal=np.full(n, -1, dtype=np.int64),
+    )
+
+
+def _arrivals(org: Organisation, reps: Ints, rng: np.random.Generator) -> tuple[Ints, Ints]:
+    """Each lead's rep and creation time: by day with seasonality, ramp and the variant's
+    volume, in the rep's working hours."""
+    days = org.timeline.generation_days()
     weight = (
         demand_weight(days)[None, :]
         * org.working(reps, days)
         * (0.5 + 0.5 * org.ramp(reps[:, None], days[None, :]))
     )
-    row, day = sample_days(rng, weight, rng.poisson(LEADS_PER_DAY * weight.sum(axis=1)))
+    per_day = LEADS_PER_DAY * org.spec.variant.volume
+    row, day = sample_days(rng, weight, rng.poisson(per_day * weight.sum(axis=1)))
     n = row.size
     rep = reps[row]
     created = days[day] * DAY + rng.integers(6 * HOUR, 22 * HOUR, n) - org.utc_offset[rep] * HOUR
-    created = np.minimum(created, cutoff - rng.integers(60, HOUR, n))
+    created = np.minimum(created, org.timeline.cutoff - rng.integers(60, HOUR, n))
+    return rep, created
+
+
+def _qualification(
+    plants: Plants,
+    rep: Ints,
+    created: Ints,
+    inbound: Bools,
+    source: Ints,
+    fit: Floats,
+    rng: np.random.Generator,
+) -> tuple[Ints, Ints, Ints, Ints]:
+    """MQL, SQL, first marketing touch and first sales touch of each lead (NEVER if none)."""
+    n = rep.size
     created_day = created // DAY
-
-    def acting(cause: str) -> Bools:
-        return plants.acting(cause, rep, created_day)
-
-    source = rng.choice(len(SOURCES), size=n, p=SOURCE_SHARE)
-    inbound = source != OUTBOUND
-    icp = rng.random(n) < np.where(acting("lead_criteria"), c.CRITERIA_ICP_SHARE, c.ICP_SHARE)
-    slot = np.where(icp, 0, ACCOUNTS_PER_REP // 2) + rng.integers(0, ACCOUNTS_PER_REP // 2, n)
-    account = rep * ACCOUNTS_PER_REP + slot
-    owner = np.where(~inbound & (rng.random(n) < 0.5), org.sdr_of[rep], rep)
-
-    fit = np.where(icp, 1.0, OFF_ICP_CONVERSION)
+    warming = plants.acting("lead_warming", rep, created_day)
     mql_time = created + lognormal(rng, 4 * HOUR, 1.0, n).astype(np.int64)
     mql = np.where(
         inbound & (rng.random(n) < np.asarray(SOURCE_MQL)[source] * fit), mql_time, NEVER
@@ -202,38 +253,49 @@ def generate_leads(
         mql + lognormal(rng, 8 * HOUR, 0.8, n).astype(np.int64),
         NEVER,
     )
-    missing = rng.random(n) < np.where(
-        acting("lead_warming"), c.WARMING_NO_MARKETING_TOUCH, c.NO_MARKETING_TOUCH
-    )
+    cold = plants.also("lead_warming", rep, created_day)
+    missing = rng.random(n) < np.where(cold, c.WARMING_NO_MARKETING_TOUCH, c.NO_MARKETING_TOUCH)
     marketing_touch = np.where(
         inbound & ~missing, created - rng.integers(10 * 60, 21 * DAY, n), NEVER
     )
-
     # First sales touch: hours after the MQL for healthy reps, days for lead-warming reps.
     delay = lognormal(
-        rng,
-        np.where(acting("lead_warming"), c.WARMING_TOUCH_DELAY_HOURS, c.TOUCH_DELAY_HOURS) * HOUR,
-        0.8,
-        n,
+        rng, np.where(warming, c.WARMING_TOUCH_DELAY_HOURS, c.TOUCH_DELAY_HOURS) * HOUR, 0.8, n
     )
+    if plants.single_symptom:  # the delay is the only symptom, so it is long: 8-25 days
+        low, high = c.SINGLE_WARMING_DELAY_DAYS
+        delay = np.where(warming, rng.uniform(low * DAY, high * DAY, n), delay)
     late_touch = created + lognormal(rng, 2 * DAY, 0.7, n)
     touch = np.select(
         [~inbound, mql < NEVER, rng.random(n) < 0.3],
         [created + lognormal(rng, 0.3 * HOUR, 0.5, n), mql + delay, late_touch],
         NEVER,
     ).astype(np.int64)
+    return mql, sql, marketing_touch, touch
 
-    # The owner's decision on inbound SQLs; outbound leads are accepted by the rep they serve.
-    aligned = acting("marketing_alignment")
+
+def _decisions(
+    plants: Plants,
+    rep: Ints,
+    owner: Ints,
+    created: Ints,
+    inbound: Bools,
+    sql: Ints,
+    touch: Ints,
+    fit: Floats,
+    rng: np.random.Generator,
+) -> dict[str, Ints]:
+    """The owner's accept or reject decision on inbound SQLs (outbound leads are accepted by
+    the rep they serve), and the conversion of accepted leads to deals."""
+    n = rep.size
+    aligned = plants.acting("marketing_alignment", rep, created // DAY)
     draw = rng.random(n)
-    accept_p = np.where(aligned, c.ALIGNMENT_DECISIONS[0], c.DECISIONS[0])
-    reject_p = np.where(aligned, c.ALIGNMENT_DECISIONS[1], c.DECISIONS[1])
-    decided = sql + lognormal(
-        rng,
-        np.where(aligned, c.ALIGNMENT_DECISION_HOURS, c.DECISION_HOURS) * HOUR,
-        0.7,
-        n,
-    ).astype(np.int64)
+    shares = c.SINGLE_ALIGNMENT_DECISIONS if plants.single_symptom else c.ALIGNMENT_DECISIONS
+    accept_p = np.where(aligned, shares[0], c.DECISIONS[0])
+    reject_p = np.where(aligned, shares[1], c.DECISIONS[1])
+    slow = plants.also("marketing_alignment", rep, created // DAY)
+    hours = np.where(slow, c.ALIGNMENT_DECISION_HOURS, c.DECISION_HOURS) * HOUR
+    decided = sql + lognormal(rng, hours, 0.7, n).astype(np.int64)
     decided = np.where(sql < NEVER, decided, NEVER)
     untouched = aligned & (draw >= accept_p + reject_p) & (sql < NEVER)
     touch = np.where(untouched, NEVER, touch)
@@ -250,41 +312,18 @@ def generate_leads(
     accepted = np.where(sql < NEVER, accepted, NEVER).astype(np.int64)
     rejected = np.where(inbound & (draw >= accept_p) & (draw < accept_p + reject_p), decided, NEVER)
     reason = rng.choice(len(REJECTION_REASONS), size=n, p=REJECTION_SHARE)
-
     convert_p = CONVERSION * fit * np.where(inbound, 1.0, 1.08)
     converted = accepted + lognormal(rng, 3 * DAY, 0.7, n).astype(np.int64)
     converted = np.where((accepted < NEVER) & (rng.random(n) < convert_p), converted, NEVER)
     converted = _drop_after(converted, rep, plants, rng)
-
-    offset = org.utc_offset[owner]
-    mql, sql, accepted, rejected, converted, touch = (
-        _snap(rng, t, offset) for t in (mql, sql, accepted, rejected, converted, touch)
-    )
-    sql = _not_before(sql, mql)
-    accepted = _not_before(accepted, sql)
-    rejected = _not_before(rejected, sql)
-    converted = _not_before(converted, accepted)
-    mql, sql, accepted, rejected, converted, touch = (
-        _before(t, cutoff) for t in (mql, sql, accepted, rejected, converted, touch)
-    )
-    return Leads(
-        rep=rep,
-        owner=owner.astype(np.int64),
-        account=account.astype(np.int64),
-        source=source.astype(np.int64),
-        campaign=_campaign(source, rng),
-        title=rng.integers(0, len(TITLES), n),
-        created=created.astype(np.int64),
-        mql=mql,
-        sql=sql,
-        accepted=accepted,
-        rejected=rejected,
-        reason=reason.astype(np.int64),
-        converted=converted,
-        marketing_touch=marketing_touch.astype(np.int64),
-        sales_touch=touch,
-        deal=np.full(n, -1, dtype=np.int64),
-    )
+    return {
+        "sql": sql,
+        "accepted": accepted,
+        "rejected": rejected,
+        "converted": converted,
+        "touch": touch,
+        "reason": reason,
+    }
 
 
 def _campaign(source: Ints, rng: np.random.Generator) -> Ints:
@@ -336,7 +375,8 @@ def generate_deals(
     weight = (
         day_weight(days)[None, :] * org.working(reps, days) * org.ramp(reps[:, None], days[None, :])
     )
-    row, day = sample_days(rng, weight, rng.poisson(EXPANSION_PER_DAY * weight.sum(axis=1)))
+    per_day = EXPANSION_PER_DAY * org.spec.variant.volume
+    row, day = sample_days(rng, weight, rng.poisson(per_day * weight.sum(axis=1)))
     own_rep = reps[row]
     own_created = snap_to_business(rng, days[day] * DAY, org.utc_offset[own_rep])
     own_created = _drop_after(_before(own_created, timeline.cutoff), own_rep, plants, rng)
@@ -388,115 +428,29 @@ def _walk_stages(
     created: Ints,
     rng: np.random.Generator,
 ) -> Deals:
-    """Stage entries, outcome, close time and amounts of new deals."""
-    timeline = org.timeline
-    cutoff = timeline.cutoff
+    """Stage entries, outcome, close time and amounts of new deals.
+
+    The steps draw from `rng` in a fixed order, so the same spec gives the same deals.
+    """
     n = rep.size
     created_day = created // DAY
-    offset = org.utc_offset[rep]
     icp = org.account_icp[account]
-
-    def acting(cause: str) -> Bools:
-        return plants.acting(cause, rep, created_day)
-
-    tier_shares = np.where(
-        acting("product_mix")[:, None], c.MIX_PRODUCT_TIER_SHARES, c.PRODUCT_TIER_SHARES
-    )
-    tier = (rng.random(n)[:, None] > np.cumsum(tier_shares, axis=1)).sum(axis=1)
-    tier = np.minimum(tier, 2)
-    in_tier = [np.flatnonzero(t == PRODUCT_TIER) for t in range(3)]
-    product = np.select(
-        [tier == t for t in range(3)],
-        [members[rng.integers(0, members.size, n)] for members in in_tier],
-    ).astype(np.int64)
+    product = _products(plants, rep, created_day, rng)
     size = np.clip((org.account_employees[account] / 800) ** 0.25, 0.5, 2.0)
-    skill = org.skill[rep] * (0.6 + 0.4 * org.ramp(rep, created_day))
     amount = np.round(
-        PRODUCT_PRICE[product] * size * rng.lognormal(0, 0.25, n) * org.skill[rep] ** 0.25, -1
+        PRODUCT_PRICE[product]
+        * org.spec.variant.price
+        * size
+        * rng.lognormal(0, 0.25, n)
+        * org.skill[rep] ** 0.25,
+        -1,
     )
-
-    win = (
-        skill
-        * np.where(icp, 1.0, OFF_ICP_WIN)
-        * np.asarray((*SOURCE_WIN, 1.1))[source]
-        * np.where(acting("lead_warming"), c.WARMING_WIN_FACTOR, 1.0)
-        * np.where(acting("follow_up"), c.FOLLOW_UP_WIN_FACTOR, 1.0)
-        * np.where(
-            plants.has("coaching")[rep] & (created_day >= plants.neglect_day[rep] - 56),
-            c.COACHING_WIN_FACTOR,
-            1.0,
-        )
-    )
-    entry_shares = np.tile(np.asarray(ENTRY_STAGES), (n, 1))
-    entry_shares[source == EXPANSION] = EXPANSION_ENTRY_STAGES
-    entry_shares[acting("lead_warming") & (source != EXPANSION)] = c.WARMING_ENTRY_STAGES
-    entry = (rng.random(n)[:, None] > np.cumsum(entry_shares, axis=1)).sum(axis=1)
-    entry = np.minimum(entry, len(STAGES) - 1)
-
-    scale = (amount / 25_000) ** 0.15 * np.where(icp, 1.0, 1.2)
-    durations = np.stack(
-        [lognormal(rng, STAGE_DAYS[k] * DAY * scale, 0.5, n) for k in range(len(STAGES))], axis=1
-    ).astype(np.int64)
-    entered = np.full((n, len(STAGES)), NEVER, dtype=np.int64)
-    moment = created.copy()
-    for k in range(len(STAGES)):
-        starts = k == entry
-        later = k > entry
-        moment = np.where(
-            later, snap_to_business(rng, moment + durations[:, k - 1], offset), moment
-        )
-        entered[:, k] = np.where(starts | later, moment, NEVER)
-
-    # A deal first recorded in a later stage keeps the whole funnel's win chance.
-    log_pass = np.log(np.asarray(STAGE_PASS))
-    remaining = np.where(np.arange(len(STAGES))[None, :] >= entry[:, None], log_pass[None, :], 0.0)
-    exponent = log_pass.sum() / win / remaining.sum(axis=1)
-    passing = np.exp(log_pass[None, :] * exponent[:, None])
-    leak = plants.leak_stage[rep]
-    leaking = (leak >= 0)[:, None] & (np.arange(len(STAGES))[None, :] == leak[:, None])
-    leaking &= entered // DAY >= plants.onset_day
-    passing = np.where(leaking, c.LEAK_RATE, np.minimum(passing, 0.97))
-    passes = (rng.random((n, len(STAGES))) < passing) | (
-        np.arange(len(STAGES))[None, :] < entry[:, None]
-    )
-    fail = np.where(passes.all(axis=1), len(STAGES), np.argmin(passes, axis=1))
-    won = fail == len(STAGES)
-    last = np.minimum(fail, len(STAGES) - 1)
-    rows = np.arange(n)
-    lost_at = entered[rows, last] + (durations[rows, last] * rng.uniform(0.3, 1.2, n)).astype(
-        np.int64
-    )
-    won_at = entered[rows, last] + durations[rows, last]
-    close = snap_to_business(rng, np.where(won, won_at, lost_at), offset)
-    entered[np.arange(len(STAGES))[None, :] > last[:, None]] = NEVER
-
-    # End-of-quarter push: many wins due late in a quarter land in its final week.
-    quarter_end = quarter_end_day(close // DAY)
-    pushed = won & (quarter_end - close // DAY < 40) & (rng.random(n) < QUARTER_END_PUSH)
-    target = snap_to_business(rng, (quarter_end - rng.integers(0, 7, n)) * DAY, offset)
-    close = np.where(
-        pushed, np.maximum(close, np.minimum(target, (quarter_end + 1) * DAY - 1)), close
-    )
-    # Reps whose activity dropped let wins slip past as_of.
-    slipping = (
-        won
-        & plants.acting("activity_drop", rep, close // DAY)
-        & (close < cutoff)
-        & (rng.random(n) >= c.DROP_FACTOR)
-    )
-    close = np.where(slipping, cutoff + rng.integers(5 * DAY, 40 * DAY, n), close)
-    entered = np.where(entered < cutoff, entered, NEVER)
-
-    stage_amount = np.stack(
-        [
-            amount * rng.uniform(0.9, 1.3, n),
-            amount * rng.uniform(0.9, 1.3, n),
-            amount * rng.uniform(0.9, 1.2, n),
-            amount * rng.uniform(1.0, 1.1, n),
-            amount,
-        ],
-        axis=1,
-    )
+    win = _win_chance(org, plants, rep, created_day, source, icp)
+    entry, durations, entered = _entries(org, plants, rep, source, created, amount, icp, rng)
+    won, close, entered = _outcomes(org, plants, rep, entry, entered, durations, win, rng)
+    close = _late_closes(org, plants, rep, won, close, rng)
+    entered = np.where(entered < org.timeline.cutoff, entered, NEVER)
+    stage_amount = _stage_amounts(amount, len(org.spec.variant.funnel.stages), rng)
     loss_reason = np.where(
         icp,
         rng.choice(len(LOSS_REASONS), size=n, p=LOSS_SHARE),
@@ -516,6 +470,155 @@ def _walk_stages(
         won=won,
         loss_reason=loss_reason.astype(np.int64),
     )
+
+
+def _products(plants: Plants, rep: Ints, created_day: Ints, rng: np.random.Generator) -> Ints:
+    """A product per deal: its tier by the rep's mix (product-mix reps sell loss leaders)."""
+    n = rep.size
+    tier_shares = np.where(
+        plants.acting("product_mix", rep, created_day)[:, None],
+        c.MIX_PRODUCT_TIER_SHARES,
+        c.PRODUCT_TIER_SHARES,
+    )
+    tier = (rng.random(n)[:, None] > np.cumsum(tier_shares, axis=1)).sum(axis=1)
+    tier = np.minimum(tier, 2)
+    in_tier = [np.flatnonzero(t == PRODUCT_TIER) for t in range(3)]
+    product: Ints = np.select(
+        [tier == t for t in range(3)],
+        [members[rng.integers(0, members.size, n)] for members in in_tier],
+    ).astype(np.int64)
+    return product
+
+
+def _win_chance(
+    org: Organisation, plants: Plants, rep: Ints, created_day: Ints, source: Ints, icp: Bools
+) -> Floats:
+    """Relative win chance per deal: skill and ramp, fit, source, and the planted causes that
+    cost wins (secondary symptoms, absent in single-symptom variants)."""
+    skill = org.skill[rep] * (0.6 + 0.4 * org.ramp(rep, created_day))
+    neglected = plants.has("coaching")[rep] & (created_day >= plants.neglect_day[rep] - 56)
+    neglected &= not plants.single_symptom
+    win: Floats = (
+        skill
+        * np.where(icp, 1.0, OFF_ICP_WIN)
+        * np.asarray((*SOURCE_WIN, 1.1))[source]
+        * np.where(plants.also("lead_warming", rep, created_day), c.WARMING_WIN_FACTOR, 1.0)
+        * np.where(plants.also("follow_up", rep, created_day), c.FOLLOW_UP_WIN_FACTOR, 1.0)
+        * np.where(neglected, c.COACHING_WIN_FACTOR, 1.0)
+    )
+    return win
+
+
+def _entries(
+    org: Organisation,
+    plants: Plants,
+    rep: Ints,
+    source: Ints,
+    created: Ints,
+    amount: Floats,
+    icp: Bools,
+    rng: np.random.Generator,
+) -> tuple[Ints, Ints, Ints]:
+    """The stage each deal is first recorded in, its days per stage, and when it would enter
+    each stage if it got that far (NEVER before its entry stage)."""
+    funnel = org.spec.variant.funnel
+    stages = len(funnel.stages)
+    n = rep.size
+    entry_shares = np.tile(np.asarray(funnel.entry), (n, 1))
+    entry_shares[source == EXPANSION] = funnel.expansion_entry
+    late = plants.also("lead_warming", rep, created // DAY) & (source != EXPANSION)
+    entry_shares[late] = funnel.warming_entry
+    entry = (rng.random(n)[:, None] > np.cumsum(entry_shares, axis=1)).sum(axis=1)
+    entry = np.minimum(entry, stages - 1)
+
+    # Larger and off-profile deals take longer at every stage.
+    scale = (amount / 25_000) ** 0.15 * np.where(icp, 1.0, 1.2)
+    durations = np.stack(
+        [lognormal(rng, funnel.days[k] * DAY * scale, 0.5, n) for k in range(stages)], axis=1
+    ).astype(np.int64)
+    entered = np.full((n, stages), NEVER, dtype=np.int64)
+    moment = created.copy()
+    offset = org.utc_offset[rep]
+    for k in range(stages):
+        starts = k == entry
+        later = k > entry
+        moment = np.where(
+            later, snap_to_business(rng, moment + durations[:, k - 1], offset), moment
+        )
+        entered[:, k] = np.where(starts | later, moment, NEVER)
+    return entry, durations, entered
+
+
+def _outcomes(
+    org: Organisation,
+    plants: Plants,
+    rep: Ints,
+    entry: Ints,
+    entered: Ints,
+    durations: Ints,
+    win: Floats,
+    rng: np.random.Generator,
+) -> tuple[Bools, Ints, Ints]:
+    """Whether each deal is won, when it closes, and its stage entries up to the last stage
+    it reached; a stage-leakage rep's deals pass their leaking stage at LEAK_RATE."""
+    funnel = org.spec.variant.funnel
+    stages = len(funnel.stages)
+    n = rep.size
+    # A deal first recorded in a later stage keeps the whole funnel's win chance.
+    log_pass = np.log(np.asarray(funnel.passing))
+    remaining = np.where(np.arange(stages)[None, :] >= entry[:, None], log_pass[None, :], 0.0)
+    exponent = log_pass.sum() / win / remaining.sum(axis=1)
+    passing = np.exp(log_pass[None, :] * exponent[:, None])
+    leak = plants.leak_stage[rep]
+    leaking = (leak >= 0)[:, None] & (np.arange(stages)[None, :] == leak[:, None])
+    leaking &= entered // DAY >= plants.onset_day
+    passing = np.where(leaking, c.LEAK_RATE, np.minimum(passing, 0.97))
+    passes = (rng.random((n, stages)) < passing) | (np.arange(stages)[None, :] < entry[:, None])
+    fail = np.where(passes.all(axis=1), stages, np.argmin(passes, axis=1))
+    won = fail == stages
+    last = np.minimum(fail, stages - 1)
+    rows = np.arange(n)
+    lost_at = entered[rows, last] + (durations[rows, last] * rng.uniform(0.3, 1.2, n)).astype(
+        np.int64
+    )
+    won_at = entered[rows, last] + durations[rows, last]
+    close = snap_to_business(rng, np.where(won, won_at, lost_at), org.utc_offset[rep])
+    entered = entered.copy()
+    entered[np.arange(stages)[None, :] > last[:, None]] = NEVER
+    return won, close, entered
+
+
+def _late_closes(
+    org: Organisation, plants: Plants, rep: Ints, won: Bools, close: Ints, rng: np.random.Generator
+) -> Ints:
+    """Close times after the end-of-quarter push and the wins an activity drop lets slip."""
+    n = rep.size
+    offset = org.utc_offset[rep]
+    cutoff = org.timeline.cutoff
+    # End-of-quarter push: many wins due late in a quarter land in its final week.
+    quarter_end = quarter_end_day(close // DAY)
+    pushed = won & (quarter_end - close // DAY < 40) & (rng.random(n) < QUARTER_END_PUSH)
+    target = snap_to_business(rng, (quarter_end - rng.integers(0, 7, n)) * DAY, offset)
+    close = np.where(
+        pushed, np.maximum(close, np.minimum(target, (quarter_end + 1) * DAY - 1)), close
+    )
+    # Reps whose activity dropped let wins slip past as_of.
+    slipping = (
+        won
+        & plants.acting("activity_drop", rep, close // DAY)
+        & (close < cutoff)
+        & (rng.random(n) >= c.DROP_FACTOR)
+    )
+    moved: Ints = np.where(slipping, cutoff + rng.integers(5 * DAY, 40 * DAY, n), close)
+    return moved
+
+
+def _stage_amounts(amount: Floats, stages: int, rng: np.random.Generator) -> Floats:
+    """The amount recorded at each stage: estimates shrink towards the final amount."""
+    n = amount.size
+    ranges = [(0.9, 1.3)] * (stages - 3) + [(0.9, 1.2), (1.0, 1.1)]
+    columns = [amount * rng.uniform(low, high, n) for low, high in ranges[: stages - 1]]
+    return np.stack([*columns, amount], axis=1)
 
 
 def lead_status(leads: Leads, cutoff: int) -> Ints:
@@ -604,10 +707,12 @@ def leads_columns(
 
 
 def current_stage(deals: Deals, cutoff: int) -> Ints:
-    """Index into ALL_STAGES of each deal's stage at `cutoff`."""
+    """Index into the funnel's stages, then won and lost, of each deal's stage at `cutoff`."""
+    stages = deals.entered.shape[1]
     closed = deals.close < cutoff
-    last_entered = (len(STAGES) - 1) - np.argmax((deals.entered < NEVER)[:, ::-1], axis=1)
-    return np.where(closed, np.where(deals.won, len(STAGES), len(STAGES) + 1), last_entered)
+    last_entered = (stages - 1) - np.argmax((deals.entered < NEVER)[:, ::-1], axis=1)
+    stage: Ints = np.where(closed, np.where(deals.won, stages, stages + 1), last_entered)
+    return stage
 
 
 def deals_columns(
@@ -615,11 +720,12 @@ def deals_columns(
 ) -> dict[str, Array]:
     """opportunities.csv rows."""
     n = deals.created.size
+    stages = deals.entered.shape[1]
     closed = deals.close < cutoff
     stage = current_stage(deals, cutoff)
     amount = np.where(
-        stage < len(STAGES),
-        deals.stage_amount[np.arange(n), np.minimum(stage, len(STAGES) - 1)],
+        stage < stages,
+        deals.stage_amount[np.arange(n), np.minimum(stage, stages - 1)],
         deals.amount,
     )
     return {
@@ -632,27 +738,32 @@ def deals_columns(
         "created_at": timestamps(deals.created),
         "expected_close_date": dates(deals.close // DAY),
         "closed_at": timestamps(deals.close, closed),
-        "stage": labels(ALL_STAGES, stage),
+        "stage": labels(org.spec.variant.funnel.all_stages, stage),
         "is_won": pa.array(deals.won, pa.bool_(), mask=~closed),
         "amount": amounts(amount),
         "loss_reason": labels(LOSS_REASONS, np.where(closed & ~deals.won, deals.loss_reason, -1)),
     }
 
 
-def stage_columns(deals: Deals, cutoff: int, first_deal: int) -> dict[str, Array]:
-    """opportunity_stages.csv rows: every stage entered, then the close, per deal in time order."""
+def stage_columns(
+    deals: Deals, cutoff: int, first_deal: int, names: tuple[str, ...] = ALL_STAGES
+) -> dict[str, Array]:
+    """opportunity_stages.csv rows: every stage entered, then the close, per deal in time order.
+
+    `names`: the funnel's stages, then won and lost (the organisation's funnel.all_stages)."""
+    stages = deals.entered.shape[1]
     deal, stage = np.nonzero(deals.entered < NEVER)
     entered = deals.entered[deal, stage]
     amount = deals.stage_amount[deal, stage]
     closed = np.flatnonzero(deals.close < cutoff)
     deal = np.concatenate([deal, closed])
-    stage = np.concatenate([stage, np.where(deals.won[closed], len(STAGES), len(STAGES) + 1)])
+    stage = np.concatenate([stage, np.where(deals.won[closed], stages, stages + 1)])
     entered = np.concatenate([entered, deals.close[closed]])
     amount = np.concatenate([amount, deals.amount[closed]])
     order = np.lexsort((entered, deal))
     return {
         "opportunity_id": deal_ids(first_deal + deal[order]),
-        "stage": labels(ALL_STAGES, stage[order]),
+        "stage": labels(names, stage[order]),
         "entered_at": timestamps(entered[order]),
         "amount": amounts(amount[order]),
     }

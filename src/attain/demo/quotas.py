@@ -13,6 +13,7 @@ import numpy as np
 from attain.demo import causes as c
 from attain.demo.causes import Plants
 from attain.demo.organisation import Organisation
+from attain.demo.quota_periods import regroup
 from attain.demo.timeline import MONTH_SEASON, Floats, Ints, as_date, business_time, month_index
 from attain.demo.writer import Array, dates, labels, pick, timestamps
 
@@ -44,8 +45,40 @@ def quota_columns(
 ) -> tuple[dict[str, Array], dict[int, list[dict[str, object]]]]:
     """quotas.csv rows, and the revisions of each ratcheted rep (person -> revisions).
 
-    `bookings` and `meetings` hold what each selling rep did in each covered quarter.
+    `bookings` and `meetings` hold what each selling rep did in each covered quarter. Quotas
+    are planned per quarter; a variant with monthly or annual quotas regroups them
+    (see quota_periods).
     """
+    timeline = org.timeline
+    standard, meeting_target, share = _standard_targets(org, plants, bookings, meetings)
+    set_day = np.maximum(
+        timeline.quarter_starts[:-1][None, :] - rng.integers(3, 13, share.shape),
+        org.hire_day[: org.selling, None],
+    )
+    offsets = np.repeat(org.utc_offset[: org.selling], timeline.quarters)
+    set_at = business_time(rng, set_day.ravel(), offsets).reshape(share.shape)
+
+    rows = _Rows()
+    valid_rep, valid_quarter = np.nonzero(share > 0)
+    for metric_code, target in enumerate((standard, meeting_target)):
+        rows.add(
+            valid_rep,
+            valid_quarter,
+            metric_code,
+            np.maximum(target[valid_rep, valid_quarter], 1.0),
+            set_at[valid_rep, valid_quarter],
+        )
+    revisions = _ratchet(org, plants, standard, set_at, rows, rng)
+    columns = rows.columns(org)
+    period = org.spec.variant.quota_period
+    return regroup(columns, period) if period != "quarter" else columns, revisions
+
+
+def _standard_targets(
+    org: Organisation, plants: Plants, bookings: Floats, meetings: Floats
+) -> tuple[Floats, Floats, Floats]:
+    """Full-period bookings and meetings targets per rep and quarter, and the share of each
+    quarter the rep is employed (0 where no quota is set)."""
     timeline = org.timeline
     reps = np.arange(org.selling)
     starts = timeline.quarter_starts[:-1]
@@ -55,11 +88,11 @@ def quota_columns(
     overlap = np.clip(
         np.minimum(end, ends[None, :]) - np.maximum(hire, starts[None, :]) + 1, 0, None
     )
-    share = overlap / length[None, :]
+    share: Floats = overlap / length[None, :]
     middle = (np.maximum(hire, starts[None, :]) + ends[None, :]) // 2
     ramp = org.ramp(reps[:, None], middle)
     season = quarter_season(org)
-
+    # Capacity is learnt from healthy, ramped rep-quarters that were complete.
     clean = (
         (plants.cause[reps, None] < 0)
         & (hire <= starts[None, :] - 182)
@@ -69,27 +102,51 @@ def quota_columns(
     capacity = _capacity(bookings / season[None, :], clean, FALLBACK_BOOKINGS) * QUOTA_FACTOR
     meeting_capacity = _capacity(meetings, clean, FALLBACK_MEETINGS) * MEETINGS_FACTOR
     # Full-period quotas, as CRMs store them: Attain pro-rates for days employed itself.
-    standard = np.round(capacity * season[None, :] * ramp, -3)
-    meeting_target = np.round(meeting_capacity * ramp)
+    standard: Floats = np.round(capacity * season[None, :] * ramp, -3)
+    meeting_target: Floats = np.round(meeting_capacity * ramp)
+    return standard, meeting_target, share
 
-    set_day = np.maximum(starts[None, :] - rng.integers(3, 13, share.shape), hire)
-    set_at = business_time(rng, set_day.ravel(), np.repeat(org.utc_offset[reps], timeline.quarters))
-    set_at = set_at.reshape(share.shape)
 
-    rep_rows: list[Ints] = []
-    quarter_rows: list[Ints] = []
-    metric_rows: list[Ints] = []
-    target_rows: list[Floats] = []
-    set_rows: list[Ints] = []
-    valid = share > 0
-    valid_rep, valid_quarter = np.nonzero(valid)
-    for metric_code, target in enumerate((standard, meeting_target)):
-        rep_rows.append(valid_rep)
-        quarter_rows.append(valid_quarter)
-        metric_rows.append(np.full(valid_rep.size, metric_code))
-        target_rows.append(np.maximum(target[valid_rep, valid_quarter], 1.0))
-        set_rows.append(set_at[valid_rep, valid_quarter])
+class _Rows:
+    """Quota rows collected in parts: rep, quarter, metric, target and when it was set."""
 
+    def __init__(self) -> None:
+        self.parts: list[tuple[Ints, Ints, Ints, Floats, Ints]] = []
+
+    def add(self, rep: Ints, quarter: Ints, metric: int, target: Floats, set_at: Ints) -> None:
+        self.parts.append((rep, quarter, np.full(rep.size, metric), target, set_at))
+
+    def columns(self, org: Organisation) -> dict[str, Array]:
+        """The rows in (rep, quarter, metric, set_at) order as quotas.csv columns."""
+        rep, quarter, metric, target, moment = (
+            np.concatenate([part[k] for part in self.parts]) for k in range(5)
+        )
+        order = np.lexsort((moment, metric, quarter, rep))
+        starts = org.timeline.quarter_starts[:-1]
+        ends = org.timeline.quarter_starts[1:] - 1
+        return {
+            "rep_id": pick(org.person_ids, rep[order]),
+            "period_start": dates(starts[quarter[order]]),
+            "period_end": dates(ends[quarter[order]]),
+            "metric": labels(METRICS, metric[order]),
+            "target": np.asarray(target[order], dtype=np.float64),
+            "set_at": timestamps(moment[order]),
+        }
+
+
+def _ratchet(
+    org: Organisation,
+    plants: Plants,
+    standard: Floats,
+    set_at: Ints,
+    rows: _Rows,
+    rng: np.random.Generator,
+) -> dict[int, list[dict[str, object]]]:
+    """Ratchet the targets of target-setting reps from the onset on: a higher target each
+    period and a mid-period raise. Changes `rows` in place; returns each rep's revisions."""
+    timeline = org.timeline
+    starts = timeline.quarter_starts[:-1]
+    first_rep, first_quarter, _, first_target, _ = rows.parts[0]
     revisions: dict[int, list[dict[str, object]]] = {}
     recent = np.flatnonzero(starts >= plants.onset_day)
     for person in np.flatnonzero(plants.has("target_setting")[: org.selling]).tolist():
@@ -110,14 +167,11 @@ def quota_columns(
             changes = [(int(set_at[person, period]), round(initial, -3))]
             if revised_at < timeline.cutoff:
                 changes.append((revised_at, raised))
-            first_row = np.flatnonzero((rep_rows[0] == person) & (quarter_rows[0] == period))
-            target_rows[0][first_row] = changes[0][1]
+            first_target[(first_rep == person) & (first_quarter == period)] = changes[0][1]
             for when, value in changes[1:]:
-                rep_rows.append(np.array([person]))
-                quarter_rows.append(np.array([period]))
-                metric_rows.append(np.array([0]))
-                target_rows.append(np.array([value]))
-                set_rows.append(np.array([when]))
+                rows.add(
+                    np.array([person]), np.array([period]), 0, np.array([value]), np.array([when])
+                )
             for when, value in changes:
                 revisions[person].append(
                     {
@@ -128,24 +182,7 @@ def quota_columns(
                     }
                 )
                 previous = value
-
-    rep = np.concatenate(rep_rows)
-    quarter = np.concatenate(quarter_rows)
-    metric = np.concatenate(metric_rows)
-    target = np.concatenate(target_rows)
-    moment = np.concatenate(set_rows)
-    order = np.lexsort((moment, metric, quarter, rep))
-    rep, quarter, metric, moment = rep[order], quarter[order], metric[order], moment[order]
-    target = target[order]
-    columns = {
-        "rep_id": pick(org.person_ids, rep),
-        "period_start": dates(starts[quarter]),
-        "period_end": dates(ends[quarter]),
-        "metric": labels(METRICS, metric),
-        "target": np.asarray(target, dtype=np.float64),
-        "set_at": timestamps(moment),
-    }
-    return columns, revisions
+    return revisions
 
 
 def _capacity(values: Floats, clean: np.ndarray, fallback: float) -> float:

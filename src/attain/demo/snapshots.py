@@ -245,7 +245,8 @@ class Snapshots:
             columns = deals_columns(view, self.org, t, first["deals"], first["leads"])
             files.append("opportunities", _filter(columns, deals.created < t))
             natural = replace(deals, entered=view.entered)
-            files.append("opportunity_stages", stage_columns(natural, t, first["deals"]))
+            names = self.org.spec.variant.funnel.all_stages
+            files.append("opportunity_stages", stage_columns(natural, t, first["deals"], names))
             if plan.phantoms is not None:
                 self._append_phantoms(files, plan, j, t, first_phantom)
             self._append_activities(files, acts, activity_columns, t)
@@ -291,7 +292,7 @@ class Snapshots:
         view = replace(phantoms, entered=np.where(phantoms.entered < t, phantoms.entered, NEVER))
         columns = deals_columns(view, self.org, t, first_phantom, 0)
         files.append("opportunities", _filter(columns, present))
-        stages = stage_columns(view, t, first_phantom)
+        stages = stage_columns(view, t, first_phantom, self.org.spec.variant.funnel.all_stages)
         wanted = pc.is_in(
             stages["opportunity_id"], value_set=columns["opportunity_id"].filter(present)
         )

@@ -1,0 +1,87 @@
+"""Quotas per month or per calendar year, regrouped from the quarterly plan.
+
+Many organisations set quotas per month (transactional sales) or per year (enterprise
+sales). The demo plans quarterly targets and regroups them, so the capacity model and the
+planted ratcheting stay the same:
+
+- monthly: each quarterly target becomes three monthly ones of a third each, set when the
+  quarter's was (a mid-quarter raise raises the months of that quarter);
+- annual: one target per calendar year, the year's quarterly targets added up and scaled to
+  four quarters where the data covers fewer, set when the year's first quarter's was; a
+  raise of one quarter's target later in the year is a revision of the annual one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from attain.demo.writer import Array
+
+MONTHS_PER_QUARTER = 3
+QUARTERS_PER_YEAR = 4
+
+
+def regroup(columns: dict[str, Array], period: str) -> dict[str, Array]:
+    """quotas.csv columns of quarterly rows as monthly (`month`) or annual (`year`) rows."""
+    frame = pa.table(columns).to_pandas()
+    frame["period_start"] = pd.to_datetime(frame["period_start"])
+    frame["period_end"] = pd.to_datetime(frame["period_end"])
+    regrouped = _monthly(frame) if period == "month" else _annual(frame)
+    regrouped = regrouped.sort_values(["rep_id", "period_start", "metric", "set_at"], kind="stable")
+    return {
+        "rep_id": pa.array(regrouped["rep_id"], pa.string()),
+        "period_start": pa.array(regrouped["period_start"].dt.date, pa.date32()),
+        "period_end": pa.array(regrouped["period_end"].dt.date, pa.date32()),
+        "metric": pa.array(regrouped["metric"], pa.string()),
+        "target": pa.array(regrouped["target"].to_numpy(dtype="float64")),
+        "set_at": pa.array(regrouped["set_at"], pa.timestamp("s")),
+    }
+
+
+def _monthly(frame: pd.DataFrame) -> pd.DataFrame:
+    """Three rows per quarterly row, one per month, each with a third of the target."""
+    parts = []
+    for k in range(MONTHS_PER_QUARTER):
+        part = frame.copy()
+        part["period_start"] = frame["period_start"] + pd.DateOffset(months=k)
+        part["period_end"] = part["period_start"] + pd.offsets.MonthEnd(0)
+        part["target"] = (frame["target"] / MONTHS_PER_QUARTER).round(-1).clip(lower=1.0)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _annual(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per rep, metric and year, and one more for each later raise of a quarter."""
+    rows = []
+    frame = frame.assign(year=frame["period_start"].dt.year)
+    for key, group in frame.groupby(["rep_id", "metric", "year"], sort=True):
+        parts: tuple[Any, ...] = key
+        rep, metric, year = str(parts[0]), str(parts[1]), int(parts[2])
+        ordered = group.sort_values("set_at", kind="stable")
+        current: dict[Any, float] = {}
+        first_set = ordered.groupby("period_start")["set_at"].transform("min")
+        initial = ordered[ordered["set_at"] == first_set]
+        for quarter, target in zip(initial["period_start"], initial["target"], strict=True):
+            current.setdefault(quarter, float(target))
+        scale = QUARTERS_PER_YEAR / len(current)
+        set_at = initial["set_at"].min()
+        rows.append(_year_row(rep, metric, year, sum(current.values()) * scale, set_at))
+        for row in ordered[ordered["set_at"] != first_set].to_dict("records"):
+            current[row["period_start"]] = float(row["target"])
+            total = sum(current.values()) * scale
+            rows.append(_year_row(rep, metric, year, total, row["set_at"]))
+    return pd.DataFrame(rows)
+
+
+def _year_row(rep: str, metric: str, year: int, target: float, set_at: object) -> dict[str, object]:
+    return {
+        "rep_id": rep,
+        "metric": metric,
+        "period_start": pd.Timestamp(year=year, month=1, day=1),
+        "period_end": pd.Timestamp(year=year, month=12, day=31),
+        "target": round(target, -3) if metric == "bookings" else round(target),
+        "set_at": set_at,
+    }
