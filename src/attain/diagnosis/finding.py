@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from scipy.stats import binomtest
 
+from attain.metrics.attainment import Scope
 from attain.metrics.periods import Period
 
 Cause = Literal[
@@ -35,7 +36,6 @@ CAUSES: tuple[Cause, ...] = (
 )
 """Fixed, documented cause identifiers (the demo's truth.json uses the same ones)."""
 
-Scope = Literal["rep", "team", "company"]
 Severity = Literal["high", "medium", "low"]
 
 HIGH_SHARE = 0.20

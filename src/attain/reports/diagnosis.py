@@ -10,7 +10,8 @@ from typing import Any
 
 from jinja2 import Environment
 
-from attain.diagnosis.finding import CAUSES, Cause, Diagnosis, Finding, Scope
+from attain.diagnosis.finding import CAUSES, Cause, Diagnosis, Finding
+from attain.metrics.attainment import Scope
 from attain.reports.charts import finding_charts, to_svg
 from attain.reports.jsonable import dumps
 from attain.reports.templating import environment, label, money, ratio, times
