@@ -13,6 +13,7 @@ from rich.table import Table
 
 from attain.demo import CAUSES, DEFAULT_AS_OF, DemoSpec, TableStep, generate
 from attain.demo.snapshots import DEFAULT_WEEKS
+from attain.demo.variants import VARIANTS, Variant
 from attain.errors import ConfigError
 from attain.schema import TABLES
 
@@ -56,6 +57,13 @@ def generate_command(
         "--plant-share",
         help="Share of selling reps each cause not named by --plant is planted on (0 plants none).",
     ),
+    variant: str = typer.Option(
+        "standard",
+        "--variant",
+        help="Shape of the organisation: standard, single_symptom (each cause through one "
+        "symptom), seven_stages, four_stages, smb (3-week cycles), enterprise (6-month cycles), "
+        "monthly_quotas or annual_quotas.",
+    ),
     snapshots: str | None = typer.Option(
         None,
         "--snapshots",
@@ -88,6 +96,7 @@ def generate_command(
         as_of=_parse_date(as_of),
         plants=_parse_plants(plant),
         plant_share=plant_share,
+        variant=_variant(variant),
     )
     console = Console()
     rows = dict.fromkeys(TABLES, 0)
@@ -150,3 +159,10 @@ def _parse_plants(values: list[str]) -> dict[str, tuple[str, ...]]:
             )
         plants[cause.strip()] = plants.get(cause.strip(), ()) + rep_ids
     return plants
+
+
+def _variant(name: str) -> Variant:
+    """The named demo variant, or a message listing them."""
+    if name not in VARIANTS:
+        raise ConfigError(f"unknown --variant {name!r}; use one of {', '.join(VARIANTS)}")
+    return VARIANTS[name]
