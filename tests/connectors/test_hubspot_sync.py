@@ -9,8 +9,8 @@ from typing import Any
 
 import duckdb
 import pytest
-from hubspot_portal import change, portal, write_export
-from vendor_servers import FakeHubSpot, serve
+from connectors_support import FakeHubSpot, serve
+from hubspot_support import change, portal, write_export
 
 from attain.errors import ConfigError
 from attain.ingest.connectors import SyncError

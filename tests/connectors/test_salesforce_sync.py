@@ -10,8 +10,8 @@ from typing import Any
 import duckdb
 import pytest
 import requests
-from salesforce_org import change, org, write_export
-from vendor_servers import FakeSalesforce, certificate, serve
+from connectors_support import FakeSalesforce, certificate, serve
+from salesforce_support import change, org, write_export
 
 from attain.ingest.connectors import SyncError
 from attain.ingest.connectors.salesforce import SalesforceConnector, sign_in

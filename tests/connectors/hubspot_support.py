@@ -10,7 +10,7 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from vendor_servers import FakeHubSpot, hs_time
+from connectors_support import FakeHubSpot, hs_time
 
 STAMP = "2026-02-20T08:00:00.000Z"
 

@@ -13,7 +13,7 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from vendor_servers import FakeSalesforce
+from connectors_support import FakeSalesforce
 
 STAMP = "2026-02-20T08:00:00.000+0000"
 
