@@ -261,9 +261,33 @@ def list_command(
     forecast category beside the deal's owner, stage, value and the forecast's probability of
     winning it by the end of the quarter containing --as-of.
     """
+    rows = _override_rows(app_db, include_superseded)
+    if not rows:
+        typer.echo("No overrides: set one with `attain overrides set`.")
+        return
+    notes: list[str] = []
+    rates, found = _model_values(db, as_of, rows, notes) if db is not None else ({}, None)
+    console = Console(soft_wrap=True)
+    console.print(_overrides_table(rows, rates, found, include_superseded))
+    if rates:
+        console.print("model: a stage's historical win rate (closed deals that entered it, won).")
+    if found is not None:
+        console.print(
+            f"model of a deal: the forecast's probability, as of {found.as_of}, that it is won "
+            f"by {found.period.end} ({found.method})."
+        )
+    for note in notes:
+        console.print(f"note: {escape(note)}")
+
+
+_OverrideRow = tuple[int, OverrideKind, str, str, str, str, datetime, datetime | None]
+"""id, kind, target, value, reason, set by (email), set at, superseded at."""
+
+
+def _override_rows(app_db: str | None, include_superseded: bool) -> list[_OverrideRow]:
     with app_session(app_db, None) as (session, _user):
         emails = {user.id: user.email for user in session.scalars(select(User))}
-        rows = [
+        return [
             (
                 override.id,
                 override.kind,
@@ -276,29 +300,40 @@ def list_command(
             )
             for override in list_overrides(session, include_superseded)
         ]
-    if not rows:
-        typer.echo("No overrides: set one with `attain overrides set`.")
-        return
-    rates: dict[str, float] = {}
-    found: Forecast | None = None
-    notes: list[str] = []
-    if db is not None:
-        settings = load_settings()
-        backend, _ = open_store(db, read_only=True)
-        try:
-            rates = stage_win_rates(load_history(backend))
-            if any(row[1] is OverrideKind.FORECAST_CATEGORY for row in rows):
-                day = resolve_as_of(
-                    as_of.date() if as_of else None, date.today(), last_fact_day(backend), notes
-                )
-                found = plan_forecast(
-                    backend,
-                    day,
-                    zone=settings.performance.timezone,
-                    forecast_settings=settings.forecast,
-                )
-        finally:
-            backend.disconnect()
+
+
+def _model_values(
+    db: str, as_of: datetime | None, rows: list[_OverrideRow], notes: list[str]
+) -> tuple[dict[str, float], Forecast | None]:
+    """The stages' historical win rates and, when a deal's category is overridden, the
+    forecast whose probabilities are shown beside those deals."""
+    settings = load_settings()
+    backend, _ = open_store(db, read_only=True)
+    try:
+        rates = stage_win_rates(load_history(backend))
+        # The forecast is the slow part: made only when a deal's category is overridden.
+        if not any(row[1] is OverrideKind.FORECAST_CATEGORY for row in rows):
+            return rates, None
+        day = resolve_as_of(
+            as_of.date() if as_of else None, date.today(), last_fact_day(backend), notes
+        )
+        found = plan_forecast(
+            backend,
+            day,
+            zone=settings.performance.timezone,
+            forecast_settings=settings.forecast,
+        )
+        return rates, found
+    finally:
+        backend.disconnect()
+
+
+def _overrides_table(
+    rows: list[_OverrideRow],
+    rates: dict[str, float],
+    found: Forecast | None,
+    include_superseded: bool,
+) -> Table:
     deals = {deal.opportunity_id: deal for deal in found.deals} if found else {}
     table = Table(title="Overrides")
     for header in ("id", "kind", "target", "value", "model", "deal", "reason", "by", "set"):
@@ -321,14 +356,4 @@ def list_command(
         if include_superseded:
             cells.append("" if superseded is None else f"{superseded:%Y-%m-%d %H:%M}")
         table.add_row(*cells)
-    console = Console(soft_wrap=True)
-    console.print(table)
-    if rates:
-        console.print("model: a stage's historical win rate (closed deals that entered it, won).")
-    if found is not None:
-        console.print(
-            f"model of a deal: the forecast's probability, as of {found.as_of}, that it is won "
-            f"by {found.period.end} ({found.method})."
-        )
-    for note in notes:
-        console.print(f"note: {escape(note)}")
+    return table
