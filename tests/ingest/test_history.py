@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from attain.cli.main import app
 from attain.errors import InputError
 from attain.ingest.importer import import_files
+from attain.store.ddl import create_tables
 from attain.store.prune import prune_history
 
 TEAMS = """
@@ -357,3 +358,21 @@ def test_the_cli_takes_the_export_time_and_partial_and_says_when_nothing_changed
     # O3's row of versions 1-3, closed when it was deleted on 19 January.
     assert "Pruned 1 closed history row(s)" in pruned.output
     assert "ended before 2026-02-01 00:00" in pruned.output
+
+
+def test_a_store_from_before_the_history_kept_creation_gains_it_without_false_changes(
+    con: duckdb.DuckDBPyConnection, write_csv: Writer
+) -> None:
+    """Stores whose history lacks `created_at` get it filled from the deals, so the next
+    import of a changed export writes rows only for what changed."""
+    deals = DEALS.replace("opportunity_id,", "created_at,opportunity_id,").replace(
+        "\nO", "\n2026-01-02,O"
+    )
+    import_files(con, [export(write_csv, "w1", deals=deals)], taken_at=WEEK1)
+    con.execute("ALTER TABLE attain_opportunity_history DROP COLUMN created_at")
+    create_tables(con)
+    created = rows(con, "SELECT DISTINCT created_at FROM attain_opportunity_history")
+    assert created == [(datetime(2026, 1, 2),)]
+    resized = deals.replace("O3,R2,Negotiation,300", "O3,R2,Negotiation,350")
+    import_files(con, [export(write_csv, "w2", deals=resized)], taken_at=WEEK2)
+    assert count(con, "attain_opportunity_history") == 4

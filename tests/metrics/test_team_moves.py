@@ -154,3 +154,41 @@ def test_the_demo_rep_who_moves_team_keeps_the_quarter_before_in_the_old_team(
         assert teams[move["new"]] == pytest.approx(members(move["new"]) - mover)
     finally:
         backend.disconnect()
+
+
+def test_a_move_within_the_quarter_splits_bookings_at_close_and_the_target_by_days() -> None:
+    """Al sat in T1 until 15 February 2024, then in T2 (the reps table says T2). Q1 2024 has 91
+    days: 45 in T1 (1 January to 14 February), 46 in T2. His target of 273 splits 135 / 138;
+    his booking of 90 on 20 January counts in T1, that of 60 on 1 March in T2. Al's own row,
+    and the company's, keep the whole quarter."""
+    backend = connect(":memory:")
+    try:
+        con = raw_duckdb(backend)
+        con.execute("INSERT INTO teams (team_id, name) VALUES ('T1', 'One'), ('T2', 'Two')")
+        con.execute(
+            "INSERT INTO reps (rep_id, name, team_id, role) VALUES ('al', 'Al', 'T2', 'rep')"
+        )
+        con.execute(
+            "INSERT INTO quotas (rep_id, period_start, period_end, metric, target) "
+            "VALUES ('al', '2024-01-01', '2024-03-31', 'bookings', 273)"
+        )
+        con.execute(
+            "INSERT INTO opportunities (opportunity_id, owner_rep_id, created_at, closed_at, "
+            "stage, is_won, amount) VALUES "
+            "('a1', 'al', '2024-01-02', '2024-01-20 10:00', 'won', true, 90), "
+            "('a2', 'al', '2024-01-05', '2024-03-01 10:00', 'won', true, 60)"
+        )
+        con.execute(
+            "INSERT INTO attain_rep_history (rep_id, version_from, version_to, valid_from, "
+            "valid_to, deleted, team_id, role) VALUES "
+            "('al', 1, 2, '2024-01-01', '2024-02-15', false, 'T1', 'rep'), "
+            "('al', 2, NULL, '2024-02-15', NULL, false, 'T2', 'rep')"
+        )
+        report = attainment_report(backend, quota_targets(backend, "bookings"))
+        rows = {(row.scope, row.id): (row.target, row.actual) for row in report.rows}
+        assert rows[("team", "T1")] == pytest.approx((135.0, 90.0))
+        assert rows[("team", "T2")] == pytest.approx((138.0, 60.0))
+        assert rows[("rep", "al")] == (273.0, 150.0)
+        assert rows[("company", "company")] == (273.0, 150.0)
+    finally:
+        backend.disconnect()

@@ -8,7 +8,8 @@ Three imports, taken on 10 January, 10 February and 10 March 2024:
     d3    -                     prospect 40 bo         prospect 60 bo
 
 Before v1, d1 was a lead of 90 since 2 January (a row seeded from the stage history, without
-version). Rep bo moves from team east to team west with v3.
+version). Rep bo moves from team east to team west with v3. The deals were created on 2 January
+(d1), 5 January (d2) and 1 February (d3); d3 grew from 40 to 60 without changing stage.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from attain.forecast.history import known_at, load_history
+from attain.forecast.history import booked, known_at, load_history
+from attain.forecast.snapshots import open_at
 from attain.store import connect, raw_duckdb
 from attain.store.point_in_time import at
 
 TAKEN = {1: "2024-01-10", 2: "2024-02-10", 3: "2024-03-10"}
+CREATED = {"d1": "2024-01-02", "d2": "2024-01-05", "d3": "2024-02-01"}
 
 # (deal, version_from, version_to, deleted, owner, stage, amount, closed_at, is_won)
 DEAL_ROWS = [
@@ -55,8 +58,8 @@ def _fill(con: Any, *, history: bool) -> None:
     for deal, first, last, deleted, owner, stage, amount, closed, won in DEAL_ROWS:
         con.execute(
             "INSERT INTO attain_opportunity_history (opportunity_id, version_from, version_to, "
-            "valid_from, valid_to, deleted, owner_rep_id, stage, amount, closed_at, is_won) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "valid_from, valid_to, deleted, owner_rep_id, stage, amount, closed_at, is_won, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 deal,
                 first,
@@ -69,6 +72,7 @@ def _fill(con: Any, *, history: bool) -> None:
                 amount,
                 closed,
                 won,
+                CREATED[deal],
             ],
         )
     con.execute(  # seeded from the export's stage history: no version, before the first
@@ -204,3 +208,33 @@ def test_the_forecast_history_knows_each_week_the_stage_and_owner_the_imports_sa
 
     assert seen("2024-02-01") == (["prospect"], "ada")
     assert seen("2024-02-15") == (["prospect", "proposal"], "bo")
+
+
+def test_the_backtest_sees_a_deleted_deal_until_its_deletion(store: Any) -> None:
+    """d2 was open from 5 January until the export of 10 March left it out: past weeks count
+    it in the open pipeline, with its owner and amount then; later weeks and bookings do not."""
+    history = load_history(store)
+
+    def open_deals(day: str) -> dict[str, float]:
+        rows = open_at(history, [pd.Timestamp(day)])
+        return dict(zip(rows["opportunity_id"], rows["value"], strict=True))
+
+    assert open_deals("2024-01-20") == {"d1": 100.0, "d2": 80.0}
+    assert "d2" in set(known_at(history, pd.Timestamp("2024-03-09")).deals["opportunity_id"])
+    assert "d2" not in set(known_at(history, pd.Timestamp("2024-03-11")).deals["opportunity_id"])
+    assert open_deals("2024-03-11") == {"d3": 60.0}
+    quarter = booked(history, pd.Timestamp("2024-01-01"), pd.Timestamp("2024-04-01"))
+    assert quarter.to_dict() == {"bo": 150.0}
+
+
+def test_the_backtest_values_an_open_deal_at_the_amount_each_version_saw(store: Any) -> None:
+    """d3 stayed in prospect while it grew from 40 to 60 (v3, 10 March): no stage entry says
+    so, the data versions do."""
+    history = load_history(store)
+
+    def value(day: str) -> float:
+        rows = open_at(history, [pd.Timestamp(day)]).set_index("opportunity_id")
+        return float(rows.at["d3", "value"])
+
+    assert value("2024-02-20") == 40.0
+    assert value("2024-03-20") == 60.0

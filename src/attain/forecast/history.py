@@ -17,6 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from attain.history.states import History as StoreHistory
+from attain.history.states import load_history as read_store_history
+from attain.metrics.targets import team_or_none
 from attain.store.ddl import OPPORTUNITY_HISTORY_TABLE, REP_HISTORY_TABLE
 from attain.store.point_in_time import history_rows, in_force
 
@@ -25,6 +28,8 @@ STAGE_COLUMNS = ["opportunity_id", "stage", "entered_at", "amount"]
 SPAN_COLUMNS = ["valid_from", "valid_to"]
 OWNER_SPAN_COLUMNS = ["opportunity_id", "owner_rep_id", *SPAN_COLUMNS]
 TEAM_SPAN_COLUMNS = ["rep_id", "team_id", *SPAN_COLUMNS]
+AMOUNT_SPAN_COLUMNS = ["opportunity_id", "amount", *SPAN_COLUMNS]
+HISTORY_TABLES = (OPPORTUNITY_HISTORY_TABLE, REP_HISTORY_TABLE)
 
 
 def _no_spans(columns: list[str]) -> pd.DataFrame:
@@ -46,6 +51,9 @@ class DealHistory:
     """Each deal's owner per span of the history [valid_from, valid_to); empty without one."""
     team_spans: pd.DataFrame = field(default_factory=lambda: _no_spans(TEAM_SPAN_COLUMNS))
     """Each rep's team per span of the history; empty without one."""
+    amount_spans: pd.DataFrame = field(default_factory=lambda: _no_spans(AMOUNT_SPAN_COLUMNS))
+    """Each open deal's amount per span of the data versions that saw it: resizes within a
+    stage, which the stage entries miss; empty without a history."""
 
     @property
     def first_close(self) -> pd.Timestamp | None:
@@ -63,7 +71,9 @@ class DealHistory:
 
 
 def load_history(backend: Any) -> DealHistory:
-    """Read deals, stage entries and each rep's team from the store through Ibis."""
+    """Read deals, stage entries and each rep's team from the store through Ibis, with what the
+    store's history adds: deals deleted since (until their deletion), stage moves and amounts
+    each data version saw, and owners' and teams' spans."""
     opportunities = backend.table("opportunities")
     deals = backend.execute(
         opportunities.filter(opportunities.created_at.notnull()).select(
@@ -71,38 +81,75 @@ def load_history(backend: Any) -> DealHistory:
         )
     )
     stages = backend.execute(backend.table("opportunity_stages").select(*STAGE_COLUMNS))
-    stages = _with_seen_stages(backend, stages)
     reps = backend.execute(backend.table("reps").select("rep_id", "team_id"))
     teams = {
-        str(rep): (None if pd.isna(team) else str(team))
+        str(rep): team_or_none(team)
         for rep, team in zip(reps["rep_id"], reps["team_id"], strict=True)
     }
+    past = _store_history(backend)
+    if past is None:
+        return make_history(deals, stages, teams)
+    deleted = _deleted_deals(past.deals, deals["opportunity_id"])
+    deals = pd.concat([deals, deleted])
+    stages = _with_seen_stages(past.deals, stages, deleted["opportunity_id"])
     history = make_history(deals, stages, teams)
+    rows = past.deals.loc[~past.deals["deleted"]]
+    versioned_open = rows.loc[rows["version_from"].notna() & rows["closed_at"].isna()]
     return replace(
         history,
-        owner_spans=_spans(backend, OPPORTUNITY_HISTORY_TABLE, OWNER_SPAN_COLUMNS),
-        team_spans=_spans(backend, REP_HISTORY_TABLE, TEAM_SPAN_COLUMNS),
+        owner_spans=_as_spans(rows, OWNER_SPAN_COLUMNS),
+        team_spans=_as_spans(past.reps.loc[~past.reps["deleted"]], TEAM_SPAN_COLUMNS),
+        amount_spans=_as_spans(versioned_open, AMOUNT_SPAN_COLUMNS),
     )
 
 
-def _with_seen_stages(backend: Any, stages: pd.DataFrame) -> pd.DataFrame:
+def _store_history(backend: Any) -> StoreHistory | None:
+    """The store's deal and rep history (amounts converted as the deals' view converts them),
+    or None where it keeps none."""
+    stored = getattr(backend, "stored_table", None)
+    if stored is None or all(history_rows(stored, name) is None for name in HISTORY_TABLES):
+        return None
+    return read_store_history(
+        backend,
+        currency=getattr(backend, "currency_settings", None),
+        conversion_day=getattr(backend, "open_deals_day", None),
+    )
+
+
+def _deleted_deals(rows: pd.DataFrame, stored: pd.Series) -> pd.DataFrame:
+    """Deals a full export deleted (no longer in `stored`), each as its last state before the
+    deletion, with `deleted_at` the moment of the export that left it out."""
+    gone = rows.loc[
+        rows["deleted"] & rows["valid_to"].isna() & ~rows["opportunity_id"].isin(stored)
+    ]
+    if gone.empty:
+        return pd.DataFrame(columns=[*DEAL_COLUMNS, "is_won", "amount", "deleted_at"])
+    before = rows.loc[~rows["deleted"] & rows["opportunity_id"].isin(gone["opportunity_id"])]
+    last = before.sort_values("valid_from", na_position="first").drop_duplicates(
+        "opportunity_id", keep="last"
+    )
+    deleted_at = gone.set_index("opportunity_id")["valid_from"]
+    found: pd.DataFrame = last.assign(
+        product_id=None, deleted_at=last["opportunity_id"].map(deleted_at)
+    )[[*DEAL_COLUMNS, "is_won", "amount", "deleted_at"]]
+    return found
+
+
+def _with_seen_stages(rows: pd.DataFrame, stages: pd.DataFrame, deleted: pd.Series) -> pd.DataFrame:
     """`stages` plus each stage the deals' history saw a deal enter that `stages` lacks, entered
-    when the first data version showing it was taken (with that version's amount).
+    when the first data version showing it was taken (with that version's amount), and the
+    stage entries seeded from an export's stage history for the `deleted` deals (their entries
+    left the store with them).
 
     A CRM without a stage history (or one that omits a deal's moves) then still tells a backtest
     which stage each deal was in at each past week, as far as the imports saw it.
     """
-    rows = history_rows(getattr(backend, "stored_table", backend.table), OPPORTUNITY_HISTORY_TABLE)
-    if rows is None:
-        return stages
-    seen = backend.execute(
-        rows.filter(
-            ~rows.deleted.fill_null(False)
-            & rows.version_from.notnull()  # seeded rows come from the stage entries
-            & rows.stage.notnull()
-            & rows.closed_at.isnull()  # a close is known from the deal itself
-        ).select("opportunity_id", "stage", "amount", entered_at="valid_from")
-    ).sort_values(["opportunity_id", "entered_at"], ignore_index=True)
+    live = rows.loc[~rows["deleted"] & rows["stage"].notna()]
+    seeded = live.loc[live["version_from"].isna() & live["opportunity_id"].isin(deleted)]
+    # A close is known from the deal itself; seeded rows come from the stage entries.
+    seen = live.loc[live["version_from"].notna() & live["closed_at"].isna()]
+    seen = seen.rename(columns={"valid_from": "entered_at"})[STAGE_COLUMNS]
+    seen = seen.sort_values(["opportunity_id", "entered_at"], ignore_index=True)
     # A deal seen by one data version only says which stage it was in when that export was
     # taken, not that anything happened then: counting it would date every open deal's stage on
     # the day of a lone first import, and the history would seem to run to that day.
@@ -111,22 +158,20 @@ def _with_seen_stages(backend: Any, stages: pd.DataFrame) -> pd.DataFrame:
     known = set(zip(stages["opportunity_id"], stages["stage"], strict=True))
     pairs = zip(seen["opportunity_id"], seen["stage"], strict=True)
     new = moved & pd.Series([pair not in known for pair in pairs], index=seen.index, dtype=bool)
-    if not new.any():
-        return stages
-    added: pd.DataFrame = pd.concat([stages, seen.loc[new, STAGE_COLUMNS]], ignore_index=True)
+    entries = seeded.rename(columns={"valid_from": "entered_at"})[STAGE_COLUMNS]
+    added: pd.DataFrame = pd.concat(
+        [frame for frame in (stages, entries, seen.loc[new]) if not frame.empty] or [stages],
+        ignore_index=True,
+    )
     return added
 
 
-def _spans(backend: Any, name: str, columns: list[str]) -> pd.DataFrame:
-    """The history table `name`'s rows that were not deletions (`columns`), if it has any."""
-    rows = history_rows(getattr(backend, "stored_table", backend.table), name)
-    if rows is None:
-        return _no_spans(columns)
-    frame = backend.execute(rows.filter(~rows.deleted.fill_null(False)).select(*columns))
+def _as_spans(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """`columns` of history rows, span bounds as naive microsecond timestamps."""
+    frame = rows[columns].copy()
     for column in SPAN_COLUMNS:
         frame[column] = pd.to_datetime(frame[column]).astype("datetime64[us]")
-    spans: pd.DataFrame = frame
-    return spans
+    return frame.reset_index(drop=True)
 
 
 def make_history(
@@ -134,11 +179,17 @@ def make_history(
 ) -> DealHistory:
     """A DealHistory from plain frames (columns as in the store), types normalised."""
     deals = deals.loc[deals["created_at"].notna()].copy()
-    for column in ("created_at", "closed_at"):
+    if "deleted_at" not in deals:
+        deals["deleted_at"] = pd.NaT
+    for column in ("created_at", "closed_at", "deleted_at"):
         deals[column] = pd.to_datetime(deals[column]).astype("datetime64[us]")
     deals["is_won"] = deals["is_won"].astype("boolean")
     deals["amount"] = pd.to_numeric(deals["amount"], errors="coerce").astype(float)
     deals["product_id"] = deals["product_id"].astype(object).where(deals["product_id"].notna())
+    # Rows read from the history come as pandas strings, the store's own as objects: one kind,
+    # or merges on the ids refuse them.
+    deals = deals.astype({"opportunity_id": object, "owner_rep_id": object})
+    stages = stages.astype({"opportunity_id": object, "stage": object})
     stages = stages.loc[stages["opportunity_id"].isin(deals["opportunity_id"])].copy()
     stages["entered_at"] = pd.to_datetime(stages["entered_at"]).astype("datetime64[us]")
     stages["amount"] = pd.to_numeric(stages["amount"], errors="coerce").astype(float)
@@ -147,9 +198,13 @@ def make_history(
 
 
 def known_at(history: DealHistory, moment: datetime | pd.Timestamp) -> DealHistory:
-    """The history as it stood at `moment`: nothing created, closed or entered later is known."""
+    """The history as it stood at `moment`: nothing created, closed, entered or deleted later
+    is known, and deals deleted by then are gone."""
     cutoff = pd.Timestamp(moment)
-    deals = history.deals.loc[history.deals["created_at"] <= cutoff].copy()
+    deals = history.deals
+    gone = deals["deleted_at"] <= cutoff
+    deals = deals.loc[(deals["created_at"] <= cutoff) & ~gone].copy()
+    deals["deleted_at"] = pd.NaT
     reopened = deals["closed_at"] > cutoff
     deals.loc[reopened, "closed_at"] = pd.NaT
     deals.loc[reopened, "is_won"] = pd.NA
@@ -174,18 +229,25 @@ def teams_at(history: DealHistory, moment: pd.Timestamp) -> dict[str, str | None
     then = in_force(history.team_spans, "rep_id", "team_id", reps)
     teams = dict(history.rep_teams)
     for index, team in then.items():
-        teams[str(reps.at[index, "rep_id"])] = None if pd.isna(team) else str(team)
+        teams[str(reps.at[index, "rep_id"])] = team_or_none(team)
     return teams
+
+
+def won_between(deals: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """Deals won in [start, end) that the CRM still holds (a deal deleted since is no booking,
+    as it is none in attainment)."""
+    won: pd.DataFrame = deals.loc[
+        deals["is_won"].fillna(False).astype(bool)
+        & (deals["closed_at"] >= start)
+        & (deals["closed_at"] < end)
+        & deals["deleted_at"].isna()
+    ]
+    return won
 
 
 def booked(history: DealHistory, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
     """Won amount per owner of deals closed in [start, end)."""
-    deals = history.deals
-    won = deals.loc[
-        deals["is_won"].fillna(False).astype(bool)
-        & (deals["closed_at"] >= start)
-        & (deals["closed_at"] < end)
-    ]
+    won = won_between(history.deals, start, end)
     return won.groupby("owner_rep_id")["amount"].sum().astype(float)
 
 
@@ -193,12 +255,7 @@ def booked_per_team(history: DealHistory, start: pd.Timestamp, end: pd.Timestamp
     """Won amount per team of deals closed in [start, end), each in its owner's team at close
     (the reps' history; else the owner's stored team). Deals of reps without a team are left out.
     """
-    deals = history.deals
-    won = deals.loc[
-        deals["is_won"].fillna(False).astype(bool)
-        & (deals["closed_at"] >= start)
-        & (deals["closed_at"] < end)
-    ]
+    won = won_between(history.deals, start, end)
     closes = pd.DataFrame({"rep_id": won["owner_rep_id"], "moment": won["closed_at"]})
     teams = won["owner_rep_id"].map(history.rep_teams).astype(object)
     then = in_force(history.team_spans, "rep_id", "team_id", closes)

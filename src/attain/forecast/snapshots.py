@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from attain.forecast.history import DealHistory
+from attain.store.point_in_time import in_force
 
 UNKNOWN_STAGE = "(unknown)"
 RECORD_WEIGHT = 10.0
@@ -39,7 +40,8 @@ def open_at(history: DealHistory, moments: Sequence[pd.Timestamp]) -> pd.DataFra
     frames = [
         deals.loc[
             (deals["created_at"] <= moment)
-            & (deals["closed_at"].isna() | (deals["closed_at"] > moment)),
+            & (deals["closed_at"].isna() | (deals["closed_at"] > moment))
+            & (deals["deleted_at"].isna() | (deals["deleted_at"] > moment)),
             ["opportunity_id", "owner_rep_id", "product_id", "created_at"],
         ].assign(moment=moment)
         for moment in moments
@@ -55,6 +57,10 @@ def open_at(history: DealHistory, moments: Sequence[pd.Timestamp]) -> pd.DataFra
     rows["value"] = rows["stage_amount"].fillna(
         rows["product_id"].map(lambda product: estimate.get(product, fallback)).astype(float)
     )
+    # A resize within a stage shows in no stage entry, only in the data versions that saw it.
+    seen = in_force(history.amount_spans, "opportunity_id", "amount", rows, early=False)
+    seen = seen.dropna()
+    rows.loc[seen.index, "value"] = seen.astype(float).to_numpy()
     rows["age_days"] = (rows["moment"] - rows["created_at"]).dt.total_seconds() / 86400.0
     rows["days_in_stage"] = (
         rows["moment"] - rows["entered_at"].fillna(rows["created_at"])

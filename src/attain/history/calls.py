@@ -36,9 +36,8 @@ EXCLUDED_CATEGORIES = frozenset({"omitted"})
 
 P50_SOURCE = (
     "Attain's P50 is the forecast as of each week's last day (attain.forecast), censored at that "
-    "day: deals created, closed or entering a stage later are unseen, and owners and teams are "
-    "those of that week (from the history); a deal's value is its stage history's amount, so a "
-    "resize the stage history does not record shows through"
+    "day: deals created, closed, entering a stage or deleted later are unseen, and owners, "
+    "teams and open deals' amounts are those of that week (from the history)"
 )
 """What Attain's P50 beside the calls is and what it cannot see."""
 

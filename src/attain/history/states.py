@@ -16,9 +16,11 @@ import ibis
 import pandas as pd
 
 from attain.errors import InputError
+from attain.metrics.targets import team_or_none
 from attain.store.currency import CurrencySettings, opportunities_view
 from attain.store.ddl import IMPORTS_TABLE, OPPORTUNITY_HISTORY_TABLE, REP_HISTORY_TABLE
 from attain.store.point_in_time import DEAL_FIELDS as TRACKED_FIELDS
+from attain.store.point_in_time import held_at
 
 Moment = int | date | datetime
 """A data version (an import id), a day (its start, UTC) or an instant (naive UTC)."""
@@ -38,9 +40,10 @@ DEAL_FIELDS = ("opportunity_id", "deleted", *TRACKED_FIELDS)
 class History:
     """Every history row of deals and reps, amounts converted, ready to be read at moments.
 
-    `deals` holds DEAL_FIELDS plus `valid_from`/`valid_to` (NaT: open-ended) as pandas
-    timestamps; `reps` holds rep_id, team_id, role, deleted, valid_from, valid_to; `teams`
-    is each rep's team in the `reps` table, for reps without history rows.
+    `deals` holds DEAL_FIELDS plus `version_from` (empty on rows seeded from an export's stage
+    history) and `valid_from`/`valid_to` (NaT: open-ended) as pandas timestamps; `reps` holds
+    rep_id, team_id, role, deleted, valid_from, valid_to; `teams` is each rep's team in the
+    `reps` table, for reps without history rows.
     """
 
     deals: pd.DataFrame
@@ -69,17 +72,18 @@ def load_history(
         rows = rows.filter(rows.valid_to.isnull() | (rows.valid_to > first.to_pydatetime()))
     if last is not None:
         rows = rows.filter(rows.valid_from.isnull() | (rows.valid_from <= last.to_pydatetime()))
-    rows = rows.mutate(created_at=ibis.null("timestamp"))
+    if "created_at" not in rows.columns:  # a store no import has touched since it was added
+        rows = rows.mutate(created_at=ibis.null("timestamp"))
 
     def lookup(name: str) -> Any:
         return rows if name == "opportunities" else backend.stored_table(name)
 
     settings = currency or CurrencySettings()
     converted = opportunities_view(lookup, settings, conversion_day)
-    deals = converted.select(*DEAL_FIELDS, "valid_from", "valid_to").to_pandas()
+    deals = converted.select(*DEAL_FIELDS, "version_from", "valid_from", "valid_to").to_pandas()
     deals["deleted"] = deals["deleted"].fillna(False).astype(bool)
     deals["amount"] = deals["amount"].astype(float)
-    for column in ("valid_from", "valid_to", "closed_at"):
+    for column in ("valid_from", "valid_to", "closed_at", "created_at"):
         deals[column] = pd.to_datetime(deals[column])
     deals["expected_close_date"] = pd.to_datetime(deals["expected_close_date"]).dt.date
     reps = backend.stored_table(REP_HISTORY_TABLE)
@@ -89,7 +93,7 @@ def load_history(
         reps[column] = pd.to_datetime(reps[column])
     roster = backend.stored_table("reps").select("rep_id", "team_id").to_pandas()
     teams = {
-        str(rep): None if pd.isna(team) else str(team)
+        str(rep): team_or_none(team)
         for rep, team in zip(roster["rep_id"], roster["team_id"], strict=True)
     }
     return History(deals, reps, teams, _currency_name(backend, settings, deals))
@@ -158,9 +162,7 @@ def valid_at(rows: pd.DataFrame, at: pd.Timestamp | None) -> pd.DataFrame:
     the current rows (no valid_to)."""
     if at is None:
         return rows[rows["valid_to"].isna()]
-    started = rows["valid_from"].isna() | (rows["valid_from"] <= at)
-    running = rows["valid_to"].isna() | (rows["valid_to"] > at)
-    return rows[started & running]
+    return rows[held_at(rows, at)]
 
 
 def deals_at(history: History, at: pd.Timestamp | None) -> pd.DataFrame:
@@ -179,7 +181,7 @@ def teams_at(history: History, at: pd.Timestamp | None) -> dict[str, str | None]
     rows = rows.drop_duplicates("rep_id", keep="last")
     found = dict(history.teams)
     for rep, team in zip(rows["rep_id"], rows["team_id"], strict=True):
-        found[str(rep)] = None if pd.isna(team) else str(team)
+        found[str(rep)] = team_or_none(team)
     return found
 
 

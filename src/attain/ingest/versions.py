@@ -205,13 +205,13 @@ def _seed_from_stages(
     before = con.execute(f"SELECT count(*) FROM {spec.history}").fetchone()
     con.execute(
         f"INSERT INTO {spec.history} ({key}, valid_from, valid_to, deleted, owner_rep_id, stage, "
-        "amount, currency, expected_close_date, closed_at, is_won) "
+        "amount, currency, expected_close_date, closed_at, is_won, created_at) "
         "SELECT e.opportunity_id, e.entered_at, "
         "coalesce(lead(e.entered_at) OVER (PARTITION BY e.opportunity_id ORDER BY e.entered_at),"
         " ?), false, d.owner_rep_id, e.stage, coalesce(e.amount, d.amount), d.currency, "
         "d.expected_close_date, "
         "CASE WHEN d.closed_at <= e.entered_at THEN d.closed_at END, "
-        "CASE WHEN d.closed_at <= e.entered_at THEN d.is_won END "
+        "CASE WHEN d.closed_at <= e.entered_at THEN d.is_won END, d.created_at "
         "FROM opportunity_stages e JOIN opportunities d USING (opportunity_id) "
         f"WHERE e.entered_at < ? AND e.opportunity_id IN (SELECT {key} FROM {changed} WHERE first)",
         [taken_at, taken_at],

@@ -17,7 +17,7 @@ import pandas as pd
 from attain.metrics.facts import daily_actuals
 from attain.metrics.periods import Period
 from attain.metrics.targets import SELLING_ROLE, rep_roster
-from attain.store.point_in_time import rep_teams_at
+from attain.store.point_in_time import in_force, rep_team_spans, rep_teams_at
 
 Scope = Literal["rep", "team", "company"]
 COMPANY_ID = "company"
@@ -129,7 +129,7 @@ def attainment_report(backend: Any, targets: pd.DataFrame, zone: str = "UTC") ->
     roster = rep_roster(backend)
     actuals = _actuals(backend, targets, zone)
     reps = _rep_frame(targets, actuals, roster, _teams_then(backend, targets))
-    teams = _rollup(reps, ["team_id"])
+    teams = _rollup(_team_shares(backend, reps, zone), ["team_id"])
     names = scope_names(backend, roster)
     rows = [
         *_rows(_rollup(reps, []).assign(id=COMPANY_ID), "company", names["company"]),
@@ -218,13 +218,77 @@ def _teams_then(backend: Any, targets: pd.DataFrame) -> pd.DataFrame | None:
     the reps' history; None where the store keeps none.
 
     A rep who moved team keeps their earlier periods, target and bookings, in their earlier
-    team; one who moved within a period counts in the team they ended it in.
+    team; one who moved within a period is listed in the team they ended it in, and the teams'
+    totals split the period between the teams (`_team_shares`).
     """
     ends = sorted({period.end for period in periods_in(targets)})
     teams = rep_teams_at(backend, [datetime.combine(end, time.max) for end in ends])
     if teams is None:
         return None
     return teams.assign(period_end=pd.to_datetime(teams["moment"]).dt.date).drop(columns="moment")
+
+
+def _team_shares(backend: Any, reps: pd.DataFrame, zone: str) -> pd.DataFrame:
+    """Rep rows as teams sum them: a rep who changed team within a period counts in each team
+    for the part of it spent there.
+
+    Each day's actual goes to the team the rep was in that day (a booking to the team at close),
+    the target to each team in proportion to the rep's days in it, and the period's target
+    revisions to the team the rep ended it in. Rows of reps who never moved pass unchanged.
+    """
+    spans = rep_team_spans(backend)
+    if spans is None:
+        return reps
+    teams_seen = spans.groupby("rep_id")["team_id"].nunique(dropna=False)
+    moving = reps.loc[reps["rep_id"].isin(teams_seen.index[teams_seen > 1])]
+    if moving.empty:
+        return reps
+    days = _days_in_teams(moving, spans)
+    daily = pd.concat(
+        [
+            daily_actuals(
+                backend, str(metric), min(group["day"]).date(), max(group["day"]).date(), zone
+            ).assign(metric=metric)
+            for metric, group in days.groupby("metric")
+        ]
+    )
+    days = days.merge(daily, on=["rep_id", "day", "metric"], how="left")
+    shares = days.groupby(["_row", "team_id"], dropna=False, as_index=False).agg(
+        days=("day", "size"), actual=("value", "sum")
+    )
+    rows = moving.drop(columns=["team_id", "actual"]).loc[shares["_row"]].reset_index(drop=True)
+    length = shares.groupby("_row")["days"].transform("sum").to_numpy()
+    fraction = shares["days"].to_numpy() / length
+    ended_in = moving["team_id"].loc[shares["_row"]].to_numpy() == shares["team_id"].to_numpy()
+    rows = rows.assign(
+        team_id=shares["team_id"].to_numpy(),
+        actual=shares["actual"].fillna(0.0).to_numpy(),
+        target=rows["target"] * fraction,
+        quota_target=rows["quota_target"] * fraction,
+        revisions=np.where(ended_in, rows["revisions"], 0),
+    )
+    split: pd.DataFrame = pd.concat([reps.drop(index=moving.index), rows], ignore_index=True)
+    return split
+
+
+def _days_in_teams(rows: pd.DataFrame, spans: pd.DataFrame) -> pd.DataFrame:
+    """Every day of each row's period (index `_row`, rep_id, metric, day) with the team the rep
+    was in at its end; days the history cannot place keep the row's team."""
+    ranges = pd.Series(
+        [
+            pd.date_range(start, end)
+            for start, end in zip(rows["period_start"], rows["period_end"], strict=True)
+        ],
+        index=rows.index,
+        dtype=object,
+    )
+    days = rows.assign(day=ranges).explode("day")
+    days = days.reset_index(names="_row")[["_row", "rep_id", "metric", "team_id", "day"]]
+    days["day"] = pd.to_datetime(days["day"])
+    asked = days.assign(moment=days["day"] + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1))
+    then = in_force(spans, "rep_id", "team_id", asked)
+    days.loc[then.index, "team_id"] = then.to_numpy()
+    return days
 
 
 def _rep_frame(

@@ -109,6 +109,7 @@ def _analysis_tables(backend: Any, settings: CurrencySettings) -> Any:
 
     backend.stored_table = stored_table
     backend.view_of = view_of
+    backend.currency_settings = settings
     backend.open_deals_day = None
     backend.forget_views = views.clear
     backend.table = table

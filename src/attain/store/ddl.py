@@ -90,6 +90,8 @@ LOG_TABLES: dict[str, dict[str, ColumnType]] = {
         "is_won": B,
         "forecast_category": S,
         "probability": F,
+        # Kept so that a deal deleted since still says when it entered the pipeline.
+        "created_at": T,
     },
     REP_HISTORY_TABLE: {"rep_id": S, **VERSIONED, "team_id": S, "role": S},
 }
@@ -114,8 +116,23 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
     for name, log in LOG_TABLES.items():
         columns = ", ".join(f"{quote_ident(c)} {SQL_TYPES[kind]}" for c, kind in log.items())
         con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({columns})")
+        had = {row[0] for row in con.execute(f"DESCRIBE {name}").fetchall()}
         for field, kind in log.items():
             con.execute(
                 f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS {quote_ident(field)} "
                 f"{SQL_TYPES[kind]}"
             )
+        if name == OPPORTUNITY_HISTORY_TABLE and "created_at" not in had:
+            _backfill_created_at(con)
+
+
+def _backfill_created_at(con: duckdb.DuckDBPyConnection) -> None:
+    """Fill the deals' history's new `created_at` from the stored deals.
+
+    An older store's history rows lack it; left empty, the next import would see every deal's
+    creation "change" and write a history row for each, though nothing in the CRM moved.
+    """
+    con.execute(
+        f"UPDATE {OPPORTUNITY_HISTORY_TABLE} h SET created_at = o.created_at "
+        "FROM opportunities o WHERE o.opportunity_id = h.opportunity_id"
+    )

@@ -253,15 +253,9 @@ def rep_teams_at(backend: Any, moments: Sequence[datetime]) -> pd.DataFrame | No
     team_id. Reps without history rows are left out; None where the store keeps no reps'
     history (every rep's team is then the stored one).
     """
-    stored: Lookup = getattr(backend, "stored_table", backend.table)
-    history = history_rows(stored, REP_HISTORY_TABLE)
-    if history is None or not moments:
+    frame = rep_team_spans(backend)
+    if frame is None or not moments:
         return None
-    frame = backend.execute(
-        history.filter(~history.deleted.fill_null(False)).select(
-            "rep_id", "team_id", "valid_from", "valid_to"
-        )
-    )
     asked = pd.DataFrame(
         [(rep, moment) for moment in sorted(set(moments)) for rep in frame["rep_id"].unique()],
         columns=["rep_id", "moment"],
@@ -272,23 +266,48 @@ def rep_teams_at(backend: Any, moments: Sequence[datetime]) -> pd.DataFrame | No
     return teams
 
 
-def in_force(spans: pd.DataFrame, key: str, field_name: str, at: pd.DataFrame) -> pd.Series:
+def held_at(rows: pd.DataFrame, at: pd.Timestamp | pd.Series) -> pd.Series:
+    """Which history rows (read into pandas) are in force at `at`, a moment or one per row:
+    the pandas form of `valid_at`'s date rule, [valid_from, valid_to) with open ends unbounded.
+    Every reading of history rows in pandas (the backtest's, the change record's) uses it."""
+    started = rows["valid_from"].isna() | (rows["valid_from"] <= at)
+    running = rows["valid_to"].isna() | (rows["valid_to"] > at)
+    held: pd.Series = started & running
+    return held
+
+
+def rep_team_spans(backend: Any) -> pd.DataFrame | None:
+    """Each rep's team per span of the reps' history (rep_id, team_id, valid_from, valid_to;
+    deletions left out); None where the store keeps no reps' history."""
+    stored: Lookup = getattr(backend, "stored_table", backend.table)
+    history = history_rows(stored, REP_HISTORY_TABLE)
+    if history is None:
+        return None
+    spans: pd.DataFrame = backend.execute(
+        history.filter(~history.deleted.fill_null(False)).select(
+            "rep_id", "team_id", "valid_from", "valid_to"
+        )
+    )
+    return spans
+
+
+def in_force(
+    spans: pd.DataFrame, key: str, field_name: str, at: pd.DataFrame, *, early: bool = True
+) -> pd.Series:
     """`field_name` of the span of `spans` in force for each row of `at` (columns `key` and
     `moment`), indexed like `at`; rows of keys without spans are left out.
 
     Spans are history rows ([valid_from, valid_to), open ends unbounded; overlaps resolve to the
-    latest start). A moment before a key's first span takes that first span: the first export
-    that showed a rep or deal is the nearest evidence of what held before it.
+    latest start). With `early`, a moment before a key's first span takes that first span: the
+    first export that showed a rep or deal is the nearest evidence of what held before it.
     """
     if spans.empty or at.empty:
         return pd.Series(dtype=object)
     pairs = at[[key, "moment"]].reset_index(names="_at").merge(spans, on=key)
-    held = (pairs["valid_from"].isna() | (pairs["valid_from"] <= pairs["moment"])) & (
-        pairs["valid_to"].isna() | (pairs["valid_to"] > pairs["moment"])
-    )
+    held = held_at(pairs, pairs["moment"])
     first = pairs.groupby(key)["valid_from"].transform("min")
-    early = (pairs["moment"] < first) & (pairs["valid_from"] == first)
-    chosen = pairs.loc[held | early].sort_values("valid_from", na_position="first")
+    before = early & (pairs["moment"] < first) & (pairs["valid_from"] == first)
+    chosen = pairs.loc[held | before].sort_values("valid_from", na_position="first")
     latest = chosen.drop_duplicates("_at", keep="last").set_index("_at")
     found: pd.Series = latest[field_name]
     return found
