@@ -85,7 +85,7 @@ def diagnosis() -> Diagnosis:
 def test_json_has_exactly_the_documented_shape(diagnosis: Diagnosis) -> None:
     parsed = json.loads(to_json(diagnosis))
 
-    assert list(parsed) == ["as_of", "notes", "findings", "skipped"]
+    assert list(parsed) == ["as_of", "notes", "headline", "findings", "skipped", "checks"]
     assert parsed["notes"] == list(diagnosis.notes)
     assert parsed["as_of"] == "2026-11-13"
     assert list(parsed["findings"][0]) == [
@@ -168,7 +168,10 @@ def test_markdown_gives_the_summary_then_each_rep_with_actions_and_questions(
     assert markdown.startswith("# Why targets are missed — as of 2026-11-13")
     assert "about **71,000** of bookings at stake" in markdown
     assert "| Deals leak at one stage | 1 | 0 | no | 50,000 |" in markdown
-    assert "- Too little coaching: no coaching sessions in the store." in markdown
+    assert (
+        "- Too little coaching: no coaching sessions in the store (needs coaching sessions: "
+        "one-on-ones and shadowing)." in markdown
+    )
     assert "### Ray (R1) — 2 findings, 51,000 at stake" in markdown
     assert (
         "| no marketing touch share | 45% | 3% (top performers) | n 120 · p < 0.001 |" in markdown

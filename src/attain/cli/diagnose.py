@@ -15,6 +15,7 @@ from rich.text import Text
 
 from attain.cli.options import AS_OF, DB, OUTPUT, TARGET, open_store
 from attain.config import load_settings
+from attain.diagnosis.checked import unchecked_causes, unchecked_line
 from attain.diagnosis.finding import Diagnosis
 from attain.diagnosis.run import diagnose
 from attain.metrics.attainment import scope_names
@@ -23,6 +24,8 @@ from attain.reports.diagnosis import (
     FindingView,
     Names,
     cause_summary,
+    check_line,
+    diagnosis_headline,
     subjects,
     to_html,
     to_json,
@@ -107,7 +110,7 @@ def _print(console: Console, diagnosis: Diagnosis, names: Names) -> None:
     for note in diagnosis.notes:
         console.print(f"[yellow]note:[/] {escape(note)}")
     if not diagnosis.findings:
-        console.print("No findings: none of the causes checked shows in the data.")
+        console.print(escape(diagnosis_headline(diagnosis)))
     else:
         console.print(
             f"{len(reps)} reps with findings; about [bold]{money(total_at_stake(diagnosis))}[/] "
@@ -125,8 +128,7 @@ def _print(console: Console, diagnosis: Diagnosis, names: Names) -> None:
                 short(line.bookings_at_stake),
             )
         console.print(table)
-    for skip in diagnosis.skipped:
-        console.print(f"[dim]not checked[/] {skip.cause.replace('_', ' ')}: {escape(skip.reason)}")
+    _print_checks(console, diagnosis, names)
     for subject in found:
         console.print(
             Panel(
@@ -137,6 +139,19 @@ def _print(console: Console, diagnosis: Diagnosis, names: Names) -> None:
             )
         )
     console.print("Full evidence and charts: --format html (or markdown, json).")
+
+
+def _print_checks(console: Console, diagnosis: Diagnosis, names: Names) -> None:
+    """The causes not checked, with the data that would let them, then each rep at risk with
+    what was checked for them (only when something could not be checked)."""
+    if not diagnosis.skipped:
+        return
+    if diagnosis.findings:
+        console.print(escape(diagnosis_headline(diagnosis)))
+    for item in unchecked_causes(diagnosis.skipped):
+        console.print(f"[dim]not checked[/] {escape(unchecked_line(item))}")
+    for check in diagnosis.checks:
+        console.print(f"[dim]at risk[/] {escape(check_line(check, names))}")
 
 
 def _finding(view: FindingView) -> Group:

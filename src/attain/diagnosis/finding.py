@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from scipy.stats import binomtest
 
+from attain.diagnosis.checked import RepChecks
 from attain.metrics.attainment import Scope
 from attain.metrics.periods import Period
 
@@ -99,6 +100,8 @@ class Diagnosis:
     notes: list[str] = field(default_factory=list)
     sellers: tuple[str, ...] = ()
     """The selling reps diagnosed (employed through the whole window)."""
+    checks: list[RepChecks] = field(default_factory=list)
+    """For each rep at risk: the causes checked, found and not checked (with the data needed)."""
 
 
 class DetectorThresholds(BaseModel):

@@ -17,6 +17,7 @@ from attain.diagnosis import (
     stage_leakage,
     target_setting,
 )
+from attain.diagnosis.checked import rep_checks
 from attain.diagnosis.context import DiagnosisContext, build_context
 from attain.diagnosis.finding import Cause, Detection, Diagnosis, Finding, Skip, severity
 from attain.diagnosis.settings import DiagnosisSettings
@@ -91,13 +92,16 @@ def _diagnose(
         skipped.extend(detection.skipped)
     findings.extend(rollups(ctx, findings, thresholds))
     findings.sort(key=lambda f: (-f.bookings_at_stake, _SCOPE_RANK[f.scope], f.id, f.cause))
+    shown = _filtered(ctx, findings, rep, team)
+    checks = rep_checks(tuple(DETECTORS), ctx.sellers, ctx.report.pacing, findings, skipped)
     return Diagnosis(
-        as_of=ctx.as_of,
+        as_of=ctx.report.as_of,
         window=ctx.window,
-        findings=_filtered(ctx, findings, rep, team),
+        findings=shown,
         skipped=skipped,
         notes=list(ctx.report.notes),
         sellers=ctx.sellers,
+        checks=[c for c in checks if _shown_rep(ctx, c.rep_id, rep, team)],
     )
 
 
@@ -170,6 +174,15 @@ def _group_actions(findings: list[Finding]) -> tuple[str, ...]:
         for action in finding.actions:
             counts[action] = counts.get(action, 0) + 1
     return tuple(sorted(counts, key=lambda action: -counts[action])[:3])
+
+
+def _shown_rep(ctx: DiagnosisContext, rep_id: str, rep: str | None, team: str | None) -> bool:
+    """Whether a rep's lines are shown under the --rep and --team filters."""
+    if rep is not None:
+        return rep_id == rep
+    if team is not None:
+        return bool((ctx.roster.loc[ctx.roster["team_id"] == team, "rep_id"] == rep_id).any())
+    return True
 
 
 def _filtered(

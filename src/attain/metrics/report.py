@@ -158,7 +158,7 @@ def _performance_report(
         goals=check_goals(backend, goals, frame, as_of, settings) if frame is not None else [],
         ratcheted_reps=ratcheted_reps(backend, frame, as_of, settings) if frame is not None else [],
         ratcheted_teams=ratcheted_teams(frame, as_of, settings) if frame is not None else [],
-        early_warnings=early_warnings(backend, as_of, settings),
+        early_warnings=early_warnings(backend, measured_day(as_of, through), settings),
     )
 
 
@@ -184,6 +184,12 @@ def resolve_as_of(
             "coaching, lead response) is measured up to the data's last day"
         )
     return as_of
+
+
+def measured_day(as_of: date, through: date | None) -> date:
+    """The day recent behaviour is measured on: `as_of`, or the data's last day when later (the
+    days after the data ends are not days without activity)."""
+    return through if through is not None and as_of > through else as_of
 
 
 def _current_period(targets: pd.DataFrame, as_of: date) -> Period:

@@ -10,6 +10,7 @@ from typing import Any
 
 from jinja2 import Environment
 
+from attain.diagnosis.checked import RepChecks, headline, unchecked_causes
 from attain.diagnosis.finding import CAUSES, Cause, Diagnosis, Finding
 from attain.metrics.attainment import Scope
 from attain.reports.charts import finding_charts, to_svg
@@ -215,15 +216,35 @@ def fmt(key: str, value: Any) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".") if abs(value) < 100 else f"{value:,.0f}"
 
 
+def diagnosis_headline(diagnosis: Diagnosis) -> str:
+    """The line above the findings: how many there are, or what was checked when none shows
+    (never a bare "No findings" when most causes could not be checked)."""
+    return headline(diagnosis.findings, diagnosis.skipped, len(CAUSES))
+
+
+def check_line(check: RepChecks, names: Names) -> str:
+    """One rep at risk in a sentence: checked, found and not checked."""
+    who = names.get("rep", {}).get(check.rep_id, check.rep_id)
+    found = ", ".join(label(cause) for cause in check.found) or "none of them"
+    missing = ", ".join(label(item.cause) for item in check.unchecked) or "none"
+    return (
+        f"{who} ({check.risk.replace('_', ' ')}): checked {len(check.checked)} causes, found "
+        f"{found}; not checked: {missing}."
+    )
+
+
 def to_json(diagnosis: Diagnosis) -> str:
-    """{"as_of", "notes", "findings": [...], "skipped": [{"cause", "reason"}]} as indented
-    JSON; the notes say what the data lacked (e.g. the data-quality line)."""
+    """{"as_of", "notes", "headline", "findings": [...], "skipped": [{"cause", "reason"}],
+    "checks": [...]} as indented JSON; the notes say what the data lacked (e.g. the data-quality
+    line), the checks what was checked for each rep at risk."""
     return dumps(
         {
             "as_of": diagnosis.as_of,
             "notes": diagnosis.notes,
+            "headline": diagnosis_headline(diagnosis),
             "findings": diagnosis.findings,
             "skipped": diagnosis.skipped,
+            "checks": diagnosis.checks,
         }
     )
 
@@ -249,8 +270,11 @@ def _context(diagnosis: Diagnosis, names: Names | None, *, charts: bool) -> dict
         "groups": [s for s in found if s.scope != "rep"],
         "reps": [s for s in found if s.scope == "rep"],
         "skipped": [
-            (CAUSE_LABELS.get(s.cause, label(s.cause)), s.reason) for s in diagnosis.skipped
+            (CAUSE_LABELS.get(item.cause, label(item.cause)), f"{item.reason} (needs {item.needs})")
+            for item in unchecked_causes(diagnosis.skipped)
         ],
+        "headline": diagnosis_headline(diagnosis),
+        "checks": [check_line(check, names or {}) for check in diagnosis.checks],
         "charts": charts,
     }
 
