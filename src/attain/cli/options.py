@@ -26,7 +26,7 @@ from attain.diagnosis.run import diagnose
 from attain.errors import InputError
 from attain.forecast.forecast import Overrides
 from attain.metrics.report import PerformanceReport, performance_report
-from attain.metrics.targets import rep_roster
+from attain.metrics.targets import rep_roster, roster_entries
 from attain.plan.overrides import live_overrides
 from attain.reports.formats import Format
 from attain.store import connect
@@ -131,11 +131,7 @@ def user_visibility(session: Session, backend: Any, email: str | None) -> Visibi
     if email is None:
         return None
     user = get_user(session, email)
-    roster = rep_roster(backend)
-    teams = {
-        str(rep): (None if team is None or team != team else str(team))
-        for rep, team in zip(roster["rep_id"], roster["team_id"], strict=True)
-    }
+    teams = {entry.rep_id: entry.team_id for entry in roster_entries(backend)}
     try:
         return coaching_visibility(user, teams)
     except AccessError as error:

@@ -28,7 +28,12 @@ from attain.metrics.ratcheting import (
 from attain.metrics.sales import RepSales, rep_sales
 from attain.metrics.settings import PerformanceSettings
 from attain.metrics.smart import SmartCheck, check_goals, quota_goals
-from attain.metrics.targets import quota_targets, rep_roster, synthetic_targets
+from attain.metrics.targets import (
+    RosterEntry,
+    quota_targets,
+    roster_entries,
+    synthetic_targets,
+)
 from attain.store.freshness import data_through, freshness_line
 from attain.store.inventory import data_quality
 
@@ -44,16 +49,6 @@ class Skipped:
 
 
 @dataclass(frozen=True)
-class RepInfo:
-    """Who a rep is: name, team and role, for display next to their numbers."""
-
-    rep_id: str
-    name: str
-    team_id: str | None
-    role: str
-
-
-@dataclass(frozen=True)
 class PerformanceReport:
     """Everything `attain report` shows for one as-of date, each part with its evidence."""
 
@@ -66,7 +61,7 @@ class PerformanceReport:
     """'quotas', 'flat target of N per rep per quarter' or 'none'."""
     notes: list[str]
     skipped: list[Skipped]
-    reps: list[RepInfo]
+    reps: list[RosterEntry]
     sales: list[RepSales]
     attainment: AttainmentReport | None
     pacing: list[PacingRow]
@@ -147,7 +142,7 @@ def _performance_report(
         target_source=source,
         notes=notes,
         skipped=skipped,
-        reps=_rep_info(backend),
+        reps=roster_entries(backend),
         sales=rep_sales(backend, period, zone),
         attainment=attainment,
         pacing=pacing(backend, targets, as_of, settings) if have_targets else [],
@@ -215,13 +210,3 @@ def _first_fact_day(backend: Any) -> date | None:
     earliest = [backend.execute(deals.created_at.min()), backend.execute(deals.closed_at.min())]
     found = [pd.Timestamp(value).date() for value in earliest if not pd.isna(value)]
     return min(found) if found else None
-
-
-def _rep_info(backend: Any) -> list[RepInfo]:
-    roster = rep_roster(backend)
-    return [
-        RepInfo(str(rep), str(name), None if pd.isna(team) else str(team), str(role))
-        for rep, name, team, role in zip(
-            roster["rep_id"], roster["name"], roster["team_id"], roster["role"], strict=True
-        )
-    ]

@@ -7,6 +7,7 @@ the unprorated `quota_target` as evidence.
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from typing import Any
 
 import ibis
@@ -46,6 +47,33 @@ def rep_roster(backend: Any) -> pd.DataFrame:
         frame[column] = pd.to_datetime(frame[column])
     roster: pd.DataFrame = frame[ROSTER_COLUMNS]
     return roster
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """A rep as the roster lists them: shown next to their numbers, and what the access rules
+    need (the team decides who else sees the rep)."""
+
+    rep_id: str
+    name: str
+    team_id: str | None
+    role: str
+
+
+def team_or_none(team: Any) -> str | None:
+    """A team id as text; None for a rep without a team (None, NaN or NA in a frame)."""
+    return None if pd.isna(team) else str(team)
+
+
+def roster_entries(backend: Any) -> list[RosterEntry]:
+    """Every rep in the store, in the roster's order."""
+    roster = rep_roster(backend)
+    return [
+        RosterEntry(str(rep), str(name), team_or_none(team), str(role))
+        for rep, name, team, role in zip(
+            roster["rep_id"], roster["name"], roster["team_id"], roster["role"], strict=True
+        )
+    ]
 
 
 def quota_targets(

@@ -35,6 +35,7 @@ import pandas as pd
 
 from attain.forecast.forecast import previous_periods
 from attain.metrics.periods import Period, quarter_of
+from attain.metrics.targets import team_or_none
 from attain.plan.settings import PlanSettings
 from attain.store.currency import has_real_creation
 
@@ -209,7 +210,7 @@ def build_rates(
     entries (opportunity_id, stage, entered_at); events in the window (rep_id, kind, at) and
     recent counts (rep_id, kind, count)."""
     rep_teams = {
-        str(rep): (None if pd.isna(team) else str(team))
+        str(rep): team_or_none(team)
         for rep, team in zip(reps["rep_id"], reps["team_id"], strict=True)
     }
     funnel = _funnel(entries, closing)

@@ -33,7 +33,7 @@ from attain.leads.channels import ChannelReport, channel_report
 from attain.leads.scores import engagement_scores, fit_scores
 from attain.metrics.report import PerformanceReport, last_fact_day, performance_report
 from attain.metrics.report import resolve_as_of as resolve_report_as_of
-from attain.metrics.targets import rep_roster
+from attain.metrics.targets import RosterEntry, rep_roster, roster_entries
 from attain.plan.run import PlanReport, store_plan
 from attain.store import connect
 from attain.store.ddl import IMPORTS_TABLE
@@ -59,16 +59,6 @@ class DataVersion:
     mtime_ns: int
     wal_mtime_ns: int
     import_id: int
-
-
-@dataclass(frozen=True)
-class RosterEntry:
-    """A rep's name and team, as access decisions and pages need them."""
-
-    rep_id: str
-    name: str
-    team_id: str | None
-    role: str
 
 
 @dataclass(frozen=True)
@@ -173,15 +163,7 @@ class Services:
         """Every rep in the store by id."""
 
         def compute(backend: Any) -> dict[str, RosterEntry]:
-            frame = rep_roster(backend)
-            return {
-                str(rep): RosterEntry(
-                    str(rep), str(name), None if pd.isna(team) else str(team), str(role)
-                )
-                for rep, name, team, role in zip(
-                    frame["rep_id"], frame["name"], frame["team_id"], frame["role"], strict=True
-                )
-            }
+            return {entry.rep_id: entry for entry in roster_entries(backend)}
 
         return self._cached(("roster",), compute)
 
