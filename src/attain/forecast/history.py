@@ -20,7 +20,6 @@ import pandas as pd
 from attain.history.states import History as StoreHistory
 from attain.history.states import load_history as read_store_history
 from attain.metrics.targets import team_or_none
-from attain.metrics.targets import team_or_none
 from attain.store.ddl import OPPORTUNITY_HISTORY_TABLE, REP_HISTORY_TABLE
 from attain.store.point_in_time import history_rows, in_force
 

@@ -17,7 +17,6 @@ import pandas as pd
 
 from attain.errors import InputError
 from attain.metrics.targets import team_or_none
-from attain.metrics.targets import team_or_none
 from attain.store.currency import CurrencySettings, opportunities_view
 from attain.store.ddl import IMPORTS_TABLE, OPPORTUNITY_HISTORY_TABLE, REP_HISTORY_TABLE
 from attain.store.point_in_time import DEAL_FIELDS as TRACKED_FIELDS
