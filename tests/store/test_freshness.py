@@ -13,12 +13,13 @@ or a scheduled meeting.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from attain.leads.channels import channel_report
 from attain.metrics.report import performance_report
 from attain.store import connect, raw_duckdb
 from attain.store.ddl import IMPORTS_TABLE
@@ -74,3 +75,9 @@ def test_a_later_as_of_says_recent_behaviour_stops_at_the_data_s_last_day(store:
         "21 days before 2025-03-28" in note and "measured up to the data's last day" in note
         for note in report.notes
     )
+
+
+def test_the_channel_report_counts_up_to_the_data_s_last_day_and_says_so(store: Any) -> None:
+    report = channel_report(store)
+    assert report.as_of == datetime.combine(date(2025, 3, 7), time.max)
+    assert report.notes[0] == "data through 2025-03-07: counted up to then"

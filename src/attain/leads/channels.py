@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from attain.store.freshness import data_through
+from attain.store.freshness import data_through, freshness_line
 
 TOP_REASONS = 3
 """Rejection reasons listed per channel, most frequent first."""
@@ -127,7 +127,8 @@ class ChannelReport:
 def channel_report(backend: Any, as_of: date | datetime | None = None) -> ChannelReport:
     """The funnel, revenue and rejections of leads created up to `as_of`, per source and campaign.
 
-    `as_of` defaults to the latest lead or close date in the store; a date means its end. Two
+    `as_of` defaults to the data's last day (attain.store.freshness), which the notes say; a
+    date means its end. Two
     queries answer it, each per source and campaign pair (the funnel with its won leads' days,
     then the rejection reasons); the pairs are summed into source, campaign and total lines.
     """
@@ -163,7 +164,7 @@ def channel_report(backend: Any, as_of: date | datetime | None = None) -> Channe
         )
     totals = lines["total"]
     total = totals[0] if totals else ChannelLine("total", None, 0, 0, 0, 0, 0, 0, 0.0, 0, None)
-    notes = []
+    notes = [] if as_of is not None else [f"{freshness_line(moment.date())}: counted up to then"]
     if total.won and total.won_with_amount < total.won:
         notes.append(
             f"{total.won - total.won_with_amount} of {total.won} won deals have no amount; "
