@@ -318,6 +318,8 @@ class FakeHubSpot:
             return 200, {"results": self.pipelines}, {}
         if match := re.fullmatch(r"/crm/v4/associations/(\w+)/(\w+)/batch/read", path):
             return 200, self._associated(match.group(1), match.group(2), request.body), {}
+        if match := re.fullmatch(r"/crm/v3/objects/(\w+)/batch/read", path):
+            return 200, self._batch_read(match.group(1), request.body), {}
         if match := re.fullmatch(r"/crm/v3/objects/(\w+)/search", path):
             return 200, self._search(match.group(1), request.body), {}
         if match := re.fullmatch(r"/crm/v3/objects/(\w+)", path):
@@ -378,6 +380,34 @@ class FakeHubSpot:
             rows, {"after": [body.get("after") or "0"], "limit": [str(body["limit"])]}, ""
         )
         return {"total": len(rows), **page}
+
+    def _batch_read(self, kind: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Batch read by id, with each property in `propertiesWithHistory` as its list of
+        values, newest first (from each record's `history`: property -> [(value, time)])."""
+        assert len(body["inputs"]) <= 50, "at most 50 records with property history"
+        wanted = {item["id"] for item in body["inputs"]}
+        results = []
+        for record in self.records[kind]:
+            if record["id"] not in wanted or record["archived"]:
+                continue
+            shown = self._shown(record, body.get("properties", []))
+            shown["propertiesWithHistory"] = {
+                name: [
+                    {
+                        "value": value,
+                        "timestamp": at,
+                        "sourceType": "CRM_UI",
+                        "sourceId": "userId:9001",
+                    }
+                    for value, at in sorted(
+                        record.get("history", {}).get(name, []), key=lambda v: v[1], reverse=True
+                    )
+                ]
+                for name in body.get("propertiesWithHistory", [])
+            }
+            results.append(shown)
+        now = dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
+        return {"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now}
 
     def _associated(self, kind: str, to: str, body: dict[str, Any]) -> dict[str, Any]:
         links = self.associations.get((kind, to), {})

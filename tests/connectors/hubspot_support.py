@@ -166,6 +166,18 @@ def portal() -> FakeHubSpot:
             "0.2",
         ),
     ]
+    _history(
+        deals[0],
+        ("appointmentscheduled", "2026-01-05T10:00:00.000Z"),
+        ("qualifiedtobuy", "2026-01-20T12:00:00.000Z"),
+        ("closedwon", "2026-02-10T12:00:00.000Z"),
+    )
+    _history(
+        deals[1],
+        ("appointmentscheduled", "2026-01-12T10:00:00.000Z"),
+        ("qualifiedtobuy", "2026-02-01T12:00:00.000Z"),
+    )
+    _history(deals[2], ("appointmentscheduled", "2026-01-19T10:00:00.000Z"))
     associations = {
         ("deals", "companies"): {
             "401": [("201", True)],
@@ -206,6 +218,11 @@ def _deal(
     )
 
 
+def _history(deal: dict[str, Any], *values: tuple[str, str]) -> None:
+    """The deal's dealstage property history: each value set, and when."""
+    deal["history"] = {"dealstage": list(values)}
+
+
 def change(server: FakeHubSpot) -> None:
     """2 March: deal 402 is won at 9,000, deal 403 is deleted (archived), deal 404 created."""
     stamp = "2026-03-02T09:00:00.000Z"
@@ -217,6 +234,7 @@ def change(server: FakeHubSpot) -> None:
         hs_deal_stage_probability="1.0",
         hs_lastmodifieddate=stamp,
     )
+    deals["402"]["history"]["dealstage"].append(("closedwon", stamp))
     deals["403"].update(archived=True, archivedAt=stamp)
     new = _deal(
         "404",
@@ -229,6 +247,7 @@ def change(server: FakeHubSpot) -> None:
         "0.2",
     )
     new["properties"]["hs_lastmodifieddate"] = stamp
+    _history(new, ("appointmentscheduled", stamp))
     server.records["deals"].append(new)
     server.associations[("deals", "companies")]["404"] = [("202", True)]
 

@@ -46,10 +46,25 @@ def _tables(store: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[Any, ...]]
     return {name: store.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall() for name in TABLES}
 
 
+def _exported_tables(store: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[Any, ...]]]:
+    """The tables a HubSpot export fills: all but the stage entries, which only a sync reads."""
+    tables = _tables(store)
+    del tables["opportunity_stages"]
+    return tables
+
+
+def _stages(store: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
+    return store.execute(
+        "SELECT opportunity_id, stage, strftime(entered_at, '%Y-%m-%d %H:%M') "
+        "FROM opportunity_stages ORDER BY ALL"
+    ).fetchall()
+
+
 def test_full_then_incremental_sync_match_the_export_of_the_same_records(
     hubspot: tuple[FakeHubSpot, str], tmp_path: Path
 ) -> None:
-    """A full sync gives the tables an import of the portal's CRM export gives; after changes,
+    """A full sync gives the tables an import of the portal's CRM export gives, and the deals'
+    stage entries from their dealstage property history; after changes,
     an incremental sync (search on hs_lastmodifieddate, archived deals as deletions) gives the
     tables of a new export: 402 won at 9,000, 403 deleted, 404 created."""
     server = hubspot[0]
@@ -58,7 +73,15 @@ def test_full_then_incremental_sync_match_the_export_of_the_same_records(
     assert first.imported.committed
     exported = duckdb.connect()
     import_files(exported, [write_export(server, tmp_path / "export1")], preset_name="hubspot")
-    assert _tables(synced) == _tables(exported)
+    assert _exported_tables(synced) == _exported_tables(exported)
+    assert _stages(synced) == [
+        ("401", "Appointment Scheduled", "2026-01-05 10:00"),
+        ("401", "Closed Won", "2026-02-10 12:00"),
+        ("401", "Qualified To Buy", "2026-01-20 12:00"),
+        ("402", "Appointment Scheduled", "2026-01-12 10:00"),
+        ("402", "Qualified To Buy", "2026-02-01 12:00"),
+        ("403", "Appointment Scheduled", "2026-01-19 10:00"),
+    ]
     assert synced.execute(
         "SELECT opportunity_id, stage, owner_rep_id, account_id, lead_id FROM opportunities "
         "ORDER BY 1"
@@ -80,7 +103,16 @@ def test_full_then_incremental_sync_match_the_export_of_the_same_records(
     assert second.merged.changed["deals"] == 2 and second.merged.removed["deals"] == 1
     again = duckdb.connect()
     import_files(again, [write_export(server, tmp_path / "export2")], preset_name="hubspot")
-    assert _tables(synced) == _tables(again)
+    assert _exported_tables(synced) == _exported_tables(again)
+    assert _stages(synced) == [
+        ("401", "Appointment Scheduled", "2026-01-05 10:00"),
+        ("401", "Closed Won", "2026-02-10 12:00"),
+        ("401", "Qualified To Buy", "2026-01-20 12:00"),
+        ("402", "Appointment Scheduled", "2026-01-12 10:00"),
+        ("402", "Closed Won", "2026-03-02 09:00"),
+        ("402", "Qualified To Buy", "2026-02-01 12:00"),
+        ("404", "Appointment Scheduled", "2026-03-02 09:00"),
+    ]
     assert synced.execute(
         "SELECT preset, taken_at FROM attain_imports ORDER BY import_id"
     ).fetchall() == [("sync:hubspot", FIRST), ("sync:hubspot", SECOND)]
@@ -99,7 +131,7 @@ def test_a_rate_limited_call_is_retried_after_retry_after(
     fetched = _connector(hubspot).fetch(None)
     (refused_at, _, status), (retried_at, _, _) = server.log[:2]
     assert status == 429 and retried_at - refused_at >= 1.0
-    assert [len(o.rows) for o in fetched.objects] == [2, 2, 3]
+    assert [len(o.rows) for o in fetched.objects] == [2, 2, 3, 6]  # 6 stage entries
 
 
 def test_a_failed_sync_leaves_the_store_and_the_snapshot_unchanged(
@@ -137,9 +169,9 @@ def test_attain_sync_hubspot_reads_its_settings_and_token(
     result = CliRunner().invoke(app, ["sync", "hubspot", "--db", db])
     assert result.exit_code == 0, result.output
     # owners (active, archived) 2, pipelines 1, companies 1 page, contacts 1, deals 2 pages of
-    # 2, associations to companies and to contacts 2
-    assert len(hubspot[0].log) == 9
-    assert "hubspot: read every record in 9 API call(s)" in result.output
+    # 2, associations to companies and to contacts 2, stage history 1 batch
+    assert len(hubspot[0].log) == 10
+    assert "hubspot: read every record in 10 API call(s)" in result.output
     assert "deals: 3 read, 0 deleted, 3 in the snapshot" in result.output
     monkeypatch.delenv("ATTAIN_HUBSPOT_TOKEN")
     result = CliRunner().invoke(app, ["sync", "hubspot", "--db", db])

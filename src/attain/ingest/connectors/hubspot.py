@@ -3,8 +3,9 @@
 Each record is written under its properties' internal names, with values as HubSpot's export
 writes them: owners by name (from the owners API), deal stages and pipelines by label (from
 the pipelines API), associated companies and contacts as `;`-separated ids, primary company
-first. The `hubspot` preset knows both a property's export label and its internal name
-(API_NAMES there), so it reads the snapshot as it reads an export.
+first; each deal's stage history from its `dealstage` property history. The `hubspot` preset
+knows both a property's export label and its internal name (API_NAMES there), so it reads the
+snapshot as it reads an export.
 
 A full sync lists every object (CRM v3, `paging.next.after`); an incremental one finds the
 records changed since the cursor with the search API (`hs_lastmodifieddate`, for contacts
@@ -27,9 +28,11 @@ from hubspot.crm.associations.v4.models import (  # type: ignore[import-untyped]
     PublicFetchAssociationsBatchRequest,
 )
 from hubspot.crm.objects.models import (  # type: ignore[import-untyped]
+    BatchReadInputSimplePublicObjectId,
     Filter,
     FilterGroup,
     PublicObjectSearchRequest,
+    SimplePublicObjectId,
 )
 from urllib3.exceptions import HTTPError
 from urllib3.util.retry import Retry
@@ -39,12 +42,16 @@ from attain.ingest.connectors import SyncError
 from attain.ingest.connectors.settings import SECRET_VARIABLES, HubSpotSync
 from attain.ingest.connectors.snapshot import ObjectRecords
 from attain.ingest.connectors.sync import Fetched
+from attain.ingest.presets.hubspot import HISTORY
 
 PAGE = 100
 """Records per page: the most the list and search endpoints return."""
 
 BATCH = 1000
 """Records per association batch read."""
+
+HISTORY_BATCH = 50
+"""Deals per batch read of their stage history (HubSpot's most with property history)."""
 
 SEARCH_LIMIT = 10_000
 """The most results the search API pages through for one query; past it, a sync reads the
@@ -163,7 +170,10 @@ class HubSpotConnector:
         render = _Renderer(owners, stages, pipelines)
         fetched = Fetched(objects=[])
         for hub_object in OBJECTS:
-            fetched.objects.append(self._read(hub_object, since, render))
+            records = self._read(hub_object, since, render)
+            fetched.objects.append(records)
+            if hub_object.kind == "deals":
+                fetched.objects.append(self._stage_history(records, render))
         fetched.calls = self.calls
         return fetched
 
@@ -232,6 +242,32 @@ class HubSpotConnector:
             if page.paging is None or page.paging.next is None:
                 return
             after = page.paging.next.after
+
+    def _stage_history(self, deals: ObjectRecords, render: _Renderer) -> ObjectRecords:
+        """Each deal read's stage changes: its `dealstage` property history (batch read with
+        `propertiesWithHistory`), the stage by label, one row per value set."""
+        ids = [row["hs_object_id"] for row in deals.rows]
+        rows = []
+        for start in range(0, len(ids), HISTORY_BATCH):
+            request = BatchReadInputSimplePublicObjectId(
+                inputs=[SimplePublicObjectId(id=i) for i in ids[start : start + HISTORY_BATCH]],
+                properties=[],
+                properties_with_history=["dealstage"],
+            )
+            answer = self._call(self.client.crm.objects.batch_api.read, "deals", request)
+            for deal in answer.results:
+                for change in (deal.properties_with_history or {}).get("dealstage", []):
+                    at = _utc(change.timestamp).isoformat()
+                    stage = render.stages.get(change.value, change.value)
+                    rows.append(
+                        {"Entry ID": f"{deal.id}@{at}", "Record ID": str(deal.id)}
+                        | {"Deal Stage": stage, "Entered At": at}
+                    )
+        columns = ("Entry ID", "Record ID", "Deal Stage", "Entered At")
+        parent = ("deals", "Record ID")
+        return ObjectRecords(
+            HISTORY, "Entry ID", rows, deals.complete, parent=parent, columns=columns
+        )
 
     def _associations(self, kind: str, to: str, ids: list[str]) -> dict[str, list[str]]:
         """The ids of `to` records each record of `kind` is associated with, primary first."""

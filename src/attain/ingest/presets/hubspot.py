@@ -30,6 +30,8 @@ from attain.ingest.readers import ROW, RawFile, ReadOptions, quote_ident
 from attain.ingest.sources import Plan, Source, mapped_source
 
 KINDS = ("contacts", "companies", "deals")
+HISTORY = "deal_stage_history"
+"""The file of the deals' stage history a sync writes (Record ID, Deal Stage, Entered At)."""
 RECORD_ID = {"contacts": "Contact ID", "companies": "Company ID", "deals": "Deal ID"}
 """Older exports name the id column after the object instead of 'Record ID'."""
 
@@ -159,7 +161,7 @@ class _Build:
 
 def sources(con: duckdb.DuckDBPyConnection, paths: list[Path], options: ReadOptions) -> Plan:
     """Reps (from owners), accounts, leads and opportunities from whichever exports are given."""
-    found, unmatched = match_files(paths, KINDS, lambda kind, stem: kind in stem)
+    found, unmatched = match_files(paths, (*KINDS, HISTORY), lambda kind, stem: kind in stem)
     if not found:
         raise InputError(
             f"{', '.join(map(str, paths))}: no HubSpot export found; expected file names "
@@ -187,8 +189,24 @@ def sources(con: duckdb.DuckDBPyConnection, paths: list[Path], options: ReadOpti
         plan.notes.append(f"hubspot: ignored {', '.join(unmatched)}")
     plan.notes.extend(build.notes)
     plan.notes.extend(_unread(build))
-    plan.notes.append("hubspot: no stage history, activities or quotas in these exports")
+    if HISTORY in found:
+        history = stage(con, found[HISTORY], ("Record ID", "Deal Stage", "Entered At"), options)
+        plan.sources.append(_stage_entries(history, options.date_format))
+        plan.notes.append("hubspot: no activities or quotas in these files")
+    else:
+        plan.notes.append("hubspot: no stage history, activities or quotas in these exports")
     return plan
+
+
+def _stage_entries(history: RawFile, date_format: str | None) -> Source:
+    """Stage entries from the deals' `dealstage` property history, one row per value set
+    (`attain sync hubspot` writes it; HubSpot's exports have no such file)."""
+    columns = {
+        "opportunity_id": text(column(history, "Record ID")),
+        "stage": text(column(history, "Deal Stage")),
+        "entered_at": timestamp(column(history, "Entered At"), date_format),
+    }
+    return mapped_source(history, "opportunity_stages", columns)
 
 
 def _stage(
