@@ -1,8 +1,9 @@
 """As of the data's last day (issue 19): a demo organisation whose data ends on 2026-11-12,
-diagnosed 21 days later, gives the same rep findings without --as-of as on its last day, and
-with --as-of 21 days later too, since recent behaviour is then measured up to the data's last
-day. Before, every day after the export counted as a day without activity, and nearly every rep
-got an "activity dropped" finding."""
+diagnosed 21 days later, gives the same rep findings without --as-of as on its last day. With
+--as-of 21 days later, recent behaviour is measured up to the data's last day: the same
+findings as as of the day after it (the demo's own as-of, 2026-11-13, whose measured days end
+on the last day of data). Before, every day after the export counted as a day without
+activity, and nearly every rep got an "activity dropped" finding."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ def diagnoses(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Diagnosis]:
         return {
             "default": diagnose(backend, icp=icp),
             "last day": diagnose(backend, as_of=last, icp=icp),
+            "day after": diagnose(backend, as_of=last + timedelta(days=1), icp=icp),
             "21 days later": diagnose(backend, as_of=last + LATER, icp=icp),
         }
     finally:
@@ -59,8 +61,9 @@ def test_without_as_of_the_diagnosis_is_of_the_data_s_last_day(
 def test_a_later_as_of_measures_behaviour_up_to_the_data_s_last_day(
     diagnoses: dict[str, Diagnosis],
 ) -> None:
-    later, last = diagnoses["21 days later"], diagnoses["last day"]
-    assert later.as_of == last.as_of + LATER
-    assert later.window == last.window
-    assert rep_findings(later) == rep_findings(last)
+    later, after = diagnoses["21 days later"], diagnoses["day after"]
+    assert later.as_of == diagnoses["last day"].as_of + LATER
+    assert later.window == after.window
+    assert later.window.end == diagnoses["last day"].as_of
+    assert rep_findings(later) == rep_findings(after)
     assert any("measured up to the data's last day" in note for note in later.notes)

@@ -7,7 +7,7 @@ warnings into one typed result that every interface (terminal, JSON, Markdown, H
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
@@ -182,9 +182,13 @@ def resolve_as_of(
 
 
 def measured_day(as_of: date, through: date | None) -> date:
-    """The day recent behaviour is measured on: `as_of`, or the data's last day when later (the
-    days after the data ends are not days without activity)."""
-    return through if through is not None and as_of > through else as_of
+    """The day recent behaviour is measured on: `as_of`, or the day after the data's last day
+    when `as_of` is later, so that the days measured (those before it, as_of itself being under
+    way) end on the data's last day: the days after the data ends are not days without activity.
+    """
+    if through is not None and as_of > through + timedelta(days=1):
+        return through + timedelta(days=1)
+    return as_of
 
 
 def _current_period(targets: pd.DataFrame, as_of: date) -> Period:
