@@ -75,9 +75,18 @@ def test_rep_exactly_at_target_every_quarter_is_performer_not_top(store: Any) ->
     assert rep.above_share == 0.0 and rep.hit_share == 1.0
 
 
-def test_rep_just_above_target_every_quarter_is_performer_not_top(store: Any) -> None:
-    rep = classify(store, {"R1": [1.05, 1.02, 1.09, 1.0]})["R1"]
-    assert (rep.above_share, rep.hit_share) == (0.0, 1.0)
+@pytest.mark.parametrize(
+    ("attainments", "shares"),
+    [
+        pytest.param([1.05, 1.02, 1.09, 1.0], (0.0, 1.0), id="just-above-target-every-quarter"),
+        pytest.param([1.3, 1.2, 1.0, 0.6], (0.5, 0.75), id="above-in-half-hitting-three-quarters"),
+    ],
+)
+def test_rep_above_target_too_rarely_for_top_is_performer(
+    store: Any, attainments: list[float], shares: tuple[float, float]
+) -> None:
+    rep = classify(store, {"R1": attainments})["R1"]
+    assert (rep.above_share, rep.hit_share) == shares
     assert rep.performance_class == "performer"
 
 
@@ -91,12 +100,6 @@ def test_rep_hitting_half_of_periods_is_under_performer(store: Any) -> None:
     rep = classify(store, {"R1": [1.3, 1.2, 0.5, 0.6]})["R1"]
     assert rep.performance_class == "under_performer"
     assert rep.hit_share == 0.5
-
-
-def test_rep_above_target_in_half_but_hitting_three_quarters_is_performer(store: Any) -> None:
-    rep = classify(store, {"R1": [1.3, 1.2, 1.0, 0.6]})["R1"]
-    assert (rep.above_share, rep.hit_share) == (0.5, 0.75)
-    assert rep.performance_class == "performer"
 
 
 def test_rep_without_history_is_new(store: Any) -> None:

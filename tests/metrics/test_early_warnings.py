@@ -79,18 +79,17 @@ def test_drop_below_half_of_median_warns(store: Any, crm: Any) -> None:
     assert "16,000 over 160" in warning.estimate
 
 
-def test_exactly_half_of_median_does_not_warn(store: Any, crm: Any) -> None:
-    crm("R1", [10] + [20] * 8)
-    assert early_warnings(store, AS_OF, CALLS_ONLY) == []
-
-
-def test_steady_week_does_not_warn(store: Any, crm: Any) -> None:
-    crm("R1", [18] + [20] * 8)
-    assert early_warnings(store, AS_OF, CALLS_ONLY) == []
-
-
-def test_drop_at_low_volume_that_chance_explains_does_not_warn(store: Any, crm: Any) -> None:
-    crm("R1", [1] + [4] * 8)  # a quarter of the median, but P(X <= 1 | 4) is about 9%
+@pytest.mark.parametrize(
+    "weeks",
+    [
+        pytest.param([10] + [20] * 8, id="exactly-half-of-median"),
+        pytest.param([18] + [20] * 8, id="steady-week"),
+        # a quarter of the median, but P(X <= 1 | 4) is about 9%
+        pytest.param([1] + [4] * 8, id="drop-at-low-volume-that-chance-explains"),
+    ],
+)
+def test_a_week_that_is_no_real_drop_does_not_warn(store: Any, crm: Any, weeks: list[int]) -> None:
+    crm("R1", weeks)
     assert early_warnings(store, AS_OF, CALLS_ONLY) == []
 
 

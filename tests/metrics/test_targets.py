@@ -72,28 +72,28 @@ def test_the_quota_in_force_is_the_latest_revision_set_before_the_period(store: 
     assert (row["period_start"], row["period_end"]) == (Q1.start, Q1.end)
 
 
-def test_when_every_revision_came_after_the_start_the_earliest_is_in_force(store: Any) -> None:
+@pytest.mark.parametrize(
+    ("revisions", "in_force"),
+    [
+        pytest.param(
+            [(90.0, "2026-02-01 09:00"), (80.0, "2026-01-10 09:00")],
+            80.0,
+            id="every-revision-after-the-start-the-earliest",
+        ),
+        pytest.param(
+            [(100.0, "2025-12-15 09:00"), (110.0, "2026-01-01 09:00")],
+            110.0,
+            id="set-during-the-first-day-of-the-period",
+        ),
+    ],
+)
+def test_which_revision_is_in_force(
+    store: Any, revisions: list[tuple[float, str]], in_force: float
+) -> None:
     con = raw_duckdb(store)
     add_reps(con, ("ada", "rep", None, None))
-    add_quotas(
-        con,
-        Q1,
-        ("ada", "bookings", 90.0, "2026-02-01 09:00"),
-        ("ada", "bookings", 80.0, "2026-01-10 09:00"),
-    )
-    assert only(quota_targets(store))["target"] == 80.0
-
-
-def test_a_revision_set_during_the_first_day_of_the_period_is_in_force(store: Any) -> None:
-    con = raw_duckdb(store)
-    add_reps(con, ("ada", "rep", None, None))
-    add_quotas(
-        con,
-        Q1,
-        ("ada", "bookings", 100.0, "2025-12-15 09:00"),
-        ("ada", "bookings", 110.0, "2026-01-01 09:00"),
-    )
-    assert only(quota_targets(store))["target"] == 110.0
+    add_quotas(con, Q1, *(("ada", "bookings", amount, at) for amount, at in revisions))
+    assert only(quota_targets(store))["target"] == in_force
 
 
 def test_rep_who_joined_mid_quarter_gets_prorated_target(store: Any) -> None:
