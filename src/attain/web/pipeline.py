@@ -23,8 +23,7 @@ from attain.history.waterfall import OUTFLOWS, Movement, Waterfall, pipeline_wat
 from attain.metrics.periods import Period, quarter_of
 from attain.reports.history import currency_note
 from attain.reports.jsonable import jsonable
-from attain.web.services import AsOf as AsOfDay
-from attain.web.services import Services
+from attain.web.services import AsOfDay, Services
 from attain.web.view_models import known_teams, scope
 from attain.workflow.compensation import parse_period
 

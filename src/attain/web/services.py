@@ -62,7 +62,7 @@ class DataVersion:
 
 
 @dataclass(frozen=True)
-class AsOf:
+class AsOfDay:
     """The day results are computed as of, and the notes saying why it is that day."""
 
     day: date
@@ -151,13 +151,13 @@ class Services:
         return result
 
     # -- results --------------------------------------------------------------------------
-    def as_of(self, asked: date | None) -> AsOf:
+    def as_of(self, asked: date | None) -> AsOfDay:
         """The as-of day: as asked; else today, unless the data ended before today's quarter."""
         today = date.today()
         through: date | None = self._cached(("data_through",), last_fact_day)
         notes: list[str] = []
         day = resolve_report_as_of(asked, today, through, notes)
-        return AsOf(day, tuple(notes))
+        return AsOfDay(day, tuple(notes))
 
     def roster(self) -> dict[str, RosterEntry]:
         """Every rep in the store by id."""
