@@ -500,26 +500,7 @@ def _upsert(
     if write and valid_rows and not updated:
         con.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {valid} v")
     elif write and valid_rows:
-        columns = ", ".join(
-            f"v.{quote_ident(c)}" if c in present else f"s.{quote_ident(c)}"
-            for c in table.column_names
-        )
-        merged = f"_merged_{table.name}"
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {merged} AS SELECT {columns} "
-            f"FROM {valid} v LEFT JOIN {table.name} s ON {match}"
-        )
-        differs = " OR ".join(
-            f"v.{quote_ident(c)} IS DISTINCT FROM s.{quote_ident(c)}" for c in table.column_names
-        )
-        changed = _scalar(
-            con, f"SELECT count(*) FROM {merged} v JOIN {table.name} s ON {match} WHERE {differs}"
-        )
-        con.execute(
-            f"DELETE FROM {table.name} s WHERE EXISTS (SELECT 1 FROM {merged} v WHERE {match})"
-        )
-        con.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {merged}")
-        con.execute(f"DROP TABLE {merged}")
+        changed = _merge(con, table, valid, match, present)
     con.execute(f"DROP VIEW {staged}")
     con.execute(f"DROP TABLE {typed}")
     return TableResult(
@@ -534,6 +515,33 @@ def _upsert(
         won=won,
         changed=changed,
     )
+
+
+def _merge(
+    con: duckdb.DuckDBPyConnection, table: Table, valid: str, match: str, present: tuple[str, ...]
+) -> int:
+    """Replace the stored rows that share a key with a valid row by the two merged (the
+    imported value of each column the files have, the stored one of the others), insert the
+    new rows, and return how many stored rows changed in any column."""
+    names = ", ".join(quote_ident(c) for c in table.column_names)
+    columns = ", ".join(
+        f"v.{quote_ident(c)}" if c in present else f"s.{quote_ident(c)}" for c in table.column_names
+    )
+    merged = f"_merged_{table.name}"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {merged} AS SELECT {columns} "
+        f"FROM {valid} v LEFT JOIN {table.name} s ON {match}"
+    )
+    differs = " OR ".join(
+        f"v.{quote_ident(c)} IS DISTINCT FROM s.{quote_ident(c)}" for c in table.column_names
+    )
+    changed = _scalar(
+        con, f"SELECT count(*) FROM {merged} v JOIN {table.name} s ON {match} WHERE {differs}"
+    )
+    con.execute(f"DELETE FROM {table.name} s WHERE EXISTS (SELECT 1 FROM {merged} v WHERE {match})")
+    con.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {merged}")
+    con.execute(f"DROP TABLE {merged}")
+    return changed
 
 
 def _won_money(con: duckdb.DuckDBPyConnection, typed: str, table: str) -> tuple[WonMoney, ...]:

@@ -119,31 +119,36 @@ def row_checks(table: Table, staged: str, typed: str, present: tuple[str, ...]) 
                 quote_literal(rule.reason),
                 f"({_qualify(rule.sql, table)})",
             )
-    key_present = all(part in present for part in table.key)
-    if key_present:
-        key = ", ".join(f"t.{quote_ident(part)}" for part in table.key)
-        # An empty part of a key is a value like any other (quotas.set_at: set before the
-        # period began), so two rows alike but for nothing are duplicates; rows missing a
-        # required part are rejected for that already.
-        required_key = [
-            f"t.{quote_ident(part)} IS NOT NULL"
-            for part in table.key
-            if not table.column(part).nullable
-        ] or ["true"]
-        key_text = " || '/' || ".join(
-            f"coalesce(CAST(t.{quote_ident(part)} AS VARCHAR), '')" for part in table.key
-        )
-        checks.append(
-            f"SELECT {name}, {FILE}, {ROW}, {quote_literal(table.key[-1])}, key_text, "
-            f"'duplicate key ' || key_text || ' in this import (rows ' || rows_list || ')' "
-            f"FROM (SELECT t.{FILE}, t.{ROW}, {key_text} AS key_text, "
-            f"count(*) OVER (PARTITION BY {key}) AS n, "
-            f"string_agg(CAST(t.{ROW} AS VARCHAR), ', ' ORDER BY t.{ROW}) "
-            f"OVER (PARTITION BY {key}) AS rows_list FROM {typed} t "
-            f"WHERE {' AND '.join(required_key)}) "
-            f"WHERE n > 1"
-        )
+    if all(part in present for part in table.key):
+        checks.append(_duplicate_key_check(table, typed))
     return checks
+
+
+def _duplicate_key_check(table: Table, typed: str) -> str:
+    """A SELECT yielding a reject for every row whose key another row of the import has."""
+    name = quote_literal(table.name)
+    key = ", ".join(f"t.{quote_ident(part)}" for part in table.key)
+    # An empty part of a key is a value like any other (quotas.set_at: set before the
+    # period began), so two rows alike but for nothing are duplicates; rows missing a
+    # required part are rejected for that already.
+    required_key = [
+        f"t.{quote_ident(part)} IS NOT NULL"
+        for part in table.key
+        if not table.column(part).nullable
+    ] or ["true"]
+    key_text = " || '/' || ".join(
+        f"coalesce(CAST(t.{quote_ident(part)} AS VARCHAR), '')" for part in table.key
+    )
+    return (
+        f"SELECT {name}, {FILE}, {ROW}, {quote_literal(table.key[-1])}, key_text, "
+        f"'duplicate key ' || key_text || ' in this import (rows ' || rows_list || ')' "
+        f"FROM (SELECT t.{FILE}, t.{ROW}, {key_text} AS key_text, "
+        f"count(*) OVER (PARTITION BY {key}) AS n, "
+        f"string_agg(CAST(t.{ROW} AS VARCHAR), ', ' ORDER BY t.{ROW}) "
+        f"OVER (PARTITION BY {key}) AS rows_list FROM {typed} t "
+        f"WHERE {' AND '.join(required_key)}) "
+        f"WHERE n > 1"
+    )
 
 
 def reference_check(table: Table, column: Column, typed: str, staged: str, valid_keys: str) -> str:

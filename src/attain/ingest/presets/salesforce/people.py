@@ -55,25 +55,8 @@ def reps_from_users(
         f"{field(users, 'FirstName')}, {field(users, 'LastName')})), ''), {user_id})"
     )
     roles = raw.get("UserRole")
-    role_team = "NULL"
-    if roles is not None and optional(users, "UserRoleId") is not None:
-        role_ids = (
-            f"(SELECT {required_field(roles, 'Id')} FROM {roles.relation} "
-            f"WHERE {not_deleted(roles)})"
-        )
-        role_id = field(users, "UserRoleId")
-        role_team = f"CASE WHEN {role_id} IN {role_ids} THEN {role_id} END"
-    team = f"coalesce({managed_by}, {role_team})"
-    unknown_managers = scalar(
-        con,
-        f"SELECT count(*) FROM {this} WHERE {live} AND {manager_id} IS NOT NULL "
-        f"AND {managed_by} IS NULL",
-    )
-    if unknown_managers:
-        notes.append(
-            f"salesforce: {users.path.name}: {unknown_managers} user(s) name a manager not in "
-            "the export (or deleted); their team is their role's, if any"
-        )
+    team = f"coalesce({managed_by}, {_role_team(users, roles)})"
+    _note_unknown_managers(con, users, live, manager_id, managed_by, notes)
     owned = _ownership(con, raw)
     hired = date(field(users, "CreatedDate"), users.date_format)
     columns = {
@@ -104,6 +87,38 @@ def reps_from_users(
     if roles is not None:
         teams.extend(_role_teams(con, roles, reps, notes))
     return [*teams, mapped_source(reps, "reps", {column: column for column in columns})]
+
+
+def _role_team(users: RawFile, roles: RawFile | None) -> str:
+    """A user's role as their team (SQL), when UserRole.csv is given and lists the role."""
+    if roles is None or optional(users, "UserRoleId") is None:
+        return "NULL"
+    role_ids = (
+        f"(SELECT {required_field(roles, 'Id')} FROM {roles.relation} WHERE {not_deleted(roles)})"
+    )
+    role_id = field(users, "UserRoleId")
+    return f"CASE WHEN {role_id} IN {role_ids} THEN {role_id} END"
+
+
+def _note_unknown_managers(
+    con: duckdb.DuckDBPyConnection,
+    users: RawFile,
+    live: str,
+    manager_id: str,
+    managed_by: str,
+    notes: list[str],
+) -> None:
+    """Say how many live users name a manager the export lacks: their team falls back."""
+    unknown_managers = scalar(
+        con,
+        f"SELECT count(*) FROM {users.relation} WHERE {live} AND {manager_id} IS NOT NULL "
+        f"AND {managed_by} IS NULL",
+    )
+    if unknown_managers:
+        notes.append(
+            f"salesforce: {users.path.name}: {unknown_managers} user(s) name a manager not in "
+            "the export (or deleted); their team is their role's, if any"
+        )
 
 
 def _role(users: RawFile, name: str, user_id: str, managers: str, has_deals: bool) -> str:
