@@ -17,7 +17,7 @@ from attain.cli.main import app
 from attain.demo.config import DemoSpec
 from attain.demo.generator import generate
 from attain.errors import InputError
-from attain.forecast.forecast import forecast
+from attain.forecast.calibrated import calibrated_forecast
 from attain.forecast.settings import ForecastSettings
 from attain.ingest.importer import import_files
 from attain.store import connect, raw_duckdb
@@ -67,11 +67,11 @@ def test_json_is_the_core_forecast_for_the_same_day_and_seed(db: str) -> None:
     assert company["p10"] <= company["p50"] <= company["p90"]
     backend = connect(db, read_only=True)
     try:
-        core = forecast(
+        core = calibrated_forecast(
             backend,
             date.fromisoformat(AS_OF),
             zone="UTC",
-            settings=ForecastSettings(simulations=200),
+            settings=ForecastSettings(simulations=200, backtest_simulations=200),
         )
     finally:
         backend.disconnect()
@@ -83,6 +83,9 @@ def test_json_is_the_core_forecast_for_the_same_day_and_seed(db: str) -> None:
     )
     assert company["chance_of_target"] == expected.chance_of_target
     assert shown["as_of"] == AS_OF and shown["simulations"] == 200
+    # The band is calibrated on the quarters before, and the JSON says how.
+    assert [c["scope"] for c in shown["calibrations"]] == ["company", "team", "rep"]
+    assert any("week" in note for note in shown["notes"])
 
 
 def test_scope_keeps_only_those_rows_most_at_risk_first(db: str) -> None:

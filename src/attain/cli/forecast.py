@@ -17,6 +17,7 @@ from attain.cli.users import APP_DB
 from attain.config import load_settings
 from attain.errors import InputError
 from attain.forecast.backtest import WEEKS, Backtest, backtest, default_periods
+from attain.forecast.calibrated import calibrated
 from attain.forecast.forecast import Forecast, ForecastRow, forecast, forecast_cone
 from attain.forecast.history import DealHistory, load_history
 from attain.forecast.settings import ForecastSettings
@@ -30,6 +31,7 @@ from attain.reports.forecast import (
     backtest_to_html,
     backtest_to_json,
     baseline_line,
+    calibration_lines,
     coverage_line,
     headline,
     method_line,
@@ -116,9 +118,11 @@ def forecast_command(
                     backend, day, zone=zone, settings=options, overrides=overrides, target=target
                 )
             ]
+        cone[-1] = calibrated(backend, cone[-1], zone=zone, settings=options)
     finally:
         backend.disconnect()
     result = cone[-1]
+    notes.extend(calibration_lines(result))
     notes.extend(target_notes(result, target))
     if output_format is Format.TEXT:
         console = _console(output)

@@ -10,12 +10,13 @@ and the share of actuals inside our P10–P90.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
+from attain.forecast.calibration import calibrated_points
 from attain.forecast.forecast import COMPANY, Forecast, forecast_period, week_as_of
 from attain.forecast.history import DealHistory, booked, booked_per_team
 from attain.forecast.settings import ForecastSettings
@@ -58,6 +59,10 @@ class WeekScore:
     mape_run_rate: float
     bias_run_rate: float
     coverage: float
+    mape_calibrated: float = float("nan")
+    """MAPE of the calibrated P50 (the method each week chose on earlier quarters)."""
+    coverage_calibrated: float = float("nan")
+    """How often the actual fell inside the calibrated P10–P90 (rolling origin)."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,9 @@ class Backtest:
     points: list[BacktestPoint]
     scores: list[WeekScore]
     coverage: float
+    coverage_calibrated: float = float("nan")
+    """P10–P90 coverage of the calibrated bands over every company forecast: each quarter
+    calibrated on the quarters before it only (attain.forecast.calibration)."""
 
     def score(self, week: int) -> WeekScore:
         """The scores of one week; KeyError when it was not backtested."""
@@ -125,16 +133,30 @@ def backtest(
             done += 1
             if progress is not None:
                 progress(done, total)
-    scores = _scores([p for p in points if p.scope == COMPANY], weeks)
     company = [p for p in points if p.scope == COMPANY]
-    inside = [p.p10 <= p.actual <= p.p90 for p in company]
+    calibrated = [p for p in calibrated_points(points) if p.scope == COMPANY]
+    scores = [
+        replace(
+            score,
+            mape_calibrated=again.mape,
+            coverage_calibrated=again.coverage,
+        )
+        for score, again in zip(_scores(company, weeks), _scores(calibrated, weeks), strict=True)
+    ]
     return Backtest(
         periods=[period.label for period in periods],
         weeks=list(weeks),
         points=points,
         scores=scores,
-        coverage=float(np.mean(inside)) if inside else float("nan"),
+        coverage=_coverage(company),
+        coverage_calibrated=_coverage(calibrated),
     )
+
+
+def _coverage(points: list[BacktestPoint]) -> float:
+    """The share of points whose actual fell inside their P10–P90."""
+    inside = [p.p10 <= p.actual <= p.p90 for p in points]
+    return float(np.mean(inside)) if inside else float("nan")
 
 
 def default_periods(history: DealHistory, zone: str, count: int | None) -> list[Period]:

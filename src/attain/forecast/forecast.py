@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from attain.forecast.calibration import Calibration
 from attain.forecast.crm_pipeline import (
     CrmRollup,
     crm_probabilities,
@@ -129,6 +130,9 @@ class Forecast:
     """Why `method` was used instead of the deal model (e.g. its ROC AUC was below 0.6)."""
     target_source: str = "quotas"
     """'quotas', 'flat target of N per rep' (--target) or 'none'."""
+    calibrations: tuple[Calibration, ...] = ()
+    """How each scope kind's band was centred and widened on the organisation's own backtest
+    (attain.forecast.calibrated); empty for a forecast made without."""
 
     def row(self, scope: str, id: str = COMPANY) -> ForecastRow:
         """The row of one scope and id; KeyError when there is none."""

@@ -31,3 +31,9 @@ class ForecastSettings(BaseModel):
         "differ.",
     )
     seed: int = Field(0, description="Random seed: the same data and seed give the same numbers.")
+    calibration_quarters: int = Field(
+        8,
+        ge=0,
+        description="Complete quarters before the one forecast whose backtest at the same week "
+        "centres and calibrates the band (docs/forecast.md); 0: the model's band as it is.",
+    )

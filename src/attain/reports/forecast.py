@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from attain.forecast.backtest import Backtest, WeekScore
+from attain.forecast.calibration import MIN_QUARTERS
 from attain.forecast.forecast import COMPANY, Forecast, ForecastRow
 from attain.reports.charts import to_svg
 from attain.reports.forecast_charts import backtest_chart, cone_chart
@@ -66,6 +67,8 @@ SCORE_COLUMNS = (
     ScoreColumn("run-rate MAPE", "ratio", lambda score: score.mape_run_rate),
     ScoreColumn("run-rate bias", "signed", lambda score: score.bias_run_rate),
     ScoreColumn("P10–P90 coverage", "ratio", lambda score: score.coverage),
+    ScoreColumn("calibrated MAPE", "ratio", lambda score: score.mape_calibrated),
+    ScoreColumn("calibrated coverage", "ratio", lambda score: score.coverage_calibrated),
 )
 """The backtest table: per week of the period, how far each forecast was from what closed."""
 
@@ -177,10 +180,18 @@ def method_line(forecast: Forecast) -> str:
 def coverage_line(backtest: Backtest) -> str:
     """How often the actual fell inside P10–P90, over every company forecast of the backtest."""
     company = sum(1 for point in backtest.points if point.scope == COMPANY)
-    return (
+    line = (
         f"Overall: the actual fell inside P10–P90 in {ratio(backtest.coverage)} of {company} "
-        "company forecasts (80% if the band is honest)."
+        f"company forecasts (80% if the band is honest); inside the calibrated band in "
+        f"{ratio(backtest.coverage_calibrated)} (each quarter calibrated on the quarters before "
+        "it only, as the live forecast is)."
     )
+    if len(backtest.periods) < MIN_QUARTERS:
+        line += (
+            f" Only {len(backtest.periods)} quarter(s) back these figures: fewer than "
+            f"{MIN_QUARTERS}, too few to trust them."
+        )
+    return line
 
 
 def to_json(forecast: Forecast, scope: str | None = None, notes: Sequence[str] = ()) -> str:
@@ -255,3 +266,9 @@ def cell(value: str | float | int | None, kind: Kind) -> str:
     if kind == "signed":
         return f"{float(value):+.0%}"
     return money(float(value))
+
+
+def calibration_lines(forecast: Forecast) -> list[str]:
+    """One line per scope kind: which method centred the band, its backtested error at this
+    week, how much the band was widened, and a warning where too few quarters back it."""
+    return [calibration.line() for calibration in forecast.calibrations]

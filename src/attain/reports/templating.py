@@ -17,8 +17,8 @@ def money(value: float | None) -> str:
 
 
 def ratio(value: float | None) -> str:
-    """87% for 0.87; an em dash for missing values."""
-    return "—" if value is None else f"{value:.0%}"
+    """87% for 0.87; an em dash for missing values (None or NaN)."""
+    return "—" if value is None or value != value else f"{value:.0%}"
 
 
 def times(value: float | None) -> str:

@@ -28,7 +28,8 @@ from attain.diagnosis.finding import Diagnosis, Skip
 from attain.diagnosis.run import diagnose
 from attain.diagnosis.stage_leakage import FunnelTable, funnel_table
 from attain.errors import ConfigError
-from attain.forecast.forecast import Forecast, Overrides, forecast, forecast_cone
+from attain.forecast.calibrated import calibrated_forecast
+from attain.forecast.forecast import Forecast, Overrides, forecast_cone
 from attain.leads.channels import ChannelReport, channel_report
 from attain.leads.scores import engagement_scores, fit_scores
 from attain.metrics.report import PerformanceReport, last_fact_day, performance_report
@@ -214,7 +215,7 @@ class Services:
         zone, options = self.settings.performance.timezone, self.settings.forecast
         return self._cached(
             ("forecast", day),
-            lambda backend: forecast(backend, day, zone=zone, settings=options),
+            lambda backend: calibrated_forecast(backend, day, zone=zone, settings=options),
         )
 
     def cone(self, day: date) -> list[Forecast]:

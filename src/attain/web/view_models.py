@@ -23,6 +23,7 @@ from attain.diagnosis.finding import Finding, Skip
 from attain.metrics.pacing import business_calendar, weekly_targets
 from attain.metrics.periods import Period
 from attain.reports.charts import finding_charts, funnel_chart
+from attain.reports.forecast import calibration_lines
 from attain.reports.forecast_charts import cone_chart
 from attain.reports.jsonable import jsonable
 from attain.reports.performance import rep_lines, scope_lines
@@ -317,7 +318,7 @@ def forecast_view(
     return {
         "as_of": as_of.day.isoformat(),
         "period": jsonable(result.period),
-        "notes": list(as_of.notes),
+        "notes": [*as_of.notes, *calibration_lines(result)],
         "simulations": result.simulations,
         "method": result.method,
         "rows": rows,

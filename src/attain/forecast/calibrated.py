@@ -1,0 +1,158 @@
+"""The live forecast, calibrated on the organisation's own backtest (attain.forecast.calibration).
+
+`calibrated_forecast` makes the forecast, backtests the same week of the complete quarters
+before it (at most `calibration_quarters`, a rolling origin: never the quarter forecast), and
+re-centres and widens each row's band by what that backtest shows for its scope kind. The
+backtest is kept per data version in a results file beside a DuckDB store
+(`<store>.results/`, never in the store itself), so a second forecast of the same data and
+week reuses it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from attain.forecast.backtest import BacktestPoint, backtest, complete_periods
+from attain.forecast.calibration import Calibration, calibrate, calibrated_band, chance_at_least
+from attain.forecast.forecast import SCOPES, Forecast, ForecastRow, Overrides, forecast
+from attain.forecast.history import DealHistory, load_history
+from attain.forecast.settings import ForecastSettings
+from attain.metrics.periods import Period
+from attain.store.ddl import IMPORTS_TABLE
+
+
+def week_of(period: Period, day: date) -> int:
+    """The week of `period` that `day` falls in (1-based; the 13th week holds the last days)."""
+    return min((day - period.start).days // 7 + 1, 14)
+
+
+def calibrated_forecast(
+    backend: Any,
+    as_of: date,
+    *,
+    zone: str,
+    settings: ForecastSettings,
+    overrides: Overrides | None = None,
+    target: float | None = None,
+) -> Forecast:
+    """`forecast(...)` with each row re-centred and its band calibrated (see the module)."""
+    result = forecast(
+        backend, as_of, zone=zone, settings=settings, overrides=overrides, target=target
+    )
+    return calibrated(backend, result, zone=zone, settings=settings)
+
+
+def calibrated(
+    backend: Any, result: Forecast, *, zone: str, settings: ForecastSettings
+) -> Forecast:
+    """A forecast of `backend`'s data, re-centred and calibrated (see the module)."""
+    if settings.calibration_quarters == 0:
+        return result
+    week = week_of(result.period, result.as_of)
+    points = calibration_points(backend, load_history(backend), result.period, week, zone, settings)
+    return apply_calibration(result, points, week)
+
+
+def calibration_points(
+    backend: Any,
+    history: DealHistory,
+    period: Period,
+    week: int,
+    zone: str,
+    settings: ForecastSettings,
+) -> list[BacktestPoint]:
+    """The backtest at `week` of the complete quarters before `period`, from the results file
+    of this data version where one was kept, else computed (and kept)."""
+    earlier = [p for p in complete_periods(history, zone) if p.end < period.start]
+    earlier = earlier[-settings.calibration_quarters :]
+    if not earlier:
+        return []
+    cache = _results_file(backend, earlier, week, zone, settings)
+    if cache is not None and cache.exists():
+        rows = json.loads(cache.read_text())
+        return [BacktestPoint(**{**row, "as_of": date.fromisoformat(row["as_of"])}) for row in rows]
+    points = backtest(history, earlier, zone=zone, settings=settings, weeks=(week,)).points
+    if cache is not None:
+        rows = [{**asdict(p), "as_of": p.as_of.isoformat()} for p in points]
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            cache.write_text(json.dumps(rows))
+        except OSError:  # a read-only folder: computed again next time, nothing lost
+            pass
+    return points
+
+
+def apply_calibration(result: Forecast, points: list[BacktestPoint], week: int) -> Forecast:
+    """`result` with every row centred and widened by its scope kind's calibration at `week`."""
+    calibrations = {scope: calibrate(points, scope, week) for scope in SCOPES}
+    pools = {
+        scope: _mean([row.p50 for row in result.rows if row.scope == scope]) for scope in SCOPES
+    }
+    rows = [_calibrated_row(row, calibrations[row.scope], pools[row.scope]) for row in result.rows]
+    return replace(result, rows=rows, calibrations=tuple(calibrations[s] for s in SCOPES))
+
+
+def _calibrated_row(row: ForecastRow, calibration: Calibration, pool: float) -> ForecastRow:
+    low, middle, high = calibrated_band(
+        calibration,
+        booked=row.booked,
+        p10=row.p10,
+        p50=row.p50,
+        p90=row.p90,
+        run_rate=row.run_rate,
+        pool=pool,
+    )
+    chance = row.chance_of_target
+    if row.target:
+        chance = chance_at_least(row.target, low, middle, high)
+    return replace(row, p10=low, p50=middle, p90=high, chance_of_target=chance)
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def _results_file(
+    backend: Any, periods: list[Period], week: int, zone: str, settings: ForecastSettings
+) -> Path | None:
+    """Where this data version's calibration backtest is kept: beside a DuckDB store file, keyed
+    by the latest import, the quarters, the week, the zone and the settings; None for a store
+    that is not a local file or has no import log."""
+    location = _store_file(backend)
+    if location is None:
+        return None
+    try:
+        log = backend.table(IMPORTS_TABLE)
+        version = backend.execute(log.import_id.max())
+    except Exception:  # an older store or another backend: nothing to key on
+        return None
+    if version is None:
+        return None
+    key = json.dumps(
+        [int(version), [p.label for p in periods], week, zone, settings.model_dump()],
+        sort_keys=True,
+        default=str,
+    )
+    digest = hashlib.sha256(key.encode()).hexdigest()[:20]
+    return location.with_name(location.name + ".results") / f"calibration-{digest}.json"
+
+
+def _store_file(backend: Any) -> Path | None:
+    """The DuckDB store's file, if it is one."""
+    con = getattr(backend, "con", None)
+    if con is None or not hasattr(con, "execute"):
+        return None
+    try:
+        row = con.execute(
+            "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+        ).fetchone()
+    except Exception:  # not DuckDB
+        return None
+    if row is None or not row[0]:
+        return None
+    return Path(row[0])
