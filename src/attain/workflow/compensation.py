@@ -218,6 +218,8 @@ def rep_payout(
         rate = plan.base_rates[deal.tier]
         start, end = cumulative, cumulative + deal.amount
         extra = 0.0
+        # Deals count in the order they closed; a deal that crosses a band boundary earns each
+        # band's multiplier on the part of its amount inside that band (docs/workflow.md).
         for index, (low, multiplier) in enumerate(bands):
             high = bands[index + 1][0] if index + 1 < len(bands) else float("inf")
             portion = max(0.0, min(end, high) - max(start, low))

@@ -148,6 +148,7 @@ def coverage_table(
     rows.sort(
         key=lambda row: (
             not row.overdue,
+            # A rep with no one-on-one on record sorts before every rep who has had one.
             -(row.days_since_one_on_one if row.days_since_one_on_one is not None else 10**6),
             row.rep_id,
         )

@@ -145,6 +145,7 @@ def build_digest(
     ]
     board = sorted(
         (rep_rows[rep] for rep in board_members if rep in rep_rows),
+        # A rep without a target has no attainment: ranked after every rep who has one.
         key=lambda row: (-_attainment(row, -1.0), row.id),
     )[: settings.leaderboard_size]
     return Digest(

@@ -197,6 +197,7 @@ def compare_metric(
             "no_change",
             "fewer than 2 weeks with a value",
         )
+    # Every week equal: no difference, U at its midpoint n1·n2/2 and p = 1.
     if len(set(first + second)) == 1:
         u, p = len(first) * len(second) / 2, 1.0
     else:
@@ -204,6 +205,8 @@ def compare_metric(
         u, p = float(result.statistic), float(result.pvalue)
     verdict: Verdict = "no_change"
     if p < max_p_value:
+        # U counts the (after, before) pairs of weeks where the after week is higher (ties
+        # count half): above its midpoint n1·n2/2 the after weeks are mostly higher.
         verdict = "improved" if u > len(first) * len(second) / 2 else "worse"
     return MetricComparison(metric, first, second, *means, u, p, verdict)
 
