@@ -480,6 +480,8 @@ def _upsert(
         f"SELECT count(*) FROM (SELECT DISTINCT file, row FROM {REJECTS} "
         f"WHERE table_name = {quote_literal(table.name)})",
     )
+    # IS NOT DISTINCT FROM: an empty key part (quotas.set_at: set before the period began)
+    # matches an empty one, as in validate's duplicate-key check.
     match = " AND ".join(
         f"s.{quote_ident(part)} IS NOT DISTINCT FROM v.{quote_ident(part)}" for part in table.key
     )
