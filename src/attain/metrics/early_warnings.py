@@ -88,6 +88,8 @@ def early_warnings(
         low = (median > 0) & (this_week < settings.warning_ratio * median)
         for rep in counts.index[low]:
             chance = None if metric in _AMOUNTS else _chance(this_week[rep], median[rep])
+            # At a small usual volume a low week is often luck (a rep with a median of two
+            # meetings has none in about one week in seven): flag only unlikely ones.
             if chance is not None and chance >= settings.warning_chance:
                 continue
             warnings.append(
@@ -127,6 +129,7 @@ def _weekly(daily: pd.DataFrame, reps: list[str], last: date, windows: int) -> p
 
 def _chance(count: float, mean: float) -> float:
     """P(X ≤ count) for a Poisson count X with this mean."""
+    # Summed in logs: mean ** k / k! overflows a float for counts in the hundreds.
     k = np.arange(int(np.floor(count)) + 1)
     log_factorial = np.concatenate(([0.0], np.cumsum(np.log(np.arange(1, k.size)))))
     return float(np.exp(-mean + k * np.log(mean) - log_factorial).sum())
