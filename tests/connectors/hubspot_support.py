@@ -186,12 +186,71 @@ def portal() -> FakeHubSpot:
         },
         ("deals", "contacts"): {"401": [("301", False)], "402": [("302", False)]},
     }
+    engagements = {
+        "calls": [_engagement("501", "2026-01-15T16:00:00.000Z", "101")],
+        "emails": [_engagement("511", "2026-01-20T09:30:00.000Z", "102")],
+        "meetings": [
+            _engagement(
+                "521",
+                "2026-01-30T09:00:00.000Z",
+                "102",
+                hs_meeting_start_time="2026-02-02T15:00:00.000Z",
+            ),
+        ],
+        "tasks": [
+            _engagement(
+                "531",
+                "2026-03-05T09:00:00.000Z",
+                "101",
+                hs_task_status="NOT_STARTED",
+                hs_task_type="CALL",
+                hs_task_completion_date=None,
+            ),
+            _engagement(
+                "532",
+                "2026-02-04T09:00:00.000Z",
+                "102",
+                hs_task_status="COMPLETED",
+                hs_task_type="TODO",
+                hs_task_completion_date="2026-02-03T10:00:00.000Z",
+            ),
+        ],
+    }
+    associations |= {
+        ("calls", "deals"): {"501": [("401", False)]},
+        ("calls", "contacts"): {"501": [("301", False)]},
+        ("emails", "deals"): {"511": [("402", False)]},
+        ("emails", "contacts"): {"511": [("302", False)]},
+        ("meetings", "deals"): {"521": [("403", False)]},
+        ("meetings", "contacts"): {},
+        ("tasks", "deals"): {"531": [("402", False)], "532": [("403", False)]},
+        ("tasks", "contacts"): {},
+    }
     return FakeHubSpot(
         owners,
         pipelines,
-        {"companies": companies, "contacts": contacts, "deals": deals},
+        {"companies": companies, "contacts": contacts, "deals": deals, **engagements},
         associations,
     )
+
+
+def _engagement(record_id: str, at: str, owner: str, **properties: str | None) -> dict[str, Any]:
+    """A call, e-mail, meeting or task: when (hs_timestamp; a task's due time), its owner."""
+    values = {
+        "hs_object_id": record_id,
+        "hs_timestamp": at,
+        "hubspot_owner_id": owner,
+        "hs_createdate": "2026-01-02T08:00:00.000Z",
+        "hs_lastmodifieddate": STAMP,
+        **properties,
+    }
+    return {
+        "id": record_id,
+        "properties": values,
+        "createdAt": "2026-01-02T08:00:00.000Z",
+        "updatedAt": STAMP,
+        "archived": False,
+    }
 
 
 def _deal(
@@ -236,6 +295,10 @@ def change(server: FakeHubSpot) -> None:
     )
     deals["402"]["history"]["dealstage"].append(("closedwon", stamp))
     deals["403"].update(archived=True, archivedAt=stamp)
+    for kind in ("meetings", "tasks"):  # HubSpot drops a deleted deal's associations
+        links = server.associations[(kind, "deals")]
+        for record_id, targets in links.items():
+            links[record_id] = [(deal, primary) for deal, primary in targets if deal != "403"]
     new = _deal(
         "404",
         stamp,

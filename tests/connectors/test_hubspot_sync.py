@@ -47,10 +47,35 @@ def _tables(store: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[Any, ...]]
 
 
 def _exported_tables(store: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[Any, ...]]]:
-    """The tables a HubSpot export fills: all but the stage entries, which only a sync reads."""
+    """The tables a HubSpot export fills: all but stage entries and activities, which only a
+    sync reads."""
     tables = _tables(store)
-    del tables["opportunity_stages"]
+    del tables["opportunity_stages"], tables["activities"]
     return tables
+
+
+def _activities(store: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
+    times = ", ".join(
+        f"strftime({name}, '%Y-%m-%d %H:%M')" for name in ("occurred_at", "due_at", "completed_at")
+    )
+    return store.execute(
+        f"SELECT activity_id, rep_id, type, {times}, opportunity_id, lead_id FROM activities "
+        "ORDER BY 1"
+    ).fetchall()
+
+
+ACTIVITIES = [
+    ("501", "ann-archer", "call", "2026-01-15 16:00", None, None, "401", "301"),
+    ("511", "bob-brown", "email", "2026-01-20 09:30", None, None, "402", "302"),
+    ("521", "bob-brown", "meeting", "2026-02-02 15:00", None, None, "403", None),
+    ("531", "ann-archer", "follow_up", "2026-01-02 08:00", "2026-03-05 09:00", None, "402", None),
+    (
+        *("532", "bob-brown", "task", "2026-01-02 08:00", "2026-02-04 09:00"),
+        *("2026-02-03 10:00", "403", None),
+    ),
+]
+"""The engagements as activities: the meeting at its start, the open call task a follow-up
+due 5 March, the done to-do a task completed 3 February; each dated by creation when to do."""
 
 
 def _stages(store: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
@@ -82,6 +107,7 @@ def test_full_then_incremental_sync_match_the_export_of_the_same_records(
         ("402", "Qualified To Buy", "2026-02-01 12:00"),
         ("403", "Appointment Scheduled", "2026-01-19 10:00"),
     ]
+    assert _activities(synced) == ACTIVITIES
     assert synced.execute(
         "SELECT opportunity_id, stage, owner_rep_id, account_id, lead_id FROM opportunities "
         "ORDER BY 1"
@@ -113,6 +139,10 @@ def test_full_then_incremental_sync_match_the_export_of_the_same_records(
         ("402", "Qualified To Buy", "2026-02-01 12:00"),
         ("404", "Appointment Scheduled", "2026-03-02 09:00"),
     ]
+    # the deleted deal 403 leaves the meeting and the task that were about it
+    assert _activities(synced) == [
+        (*row[:6], None if row[6] == "403" else row[6], row[7]) for row in ACTIVITIES
+    ]
     assert synced.execute(
         "SELECT preset, taken_at FROM attain_imports ORDER BY import_id"
     ).fetchall() == [("sync:hubspot", FIRST), ("sync:hubspot", SECOND)]
@@ -131,7 +161,8 @@ def test_a_rate_limited_call_is_retried_after_retry_after(
     fetched = _connector(hubspot).fetch(None)
     (refused_at, _, status), (retried_at, _, _) = server.log[:2]
     assert status == 429 and retried_at - refused_at >= 1.0
-    assert [len(o.rows) for o in fetched.objects] == [2, 2, 3, 6]  # 6 stage entries
+    # companies, contacts, deals, 6 stage entries, a call, an e-mail, a meeting, 2 tasks
+    assert [len(o.rows) for o in fetched.objects] == [2, 2, 3, 6, 1, 1, 1, 2]
 
 
 def test_a_failed_sync_leaves_the_store_and_the_snapshot_unchanged(
@@ -169,9 +200,10 @@ def test_attain_sync_hubspot_reads_its_settings_and_token(
     result = CliRunner().invoke(app, ["sync", "hubspot", "--db", db])
     assert result.exit_code == 0, result.output
     # owners (active, archived) 2, pipelines 1, companies 1 page, contacts 1, deals 2 pages of
-    # 2, associations to companies and to contacts 2, stage history 1 batch
-    assert len(hubspot[0].log) == 10
-    assert "hubspot: read every record in 10 API call(s)" in result.output
+    # 2, associations to companies and to contacts 2, stage history 1 batch; then for calls,
+    # e-mails, meetings and tasks a page and associations to deals and to contacts each: 12
+    assert len(hubspot[0].log) == 22
+    assert "hubspot: read every record in 22 API call(s)" in result.output
     assert "deals: 3 read, 0 deleted, 3 in the snapshot" in result.output
     monkeypatch.delenv("ATTAIN_HUBSPOT_TOKEN")
     result = CliRunner().invoke(app, ["sync", "hubspot", "--db", db])

@@ -71,6 +71,21 @@ class HubObject:
     modified: str
     """The property the search API filters an incremental sync on."""
     associations: tuple[str, ...] = ()
+    file: str = ""
+    """The snapshot file, when not named after the object type."""
+
+
+def _engagement(kind: str, *properties: str) -> HubObject:
+    """Calls, e-mails, meetings or tasks: owner and dates, with their deal and contact (lead),
+    written to `engagements_<kind>.csv` (attain.ingest.presets.hubspot.ENGAGEMENTS)."""
+    common = ("hs_timestamp", "hubspot_owner_id", "hs_createdate")
+    return HubObject(
+        kind,
+        (*common, *properties),
+        "hs_lastmodifieddate",
+        ("deals", "contacts"),
+        file=f"engagements_{kind}",
+    )
 
 
 OBJECTS = (
@@ -128,10 +143,18 @@ OBJECTS = (
         "hs_lastmodifieddate",
         ("companies", "contacts"),
     ),
+    _engagement("calls"),
+    _engagement("emails"),
+    _engagement("meetings", "hs_meeting_start_time"),
+    _engagement("tasks", "hs_task_status", "hs_task_type", "hs_task_completion_date"),
 )
 """What a sync reads; the properties are those the `hubspot` preset maps (docs/presets.md)."""
 
-ASSOCIATED = {"companies": "Associated Company IDs", "contacts": "Associated Contact IDs"}
+ASSOCIATED = {
+    "companies": "Associated Company IDs",
+    "contacts": "Associated Contact IDs",
+    "deals": "Associated Deal IDs",
+}
 """The export's column for each association read (its ids, `;`-separated)."""
 
 
@@ -194,8 +217,10 @@ class HubSpotConnector:
         }
         rows = [render.row(record.id, record.properties, linked) for record in found]
         columns = ("hs_object_id", *hub_object.properties, *(ASSOCIATED[k] for k in linked))
+        name = hub_object.file or hub_object.kind
+        links = tuple((ASSOCIATED[kind], kind) for kind in hub_object.associations)
         records = ObjectRecords(
-            hub_object.kind, "hs_object_id", rows, since is None, columns=columns
+            name, "hs_object_id", rows, since is None, columns=columns, links=links
         )
         if since is not None:
             archived = self._list(hub_object.kind, ["hs_object_id"], archived=True)

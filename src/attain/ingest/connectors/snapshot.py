@@ -38,6 +38,10 @@ class ObjectRecords:
     """(object, field): a record goes when the record of `object` its `field` names is deleted."""
     columns: tuple[str, ...] = ()
     """The fields read, in order (a file keeps its header even with no rows)."""
+    links: tuple[tuple[str, str], ...] = ()
+    """(field, object): the field lists `;`-separated keys of `object`'s records; a deleted
+    record's key leaves the stored rows that name it (the CRM drops the association, without
+    counting it as a change of the record that had it)."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,7 @@ class Snapshot:
         for records in objects:
             current = [] if records.complete else _read(self.folder / f"{records.name}.csv")
             kept, dropped = _without(current, records, gone)
+            kept = [_unlinked(row, records.links, gone) for row in kept]
             by_key = {row[records.key]: row for row in kept}
             by_key.update((row[records.key], row) for row in records.rows)
             columns = _columns(records.columns, current, records.rows)
@@ -102,9 +107,8 @@ class Snapshot:
 
 
 def _deleted_keys(objects: list[ObjectRecords]) -> dict[str, set[str]]:
-    """Keys deleted per object, with the children of deleted parents (one level)."""
-    gone = {records.name: set(records.deleted) for records in objects}
-    return gone
+    """Keys deleted per object."""
+    return {records.name: set(records.deleted) for records in objects}
 
 
 def _without(
@@ -120,6 +124,17 @@ def _without(
         if row.get(records.key) not in own and (not link or row.get(link) not in parents)
     ]
     return kept, len(current) - len(kept)
+
+
+def _unlinked(
+    row: dict[str, str], links: tuple[tuple[str, str], ...], gone: Mapping[str, set[str]]
+) -> dict[str, str]:
+    """`row` without the deleted records its link fields name."""
+    for name, target in links:
+        deleted = gone.get(target)
+        if deleted and row.get(name):
+            row[name] = ";".join(key for key in row[name].split(";") if key not in deleted)
+    return row
 
 
 def _columns(

@@ -30,6 +30,14 @@ from attain.ingest.readers import ROW, RawFile, ReadOptions, quote_ident
 from attain.ingest.sources import Plan, Source, mapped_source
 
 KINDS = ("contacts", "companies", "deals")
+ENGAGEMENTS = {
+    "engagements_calls": "call",
+    "engagements_emails": "email",
+    "engagements_meetings": "meeting",
+    "engagements_tasks": "task",
+}
+"""The files of engagements a sync writes (one per object: calls, e-mails, meetings, tasks)
+and the activity type of each."""
 HISTORY = "deal_stage_history"
 """The file of the deals' stage history a sync writes (Record ID, Deal Stage, Entered At)."""
 RECORD_ID = {"contacts": "Contact ID", "companies": "Company ID", "deals": "Deal ID"}
@@ -75,6 +83,16 @@ API_NAMES = {
         "Deal Stage Probability": "hs_deal_stage_probability",
         "Forecast category": "hs_manual_forecast_category",
         "Original Source": "hs_analytics_source",
+    },
+    "engagements": {
+        "Record ID": "hs_object_id",
+        "Activity date": "hs_timestamp",
+        "Activity assigned to": "hubspot_owner_id",
+        "Create Date": "hs_createdate",
+        "Meeting start time": "hs_meeting_start_time",
+        "Task status": "hs_task_status",
+        "Task type": "hs_task_type",
+        "Completed at": "hs_task_completion_date",
     },
 }
 """Each export label's property internal name, per object. The API (`attain sync hubspot`)
@@ -141,6 +159,8 @@ class _Build:
     deals: RawFile | None
     date_format: str | None = None
     """The user's layout for non-ISO dates (`attain import --date-format`)."""
+    engagements: dict[str, RawFile] = field(default_factory=dict)
+    """Calls, e-mails, meetings and tasks by object (written by `attain sync hubspot`)."""
     sql: dict[Path, list[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -161,7 +181,8 @@ class _Build:
 
 def sources(con: duckdb.DuckDBPyConnection, paths: list[Path], options: ReadOptions) -> Plan:
     """Reps (from owners), accounts, leads and opportunities from whichever exports are given."""
-    found, unmatched = match_files(paths, (*KINDS, HISTORY), lambda kind, stem: kind in stem)
+    kinds = (*KINDS, HISTORY, *ENGAGEMENTS)
+    found, unmatched = match_files(paths, kinds, lambda kind, stem: kind in stem)
     if not found:
         raise InputError(
             f"{', '.join(map(str, paths))}: no HubSpot export found; expected file names "
@@ -173,6 +194,11 @@ def sources(con: duckdb.DuckDBPyConnection, paths: list[Path], options: ReadOpti
         companies=_stage(con, found, "companies", (), options),
         deals=_stage(con, found, "deals", ("Deal Stage", "Deal owner"), options),
         date_format=options.date_format,
+        engagements={
+            kind: _with_labels(con, stage(con, found[kind], (), options), "engagements")
+            for kind in ENGAGEMENTS
+            if kind in found
+        },
     )
     plan = Plan(sources=_reps(build))
     links = _links(build)
@@ -192,10 +218,57 @@ def sources(con: duckdb.DuckDBPyConnection, paths: list[Path], options: ReadOpti
     if HISTORY in found:
         history = stage(con, found[HISTORY], ("Record ID", "Deal Stage", "Entered At"), options)
         plan.sources.append(_stage_entries(history, options.date_format))
-        plan.notes.append("hubspot: no activities or quotas in these files")
-    else:
-        plan.notes.append("hubspot: no stage history, activities or quotas in these exports")
+    for kind, raw in build.engagements.items():
+        plan.sources.append(_activities(build, raw, ENGAGEMENTS[kind]))
+    absent = ", ".join(_absent(found))
+    plan.notes.append(f"hubspot: no {absent + ' or ' if absent else ''}quotas in these exports")
     return plan
+
+
+def _absent(found: dict[str, Path]) -> list[str]:
+    """What only `attain sync hubspot` writes (HubSpot's exports have neither) and is not given."""
+    given = {
+        "stage history": HISTORY in found,
+        "activities": not found.keys().isdisjoint(ENGAGEMENTS),
+    }
+    return [name for name, present in given.items() if not present]
+
+
+def _activities(build: _Build, raw: RawFile, kind: str) -> Source:
+    """Calls, e-mails and meetings as such; tasks as Salesforce's: done ones by their type
+    (call, e-mail, else task), open call and e-mail tasks as follow-ups, others as tasks."""
+    at, created = (
+        timestamp(value(raw, name), build.date_format) for name in ("Activity date", "Create Date")
+    )
+    expressions = {
+        "activity_id": text(column(raw, "Record ID")),
+        "rep_id": _owner_id(column(raw, "Activity assigned to")),
+        "type": f"'{kind}'",
+        "occurred_at": at,
+        "opportunity_id": _first_id(value(raw, "Associated Deal IDs")),
+        "lead_id": _first_id(value(raw, "Associated Contact IDs")),
+    }
+    if kind == "meeting":
+        start = timestamp(value(raw, "Meeting start time"), build.date_format)
+        expressions["occurred_at"] = f"coalesce({start}, {at})"
+    if kind == "task":
+        done = f"upper({value(raw, 'Task status')}) = 'COMPLETED'"
+        channel = f"CASE upper({value(raw, 'Task type')}) WHEN 'CALL' THEN 'call' "
+        channel += "WHEN 'EMAIL' THEN 'email' END"
+        activity = (
+            f"CASE WHEN {done} THEN coalesce({channel}, 'task') "
+            f"WHEN {channel} IS NOT NULL THEN 'follow_up' ELSE 'task' END"
+        )
+        completed = timestamp(value(raw, "Completed at"), build.date_format)
+        to_do = f"({activity}) IN ('task', 'follow_up')"
+        expressions |= {
+            "type": activity,
+            "occurred_at": f"CASE WHEN {to_do} THEN {created} "
+            f"ELSE coalesce({completed}, {at}, {created}) END",
+            "due_at": f"CASE WHEN {to_do} THEN {at} END",
+            "completed_at": f"CASE WHEN {to_do} AND {done} THEN {completed} END",
+        }
+    return build.source(raw, "activities", expressions)
 
 
 def _stage_entries(history: RawFile, date_format: str | None) -> Source:
@@ -297,6 +370,7 @@ def _reps(build: _Build) -> list[Source]:
             (build.contacts, "Contact owner"),
             (build.companies, "Company owner"),
             (build.deals, "Deal owner"),
+            *((raw, "Activity assigned to") for raw in build.engagements.values()),
         )
         if raw is not None and (found := optional(raw, name)) is not None
     ]
