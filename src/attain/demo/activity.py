@@ -225,30 +225,11 @@ def _deal_touches(
     A rep who neglects follow-up touches deals less, lets lost deals end on a meeting with
     nothing after it, and lets most older open deals go dark 30-60 days before as_of.
     """
-    timeline = org.timeline
-    cutoff = timeline.cutoff
     n = deals.rep.size
     offset = org.utc_offset[deals.rep]
-    begin = np.maximum(deals.created, timeline.window_start * DAY)
-    closed = deals.close < cutoff
-    end = np.where(closed, deals.close, cutoff)
-    # Fading and dark deals are secondary symptoms of follow_up: none in single-symptom variants.
-    neglect = plants.has("follow_up")[deals.rep] & (end > plants.onset_day * DAY)
-    neglect &= not plants.single_symptom
-    neglect_from = np.maximum(begin, plants.onset_day * DAY)
-    lost = closed & ~deals.won
-    last = end.copy()
-    fade = neglect_from + (rng.uniform(0.35, 0.75, n) * (end - neglect_from)).astype(np.int64)
-    last = np.where(neglect & lost, fade, last)
-    dark = (
-        neglect
-        & ~closed
-        & (deals.created < cutoff - 31 * DAY)
-        & (rng.random(n) < c.GONE_DARK_SHARE)
-    )
-    last = np.where(dark, np.maximum(begin, cutoff - rng.integers(31 * DAY, 60 * DAY, n)), last)
+    span = _touch_span(org, plants, deals, rng)
+    begin, last, neglect = span["begin"], span["last"], span["neglect"].astype(bool)
     active = last > begin
-
     weeks = np.where(active, (last - begin) / (7 * DAY), 0.0)
     rate = (
         DEAL_TOUCHES_PER_WEEK
@@ -262,23 +243,9 @@ def _deal_touches(
     touches = _rows(
         deals.rep[deal], _kinds(rng, DEAL_MIX, deal.size), moment, deal, deals.lead[deal]
     )
-
-    stage_deal, stage = np.nonzero(deals.entered[:, 2:] < NEVER)
-    entered = deals.entered[stage_deal, stage + 2]
-    meet = np.minimum(
-        snap_to_business(rng, entered + rng.integers(0, 2 * DAY, entered.size), offset[stage_deal]),
-        end[stage_deal],
-    )
-    in_reach = (meet <= last[stage_deal]) & (entered >= begin[stage_deal])
-    stage_deal, stage, meet = stage_deal[in_reach], stage[in_reach], meet[in_reach]
-    stage_rows = _rows(
-        deals.rep[stage_deal],
-        np.where(stage == 1, DEMO, MEETING),
-        meet,
-        stage_deal,
-        deals.lead[stage_deal],
-    )
-
+    stage_rows = _stage_meetings(org, deals, span, rng)
+    closed = deals.close < org.timeline.cutoff
+    lost = closed & ~deals.won
     closing = np.flatnonzero(closed & ~(neglect & lost) & (deals.close >= begin))
     close_rows = _rows(
         deals.rep[closing],
@@ -292,6 +259,58 @@ def _deal_touches(
         deals.rep[final], np.full(final.size, MEETING), last[final], final, deals.lead[final]
     )
     return _parts(touches, stage_rows, close_rows, final_rows), final_rows
+
+
+def _touch_span(
+    org: Organisation, plants: Plants, deals: Deals, rng: np.random.Generator
+) -> dict[str, Ints]:
+    """Per deal: the first (`begin`) and last (`last`) moment the rep touches it, the end of
+    its life in the window (`end`) and whether the rep neglects it (`neglect`, 0 or 1)."""
+    timeline = org.timeline
+    cutoff = timeline.cutoff
+    n = deals.rep.size
+    begin = np.maximum(deals.created, timeline.window_start * DAY)
+    closed = deals.close < cutoff
+    end = np.where(closed, deals.close, cutoff)
+    # Fading and dark deals are secondary symptoms of follow_up: none in single-symptom variants.
+    neglect = plants.has("follow_up")[deals.rep] & (end > plants.onset_day * DAY)
+    neglect &= not plants.single_symptom
+    neglect_from = np.maximum(begin, plants.onset_day * DAY)
+    lost = closed & ~deals.won
+    fade = neglect_from + (rng.uniform(0.35, 0.75, n) * (end - neglect_from)).astype(np.int64)
+    last = np.where(neglect & lost, fade, end)
+    dark = (
+        neglect
+        & ~closed
+        & (deals.created < cutoff - 31 * DAY)
+        & (rng.random(n) < c.GONE_DARK_SHARE)
+    )
+    last = np.where(dark, np.maximum(begin, cutoff - rng.integers(31 * DAY, 60 * DAY, n)), last)
+    return {"begin": begin, "end": end, "last": last, "neglect": neglect.astype(np.int64)}
+
+
+def _stage_meetings(
+    org: Organisation, deals: Deals, span: dict[str, Ints], rng: np.random.Generator
+) -> dict[str, Ints]:
+    """A meeting (a demo at the fourth stage) within two days of entering each stage from the
+    third on, while the rep still touches the deal."""
+    offset = org.utc_offset[deals.rep]
+    begin, end, last = span["begin"], span["end"], span["last"]
+    stage_deal, stage = np.nonzero(deals.entered[:, 2:] < NEVER)
+    entered = deals.entered[stage_deal, stage + 2]
+    meet = np.minimum(
+        snap_to_business(rng, entered + rng.integers(0, 2 * DAY, entered.size), offset[stage_deal]),
+        end[stage_deal],
+    )
+    in_reach = (meet <= last[stage_deal]) & (entered >= begin[stage_deal])
+    stage_deal, stage, meet = stage_deal[in_reach], stage[in_reach], meet[in_reach]
+    return _rows(
+        deals.rep[stage_deal],
+        np.where(stage == 1, DEMO, MEETING),
+        meet,
+        stage_deal,
+        deals.lead[stage_deal],
+    )
 
 
 def _background(org: Organisation, reps: Ints, rng: np.random.Generator) -> dict[str, Ints]:

@@ -62,49 +62,18 @@ def generate_coaching(
     """Every session of `people` inside the window, sorted by time.
 
     Coaching-neglected reps get no one-on-one after their neglect day and no shadowing in the
-    last NO_SHADOW_DAYS.
+    last NO_SHADOW_DAYS. The steps draw from `rng` in a fixed order.
     """
     timeline = org.timeline
-    start, cutoff = timeline.window_start, timeline.cutoff_day
-    first = np.maximum(org.hire_day[people], start)
-    stop = np.minimum(org.end_day[people] + 1, cutoff)
-
-    slots = (cutoff - start) // ONE_ON_ONE_DAYS + 2
-    one_day = (
-        first[:, None]
-        + rng.integers(0, ONE_ON_ONE_DAYS, people.size)[:, None]
-        + ONE_ON_ONE_DAYS * np.arange(slots)[None, :]
-        + rng.integers(-2, 3, (people.size, slots))
-    )
-    one_ok = (rng.random(one_day.shape) >= SKIPPED_ONE_ON_ONES) & (
-        one_day <= plants.neglect_day[people, None]
-    )
-
-    gaps = rng.integers(SHADOW_GAP_DAYS[0], SHADOW_GAP_DAYS[1] + 1, (people.size, slots // 8 + 3))
-    new_hire = org.hire_day[people] >= start - 30
-    shadow_start = np.where(
-        new_hire,
-        org.hire_day[people] + rng.integers(10, 30, people.size),
-        start - rng.integers(0, 150, people.size),
-    )
-    shadow_day = shadow_start[:, None] + np.cumsum(gaps, axis=1) - gaps[:, :1]
-    # No shadowing is a secondary symptom of coaching neglect: none in single-symptom variants.
-    unshadowed = plants.has("coaching")[people, None] & (not plants.single_symptom)
-    shadow_ok = ~(unshadowed & (shadow_day >= cutoff - c.NO_SHADOW_DAYS))
-
-    team = org.team[people]
-    teams = int(org.team.max()) + 1
-    training_slots = (cutoff - start) // TRAINING_DAYS + 1
-    team_days = (
-        start
-        + np.arange(teams)[:, None] * 3 % TRAINING_DAYS
-        + TRAINING_DAYS * np.arange(training_slots)[None, :]
-        + rng.integers(0, 5, (teams, training_slots))
-    )
-    training_day = team_days[team]
-
+    first = np.maximum(org.hire_day[people], timeline.window_start)
+    stop = np.minimum(org.end_day[people] + 1, timeline.cutoff_day)
+    one_day, one_ok = _one_on_ones(org, plants, people, first, rng)
+    shadow_day, shadow_ok = _shadows(org, plants, people, rng)
+    training_day = _trainings(org, people, rng)
     program_day = org.hire_day[people, None] + 7 * np.arange(ONBOARDING_WEEKS)[None, :] + 2
-    program_ok = np.broadcast_to(org.hire_day[people, None] >= start, program_day.shape)
+    program_ok = np.broadcast_to(
+        org.hire_day[people, None] >= timeline.window_start, program_day.shape
+    )
 
     kinds = (ONE_ON_ONE, SHADOW, TRAINING, PROGRAM)
     grids = (one_day, shadow_day, training_day, program_day)
@@ -136,6 +105,65 @@ def generate_coaching(
         minutes=minutes[order].astype(np.int64),
         topics=topics[order].astype(np.int64),
     )
+
+
+def _slots(org: Organisation) -> int:
+    """One-on-one slots that cover the window."""
+    return (org.timeline.cutoff_day - org.timeline.window_start) // ONE_ON_ONE_DAYS + 2
+
+
+def _one_on_ones(
+    org: Organisation, plants: Plants, people: Ints, first: Ints, rng: np.random.Generator
+) -> tuple[Ints, np.ndarray]:
+    """Days of fortnightly one-on-ones a few days either way, and whether each is held (some
+    are skipped; none after a neglected rep's neglect day)."""
+    slots = _slots(org)
+    one_day: Ints = (
+        first[:, None]
+        + rng.integers(0, ONE_ON_ONE_DAYS, people.size)[:, None]
+        + ONE_ON_ONE_DAYS * np.arange(slots)[None, :]
+        + rng.integers(-2, 3, (people.size, slots))
+    )
+    one_ok = (rng.random(one_day.shape) >= SKIPPED_ONE_ON_ONES) & (
+        one_day <= plants.neglect_day[people, None]
+    )
+    return one_day, one_ok
+
+
+def _shadows(
+    org: Organisation, plants: Plants, people: Ints, rng: np.random.Generator
+) -> tuple[Ints, np.ndarray]:
+    """Days a manager shadows each rep (soon after hire for new hires), and whether each
+    happens: none in the last NO_SHADOW_DAYS for a neglected rep."""
+    start, cutoff = org.timeline.window_start, org.timeline.cutoff_day
+    shape = (people.size, _slots(org) // 8 + 3)
+    gaps = rng.integers(SHADOW_GAP_DAYS[0], SHADOW_GAP_DAYS[1] + 1, shape)
+    new_hire = org.hire_day[people] >= start - 30
+    shadow_start = np.where(
+        new_hire,
+        org.hire_day[people] + rng.integers(10, 30, people.size),
+        start - rng.integers(0, 150, people.size),
+    )
+    shadow_day: Ints = shadow_start[:, None] + np.cumsum(gaps, axis=1) - gaps[:, :1]
+    # No shadowing is a secondary symptom of coaching neglect: none in single-symptom variants.
+    unshadowed = plants.has("coaching")[people, None] & (not plants.single_symptom)
+    shadow_ok = ~(unshadowed & (shadow_day >= cutoff - c.NO_SHADOW_DAYS))
+    return shadow_day, shadow_ok
+
+
+def _trainings(org: Organisation, people: Ints, rng: np.random.Generator) -> Ints:
+    """Days of each rep's team trainings, every TRAINING_DAYS, staggered by team."""
+    start, cutoff = org.timeline.window_start, org.timeline.cutoff_day
+    teams = int(org.team.max()) + 1
+    training_slots = (cutoff - start) // TRAINING_DAYS + 1
+    team_days = (
+        start
+        + np.arange(teams)[:, None] * 3 % TRAINING_DAYS
+        + TRAINING_DAYS * np.arange(training_slots)[None, :]
+        + rng.integers(0, 5, (teams, training_slots))
+    )
+    training_day: Ints = team_days[org.team[people]]
+    return training_day
 
 
 def coaching_columns(sessions: Sessions, org: Organisation, first_session: int) -> dict[str, Array]:
