@@ -92,7 +92,7 @@ def ratcheted_reps(
     """
     settings = settings or PerformanceSettings()
     history = _ordered(_quota_history(backend, as_of))
-    hired = _hireas_dates(backend)
+    hired = _hire_dates(backend)
     hits = _hit_periods(attainment)
     found = []
     by_rep = _revisions_by_rep(history)
@@ -150,7 +150,7 @@ def _quota_history(backend: Any, as_of: date) -> pd.DataFrame:
     return frame
 
 
-def _hireas_dates(backend: Any) -> dict[str, date]:
+def _hire_dates(backend: Any) -> dict[str, date]:
     reps = backend.table("reps")
     frame = backend.execute(reps.filter(reps.hire_date.notnull()).select("rep_id", "hire_date"))
     return dict(zip(frame["rep_id"].astype(str), as_dates(frame["hire_date"]), strict=True))
@@ -269,10 +269,13 @@ def _raises_after_hit(
     for done, following in itertools.pairwise(by_period):
         if not hits.get(done.start, False):
             continue
+        # A new hire's targets rise by design while they ramp up: not ratcheting.
         if hired is not None and done.start < hired + timedelta(days=settings.ramp_days):
             continue
         final = by_period[done][-1].target
         opening = _opening_target(by_period[following])
+        # 1e-9 absorbs float rounding, so that a raise of exactly `raise_after_hit` counts
+        # (1.1 × 3 is 3.3000000000000003).
         if final <= 0 or opening < (1.0 + settings.raise_after_hit) * final - 1e-9:
             continue
         growth = opening / final
