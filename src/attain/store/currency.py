@@ -161,6 +161,8 @@ def _converted(
             rates.fx_until.isnull() | (dated._fx_day < rates.fx_until),
         ],
     )
+    # A rate is units of the currency per unit of the corporate one (as Salesforce's
+    # ConversionRate): dividing by it gives corporate units.
     convert = joined.currency.notnull() & (joined.currency != corporate)
     value = ibis.cases((convert, joined[column] / joined.fx_rate), else_=joined[column])
     return joined.mutate(**{column: value}).select(*names)
@@ -220,6 +222,8 @@ def _rated(rates: ir.Table) -> set[str]:
 def read_rates_file(path: Path) -> list[dict[str, Any]]:
     """The rows of a rates file; ConfigError naming file, row and column for a bad value."""
     try:
+        # utf-8-sig: a CSV saved by Excel starts with a byte-order mark, read as part of the
+        # first column's name otherwise.
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
             missing = [name for name in RATE_COLUMNS if name not in (reader.fieldnames or [])]
