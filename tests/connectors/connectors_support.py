@@ -11,7 +11,9 @@ made for 127.0.0.1.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import ipaddress
 import json
 import re
@@ -88,9 +90,11 @@ def serve(handler: Handler, tls: tuple[Path, Path] | None = None) -> Iterator[st
                 self.command, url.path, parse_qs(url.query), body, dict(self.headers.items())
             )
             status, payload, headers = handler(request)
-            data = json.dumps(payload).encode()
+            text = isinstance(payload, str)  # a Bulk API job's CSV results
+            data = payload.encode() if text else json.dumps(payload).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/json;charset=UTF-8")
+            kind = "text/csv" if text else "application/json;charset=UTF-8"
+            self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(data)))
             for header, value in headers.items():
                 self.send_header(header, value)
@@ -173,6 +177,8 @@ class FakeSalesforce:
         match = re.fullmatch(r"/services/data/v[\d.]+/(\w+)/?(.*)", request.path)
         assert match, request.path
         resource, rest = match.groups()
+        if resource == "jobs":
+            return self._bulk(request, rest)
         if resource == "sobjects":
             return self._describe(rest.split("/")[0], limits)
         if self.refuse_with_limit:
@@ -193,6 +199,54 @@ class FakeSalesforce:
         locator = f"01gD0000002HU6KIAW{len(self._pages)}"
         self._pages[locator] = rows
         return 200, self._page(f"{locator}-0", resource), limits
+
+    def _bulk(self, request: Request, rest: str) -> tuple[int, Any, dict[str, str]]:
+        """Bulk API 2.0 query jobs: create (POST jobs/query), state (GET jobs/query/<id>, done
+        at once), results (GET .../results: CSV pages of maxRecords, Sforce-Locator)."""
+        parts = rest.strip("/").split("/")
+        if request.method == "POST":
+            body = request.body
+            rows = self._run(body["query"], include_deleted=body["operation"] == "queryAll")
+            job_id = f"750R0000000zlh{len(self._pages):04d}"
+            self._pages[job_id] = rows
+            name = re.search(r"FROM (\w+)", body["query"]).group(1)  # type: ignore[union-attr]
+            job = {
+                "id": job_id,
+                "operation": body["operation"],
+                "object": name,
+                "state": "UploadComplete",
+                "contentType": "CSV",
+                "apiVersion": 62.0,
+                "concurrencyMode": "Parallel",
+                "lineEnding": "LF",
+                "columnDelimiter": "COMMA",
+            }
+            return 200, job, {}
+        job_id = parts[1]
+        rows = self._pages[job_id]
+        if len(parts) == 2:
+            return (
+                200,
+                {"id": job_id, "state": "JobComplete", "numberRecordsProcessed": len(rows)},
+                {},
+            )
+        start = int(request.query.get("locator", ["0"])[0])
+        size = min(int(request.query["maxRecords"][0]), self.page_size)
+        page = [
+            {k: v for k, v in row.items() if k != "attributes"}
+            for row in rows[start : start + size]
+        ]
+        names = [k for k in (rows[0] if rows else {}) if k != "attributes"]
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=names, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: _bulk_text(v) for k, v in row.items()} for row in page)
+        locator = str(start + size) if start + size < len(rows) else "null"
+        return (
+            200,
+            out.getvalue(),
+            {"Sforce-Locator": locator, "Sforce-NumberOfRecords": str(len(page))},
+        )
 
     def _describe(self, name: str, limits: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
         if name not in self.fields:
@@ -240,6 +294,15 @@ class FakeSalesforce:
             | {field_name: row.get(field_name) for field_name in names}
             for row in rows
         ]
+
+
+def _bulk_text(value: Any) -> str:
+    """A value in a Bulk API CSV result: empty for null, true/false, numbers as JSON writes them."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _holds(record: dict[str, Any], where: str | None) -> bool:

@@ -47,7 +47,7 @@ def _sync(
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))  # requests prefers it to session.verify
     session = requests.Session()
     session.verify = str(cert)
-    config = SalesforceSync(auth="token", instance_url=url, **settings)
+    config = SalesforceSync(auth="token", instance_url=url, bulk_poll_seconds=0, **settings)
     client = sign_in(config, session)
     connector = SalesforceConnector(
         client, config, sleep=(sleeps if sleeps is not None else []).append
@@ -75,6 +75,9 @@ def test_full_then_incremental_sync_match_the_export_of_the_same_records(
     deals = synced.execute("SELECT opportunity_id FROM opportunities ORDER BY 1").fetchall()
     assert [d for (d,) in deals] == ["006A0000001", "006B0000001", "006C0000001", "006D0000001"]
     assert any("ForecastingQuota" in note for note in first.imported.notes)
+    # Task, Event and field history through Bulk API 2.0 jobs: create, state, result pages
+    # (1 task, 1 event: a page each; 4 stage changes at 2 a page: 2 pages) = 3 + 3 + 4
+    assert len([line for line in server.log if "/jobs/query" in line]) == 10
     assert any("nextRecordsUrl" not in line and "-2" in line for line in server.log)  # paged
 
     change(server)

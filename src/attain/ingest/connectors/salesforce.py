@@ -2,7 +2,8 @@
 
 Records come back with the same API field names a Data Export writes, so the `salesforce`
 preset reads the snapshot exactly as it reads an export (attain.ingest.presets.salesforce).
-Each object is read with SOQL through query, following `nextRecordsUrl` from page to page;
+Each object is read with SOQL through query, following `nextRecordsUrl` from page to page
+(a full sync of the largest objects through Bulk API 2.0 query jobs instead);
 an incremental sync reads what changed since the cursor by `SystemModstamp` (field history by
 `CreatedDate`) and what was deleted through queryAll (`IsDeleted = true`). Small reference
 objects (users, roles, products, campaigns, currencies, quotas) are read whole every time.
@@ -10,6 +11,8 @@ objects (users, roles, products, campaigns, currencies, quotas) are read whole e
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import time
 from collections.abc import Callable
@@ -178,6 +181,10 @@ OBJECTS = (
 Objects or fields an org lacks (no multi-currency, no forecasting) are left out, with a note."""
 
 
+BULK_PAGE = 50_000
+"""Records per page of a Bulk API 2.0 query job's results."""
+
+
 def sign_in(settings: SalesforceSync, session: requests.Session | None = None) -> Salesforce:
     """A client signed in as `settings.auth` says, with its secret from the environment."""
     common: dict[str, Any] = {"version": settings.api_version, "session": session}
@@ -230,6 +237,11 @@ class SalesforceConnector:
         self.settings = settings
         self.sleep = sleep
         self.calls = 0
+        client.session.hooks["response"].append(self._count)
+
+    def _count(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        """Count every request the client makes (retries and Bulk API polls included)."""
+        self.calls += 1
 
     def fetch(self, since: datetime | None) -> Fetched:
         """Every object in OBJECTS the org has: all its records, or those changed since."""
@@ -260,7 +272,9 @@ class SalesforceConnector:
         conditions = [sobject.where] if sobject.where else []
         if since is not None and sobject.since is not None:
             conditions.append(f"{sobject.since} > {_soql_time(since)}")
-        rows = self._query(_soql(sobject.name, fields, conditions))
+        soql = _soql(sobject.name, fields, conditions)
+        bulk = not incremental and sobject.name in self.settings.bulk_objects
+        rows = self._bulk(sobject.name, soql) if bulk else self._query(soql)
         records = ObjectRecords(
             sobject.name,
             "Id",
@@ -274,6 +288,14 @@ class SalesforceConnector:
             deleted = self._query(_soql(sobject.name, ("Id",), gone), include_deleted=True)
             records.deleted = {row["Id"] for row in deleted}
         return records
+
+    def _bulk(self, name: str, soql: str) -> list[dict[str, str]]:
+        """Every record through a Bulk API 2.0 query job: create it, wait for it, read its CSV
+        results page after page (`Sforce-Locator`). Retried whole when refused."""
+        job = getattr(self.client.bulk2, name)
+        wait = self.settings.bulk_poll_seconds
+        pages = self._call(lambda: list(job.query(soql, max_records=BULK_PAGE, wait=wait)))
+        return [row for page in pages for row in csv.DictReader(io.StringIO(page))]
 
     def _query(self, soql: str, include_deleted: bool = False) -> list[dict[str, str]]:
         """Every record the query returns, page after page (`nextRecordsUrl`)."""
@@ -291,7 +313,6 @@ class SalesforceConnector:
         REQUEST_LIMIT_EXCEEDED, and stopped once the org's daily requests reach the share
         `max_api_share` of its limit (Sforce-Limit-Info)."""
         for attempt in range(self.settings.retries + 1):
-            self.calls += 1
             try:
                 result = call(*args, **kwargs)
             except SalesforceRefusedRequest as error:

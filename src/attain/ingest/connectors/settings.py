@@ -60,6 +60,15 @@ class SalesforceSync(BaseModel):
     retries: int = Field(
         default=4, ge=0, description="Retries of a call refused with REQUEST_LIMIT_EXCEEDED."
     )
+    bulk_objects: list[str] = Field(
+        default=["Task", "Event", "OpportunityFieldHistory", "CampaignMember", "Lead"],
+        description="Objects a full sync reads through Bulk API 2.0 query jobs (a few calls "
+        "for any number of records) instead of query pages of 2,000; incremental syncs read "
+        "their few changes through query.",
+    )
+    bulk_poll_seconds: int = Field(
+        default=5, ge=0, description="The wait before asking whether a Bulk API job is done."
+    )
     backoff_seconds: float = Field(
         default=30.0,
         ge=0,
