@@ -60,3 +60,5 @@ def test_backtest_command_prints_the_week_table(store: Path) -> None:
     assert shown.exit_code == 0, shown.output
     assert "2017-Q3, 2017-Q4" in shown.output
     assert "MAPE" in shown.output
+    # Two quarters: reported, and said to be too few (issue 20).
+    assert "Only 2 quarter(s) back these figures: fewer than 4" in " ".join(shown.output.split())
