@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+import jwt
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -85,7 +86,10 @@ def serve(handler: Handler, tls: tuple[Path, Path] | None = None) -> Iterator[st
             url = urlparse(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
-            body = json.loads(raw) if raw else None
+            form = self.headers.get("Content-Type", "").startswith("application/x-www-form")
+            body: Any = json.loads(raw) if raw and not form else None
+            if form:  # an OAuth token request
+                body = {key: values[0] for key, values in parse_qs(raw.decode()).items()}
             request = Request(
                 self.command, url.path, parse_qs(url.query), body, dict(self.headers.items())
             )
@@ -146,6 +150,10 @@ class FakeSalesforce:
     fail_request: int | None = None
     """The request with this number (1-based, from now) answers 500."""
     log: list[str] = field(default_factory=list)
+    url: str = ""
+    """Where the server answers (the instance_url a sign-in returns)."""
+    connected_app: tuple[str, str, bytes] | None = None
+    """(consumer key, username, public key PEM) the JWT bearer flow accepts."""
     _pages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def __call__(self, request: Request) -> tuple[int, Any, dict[str, str]]:
@@ -154,6 +162,8 @@ class FakeSalesforce:
         )
         self.api_used += 1
         limits = {"Sforce-Limit-Info": f"api-usage={self.api_used}/{self.api_total}"}
+        if request.path == "/services/oauth2/token":
+            return self._token(request.body)
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return (
                 401,
@@ -199,6 +209,40 @@ class FakeSalesforce:
         locator = f"01gD0000002HU6KIAW{len(self._pages)}"
         self._pages[locator] = rows
         return 200, self._page(f"{locator}-0", resource), limits
+
+    def _token(self, form: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+        """OAuth 2.0 JWT bearer flow: an RS256 assertion from the connected app's consumer key
+        (iss) for its user (sub), for the login audience, signed with the app's key."""
+        assert form["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer"
+        assert self.connected_app is not None
+        consumer_key, username, public_key = self.connected_app
+        try:
+            claims = jwt.decode(
+                form["assertion"],
+                public_key,
+                algorithms=["RS256"],
+                audience="https://login.salesforce.com",
+                issuer=consumer_key,
+            )
+        except jwt.InvalidTokenError as error:
+            return 400, {"error": "invalid_grant", "error_description": str(error)}, {}
+        if claims["sub"] != username:
+            return (
+                400,
+                {
+                    "error": "invalid_grant",
+                    "error_description": "user hasn't approved this consumer",
+                },
+                {},
+            )
+        answer = {
+            "access_token": self.token,
+            "instance_url": self.url,
+            "token_type": "Bearer",
+            "scope": "api",
+            "id": f"https://login.salesforce.com/id/00Dxx0000001gPL/{username}",
+        }
+        return 200, answer, {}
 
     def _bulk(self, request: Request, rest: str) -> tuple[int, Any, dict[str, str]]:
         """Bulk API 2.0 query jobs: create (POST jobs/query), state (GET jobs/query/<id>, done

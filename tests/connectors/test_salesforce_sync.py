@@ -11,6 +11,10 @@ import duckdb
 import pytest
 import requests
 from connectors_support import FakeSalesforce, certificate, serve
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from requests import PreparedRequest
+from requests.adapters import HTTPAdapter
 from salesforce_support import change, org, write_export
 
 from attain.ingest.connectors import SyncError
@@ -164,3 +168,49 @@ def test_a_sync_stops_before_the_org_runs_out_of_api_requests(
     salesforce[0].api_used = 11_999
     with pytest.raises(SyncError, match="12,000 of its 15,000 daily API requests"):
         _connector(salesforce, monkeypatch, []).fetch(None)
+
+
+class _ToTheLocalServer(HTTPAdapter):
+    """Sends what simple-salesforce addresses to login.salesforce.com to the local server (the
+    only change to its requests: the JWT it signs and posts is checked by the server)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self.url = url
+
+    def send(self, request: PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        request.url = (request.url or "").replace("https://login.salesforce.com", self.url)
+        return super().send(request, *args, **kwargs)
+
+
+def test_jwt_bearer_sign_in_with_the_key_from_the_environment(
+    salesforce: tuple[FakeSalesforce, str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """auth = "jwt": simple-salesforce signs an assertion with ATTAIN_SALESFORCE_PRIVATE_KEY
+    for the consumer key and user in the settings; the server checks it and answers with the
+    instance the sync then reads. Another key is refused with a message saying what to check."""
+    server, url, cert = salesforce
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    server.url, server.connected_app = url, ("3MVG9connectedapp", "sync@acme.example", public)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
+    monkeypatch.setenv("ATTAIN_SALESFORCE_PRIVATE_KEY", _pem(key))
+    config = SalesforceSync(consumer_key="3MVG9connectedapp", username="sync@acme.example")
+    session = requests.Session()
+    session.mount("https://login.salesforce.com", _ToTheLocalServer(url))
+    client = sign_in(config, session)
+    assert client.session_id == server.token
+    assert len(client.query("SELECT Id FROM User")["records"]) == 2  # first page of 3 users
+
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    monkeypatch.setenv("ATTAIN_SALESFORCE_PRIVATE_KEY", _pem(other))
+    with pytest.raises(SyncError, match=r"refused the sign-in \(jwt\): .*Signature verification"):
+        sign_in(config, session)
+
+
+def _pem(key: rsa.RSAPrivateKey) -> str:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()

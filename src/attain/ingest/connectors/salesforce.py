@@ -23,6 +23,7 @@ from typing import Any
 import requests
 from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import (
+    SalesforceAuthenticationFailed,
     SalesforceError,
     SalesforceRefusedRequest,
     SalesforceResourceNotFound,
@@ -187,6 +188,16 @@ BULK_PAGE = 50_000
 
 def sign_in(settings: SalesforceSync, session: requests.Session | None = None) -> Salesforce:
     """A client signed in as `settings.auth` says, with its secret from the environment."""
+    try:
+        return _signed_in(settings, session)
+    except SalesforceAuthenticationFailed as error:
+        raise SyncError(
+            f"salesforce refused the sign-in ({settings.auth}): {error}; check the "
+            "connected app, its consumer key and the user (docs/connectors.md)"
+        ) from error
+
+
+def _signed_in(settings: SalesforceSync, session: requests.Session | None) -> Salesforce:
     common: dict[str, Any] = {"version": settings.api_version, "session": session}
     if settings.auth == "token":
         if not settings.instance_url:
