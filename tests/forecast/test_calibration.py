@@ -94,8 +94,8 @@ def test_the_method_with_the_lower_error_centres_the_band_and_is_named() -> None
 
 def test_thin_history_widens_by_the_documented_least_and_says_so() -> None:
     found = calibrate(NINE[:2], "company", 4)
-    # Both closed at the P50 (score −0.1): never narrowed; two of four quarters missing.
-    assert found.thin and found.widen == pytest.approx(THIN_HISTORY_WIDEN * 2 / 4)
+    # Both closed at the P50 (score −0.1, the largest of two); two of four quarters missing.
+    assert found.thin and found.widen == pytest.approx(-0.1 + THIN_HISTORY_WIDEN * 2 / 4)
     assert "fewer than 4 quarters" in found.line()
     nothing = calibrate([], "company", 4)
     assert nothing.widen == THIN_HISTORY_WIDEN and "no earlier quarter" in nothing.line()

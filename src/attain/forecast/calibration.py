@@ -17,9 +17,9 @@ fared (a rolling origin: never the quarter being forecast) and:
    average rep's, for a rep): a rep with no open pipeline and little history borrows the width
    of their peers (partial pooling) and gets a band, not a point at zero.
 3. **Says how much it knows.** With fewer than `MIN_QUARTERS` (4) earlier quarters at that
-   week, the band never narrows, and it widens on each side by what the few quarters ask plus
-   `THIN_HISTORY_WIDEN` (25%) × scale × the share of the four quarters missing (25% with none,
-   12.5% with two); every surface that shows the band says so.
+   week, the few quarters' largest miss sets the widening (the conformal rank is beyond them),
+   and each quarter missing adds `THIN_HISTORY_WIDEN` (25%) × scale ÷ 4 on each side (25% with
+   none, 12.5% with two); every surface that shows the band says so.
 """
 
 from __future__ import annotations
@@ -88,8 +88,8 @@ class Calibration:
         )
         if self.thin:
             said += (
-                f" (fewer than {MIN_QUARTERS} quarters: too few to trust, so never narrowed "
-                "and widened further for each quarter missing)"
+                f" (fewer than {MIN_QUARTERS} quarters: too few to trust, so widened further "
+                "for each quarter missing)"
             )
         return said
 
@@ -127,9 +127,9 @@ def calibrate(
     quarters = len({p.period for p in rows})
     widen = _conformal(scores)
     if quarters < MIN_QUARTERS:
-        # Too few quarters to trust a narrowing, and each missing one adds a quarter of the
-        # documented least widening: none behind it, the whole of it.
-        widen = max(widen, 0.0) + THIN_HISTORY_WIDEN * (MIN_QUARTERS - quarters) / MIN_QUARTERS
+        # With few quarters the conformal rank is their largest miss, which can still be too
+        # small: each quarter short of MIN_QUARTERS adds a quarter of THIN_HISTORY_WIDEN.
+        widen += THIN_HISTORY_WIDEN * (MIN_QUARTERS - quarters) / MIN_QUARTERS
     return Calibration(scope, week, method, errors, quarters, len(rows), widen)
 
 
