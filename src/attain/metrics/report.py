@@ -81,7 +81,7 @@ def performance_report(
     target: float | None = None,
     today: date | None = None,
 ) -> PerformanceReport:
-    """Build the report as of `as_of` (default: today, or the last day of data if it is older).
+    """Build the report as of `as_of` (default: the data's last day; today for an empty store).
 
     `target` is a flat quarterly bookings target per selling rep, used when the store has no
     bookings quotas (e.g. the Maven sample).
