@@ -375,40 +375,17 @@ class Organisation:
 def build_organisation(
     spec: DemoSpec, timeline: Timeline, rng: np.random.Generator
 ) -> Organisation:
-    """Teams of 6-10 selling reps with a manager, plus SDRs and marketers, and their accounts."""
+    """Teams of 6-10 selling reps with a manager, plus SDRs and marketers, and their accounts.
+
+    The steps draw from `rng` in a fixed order, so the same spec gives the same people."""
     sizes = _team_sizes(spec.reps, rng)
     n_teams = sizes.size
-    team_regions = tuple(t % len(REGIONS) for t in range(n_teams))
     n_sdr = max(1, round(spec.reps / 12))
     n_marketing = max(1, round(spec.reps / 30))
-    sdr_team, marketing_team = n_teams, n_teams + 1
-    roles = (
-        [REP_ROLES.index("rep")] * spec.reps
-        + [REP_ROLES.index("manager")] * (n_teams + 1)
-        + [REP_ROLES.index("sdr")] * n_sdr
-        + [REP_ROLES.index("marketing")] * n_marketing
-    )
-    role = np.array(roles, dtype=np.int64)
+    role, team = _roles_and_teams(spec.reps, sizes, n_sdr, n_marketing)
     people = role.size
-    team = np.concatenate(
-        [
-            np.repeat(np.arange(n_teams), sizes),
-            np.arange(n_teams),
-            [sdr_team],
-            np.full(n_sdr, sdr_team),
-            np.full(n_marketing, marketing_team),
-        ]
-    ).astype(np.int64)
-    team_managers = np.concatenate(
-        [spec.reps + np.arange(n_teams + 1), [spec.reps + n_teams + 1 + n_sdr]]
-    ).astype(np.int64)
-    team_names = tuple(
-        [f"{REGIONS[r][0]} {chr(65 + t // len(REGIONS))}" for t, r in enumerate(team_regions)]
-        + ["Sales Development", "Marketing"]
-    )
+    team_regions = tuple(t % len(REGIONS) for t in range(n_teams))
     region_of_team = np.array([*team_regions, 0, 0], dtype=np.int64)
-    utc_offset = np.array([r[1] for r in REGIONS], dtype=np.int64)[region_of_team[team]]
-
     hire_day, end_day, tier = _careers(spec, timeline, role, rng)
     skill = np.select(
         [tier == TOP, tier == UNDER],
@@ -417,14 +394,12 @@ def build_organisation(
     )
     activity = np.exp(rng.normal(0.0, 0.1, people)) * np.where(tier == TOP, 1.08, 1.0)
     sdr_of = spec.reps + n_teams + 1 + np.arange(people) % n_sdr
-
     first, last = _names(people, rng)
     names = [f"{f} {s}" for f, s in zip(first, last, strict=True)]
     emails = [
         f"{f}.{s}@attain-demo.example".lower().replace(" ", "")
         for f, s in zip(first, last, strict=True)
     ]
-
     accounts = _accounts(spec.reps, region_of_team[team[: spec.reps]], rng)
     return Organisation(
         spec=spec,
@@ -436,16 +411,44 @@ def build_organisation(
         team=team,
         hire_day=hire_day,
         end_day=end_day,
-        utc_offset=utc_offset,
+        utc_offset=np.array([r[1] for r in REGIONS], dtype=np.int64)[region_of_team[team]],
         tier=tier,
         skill=skill,
         activity=activity,
         sdr_of=sdr_of.astype(np.int64),
-        team_names=team_names,
+        team_names=tuple(
+            [f"{REGIONS[r][0]} {chr(65 + t // len(REGIONS))}" for t, r in enumerate(team_regions)]
+            + ["Sales Development", "Marketing"]
+        ),
         team_regions=tuple(int(r) for r in region_of_team),
-        team_managers=team_managers,
+        team_managers=np.concatenate(
+            [spec.reps + np.arange(n_teams + 1), [spec.reps + n_teams + 1 + n_sdr]]
+        ).astype(np.int64),
         **accounts,
     )
+
+
+def _roles_and_teams(reps: int, sizes: Ints, n_sdr: int, n_marketing: int) -> tuple[Ints, Ints]:
+    """Role and team of every person: selling reps in their teams, then one manager per team
+    and one for the SDRs, the SDRs (team n_teams) and the marketers (team n_teams + 1)."""
+    n_teams = sizes.size
+    sdr_team, marketing_team = n_teams, n_teams + 1
+    roles = (
+        [REP_ROLES.index("rep")] * reps
+        + [REP_ROLES.index("manager")] * (n_teams + 1)
+        + [REP_ROLES.index("sdr")] * n_sdr
+        + [REP_ROLES.index("marketing")] * n_marketing
+    )
+    team = np.concatenate(
+        [
+            np.repeat(np.arange(n_teams), sizes),
+            np.arange(n_teams),
+            [sdr_team],
+            np.full(n_sdr, sdr_team),
+            np.full(n_marketing, marketing_team),
+        ]
+    ).astype(np.int64)
+    return np.array(roles, dtype=np.int64), team
 
 
 def _team_sizes(reps: int, rng: np.random.Generator) -> Ints:

@@ -303,7 +303,7 @@ class Snapshots:
     def _plan(self, deals: Deals, first_deal: int, rng: np.random.Generator) -> _GroupPlan:
         """Draw each transition's slips, pull-ins, resizes, reassignments and deleted duplicates
         among this group's deals; each deal carries at most one planted change."""
-        org, n = self.org, deals.created.size
+        n = deals.created.size
         plan = _GroupPlan(
             until={kind: np.full(n, -1, dtype=np.int64) for kind in KINDS[:4]},
             old_close=deals.close.copy(),
@@ -312,63 +312,79 @@ class Snapshots:
         )
         used = np.zeros(n, dtype=bool)
         copied = np.zeros(n, dtype=bool)
-        reps = np.unique(deals.rep)
         sources: list[Ints] = []
         until: list[Ints] = []
         ids_of = _deal_names(first_deal, n)
-        close_day = deals.close // DAY
-        close_quarter = month_index(close_day) // 3
         for k in range(len(self.weeks) - 1):
-            t0, t1 = int(self.times[k]), int(self.times[k + 1])
-            day1 = t1 // DAY
-            quarter1 = int(month_index(np.array([day1]))[0] // 3)
-            open_both = (deals.created < t0) & (deals.close >= t1)
-            stage0 = current_stage(_entered_before(deals, t0), t0)
-            stage1 = current_stage(_entered_before(deals, t1), t1)
-            counts = {kind: int(rng.poisson(RATES[kind] * reps.size)) for kind in KINDS}
-
-            def draw(mask: np.ndarray, kind: str, counts: dict[str, int] = counts) -> Ints:
-                candidates = np.flatnonzero(mask)
-                chosen = rng.choice(candidates, min(counts[kind], candidates.size), replace=False)
-                return np.sort(chosen.astype(np.int64))
-
-            quarter_end = int(quarter_end_day(np.array([day1]))[0])
-            if quarter_end > day1:
-                for i in draw(open_both & ~used & (close_quarter == quarter1 + 1), "slipped"):
-                    old = int(rng.integers(day1 + 1, quarter_end + 1))
-                    self._plant_close(plan, "slipped", k, int(i), old, ids_of, close_day)
-                    used[i] = True
-            for i in draw(open_both & ~used & (close_quarter == quarter1), "pulled_in"):
-                old = quarter_end + 1 + int(rng.integers(0, 45))
-                self._plant_close(plan, "pulled_in", k, int(i), old, ids_of, close_day)
-                used[i] = True
-            for i in draw(open_both & ~used & (stage0 == stage1), "resized"):
-                self._plant_resize(plan, deals, k, int(i), stage1, rng, ids_of)
-                used[i] = True
-            owners = self._other_owners(deals, t1)
-            for i in draw(open_both & ~used & (owners.sum(axis=1) > 0), "reassigned"):
-                old_rep = int(rng.choice(np.flatnonzero(owners[i])))
-                plan.until["reassigned"][i] = k
-                plan.old_rep[i] = old_rep
-                names = org.person_ids
-                self.planted.append(
-                    Planted(
-                        "reassigned",
-                        k,
-                        ids_of[i],
-                        names[old_rep].as_py(),
-                        names[int(deals.rep[i])].as_py(),
-                    )
-                )
-                used[i] = True
-            copyable = (deals.created + 3 * HOUR < t0) & (deals.close > t0) & ~copied
-            chosen = draw(copyable, "deleted")
+            chosen = self._plan_week(plan, deals, k, used, copied, ids_of, rng)
             copied[chosen] = True
             sources.append(chosen)
             until.append(np.full(chosen.size, k, dtype=np.int64))
         if sources and np.concatenate(sources).size:
             self._plan_phantoms(plan, deals, np.concatenate(sources), np.concatenate(until), rng)
         return plan
+
+    def _plan_week(
+        self,
+        plan: _GroupPlan,
+        deals: Deals,
+        k: int,
+        used: np.ndarray,
+        copied: np.ndarray,
+        ids_of: list[str],
+        rng: np.random.Generator,
+    ) -> Ints:
+        """Plant the changes between snapshots k and k + 1 (marking the deals in `used`);
+        returns the deals copied as duplicates to be deleted."""
+        t0, t1 = int(self.times[k]), int(self.times[k + 1])
+        day1 = t1 // DAY
+        close_day = deals.close // DAY
+        close_quarter = month_index(close_day) // 3
+        quarter1 = int(month_index(np.array([day1]))[0] // 3)
+        open_both = (deals.created < t0) & (deals.close >= t1)
+        stage0 = current_stage(_entered_before(deals, t0), t0)
+        stage1 = current_stage(_entered_before(deals, t1), t1)
+        counts = {kind: int(rng.poisson(RATES[kind] * np.unique(deals.rep).size)) for kind in KINDS}
+
+        def draw(mask: np.ndarray, kind: str) -> Ints:
+            candidates = np.flatnonzero(mask)
+            chosen = rng.choice(candidates, min(counts[kind], candidates.size), replace=False)
+            return np.sort(chosen.astype(np.int64))
+
+        quarter_end = int(quarter_end_day(np.array([day1]))[0])
+        if quarter_end > day1:
+            for i in draw(open_both & ~used & (close_quarter == quarter1 + 1), "slipped"):
+                old = int(rng.integers(day1 + 1, quarter_end + 1))
+                self._plant_close(plan, "slipped", k, int(i), old, ids_of, close_day)
+                used[i] = True
+        for i in draw(open_both & ~used & (close_quarter == quarter1), "pulled_in"):
+            old = quarter_end + 1 + int(rng.integers(0, 45))
+            self._plant_close(plan, "pulled_in", k, int(i), old, ids_of, close_day)
+            used[i] = True
+        for i in draw(open_both & ~used & (stage0 == stage1), "resized"):
+            self._plant_resize(plan, deals, k, int(i), stage1, rng, ids_of)
+            used[i] = True
+        owners = self._other_owners(deals, t1)
+        for i in draw(open_both & ~used & (owners.sum(axis=1) > 0), "reassigned"):
+            self._plant_reassign(
+                plan, deals, k, int(i), int(rng.choice(np.flatnonzero(owners[i]))), ids_of
+            )
+            used[i] = True
+        copyable = (deals.created + 3 * HOUR < t0) & (deals.close > t0) & ~copied
+        return draw(copyable, "deleted")
+
+    def _plant_reassign(
+        self, plan: _GroupPlan, deals: Deals, k: int, i: int, old_rep: int, ids_of: list[str]
+    ) -> None:
+        """Deal i was owned by `old_rep` until snapshot k and by its final owner after."""
+        plan.until["reassigned"][i] = k
+        plan.old_rep[i] = old_rep
+        names = self.org.person_ids
+        self.planted.append(
+            Planted(
+                "reassigned", k, ids_of[i], names[old_rep].as_py(), names[int(deals.rep[i])].as_py()
+            )
+        )
 
     def _plant_close(
         self,
