@@ -17,6 +17,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
+
+from attain.ingest.readers import quote_ident, quote_literal
+
 STATE = "sync.json"
 """The snapshot's state: when the sync that made it began (the next one's cursor)."""
 
@@ -76,16 +80,15 @@ class Snapshot:
         gone = _deleted_keys(objects)
         rows, changed, removed = {}, {}, {}
         for records in objects:
-            current = [] if records.complete else _read(self.folder / f"{records.name}.csv")
-            kept, dropped = _without(current, records, gone)
-            kept = [_unlinked(row, records.links, gone) for row in kept]
-            by_key = {row[records.key]: row for row in kept}
-            by_key.update((row[records.key], row) for row in records.rows)
-            columns = _columns(records.columns, current, records.rows)
-            _write(self.staging / f"{records.name}.csv", columns, by_key.values())
-            rows[records.name] = len(by_key)
+            stored = self.folder / f"{records.name}.csv"
+            target = self.staging / f"{records.name}.csv"
+            if records.complete or not stored.is_file():
+                columns = _columns(records.columns, [], records.rows)
+                _write(target, columns, {row[records.key]: row for row in records.rows}.values())
+                rows[records.name], removed[records.name] = len(records.rows), 0
+            else:
+                rows[records.name], removed[records.name] = _merge(stored, records, gone, target)
             changed[records.name] = len(records.rows)
-            removed[records.name] = dropped
         (self.staging / STATE).write_text(json.dumps({"began": began.isoformat()}))
         return Merged(rows, changed, removed)
 
@@ -111,30 +114,59 @@ def _deleted_keys(objects: list[ObjectRecords]) -> dict[str, set[str]]:
     return {records.name: set(records.deleted) for records in objects}
 
 
-def _without(
-    current: list[dict[str, str]], records: ObjectRecords, gone: Mapping[str, set[str]]
-) -> tuple[list[dict[str, str]], int]:
-    """The stored rows that were not deleted, nor point at a deleted parent; and how many went."""
-    own = gone.get(records.name, set())
-    parent, link = records.parent or ("", "")
-    parents = gone.get(parent, set())
-    kept = [
-        row
-        for row in current
-        if row.get(records.key) not in own and (not link or row.get(link) not in parents)
+def _merge(
+    stored: Path, records: ObjectRecords, gone: Mapping[str, set[str]], target: Path
+) -> tuple[int, int]:
+    """Merge the changed records into the stored file, streaming in DuckDB (a year of tasks
+    never becomes Python objects): the stored rows neither changed nor deleted (nor naming a
+    deleted parent), their links to deleted records dropped, then the changed rows. Returns
+    the rows written and the stored rows deleted."""
+    changed = target.with_name(f"{records.name}.changed.csv")
+    _write(changed, _columns(records.columns, [], records.rows), records.rows)
+    with stored.open(newline="", encoding="utf-8") as source:
+        header = next(csv.reader(source), [])
+    key = quote_ident(records.key)
+    deleted = [f"{key} IN ({_keys(gone.get(records.name, set()))})"]
+    if records.parent is not None:
+        parent, link = records.parent
+        deleted.append(f"{quote_ident(link)} IN ({_keys(gone.get(parent, set()))})")
+    unlinked = [
+        f"array_to_string(list_filter(string_split({quote_ident(name)}, ';'), lambda k: "
+        f"k NOT IN ({_keys(gone.get(target_object, set()))})), ';') AS {quote_ident(name)}"
+        for name, target_object in records.links
+        if name in header and gone.get(target_object)
     ]
-    return kept, len(current) - len(kept)
+    is_deleted = f"coalesce({' OR '.join(deleted)}, false)"
+    kept = f"SELECT * {'REPLACE (' + ', '.join(unlinked) + ')' if unlinked else ''} FROM old"
+    kept += f" WHERE NOT {is_deleted}"
+    if records.rows:
+        kept += f" AND {key} NOT IN (SELECT {key} FROM new) UNION ALL BY NAME SELECT * FROM new"
+    con = duckdb.connect()
+    try:
+        con.execute(f"CREATE VIEW old AS SELECT * FROM {_csv(stored)}")
+        con.execute(f"CREATE VIEW new AS SELECT * FROM {_csv(changed)}")
+        written = con.execute(
+            f"COPY ({kept}) TO {quote_literal(str(target))} (HEADER, DELIMITER ',')"
+        ).fetchone()
+        removed = con.execute(f"SELECT count(*) FROM old WHERE {is_deleted}").fetchone()
+    finally:
+        con.close()
+        changed.unlink()
+    assert written is not None and removed is not None
+    return int(written[0]), int(removed[0])
 
 
-def _unlinked(
-    row: dict[str, str], links: tuple[tuple[str, str], ...], gone: Mapping[str, set[str]]
-) -> dict[str, str]:
-    """`row` without the deleted records its link fields name."""
-    for name, target in links:
-        deleted = gone.get(target)
-        if deleted and row.get(name):
-            row[name] = ";".join(key for key in row[name].split(";") if key not in deleted)
-    return row
+def _csv(path: Path) -> str:
+    """SQL reading a snapshot file as text columns."""
+    return (
+        f"read_csv({quote_literal(str(path))}, header = true, all_varchar = true, "
+        "delim = ',', quote = '\"', escape = '\"')"
+    )
+
+
+def _keys(keys: set[str]) -> str:
+    """SQL: a list of key literals for IN (never empty: IN () is not SQL)."""
+    return ", ".join(quote_literal(k) for k in sorted(keys)) or "NULL"
 
 
 def _columns(
@@ -145,13 +177,6 @@ def _columns(
     for row in [*current[:1], *rows[:1]]:
         columns.extend(name for name in row if name not in columns)
     return columns
-
-
-def _read(path: Path) -> list[dict[str, str]]:
-    if not path.is_file():
-        return []
-    with path.open(newline="", encoding="utf-8") as source:
-        return list(csv.DictReader(source))
 
 
 def _write(path: Path, columns: list[str], rows: Iterable[dict[str, str]]) -> None:
