@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from typing import Any, Literal
 
@@ -14,6 +12,7 @@ from rich.table import Table
 
 from attain.cli.options import DB, open_store
 from attain.leads.channels import ChannelLine, ChannelReport, channel_report
+from attain.reports.csv_safe import write_csv
 from attain.reports.formats import Format
 from attain.reports.jsonable import dumps
 
@@ -66,11 +65,7 @@ def _jsonable_report(report: ChannelReport) -> dict[str, Any]:
 
 def _csv(report: ChannelReport) -> str:
     rows = report.rows()
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
+    return write_csv(rows, list(rows[0]))
 
 
 def _markdown(report: ChannelReport) -> str:

@@ -19,6 +19,7 @@ from attain.errors import InputError
 from attain.leads.label_leaks import kept_and_excluded, label_leaks, read_lead_csv
 from attain.leads.model import ModelCard, TrainedModel, train
 from attain.leads.training_data import LABEL, TIME_COLUMN, scoring_frame, training_frame
+from attain.reports.csv_safe import safe_frame
 from attain.reports.jsonable import dumps
 
 app = typer.Typer(
@@ -117,9 +118,9 @@ def score_command(
             backend.disconnect()
     scores = with_grade_overrides(score_table(model, frame), read_overrides(app_db).lead_grade)
     if output is None:
-        scores.to_csv(sys.stdout, index=False)
+        safe_frame(scores).to_csv(sys.stdout, index=False)
     else:
-        scores.to_csv(output, index=False)
+        safe_frame(scores).to_csv(output, index=False)
 
 
 def with_grade_overrides(table: pd.DataFrame, grades: Mapping[str, str]) -> pd.DataFrame:

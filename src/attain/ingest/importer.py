@@ -40,6 +40,7 @@ from attain.ingest.versions import (
     record_changes,
     record_deletions,
 )
+from attain.reports.csv_safe import write_rows
 from attain.schema import TABLES, Table
 from attain.store.connect import connect, raw_duckdb
 from attain.store.ddl import (
@@ -603,13 +604,16 @@ def _drop_staged_files(con: duckdb.DuckDBPyConnection) -> None:
 
 def _write_rejects(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """Write every reject to `path` as CSV, sorted by table, file and row."""
+    # Written row by row through csv_safe, not with COPY: the values are raw CRM text, and a
+    # cell like =HYPERLINK(...) would run in the spreadsheet that opens the report.
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        con.execute(
-            f"COPY (SELECT * FROM {REJECTS} ORDER BY {_REJECT_ORDER}) "
-            f"TO {quote_literal(str(path))} (HEADER, DELIMITER ',')"
-        )
-    except duckdb.Error as error:
+        cursor = con.execute(f"SELECT * FROM {REJECTS} ORDER BY {_REJECT_ORDER}")
+        columns = [column[0] for column in cursor.description or ()]
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            batches = iter(lambda: cursor.fetchmany(10_000), [])
+            write_rows(handle, columns, (row for batch in batches for row in batch))
+    except (duckdb.Error, OSError) as error:
         raise StoreError(f"{path}: cannot write the rejects report: {error}") from error
 
 

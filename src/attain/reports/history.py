@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from attain.history.calls import CallAccuracy
 from attain.history.changes import ChangeRecord
 from attain.history.waterfall import Waterfall
+from attain.reports.csv_safe import write_csv
 from attain.reports.jsonable import dumps, jsonable
 
 CHANGE_COLUMNS = ("kind", "opportunity_id", "owner_rep_id", "amount", "before", "after")
@@ -85,8 +84,4 @@ def calls_csv(accuracy: CallAccuracy) -> str:
 
 
 def _csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
-    return out.getvalue()
+    return write_csv(rows, columns)

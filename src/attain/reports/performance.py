@@ -4,11 +4,10 @@ CSV and HTML (the terminal view in the CLI uses the same lines).
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, fields
 
 from attain.metrics.report import HEADLINE_METRIC, PerformanceReport
+from attain.reports.csv_safe import write_csv
 from attain.reports.templating import environment
 
 STATUS_ORDER = {"at_risk": 0, "behind": 1, "on_pace": 2, "ahead": 3}
@@ -142,13 +141,9 @@ def rep_lines(report: PerformanceReport) -> list[RepLine]:
 
 def to_csv(report: PerformanceReport) -> str:
     """The rep lines as CSV, one row per rep."""
-    buffer = io.StringIO()
     names = [field.name for field in fields(RepLine)]
-    writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\n")
-    writer.writeheader()
-    for line in rep_lines(report):
-        writer.writerow({name: _csv_value(getattr(line, name)) for name in names})
-    return buffer.getvalue()
+    rows = ([_csv_value(getattr(line, name)) for name in names] for line in rep_lines(report))
+    return write_csv(rows, names)
 
 
 def to_markdown(report: PerformanceReport) -> str:

@@ -3,32 +3,29 @@ every row as a CSV download."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Sequence
 from typing import Any
 
 from fastapi import Request, Response
 
+from attain.reports.csv_safe import write_csv
+
 
 def csv_response(rows: Sequence[dict[str, Any]], name: str) -> Response:
     """Rows as a CSV download; nested values as JSON."""
-    buffer = io.StringIO()
     columns: list[str] = []
     for row in rows:
         columns += [key for key in row if key not in columns]
-    writer = csv.DictWriter(buffer, fieldnames=columns or ["empty"], lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(
-            {
-                key: json.dumps(value) if isinstance(value, dict | list) else value
-                for key, value in row.items()
-            }
-        )
+    flat = (
+        {
+            key: json.dumps(value) if isinstance(value, dict | list) else value
+            for key, value in row.items()
+        }
+        for row in rows
+    )
     return Response(
-        buffer.getvalue(),
+        write_csv(flat, columns or ["empty"]),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )

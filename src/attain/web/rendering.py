@@ -38,11 +38,23 @@ def render(
     return response
 
 
+_SCRIPT_ESCAPES = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def script_json(value: Any) -> str:
+    """`value` as JSON to place inside a `<script>` block: `<`, `>`, `&`, U+2028 and U+2029
+    written as `\\u` escapes, so no string (a CRM team named `</script>` or `<!--<script>`)
+    can end the block early or turn its end into text; JSON.parse reads back the same value."""
+    return json.dumps(value).translate(_SCRIPT_ESCAPES)
+
+
 def vega(spec: dict[str, Any] | None, element_id: str) -> Markup:
     """A chart placeholder that static/app.js embeds with vega-embed."""
     if spec is None:
         return Markup("")
-    payload = json.dumps(spec).replace("</", "<\\/")
+    payload = script_json(spec)
     return Markup(
         f'<div class="chart" id="{element_id}" data-testid="{element_id}"></div>'
         f'<script type="application/json" data-vega-for="{element_id}">{payload}</script>'
