@@ -61,6 +61,10 @@ def test_an_earlier_import_time_bounds_the_facts(store: Any) -> None:
     assert data_through(store, datetime(2025, 3, 6)) == date(2025, 3, 5)
 
 
+def test_a_store_whose_facts_all_follow_its_import_falls_back_to_the_latest(store: Any) -> None:
+    assert data_through(store, datetime(2020, 1, 1)) == date(2025, 6, 30)
+
+
 def test_the_report_defaults_to_the_data_s_last_day_and_says_so(store: Any) -> None:
     report = performance_report(store, today=date(2025, 4, 2))
     assert report.as_of == date(2025, 3, 7)

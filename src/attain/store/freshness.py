@@ -36,21 +36,26 @@ def data_through(backend: Any, imported_at: datetime | None = None) -> date | No
     the data then says nothing about the day it was taken.
     """
     bound = imported_at if imported_at is not None else latest_import(backend)
-    latest: list[pd.Timestamp] = []
-    unbounded: list[pd.Timestamp] = []
+    found = _latest_facts(backend, bound)
+    if bound is not None and not found:
+        found = _latest_facts(backend, None)
+    return max(found).date() if found else None
+
+
+def _latest_facts(backend: Any, bound: datetime | None) -> list[pd.Timestamp]:
+    """The latest value of each fact column no later than `bound` (all of them for None)."""
+    found: list[pd.Timestamp] = []
     for table_name, column in FACTS:
         table = _table(backend, table_name)
         if table is None or column not in table.columns:
             continue
         values = table[column]
-        unbounded.append(_timestamp(backend.execute(values.max())))
         if bound is not None:
-            kept = table.filter(values <= pd.Timestamp(bound).to_pydatetime())[column]
-            latest.append(_timestamp(backend.execute(kept.max())))
-    found = [value for value in (latest if bound is not None else unbounded) if not pd.isna(value)]
-    if not found:
-        found = [value for value in unbounded if not pd.isna(value)]
-    return max(found).date() if found else None
+            values = table.filter(values <= pd.Timestamp(bound).to_pydatetime())[column]
+        latest = _timestamp(backend.execute(values.max()))
+        if not pd.isna(latest):
+            found.append(latest)
+    return found
 
 
 def latest_import(backend: Any) -> datetime | None:
