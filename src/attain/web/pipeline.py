@@ -1,11 +1,12 @@
-"""What the pipeline waterfall shows: how a quarter's pipeline moved week by week, deals behind
-bars (its routes are in `attain.web.routes.pipeline`).
+"""What the pipeline waterfall shows (how a quarter's pipeline moved week by week, deals behind
+bars) and the forecast calls (the CRM's commit, best case and pipeline each week against what
+closed, beside Attain's P50); their routes are in `attain.web.routes.pipeline`.
 
-Read from the history (attain.history.waterfall), computed once per data version, period,
-team or rep and as-of day. Who sees which waterfall (resource `forecast`): admins the
-company's, any team's or rep's; managers their teams' (their first team by default) and their
-teams' reps'; reps only their own (the deals behind the bars name other reps' deals, so the
-leaderboard rule does not apply). A team or rep outside the scope is 404.
+Read from the history (attain.history.waterfall, attain.history.calls), computed once per data
+version, period, team or rep and as-of day. Who sees which (resource `forecast`, the same rule
+for both): admins the company's, any team's or rep's; managers their teams' (their first team
+by default) and their teams' reps'; reps only their own (the deals behind the bars name other
+reps' deals, so the leaderboard rule does not apply). A team or rep outside the scope is 404.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pandas as pd
 from attain.access import NotFound, Principal, Resource
 from attain.appdb.models import Role
 from attain.errors import InputError
+from attain.history.calls import CallAccuracy, forecast_calls
 from attain.history.waterfall import OUTFLOWS, Movement, Waterfall, pipeline_waterfall
 from attain.metrics.periods import Period, quarter_of
 from attain.reports.history import currency_note
@@ -145,6 +147,109 @@ def waterfall_chart(data: dict[str, Any]) -> dict[str, Any]:
     )
     chart = alt.layer(bars, line).properties(
         width=640, height=260, title="Pipeline movements per week and the pipeline at week end"
+    )
+    spec: dict[str, Any] = chart.to_dict()
+    return spec
+
+
+def calls_of(
+    services: Services,
+    user: Principal,
+    asked: date | None,
+    period: str | None,
+    team: str | None,
+    rep: str | None,
+) -> tuple[CallAccuracy, AsOfDay]:
+    """The forecast-call accuracy the user asked for and may see (same scope as the waterfall),
+    cached per data version, and its day."""
+    team_id, rep_id = _subject(services, user, team, rep)
+    as_of = services.as_of(asked)
+    chosen = _period(period) if period else quarter_of(as_of.day)
+    settings = services.settings
+    result = services.with_store(
+        ("forecast_calls", chosen, team_id, rep_id, as_of.day),
+        lambda backend: forecast_calls(
+            backend,
+            chosen,
+            zone=settings.performance.timezone,
+            forecast_settings=settings.forecast,
+            team_id=team_id,
+            rep_id=rep_id,
+            through=as_of.day,
+            currency=settings.currency,
+        ),
+    )
+    return result, as_of
+
+
+def calls_view(
+    services: Services,
+    user: Principal,
+    asked: date | None,
+    period: str | None,
+    team: str | None,
+    rep: str | None,
+) -> dict[str, Any]:
+    """The forecast calls the user may see, JSON-ready, each call's error against the actual,
+    and a chart of the calls and the P50 week by week against the actual."""
+    result, as_of = calls_of(services, user, asked, period, team, rep)
+    data: dict[str, Any] = jsonable(result)
+    for week in data["weeks"]:
+        week["errors"] = {
+            name: call_error(week[name], result.actual)
+            for name in ("commit_call", "best_case_call", "pipeline_call", "attain_p50")
+        }
+    return {
+        **data,
+        "as_of": as_of.day.isoformat(),
+        "notes": [*as_of.notes, currency_note(result.currency)],
+        "team": result.team_id,
+        "rep": result.rep_id,
+        "chart": calls_chart(data) if result.weeks else None,
+    }
+
+
+def call_error(call: float | None, actual: float) -> float | None:
+    """A call's signed error as a share of the actual (0.25: 25% above); None without either."""
+    if call is None or not actual:
+        return None
+    return (call - actual) / actual
+
+
+CALL_LINES = {
+    "commit_call": "CRM commit",
+    "best_case_call": "CRM best case",
+    "pipeline_call": "CRM pipeline",
+    "attain_p50": "Attain P50",
+}
+"""The lines of the calls chart and their legend names."""
+
+
+def calls_chart(data: dict[str, Any]) -> dict[str, Any]:
+    """Each call per week as a line, and the actual as a rule across them."""
+    rows = [
+        {"week": week["week"], "call": name, "amount": week[key]}
+        for week in data["weeks"]
+        for key, name in CALL_LINES.items()
+        if week[key] is not None
+    ]
+    lines = (
+        alt.Chart(pd.DataFrame(rows))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("week:O", title="week of the period"),
+            y=alt.Y("amount:Q", title="money", axis=alt.Axis(format="~s")),
+            color=alt.Color("call:N", title=None),
+            tooltip=["week:O", "call:N", "amount:Q"],
+        )
+    )
+    actual = (
+        alt.Chart(pd.DataFrame([{"actual": data["actual"]}]))
+        .mark_rule(strokeDash=[4, 4], color="#333")
+        .encode(y="actual:Q", tooltip=["actual:Q"])
+    )
+    chart = alt.layer(lines, actual).properties(
+        width=640, height=260, title="The calls week by week; dashed: what closed won"
     )
     spec: dict[str, Any] = chart.to_dict()
     return spec
