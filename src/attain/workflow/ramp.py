@@ -148,6 +148,7 @@ def ramp_table(
                 )
             )
         behind, reason = False, ""
+        # A cohort of one at this month is the rep alone: their own median, nothing to compare.
         if months and months[-1].cohort_reps >= 2:
             last = months[-1]
             bar = settings.ramp_behind_ratio * last.cohort_median_cumulative_bookings
