@@ -113,6 +113,8 @@ def mix_rule(loss_share: float, peer_loss: float) -> Rule:
     peers.loc[1, "deals"] = 1000 - 350 - 1000 * peer_loss
 
     def fires(rng: np.random.Generator, n: int, planted: bool) -> bool:
+        if n < t.min_deals:  # the detector judges only reps with min_deals new deals
+            return False
         loss = int(rng.binomial(n, loss_share if planted else peer_loss))
         prio = int(rng.binomial(n - loss, 0.35 / (1 - peer_loss)))
         mine = pd.DataFrame(
