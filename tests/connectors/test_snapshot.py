@@ -6,6 +6,9 @@ import csv
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
+from attain.ingest.connectors import SyncError
 from attain.ingest.connectors.snapshot import ObjectRecords, Snapshot
 
 
@@ -78,3 +81,14 @@ def test_a_discarded_stage_leaves_the_current_snapshot(tmp_path: Path) -> None:
     snapshot.discard()
     assert _rows(tmp_path / "crm" / "deals.csv") == [{"Id": "A"}]
     assert snapshot.cursor() == datetime(2026, 3, 1)
+
+
+def test_a_second_sync_of_the_same_crm_at_once_is_refused(tmp_path: Path) -> None:
+    """The snapshot is held for the length of a sync; once it ends, the next one may start."""
+    snapshot = Snapshot(tmp_path / "crm")
+    second = Snapshot(tmp_path / "crm").locked()
+    with snapshot.locked(), pytest.raises(SyncError, match="another sync of crm is running"):
+        second.__enter__()
+    with snapshot.locked():
+        assert (tmp_path / "crm.lock").is_file()
+    assert not (tmp_path / "crm.lock").exists()

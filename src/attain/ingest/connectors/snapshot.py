@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
+from attain.ingest.connectors import SyncError
 from attain.ingest.readers import quote_ident, quote_literal
 
 STATE = "sync.json"
@@ -63,6 +66,26 @@ class Snapshot:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.staging = folder.with_name(folder.name + ".new")
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the snapshot for one sync: a second sync of the same CRM at the same time
+        would overwrite the first one's staging folder."""
+        lock = self.folder.with_name(self.folder.name + ".lock")
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            handle = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            raise SyncError(
+                f"another sync of {self.folder.name} is running (it holds {lock}); wait for it, "
+                "or delete that file if no sync is running"
+            ) from None
+        try:
+            os.write(handle, str(os.getpid()).encode())
+            os.close(handle)
+            yield
+        finally:
+            lock.unlink(missing_ok=True)
 
     def cursor(self) -> datetime | None:
         """When the sync that made the current snapshot began; None when there is none."""

@@ -64,8 +64,23 @@ def run_sync(
     snapshot moves on only after it commits, so a failed sync changes nothing. `now` is when
     the sync begins (the data version's `taken_at`, and the next sync's cursor).
     """
-    began = _utc(now or datetime.now(UTC))
     snapshot = Snapshot(folder / connector.name)
+    with snapshot.locked():
+        return _sync(store, connector, snapshot, full, overlap, now, rejects_path, progress)
+
+
+def _sync(
+    store: Any,
+    connector: Connector,
+    snapshot: Snapshot,
+    full: bool,
+    overlap: timedelta,
+    now: datetime | None,
+    rejects_path: Path | None,
+    progress: Progress | None,
+) -> SyncResult:
+    """The sync, with the snapshot held (see run_sync)."""
+    began = _utc(now or datetime.now(UTC))
     cursor = None if full else snapshot.cursor()
     since = None if cursor is None else cursor - overlap
     step = progress or (lambda _message, _done, _total: None)
