@@ -27,7 +27,7 @@ from attain.store import connect
 from attain.web.app import create_app
 from attain.web.auth import SESSION_COOKIE, sign_in
 
-EMAIL, PASSWORD = "bench@example.com", "benchmark password"
+EMAIL, PASSWORD = "bench@example.com", "timing the pages twice"
 
 
 def timed(client: TestClient, path: str) -> float:

@@ -13,6 +13,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from attain.appdb.settings import WebSettings
 from attain.diagnosis.settings import DiagnosisSettings
 from attain.errors import ConfigError
 from attain.forecast.settings import ForecastSettings
@@ -77,6 +78,11 @@ class Settings(BaseSettings):
         default_factory=SyncSettings,
         description="Live CRM sync: [sync.salesforce] and [sync.hubspot] connections (secrets "
         "only from the environment); see docs/connectors.md.",
+    )
+    web: WebSettings = Field(
+        default_factory=WebSettings,
+        description="Password policy, sign-in throttling and trusted proxies ([web] table); "
+        "see docs/web.md, Security.",
     )
     app_db: str = Field(
         default="sqlite:///attain-app.db",

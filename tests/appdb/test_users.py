@@ -137,7 +137,7 @@ def test_adding_a_user_explains_what_is_wrong(
 
 
 def test_a_short_password_is_refused(engine: Engine) -> None:
-    with pytest.raises(InputError, match="8 or more characters"), session_scope(engine) as s:
+    with pytest.raises(InputError, match="at least 15 characters"), session_scope(engine) as s:
         add_user(s, "short@example.com", "Short", "admin", "1234567")
 
 

@@ -63,7 +63,14 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         )
         found = stack.enter_context(app_engine(url))
         with session_scope(found) as session:
-            add_user(session, "boss@example.com", "Boss", Role.MANAGER, "long enough", teams=["t1"])
+            add_user(
+                session,
+                "boss@example.com",
+                "Boss",
+                Role.MANAGER,
+                "long enough to pass",
+                teams=["t1"],
+            )
         yield found
 
 
@@ -130,8 +137,8 @@ def test_a_reason_is_required(engine: Engine) -> None:
 
 def test_only_managers_and_admins_override(engine: Engine) -> None:
     with session_scope(engine) as session:
-        add_user(session, "rae@example.com", "Rae", Role.REP, "long enough", rep_id="r1")
-        add_user(session, "mia@example.com", "Mia", Role.MARKETING, "long enough")
+        add_user(session, "rae@example.com", "Rae", Role.REP, "long enough to pass", rep_id="r1")
+        add_user(session, "mia@example.com", "Mia", Role.MARKETING, "long enough to pass")
     with session_scope(engine) as session:
         for email in ("rae@example.com", "mia@example.com"):
             user = session.scalars(select(User).where(User.email == email)).one()
@@ -282,7 +289,7 @@ def test_the_rep_page_and_api_show_a_deals_override_beside_the_model_with_who_an
         backend.disconnect()
     url = engine.url.render_as_string(hide_password=False)
     with TestClient(create_app(load_settings(), store=str(store), app_db=url)) as client:
-        started = sign_in(engine, "boss@example.com", "long enough")
+        started = sign_in(engine, "boss@example.com", "long enough to pass")
         assert started is not None
         client.cookies.set(SESSION_COOKIE, started[0])
         plan = client.get(f"/api/v1/reps/ada/plan?as_of={MIXED}")

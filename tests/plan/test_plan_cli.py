@@ -70,7 +70,7 @@ def test_an_override_set_on_the_command_line_reaches_the_plan(store: str, tmp_pa
             "--app-db",
             app_db,
         ],
-        input="long enough\n",
+        input="long enough to pass\n",
     )
     assert added.exit_code == 0, added.output
     made = runner.invoke(

@@ -139,7 +139,7 @@ def test_tiers_set_in_attain_replace_the_crms_and_drive_the_payout(
     engine: Engine, store: Any
 ) -> None:
     with session_scope(engine) as session:
-        boss = add_user(session, "boss@x.com", "Boss", Role.MANAGER, "long enough")
+        boss = add_user(session, "boss@x.com", "Boss", Role.MANAGER, "long enough to pass")
         session.flush()
         boss_id = boss.id
     with session_scope(engine, user_id=boss_id) as session:
@@ -194,7 +194,7 @@ def test_the_management_commands_on_the_demo(demo: Any, tmp_path: Path) -> None:
         "admin",
         "--password-stdin",
         *app_db,
-        input="long enough\n",
+        input="long enough to pass\n",
     )
     by = ["--by", "boss@x.com"]
     started = ok(

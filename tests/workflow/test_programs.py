@@ -52,7 +52,9 @@ def store() -> Iterator[Any]:
 
 def boss(engine: Engine) -> User:
     with session_scope(engine) as session:
-        user = add_user(session, "boss@x.com", "Boss", Role.MANAGER, "long enough", teams=["t1"])
+        user = add_user(
+            session, "boss@x.com", "Boss", Role.MANAGER, "long enough to pass", teams=["t1"]
+        )
         session.flush()
         _ = user.team_ids
         session.expunge(user)

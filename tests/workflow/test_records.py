@@ -34,11 +34,13 @@ def users(engine: Engine) -> dict[str, User]:
     with session_scope(engine) as session:
         found = {
             "boss": add_user(
-                session, "boss@x.com", "Boss", Role.MANAGER, "long enough", teams=["t1"]
+                session, "boss@x.com", "Boss", Role.MANAGER, "long enough to pass", teams=["t1"]
             ),
-            "ada": add_user(session, "ada@x.com", "Ada", Role.REP, "long enough", rep_id="ada"),
-            "bo": add_user(session, "bo@x.com", "Bo", Role.REP, "long enough", rep_id="bo"),
-            "mkt": add_user(session, "m@x.com", "Mia", Role.MARKETING, "long enough"),
+            "ada": add_user(
+                session, "ada@x.com", "Ada", Role.REP, "long enough to pass", rep_id="ada"
+            ),
+            "bo": add_user(session, "bo@x.com", "Bo", Role.REP, "long enough to pass", rep_id="bo"),
+            "mkt": add_user(session, "m@x.com", "Mia", Role.MARKETING, "long enough to pass"),
         }
         session.flush()
         for user in found.values():

@@ -30,9 +30,11 @@ def people(engine: Engine) -> dict[str, User]:
     with session_scope(engine) as session:
         found = {
             "boss": add_user(
-                session, "boss@x.com", "Boss", Role.MANAGER, "long enough", teams=["t1"]
+                session, "boss@x.com", "Boss", Role.MANAGER, "long enough to pass", teams=["t1"]
             ),
-            "ada": add_user(session, "ada@x.com", "Ada", Role.REP, "long enough", rep_id="ada"),
+            "ada": add_user(
+                session, "ada@x.com", "Ada", Role.REP, "long enough to pass", rep_id="ada"
+            ),
         }
         session.flush()
         for user in found.values():

@@ -43,7 +43,7 @@ def test_log_list_agenda_and_done_on_the_demo(demo: Demo, tmp_path: Path) -> Non
             "--password-stdin",
             *app_db,
         ],
-        input="long enough\n",
+        input="long enough to pass\n",
     )
     assert added.exit_code == 0, added.output
     logged = runner.invoke(

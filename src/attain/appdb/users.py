@@ -17,10 +17,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from attain.appdb.models import ApiToken, Role, TeamMembership, User, WebSession, utcnow
+from attain.appdb.passwords import MIN_PASSWORD_LENGTH, check_password
 from attain.errors import InputError
-
-MIN_PASSWORD_LENGTH = 8
-"""Shortest password `add_user` accepts."""
 
 TOKEN_PREFIX = "attain_"
 """Start of every API token secret, so a leaked one is easy to recognise and search for."""
@@ -43,14 +41,12 @@ def add_user(
     password: str,
     rep_id: str | None = None,
     teams: Iterable[str] = (),
+    min_password_length: int = MIN_PASSWORD_LENGTH,
 ) -> User:
     """Create an active user; a rep needs the CRM `rep_id`, a manager may list the `teams`
-    (CRM team ids) they manage."""
+    (CRM team ids) they manage. The password must pass the policy of `appdb.passwords`."""
     new = check_new_user(session, email, name, role, rep_id, teams)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InputError(
-            f"user {new.email}: the password needs {MIN_PASSWORD_LENGTH} or more characters"
-        )
+    check_password(password, new.email, min_password_length)
     user = User(
         email=new.email,
         name=new.name,

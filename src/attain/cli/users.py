@@ -23,7 +23,6 @@ from attain.appdb.database import (
 )
 from attain.appdb.models import Role
 from attain.appdb.users import (
-    MIN_PASSWORD_LENGTH,
     add_user,
     check_new_user,
     create_api_token,
@@ -87,6 +86,7 @@ def add_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Add a user who can sign in with their e-mail and a password (asked for twice)."""
+    min_length = load_settings().web.min_password_length
     with app_session(app_db) as (session, _):
         check_new_user(session, email, name, role, rep_id, team or ())
         if password_stdin:
@@ -95,11 +95,13 @@ def add_command(
                 raise InputError("--password-stdin: standard input holds no password")
         else:
             password = typer.prompt(
-                f"Password ({MIN_PASSWORD_LENGTH}+ characters)",
+                f"Password ({min_length}+ characters, not a common one)",
                 hide_input=True,
                 confirmation_prompt=True,
             )
-        user = add_user(session, email, name, role, password, rep_id=rep_id, teams=team or ())
+        user = add_user(
+            session, email, name, role, password, rep_id, team or (), min_password_length=min_length
+        )
         teams = f", managing {', '.join(user.team_ids)}" if user.team_ids else ""
         rep = f", rep {user.rep_id}" if user.rep_id else ""
         typer.echo(f"Added {user.role} {user.email} ({user.name}{rep}{teams}).")
