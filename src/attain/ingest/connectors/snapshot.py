@@ -106,9 +106,9 @@ class Snapshot:
             stored = self.folder / f"{records.name}.csv"
             target = self.staging / f"{records.name}.csv"
             if records.complete or not stored.is_file():
-                columns = _columns(records.columns, [], records.rows)
-                _write(target, columns, {row[records.key]: row for row in records.rows}.values())
-                rows[records.name], removed[records.name] = len(records.rows), 0
+                by_key = {row[records.key]: row for row in records.rows}
+                _write(target, _columns(records.columns, records.rows), by_key.values())
+                rows[records.name], removed[records.name] = len(by_key), 0
             else:
                 rows[records.name], removed[records.name] = _merge(stored, records, gone, target)
             changed[records.name] = len(records.rows)
@@ -145,7 +145,8 @@ def _merge(
     deleted parent), their links to deleted records dropped, then the changed rows. Returns
     the rows written and the stored rows deleted."""
     changed = target.with_name(f"{records.name}.changed.csv")
-    _write(changed, _columns(records.columns, [], records.rows), records.rows)
+    latest = {row[records.key]: row for row in records.rows}.values()  # a record read twice
+    _write(changed, _columns(records.columns, records.rows), latest)
     with stored.open(newline="", encoding="utf-8") as source:
         header = next(csv.reader(source), [])
     key = quote_ident(records.key)
@@ -192,14 +193,12 @@ def _keys(keys: set[str]) -> str:
     return ", ".join(quote_literal(k) for k in sorted(keys)) or "NULL"
 
 
-def _columns(
-    read: tuple[str, ...], current: list[dict[str, str]], rows: list[dict[str, str]]
-) -> list[str]:
-    """The header: the fields read, then any other the stored or new rows hold."""
-    columns = list(read)
-    for row in [*current[:1], *rows[:1]]:
-        columns.extend(name for name in row if name not in columns)
-    return columns
+def _columns(read: tuple[str, ...], rows: list[dict[str, str]]) -> list[str]:
+    """The header: the fields read, then any other the rows hold."""
+    columns = dict.fromkeys(read)
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+    return list(columns)
 
 
 def _write(path: Path, columns: list[str], rows: Iterable[dict[str, str]]) -> None:
