@@ -66,4 +66,5 @@ def test_a_later_as_of_measures_behaviour_up_to_the_data_s_last_day(
     assert later.window == after.window
     assert later.window.end == diagnoses["last day"].as_of
     assert rep_findings(later) == rep_findings(after)
-    assert any("measured up to the data's last day" in note for note in later.notes)
+    last_day = diagnoses["last day"].as_of
+    assert any(f"measured up to {last_day}, the data's last day" in note for note in later.notes)

@@ -75,9 +75,11 @@ def test_the_report_defaults_to_the_data_s_last_day_and_says_so(store: Any) -> N
 def test_a_later_as_of_says_recent_behaviour_stops_at_the_data_s_last_day(store: Any) -> None:
     report = performance_report(store, as_of=date(2025, 3, 28))
     assert report.as_of == date(2025, 3, 28)
-    assert any(
-        "21 days before 2025-03-28" in note and "measured up to the data's last day" in note
-        for note in report.notes
+    assert "data through 2025-03-07, 21 days before 2025-03-28" in report.notes
+    assert report.measured_on == date(2025, 3, 8)
+    assert (
+        "recent behaviour (activity drop, overdue follow-ups, days since coaching, lead "
+        "response) is measured up to 2025-03-07, the data's last day" in report.notes
     )
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 from attain.leads.icp import IcpSettings
 from attain.metrics.facts import local_time
 from attain.metrics.periods import Period
-from attain.metrics.report import PerformanceReport, measured_day, performance_report
+from attain.metrics.report import PerformanceReport, performance_report
 from attain.metrics.settings import PerformanceSettings
 from attain.metrics.targets import SELLING_ROLE, rep_roster
 
@@ -77,7 +77,7 @@ def build_context(
     performance = performance or PerformanceSettings()
     if report is None:
         report = performance_report(backend, performance, as_of=as_of, target=target)
-    as_of = measured_day(report.as_of, report.data_through)  # the report's notes say so
+    as_of = report.measured_on or report.as_of  # the report's notes say when it differs
     window = Period(as_of - timedelta(days=window_days), as_of - timedelta(days=1))
     roster = rep_roster(backend)
     hired = pd.to_datetime(roster["hire_date"])

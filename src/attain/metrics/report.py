@@ -34,7 +34,7 @@ from attain.metrics.targets import (
     roster_entries,
     synthetic_targets,
 )
-from attain.store.freshness import data_through, freshness_line
+from attain.store.freshness import data_through, freshness_line, latest_import
 from attain.store.inventory import data_quality
 
 HEADLINE_METRIC = "bookings"
@@ -71,6 +71,9 @@ class PerformanceReport:
     ratcheted_reps: list[RepRatcheting]
     ratcheted_teams: list[TeamRatcheting]
     early_warnings: list[EarlyWarning]
+    measured_on: date | None = None
+    """The day recent behaviour is measured on when not as_of (see measured_day): the day after
+    the data's last day, when the as-of is later than an imported export's data."""
 
 
 def performance_report(
@@ -104,6 +107,12 @@ def _performance_report(
     skipped: list[Skipped] = []
     through = last_fact_day(backend)
     as_of = resolve_as_of(as_of, today or date.today(), through, notes)
+    measured = measured_day(as_of, through if latest_import(backend) is not None else None)
+    if measured != as_of:
+        notes.append(
+            f"recent behaviour (activity drop, overdue follow-ups, days since coaching, lead "
+            f"response) is measured up to {measured - timedelta(days=1)}, the data's last day"
+        )
     quality = data_quality(backend).note()
     if quality:
         notes.append(quality)
@@ -153,7 +162,8 @@ def _performance_report(
         goals=check_goals(backend, goals, frame, as_of, settings) if frame is not None else [],
         ratcheted_reps=ratcheted_reps(backend, frame, as_of, settings) if frame is not None else [],
         ratcheted_teams=ratcheted_teams(frame, as_of, settings) if frame is not None else [],
-        early_warnings=early_warnings(backend, measured_day(as_of, through), settings),
+        early_warnings=early_warnings(backend, measured, settings),
+        measured_on=None if measured == as_of else measured,
     )
 
 
@@ -162,8 +172,8 @@ def resolve_as_of(
 ) -> date:
     """The as-of date: as asked; else the data's last day (attain.store.freshness), else today.
 
-    A later as-of than the data is kept, with a note: recent behaviour (activity drop, overdue
-    follow-ups, days since coaching, lead response) is then measured up to the data's last day.
+    A later as-of than the day after the data's last day is kept, with a note saying how far
+    before it the data ends.
     """
     if asked is None and data_through is not None:
         notes.append(
@@ -172,11 +182,9 @@ def resolve_as_of(
         )
         return data_through
     as_of = asked or today
-    if data_through is not None and as_of > data_through:
+    if data_through is not None and (as_of - data_through).days > 1:
         notes.append(
-            f"{freshness_line(data_through)}, {(as_of - data_through).days} days before "
-            f"{as_of}: recent behaviour (activity drop, overdue follow-ups, days since "
-            "coaching, lead response) is measured up to the data's last day"
+            f"{freshness_line(data_through)}, {(as_of - data_through).days} days before {as_of}"
         )
     return as_of
 
@@ -185,6 +193,10 @@ def measured_day(as_of: date, through: date | None) -> date:
     """The day recent behaviour is measured on: `as_of`, or the day after the data's last day
     when `as_of` is later, so that the days measured (those before it, as_of itself being under
     way) end on the data's last day: the days after the data ends are not days without activity.
+
+    The performance report passes the data's last day only for a store that logs its imports:
+    there the data ends where the export did, while a store filled directly (tests, scripts)
+    may simply have had quiet days before its as-of.
     """
     if through is not None and as_of > through + timedelta(days=1):
         return through + timedelta(days=1)
