@@ -186,7 +186,8 @@ def test_attain_sync_hubspot_reads_its_settings_and_token(
     hubspot: tuple[FakeHubSpot, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`attain sync hubspot` takes the host from attain.toml and the token from the
-    environment; without the token it says which variable to set."""
+    environment, and `attain sync status` then shows it; without the token it says which
+    variable to set."""
     from typer.testing import CliRunner
 
     from attain.cli.main import app
@@ -205,6 +206,16 @@ def test_attain_sync_hubspot_reads_its_settings_and_token(
     assert len(hubspot[0].log) == 22
     assert "hubspot: read every record in 22 API call(s)" in result.output
     assert "deals: 3 read, 0 deleted, 3 in the snapshot" in result.output
+    status = CliRunner().invoke(app, ["sync", "status", "--db", db])
+    assert status.exit_code == 0, status.output
+    cells = {
+        line.split("│")[1].strip(): [cell.strip() for cell in line.split("│")[2:-1]]
+        for line in status.output.splitlines()
+        if line.count("│") == 8
+    }
+    # version 1 loaded 2 reps, 2 accounts, 2 leads, 3 deals, 6 stage entries, 5 activities
+    assert cells["hubspot"][1:] == ["1", cells["hubspot"][0], "20", "0", "0"]
+    assert cells["salesforce"] == ["never", "-", "-", "0", "0", "0"]
     monkeypatch.delenv("ATTAIN_HUBSPOT_TOKEN")
     result = CliRunner().invoke(app, ["sync", "hubspot", "--db", db])
     assert isinstance(result.exception, ConfigError)

@@ -68,7 +68,7 @@ app.add_typer(management.comp_app, name="comp")
 app.add_typer(history.app, name="history")
 app.command("changes")(changes.changes_command)
 app.add_typer(pipeline.app, name="pipeline")
-app.command("sync")(sync.sync_command)
+app.add_typer(sync.app, name="sync")
 
 _debug = {"on": False}
 

@@ -8,12 +8,19 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from attain.cli.imports import _print_summary
 from attain.cli.options import DB, open_store
 from attain.config import load_settings
 from attain.ingest.connectors import hubspot, salesforce
+from attain.ingest.connectors.status import sync_statuses
 from attain.ingest.connectors.sync import Connector, SyncResult, run_sync
+
+app = typer.Typer(
+    help="Read Salesforce or HubSpot through their APIs into the store (docs/connectors.md).",
+    no_args_is_help=True,
+)
 
 
 class Crm(StrEnum):
@@ -21,29 +28,71 @@ class Crm(StrEnum):
     hubspot = "hubspot"
 
 
-def sync_command(
-    crm: Crm = typer.Argument(..., help="The CRM to read: salesforce or hubspot."),
-    full: bool = typer.Option(
-        False,
-        "--full",
-        help="Read every record again (default: only what changed since the last sync; the "
-        "first sync is always full).",
-    ),
-    db: str | None = DB,
-    rejects: Path = typer.Option(
-        Path("rejects.csv"),
-        "--rejects",
-        help="Where invalid rows are reported (file, row, column, value, reason).",
-    ),
-) -> None:
-    """Sync the store with Salesforce or HubSpot through their APIs, in one transaction.
+FULL = typer.Option(
+    False,
+    "--full",
+    help="Read every record again (default: only what changed since the last sync; the first "
+    "sync is always full).",
+)
+REJECTS = typer.Option(
+    Path("rejects.csv"),
+    "--rejects",
+    help="Where invalid rows are reported (file, row, column, value, reason).",
+)
 
-    Connection settings come from [sync.salesforce] or [sync.hubspot] in attain.toml, secrets
-    from the environment (ATTAIN_SALESFORCE_PRIVATE_KEY, ATTAIN_SALESFORCE_CLIENT_SECRET,
-    ATTAIN_SALESFORCE_TOKEN or ATTAIN_HUBSPOT_TOKEN). Records go through the same preset,
-    validation and rejects as an export; the sync is a data version with source sync:<crm>,
-    and a failed sync changes nothing. See docs/connectors.md.
+
+@app.command("salesforce")
+def salesforce_command(full: bool = FULL, db: str | None = DB, rejects: Path = REJECTS) -> None:
+    """Sync the store with Salesforce, in one transaction, as a new data version.
+
+    Settings: [sync.salesforce] in attain.toml; the secret from ATTAIN_SALESFORCE_PRIVATE_KEY
+    (auth = jwt), ATTAIN_SALESFORCE_CLIENT_SECRET (client_credentials) or
+    ATTAIN_SALESFORCE_TOKEN (token). Records go through the salesforce preset, validation and
+    rejects as a Data Export does; a failed sync changes nothing.
     """
+    _sync(Crm.salesforce, full, db, rejects)
+
+
+@app.command("hubspot")
+def hubspot_command(full: bool = FULL, db: str | None = DB, rejects: Path = REJECTS) -> None:
+    """Sync the store with HubSpot, in one transaction, as a new data version.
+
+    Settings: [sync.hubspot] in attain.toml; the private app's token from ATTAIN_HUBSPOT_TOKEN.
+    Records go through the hubspot preset, validation and rejects as an export does; a failed
+    sync changes nothing.
+    """
+    _sync(Crm.hubspot, full, db, rejects)
+
+
+@app.command("status")
+def status_command(db: str | None = DB) -> None:
+    """When each CRM was last synced, and what its last data version did.
+
+    The rows its last data version loaded, rejected and deleted; a sync that changed nothing
+    commits no new version, so its data version can be older than its last sync.
+    """
+    settings = load_settings().sync
+    backend, _ = open_store(db, read_only=True)
+    try:
+        statuses = sync_statuses(backend, settings.folder)
+    finally:
+        backend.disconnect()
+    table = Table(title="Syncs")
+    for header in ("crm", "last sync began (UTC)", "data version", "taken at (UTC)"):
+        table.add_column(header)
+    for header in ("loaded", "rejected", "deleted"):
+        table.add_column(header, justify="right")
+    for status in statuses:
+        began = f"{status.began:%Y-%m-%d %H:%M}" if status.began else "never"
+        taken = f"{status.taken_at:%Y-%m-%d %H:%M}" if status.taken_at else "-"
+        counts = (status.rows_loaded, status.rows_rejected, status.deleted)
+        version = str(status.version) if status.version is not None else "-"
+        table.add_row(status.crm, began, version, taken, *(f"{n:,}" for n in counts))
+    Console(width=132).print(table)
+
+
+def _sync(crm: Crm, full: bool, db: str | None, rejects: Path) -> None:
+    """Sign in to `crm`, sync the store with it and print what happened."""
     settings = load_settings().sync
     connector: Connector
     if crm is Crm.salesforce:
