@@ -35,6 +35,7 @@ APP_TABLES = {
     "programs",
     "skill_scores",
     "product_priorities",
+    "sign_in_throttles",
 }
 
 
@@ -57,7 +58,7 @@ def test_upgrade_from_empty_then_downgrade_to_base_and_upgrade_again(engine_url:
 
     upgrade(engine_url)
     assert tables(engine_url) == APP_TABLES
-    assert current_revision(engine_url) == head_revision() == "0002"
+    assert current_revision(engine_url) == head_revision() == "0003"
 
     downgrade(engine_url, "base")
     assert tables(engine_url) == set()

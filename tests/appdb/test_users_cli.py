@@ -131,13 +131,13 @@ def test_the_first_command_creates_the_schema(engine_url: str) -> None:
     result = attain(engine_url, "users", "list")
     assert result.exit_code == 0, result.output
     assert result.output == "No users yet: add one with `attain users add`.\n"
-    assert current_revision(engine_url) == "0002"
+    assert current_revision(engine_url) == "0003"
 
 
 def test_appdb_upgrade_and_downgrade(engine_url: str) -> None:
     up = attain(engine_url, "appdb", "upgrade")
     assert up.exit_code == 0, up.output
-    assert "is at revision 0002 (the newest)." in up.output
+    assert "is at revision 0003 (the newest)." in up.output
     assert attain(engine_url, "appdb", "upgrade").output == up.output
     down = attain(engine_url, "appdb", "downgrade", "base")
     assert down.exit_code == 0, down.output
@@ -151,4 +151,4 @@ def test_attain_app_db_is_used_without_the_option(
     monkeypatch.setenv("ATTAIN_APP_DB", engine_url)
     result = runner.invoke(app, ["appdb", "upgrade"])
     assert result.exit_code == 0, result.output
-    assert current_revision(engine_url) == "0002"
+    assert current_revision(engine_url) == "0003"

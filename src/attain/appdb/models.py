@@ -383,3 +383,20 @@ class AuditEntry(Base):
     """The row's values before the change, as a JSON object; empty for a new row."""
     after: Mapped[str | None] = mapped_column(Text)
     """The row's values after the change, as a JSON object; empty for a deleted row."""
+
+
+class SignInThrottle(Base):
+    """Wrong passwords for one account from one client address, and when that address may
+    next try it (docs/web.md, Security). Kept in the app database, so every worker sees it;
+    the row goes on a right password or an admin's `attain users unlock`."""
+
+    __tablename__ = "sign_in_throttles"
+    __audited__ = False  # the failures and throttles are logged as events by `auth.sign_in`
+
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    """As typed (lowercased), also for e-mails no user has, so guessing reveals nothing."""
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """The client's IP address (from X-Forwarded-For only behind a trusted proxy)."""
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_allowed_at: Mapped[datetime | None] = mapped_column(index=True)

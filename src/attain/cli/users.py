@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from attain.appdb import throttle
+from attain.appdb.audit import record
 from attain.appdb.database import (
     app_db_url,
     current_revision,
@@ -140,6 +142,24 @@ def disable_command(
     with app_session(app_db) as (session, _):
         user = disable_user(session, email)
         typer.echo(f"Disabled {user.email}: their password, tokens and sessions no longer work.")
+
+
+@app.command("unlock")
+def unlock_command(
+    email: str = typer.Argument(..., help="E-mail the wrong passwords were typed for."),
+    client: str | None = typer.Option(
+        None, "--client", help="Only this client address's delay (default: every address)."
+    ),
+    app_db: str | None = APP_DB,
+) -> None:
+    """Clear the sign-in delay that wrong passwords earned for an e-mail (docs/web.md)."""
+    with app_session(app_db) as (session, _):
+        cleared = throttle.clear(session, email, client)
+        after = {"client": client, "cleared": cleared}
+        record(session, None, "sign_in_unlocked", "users", email.strip().lower(), None, after)
+        typer.echo(
+            f"Cleared the sign-in delay of {email.strip().lower()} at {cleared} address(es)."
+        )
 
 
 @app.command("token")

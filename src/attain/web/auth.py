@@ -8,23 +8,28 @@
   made before any session exists, uses a double-submit cookie instead.
 - Scripts call `/api/v1` with `Authorization: Bearer attain_…` (`attain users token`); the API
   also accepts the session cookie, so pages can link to its CSV downloads.
+- Wrong passwords earn a growing delay per account and client address (`appdb.throttle`); the
+  client address comes from X-Forwarded-For only when the peer is a trusted proxy.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
 from sqlalchemy import Engine, delete, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from attain.access import Principal, principal
+from attain.appdb import throttle
 from attain.appdb.audit import record
 from attain.appdb.database import session_scope
 from attain.appdb.models import User, WebSession, utcnow
+from attain.appdb.settings import WebSettings
 from attain.appdb.users import user_for_token, verify_password
 from attain.errors import AttainError
 
@@ -48,16 +53,44 @@ class CsrfRejected(AttainError):
     """A form or HTMX request came without this session's CSRF token (403)."""
 
 
+class SignInThrottled(AttainError):
+    """Too many wrong passwords for this account from this address: wait (429)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"too many wrong passwords from this address; try again in {retry_after} s"
+        )
+        self.retry_after = retry_after
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def sign_in(engine: Engine, email: str, password: str) -> tuple[str, str] | None:
-    """(cookie token, CSRF token) of a new session for valid credentials; None otherwise."""
+def sign_in(
+    engine: Engine,
+    email: str,
+    password: str,
+    client: str | None = None,
+    settings: WebSettings | None = None,
+    now: datetime | None = None,
+) -> tuple[str, str] | None:
+    """(cookie token, CSRF token) of a new session for valid credentials; None otherwise.
+
+    A sign-in over HTTP names its `client` address: while that address's delay for this
+    account runs, SignInThrottled is raised without checking the password; each failure is
+    counted (`appdb.throttle`) and, like each throttle, written to the audit log.
+    """
+    if client is not None:
+        _check_throttle(engine, email, client, now or utcnow())
     with session_scope(engine) as session:
         user = verify_password(session, email, password)
         if user is None:
+            if client is not None:
+                _note_failure(session, email, client, settings or WebSettings(), now or utcnow())
             return None
+        if client is not None:
+            throttle.clear(session, email, client)
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         session.add(
             WebSession(
@@ -70,6 +103,64 @@ def sign_in(engine: Engine, email: str, password: str) -> tuple[str, str] | None
         session.execute(delete(WebSession).where(WebSession.expires_at < utcnow()))
         record(session, user.id, "sign_in", "users", user.id, None, None)
         return token, csrf
+
+
+def _check_throttle(engine: Engine, email: str, client: str, now: datetime) -> None:
+    """SignInThrottled while `client`'s delay for `email` runs, recorded in the audit log
+    (committed before raising)."""
+    with session_scope(engine) as session:
+        wait = throttle.seconds_to_wait(session, email, client, now)
+        if wait is not None:
+            after = {"client": client, "retry_after": wait}
+            record(session, None, "sign_in_throttled", "users", email.strip().lower(), None, after)
+    if wait is not None:
+        raise SignInThrottled(wait)
+
+
+def _note_failure(
+    session: Session, email: str, client: str, settings: WebSettings, now: datetime
+) -> None:
+    row = throttle.note_failure(session, email, client, settings, now)
+    after = {"client": client, "failures": row.failures}
+    record(session, None, "sign_in_failed", "users", email.strip().lower(), None, after)
+
+
+Address = IPv4Address | IPv6Address
+
+
+def _address(text: str) -> Address | None:
+    try:
+        return ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+def client_address(request: Request, trusted: list[IPv4Network | IPv6Network]) -> str:
+    """The client's address: the peer's own, unless the peer is a trusted proxy; then the
+    nearest address in X-Forwarded-For that is not a trusted proxy itself (a client can put
+    anything at the far end of that header, so it is read from the proxy's side)."""
+    peer = request.client.host if request.client else "unknown"
+
+    def is_trusted(address: Address | None) -> bool:
+        return address is not None and any(address in network for network in trusted)
+
+    if not is_trusted(_address(peer)):
+        return peer
+    forwarded = [part for part in request.headers.get("x-forwarded-for", "").split(",") if part]
+    for hop in reversed(forwarded):
+        address = _address(hop)
+        if address is None:
+            break
+        if not is_trusted(address):
+            return str(address)
+    return peer
+
+
+def sign_in_over_http(request: Request, email: str, password: str) -> tuple[str, str] | None:
+    """`sign_in` for a request to the app: its settings, and its client address."""
+    settings: WebSettings = request.app.state.services.settings.web
+    client = client_address(request, settings.trusted_proxies)
+    return sign_in(_engine(request), email, password, client, settings)
 
 
 def sign_out(engine: Engine, token: str) -> None:

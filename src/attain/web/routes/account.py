@@ -12,9 +12,10 @@ from attain.access import ROLE_RESOURCES, Resource
 from attain.web.auth import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
+    SignInThrottled,
     checked_csrf,
     set_session_cookie,
-    sign_in,
+    sign_in_over_http,
     sign_out,
 )
 from attain.web.deps import ApiUser, AppDb, PageUser
@@ -68,7 +69,13 @@ def login(
     if not expected or not secrets.compare_digest(csrf_token, expected):
         error = "The form expired; please sign in again."
         return render(request, "login.html", None, 403, **failed, error=error)
-    started = sign_in(engine, email, password)
+    try:
+        started = sign_in_over_http(request, email, password)
+    except SignInThrottled as error:
+        wait = f"Too many wrong passwords; try again in {error.retry_after} seconds."
+        throttled = render(request, "login.html", None, 429, **failed, error=wait)
+        throttled.headers["Retry-After"] = str(error.retry_after)
+        return throttled
     if started is None:
         return render(request, "login.html", None, 401, **failed, error="Wrong e-mail or password.")
     response = RedirectResponse(_safe_next(next), status_code=303)
