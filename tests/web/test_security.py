@@ -61,3 +61,58 @@ def test_every_chart_on_the_team_page_is_one_whole_script_block(
     assert page.count("<script") == page.count("</script>")
     for block in re.findall(r'<script type="application/json"[^>]*>(.*?)</script>', page, re.S):
         json.loads(block)
+
+
+FIVE_MB = "x" * (5 * 1024 * 1024)
+
+
+def test_a_five_megabyte_topic_is_refused_with_a_clear_message(
+    client: TestClient, users: Users, demo: Demo
+) -> None:
+    body = {
+        "rep_id": demo.own_rep,
+        "held_at": "2026-11-10T09:00:00Z",
+        "duration_minutes": 30,
+        "topics": [FIVE_MB],
+    }
+    answer = client.post("/api/v1/coaching-sessions", json=body, headers=users.api("manager"))
+    assert answer.status_code == 422
+    assert "topics.0: String should have at most 200 characters" in answer.json()["detail"]
+    headers = {**users.page("manager"), "X-CSRF-Token": users.csrf["manager"]}
+    for topic, message in ((FIVE_MB, "exceeded maximum size"), ("y" * 201, "at most 200 char")):
+        form = {"held_on": "2026-11-12", "minutes": "25", "topics": topic}
+        page = client.post(f"/reps/{demo.own_rep}/coaching", data=form, headers=headers)
+        assert page.status_code == 400
+        assert message in page.text
+    sessions = client.get(
+        f"/api/v1/coaching-sessions?rep_id={demo.own_rep}&per_page=500", headers=users.api("admin")
+    ).json()["items"]
+    assert all(len(topic) <= 200 for s in sessions for topic in s["topics"])
+
+
+def test_a_cookie_authenticated_write_from_another_site_is_refused(
+    client: TestClient, users: Users, demo: Demo
+) -> None:
+    body = {"rep_id": demo.own_rep, "held_at": "2026-11-11", "duration_minutes": 30}
+    signed_in = {**users.page("manager"), "X-CSRF-Token": users.csrf["manager"]}
+    for evil in (
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+        {"Referer": "https://evil.example/attack.html"},
+        {"Origin": "http://testserver.evil.example"},
+    ):
+        answer = client.post("/api/v1/coaching-sessions", json=body, headers={**signed_in, **evil})
+        assert answer.status_code == 403, evil
+        assert "another site" in answer.json()["detail"]
+    form = {"csrf_token": users.csrf["manager"], "held_on": "2026-11-11", "minutes": "30"}
+    page = client.post(
+        f"/reps/{demo.own_rep}/coaching",
+        data=form,
+        headers={**users.page("manager"), "Origin": "https://evil.example"},
+    )
+    assert page.status_code == 403
+    same_site = {**signed_in, "Origin": "http://testserver"}
+    assert client.post("/api/v1/coaching-sessions", json=body, headers=same_site).status_code == 201
+    # A script with a bearer token is not a browser: no cookie, so no Origin check.
+    scripted = {**users.api("manager"), "Origin": "https://evil.example"}
+    assert client.post("/api/v1/coaching-sessions", json=body, headers=scripted).status_code == 201

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from attain.appdb import limits
+from attain.appdb.limits import checked_text
 from attain.appdb.models import Override, OverrideKind, Role, User, utcnow
 from attain.errors import InputError
 from attain.forecast.forecast import Overrides
@@ -84,6 +86,7 @@ def set_override(
         raise InputError("name what the override is for: a stage, lead id or opportunity id")
     if not reason.strip():
         raise InputError("say why with --reason: overrides are kept with who and why")
+    checked_text(reason, "the reason", limits.NOTE)
     stored = check_value(kind, value)
     now = utcnow()
     previous = live_override(session, kind, target_id)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
@@ -26,6 +26,7 @@ from attain.access import (
     check_rep_writer,
     digest_subject,
 )
+from attain.appdb import limits
 from attain.appdb.database import session_scope
 from attain.appdb.models import ActionStatus, CoachingKind, Goal, User
 from attain.errors import InputError
@@ -49,8 +50,8 @@ class AgreedActionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(min_length=1, max_length=300)
-    owner: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=limits.TITLE)
+    owner: str = Field(min_length=1, max_length=limits.NAME)
     due_date: date | None = Field(None, ge=date(1900, 1, 1), le=date(2199, 12, 31))
 
 
@@ -67,8 +68,10 @@ class CoachingSessionIn(BaseModel):
         description="When it took place (a time without a zone is UTC).",
     )
     duration_minutes: int = Field(ge=1, le=24 * 60)
-    topics: list[str] = Field(default_factory=list, max_length=20)
-    notes: str = Field("", max_length=10_000)
+    topics: list[Annotated[str, Field(max_length=limits.NAME)]] = Field(
+        default_factory=list, max_length=limits.TOPICS
+    )
+    notes: str = Field("", max_length=limits.NOTES)
     actions: list[AgreedActionIn] = Field(default_factory=list, max_length=MAX_ACTIONS)
 
 

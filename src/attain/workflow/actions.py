@@ -11,6 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from attain.access import NotFound, Visibility, sees
+from attain.appdb import limits
+from attain.appdb.limits import checked_text
 from attain.appdb.models import ActionItem, ActionStatus, utcnow
 from attain.errors import InputError
 
@@ -49,8 +51,9 @@ def new_action(action: AgreedAction, *, rep_id: str | None, source: str) -> Acti
         raise InputError("an action needs a title")
     if not owner:
         raise InputError(f"say who does {title!r}: an action needs an owner")
-    if len(title) > 300:
-        raise InputError(f"an action's title is at most 300 characters: {title[:40]!r}…")
+    if len(title) > limits.TITLE:
+        raise InputError(f"an action's title is at most {limits.TITLE} characters: {title[:40]!r}…")
+    checked_text(owner, "an action's owner", limits.NAME)
     return ActionItem(
         title=title,
         owner=owner,

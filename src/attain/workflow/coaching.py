@@ -19,6 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from attain.access import Visibility, check_rep, sees
+from attain.appdb import limits
+from attain.appdb.limits import checked_text
 from attain.appdb.models import ActionItem, CoachingKind, CoachingSession, User
 from attain.errors import InputError
 from attain.workflow.actions import AgreedAction, new_action
@@ -102,6 +104,10 @@ def log_session(
         raise InputError(f"a session lasts a positive number of minutes, not {duration_minutes}")
     if held_at.tzinfo is None:
         held_at = held_at.replace(tzinfo=UTC)
+    topics = [checked_text(topic, "a topic", limits.NAME) for topic in topics]
+    if len(topics) > limits.TOPICS:
+        raise InputError(f"a session has at most {limits.TOPICS} topics, not {len(topics)}")
+    notes = checked_text(notes, "the notes", limits.NOTES)
     record = CoachingSession(
         rep_id=rep_id,
         coach_user_id=coach.id,

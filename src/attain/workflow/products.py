@@ -16,6 +16,8 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from attain.appdb import limits
+from attain.appdb.limits import checked_text
 from attain.appdb.models import AuditEntry, ProductPriority, ProductTier, User
 from attain.errors import InputError
 
@@ -74,6 +76,7 @@ def set_priority(
     if not product_id:
         raise InputError("name the product (its CRM product id)")
     parsed = parse_tier(tier)
+    checked_text(differentiators or "", "the differentiators", limits.NOTE)
     row = session.get(ProductPriority, product_id)
     if row is None:
         row = ProductPriority(

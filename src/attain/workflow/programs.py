@@ -24,6 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from attain.access import Visibility, check_rep, sees
+from attain.appdb import limits
+from attain.appdb.limits import checked_text
 from attain.appdb.models import CoachingKind, CoachingSession, Program, User
 from attain.errors import InputError
 from attain.metrics.facts import daily_actuals, is_countable, local_time
@@ -76,6 +78,7 @@ def start_program(
         raise InputError(f"a program lasts at least one week, not {weeks}")
     if not goal.strip():
         raise InputError("say what the program is for (--goal)")
+    checked_text(goal, "a program's goal", limits.GOAL)
     program = Program(
         rep_id=rep_id,
         start_date=start,

@@ -19,6 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from attain.access import Visibility, check_rep, sees
+from attain.appdb import limits
+from attain.appdb.limits import checked_text
 from attain.appdb.models import Skill, SkillScore, User
 from attain.diagnosis.finding import Cause, Finding
 from attain.errors import InputError
@@ -79,6 +81,7 @@ def set_score(
     parsed = parse_skill(skill)
     if not 1 <= score <= 5:
         raise InputError(f"a skill score is 1 (weak) to 5 (strong), not {score}")
+    checked_text(note, "a skill score's note", limits.NOTE)
     at = at or datetime.now(UTC)
     row = SkillScore(
         rep_id=rep_id,
