@@ -186,8 +186,8 @@ def test_attain_sync_hubspot_reads_its_settings_and_token(
     hubspot: tuple[FakeHubSpot, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`attain sync hubspot` takes the host from attain.toml and the token from the
-    environment, and `attain sync status` then shows it; without the token it says which
-    variable to set."""
+    environment; a second sync with nothing changed commits no new data version; `attain sync
+    status` shows the last; without the token it says which variable to set."""
     from typer.testing import CliRunner
 
     from attain.cli.main import app
@@ -206,6 +206,8 @@ def test_attain_sync_hubspot_reads_its_settings_and_token(
     assert len(hubspot[0].log) == 22
     assert "hubspot: read every record in 22 API call(s)" in result.output
     assert "deals: 3 read, 0 deleted, 3 in the snapshot" in result.output
+    again = CliRunner().invoke(app, ["sync", "hubspot", "--db", db])  # nothing changed
+    assert "Nothing new: unchanged since data version 1." in again.output, again.output
     status = CliRunner().invoke(app, ["sync", "status", "--db", db])
     assert status.exit_code == 0, status.output
     cells = {

@@ -105,12 +105,8 @@ class Snapshot:
         for records in objects:
             stored = self.folder / f"{records.name}.csv"
             target = self.staging / f"{records.name}.csv"
-            if records.complete or not stored.is_file():
-                by_key = {row[records.key]: row for row in records.rows}
-                _write(target, _columns(records.columns, records.rows), by_key.values())
-                rows[records.name], removed[records.name] = len(by_key), 0
-            else:
-                rows[records.name], removed[records.name] = _merge(stored, records, gone, target)
+            current = None if records.complete or not stored.is_file() else stored
+            rows[records.name], removed[records.name] = _merge(current, records, gone, target)
             changed[records.name] = len(records.rows)
         (self.staging / STATE).write_text(json.dumps({"began": began.isoformat()}))
         return Merged(rows, changed, removed)
@@ -138,15 +134,18 @@ def _deleted_keys(objects: list[ObjectRecords]) -> dict[str, set[str]]:
 
 
 def _merge(
-    stored: Path, records: ObjectRecords, gone: Mapping[str, set[str]], target: Path
+    stored: Path | None, records: ObjectRecords, gone: Mapping[str, set[str]], target: Path
 ) -> tuple[int, int]:
-    """Merge the changed records into the stored file, streaming in DuckDB (a year of tasks
-    never becomes Python objects): the stored rows neither changed nor deleted (nor naming a
-    deleted parent), their links to deleted records dropped, then the changed rows. Returns
-    the rows written and the stored rows deleted."""
+    """Merge the records read into the stored file (None: replace it), streaming in DuckDB (a
+    year of tasks never becomes Python objects): the stored rows neither changed nor deleted
+    (nor naming a deleted parent), their links to deleted records dropped, then the rows read;
+    in key order, so that an unchanged CRM gives the same files, which the importer recognises
+    and commits no new data version for. Returns the rows written and the stored rows deleted."""
     changed = target.with_name(f"{records.name}.changed.csv")
     latest = {row[records.key]: row for row in records.rows}.values()  # a record read twice
-    _write(changed, _columns(records.columns, records.rows), latest)
+    _write(changed, _columns((records.key, *records.columns), records.rows), latest)
+    if stored is None:
+        return _copy(changed, "SELECT * FROM new", records.key, target), 0
     with stored.open(newline="", encoding="utf-8") as source:
         header = next(csv.reader(source), [])
     key = quote_ident(records.key)
@@ -165,19 +164,33 @@ def _merge(
     kept += f" WHERE NOT {is_deleted}"
     if records.rows:
         kept += f" AND {key} NOT IN (SELECT {key} FROM new) UNION ALL BY NAME SELECT * FROM new"
+    written = _copy(changed, kept, records.key, target, stored)
     con = duckdb.connect()
     try:
-        con.execute(f"CREATE VIEW old AS SELECT * FROM {_csv(stored)}")
+        removed = con.execute(f"SELECT count(*) FROM {_csv(stored)} WHERE {is_deleted}").fetchone()
+    finally:
+        con.close()
+    assert removed is not None
+    return written, int(removed[0])
+
+
+def _copy(changed: Path, select: str, key: str, target: Path, stored: Path | None = None) -> int:
+    """Write `select` (over the views `new`, the rows read, and `old`, the stored file) to
+    `target` in order of `key`; returns the rows written. Removes `changed` after."""
+    con = duckdb.connect()
+    try:
         con.execute(f"CREATE VIEW new AS SELECT * FROM {_csv(changed)}")
+        if stored is not None:
+            con.execute(f"CREATE VIEW old AS SELECT * FROM {_csv(stored)}")
         written = con.execute(
-            f"COPY ({kept}) TO {quote_literal(str(target))} (HEADER, DELIMITER ',')"
+            f"COPY (SELECT * FROM ({select}) ORDER BY {quote_ident(key)}) "
+            f"TO {quote_literal(str(target))} (HEADER, DELIMITER ',')"
         ).fetchone()
-        removed = con.execute(f"SELECT count(*) FROM old WHERE {is_deleted}").fetchone()
     finally:
         con.close()
         changed.unlink()
-    assert written is not None and removed is not None
-    return int(written[0]), int(removed[0])
+    assert written is not None
+    return int(written[0])
 
 
 def _csv(path: Path) -> str:
