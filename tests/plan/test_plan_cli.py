@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from plan_support import build_store
@@ -66,6 +67,8 @@ def test_an_override_set_on_the_command_line_reaches_the_plan(store: str, tmp_pa
             "Boss",
             "--role",
             "manager",
+            "--team",
+            "t1",
             "--password-stdin",
             "--app-db",
             app_db,
@@ -85,6 +88,8 @@ def test_an_override_set_on_the_command_line_reaches_the_plan(store: str, tmp_pa
             "signed",
             "--by",
             "boss@example.com",
+            "--db",
+            store,
             "--app-db",
             app_db,
         ],
@@ -160,3 +165,34 @@ def test_an_unknown_rep_or_user_is_a_one_line_error(store: str, tmp_path: Path) 
         ],
     )
     assert isinstance(result.exception, InputError) and "no user" in str(result.exception)
+
+
+def test_a_manager_cannot_override_another_teams_deal_from_the_command_line(
+    store: str, tmp_path: Path
+) -> None:
+    """The CLI applies the web's rule for --by (#22 part 7): O10 is ada's deal, in team t1."""
+    app_db = str(tmp_path / "app.db")
+    for email, team in (("other@example.com", "t2"), ("boss@example.com", "t1")):
+        added = runner.invoke(
+            app,
+            [*("users", "add", email, "--name", "M", "--role", "manager", "--team", team),
+             *("--password-stdin", "--app-db", app_db)],
+            input="long enough to pass\n",
+        )  # fmt: skip
+        assert added.exit_code == 0, added.output
+
+    def override(email: str, deal: str) -> Any:
+        return runner.invoke(
+            app,
+            [*("overrides", "set", "forecast_category", deal, "commit", "--reason", "signed"),
+             *("--by", email, "--db", store, "--app-db", app_db)],
+        )  # fmt: skip
+
+    refused = override("other@example.com", "O10")
+    assert isinstance(refused.exception, InputError)
+    assert "other@example.com may not change deal O10" in str(refused.exception)
+    unknown = override("boss@example.com", "NO-SUCH-DEAL")
+    assert isinstance(unknown.exception, InputError)
+    made = override("boss@example.com", "O10")
+    assert made.exit_code == 0, made.output
+    assert made.output.startswith("Override 1: ")  # nothing was stored for the refused ones

@@ -12,7 +12,8 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 
-from attain.appdb.models import OverrideKind, User
+from attain.access import Resource, principal, sees, visibility_for
+from attain.appdb.models import OverrideKind, Role, User
 from attain.cli.options import AS_OF, DB, app_session, open_store, read_overrides
 from attain.cli.users import APP_DB
 from attain.config import load_settings
@@ -20,7 +21,7 @@ from attain.errors import InputError
 from attain.forecast.forecast import Forecast, stage_win_rates
 from attain.forecast.history import load_history
 from attain.metrics.report import last_fact_day, resolve_as_of
-from attain.metrics.targets import rep_roster
+from attain.metrics.targets import rep_roster, roster_entries
 from attain.plan.overrides import clear_override, list_overrides, set_override
 from attain.plan.plan import OverriddenValue, RepPlan
 from attain.plan.run import PlanReport, plan_forecast, store_plan
@@ -215,15 +216,46 @@ def set_command(
     ),
     reason: str = typer.Option(..., "--reason", help="Why: kept with the override."),
     by: str = BY,
+    db: str | None = DB,
     app_db: str | None = APP_DB,
 ) -> None:
-    """Put a value in place of the computed one (superseding any live override of it)."""
+    """Put a value in place of the computed one (superseding any live override of it).
+
+    A deal's forecast category is checked against the web app's rule for `--by` (a manager
+    changes only their teams' reps' deals), reading the deal's owner from --db."""
     with app_session(app_db, by) as (session, user):
         assert user is not None
+        if kind is OverrideKind.FORECAST_CATEGORY:
+            _check_deal_writer(user, target, db)
         override = set_override(session, kind, target, value, reason, user)
         typer.echo(
             f"Override {override.id}: {override.kind.value} {override.target_id} = "
             f"{override.value} (by {user.email}: {override.reason})."
+        )
+
+
+def _check_deal_writer(user: User, opportunity_id: str, db: str | None) -> None:
+    """InputError unless `user` may see the deal's owner in the forecast, as on the web: a
+    consistency check for operators (whoever runs the CLI holds the database already), not a
+    security boundary."""
+    if user.role is Role.ADMIN:
+        return
+    backend, _ = open_store(db, read_only=True)
+    try:
+        teams = {entry.rep_id: entry.team_id for entry in roster_entries(backend)}
+        deals = backend.table("opportunities")
+        owners = (
+            deals.filter(deals.opportunity_id == opportunity_id.strip())
+            .select("owner_rep_id")
+            .to_pandas()["owner_rep_id"]
+        )
+    finally:
+        backend.disconnect()
+    visibility = visibility_for(principal(user), Resource.FORECAST, teams)
+    if owners.empty or not sees(visibility, str(owners.iloc[0])):
+        raise InputError(
+            f"{user.email} may not change deal {opportunity_id}: it is not a deal of their "
+            "teams' reps (the web app refuses it too)"
         )
 
 
