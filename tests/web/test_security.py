@@ -116,3 +116,20 @@ def test_a_cookie_authenticated_write_from_another_site_is_refused(
     # A script with a bearer token is not a browser: no cookie, so no Origin check.
     scripted = {**users.api("manager"), "Origin": "https://evil.example"}
     assert client.post("/api/v1/coaching-sessions", json=body, headers=scripted).status_code == 201
+
+
+def test_the_rep_digest_follows_the_team_overviews_rule(
+    client: TestClient, users: Users, demo: Demo
+) -> None:
+    """One rule (docs/web.md): a rep sees their own line, never a teammate's bookings,
+    target or attainment, on /team and in their digest alike; their rank is their team's."""
+    url = "/api/v1/digest?as_of=2026-11-13"
+    own = client.get(url, headers=users.api("rep")).json()["leaderboard"]
+    assert [row["rep_id"] for row in own] == [demo.own_rep]
+    by_manager = client.get(f"{url}&rep={demo.own_rep}", headers=users.api("manager")).json()
+    team_board = by_manager["leaderboard"]
+    assert len(team_board) > 1 and {row["team_id"] for row in team_board} == {demo.team}
+    mine = next(row for row in team_board if row["rep_id"] == demo.own_rep)
+    assert own[0] == mine
+    overview = client.get("/api/v1/reps?as_of=2026-11-13&per_page=500", headers=users.api("rep"))
+    assert {row["rep_id"] for row in overview.json()["items"]} == {demo.own_rep}

@@ -285,9 +285,8 @@ def digest_view(
     digest_scope: DigestScope = (
         "company" if kind == "company" else "team" if kind == "team" else "rep"
     )
-    digest = build_digest(
-        digest_scope, subject, report, services.diagnosis(day).findings, wins, goals, settings
-    )
+    findings = services.diagnosis(day).findings
+    digest = build_digest(digest_scope, subject, report, findings, wins, goals, settings, allowed)
     choices = [] if user.role.value == "rep" else sorted(t for t in teams if allowed.sees_team(t))
     return DigestView(digest, choices)
 

@@ -2,9 +2,11 @@
 
 A digest holds the quarter's bookings pace, the deals won in the last `digest_days`, the
 people to recognise (goals achieved, target reached or ahead of pace), the risks (behind or
-at-risk pace, high-severity findings, activity drops) and a leaderboard. The leaderboard shows
-only names, bookings, target and attainment, which every rep may see (the web app's rules
-show reps every rep's and team's totals on performance). Rendered as Markdown or as
+at-risk pace, high-severity findings, activity drops) and a leaderboard. The leaderboard
+follows the team overview's rule (docs/web.md): it lists only the reps whose line the reader
+may see there, so a rep finds their own line with their rank in the team, never a teammate's
+bookings, target or attainment; managers and admins see every rep they manage or all.
+Rendered as Markdown or as
 email-ready HTML with inline styles, from `reports/templates/digest.*.j2`.
 """
 
@@ -17,6 +19,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from attain.access import Visibility, sees
 from attain.diagnosis.finding import Finding
 from attain.metrics.pacing import PacingRow
 from attain.metrics.report import HEADLINE_METRIC, PerformanceReport
@@ -123,8 +126,10 @@ def build_digest(
     wins: Sequence[Win],
     goals: Sequence[GoalProgress] = (),
     settings: WorkflowSettings | None = None,
+    reader: Visibility | None = None,
 ) -> Digest:
-    """The digest of the company, team `scope_id` or rep `scope_id` (pure)."""
+    """The digest of the company, team `scope_id` or rep `scope_id` (pure); the leaderboard
+    keeps only the reps whose performance `reader` may see (None: every rep)."""
     settings = settings or WorkflowSettings()
     names = {rep.rep_id: rep.name for rep in report.reps}
     teams = {rep.rep_id: rep.team_id for rep in report.reps}
@@ -147,7 +152,7 @@ def build_digest(
         (rep_rows[rep] for rep in board_members if rep in rep_rows),
         # A rep without a target has no attainment: ranked after every rep who has one.
         key=lambda row: (-_attainment(row, -1.0), row.id),
-    )[: settings.leaderboard_size]
+    )
     return Digest(
         scope=scope,
         id=scope_id,
@@ -160,7 +165,9 @@ def build_digest(
         wins=named_wins,
         achievers=_achievers(reps, goals, members, names),
         risks=_risks(reps, findings, report, members, names),
-        leaderboard=_leaderboard(board, names, teams),
+        leaderboard=[row for row in _leaderboard(board, names, teams) if sees(reader, row.rep_id)][
+            : settings.leaderboard_size
+        ],
         notes=list(report.notes),
     )
 
