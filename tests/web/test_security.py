@@ -7,9 +7,11 @@ import csv
 import io
 import json
 import re
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from attain.appdb.settings import WebSettings
 from attain.web.rendering import vega
 from tests.support.web import Demo, Users
 
@@ -133,3 +135,10 @@ def test_the_rep_digest_follows_the_team_overviews_rule(
     assert own[0] == mine
     overview = client.get("/api/v1/reps?as_of=2026-11-13&per_page=500", headers=users.api("rep"))
     assert {row["rep_id"] for row in overview.json()["items"]} == {demo.own_rep}
+
+
+def test_every_web_setting_is_documented_with_its_default() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "web.md").read_text()
+    defaults = WebSettings()
+    for name in WebSettings.model_fields:
+        assert f"| `{name}` | {getattr(defaults, name)} |" in doc, name
