@@ -73,6 +73,8 @@ def create_app(settings: Settings, store: str | None = None, app_db: str | None 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in MODULES:
         app.include_router(module.api)
+        if hasattr(module, "writes"):
+            app.include_router(module.writes)
         app.include_router(module.pages)
     problems.install(app)
 

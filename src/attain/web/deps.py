@@ -11,20 +11,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy import Engine
 
+from attain.access import Principal
+from attain.reports.formats import Format
 from attain.web import services
-from attain.web.auth import ApiUser, PageUser
+from attain.web.auth import ApiUser, PageUser, checked_api_csrf
 from attain.web.listing import csv_response, paginated
+from attain.web.rendering import render
 
 __all__ = [
     "ApiUser",
     "AppDb",
     "AsOfParam",
+    "CurrentPage",
     "Format",
     "FormatParam",
     "ListParams",
@@ -33,8 +36,23 @@ __all__ = [
     "RecordId",
     "RepParam",
     "Services",
+    "TableParams",
     "TeamParam",
+    "api_writes",
+    "routers",
 ]
+
+
+def routers(tag: str) -> tuple[APIRouter, APIRouter]:
+    """A route module's two routers: its pages (left out of the OpenAPI document) and its JSON
+    API under /api/v1 (documented under `tag`)."""
+    return APIRouter(include_in_schema=False), APIRouter(prefix="/api/v1", tags=[tag])
+
+
+def api_writes(tag: str) -> APIRouter:
+    """A route module's JSON API routes that change records: under /api/v1 like its reads, and
+    a call authenticated by the browser's session cookie must send its CSRF token."""
+    return APIRouter(prefix="/api/v1", tags=[tag], dependencies=[Depends(checked_api_csrf)])
 
 
 def services_of(request: Request) -> services.Services:
@@ -55,11 +73,8 @@ AppDb = Annotated[Engine, Depends(engine_of)]
 """The app database, where users and the records made in Attain live."""
 
 
-class Format(StrEnum):
-    """How a table comes back."""
-
-    JSON = "json"
-    CSV = "csv"
+TableFormat = Literal[Format.JSON, Format.CSV]
+"""How a table comes back: JSON, or its rows as CSV."""
 
 
 EARLIEST_AS_OF = date(1900, 1, 1)
@@ -76,7 +91,9 @@ AsOfParam = Annotated[
         "of data.",
     ),
 ]
-FormatParam = Annotated[Format, Query(alias="format", description="json, or csv for the rows.")]
+FormatParam = Annotated[
+    TableFormat, Query(alias="format", description="json, or csv for the rows.")
+]
 RepParam = Annotated[str | None, Query(description="Only this rep's.")]
 TeamParam = Annotated[str | None, Query(description="Only this team.")]
 PeriodParam = Annotated[
@@ -103,7 +120,7 @@ class Listing:
     response: Response
     page: int
     per_page: int
-    output: Format
+    output: TableFormat
 
     def answer(self, rows: Sequence[dict[str, Any]], name: str) -> Any:
         """Every row as the CSV download `name`.csv, or the page asked for (with Link header)."""
@@ -125,3 +142,45 @@ def listing(
 
 ListParams = Annotated[Listing, Depends(listing)]
 """`page`, `per_page` and `format` of a list endpoint, and its answer (`.answer(rows, name)`)."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """How a table endpoint was asked to answer: as of which day, as JSON or as CSV."""
+
+    as_of: date | None
+    output: TableFormat
+
+    def answer(self, data: Any, rows: Sequence[dict[str, Any]], name: str) -> Any:
+        """`data` as JSON, or its `rows` as the CSV download `name`.csv."""
+        return csv_response(rows, name) if self.output is Format.CSV else data
+
+
+def table(as_of: AsOfParam = None, output: FormatParam = Format.JSON) -> Table:
+    """The as-of day and format parameters of a table endpoint."""
+    return Table(as_of, output)
+
+
+TableParams = Annotated[Table, Depends(table)]
+"""`as_of` and `format` of an endpoint whose rows also come as CSV (`.answer(data, rows, name)`)."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page request: the signed-in user, and how to answer with a template."""
+
+    request: Request
+    user: Principal
+
+    def render(self, template: str, **context: Any) -> Response:
+        """The template with `context`, or its content block for HTMX (see `rendering`)."""
+        return render(self.request, template, self.user, **context)
+
+
+def page(request: Request, user: PageUser) -> Page:
+    """The page request of the signed-in user (others go to /login)."""
+    return Page(request, user)
+
+
+CurrentPage = Annotated[Page, Depends(page)]
+"""The signed-in user of a page (a redirect to /login otherwise) and `.render(template, ...)`."""

@@ -32,6 +32,7 @@ from attain.appdb.database import session_scope
 from attain.appdb.models import ProductTier, Program, Skill, User
 from attain.errors import ConfigError, InputError
 from attain.metrics.periods import Period, quarter_of
+from attain.store.handle import Store
 from attain.web.services import Services
 from attain.web.view_models import scope
 from attain.workflow.coaching import app_records
@@ -613,7 +614,7 @@ def payouts_view(
     zone = services.settings.performance.timezone
     with session_scope(engine) as session:
 
-        def compute(backend: Any) -> tuple[list[WonDeal], dict[str, float]]:
+        def compute(backend: Store) -> tuple[list[WonDeal], dict[str, float]]:
             tiers = tier_map(session, backend)
             return won_deals(backend, span, tiers, zone), bookings_quotas(backend, span)
 

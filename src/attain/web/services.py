@@ -38,6 +38,7 @@ from attain.metrics.targets import RosterEntry, rep_roster, roster_entries
 from attain.plan.run import PlanReport, store_plan
 from attain.store import connect
 from attain.store.ddl import IMPORTS_TABLE
+from attain.store.handle import Store
 from attain.workflow.coaching import CoachingRecord, store_records
 from attain.workflow.coverage import CoachedRep, coached_reps
 from attain.workflow.digest import Win, weekly_wins
@@ -104,9 +105,9 @@ class Services:
             self._stamp = None
 
     @contextmanager
-    def backend(self) -> Iterator[Any]:
+    def backend(self) -> Iterator[Store]:
         """The store, opened read-only for the duration of the block."""
-        backend = connect(
+        backend: Store = connect(
             self.store,
             read_only=True,
             memory_limit=self.settings.memory_limit,
@@ -119,15 +120,22 @@ class Services:
 
     def derived(self, key: tuple[Hashable, ...], build: Callable[[], T]) -> T:
         """A value built from other cached results (e.g. rows ready for JSON), cached alike."""
-        return self._cached(key, lambda _backend: build(), store=False)
+        return self._memo(key, build)
 
-    def _cached(
-        self, key: tuple[Hashable, ...], compute: Callable[[Any], T], store: bool = True
-    ) -> T:
-        """The result for `key` at the current data version, computed on a miss.
+    def _cached(self, key: tuple[Hashable, ...], compute: Callable[[Store], T]) -> T:
+        """The result of `compute` over the store for `key` at the current data version."""
 
-        Each missing result is computed once, under its own lock, so a slow one (the cone)
-        never holds up requests that find theirs in the cache.
+        def on_store() -> T:
+            with self.backend() as backend:
+                return compute(backend)
+
+        return self._memo(key, on_store)
+
+    def _memo(self, key: tuple[Hashable, ...], make: Callable[[], T]) -> T:
+        """The value for `key` at the current data version, made on a miss.
+
+        Each missing value is made once, under its own lock, so a slow one (the cone) never
+        holds up requests that find theirs in the cache.
         """
         full = (self.data_version(), *key)
         with self._lock:
@@ -140,11 +148,7 @@ class Services:
                 if full in self._cache:
                     done: T = self._cache[full]
                     return done
-            if store:
-                with self.backend() as backend:
-                    result = compute(backend)
-            else:
-                result = compute(None)
+            result = make()
             with self._lock:
                 self._cache[full] = result
                 self._computing.pop(full, None)
@@ -163,7 +167,7 @@ class Services:
     def roster(self) -> dict[str, RosterEntry]:
         """Every rep in the store by id."""
 
-        def compute(backend: Any) -> dict[str, RosterEntry]:
+        def compute(backend: Store) -> dict[str, RosterEntry]:
             return {entry.rep_id: entry for entry in roster_entries(backend)}
 
         return self._cached(("roster",), compute)
@@ -197,7 +201,7 @@ class Services:
         s = self.settings
         report = self.report(day)
 
-        def compute(backend: Any) -> FunnelTable | Skip:
+        def compute(backend: Store) -> FunnelTable | Skip:
             ctx = build_context(
                 backend,
                 as_of=day,
@@ -236,7 +240,7 @@ class Services:
         Raises ConfigError when no ICP is configured."""
         icp = self.settings.icp
 
-        def compute(backend: Any) -> list[dict[str, Any]]:
+        def compute(backend: Store) -> list[dict[str, Any]]:
             fit = fit_scores(backend, icp)
             engagement = engagement_scores(backend, day)[["lead_id", "engagement_score"]]
             frame = fit[["lead_id", "fit_score", "failed_rules"]].merge(
@@ -302,7 +306,7 @@ class Services:
             ),
         )
 
-    def with_store(self, key: tuple[Hashable, ...], compute: Callable[[Any], T]) -> T:
+    def with_store(self, key: tuple[Hashable, ...], compute: Callable[[Store], T]) -> T:
         """A result computed from the store and other inputs named in `key`, cached alike."""
         return self._cached(key, compute)
 

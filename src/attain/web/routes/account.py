@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import secrets
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from attain.access import ROLE_RESOURCES, Resource
@@ -18,11 +18,11 @@ from attain.web.auth import (
     sign_in_over_http,
     sign_out,
 )
-from attain.web.deps import ApiUser, AppDb, PageUser
+from attain.web.deps import ApiUser, AppDb, PageUser, routers
 from attain.web.rendering import render
+from attain.web.schemas import Me
 
-pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api/v1", tags=["account"])
+pages, api = routers("account")
 
 
 def _safe_next(target: str | None) -> str:
@@ -93,13 +93,13 @@ def logout(request: Request, engine: AppDb) -> Response:
 
 
 @api.get("/me", summary="Who you are and what your role lets you see")
-def me(user: ApiUser) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "email": user.email,
-        "name": user.name,
-        "role": user.role.value,
-        "rep_id": user.rep_id,
-        "team_ids": list(user.team_ids),
-        "resources": sorted(ROLE_RESOURCES[user.role]),
-    }
+def me(user: ApiUser) -> Me:
+    return Me(
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        role=user.role.value,
+        rep_id=user.rep_id,
+        team_ids=list(user.team_ids),
+        resources=[resource.value for resource in sorted(ROLE_RESOURCES[user.role])],
+    )

@@ -10,21 +10,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from attain.access import Resource
 from attain.history.changes import changes, restricted
 from attain.history.states import parse_moment
 from attain.reports.history import changes_csv
 from attain.reports.jsonable import jsonable
-from attain.web.deps import ApiUser, Format, FormatParam, Services
+from attain.web.deps import ApiUser, Format, FormatParam, Services, routers
+from attain.web.schemas import Changes
 from attain.web.view_models import scope
 
-pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api/v1", tags=["changes"])
+pages, api = routers("changes")
 
 
-@api.get("/changes", summary="What changed between two data versions or dates")
+@api.get(
+    "/changes", response_model=Changes, summary="What changed between two data versions or dates"
+)
 def changes_api(
     services: Services,
     user: ApiUser,

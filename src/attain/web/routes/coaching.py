@@ -6,35 +6,30 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from attain.access import Principal, Resource, check_rep_writer
 from attain.errors import InputError
-from attain.web import coaching_view_models, view_models
-from attain.web.auth import checked_api_csrf, checked_csrf
-from attain.web.deps import (
-    ApiUser,
-    AppDb,
-    AsOfParam,
-    Format,
-    FormatParam,
-    ListParams,
-    PageUser,
-    RecordId,
-    RepParam,
-    Services,
-    TeamParam,
+from attain.web import coaching_view_models, deps, view_models
+from attain.web.auth import checked_csrf
+from attain.web.deps import ApiUser, AppDb, AsOfParam, CurrentPage, ListParams, RecordId, Services
+from attain.web.rendering import is_htmx
+from attain.web.schemas import (
+    ActionItem,
+    ActionItemRow,
+    CoachingCoverage,
+    CoachingSession,
+    LoggedSession,
+    Page,
 )
-from attain.web.listing import csv_response
-from attain.web.rendering import is_htmx, render
 from attain.web.services import Services as CoreServices
 from attain.workflow.coaching import split_topics
 
-pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api/v1", tags=["coaching"])
+pages, api = deps.routers("coaching")
+writes = deps.api_writes("coaching")
 
 
 def _records(
@@ -47,78 +42,81 @@ def _records(
     return found[kind]
 
 
-def _record_listing(kind: str, slug: str, summary: str) -> None:
+def _record_listing(kind: str, slug: str, summary: str, model: Any) -> None:
     """Register GET /api/v1/{slug}: the app-database records of `kind` the user may see,
-    paginated or as CSV."""
+    paginated or as CSV (each as `model`)."""
 
-    @api.get(f"/{slug}", summary=summary, name=kind)
+    @api.get(f"/{slug}", summary=summary, name=kind, response_model=Page[model])
     def records(
         services: Services,
         engine: AppDb,
         user: ApiUser,
         listing: ListParams,
-        rep_id: RepParam = None,
+        rep_id: deps.RepParam = None,
     ) -> Any:
         return listing.answer(_records(services, engine, user, kind, rep_id), slug)
 
 
-_record_listing("goals", "goals", "Goals set in Attain (paginated)")
-_record_listing("coaching_sessions", "coaching-sessions", "Coaching sessions held (paginated)")
-_record_listing("action_items", "action-items", "Action items, overdue flagged (paginated)")
+_record_listing("goals", "goals", "Goals set in Attain (paginated)", dict[str, Any])
+_record_listing(
+    "coaching_sessions", "coaching-sessions", "Coaching sessions held (paginated)", CoachingSession
+)
+_record_listing(
+    "action_items", "action-items", "Action items, overdue flagged (paginated)", ActionItemRow
+)
 
 
-@api.post(
+@writes.post(
     "/coaching-sessions",
     status_code=201,
     summary="Log a coaching session with its agreed actions (admins; managers for their reps)",
-    dependencies=[Depends(checked_api_csrf)],
 )
 def log_coaching_session(
     services: Services,
     engine: AppDb,
     user: ApiUser,
     body: coaching_view_models.CoachingSessionIn,
-) -> dict[str, Any]:
-    return coaching_view_models.log_coaching_session(services, engine, user, body)
+) -> LoggedSession:
+    return LoggedSession.model_validate(
+        coaching_view_models.log_coaching_session(services, engine, user, body)
+    )
 
 
-@api.post(
-    "/action-items/{action_id}/done",
-    summary="Mark an action item done",
-    dependencies=[Depends(checked_api_csrf)],
-)
+@writes.post("/action-items/{action_id}/done", summary="Mark an action item done")
 def complete_action_item(
     services: Services, engine: AppDb, user: ApiUser, action_id: RecordId
-) -> dict[str, Any]:
-    return coaching_view_models.complete_action(services, engine, user, action_id)
+) -> ActionItem:
+    return ActionItem.model_validate(
+        coaching_view_models.complete_action(services, engine, user, action_id)
+    )
 
 
 @pages.get("/coaching", response_class=HTMLResponse)
 def coaching_page(
-    request: Request,
+    page: CurrentPage,
     services: Services,
     engine: AppDb,
-    user: PageUser,
     as_of: AsOfParam = None,
-    team: TeamParam = None,
+    team: deps.TeamParam = None,
 ) -> Response:
-    data = coaching_view_models.coverage_view(services, engine, user, as_of, team)
-    return render(request, "coaching.html", user, data=data, page="coaching")
+    data = coaching_view_models.coverage_view(services, engine, page.user, as_of, team)
+    return page.render("coaching.html", data=data, page="coaching")
 
 
-@api.get("/coaching/coverage", summary="Coaching coverage: who is overdue and why")
+@api.get(
+    "/coaching/coverage",
+    response_model=CoachingCoverage,
+    summary="Coaching coverage: who is overdue and why",
+)
 def coaching_coverage(
     services: Services,
     engine: AppDb,
     user: ApiUser,
-    as_of: AsOfParam = None,
-    team: TeamParam = None,
-    output: FormatParam = Format.JSON,
+    table: deps.TableParams,
+    team: deps.TeamParam = None,
 ) -> Any:
-    data = coaching_view_models.coverage_view(services, engine, user, as_of, team)
-    if output is Format.CSV:
-        return csv_response(data["rows"], f"coaching-coverage-{data['as_of']}")
-    return data
+    data = coaching_view_models.coverage_view(services, engine, user, table.as_of, team)
+    return table.answer(data, data["rows"], f"coaching-coverage-{data['as_of']}")
 
 
 def _session_form(rep_id: str, form: Any) -> coaching_view_models.CoachingSessionIn:
@@ -146,31 +144,26 @@ def _session_form(rep_id: str, form: Any) -> coaching_view_models.CoachingSessio
 
 
 def _panel(
-    request: Request,
+    page: deps.Page,
     services: CoreServices,
     engine: Engine,
-    user: Principal,
     rep_id: str,
     as_of: date | None,
     **extra: Any,
 ) -> Response:
     """The rep page's coaching panel alone, as HTMX swaps it in after a write."""
-    panel = coaching_view_models.coaching_panel(services, engine, user, rep_id, as_of)
-    return render(request, "_coaching.html", user, panel=panel, **extra)
+    panel = coaching_view_models.coaching_panel(services, engine, page.user, rep_id, as_of)
+    return page.render("_coaching.html", panel=panel, **extra)
 
 
 @pages.post(
     "/reps/{rep_id}/coaching", response_class=HTMLResponse, dependencies=[Depends(checked_csrf)]
 )
 async def log_coaching(
-    request: Request,
-    services: Services,
-    engine: AppDb,
-    user: PageUser,
-    rep_id: str,
-    as_of: AsOfParam = None,
+    page: CurrentPage, services: Services, engine: AppDb, rep_id: str, as_of: AsOfParam = None
 ) -> Response:
-    form = await request.form()
+    form = await page.request.form()
+    user = page.user
     # Access first: another rep's page is 404 (and a rep's own 403) before the form is read.
     check_rep_writer(
         user, view_models.scope(services, user, Resource.COACHING), rep_id, services.roster()
@@ -179,28 +172,26 @@ async def log_coaching(
         logged = _session_form(rep_id, form)
         coaching_view_models.log_coaching_session(services, engine, user, logged)
     except InputError as error:
-        if not is_htmx(request):
+        if not is_htmx(page.request):
             raise
-        return _panel(request, services, engine, user, rep_id, as_of, error=str(error))
-    if not is_htmx(request):
+        return _panel(page, services, engine, rep_id, as_of, error=str(error))
+    if not is_htmx(page.request):
         return RedirectResponse(f"/reps/{rep_id}", status_code=303)
-    return _panel(request, services, engine, user, rep_id, as_of, message="Session logged.")
+    return _panel(page, services, engine, rep_id, as_of, message="Session logged.")
 
 
 @pages.post(
     "/actions/{action_id}/done", response_class=HTMLResponse, dependencies=[Depends(checked_csrf)]
 )
 def complete_action(
-    request: Request,
+    page: CurrentPage,
     services: Services,
     engine: AppDb,
-    user: PageUser,
     action_id: RecordId,
     as_of: AsOfParam = None,
 ) -> Response:
-    row = coaching_view_models.complete_action(services, engine, user, action_id)
+    row = coaching_view_models.complete_action(services, engine, page.user, action_id)
     rep_id = row["rep_id"]
-    if not is_htmx(request) or rep_id is None:
+    if not is_htmx(page.request) or rep_id is None:
         return RedirectResponse(f"/reps/{rep_id}" if rep_id else "/alignment", status_code=303)
-    message = f"Done: {row['title']}."
-    return _panel(request, services, engine, user, rep_id, as_of, message=message)
+    return _panel(page, services, engine, rep_id, as_of, message=f"Done: {row['title']}.")

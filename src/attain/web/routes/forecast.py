@@ -4,24 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query
 from fastapi.responses import HTMLResponse, Response
 
-from attain.web import view_models
-from attain.web.deps import ApiUser, AsOfParam, Format, FormatParam, PageUser, Services
-from attain.web.listing import csv_response
-from attain.web.rendering import render, vega
+from attain.web import deps, view_models
+from attain.web.deps import ApiUser, AsOfParam, CurrentPage, PageUser, Services, TableParams
+from attain.web.rendering import vega
+from attain.web.schemas import Forecast
 
-pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api/v1", tags=["forecast"])
+pages, api = deps.routers("forecast")
 
 
 @pages.get("/forecast", response_class=HTMLResponse)
-def forecast_page(
-    request: Request, services: Services, user: PageUser, as_of: AsOfParam = None
-) -> Response:
-    data = view_models.forecast_view(services, user, as_of)
-    return render(request, "forecast.html", user, data=data, page="forecast")
+def forecast_page(page: CurrentPage, services: Services, as_of: AsOfParam = None) -> Response:
+    data = view_models.forecast_view(services, page.user, as_of)
+    return page.render("forecast.html", data=data, page="forecast")
 
 
 @pages.get("/fragments/cone", response_class=HTMLResponse)
@@ -30,17 +27,16 @@ def cone_fragment(services: Services, user: PageUser, as_of: AsOfParam = None) -
     return HTMLResponse(str(vega(spec, "forecast-cone")) or "<p>No forecast to show.</p>")
 
 
-@api.get("/forecast", summary="P10/P50/P90 of the quarter's bookings per scope")
+@api.get(
+    "/forecast", response_model=Forecast, summary="P10/P50/P90 of the quarter's bookings per scope"
+)
 def forecast(
     services: Services,
     user: ApiUser,
-    as_of: AsOfParam = None,
+    table: TableParams,
     scope: Annotated[
         str | None, Query(pattern="^(company|team|rep)$", description="Only these rows.")
     ] = None,
-    output: FormatParam = Format.JSON,
 ) -> Any:
-    data = view_models.forecast_view(services, user, as_of, scope)
-    if output is Format.CSV:
-        return csv_response(data["rows"], f"forecast-{data['as_of']}")
-    return data
+    data = view_models.forecast_view(services, user, table.as_of, scope)
+    return table.answer(data, data["rows"], f"forecast-{data['as_of']}")

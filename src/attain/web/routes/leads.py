@@ -5,45 +5,42 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from attain.web import view_models
-from attain.web.deps import ApiUser, AsOfParam, Format, FormatParam, ListParams, PageUser, Services
-from attain.web.listing import csv_response
-from attain.web.rendering import render
+from attain.web import deps, view_models
+from attain.web.deps import ApiUser, AsOfParam, CurrentPage, ListParams, Services, TableParams
+from attain.web.schemas import Channels, Icp, LeadGrade, Page
 
-pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api/v1", tags=["leads"])
+pages, api = deps.routers("leads")
 
 
 @pages.get("/leads", response_class=HTMLResponse)
-def leads_page(
-    request: Request, services: Services, user: PageUser, as_of: AsOfParam = None
-) -> Response:
-    data = view_models.channels_view(services, user, as_of)
-    icp = view_models.icp_view(services, user)
+def leads_page(page: CurrentPage, services: Services, as_of: AsOfParam = None) -> Response:
+    data = view_models.channels_view(services, page.user, as_of)
+    icp = view_models.icp_view(services, page.user)
     counts: dict[str, int] = {}
     if icp["defined"]:
-        for row in view_models.lead_grades_view(services, user, as_of):
+        for row in view_models.lead_grades_view(services, page.user, as_of):
             counts[row["grade"] or "—"] = counts.get(row["grade"] or "—", 0) + 1
-    return render(
-        request, "leads.html", user, data=data, icp=icp, grade_counts=counts, page="leads"
-    )
+    return page.render("leads.html", data=data, icp=icp, grade_counts=counts, page="leads")
 
 
-@api.get("/channels", summary="Lead sources and campaigns by revenue per lead")
-def channels(
-    services: Services, user: ApiUser, as_of: AsOfParam = None, output: FormatParam = Format.JSON
-) -> Any:
-    data = view_models.channels_view(services, user, as_of)
-    if output is Format.CSV:
-        return csv_response([data["total"], *data["sources"], *data["campaigns"]], "channels")
-    data.pop("chart")
-    return data
+@api.get(
+    "/channels",
+    response_model=Channels,
+    summary="Lead sources and campaigns by revenue per lead",
+)
+def channels(services: Services, user: ApiUser, table: TableParams) -> Any:
+    data = view_models.channels_view(services, user, table.as_of)
+    rows = [data["total"], *data["sources"], *data["campaigns"]]
+    return table.answer({k: v for k, v in data.items() if k != "chart"}, rows, "channels")
 
 
-@api.get("/leads/grades", summary="Every lead's grade, fit and engagement (paginated)")
+@api.get(
+    "/leads/grades",
+    response_model=Page[LeadGrade],
+    summary="Every lead's grade, fit and engagement (paginated)",
+)
 def lead_grades(
     services: Services, user: ApiUser, listing: ListParams, as_of: AsOfParam = None
 ) -> Any:
@@ -51,5 +48,5 @@ def lead_grades(
 
 
 @api.get("/leads/icp", summary="The ideal customer profile's rules")
-def icp(services: Services, user: ApiUser) -> dict[str, Any]:
-    return view_models.icp_view(services, user)
+def icp(services: Services, user: ApiUser) -> Icp:
+    return Icp.model_validate(view_models.icp_view(services, user))

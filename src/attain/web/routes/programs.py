@@ -4,42 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from attain.access import Resource, check_rep_writer
-from attain.web import management, view_models
-from attain.web.auth import checked_api_csrf, checked_csrf
-from attain.web.deps import (
-    ApiUser,
-    AppDb,
-    AsOfParam,
-    ListParams,
-    PageUser,
-    RecordId,
-    RepParam,
-    Services,
-)
-from attain.web.rendering import form_model, render, text
+from attain.web import deps, management, view_models
+from attain.web.auth import checked_csrf
+from attain.web.deps import ApiUser, AppDb, AsOfParam, CurrentPage, ListParams, RecordId, Services
+from attain.web.rendering import form_model, text
+from attain.web.schemas import CheckIn, Page, Program, ProgramReview
 from attain.workflow.coaching import split_topics
 
-pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api/v1", tags=["programs"])
+pages, api = deps.routers("programs")
+writes = deps.api_writes("programs")
 
 
 @pages.get("/programs", response_class=HTMLResponse)
 def programs_page(
-    request: Request, services: Services, engine: AppDb, user: PageUser, rep: str | None = None
+    page: CurrentPage, services: Services, engine: AppDb, rep: str | None = None
 ) -> Response:
-    data = management.programs_page(services, engine, user, rep)
-    return render(request, "programs.html", user, data=data, page="programs")
+    data = management.programs_page(services, engine, page.user, rep)
+    return page.render("programs.html", data=data, page="programs")
 
 
 @pages.post("/programs", response_class=HTMLResponse, dependencies=[Depends(checked_csrf)])
-async def start_program(
-    request: Request, services: Services, engine: AppDb, user: PageUser
-) -> Response:
-    form = await request.form()
+async def start_program(page: CurrentPage, services: Services, engine: AppDb) -> Response:
+    form, user = await page.request.form(), page.user
     rep_id = text(form, "rep_id")
     # Access first: another rep is 404 (and a rep's own 403) before the form is read.
     check_rep_writer(
@@ -59,15 +49,14 @@ async def start_program(
 
 @pages.get("/programs/{program_id}", response_class=HTMLResponse)
 def program_page(
-    request: Request,
+    page: CurrentPage,
     services: Services,
     engine: AppDb,
-    user: PageUser,
     program_id: RecordId,
     as_of: AsOfParam = None,
 ) -> Response:
-    data = management.program_review_view(services, engine, user, program_id, as_of)
-    return render(request, "program.html", user, data=data, page="programs")
+    data = management.program_review_view(services, engine, page.user, program_id, as_of)
+    return page.render("program.html", data=data, page="programs")
 
 
 @pages.post(
@@ -76,9 +65,9 @@ def program_page(
     dependencies=[Depends(checked_csrf)],
 )
 async def program_check_in(
-    request: Request, services: Services, engine: AppDb, user: PageUser, program_id: RecordId
+    page: CurrentPage, services: Services, engine: AppDb, program_id: RecordId
 ) -> Response:
-    form = await request.form()
+    form, user = await page.request.form(), page.user
     management.check_program_writer(services, engine, user, program_id)
     held = text(form, "held_on")
     asked = form_model(
@@ -92,27 +81,30 @@ async def program_check_in(
     return RedirectResponse(f"/programs/{program_id}", status_code=303)
 
 
-@api.get("/programs", summary="Intensive programs, newest start first (paginated)")
+@api.get(
+    "/programs",
+    response_model=Page[Program],
+    summary="Intensive programs, newest start first (paginated)",
+)
 def programs(
     services: Services,
     engine: AppDb,
     user: ApiUser,
     listing: ListParams,
-    rep_id: RepParam = None,
+    rep_id: deps.RepParam = None,
 ) -> Any:
     return listing.answer(management.programs_view(services, engine, user, rep_id), "programs")
 
 
-@api.post(
+@writes.post(
     "/programs",
     status_code=201,
     summary="Start an intensive program for a rep (admins; managers for their reps)",
-    dependencies=[Depends(checked_api_csrf)],
 )
 def start_program_api(
     services: Services, engine: AppDb, user: ApiUser, body: management.ProgramIn
-) -> dict[str, Any]:
-    return management.start_program_view(services, engine, user, body)
+) -> Program:
+    return Program.model_validate(management.start_program_view(services, engine, user, body))
 
 
 @api.get(
@@ -121,15 +113,16 @@ def start_program_api(
 )
 def program_review(
     services: Services, engine: AppDb, user: ApiUser, program_id: RecordId, as_of: AsOfParam = None
-) -> dict[str, Any]:
-    return management.program_review_view(services, engine, user, program_id, as_of)
+) -> ProgramReview:
+    return ProgramReview.model_validate(
+        management.program_review_view(services, engine, user, program_id, as_of)
+    )
 
 
-@api.post(
+@writes.post(
     "/programs/{program_id}/check-ins",
     status_code=201,
     summary="Log a program's weekly check-in (admins; managers for their reps)",
-    dependencies=[Depends(checked_api_csrf)],
 )
 def program_check_in_api(
     services: Services,
@@ -137,5 +130,7 @@ def program_check_in_api(
     user: ApiUser,
     program_id: RecordId,
     body: management.CheckInIn,
-) -> dict[str, Any]:
-    return management.program_check_in_view(services, engine, user, program_id, body)
+) -> CheckIn:
+    return CheckIn.model_validate(
+        management.program_check_in_view(services, engine, user, program_id, body)
+    )

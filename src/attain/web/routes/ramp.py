@@ -4,30 +4,29 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query
 from fastapi.responses import HTMLResponse, Response
 
 from attain.web import management
-from attain.web.deps import ApiUser, AsOfParam, ListParams, PageUser, Services
-from attain.web.rendering import render
+from attain.web.deps import ApiUser, AsOfParam, CurrentPage, ListParams, Services, routers
+from attain.web.schemas import Page, RampLine
 
-pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api/v1", tags=["ramp"])
+pages, api = routers("ramp")
 
 
 @pages.get("/ramp", response_class=HTMLResponse)
 def ramp_page(
-    request: Request,
-    services: Services,
-    user: PageUser,
-    as_of: AsOfParam = None,
-    rep: str | None = None,
+    page: CurrentPage, services: Services, as_of: AsOfParam = None, rep: str | None = None
 ) -> Response:
-    data = management.ramp_view(services, user, as_of, rep)
-    return render(request, "ramp.html", user, data=data, page="ramp")
+    data = management.ramp_view(services, page.user, as_of, rep)
+    return page.render("ramp.html", data=data, page="ramp")
 
 
-@api.get("/ramp", summary="New hires' ramp against their cohort median, behind first")
+@api.get(
+    "/ramp",
+    response_model=Page[RampLine],
+    summary="New hires' ramp against their cohort median, behind first",
+)
 def ramp(
     services: Services,
     user: ApiUser,

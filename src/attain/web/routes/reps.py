@@ -5,68 +5,58 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from attain.access import NotFound
 from attain.web import coaching_view_models, view_models
-from attain.web.deps import ApiUser, AppDb, AsOfParam, Format, FormatParam, PageUser, Services
-from attain.web.listing import csv_response
-from attain.web.rendering import render
+from attain.web.deps import ApiUser, AppDb, AsOfParam, CurrentPage, Services, TableParams, routers
+from attain.web.schemas import Agenda, Funnel, RepDetail, RepPlan
 
-pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api/v1", tags=["reps"])
+pages, api = routers("reps")
 
 
 @pages.get("/reps/{rep_id}", response_class=HTMLResponse)
 def rep_page(
-    request: Request,
-    services: Services,
-    engine: AppDb,
-    user: PageUser,
-    rep_id: str,
-    as_of: AsOfParam = None,
+    page: CurrentPage, services: Services, engine: AppDb, rep_id: str, as_of: AsOfParam = None
 ) -> Response:
-    data = view_models.rep_detail(services, engine, user, rep_id, as_of)
-    panel = coaching_view_models.coaching_panel(services, engine, user, rep_id, as_of)
-    plan = coaching_view_models.rep_plan(services, engine, user, rep_id, as_of)
-    return render(request, "rep.html", user, data=data, panel=panel, plan=plan, page="rep")
+    data = view_models.rep_detail(services, engine, page.user, rep_id, as_of)
+    panel = coaching_view_models.coaching_panel(services, engine, page.user, rep_id, as_of)
+    plan = coaching_view_models.rep_plan(services, engine, page.user, rep_id, as_of)
+    return page.render("rep.html", data=data, panel=panel, plan=plan, page="rep")
 
 
 @api.get("/reps/{rep_id}", summary="One rep: pace, class, findings, goals and coaching")
 def rep(
     services: Services, engine: AppDb, user: ApiUser, rep_id: str, as_of: AsOfParam = None
-) -> dict[str, Any]:
-    return view_models.rep_detail(services, engine, user, rep_id, as_of)
+) -> RepDetail:
+    return RepDetail.model_validate(view_models.rep_detail(services, engine, user, rep_id, as_of))
 
 
 @api.get("/reps/{rep_id}/agenda", summary="Questions for the rep's next one-on-one")
 def rep_agenda(
     services: Services, engine: AppDb, user: ApiUser, rep_id: str, as_of: AsOfParam = None
-) -> Any:
-    return coaching_view_models.rep_agenda(services, engine, user, rep_id, as_of)
+) -> Agenda:
+    return Agenda.model_validate(
+        coaching_view_models.rep_agenda(services, engine, user, rep_id, as_of)
+    )
 
 
 @api.get("/reps/{rep_id}/plan", summary="The rep's weekly activity plan this quarter")
 def rep_plan(
     services: Services, engine: AppDb, user: ApiUser, rep_id: str, as_of: AsOfParam = None
-) -> Any:
+) -> RepPlan:
     found = coaching_view_models.rep_plan(services, engine, user, rep_id, as_of)
     if found is None:
         raise NotFound(f"rep {rep_id} has no bookings target this quarter")
-    return found
+    return RepPlan.model_validate(found)
 
 
-@api.get("/reps/{rep_id}/funnel", summary="The rep's funnel against top performers and peers")
-def rep_funnel(
-    services: Services,
-    user: ApiUser,
-    rep_id: str,
-    as_of: AsOfParam = None,
-    output: FormatParam = Format.JSON,
-) -> Any:
-    data = view_models.funnel_view(services, user, rep_id, as_of)
-    if output is Format.CSV:
-        return csv_response(data["stages"], f"funnel-{rep_id}-{data['as_of']}")
-    data.pop("chart")
-    return data
+@api.get(
+    "/reps/{rep_id}/funnel",
+    response_model=Funnel,
+    summary="The rep's funnel against top performers and peers",
+)
+def rep_funnel(services: Services, user: ApiUser, rep_id: str, table: TableParams) -> Any:
+    data = view_models.funnel_view(services, user, rep_id, table.as_of)
+    shown = {key: value for key, value in data.items() if key != "chart"}
+    return table.answer(shown, data["stages"], f"funnel-{rep_id}-{data['as_of']}")

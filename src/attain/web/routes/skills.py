@@ -5,30 +5,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from attain.access import Resource, check_rep_writer
-from attain.web import management, view_models
-from attain.web.auth import checked_api_csrf, checked_csrf
-from attain.web.deps import ApiUser, AppDb, AsOfParam, ListParams, PageUser, RepParam, Services
-from attain.web.rendering import form_model, render, text
+from attain.web import deps, management, view_models
+from attain.web.auth import checked_csrf
+from attain.web.deps import ApiUser, AppDb, AsOfParam, CurrentPage, ListParams, RepParam, Services
+from attain.web.rendering import form_model, text
+from attain.web.schemas import Page, RepSkills, SkillRow, SkillScore
 
-pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api/v1", tags=["skills"])
+pages, api = deps.routers("skills")
+writes = deps.api_writes("skills")
 
 
 @pages.get("/skills", response_class=HTMLResponse)
-def skills_page(request: Request, services: Services, engine: AppDb, user: PageUser) -> Response:
-    data = management.skills_page(services, engine, user)
-    return render(request, "skills.html", user, data=data, page="skills")
+def skills_page(page: CurrentPage, services: Services, engine: AppDb) -> Response:
+    data = management.skills_page(services, engine, page.user)
+    return page.render("skills.html", data=data, page="skills")
 
 
 @pages.post("/skills", response_class=HTMLResponse, dependencies=[Depends(checked_csrf)])
-async def set_skill_score(
-    request: Request, services: Services, engine: AppDb, user: PageUser
-) -> Response:
-    form = await request.form()
+async def set_skill_score(page: CurrentPage, services: Services, engine: AppDb) -> Response:
+    form, user = await page.request.form(), page.user
     rep_id = text(form, "rep_id")
     check_rep_writer(
         user, view_models.scope(services, user, Resource.SKILLS), rep_id, services.roster()
@@ -46,38 +45,30 @@ async def set_skill_score(
 
 @pages.get("/skills/{rep_id}", response_class=HTMLResponse)
 def rep_skills_page(
-    request: Request,
-    services: Services,
-    engine: AppDb,
-    user: PageUser,
-    rep_id: str,
-    as_of: AsOfParam = None,
+    page: CurrentPage, services: Services, engine: AppDb, rep_id: str, as_of: AsOfParam = None
 ) -> Response:
-    data = management.rep_skills_view(services, engine, user, rep_id, as_of)
-    return render(request, "rep_skills.html", user, data=data, page="skills")
+    data = management.rep_skills_view(services, engine, page.user, rep_id, as_of)
+    return page.render("rep_skills.html", data=data, page="skills")
 
 
-@api.get("/skills", summary="The skills matrix: each rep's score in force per skill")
+@api.get(
+    "/skills",
+    response_model=Page[SkillRow],
+    summary="The skills matrix: each rep's score in force per skill",
+)
 def skills(
-    services: Services,
-    engine: AppDb,
-    user: ApiUser,
-    listing: ListParams,
-    rep_id: RepParam = None,
+    services: Services, engine: AppDb, user: ApiUser, listing: ListParams, rep_id: RepParam = None
 ) -> Any:
     return listing.answer(management.skills_view(services, engine, user, rep_id), "skills")
 
 
-@api.post(
-    "/skills",
-    status_code=201,
-    summary="Score a rep's skill 1–5 (admins; managers for their reps)",
-    dependencies=[Depends(checked_api_csrf)],
+@writes.post(
+    "/skills", status_code=201, summary="Score a rep's skill 1–5 (admins; managers for their reps)"
 )
 def set_skill_score_api(
     services: Services, engine: AppDb, user: ApiUser, body: management.SkillScoreIn
-) -> dict[str, Any]:
-    return management.set_skill_score_view(services, engine, user, body)
+) -> SkillScore:
+    return SkillScore.model_validate(management.set_skill_score_view(services, engine, user, body))
 
 
 @api.get(
@@ -86,5 +77,7 @@ def set_skill_score_api(
 )
 def rep_skills(
     services: Services, engine: AppDb, user: ApiUser, rep_id: str, as_of: AsOfParam = None
-) -> Any:
-    return management.rep_skills_view(services, engine, user, rep_id, as_of)
+) -> RepSkills:
+    return RepSkills.model_validate(
+        management.rep_skills_view(services, engine, user, rep_id, as_of)
+    )

@@ -4,25 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query
 from fastapi.responses import HTMLResponse, Response
 
-from attain.web import view_models
-from attain.web.deps import (
-    ApiUser,
-    AsOfParam,
-    Format,
-    FormatParam,
-    ListParams,
-    PageUser,
-    Services,
-    TeamParam,
-)
-from attain.web.listing import csv_response
-from attain.web.rendering import render
+from attain.web import deps, view_models
+from attain.web.deps import ApiUser, AsOfParam, CurrentPage, ListParams, Services, TableParams
+from attain.web.schemas import Page, RepLine, TeamOverview
 
-pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api/v1", tags=["team"])
+pages, api = deps.routers("team")
 
 REPS_SHOWN = 100
 """Reps listed on the team overview by default, most at risk first (like `attain report
@@ -31,32 +20,31 @@ REPS_SHOWN = 100
 
 @pages.get("/team", response_class=HTMLResponse)
 def team_page(
-    request: Request,
+    page: CurrentPage,
     services: Services,
-    user: PageUser,
     as_of: AsOfParam = None,
-    team: TeamParam = None,
+    team: deps.TeamParam = None,
     limit: Annotated[int, Query(ge=0)] = REPS_SHOWN,
 ) -> Response:
-    data = view_models.team_overview(services, user, as_of, team)
+    data = view_models.team_overview(services, page.user, as_of, team)
     shown = data["reps"] if limit == 0 else data["reps"][:limit]
-    return render(request, "team.html", user, data=data, reps=shown, page="team")
+    return page.render("team.html", data=data, reps=shown, page="team")
 
 
-@api.get("/team-overview", summary="Attainment and pacing per rep, team and company")
+@api.get(
+    "/team-overview",
+    response_model=TeamOverview,
+    summary="Attainment and pacing per rep, team and company",
+)
 def team_overview(
-    services: Services,
-    user: ApiUser,
-    as_of: AsOfParam = None,
-    team: TeamParam = None,
-    output: FormatParam = Format.JSON,
+    services: Services, user: ApiUser, table: TableParams, team: deps.TeamParam = None
 ) -> Any:
-    data = view_models.team_overview(services, user, as_of, team)
-    if output is Format.CSV:
-        return csv_response(data["reps"], f"team-overview-{data['as_of']}")
-    return data
+    data = view_models.team_overview(services, user, table.as_of, team)
+    return table.answer(data, data["reps"], f"team-overview-{data['as_of']}")
 
 
-@api.get("/reps", summary="Reps' lines, most at risk first (paginated)")
+@api.get(
+    "/reps", response_model=Page[RepLine], summary="Reps' lines, most at risk first (paginated)"
+)
 def reps(services: Services, user: ApiUser, listing: ListParams, as_of: AsOfParam = None) -> Any:
     return listing.answer(view_models.rep_list(services, user, as_of), "reps")
