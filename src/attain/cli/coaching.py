@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from attain.access import AccessError
+from attain.access import AccessError, Resource
 from attain.appdb.models import ActionStatus, CoachingKind
 from attain.cli.options import (
     AS_OF,
@@ -30,6 +30,7 @@ from attain.cli.options import (
     open_store,
     store_facts,
     user_visibility,
+    writer_scope,
 )
 from attain.cli.users import APP_DB
 from attain.errors import InputError
@@ -87,14 +88,17 @@ def log_command(
         help="An agreed action 'title|owner|YYYY-MM-DD' (repeatable).",
     ),
     by: str = BY,
+    db: str | None = DB,
     app_db: str | None = APP_DB,
 ) -> None:
-    """Log a one-on-one, shadowing or training session with the actions agreed in it."""
+    """Log a one-on-one, shadowing or training session with the actions agreed in it (for the
+    reps `--by` may coach on the web; their teams are read from --db)."""
     agreed = [parse_action(text) for text in action]
     with app_session(app_db, by) as (session, user):
         assert user is not None
         record, items = log_session(
             session,
+            scope=writer_scope(user, Resource.COACHING, db),
             rep_id=rep,
             coach=user,
             kind=kind,
@@ -382,12 +386,15 @@ def alignment_actions_command(
 def done_command(
     action_id: int = typer.Argument(..., help="The action's id."),
     by: str = BY,
+    db: str | None = DB,
     app_db: str | None = APP_DB,
 ) -> None:
-    """Mark an action done."""
-    with app_session(app_db, by) as (session, _):
+    """Mark an action done (one `--by` may mark on the web: their own, or their reps')."""
+    with app_session(app_db, by) as (session, user):
+        assert user is not None
+        scope = writer_scope(user, Resource.COACHING, db, own_records=True)
         try:
-            item = set_status(session, action_id, ActionStatus.DONE)
+            item = set_status(session, action_id, ActionStatus.DONE, scope)
         except AccessError:
             raise InputError(f"no action {action_id}; `attain coaching list` shows them") from None
         typer.echo(f"Action {item.id} done: {item.title}.")

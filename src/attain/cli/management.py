@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from attain.access import Resource
 from attain.cli.options import (
     AS_OF,
     AS_USER,
@@ -26,6 +27,7 @@ from attain.cli.options import (
     open_store,
     store_facts,
     user_visibility,
+    writer_scope,
 )
 from attain.cli.users import APP_DB
 from attain.config import load_settings
@@ -83,12 +85,15 @@ def program_start_command(
         show_default=False,
     ),
     by: str = BY,
+    db: str | None = DB,
     app_db: str | None = APP_DB,
 ) -> None:
-    """Start an intensive program for a rep."""
+    """Start an intensive program for a rep (one `--by` may coach on the web)."""
     with app_session(app_db, by) as (session, user):
+        assert user is not None
         program = start_program(
             session,
+            scope=writer_scope(user, Resource.PROGRAMS, db),
             rep_id=rep,
             start=start.date(),
             weeks=weeks,
@@ -196,12 +201,15 @@ def skills_set_command(
     score: int = typer.Option(..., "--score", min=1, max=5, help="1 (weak) to 5 (strong)."),
     note: str = typer.Option("", "--note", help="Why this score."),
     by: str = BY,
+    db: str | None = DB,
     app_db: str | None = APP_DB,
 ) -> None:
-    """Score a rep's skill 1–5 (kept with who and when; older scores stay as history)."""
+    """Score a rep's skill 1–5 (kept with who and when; older scores stay as history), for a
+    rep `--by` may score on the web."""
     with app_session(app_db, by) as (session, user):
         assert user is not None
-        row = set_score(session, rep, skill, score, by=user, note=note)
+        scope = writer_scope(user, Resource.SKILLS, db)
+        row = set_score(session, rep, skill, score, by=user, note=note, scope=scope)
         typer.echo(f"{row.rep_id} {row.skill.value}: {row.score} of 5 (by {user.email}).")
 
 

@@ -16,9 +16,17 @@ import typer
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from attain.access import AccessError, Visibility, coaching_visibility
+from attain.access import (
+    AccessError,
+    Resource,
+    Visibility,
+    can_write,
+    coaching_visibility,
+    principal,
+    visibility_for,
+)
 from attain.appdb.database import app_db_url, make_engine, session_scope, upgrade
-from attain.appdb.models import User
+from attain.appdb.models import Role, User
 from attain.appdb.users import get_user
 from attain.config import Settings, load_settings
 from attain.diagnosis.finding import Diagnosis
@@ -136,6 +144,30 @@ def user_visibility(session: Session, backend: Any, email: str | None) -> Visibi
         return coaching_visibility(user, teams)
     except AccessError as error:
         raise InputError(f"{email} may not see coaching records: {error}") from error
+
+
+def writer_scope(
+    user: User, resource: Resource, db: str | None, *, own_records: bool = False
+) -> Visibility | None:
+    """Which reps `--by` may write `resource` about, by the web app's rules (attain.access):
+    None for an admin (every rep; no store is opened); otherwise the reps of their teams, or
+    themselves, read from the store `db`. InputError when the role may not write `resource`
+    at all, unless `own_records` (marking one's own action done). A consistency check for
+    operators, not a security boundary: whoever runs the CLI already holds the databases."""
+    if user.role is Role.ADMIN:
+        return None
+    acting = principal(user)
+    if not own_records and not can_write(acting, resource):
+        raise InputError(f"{user.email} is a {user.role}: the role cannot change {resource}")
+    backend, _ = open_store(db, read_only=True)
+    try:
+        teams = {entry.rep_id: entry.team_id for entry in roster_entries(backend)}
+    finally:
+        backend.disconnect()
+    try:
+        return visibility_for(acting, resource, teams)
+    except AccessError as error:
+        raise InputError(f"{user.email}: {error}") from error
 
 
 @dataclass
