@@ -20,7 +20,7 @@ from attain.appdb.settings import WebSettings
 from attain.appdb.users import add_user
 from attain.cli.main import app as cli
 from attain.web.app import create_app
-from attain.web.auth import LOGIN_CSRF_COOKIE
+from attain.web.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, sign_in
 from tests.support.web import Demo
 
 EMAIL, PASSWORD = "guarded@example.com", "violet tractor harbour lantern"
@@ -142,3 +142,22 @@ def test_an_admin_clears_a_delay_from_the_command_line(app: FastAPI) -> None:
     assert "at 1 address(es)" in result.output
     assert attempt(attacker, PASSWORD) == 303
     assert audit_count(app, "sign_in_unlocked") == 1
+
+
+def test_behind_a_trusted_proxy_the_origin_is_checked_against_x_forwarded_host(
+    app: FastAPI,
+) -> None:
+    def sign_out_from(address: str) -> int:
+        started = sign_in(app.state.engine, EMAIL, PASSWORD)
+        assert started is not None
+        headers = {
+            "Cookie": f"{SESSION_COOKIE}={started[0]}",
+            "X-CSRF-Token": started[1],
+            "Host": "127.0.0.1:8000",  # a proxy that passes its own upstream as Host
+            "X-Forwarded-Host": "attain.example.com",
+            "Origin": "https://attain.example.com",
+        }
+        return from_address(app, address).post("/logout", headers=headers).status_code
+
+    assert sign_out_from(PROXY) == 303
+    assert sign_out_from("203.0.113.7") == 403

@@ -157,6 +157,14 @@ def client_address(request: Request, trusted: list[IPv4Network | IPv6Network]) -
     return peer
 
 
+def _from_trusted_proxy(request: Request) -> bool:
+    trusted: list[IPv4Network | IPv6Network] = (
+        request.app.state.services.settings.web.trusted_proxies
+    )
+    peer = _address(request.client.host) if request.client else None
+    return peer is not None and any(peer in network for network in trusted)
+
+
 def sign_in_over_http(request: Request, email: str, password: str) -> tuple[str, str] | None:
     """`sign_in` for a request to the app: its settings, and its client address."""
     settings: WebSettings = request.app.state.services.settings.web
@@ -248,11 +256,16 @@ def check_origin(request: Request) -> None:
     """CsrfRejected when a cookie-authenticated write names another site in `Origin` (or, when
     a browser sent no Origin, in `Referer`); OWASP's check beside the CSRF token. Without
     either header the CSRF token alone decides. Hosts are compared, not schemes, since a TLS
-    proxy in front may speak plain HTTP to the app."""
+    proxy in front may speak plain HTTP to the app; behind a trusted proxy that rewrites Host,
+    its X-Forwarded-Host names the site."""
     source = request.headers.get("origin") or request.headers.get("referer")
     if source is None:
         return
-    own = request.headers.get("host", request.url.netloc).lower()
+    own = request.headers.get("host", request.url.netloc)
+    forwarded_host = request.headers.get("x-forwarded-host")
+    if forwarded_host and _from_trusted_proxy(request):
+        own = forwarded_host.split(",")[0].strip()
+    own = own.lower()
     if source.strip() == "null" or urlsplit(source).netloc.lower() != own:
         raise CsrfRejected(f"a write from another site ({source[:100]}) is refused")
 
