@@ -33,6 +33,7 @@ __all__ = [
     "ListParams",
     "Listing",
     "PageUser",
+    "PeriodParam",
     "RecordId",
     "RepParam",
     "Services",

@@ -1,7 +1,10 @@
 """The routes, one module per resource, each with its pages and its JSON API routes.
 
 Every module has `pages` (HTML, left out of the OpenAPI document) and `api` (under /api/v1,
-documented); `web.app.create_app` includes both of each module in `MODULES`.
+documented), and a module whose API changes records also `writes` (the same, with the CSRF
+check of a cookie-authenticated call); `web.app.create_app` includes them for each module in
+`MODULES`. Request data comes in through `web.deps`; JSON answers are declared in
+`web.schemas`.
 """
 
 from __future__ import annotations
