@@ -126,3 +126,40 @@ def test_the_changes_api_answers_a_moment_it_cannot_read_with_400(
 ) -> None:
     answer = client.get(f"/api/v1/changes?since={since}", headers=token(client, "admin"))
     assert answer.status_code == 400, answer.text
+
+
+CALLS = "/pipeline/calls?period=2026-Q4&as_of=2026-10-21"
+
+
+def test_the_calls_page_shows_each_week_s_calls_against_what_closed(client: TestClient) -> None:
+    """The hand computation of test_calls.py: week 1 commit 770, pipeline 2,470; actual 1,420
+    (so far: the quarter has not ended)."""
+    status, page = get(client, "admin", CALLS)
+    assert status == 200, page[:300]
+    assert 'data-testid="calls-actual" data-value="1420.0"' in page
+    assert "so far (the period has not ended)" in page
+    assert '<td data-value="770.0">770 (-46%)</td>' in page
+    assert '<td data-value="3470.0">3,470 (+144%)</td>' in page
+    assert 'data-testid="forecast-calls"' in page  # the chart
+    assert get(client, "manager", CALLS + "&team=B")[0] == 404
+    assert get(client, "marketing", CALLS)[0] == 403
+
+
+def test_the_calls_api_gives_the_team_s_weeks_with_their_errors(client: TestClient) -> None:
+    api = "/api/v1/pipeline/calls?period=2026-Q4&as_of=2026-10-07&team=A"
+    answer = client.get(api, headers=token(client, "admin")).json()
+    first = answer["weeks"][0]
+    assert (first["won"], first["commit"], first["pipeline"]) == (420.0, 350.0, 1000.0)
+    assert first["errors"]["commit_call"] == pytest.approx((770.0 - 1420.0) / 1420.0)
+    csv_text = client.get(api + "&format=csv", headers=token(client, "manager")).text
+    assert csv_text.splitlines()[0].startswith("week,")
+
+
+def test_the_changes_page_lists_what_changed_for_each_user(client: TestClient) -> None:
+    status, page = get(client, "admin", "/changes?since=1&until=2")
+    assert status == 200, page[:300]
+    assert 'data-testid="change-deleted"' in page and '<td data-value="600.0">600</td>' in page
+    assert "<td>r2</td><td>A</td><td>B</td>" in page
+    status, own = get(client, "rep", "/changes?since=1&until=2")
+    assert status == 200 and "D7" in own and "D6" not in own and "<td>r2</td>" not in own
+    assert get(client, "rep", "/changes?since=soon")[0] == 400

@@ -447,6 +447,48 @@ class Waterfall(BaseModel):
     movements: list[MovementColumn]
 
 
+class CallErrors(BaseModel):
+    """Each call's signed error against what closed won (0.25: 25% above); None without it."""
+
+    commit_call: float | None
+    best_case_call: float | None
+    pipeline_call: float | None
+    attain_p50: float | None
+
+
+class CallWeek(BaseModel):
+    """The CRM's calls at the end of one week of the period, and Attain's P50 then."""
+
+    week: int
+    as_of: str
+    won: Number
+    commit: Number
+    best_case: Number
+    pipeline: Number
+    commit_call: Number
+    best_case_call: Number
+    pipeline_call: Number
+    attain_p50: Number | None
+    errors: CallErrors
+
+
+class ForecastCalls(BaseModel):
+    """Forecast-call accuracy: the CRM's weekly calls against what closed won in the period."""
+
+    period: Period
+    team_id: str | None
+    rep_id: str | None
+    currency: str | None
+    actual: Number
+    complete: bool
+    weeks: list[CallWeek]
+    p50_source: str | None
+    as_of: str
+    notes: list[str]
+    team: str | None
+    rep: str | None
+
+
 class ChangeTotal(BaseModel):
     """How many deals changed in one way, and the amount they moved."""
 

@@ -1,5 +1,6 @@
-"""The pipeline waterfall: how a quarter's pipeline moved week by week, with the deals behind
-each bar."""
+"""The pipeline waterfall (how a quarter's pipeline moved week by week, with the deals behind
+each bar) and the forecast calls (the CRM's commit, best case and pipeline each week against
+what closed, beside Attain's P50)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from typing import Annotated, Any
 from fastapi import Query
 from fastapi.responses import HTMLResponse, Response
 
-from attain.reports.history import waterfall_csv
+from attain.reports.history import calls_csv, waterfall_csv
 from attain.web import deps
 from attain.web.deps import ApiUser, AsOfParam, CurrentPage, Format, PeriodParam, Services
-from attain.web.pipeline import waterfall_of, waterfall_view
-from attain.web.schemas import Waterfall
+from attain.web.pipeline import calls_of, calls_view, waterfall_of, waterfall_view
+from attain.web.schemas import ForecastCalls, Waterfall
 
 pages, api = deps.routers("pipeline")
 
@@ -53,4 +54,44 @@ def waterfall_api(
             headers={"Content-Disposition": 'attachment; filename="pipeline-waterfall.csv"'},
         )
     data = waterfall_view(services, user, table.as_of, period or None, team, rep)
+    return {key: value for key, value in data.items() if key != "chart"}
+
+
+@pages.get("/pipeline/calls", response_class=HTMLResponse)
+def calls_page(
+    page: CurrentPage,
+    services: Services,
+    as_of: AsOfParam = None,
+    period: PeriodParam = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> Response:
+    data = calls_view(services, page.user, as_of, period or None, team, rep)
+    return page.render("pipeline_calls.html", data=data, page="forecast")
+
+
+@api.get(
+    "/pipeline/calls",
+    response_model=ForecastCalls,
+    summary="The CRM's forecast calls each week against what closed",
+)
+def calls_api(
+    services: Services,
+    user: ApiUser,
+    table: deps.TableParams,
+    period: PeriodParam = None,
+    team: Annotated[str | None, Query(description="Only this team's deals.")] = None,
+    rep: Annotated[str | None, Query(description="Only this rep's deals.")] = None,
+) -> Any:
+    """Per week of the period: won so far, the commit, best-case and pipeline calls and
+    Attain's P50, each with its error against what closed won; `format=csv` gives one row per
+    week."""
+    if table.output is Format.CSV:
+        result, _ = calls_of(services, user, table.as_of, period or None, team, rep)
+        return Response(
+            calls_csv(result),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="forecast-calls.csv"'},
+        )
+    data = calls_view(services, user, table.as_of, period or None, team, rep)
     return {key: value for key, value in data.items() if key != "chart"}
