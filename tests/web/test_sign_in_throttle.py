@@ -161,3 +161,13 @@ def test_behind_a_trusted_proxy_the_origin_is_checked_against_x_forwarded_host(
 
     assert sign_out_from(PROXY) == 303
     assert sign_out_from("203.0.113.7") == 403
+
+
+def test_counts_untouched_for_a_day_are_forgotten(app: FastAPI) -> None:
+    attempt(from_address(app, "203.0.113.7"), "wrong one")
+    with session_scope(app.state.engine) as session:
+        row = session.get(SignInThrottle, (EMAIL, "203.0.113.7"))
+        assert row is not None
+        row.last_failure_at = utcnow() - timedelta(days=2)
+    attempt(from_address(app, "198.51.100.2"), "wrong one")
+    assert throttled_addresses(app) == {"198.51.100.2"}

@@ -5,7 +5,8 @@ count sets a delay of `throttle_first_delay_seconds`, and each further one doubl
 `throttle_max_delay_seconds` (1 s, 2 s, 4 s … 15 min by default). While the delay runs the
 password is not even checked. Once it has passed, the right password works, so nobody can
 lock a colleague out by guessing theirs; a right password clears the count, and so does an
-admin (`attain users unlock`). 300 guesses take hours instead of half a minute.
+admin (`attain users unlock`). 300 guesses take hours instead of half a minute. Counts
+untouched for `FORGET_AFTER` are dropped, so guesses at many made-up e-mails leave no pile.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from sqlalchemy.orm import Session
 
 from attain.appdb.models import SignInThrottle
 from attain.appdb.settings import WebSettings
+
+FORGET_AFTER = timedelta(days=1)
+"""How long a count of wrong passwords is kept after the last one (then it starts again)."""
 
 
 def _row(session: Session, email: str, client: str) -> SignInThrottle | None:
@@ -36,6 +40,9 @@ def note_failure(
     session: Session, email: str, client: str, settings: WebSettings, now: datetime
 ) -> SignInThrottle:
     """Count a wrong password from `client` for `email` and set the delay it earns."""
+    session.execute(
+        delete(SignInThrottle).where(SignInThrottle.last_failure_at < now - FORGET_AFTER)
+    )
     row = _row(session, email, client)
     if row is None:
         row = SignInThrottle(email=email.strip().lower(), client=client, failures=0)
