@@ -1,6 +1,7 @@
 """The command line applies the web app's access rules to the user named by `--by` (#22
-part 7): a manager logs coaching, starts programs, scores skills and marks actions done only
-for their own teams' reps, as on the web; a rep marks only their own actions done. A
+part 7): a manager logs coaching, starts programs and logs their check-ins, scores skills and
+marks actions done only for their own teams' reps, as on the web; a rep marks only their own
+actions done and sets no product priorities. A
 consistency check for operators, not a security boundary (docs/web.md, Security)."""
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ def test_a_manager_writes_only_about_their_own_teams_reps(demo: Demo, tmp_path: 
     for email, role, extra in (
         ("boss@x.com", "manager", ["--team", str(own.team_id)]),
         ("rae@x.com", "rep", ["--rep-id", other.rep_id]),
+        ("far@x.com", "manager", ["--team", str(other.team_id)]),
     ):
         added = runner.invoke(
             app,
@@ -65,3 +67,19 @@ def test_a_manager_writes_only_about_their_own_teams_reps(demo: Demo, tmp_path: 
     assert attain("actions", "done", "1", *by).exit_code == 0
     not_a_coach = attain(*log, "--rep", other.rep_id, "--by", "rae@x.com")
     assert refused(not_a_coach, "the role cannot change coaching")
+    # Program 1 is the own rep's: its check-ins are for the rep's managers only.
+    checkin = ("program", "checkin", "1", "--at", "2026-10-14")
+    assert refused(attain(*checkin, "--by", "far@x.com"), "program 1")
+    assert attain(*checkin, *by).exit_code == 0
+    priority = ("products", "priority")
+    product = _a_product(demo)
+    assert refused(attain(*priority, product, "priority", "--by", "rae@x.com"), "cannot change")
+    assert attain(*priority, product, "priority", "--by", "far@x.com").exit_code == 0
+
+
+def _a_product(demo: Demo) -> str:
+    backend = connect(str(demo.store), read_only=True)
+    try:
+        return str(backend.execute(backend.table("products").product_id).iloc[0])
+    finally:
+        backend.disconnect()

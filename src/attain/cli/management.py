@@ -117,14 +117,17 @@ def program_checkin_command(
     notes: str = typer.Option("", "--notes", help="What was reviewed and agreed."),
     topic: list[str] = typer.Option([], "--topic", help="A topic discussed (repeatable)."),
     by: str = BY,
+    db: str | None = DB,
     app_db: str | None = APP_DB,
 ) -> None:
-    """Log a weekly check-in of a program (a coaching session of kind program_check_in)."""
+    """Log a weekly check-in of a program (a coaching session of kind program_check_in), for
+    a program `--by` may see on the web."""
     with app_session(app_db, by) as (session, user):
         assert user is not None
         record, week = check_in(
             session,
             program_id,
+            scope=writer_scope(user, Resource.PROGRAMS, db),
             coach=user,
             held_at=at.replace(tzinfo=UTC),
             duration_minutes=minutes,
@@ -370,6 +373,8 @@ def products_priority_command(
     if product not in set(known.astype(str)):
         raise InputError(f"no product {product} in the store; `attain products show` lists them")
     with app_session(app_db, by) as (session, user):
+        assert user is not None
+        writer_scope(user, Resource.PRODUCTS, db)  # admins and managers only, as on the web
         row = set_priority(session, product, tier, differentiators, by=user)
         typer.echo(f"{row.product_id}: {row.tier.value}.")
 
