@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from attain import __version__
 from attain.appdb.database import app_db_url, make_engine, upgrade
 from attain.config import Settings
+from attain.ingest.connectors.schedule import SyncSchedule
 from attain.reports.templating import label, money, ratio, times
 from attain.web import problems
 from attain.web.rendering import vega
@@ -55,9 +56,12 @@ def create_app(settings: Settings, store: str | None = None, app_db: str | None 
         upgrade(url)
         app.state.engine = make_engine(url)
         app.state.services = Services(settings, target)
+        app.state.sync_schedule = _sync_schedule(settings, target, app.state.services)
         try:
             yield
         finally:
+            if app.state.sync_schedule is not None:
+                app.state.sync_schedule.stop()
             app.state.engine.dispose()
 
     app = FastAPI(
@@ -90,3 +94,12 @@ def create_app(settings: Settings, store: str | None = None, app_db: str | None 
         return response
 
     return app
+
+
+def _sync_schedule(settings: Settings, store: str, services: Services) -> SyncSchedule | None:
+    """The scheduled CRM syncs of `[sync]`, started; None when none is asked for."""
+    if not settings.sync.every_minutes or not settings.sync.crms:
+        return None
+    schedule = SyncSchedule(settings.sync, store, services.writing)
+    schedule.start()
+    return schedule

@@ -31,11 +31,18 @@ def render(
             "csrf": getattr(request.state, "csrf", ""),
             "partial": partial,
             "can": {resource.value: resource in resources for resource in Resource},
+            "sync_line": _sync_line(request) if user else None,
             **context,
         },
         status_code=status,
     )
     return response
+
+
+def _sync_line(request: Request) -> str | None:
+    """When the app's scheduled syncs last ran and next will (None without a schedule)."""
+    schedule = getattr(request.app.state, "sync_schedule", None)
+    return None if schedule is None else str(schedule.line() or "") or None
 
 
 _SCRIPT_ESCAPES = str.maketrans(

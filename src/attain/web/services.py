@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -63,6 +63,41 @@ class DataVersion:
     import_id: int
 
 
+class ReadWriteLock:
+    """Many readers or one writer: DuckDB lets a process open a file read-only or read-write,
+    not both at once, so the app's own sync waits for the pages' reads and they for it."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._readers = 0
+        self._writer = False
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        with self._changed:
+            self._changed.wait_for(lambda: not self._writer)
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._readers -= 1
+                self._changed.notify_all()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        with self._changed:
+            self._changed.wait_for(lambda: not self._writer)
+            self._writer = True  # new readers wait from here on
+            self._changed.wait_for(lambda: self._readers == 0)
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._writer = False
+                self._changed.notify_all()
+
+
 @dataclass(frozen=True)
 class AsOfDay:
     """The day results are computed as of, and the notes saying why it is that day."""
@@ -80,6 +115,7 @@ class Services:
         self.path = Path(store.removeprefix("duckdb://"))
         self._cache: LRUCache[Hashable, Any] = LRUCache(maxsize=CACHE_SIZE)
         self._lock = threading.RLock()
+        self._store_lock = ReadWriteLock()
         self._computing: dict[Hashable, threading.Lock] = {}
         self._stamp: tuple[int, int] | None = None
         self._import_id = 0
@@ -106,17 +142,23 @@ class Services:
 
     @contextmanager
     def backend(self) -> Iterator[Store]:
-        """The store, opened read-only for the duration of the block."""
-        backend: Store = connect(
-            self.store,
-            read_only=True,
-            memory_limit=self.settings.memory_limit,
-            currency=self.settings.currency,
-        )
-        try:
-            yield backend
-        finally:
-            backend.disconnect()
+        """The store, opened read-only for the duration of the block (never while the app's
+        own scheduled sync writes it: `writing`)."""
+        with self._store_lock.reading():
+            backend: Store = connect(
+                self.store,
+                read_only=True,
+                memory_limit=self.settings.memory_limit,
+                currency=self.settings.currency,
+            )
+            try:
+                yield backend
+            finally:
+                backend.disconnect()
+
+    def writing(self) -> AbstractContextManager[object]:
+        """Hold the store for a write: waits for the reads under way, holds off new ones."""
+        return self._store_lock.writing()
 
     def derived(self, key: tuple[Hashable, ...], build: Callable[[], T]) -> T:
         """A value built from other cached results (e.g. rows ready for JSON), cached alike."""

@@ -106,5 +106,15 @@ class SyncSettings(BaseModel):
         description="An incremental sync reads records changed since this long before the last "
         "sync began, so clocks a little apart lose no change.",
     )
+    every_minutes: float = Field(
+        default=0.0,
+        ge=0,
+        description="While `attain serve` runs, sync each CRM named in `crms` this often (0: "
+        "never; `attain sync` still syncs by hand). The app then writes the store itself, "
+        "between its reads, and every page says when the last sync ran and the next will.",
+    )
+    crms: list[Literal["salesforce", "hubspot"]] = Field(
+        default=[], description="The CRMs `attain serve` syncs on its schedule."
+    )
     salesforce: SalesforceSync = Field(default_factory=SalesforceSync)
     hubspot: HubSpotSync = Field(default_factory=HubSpotSync)
