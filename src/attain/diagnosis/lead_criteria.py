@@ -4,9 +4,11 @@ Per seller over the window: the share of their new leads, and of their new oppor
 account's, else the lead's, industry, size, country and title), that fall outside the profile,
 compared with the top performers; and how much less often off-profile deals are won.
 
-Without a hand-written `[icp]`, the profile is inferred as `attain icp suggest` would propose it,
-from leads decided before the window starts (their deals won or lost before it): never from the
-window judged, where a rep's own wins would define the profile they are judged by. Such
+Without a hand-written `[icp]`, the profile is inferred with `attain icp suggest`'s segment
+statistics from leads decided before the window starts (their deals won or lost before it):
+never from the window judged, where a rep's own wins would define the profile they are judged
+by. A segment is out of the inferred profile only when it won clearly less than the rest; one
+too small to judge stays in, and the lead's source is left out (reps do not choose it). Such
 findings say "profile inferred from earlier deals" and carry the rules used.
 """
 
@@ -30,10 +32,13 @@ from attain.diagnosis.finding import (
     share_signal,
 )
 from attain.leads.icp import IcpSettings, in_profile
-from attain.leads.suggest import suggest_icp
+from attain.leads.suggest import _proposal, suggest_icp
 from attain.metrics.coverage import open_pipeline
 
 INFERRED = "profile inferred from earlier deals"
+UNCHOSEN = ("source",)
+"""Lead dimensions left out of an inferred profile: a rep does not choose where leads come from
+(that is marketing alignment's ground)."""
 STAKE_METHOD = (
     "(rep's off-profile share of new deals − benchmark's) × rep's open pipeline expected to "
     "close this period × (in-profile − off-profile win rate of all selling reps)."
@@ -157,7 +162,16 @@ def _inferred_profile(ctx: DiagnosisContext, t: Thresholds) -> tuple[IcpSettings
         min_leads=t.profile_min_leads,
         min_age_days=t.profile_min_age_days,
     )
-    icp = suggestion.proposal
+    # Judge reps only by what earlier deals showed: a segment is off profile when it won
+    # clearly less (below), not when it was too small to judge; and only by who the customer
+    # is (industry, size, country, title), not the lead's source, which reps do not choose.
+    judged = [
+        replace(s, verdict="inconclusive") if s.verdict == "too_few" else s
+        for s in suggestion.segments
+        if s.dimension not in UNCHOSEN
+    ]
+    icp = _proposal(judged, 0.0)
+    suggestion = replace(suggestion, proposal=icp)
     why_none = "; ".join(suggestion.notes) or (
         f"of {suggestion.decided_leads} decided leads, no segment with {t.profile_min_leads} "
         "or more wins clearly less often than the rest"
