@@ -12,7 +12,8 @@ from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
 
 from attain.access import ROLE_RESOURCES, Principal, Resource
-from attain.errors import InputError
+from attain.errors import AttainError, InputError
+from attain.store.freshness import freshness_line
 
 
 def render(
@@ -32,6 +33,7 @@ def render(
             "partial": partial,
             "can": {resource.value: resource in resources for resource in Resource},
             "sync_line": _sync_line(request) if user else None,
+            "freshness": _freshness(request) if user else None,
             **context,
         },
         status_code=status,
@@ -43,6 +45,16 @@ def _sync_line(request: Request) -> str | None:
     """When the app's scheduled syncs last ran and next will (None without a schedule)."""
     schedule = getattr(request.app.state, "sync_schedule", None)
     return None if schedule is None else str(schedule.line() or "") or None
+
+
+def _freshness(request: Request) -> str | None:
+    """'data through D' for the page's header (None when the store cannot be read: the page
+    then says why itself)."""
+    services = getattr(request.app.state, "services", None)
+    try:
+        return None if services is None else freshness_line(services.data_through())
+    except AttainError:
+        return None
 
 
 _SCRIPT_ESCAPES = str.maketrans(

@@ -199,12 +199,15 @@ class Services:
 
     # -- results --------------------------------------------------------------------------
     def as_of(self, asked: date | None) -> AsOfDay:
-        """The as-of day: as asked; else today, unless the data ended before today's quarter."""
-        today = date.today()
-        through: date | None = self._cached(("data_through",), last_fact_day)
+        """The as-of day: as asked; else the data's last day (as every command's default)."""
         notes: list[str] = []
-        day = resolve_report_as_of(asked, today, through, notes)
+        day = resolve_report_as_of(asked, date.today(), self.data_through(), notes)
         return AsOfDay(day, tuple(notes))
+
+    def data_through(self) -> date | None:
+        """The data's last day (attain.store.freshness), which every page states."""
+        through: date | None = self._cached(("data_through",), last_fact_day)
+        return through
 
     def roster(self) -> dict[str, RosterEntry]:
         """Every rep in the store by id."""

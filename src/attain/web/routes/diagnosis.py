@@ -6,6 +6,8 @@ from typing import Any
 
 from fastapi.responses import HTMLResponse, Response
 
+from attain.diagnosis.checked import unchecked_causes, unchecked_line
+from attain.reports.diagnosis import diagnosis_headline
 from attain.web import view_models
 from attain.web.deps import ApiUser, AsOfParam, CurrentPage, ListParams, Services, routers
 from attain.web.schemas import Finding, Page
@@ -17,7 +19,14 @@ pages, api = routers("diagnosis")
 def diagnosis_page(page: CurrentPage, services: Services, as_of: AsOfParam = None) -> Response:
     day = services.as_of(as_of)
     findings = view_models.findings_view(services, page.user, day.day)
-    data = {"as_of": day.day.isoformat(), "notes": list(day.notes), "findings": findings}
+    found = services.diagnosis(day.day)
+    data = {
+        "as_of": day.day.isoformat(),
+        "notes": list(day.notes),
+        "findings": findings,
+        "headline": diagnosis_headline(found),
+        "unchecked": [unchecked_line(item) for item in unchecked_causes(found.skipped)],
+    }
     return page.render("diagnosis.html", data=data, page="diagnosis")
 
 
