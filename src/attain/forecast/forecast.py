@@ -280,11 +280,7 @@ def forecast_period(
     if fallback is not None:
         snapshot, model_probability = fallback
         method, method_note = CRM_METHOD, "no stage history to learn win rates from"
-    probability = model_probability
-    if overrides is not None and len(snapshot):
-        probability = overrides.win_probabilities(
-            snapshot["stage"], snapshot["opportunity_id"], model_probability
-        )
+    probability = _overridden(snapshot, model_probability, overrides)
     owners = sorted(
         set(known.deals["owner_rep_id"].astype(str)) | set(targets) | set(snapshot["owner_rep_id"])
     )
@@ -306,19 +302,8 @@ def forecast_period(
     )
     runs += so_far
     stage_rate = snapshot["stage"].map(stage_win_rates(known)).fillna(_win_rate(known))
-    per_owner = pd.DataFrame(
-        {
-            "owner": owners,
-            "booked": so_far,
-            "open_deals": np.bincount(deal_owner, minlength=len(owners)),
-            "open_value": np.bincount(deal_owner, weights=value, minlength=len(owners)),
-            "expected_open": np.bincount(
-                deal_owner, weights=value * probability, minlength=len(owners)
-            ),
-            "expected_new": new.mean(axis=0) if len(new) else np.zeros(len(owners)),
-            "weighted": so_far
-            + np.bincount(deal_owner, weights=value * stage_rate.to_numpy(), minlength=len(owners)),
-        }
+    per_owner = _per_owner(
+        owners, so_far, deal_owner, value, probability, new, stage_rate.to_numpy()
     )
     elapsed = (moment - start) / (end - start)
     rows = _rows(per_owner, runs, known.rep_teams, targets, names, elapsed)
@@ -334,6 +319,44 @@ def forecast_period(
         deals=_deals(snapshot, model_probability, probability, overrides or Overrides()),
         crm=None if crm is None else crm_rollup(crm, period),
         method_note=method_note,
+    )
+
+
+def _overridden(
+    snapshot: pd.DataFrame, model_probability: np.ndarray[Any, Any], overrides: Overrides | None
+) -> np.ndarray[Any, Any]:
+    """The open deals' win probabilities with the overrides in place of the model's."""
+    if overrides is None or not len(snapshot):
+        return model_probability
+    return overrides.win_probabilities(
+        snapshot["stage"], snapshot["opportunity_id"], model_probability
+    )
+
+
+def _per_owner(
+    owners: list[str],
+    so_far: np.ndarray[Any, Any],
+    deal_owner: np.ndarray[Any, Any],
+    value: np.ndarray[Any, Any],
+    probability: np.ndarray[Any, Any],
+    new: np.ndarray[Any, Any],
+    stage_rate: np.ndarray[Any, Any],
+) -> pd.DataFrame:
+    """Per owner: booked so far, open deals and value, expected from the open deals and from
+    new business, and the weighted-pipeline baseline (booked + value × stage win rate)."""
+    return pd.DataFrame(
+        {
+            "owner": owners,
+            "booked": so_far,
+            "open_deals": np.bincount(deal_owner, minlength=len(owners)),
+            "open_value": np.bincount(deal_owner, weights=value, minlength=len(owners)),
+            "expected_open": np.bincount(
+                deal_owner, weights=value * probability, minlength=len(owners)
+            ),
+            "expected_new": new.mean(axis=0) if len(new) else np.zeros(len(owners)),
+            "weighted": so_far
+            + np.bincount(deal_owner, weights=value * stage_rate, minlength=len(owners)),
+        }
     )
 
 

@@ -18,7 +18,7 @@ from attain.metrics.coverage import CoverageRow, pipeline_coverage
 from attain.metrics.early_warnings import EarlyWarning, early_warnings
 from attain.metrics.facts import shared_scans
 from attain.metrics.pacing import PacingRow, business_calendar, pacing
-from attain.metrics.periods import Period, quarter_of, quarters_between
+from attain.metrics.periods import BusinessCalendar, Period, quarter_of, quarters_between
 from attain.metrics.ratcheting import (
     RepRatcheting,
     TeamRatcheting,
@@ -118,27 +118,7 @@ def _performance_report(
         notes.append(quality)
     calendar = business_calendar(settings)
 
-    targets = quota_targets(backend, calendar=calendar)
-    has_quotas = bool((targets["metric"] == HEADLINE_METRIC).any())
-    source = "quotas"
-    if has_quotas and target is not None:
-        notes.append(f"--target {target:,.0f} ignored: the store holds bookings quotas")
-    elif not has_quotas and target is not None:
-        first = _first_fact_day(backend) or as_of
-        periods = quarters_between(min(first, as_of), as_of)
-        flat = synthetic_targets(backend, target, periods, HEADLINE_METRIC, calendar=calendar)
-        targets = pd.concat([targets, flat], ignore_index=True) if len(targets) else flat
-        source = f"flat target of {target:,.0f} per rep per quarter"
-        notes.append(f"no bookings quotas in the store: every selling rep's target is {source}")
-    elif not has_quotas:
-        source = "none"
-        notes.append(
-            "no bookings quotas in the store: attainment, pacing, coverage and classification "
-            "need targets; set one with --target AMOUNT (per rep per quarter)"
-        )
-        for section in ("attainment", "pacing", "coverage", "classification", "goals"):
-            skipped.append(Skipped(section, "no targets"))
-
+    targets, source = _targets(backend, target, as_of, calendar, notes, skipped)
     period = _current_period(targets, as_of)
     have_targets = not targets.empty
     attainment = attainment_report(backend, targets, zone) if have_targets else None
@@ -165,6 +145,39 @@ def _performance_report(
         early_warnings=early_warnings(backend, measured, settings),
         measured_on=None if measured == as_of else measured,
     )
+
+
+def _targets(
+    backend: Any,
+    target: float | None,
+    as_of: date,
+    calendar: BusinessCalendar,
+    notes: list[str],
+    skipped: list[Skipped],
+) -> tuple[pd.DataFrame, str]:
+    """The targets and where they come from: the store's quotas; else a flat `target` per rep
+    per quarter from the first fact on; else none, and the sections that need them skipped."""
+    targets = quota_targets(backend, calendar=calendar)
+    has_quotas = bool((targets["metric"] == HEADLINE_METRIC).any())
+    if has_quotas:
+        if target is not None:
+            notes.append(f"--target {target:,.0f} ignored: the store holds bookings quotas")
+        return targets, "quotas"
+    if target is not None:
+        first = _first_fact_day(backend) or as_of
+        periods = quarters_between(min(first, as_of), as_of)
+        flat = synthetic_targets(backend, target, periods, HEADLINE_METRIC, calendar=calendar)
+        targets = pd.concat([targets, flat], ignore_index=True) if len(targets) else flat
+        source = f"flat target of {target:,.0f} per rep per quarter"
+        notes.append(f"no bookings quotas in the store: every selling rep's target is {source}")
+        return targets, source
+    notes.append(
+        "no bookings quotas in the store: attainment, pacing, coverage and classification "
+        "need targets; set one with --target AMOUNT (per rep per quarter)"
+    )
+    for section in ("attainment", "pacing", "coverage", "classification", "goals"):
+        skipped.append(Skipped(section, "no targets"))
+    return targets, "none"
 
 
 def resolve_as_of(
