@@ -19,7 +19,8 @@ from attain.errors import ConfigError
 from attain.forecast.settings import ForecastSettings
 from attain.ingest.connectors.settings import SyncSettings
 from attain.leads.icp import IcpSettings
-from attain.metrics.settings import PerformanceSettings
+from attain.metrics.periods import configure_calendar
+from attain.metrics.settings import CalendarSettings, PerformanceSettings
 from attain.plan.settings import PlanSettings
 from attain.store.currency import CurrencySettings
 from attain.workflow.settings import WorkflowSettings
@@ -49,6 +50,11 @@ class Settings(BaseSettings):
         default_factory=CurrencySettings,
         description="The corporate currency and a file of dated exchange rates ([currency] "
         "table); see docs/presets.md.",
+    )
+    calendar: CalendarSettings = Field(
+        default_factory=CalendarSettings,
+        description="The fiscal calendar: year start month, quarter pattern (months or "
+        "4-4-5), week start ([calendar] table); see docs/calendars.md.",
     )
     performance: PerformanceSettings = Field(
         default_factory=PerformanceSettings,
@@ -112,12 +118,18 @@ class Settings(BaseSettings):
 
 
 def load_settings() -> Settings:
-    """Current settings, or a ConfigError naming the bad setting."""
+    """Current settings, or a ConfigError naming the bad setting.
+
+    Their `[calendar]` becomes the fiscal calendar of this process: every period computation
+    (attain.metrics.periods) then counts its quarters.
+    """
     named = os.environ.get("ATTAIN_CONFIG")
     if named and not Path(named).is_file():
         raise ConfigError(f"ATTAIN_CONFIG names {named}, which is not a file")
     try:
-        return Settings()
+        settings = Settings()
+        configure_calendar(settings.calendar.fiscal())
+        return settings
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])

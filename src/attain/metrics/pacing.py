@@ -24,7 +24,7 @@ from attain.metrics.attainment import (
     scoped,
 )
 from attain.metrics.facts import daily_actuals
-from attain.metrics.periods import BusinessCalendar, Period, quarter_of
+from attain.metrics.periods import BusinessCalendar, Period, quarter_of, week_start, week_starts
 from attain.metrics.settings import PerformanceSettings
 from attain.metrics.targets import rep_roster
 
@@ -61,7 +61,8 @@ class PacingRow:
     required_daily_rate: float | None
     status: Status
     week_start: date
-    """Monday of the week containing as_of (or the period start, if later)."""
+    """First day of the week containing as_of (Monday unless `[calendar] week_start` says
+    otherwise), or the period start if later."""
     week_target: float
     """This week's share of the target: the weekly target behind the daily pacing."""
     week_actual: float
@@ -114,11 +115,10 @@ def day_weights(
 def weekly_targets(
     period: Period, target: float, calendar: BusinessCalendar, shape: pd.Series | None = None
 ) -> pd.Series:
-    """daily_targets summed per calendar week, indexed by the week's Monday; sums to `target`."""
+    """daily_targets summed per week, indexed by the week's first day (Monday unless the
+    fiscal calendar's `week_start` says otherwise); sums to `target`."""
     daily = daily_targets(period, target, calendar, shape)
-    days = pd.DatetimeIndex(daily.index)
-    mondays = days - pd.to_timedelta(np.asarray(days.day_of_week), unit="D")
-    weekly = daily.groupby(mondays).sum()
+    weekly = daily.groupby(week_starts(pd.DatetimeIndex(daily.index))).sum()
     weekly.index.name = "week_start"
     return weekly
 
@@ -233,9 +233,9 @@ def _rep_progress(
     )
     through = np.clip(np.searchsorted(days, np.datetime64(as_of, "D"), side="right"), lo, hi)
     employed = cumulative[hi] - cumulative[lo]
-    week_start = max(as_of - timedelta(days=as_of.weekday()), period.start)
-    week_end = week_start + timedelta(days=6 - week_start.weekday())
-    first = np.clip(np.searchsorted(days, np.datetime64(week_start, "D"), side="left"), lo, hi)
+    this_week = max(week_start(as_of), period.start)
+    week_end = week_start(as_of) + timedelta(days=6)
+    first = np.clip(np.searchsorted(days, np.datetime64(this_week, "D"), side="left"), lo, hi)
     last = np.clip(np.searchsorted(days, np.datetime64(week_end, "D"), side="right"), lo, hi)
     week_share = np.where(
         employed > 0,
@@ -249,8 +249,8 @@ def _rep_progress(
     )
     actuals = daily_actuals(backend, str(group["metric"].iloc[0]), period.start, as_of, zone)
     actual = actuals.groupby("rep_id")["value"].sum()
-    this_week = actuals[actuals["day"] >= pd.Timestamp(week_start)]
-    week_actual = this_week.groupby("rep_id")["value"].sum()
+    in_week = actuals[actuals["day"] >= pd.Timestamp(this_week)]
+    week_actual = in_week.groupby("rep_id")["value"].sum()
     return pd.DataFrame(
         {
             "rep_id": group["rep_id"].to_numpy(),
@@ -323,7 +323,7 @@ def _rows(
             business_days_left=int(row["days_left"]),
             required_daily_rate=optional_number(row["rate"]),
             status=row["status"],
-            week_start=max(as_of - timedelta(days=as_of.weekday()), period.start),
+            week_start=max(week_start(as_of), period.start),
             week_target=float(row["week_target"]),
             week_actual=float(row["week_actual"]),
         )

@@ -1,9 +1,31 @@
-"""Quota periods and business-day calendars (weekends and public holidays per country)."""
+"""Quota periods, the company's fiscal calendar and business-day calendars (weekends and public
+holidays per country).
+
+Every period computation goes through this module: `quarter_of` and `quarters_between` give
+the quarters of the calendar in force (`FiscalCalendar`, from `[calendar]` in attain.toml, set
+once per process by `configure_calendar`), and `Period.label` and `parse_quarter` name them
+(`2026-Q4` for calendar quarters, `FY2027-Q1` for a fiscal year that is not the calendar year).
+Two kinds of fiscal quarter are kept:
+
+- **months**: quarters of three months from `start_month` (February: Feb–Apr, May–Jul, ...);
+- **4-4-5, 4-5-4, 5-4-4**: quarters of 13 whole weeks (4, 4 and 5 weeks a month in some order),
+  in a 52- or 53-week year ending on the last week-end day of the month before `start_month`
+  (`year_end = "last"`), or the one nearest that month's end (`"nearest"`); a 53rd week joins
+  the fourth quarter.
+
+A fiscal year is named after the calendar year it ends in (a year from February 2026 to
+January 2027 is FY2027).
+"""
 
 from __future__ import annotations
 
+import itertools
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Literal
 
 import holidays
 import numpy as np
@@ -25,11 +47,8 @@ class Period:
 
     @property
     def label(self) -> str:
-        """'2026-Q4' for calendar quarters, else 'start..end'."""
-        quarter = quarter_of(self.start)
-        if quarter == self:
-            return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
-        return f"{self.start}..{self.end}"
+        """'2026-Q4' for a calendar quarter, 'FY2027-Q1' for a fiscal one, else 'start..end'."""
+        return _CALENDAR[0].label(self)
 
     def contains(self, day: date) -> bool:
         """Whether `day` falls inside the period."""
@@ -41,12 +60,166 @@ class Period:
         return (self.end - self.start).days + 1
 
 
+QuarterPattern = Literal["months", "4-4-5", "4-5-4", "5-4-4"]
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@dataclass(frozen=True)
+class FiscalCalendar:
+    """How the company counts its years and quarters (see the module)."""
+
+    start_month: int = 1
+    """The fiscal year's first month (1: January, the calendar year)."""
+    pattern: QuarterPattern = "months"
+    week_start: str = "monday"
+    """The first day of a week (weekly pacing; the week-based quarters' weeks)."""
+    year_end: Literal["last", "nearest"] = "last"
+    """Week-based years: end on the last week-end day of the month before `start_month`, or on
+    the one nearest that month's end."""
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.start_month <= 12:
+            raise ConfigError(f"[calendar] start_month must be 1 to 12, not {self.start_month}")
+        if self.week_start not in WEEKDAYS:
+            raise ConfigError(f"[calendar] week_start must be one of {', '.join(WEEKDAYS)}")
+
+    @property
+    def is_calendar_year(self) -> bool:
+        return self.start_month == 1 and self.pattern == "months"
+
+    def quarter_of(self, day: date) -> Period:
+        """The fiscal quarter containing `day`."""
+        if self.pattern == "months":
+            offset = (day.month - self.start_month) % 12
+            first = _add_months(date(day.year, day.month, 1), -(offset % 3))
+            return Period(first, _add_months(first, 3) - timedelta(days=1))
+        start, end = self.year_of(day)
+        index = min((day - start).days // 91, 3)
+        first = start + timedelta(days=91 * index)
+        return Period(first, end if index == 3 else first + timedelta(days=90))
+
+    def year_of(self, day: date) -> tuple[date, date]:
+        """First and last day of the fiscal year containing `day`."""
+        if self.pattern == "months":
+            first = date(day.year - (day.month < self.start_month), self.start_month, 1)
+            return first, _add_months(first, 12) - timedelta(days=1)
+        ends = [self._year_end(year) for year in (day.year - 1, day.year, day.year + 1)]
+        for before, end in itertools.pairwise(ends):
+            if before < day <= end:
+                return before + timedelta(days=1), end
+        raise AssertionError(f"no fiscal year holds {day}")  # the three years cover any day
+
+    def fiscal_year(self, day: date) -> int:
+        """The fiscal year's name: the calendar year it ends in."""
+        return self.year_of(day)[1].year
+
+    def label(self, period: Period) -> str:
+        """'2026-Q4' or 'FY2027-Q1' for a quarter of this calendar, else 'start..end'."""
+        if self.quarter_of(period.start) != period:
+            return f"{period.start}..{period.end}"
+        number = _index(self, period) + 1
+        if self.is_calendar_year:
+            return f"{period.start.year}-Q{number}"
+        return f"FY{self.fiscal_year(period.start)}-Q{number}"
+
+    def quarter(self, year: int, number: int) -> Period:
+        """Quarter `number` (1-4) of fiscal year `year` (named by the year it ends in)."""
+        if self.is_calendar_year:
+            return self.quarter_of(date(year, 3 * number - 2, 1))
+        last_day = (
+            date(year, self.start_month, 1) - timedelta(days=1)
+            if self.pattern == "months"
+            else self._year_end(year)
+        )
+        first, _ = self.year_of(last_day)
+        day = first
+        for _ in range(number - 1):
+            day = self.quarter_of(day).end + timedelta(days=1)
+        return self.quarter_of(day)
+
+    def _year_end(self, year: int) -> date:
+        """The last day of the week-based fiscal year ending in calendar year `year`."""
+        month_end = date(year, self.start_month, 1) - timedelta(days=1)
+        if self.start_month == 1:
+            month_end = date(year, 12, 31)
+        last_weekday = (WEEKDAYS.index(self.week_start) - 1) % 7
+        back = (month_end.weekday() - last_weekday) % 7
+        end = month_end - timedelta(days=back)
+        if self.year_end == "nearest" and back > 3:
+            end += timedelta(days=7)
+        return end
+
+
+def _index(calendar: FiscalCalendar, period: Period) -> int:
+    """Which quarter of its fiscal year `period` is, from 0."""
+    first, _ = calendar.year_of(period.start)
+    day, index = first, 0
+    while calendar.quarter_of(day) != period:
+        day = calendar.quarter_of(day).end + timedelta(days=1)
+        index += 1
+    return index
+
+
+def _add_months(day: date, months: int) -> date:
+    """The first of the month `months` after `day`'s (day is a first of the month)."""
+    total = day.year * 12 + day.month - 1 + months
+    return date(total // 12, total % 12 + 1, 1)
+
+
+CALENDAR_QUARTERS = FiscalCalendar()
+_CALENDAR = [CALENDAR_QUARTERS]
+"""The calendar in force in this process (one item, replaced by configure_calendar)."""
+
+
+def configure_calendar(calendar: FiscalCalendar) -> None:
+    """Make `calendar` the one every period computation of this process uses."""
+    _CALENDAR[0] = calendar
+
+
+def active_calendar() -> FiscalCalendar:
+    """The calendar in force."""
+    return _CALENDAR[0]
+
+
+@contextmanager
+def use_calendar(calendar: FiscalCalendar) -> Iterator[FiscalCalendar]:
+    """`calendar` in force for the block, the previous one after it."""
+    before = _CALENDAR[0]
+    _CALENDAR[0] = calendar
+    try:
+        yield calendar
+    finally:
+        _CALENDAR[0] = before
+
+
+QUARTER_TEXT = re.compile(r"(FY)?(\d{4})-?Q([1-4])", re.IGNORECASE)
+
+
+def parse_quarter(text: str) -> Period | None:
+    """The quarter `text` names ('2026-Q4', '2026Q4', 'FY2027-Q1'), in the calendar in force;
+    None when it names none."""
+    found = QUARTER_TEXT.fullmatch(text.strip())
+    if found is None:
+        return None
+    return _CALENDAR[0].quarter(int(found[2]), int(found[3]))
+
+
 def quarter_of(day: date) -> Period:
-    """The calendar quarter containing `day`."""
-    first_month = 3 * ((day.month - 1) // 3) + 1
-    start = date(day.year, first_month, 1)
-    next_start = date(day.year + (first_month == 10), (first_month + 2) % 12 + 1, 1)
-    return Period(start, next_start - timedelta(days=1))
+    """The quarter (of the calendar in force) containing `day`."""
+    return _CALENDAR[0].quarter_of(day)
+
+
+def week_start(day: date) -> date:
+    """The first day of the week (of the calendar in force: `week_start`) containing `day`."""
+    first = WEEKDAYS.index(_CALENDAR[0].week_start)
+    return day - timedelta(days=(day.weekday() - first) % 7)
+
+
+def week_starts(days: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """`week_start` of each day, at once."""
+    first = WEEKDAYS.index(_CALENDAR[0].week_start)
+    back = (np.asarray(days.day_of_week) - first) % 7
+    return days - pd.to_timedelta(back, unit="D")
 
 
 def quarters_between(first: date, last: date) -> list[Period]:

@@ -6,8 +6,38 @@ They live under `[performance]` in attain.toml (or ATTAIN_PERFORMANCE__<NAME> va
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from attain.metrics.periods import FiscalCalendar, QuarterPattern
+
+
+class CalendarSettings(BaseModel):
+    """The company's fiscal calendar: `[calendar]` in attain.toml (docs/calendars.md)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    start_month: int = Field(
+        1, ge=1, le=12, description="The fiscal year's first month (1: the calendar year)."
+    )
+    pattern: QuarterPattern = Field(
+        "months",
+        description="Quarters of three months from start_month, or of 13 weeks: 4-4-5, "
+        "4-5-4 or 5-4-4 (52/53-week years).",
+    )
+    week_start: Literal[
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
+    ] = Field("monday", description="The first day of a week.")
+    year_end: Literal["last", "nearest"] = Field(
+        "last",
+        description="Week-based years end on the last week-end day of the month before "
+        "start_month, or on the one nearest that month's end (the 53rd-week rule).",
+    )
+
+    def fiscal(self) -> FiscalCalendar:
+        """The calendar these settings describe."""
+        return FiscalCalendar(self.start_month, self.pattern, self.week_start, self.year_end)
 
 
 class PerformanceSettings(BaseModel):

@@ -18,6 +18,7 @@ from attain import __version__
 from attain.appdb.database import app_db_url, make_engine, upgrade
 from attain.config import Settings
 from attain.ingest.connectors.schedule import SyncSchedule
+from attain.metrics.periods import configure_calendar
 from attain.reports.templating import label, money, ratio, times
 from attain.web import problems
 from attain.web.rendering import vega
@@ -50,6 +51,7 @@ def create_app(settings: Settings, store: str | None = None, app_db: str | None 
     `app_db` (default settings.app_db)."""
     url = app_db_url(settings, app_db)
     target = store or settings.db
+    configure_calendar(settings.calendar.fiscal())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

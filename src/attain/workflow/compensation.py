@@ -19,7 +19,6 @@ loss leaders, the plan pays reps to sell the wrong things, and that is a finding
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -33,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from attain.appdb.models import ProductTier
 from attain.errors import InputError
 from attain.metrics.facts import local_time
-from attain.metrics.periods import Period, quarter_of
+from attain.metrics.periods import Period, parse_quarter
 from attain.metrics.targets import quota_targets
 
 
@@ -114,18 +113,19 @@ def load_plan(path: Path) -> CompPlan:
 
 
 def parse_period(text: str) -> Period:
-    """'2026-Q4' (or '2026Q4') or 'YYYY-MM-DD..YYYY-MM-DD'."""
+    """'2026-Q4' (or '2026Q4'), 'FY2027-Q1' (a quarter of the fiscal calendar in force,
+    attain.metrics.periods) or 'YYYY-MM-DD..YYYY-MM-DD'."""
     text = text.strip()
-    quarter = re.fullmatch(r"(\d{4})-?Q([1-4])", text, re.IGNORECASE)
-    if quarter:
-        return quarter_of(date(int(quarter[1]), 3 * int(quarter[2]) - 2, 1))
+    quarter = parse_quarter(text)
+    if quarter is not None:
+        return quarter
     if ".." in text:
         first, last = text.split("..", 1)
         try:
             return Period(date.fromisoformat(first), date.fromisoformat(last))
         except ValueError as error:
             raise InputError(f"period {text!r}: {error}") from None
-    raise InputError(f"a period is like 2026-Q4 or 2026-10-01..2026-12-31, not {text!r}")
+    raise InputError(f"a period is like 2026-Q4, FY2027-Q1 or 2026-10-01..2026-12-31, not {text!r}")
 
 
 @dataclass(frozen=True)

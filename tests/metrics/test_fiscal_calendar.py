@@ -1,0 +1,124 @@
+"""Fiscal calendars (issue 21): a year from February on 4-4-5 quarters, and calendar quarters
+unchanged.
+
+A retail calendar whose year starts in February, weeks Sunday to Saturday, each year ending on
+the last Saturday of January: FY2027 runs from Sunday 1 February 2026 to Saturday 30 January
+2027 (52 weeks). Its quarters are 13 weeks (91 days) each:
+
+    FY2027-Q1  2026-02-01 .. 2026-05-02
+    FY2027-Q2  2026-05-03 .. 2026-08-01
+    FY2027-Q3  2026-08-02 .. 2026-10-31
+    FY2027-Q4  2026-11-01 .. 2027-01-30
+
+FY2026 ended on Saturday 31 January 2026 and had 53 weeks: its fourth quarter has 14 (98
+days, 2025-10-26 .. 2026-01-31). FY2027-Q3 holds 13 whole weeks, 65 weekdays; with the US
+public holidays Labor Day (7 September) and Columbus Day (12 October), 63 business days. A
+target of 6,300 is 100 a business day: 500 in the quarter's first week (Sunday 2 August), 400
+in Labor Day's week (Sunday 6 September).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from attain.config import Settings
+from attain.metrics.attainment import attainment_report
+from attain.metrics.pacing import weekly_targets
+from attain.metrics.periods import (
+    BusinessCalendar,
+    FiscalCalendar,
+    Period,
+    parse_quarter,
+    quarter_of,
+    quarters_between,
+    use_calendar,
+    week_start,
+)
+from attain.metrics.targets import quota_targets
+from attain.store import connect, raw_duckdb
+from attain.workflow.compensation import parse_period
+
+RETAIL = FiscalCalendar(start_month=2, pattern="4-4-5", week_start="sunday")
+Q3 = Period(date(2026, 8, 2), date(2026, 10, 31))
+
+
+@pytest.fixture
+def retail() -> Iterator[FiscalCalendar]:
+    with use_calendar(RETAIL) as calendar:
+        yield calendar
+
+
+def test_quarter_boundaries_and_labels(retail: FiscalCalendar) -> None:
+    found = [
+        (q.label, q.start, q.end) for q in quarters_between(date(2026, 2, 1), date(2027, 1, 30))
+    ]
+    assert found == [
+        ("FY2027-Q1", date(2026, 2, 1), date(2026, 5, 2)),
+        ("FY2027-Q2", date(2026, 5, 3), date(2026, 8, 1)),
+        ("FY2027-Q3", date(2026, 8, 2), date(2026, 10, 31)),
+        ("FY2027-Q4", date(2026, 11, 1), date(2027, 1, 30)),
+    ]
+    fifty_three = quarter_of(date(2026, 1, 31))
+    assert (fifty_three.label, fifty_three.start, fifty_three.days) == (
+        "FY2026-Q4",
+        date(2025, 10, 26),
+        98,
+    )
+    assert parse_quarter("FY2027-Q3") == Q3 and parse_period("fy2027q3") == Q3
+    assert week_start(date(2026, 9, 9)) == date(2026, 9, 6)  # a Wednesday: its Sunday
+
+
+def test_business_days_and_weekly_targets_with_a_regional_holiday(retail: FiscalCalendar) -> None:
+    us = BusinessCalendar("US")
+    assert us.count_business_days(Q3.start, Q3.end) == 63
+    weekly = weekly_targets(Q3, 6300.0, us)
+    assert len(weekly) == 13 and weekly.sum() == pytest.approx(6300.0)
+    assert weekly[pd.Timestamp("2026-08-02")] == pytest.approx(500.0)
+    assert weekly[pd.Timestamp("2026-09-06")] == pytest.approx(400.0)
+
+
+def test_attainment_of_a_fiscal_quarter(retail: FiscalCalendar) -> None:
+    """A quota given for FY2027-Q3 and 3,150 won in it: 50%, labelled as the fiscal quarter."""
+    backend = connect(":memory:")
+    try:
+        con = raw_duckdb(backend)
+        con.execute("INSERT INTO teams (team_id, name) VALUES ('T1', 'One')")
+        con.execute(
+            "INSERT INTO reps (rep_id, name, team_id, role) VALUES ('r1', 'Ray', 'T1', 'rep')"
+        )
+        con.execute(
+            "INSERT INTO quotas (rep_id, period_start, period_end, metric, target) "
+            "VALUES ('r1', '2026-08-02', '2026-10-31', 'bookings', 6300)"
+        )
+        con.execute(
+            "INSERT INTO opportunities (opportunity_id, owner_rep_id, created_at, closed_at, "
+            "stage, is_won, amount) VALUES "
+            "('d1', 'r1', '2026-08-05', '2026-09-15 10:00', 'won', true, 3150), "
+            "('d2', 'r1', '2026-07-01', '2026-08-01 10:00', 'won', true, 999)"  # FY2027-Q2
+        )
+        report = attainment_report(backend, quota_targets(backend, "bookings"))
+        rep = next(row for row in report.rows if row.scope == "rep")
+        assert Period(rep.period_start, rep.period_end).label == "FY2027-Q3"
+        assert (rep.target, rep.actual, rep.attainment) == (6300.0, 3150.0, 0.5)
+    finally:
+        backend.disconnect()
+
+
+def test_calendar_quarters_are_unchanged() -> None:
+    q4 = quarter_of(date(2026, 11, 3))
+    assert (q4.label, q4.start, q4.end) == ("2026-Q4", date(2026, 10, 1), date(2026, 12, 31))
+    assert parse_period("2026-Q4") == q4 and week_start(date(2026, 11, 4)) == date(2026, 11, 2)
+    weekly = weekly_targets(q4, 6300.0, BusinessCalendar())
+    assert weekly.index[0] == pd.Timestamp("2026-09-28")  # the Monday of 1 October's week
+
+
+def test_months_from_february_and_the_setting() -> None:
+    calendar = Settings(calendar={"start_month": 2}).calendar.fiscal()
+    with use_calendar(calendar):
+        first = parse_quarter("FY2027-Q1")
+        assert first == Period(date(2026, 2, 1), date(2026, 4, 30))
+        assert quarter_of(date(2027, 1, 15)).label == "FY2027-Q4"
