@@ -608,6 +608,19 @@ class Lever(BaseModel):
     pipeline_per_week: Number | None
 
 
+class OverriddenValue(BaseModel):
+    """An override touching the rep's open deals, beside the value it replaces, with who set
+    it and why."""
+
+    kind: str
+    target_id: str
+    value: str
+    computed: Number | None
+    deals: int
+    reason: str
+    by: str
+
+
 class WeeklyActivities(BaseModel):
     """Activities a week the plan asks for."""
 
@@ -657,7 +670,7 @@ class RepPlan(BaseModel):
     best_lever: Lever | None
     levers: list[Lever]
     notes: list[str]
-    overridden: list[str]
+    overridden: list[OverriddenValue]
     weekly: WeeklyActivities
     window: DateRange
     method: str
