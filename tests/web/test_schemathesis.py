@@ -52,7 +52,11 @@ def test_the_fuzzed_document_is_the_one_the_app_serves(client: TestClient) -> No
     suppress_health_check=list(HealthCheck),
 )
 def test_no_operation_answers_a_server_error(case: Any, api_app: FastAPI, users: Users) -> None:
-    case.call_and_validate(app=api_app, headers=users.api("admin"), checks=[not_a_server_error])
+    # A forecast for a new week first backtests that week of earlier quarters to calibrate its
+    # band (seconds on 2 busy cores); this test is about server errors, not speed (benchmarks/).
+    case.call_and_validate(
+        app=api_app, headers=users.api("admin"), checks=[not_a_server_error], timeout=120
+    )
 
 
 # What schemathesis found, kept as plain regression tests.
