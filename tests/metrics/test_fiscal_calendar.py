@@ -32,6 +32,7 @@ from attain.metrics.periods import (
     BusinessCalendar,
     FiscalCalendar,
     Period,
+    business_hours_between,
     parse_quarter,
     quarter_of,
     quarters_between,
@@ -122,3 +123,42 @@ def test_months_from_february_and_the_setting() -> None:
         first = parse_quarter("FY2027-Q1")
         assert first == Period(date(2026, 2, 1), date(2026, 4, 30))
         assert quarter_of(date(2027, 1, 15)).label == "FY2027-Q4"
+
+
+def _hours(start: str, end: str, zone: str, calendar: BusinessCalendar | None = None) -> float:
+    found = business_hours_between(
+        pd.Series([pd.Timestamp(start)]),
+        pd.Series([pd.Timestamp(end)]),
+        pd.Series([zone]),
+        (9, 17),
+        calendar,
+    )
+    return float(found[0])
+
+
+def test_a_lead_answered_at_09_10_local_time_was_answered_in_the_first_business_hour() -> None:
+    """A lead qualified on Monday 2 March 2026 at 17:30 UTC reaches a Singapore rep at 01:30 on
+    Tuesday, local time; answered at 09:10 there (01:10 UTC), it waited 10 working minutes, not
+    7 hours 40. For a rep in London the same lead came after hours and was answered before the
+    office opened: no working time at all."""
+    assert _hours("2026-03-02 17:30", "2026-03-03 01:10", "Asia/Singapore") == pytest.approx(
+        10 / 60
+    )
+    assert _hours("2026-03-02 17:30", "2026-03-03 01:10", "Europe/London") == 0.0
+
+
+def test_working_hours_skip_the_weekend_holidays_and_follow_daylight_saving() -> None:
+    """New York: Friday 6 March 2026 15:00 EST (20:00 UTC) to Monday 9 March 10:30 EDT (14:30
+    UTC, after clocks went forward on 8 March): 2 hours on Friday and 1.5 on Monday. Over
+    Labor Day weekend (Friday 4 September 16:00 EDT to Tuesday 8 September 10:00 EDT) the US
+    calendar drops Monday: 1 + 1 hours."""
+    assert _hours("2026-03-06 20:00", "2026-03-09 14:30", "America/New_York") == pytest.approx(3.5)
+    us = BusinessCalendar("US")
+    labor_day = _hours("2026-09-04 20:00", "2026-09-08 14:00", "America/New_York", us)
+    assert labor_day == pytest.approx(2.0)
+    assert _hours("2026-09-04 20:00", "2026-09-08 14:00", "America/New_York") == pytest.approx(10.0)
+
+
+def test_business_hours_are_a_setting() -> None:
+    calendar = Settings(calendar={"business_hours": (9, 17)}).calendar.fiscal()
+    assert calendar.business_hours == (9, 17)

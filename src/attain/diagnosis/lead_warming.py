@@ -28,6 +28,8 @@ from attain.diagnosis.finding import (
     share_signal,
 )
 from attain.metrics.coverage import open_pipeline
+from attain.metrics.pacing import business_calendar
+from attain.metrics.periods import active_calendar, business_hours_between
 
 POOLED = "*"
 """rep_id under which the benchmark's leads are pooled."""
@@ -214,10 +216,38 @@ def _response_hours(ctx: DiagnosisContext) -> ir.Table:
     """
     leads = ctx.backend.table("leads")
     start = leads.mql_at.coalesce(leads.created_at)
-    seconds = leads.first_sales_touch_at.epoch_seconds() - start.epoch_seconds()
-    return leads.filter(
+    touched = leads.filter(
         leads.first_sales_touch_at.notnull(), leads.owner_rep_id.notnull(), ctx.in_window(start)
-    ).select(rep_id=leads.owner_rep_id, hours=ibis.greatest(seconds, 0).cast("float64") / 3600.0)
+    )
+    hours = active_calendar().business_hours
+    if hours is not None:
+        return _business_response_hours(ctx, touched, start, hours)
+    seconds = leads.first_sales_touch_at.epoch_seconds() - start.epoch_seconds()
+    return touched.select(
+        rep_id=leads.owner_rep_id, hours=ibis.greatest(seconds, 0).cast("float64") / 3600.0
+    )
+
+
+def _business_response_hours(
+    ctx: DiagnosisContext, touched: ir.Table, start: ir.Value, hours: tuple[int, int]
+) -> ir.Table:
+    """Hours to the first sales touch counted in working hours of the owner's own time zone
+    (`[calendar] business_hours`): a lead that arrives at night is answered first thing in the
+    morning without the night counting against the rep (docs/calendars.md)."""
+    frame = ctx.backend.execute(
+        touched.select(rep_id=touched.owner_rep_id, start=start, touch="first_sales_touch_at")
+    )
+    reps = ctx.backend.execute(ctx.backend.table("reps").select("rep_id", "time_zone"))
+    zones = frame["rep_id"].map(dict(zip(reps["rep_id"], reps["time_zone"], strict=True)))
+    zones = zones.where(zones.notna(), ctx.performance.timezone)
+    counted = business_hours_between(
+        frame["start"], frame["touch"], zones, hours, business_calendar(ctx.performance)
+    )
+    table: ir.Table = ibis.memtable(
+        pd.DataFrame({"rep_id": frame["rep_id"].astype(str), "hours": counted}),
+        schema={"rep_id": "string", "hours": "float64"},
+    )
+    return table
 
 
 def _benchmark(ctx: DiagnosisContext, response: ir.Table, t: Thresholds) -> tuple[list[str], str]:

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import holidays
 import numpy as np
@@ -76,12 +76,21 @@ class FiscalCalendar:
     year_end: Literal["last", "nearest"] = "last"
     """Week-based years: end on the last week-end day of the month before `start_month`, or on
     the one nearest that month's end."""
+    business_hours: tuple[int, int] | None = None
+    """Working hours (9, 17): response times count only these hours of business days in the
+    rep's own time zone; None: they count every hour."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.start_month <= 12:
             raise ConfigError(f"[calendar] start_month must be 1 to 12, not {self.start_month}")
         if self.week_start not in WEEKDAYS:
             raise ConfigError(f"[calendar] week_start must be one of {', '.join(WEEKDAYS)}")
+        if self.business_hours is not None and not (
+            0 <= self.business_hours[0] < self.business_hours[1] <= 24
+        ):
+            raise ConfigError(
+                "[calendar] business_hours must be [open, close], 0 <= open < close <= 24"
+            )
 
     @property
     def is_calendar_year(self) -> bool:
@@ -274,3 +283,50 @@ class BusinessCalendar:
 def as_dates(column: pd.Series) -> pd.Series:
     """A column of dates, datetimes or timestamps as datetime.date values."""
     return pd.to_datetime(column).dt.date
+
+
+def business_hours_between(
+    start: pd.Series,
+    end: pd.Series,
+    zones: pd.Series,
+    hours: tuple[int, int],
+    calendar: BusinessCalendar | None = None,
+) -> np.ndarray[Any, Any]:
+    """Working hours from each `start` to `end` (naive UTC timestamps), counted in each row's
+    time zone (`zones`, IANA names): only hours `hours[0]` to `hours[1]` of business days
+    (weekdays less `calendar`'s holidays). 0 where `end` is not after `start`.
+
+    Each instant's position on a clock of working hours since 1970 is the business days before
+    its local day × the working day's length, plus the working hours gone on its own day; the
+    answer is the difference of the two positions, computed for all rows at once per zone.
+    """
+    result = np.zeros(len(start), dtype=float)
+    if not len(start):
+        return result
+    # Holidays from the first start to the last end (a day either side for time zones): those
+    # before every start count in both positions alike, so only these change a difference.
+    holidays: list[date] = []
+    if calendar is not None:
+        first_day = pd.to_datetime(start).min().date() - timedelta(days=1)
+        last_day = pd.to_datetime(end).max().date() + timedelta(days=1)
+        holidays = sorted(calendar.holidays_in(Period(first_day, max(first_day, last_day))))
+    for zone, rows in pd.Series(range(len(start))).groupby(zones.fillna("UTC").to_numpy()):
+        index = rows.to_numpy()
+        first = _working_clock(start.iloc[index], str(zone), hours, holidays)
+        last = _working_clock(end.iloc[index], str(zone), hours, holidays)
+        result[index] = np.maximum(last - first, 0.0)
+    return result
+
+
+def _working_clock(
+    moments: pd.Series, zone: str, hours: tuple[int, int], holidays: list[date]
+) -> np.ndarray[Any, Any]:
+    """Working hours from 1970-01-01 to each moment, on the clock of `zone`."""
+    local = pd.to_datetime(moments).dt.tz_localize("UTC").dt.tz_convert(zone).dt.tz_localize(None)
+    days = local.dt.normalize().to_numpy().astype("datetime64[D]")
+    before = np.busday_count(np.datetime64("1970-01-01"), days, holidays=holidays)
+    open_, close = hours
+    into = (local - local.dt.normalize()).dt.total_seconds().to_numpy() / 3600.0
+    today = np.clip(into - open_, 0.0, close - open_)
+    working = np.is_busday(days, holidays=holidays)
+    return before * (close - open_) + np.where(working, today, 0.0)

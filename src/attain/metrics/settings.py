@@ -35,9 +35,18 @@ class CalendarSettings(BaseModel):
         "start_month, or on the one nearest that month's end (the 53rd-week rule).",
     )
 
+    business_hours: tuple[int, int] | None = Field(
+        None,
+        description="Working hours, e.g. [9, 17]: response times then count only these hours "
+        "of business days in each rep's own time zone (reps.time_zone, else [performance] "
+        "timezone); empty: every hour counts.",
+    )
+
     def fiscal(self) -> FiscalCalendar:
         """The calendar these settings describe."""
-        return FiscalCalendar(self.start_month, self.pattern, self.week_start, self.year_end)
+        return FiscalCalendar(
+            self.start_month, self.pattern, self.week_start, self.year_end, self.business_hours
+        )
 
 
 class PerformanceSettings(BaseModel):

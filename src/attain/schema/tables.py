@@ -107,6 +107,12 @@ REPS = Table(
         ),
         Column(name="hire_date", type=D, description="First day in the role."),
         Column(name="end_date", type=D, description="Last day, for reps who left."),
+        Column(
+            name="time_zone",
+            type=S,
+            description="The rep's IANA time zone (Asia/Singapore), for response times in "
+            "their own business hours; empty: the organisation's.",
+        ),
     ),
     rules=(
         RowRule(column="end_date", sql="end_date < hire_date", reason="end_date before hire_date"),
