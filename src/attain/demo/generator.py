@@ -187,6 +187,9 @@ def generate(
     truth.write(out_dir / "truth.json")
     write_comp_plan(out_dir / "comp-plan.toml", spec.as_of)
     truth.write_config(out_dir / "attain.toml", out_dir / "comp-plan.toml")
+    if spec.variant.quota_period == "fiscal_445":  # its quotas are for the retail calendar's
+        with (out_dir / "attain.toml").open("a") as config:
+            config.write('[calendar]\nstart_month = 2\npattern = "4-4-5"\nweek_start = "sunday"\n')
     return truth
 
 

@@ -19,9 +19,13 @@ import pandas as pd
 import pyarrow as pa
 
 from attain.demo.writer import Array
+from attain.metrics.periods import FiscalCalendar
 
 MONTHS_PER_QUARTER = 3
 QUARTERS_PER_YEAR = 4
+FISCAL_445 = FiscalCalendar(start_month=2, pattern="4-4-5", week_start="sunday")
+"""The fiscal_445 variant's calendar: a retail year from February, 4-4-5 quarters of whole
+weeks from Sunday, each year ending on the last Saturday of January."""
 
 
 def regroup(columns: dict[str, Array], period: str) -> dict[str, Array]:
@@ -29,7 +33,10 @@ def regroup(columns: dict[str, Array], period: str) -> dict[str, Array]:
     frame = pa.table(columns).to_pandas()
     frame["period_start"] = pd.to_datetime(frame["period_start"])
     frame["period_end"] = pd.to_datetime(frame["period_end"])
-    regrouped = _monthly(frame) if period == "month" else _annual(frame)
+    if period == "fiscal_445":
+        regrouped = _fiscal(frame)
+    else:
+        regrouped = _monthly(frame) if period == "month" else _annual(frame)
     regrouped = regrouped.sort_values(["rep_id", "period_start", "metric", "set_at"], kind="stable")
     return {
         "rep_id": pa.array(regrouped["rep_id"], pa.string()),
@@ -85,3 +92,35 @@ def _year_row(rep: str, metric: str, year: int, target: float, set_at: object) -
         "target": round(target, -3) if metric == "bookings" else round(target),
         "set_at": set_at,
     }
+
+
+def _fiscal(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per rep, metric and fiscal quarter of FISCAL_445: each calendar quarter's latest
+    target spread over the fiscal quarters it overlaps, by days; set when the first of them
+    was. Revisions are not carried over (the variant is about the calendar, not ratcheting)."""
+    latest = frame.sort_values("set_at", kind="stable").drop_duplicates(
+        ["rep_id", "metric", "period_start"], keep="last"
+    )
+    ranges = pd.Series(
+        [
+            pd.date_range(start, end)
+            for start, end in zip(latest["period_start"], latest["period_end"], strict=True)
+        ],
+        index=latest.index,
+        dtype=object,
+    )
+    days = latest.assign(day=ranges).explode("day")
+    length = (days["period_end"] - days["period_start"]).dt.days + 1
+    days["share"] = days["target"] / length
+    quarters = {day: FISCAL_445.quarter_of(day.date()) for day in days["day"].unique()}
+    days["fiscal"] = days["day"].map(quarters)
+    grouped = days.groupby(["rep_id", "metric", "fiscal"], as_index=False).agg(
+        target=("share", "sum"), set_at=("set_at", "min")
+    )
+    grouped["period_start"] = pd.to_datetime([q.start for q in grouped["fiscal"]])
+    grouped["period_end"] = pd.to_datetime([q.end for q in grouped["fiscal"]])
+    grouped["target"] = [
+        round(t, -3) if m == "bookings" else max(round(t), 1)
+        for t, m in zip(grouped["target"], grouped["metric"], strict=True)
+    ]
+    return grouped.drop(columns="fiscal")

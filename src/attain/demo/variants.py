@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
-QuotaPeriod = Literal["quarter", "month", "year"]
+QuotaPeriod = Literal["quarter", "month", "year", "fiscal_445"]
 
 
 @dataclass(frozen=True)
@@ -143,5 +143,6 @@ VARIANTS: dict[str, Variant] = {
     ),
     "monthly_quotas": Variant(name="monthly_quotas", quota_period="month"),
     "annual_quotas": Variant(name="annual_quotas", quota_period="year"),
+    "fiscal_445": Variant(name="fiscal_445", quota_period="fiscal_445"),
 }
 """Every named variant, for `attain demo generate --variant` and the accuracy benchmark."""
