@@ -27,7 +27,7 @@ import pytest
 
 from attain.config import Settings
 from attain.metrics.attainment import attainment_report
-from attain.metrics.pacing import weekly_targets
+from attain.metrics.pacing import pacing, weekly_targets
 from attain.metrics.periods import (
     BusinessCalendar,
     FiscalCalendar,
@@ -39,6 +39,7 @@ from attain.metrics.periods import (
     use_calendar,
     week_start,
 )
+from attain.metrics.settings import PerformanceSettings
 from attain.metrics.targets import quota_targets
 from attain.store import connect, raw_duckdb
 from attain.workflow.compensation import parse_period
@@ -162,3 +163,33 @@ def test_working_hours_skip_the_weekend_holidays_and_follow_daylight_saving() ->
 def test_business_hours_are_a_setting() -> None:
     calendar = Settings(calendar={"business_hours": (9, 17)}).calendar.fiscal()
     assert calendar.business_hours == (9, 17)
+
+
+def test_each_region_works_its_own_public_holidays() -> None:
+    """From 1 to 31 December 2026 there are 23 weekdays. A rep in a US team loses Christmas
+    (22 business days left after 30 November); one in a UK team loses Christmas and the
+    Boxing Day holiday moved to Monday 28 December (21)."""
+    backend = connect(":memory:")
+    try:
+        con = raw_duckdb(backend)
+        con.execute(
+            "INSERT INTO teams (team_id, name, region) VALUES ('T1', 'Boston', 'AMER'), "
+            "('T2', 'London', 'EMEA')"
+        )
+        con.execute(
+            "INSERT INTO reps (rep_id, name, team_id, role) VALUES ('amy', 'Amy', 'T1', 'rep'), "
+            "('lee', 'Lee', 'T2', 'rep')"
+        )
+        con.execute(
+            "INSERT INTO quotas (rep_id, period_start, period_end, metric, target) VALUES "
+            "('amy', '2026-10-01', '2026-12-31', 'bookings', 1000), "
+            "('lee', '2026-10-01', '2026-12-31', 'bookings', 1000)"
+        )
+        settings = PerformanceSettings(
+            holiday_country="US", region_holidays={"EMEA": "GB", "AMER": "US"}
+        )
+        rows = pacing(backend, quota_targets(backend, "bookings"), date(2026, 11, 30), settings)
+    finally:
+        backend.disconnect()
+    left = {row.id: row.business_days_left for row in rows if row.scope == "rep"}
+    assert left == {"amy": 22, "lee": 21}

@@ -69,6 +69,36 @@ class PacingRow:
     """Done this week, up to as_of."""
 
 
+def rep_holiday_countries(
+    backend: Any, roster: pd.DataFrame, settings: PerformanceSettings
+) -> pd.Series:
+    """Each rep's holiday country: their team region's in `region_holidays`, else
+    `holiday_country` (empty when neither names one)."""
+    if not settings.region_holidays:
+        return pd.Series(settings.holiday_country, index=roster["rep_id"], dtype=object)
+    teams = backend.execute(backend.table("teams").select("team_id", "region"))
+    region = roster["team_id"].map(dict(zip(teams["team_id"], teams["region"], strict=True)))
+    country = region.map(settings.region_holidays)
+    found: pd.Series = pd.Series(
+        country.where(country.notna(), settings.holiday_country).to_numpy(),
+        index=roster["rep_id"],
+        dtype=object,
+    )
+    return found
+
+
+def _by_holidays(
+    group: pd.DataFrame, countries: pd.Series, settings: PerformanceSettings
+) -> list[tuple[BusinessCalendar, pd.DataFrame]]:
+    """The rows of `group` per holiday country of their reps, each with its calendar."""
+    keys = group["rep_id"].map(countries).fillna("")
+    extra = frozenset(settings.extra_holidays)
+    return [
+        (BusinessCalendar(str(country) or None, extra), part)
+        for country, part in group.groupby(keys.to_numpy(), sort=True)
+    ]
+
+
 def business_calendar(settings: PerformanceSettings) -> BusinessCalendar:
     """The working-day calendar named by the settings (holiday country and company holidays)."""
     return BusinessCalendar(settings.holiday_country, frozenset(settings.extra_holidays))
@@ -191,6 +221,7 @@ def pacing(
     roster = rep_roster(backend)
     names = scope_names(backend, roster)
     team_of = roster.set_index("rep_id")["team_id"]
+    countries = rep_holiday_countries(backend, roster, settings)
     rows: list[PacingRow] = []
     for period in periods_in(current):
         for metric, group in in_period(current, period).groupby("metric", sort=True):
@@ -200,7 +231,13 @@ def pacing(
                 shape = seasonality_shape(
                     backend, str(metric), history, calendar, settings.timezone
                 )
-            reps = _rep_progress(backend, group, period, as_of, calendar, shape, settings.timezone)
+            reps = pd.concat(
+                [
+                    _rep_progress(backend, part, period, as_of, own, shape, settings.timezone)
+                    for own, part in _by_holidays(group, countries, settings)
+                ],
+                ignore_index=True,
+            )
             reps["team_id"] = reps["rep_id"].map(team_of)
             left = calendar.count_business_days(as_of + timedelta(days=1), period.end)
             totals = ["target", "expected", "actual", "week_target", "week_actual"]

@@ -59,6 +59,12 @@ class PerformanceSettings(BaseModel):
         None, description="ISO country code whose public holidays are not business days."
     )
     extra_holidays: tuple[date, ...] = Field((), description="Company holidays.")
+    region_holidays: dict[str, str] = Field(
+        default_factory=dict,
+        description="A team region (teams.region) and the ISO country whose public holidays "
+        'its reps do not work, e.g. {"EMEA" = "GB", "APAC" = "SG"}; other teams keep '
+        "holiday_country.",
+    )
     seasonal_pacing: bool = Field(
         False,
         description="Shape weekly targets by the organisation's own within-period history "
