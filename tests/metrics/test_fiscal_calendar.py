@@ -40,7 +40,7 @@ from attain.metrics.periods import (
     week_start,
 )
 from attain.metrics.settings import PerformanceSettings
-from attain.metrics.targets import quota_targets
+from attain.metrics.targets import quota_targets, rep_time_zones
 from attain.store import connect, raw_duckdb
 from attain.workflow.compensation import parse_period
 
@@ -193,3 +193,22 @@ def test_each_region_works_its_own_public_holidays() -> None:
         backend.disconnect()
     left = {row.id: row.business_days_left for row in rows if row.scope == "rep"}
     assert left == {"amy": 22, "lee": 21}
+
+
+def test_a_rep_s_time_zone_is_their_own_else_their_team_s_else_the_company_s() -> None:
+    backend = connect(":memory:")
+    try:
+        con = raw_duckdb(backend)
+        con.execute(
+            "INSERT INTO teams (team_id, name, time_zone) VALUES ('T1', 'APAC', 'Asia/Singapore'), "
+            "('T2', 'Home', NULL)"
+        )
+        con.execute(
+            "INSERT INTO reps (rep_id, name, team_id, role, time_zone) VALUES "
+            "('ana', 'Ana', 'T1', 'rep', 'Australia/Sydney'), ('bo', 'Bo', 'T1', 'rep', NULL), "
+            "('cy', 'Cy', 'T2', 'rep', NULL)"
+        )
+        zones = rep_time_zones(backend, "Europe/London")
+    finally:
+        backend.disconnect()
+    assert zones == {"ana": "Australia/Sydney", "bo": "Asia/Singapore", "cy": "Europe/London"}

@@ -30,6 +30,7 @@ from attain.diagnosis.finding import (
 from attain.metrics.coverage import open_pipeline
 from attain.metrics.pacing import business_calendar
 from attain.metrics.periods import active_calendar, business_hours_between
+from attain.metrics.targets import rep_time_zones
 
 POOLED = "*"
 """rep_id under which the benchmark's leads are pooled."""
@@ -237,9 +238,7 @@ def _business_response_hours(
     frame = ctx.backend.execute(
         touched.select(rep_id=touched.owner_rep_id, start=start, touch="first_sales_touch_at")
     )
-    reps = ctx.backend.execute(ctx.backend.table("reps").select("rep_id", "time_zone"))
-    zones = frame["rep_id"].map(dict(zip(reps["rep_id"], reps["time_zone"], strict=True)))
-    zones = zones.where(zones.notna(), ctx.performance.timezone)
+    zones = frame["rep_id"].map(rep_time_zones(ctx.backend, ctx.performance.timezone))
     counted = business_hours_between(
         frame["start"], frame["touch"], zones, hours, business_calendar(ctx.performance)
     )

@@ -60,6 +60,17 @@ class RosterEntry:
     role: str
 
 
+def rep_time_zones(backend: Any, default: str) -> dict[str, str]:
+    """Each rep's IANA time zone: their own (reps.time_zone), else their team's, else
+    `default` (the organisation's)."""
+    reps = backend.table("reps")
+    teams = backend.table("teams").select(t_id="team_id", t_zone="time_zone")
+    joined = reps.left_join(teams, reps.team_id == teams.t_id)
+    zone = joined.time_zone.coalesce(joined.t_zone, default)
+    frame = backend.execute(joined.select("rep_id", zone=zone))
+    return {str(rep): str(found) for rep, found in zip(frame["rep_id"], frame["zone"], strict=True)}
+
+
 def team_or_none(team: Any) -> str | None:
     """A team id as text; None for a rep without a team (None, NaN or NA in a frame)."""
     return None if pd.isna(team) else str(team)

@@ -79,6 +79,11 @@ TEAMS = Table(
             references="reps.rep_id",
         ),
         Column(name="region", type=S, description="Region or regional office."),
+        Column(
+            name="time_zone",
+            type=S,
+            description="The team's IANA time zone (Europe/London), for its reps without one.",
+        ),
     ),
 )
 
