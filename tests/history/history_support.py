@@ -169,7 +169,7 @@ def build_store(path: Path) -> str:
     con = raw_duckdb(backend)
     try:
         con.execute(
-            "INSERT INTO teams VALUES ('A', 'Team A', NULL, NULL), ('B', 'Team B', NULL, NULL)"
+            "INSERT INTO teams (team_id, name) VALUES ('A', 'Team A'), ('B', 'Team B')"
         )
         for rep in ("r1", "r2", "r3"):
             con.execute(

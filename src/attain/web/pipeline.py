@@ -11,6 +11,7 @@ reps' deals, so the leaderboard rule does not apply). A team or rep outside the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -66,6 +67,31 @@ def _period(text: str) -> Period:
         raise InputError(f"period {text!r}: {error}") from None
 
 
+@dataclass(frozen=True)
+class Asked:
+    """What a waterfall or calls request asks for, once checked against the user's scope."""
+
+    team_id: str | None
+    rep_id: str | None
+    as_of: AsOfDay
+    period: Period
+
+
+def _asked(
+    services: Services,
+    user: Principal,
+    asked: date | None,
+    period: str | None,
+    team: str | None,
+    rep: str | None,
+) -> Asked:
+    """The team or rep (NotFound outside the scope), the as-of day and the period (default:
+    the as-of day's quarter) of a request."""
+    team_id, rep_id = _subject(services, user, team, rep)
+    as_of = services.as_of(asked)
+    return Asked(team_id, rep_id, as_of, _period(period) if period else quarter_of(as_of.day))
+
+
 def waterfall_of(
     services: Services,
     user: Principal,
@@ -75,22 +101,20 @@ def waterfall_of(
     rep: str | None,
 ) -> tuple[Waterfall, AsOfDay]:
     """The waterfall the user asked for and may see (cached per data version), and its day."""
-    team_id, rep_id = _subject(services, user, team, rep)
-    as_of = services.as_of(asked)
-    chosen = _period(period) if period else quarter_of(as_of.day)
+    a = _asked(services, user, asked, period, team, rep)
     currency = services.settings.currency
     result = services.with_store(
-        ("pipeline_waterfall", chosen, team_id, rep_id, as_of.day),
+        ("pipeline_waterfall", a.period, a.team_id, a.rep_id, a.as_of.day),
         lambda backend: pipeline_waterfall(
             backend,
-            chosen,
-            team_id=team_id,
-            rep_id=rep_id,
-            through=as_of.day,
+            a.period,
+            team_id=a.team_id,
+            rep_id=a.rep_id,
+            through=a.as_of.day,
             currency=currency,
         ),
     )
-    return result, as_of
+    return result, a.as_of
 
 
 def waterfall_view(
@@ -162,24 +186,22 @@ def calls_of(
 ) -> tuple[CallAccuracy, AsOfDay]:
     """The forecast-call accuracy the user asked for and may see (same scope as the waterfall),
     cached per data version, and its day."""
-    team_id, rep_id = _subject(services, user, team, rep)
-    as_of = services.as_of(asked)
-    chosen = _period(period) if period else quarter_of(as_of.day)
+    a = _asked(services, user, asked, period, team, rep)
     settings = services.settings
     result = services.with_store(
-        ("forecast_calls", chosen, team_id, rep_id, as_of.day),
+        ("forecast_calls", a.period, a.team_id, a.rep_id, a.as_of.day),
         lambda backend: forecast_calls(
             backend,
-            chosen,
+            a.period,
             zone=settings.performance.timezone,
             forecast_settings=settings.forecast,
-            team_id=team_id,
-            rep_id=rep_id,
-            through=as_of.day,
+            team_id=a.team_id,
+            rep_id=a.rep_id,
+            through=a.as_of.day,
             currency=settings.currency,
         ),
     )
-    return result, as_of
+    return result, a.as_of
 
 
 def calls_view(

@@ -17,6 +17,18 @@ from attain.web.schemas import ForecastCalls, Waterfall
 
 pages, api = deps.routers("pipeline")
 
+OnlyTeam = Annotated[str | None, Query(description="Only this team's deals.")]
+OnlyRep = Annotated[str | None, Query(description="Only this rep's deals.")]
+
+
+def _download(text: str, filename: str) -> Response:
+    """A CSV answer the browser saves as `filename`."""
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
 
 @pages.get("/pipeline/waterfall", response_class=HTMLResponse)
 def waterfall_page(
@@ -41,18 +53,14 @@ def waterfall_api(
     user: ApiUser,
     table: deps.TableParams,
     period: PeriodParam = None,
-    team: Annotated[str | None, Query(description="Only this team's deals.")] = None,
-    rep: Annotated[str | None, Query(description="Only this rep's deals.")] = None,
+    team: OnlyTeam = None,
+    rep: OnlyRep = None,
 ) -> Any:
     """Per week: the pipeline at start and end and each movement with the deals behind it;
     `format=csv` gives one row per week and line (start, each movement, end)."""
     if table.output is Format.CSV:
         result, _ = waterfall_of(services, user, table.as_of, period or None, team, rep)
-        return Response(
-            waterfall_csv(result),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="pipeline-waterfall.csv"'},
-        )
+        return _download(waterfall_csv(result), "pipeline-waterfall.csv")
     data = waterfall_view(services, user, table.as_of, period or None, team, rep)
     return {key: value for key, value in data.items() if key != "chart"}
 
@@ -80,18 +88,14 @@ def calls_api(
     user: ApiUser,
     table: deps.TableParams,
     period: PeriodParam = None,
-    team: Annotated[str | None, Query(description="Only this team's deals.")] = None,
-    rep: Annotated[str | None, Query(description="Only this rep's deals.")] = None,
+    team: OnlyTeam = None,
+    rep: OnlyRep = None,
 ) -> Any:
     """Per week of the period: won so far, the commit, best-case and pipeline calls and
     Attain's P50, each with its error against what closed won; `format=csv` gives one row per
     week."""
     if table.output is Format.CSV:
         result, _ = calls_of(services, user, table.as_of, period or None, team, rep)
-        return Response(
-            calls_csv(result),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="forecast-calls.csv"'},
-        )
+        return _download(calls_csv(result), "forecast-calls.csv")
     data = calls_view(services, user, table.as_of, period or None, team, rep)
     return {key: value for key, value in data.items() if key != "chart"}
