@@ -168,9 +168,7 @@ def build_store(path: Path) -> str:
     backend = connect(str(path))
     con = raw_duckdb(backend)
     try:
-        con.execute(
-            "INSERT INTO teams (team_id, name) VALUES ('A', 'Team A'), ('B', 'Team B')"
-        )
+        con.execute("INSERT INTO teams (team_id, name) VALUES ('A', 'Team A'), ('B', 'Team B')")
         for rep in ("r1", "r2", "r3"):
             con.execute(
                 "INSERT INTO reps (rep_id, name, team_id, role) VALUES (?, ?, ?, 'rep')",
