@@ -91,7 +91,8 @@ def _by_holidays(
     group: pd.DataFrame, countries: pd.Series, settings: PerformanceSettings
 ) -> list[tuple[BusinessCalendar, pd.DataFrame]]:
     """The rows of `group` per holiday country of their reps, each with its calendar."""
-    keys = group["rep_id"].map(countries).fillna("")
+    found = group["rep_id"].map(countries).astype(object)
+    keys = found.where(found.notna(), "")  # no country: weekends and company days only
     extra = frozenset(settings.extra_holidays)
     return [
         (BusinessCalendar(str(country) or None, extra), part)
