@@ -27,7 +27,8 @@ from attain.store.ddl import IMPORTS_TABLE
 
 
 def week_of(period: Period, day: date) -> int:
-    """The week of `period` that `day` falls in (1-based; the 13th week holds the last days)."""
+    """The week of `period` that `day` falls in, from 1 (a 92-day quarter's last day is in
+    week 14, as `week_as_of` counts them)."""
     return min((day - period.start).days // 7 + 1, 14)
 
 
@@ -40,21 +41,36 @@ def calibrated_forecast(
     overrides: Overrides | None = None,
     target: float | None = None,
 ) -> Forecast:
-    """`forecast(...)` with each row re-centred and its band calibrated (see the module)."""
+    """`forecast(...)` with each row re-centred and its band calibrated (see the module); the
+    store's deal history is read once for both."""
+    history = load_history(backend)
     result = forecast(
-        backend, as_of, zone=zone, settings=settings, overrides=overrides, target=target
+        backend,
+        as_of,
+        zone=zone,
+        settings=settings,
+        overrides=overrides,
+        target=target,
+        history=history,
     )
-    return calibrated(backend, result, zone=zone, settings=settings)
+    return calibrated(backend, result, zone=zone, settings=settings, history=history)
 
 
 def calibrated(
-    backend: Any, result: Forecast, *, zone: str, settings: ForecastSettings
+    backend: Any,
+    result: Forecast,
+    *,
+    zone: str,
+    settings: ForecastSettings,
+    history: DealHistory | None = None,
 ) -> Forecast:
-    """A forecast of `backend`'s data, re-centred and calibrated (see the module)."""
+    """A forecast of `backend`'s data, re-centred and calibrated (see the module); `history`
+    is the store's deal history when the caller has already read it."""
     if settings.calibration_quarters == 0:
         return result
     week = week_of(result.period, result.as_of)
-    points = calibration_points(backend, load_history(backend), result.period, week, zone, settings)
+    history = load_history(backend) if history is None else history
+    points = calibration_points(backend, history, result.period, week, zone, settings)
     return apply_calibration(result, points, week)
 
 

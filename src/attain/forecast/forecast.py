@@ -157,15 +157,17 @@ def forecast(
     settings: ForecastSettings,
     overrides: Overrides | None = None,
     target: float | None = None,
+    history: DealHistory | None = None,
 ) -> Forecast:
-    """Forecast the calendar quarter containing `as_of` from the store's deals and quotas
-    (`target`: a flat bookings target per selling rep when the store holds no quotas)."""
+    """Forecast the quarter containing `as_of` from the store's deals and quotas (`target`: a
+    flat bookings target per selling rep when the store holds no quotas; `history`: the
+    store's deal history when the caller has already read it)."""
     period = quarter_of(as_of)
     roster = rep_roster(backend)
     names = scope_names(backend, roster)
     targets, source = targets_or_flat(bookings_targets(backend, period), roster, target)
     result = forecast_period(
-        load_history(backend),
+        load_history(backend) if history is None else history,
         period,
         as_of,
         targets=targets,
