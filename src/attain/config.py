@@ -19,6 +19,7 @@ from attain.errors import ConfigError
 from attain.forecast.settings import ForecastSettings
 from attain.ingest.connectors.settings import SyncSettings
 from attain.leads.icp import IcpSettings
+from attain.mail import MailSettings
 from attain.metrics.periods import configure_calendar
 from attain.metrics.settings import CalendarSettings, PerformanceSettings
 from attain.plan.settings import PlanSettings
@@ -89,6 +90,11 @@ class Settings(BaseSettings):
         default_factory=WebSettings,
         description="Password policy, sign-in throttling and trusted proxies ([web] table); "
         "see docs/web.md, Security.",
+    )
+    email: MailSettings = Field(
+        default_factory=MailSettings,
+        description="SMTP server for invitations, password resets, digests and alerts "
+        "([email] table; the password only from the environment); see docs/web.md.",
     )
     app_db: str = Field(
         default="sqlite:///attain-app.db",
