@@ -1,4 +1,4 @@
-"""Scheduled delivery: digest schedules, alert preferences, sent messages, surveys (#25).
+"""Scheduled delivery: digest schedules, alert preferences, sent messages, the sender lease (#25).
 
 Revision ID: 0005
 Revises: 0004
