@@ -134,6 +134,14 @@ def test_errors_are_problem_details(
         assert body["errors"]
 
 
+def test_a_bad_format_names_the_formats_a_client_can_send(client: TestClient, users: Users) -> None:
+    response = client.get("/api/v1/reps?format=xml", headers=users.api("admin"))
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert "'json'" in detail and "'csv'" in detail
+    assert "Format." not in detail and "<" not in detail
+
+
 def test_every_table_downloads_as_csv(client: TestClient, users: Users) -> None:
     for url, role in [
         (f"/api/v1/team-overview?as_of={AS_OF}&format=csv", "admin"),

@@ -17,6 +17,7 @@ most specific class, so the `AttainError` handler answers only the errors not li
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -95,7 +96,7 @@ def install(app: FastAPI) -> None:
     async def invalid(request: Request, error: Exception) -> Response:
         assert isinstance(error, RequestValidationError)
         errors = [
-            {"loc": [str(part) for part in item["loc"]], "msg": item["msg"]}
+            {"loc": [str(part) for part in item["loc"]], "msg": _plain(item["msg"])}
             for item in error.errors()
         ]
         detail = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors)
@@ -121,3 +122,15 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(AttainError, attain_error)
+
+
+_ENUM_REPR = re.compile(r"<\w+\.\w+: '([^']*)'>")
+
+
+def _plain(message: str) -> str:
+    """Pydantic's message with enum members as the values a client sends.
+
+    A `Literal[Format.JSON, Format.CSV]` parameter fails with "Input should be <Format.JSON:
+    'json'> or …"; the client typed `json`, so that is what the message names.
+    """
+    return _ENUM_REPR.sub(r"'\1'", message)
