@@ -38,6 +38,7 @@ from attain.metrics.targets import rep_roster, roster_entries
 from attain.plan.overrides import live_overrides
 from attain.reports.formats import Format
 from attain.store import connect
+from attain.store.handle import Store
 
 DB = typer.Option(
     None,
@@ -134,7 +135,7 @@ FORMAT = typer.Option(Format.TEXT, "--format", "-f", help="Output format.")
 """`--format text|json` of the management-workflow commands (with `TextOrJson`)."""
 
 
-def user_visibility(session: Session, backend: Any, email: str | None) -> Visibility | None:
+def user_visibility(session: Session, backend: Store, email: str | None) -> Visibility | None:
     """What the Attain user `email` may see of coaching records (None: everything)."""
     if email is None:
         return None
@@ -175,7 +176,7 @@ class StoreFacts:
     """The settings, the open store and its performance report, for one command."""
 
     settings: Settings
-    backend: Any
+    backend: Store
     report: PerformanceReport
 
 
@@ -206,7 +207,7 @@ def diagnose_store(found: StoreFacts, rep: str | None = None) -> Diagnosis:
     )
 
 
-def check_rep(backend: Any, rep: str) -> None:
+def check_rep(backend: Store, rep: str) -> None:
     """Refuse a rep id the store does not know, with a clear message."""
     if rep not in set(rep_roster(backend)["rep_id"].astype(str)):
         raise InputError(f"no rep {rep} in the store; `attain report` lists them")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Literal
 
 import typer
 from rich.console import Console
@@ -26,6 +26,7 @@ from attain.plan.overrides import clear_override, list_overrides, set_override
 from attain.plan.plan import OverriddenValue, RepPlan
 from attain.plan.run import PlanReport, plan_forecast, store_plan
 from attain.reports.formats import Format
+from attain.store.handle import Store
 
 PlanFormat = Literal[Format.TEXT, Format.JSON]
 """Output formats of the plan."""
@@ -86,7 +87,7 @@ def plan_command(
     _print(report, team, notes)
 
 
-def _chosen_reps(backend: Any, rep: str | None, team: str | None) -> list[str] | None:
+def _chosen_reps(backend: Store, rep: str | None, team: str | None) -> list[str] | None:
     if rep is None and team is None:
         return None
     roster = rep_roster(backend)

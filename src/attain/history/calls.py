@@ -30,6 +30,7 @@ from attain.history.waterfall import (
 )
 from attain.metrics.periods import Period
 from attain.store.currency import CurrencySettings
+from attain.store.handle import Store
 
 COMMIT_CATEGORIES = frozenset({"commit", "closed"})
 EXCLUDED_CATEGORIES = frozenset({"omitted"})
@@ -77,7 +78,7 @@ class CallAccuracy:
 
 
 def forecast_calls(
-    backend: Any,
+    backend: Store,
     period: Period,
     *,
     zone: str,

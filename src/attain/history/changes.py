@@ -31,6 +31,7 @@ from attain.history.states import (
 from attain.metrics.periods import quarter_of
 from attain.store.currency import CurrencySettings
 from attain.store.ddl import IMPORTS_TABLE
+from attain.store.handle import Store
 
 
 class ChangeKind(StrEnum):
@@ -106,7 +107,7 @@ class ChangeRecord:
 
 
 def changes(
-    backend: Any,
+    backend: Store,
     since: Moment | None = None,
     until: Moment | None = None,
     *,
@@ -126,7 +127,7 @@ def changes(
     return compare(history, start, end)
 
 
-def previous_version(backend: Any) -> int:
+def previous_version(backend: Store) -> int:
     """The data version before the latest one (the latest when there is only one)."""
     log = backend.stored_table(IMPORTS_TABLE)
     ids = log.select("import_id").order_by(ibis.desc("import_id")).limit(2).to_pandas()

@@ -19,6 +19,7 @@ from attain.errors import InputError
 from attain.metrics.targets import team_or_none
 from attain.store.currency import CurrencySettings, opportunities_view
 from attain.store.ddl import IMPORTS_TABLE, OPPORTUNITY_HISTORY_TABLE, REP_HISTORY_TABLE
+from attain.store.handle import Store
 from attain.store.point_in_time import DEAL_FIELDS as TRACKED_FIELDS
 from attain.store.point_in_time import held_at
 
@@ -54,7 +55,7 @@ class History:
 
 
 def load_history(
-    backend: Any,
+    backend: Store,
     *,
     currency: CurrencySettings | None = None,
     conversion_day: date | None = None,
@@ -99,7 +100,7 @@ def load_history(
     return History(deals, reps, teams, _currency_name(backend, settings, deals))
 
 
-def _currency_name(backend: Any, settings: CurrencySettings, deals: pd.DataFrame) -> str | None:
+def _currency_name(backend: Store, settings: CurrencySettings, deals: pd.DataFrame) -> str | None:
     """The corporate currency's code where it can be named: the setting, the rates' own, else
     the one currency the deals use (the view raised CurrencyError for anything else)."""
     if settings.corporate:
@@ -113,7 +114,7 @@ def _currency_name(backend: Any, settings: CurrencySettings, deals: pd.DataFrame
     return next(iter(used)) if len(used) == 1 else None
 
 
-def instant(backend: Any, moment: Moment, *, end_of_day: bool = False) -> pd.Timestamp:
+def instant(backend: Store, moment: Moment, *, end_of_day: bool = False) -> pd.Timestamp:
     """The UTC instant of `moment`: when a data version's export was taken (its import time
     when the export's time is unknown), the start of a day (its end with `end_of_day`), or
     the instant itself. InputError for a version that is not in the import log."""

@@ -44,6 +44,7 @@ from attain.history.states import (
 )
 from attain.metrics.periods import Period
 from attain.store.currency import CurrencySettings
+from attain.store.handle import Store
 
 ONE_DAY = timedelta(days=1)
 LONGEST_PERIOD_DAYS = 400
@@ -130,7 +131,7 @@ class Waterfall:
 
 
 def pipeline_waterfall(
-    backend: Any,
+    backend: Store,
     period: Period,
     *,
     team_id: str | None = None,

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from attain.store.freshness import data_through, freshness_line
+from attain.store.handle import Store
 
 TOP_REASONS = 3
 """Rejection reasons listed per channel, most frequent first."""
@@ -124,7 +125,7 @@ class ChannelReport:
         return [line.row() for line in (*self.sources, *self.campaigns, self.total)]
 
 
-def channel_report(backend: Any, as_of: date | datetime | None = None) -> ChannelReport:
+def channel_report(backend: Store, as_of: date | datetime | None = None) -> ChannelReport:
     """The funnel, revenue and rejections of leads created up to `as_of`, per source and campaign.
 
     `as_of` defaults to the data's last day (attain.store.freshness), which the notes say; a
@@ -181,7 +182,7 @@ def channel_report(backend: Any, as_of: date | datetime | None = None) -> Channe
     )
 
 
-def resolve_as_of(backend: Any, as_of: date | datetime | None) -> datetime:
+def resolve_as_of(backend: Store, as_of: date | datetime | None) -> datetime:
     """`as_of` as a moment (a date means its last instant); default the end of the data's last
     day (attain.store.freshness.data_through), as every command's."""
     if isinstance(as_of, datetime):
@@ -191,7 +192,7 @@ def resolve_as_of(backend: Any, as_of: date | datetime | None) -> datetime:
     return datetime.combine(data_through(backend) or date.today(), time.max)
 
 
-def lead_outcomes(backend: Any, as_of: datetime) -> Any:
+def lead_outcomes(backend: Store, as_of: datetime) -> Any:
     """Ibis table: leads created by `as_of` with their opportunities' outcomes at `as_of`.
 
     Opportunities link by their `lead_id`, else by the lead's `opportunity_id`. Adds
@@ -209,7 +210,7 @@ def lead_outcomes(backend: Any, as_of: datetime) -> Any:
     )
 
 
-def lead_stages(backend: Any, as_of: datetime) -> Any:
+def lead_stages(backend: Store, as_of: datetime) -> Any:
     """Ibis table: per lead created by `as_of`, its `source` and `campaign`, outcomes as in
     `lead_outcomes` (`is_won`, `revenue`, `won_with_amount`, `days_to_won`) and monotone stage
     flags `is_mql`, `is_sql`, `is_opportunity` and `is_rejected`."""

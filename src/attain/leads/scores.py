@@ -14,6 +14,7 @@ import pandas as pd
 from attain.errors import ConfigError
 from attain.leads.channels import resolve_as_of
 from attain.leads.icp import IcpSettings, rule_checks
+from attain.store.handle import Store
 
 RECENCY_HALF_LIFE_DAYS = 14.0
 """Days after which the last touch is worth half its recency points."""
@@ -59,13 +60,13 @@ def fit_table(leads: Any, icp: IcpSettings) -> Any:
     )
 
 
-def fit_scores(backend: Any, icp: IcpSettings) -> pd.DataFrame:
+def fit_scores(backend: Store, icp: IcpSettings) -> pd.DataFrame:
     """Per lead in the store: the fit score and the rules it met and failed (see `fit_table`)."""
     frame: pd.DataFrame = fit_table(backend.table("leads"), icp).order_by("lead_id").execute()
     return frame
 
 
-def engagement_table(backend: Any, as_of: datetime) -> Any:
+def engagement_table(backend: Store, as_of: datetime) -> Any:
     """Ibis table per lead created by `as_of`: touches in the window (marketing: the lead's first
     marketing touch; sales: its first sales touch and activities), `last_touch_at`,
     `days_since_last_touch`, `recency_points`, `frequency_points` and `engagement_score`."""
@@ -106,7 +107,7 @@ def engagement_table(backend: Any, as_of: datetime) -> Any:
     )
 
 
-def engagement_scores(backend: Any, as_of: date | datetime | None = None) -> pd.DataFrame:
+def engagement_scores(backend: Store, as_of: date | datetime | None = None) -> pd.DataFrame:
     """Per lead: a 0–100 engagement score from recency and frequency of touches, with its parts.
 
     `as_of` defaults to the latest lead or close date in the store; a date means its end.

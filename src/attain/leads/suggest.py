@@ -25,6 +25,7 @@ from scipy.stats import norm
 
 from attain.leads.channels import lead_outcomes, resolve_as_of
 from attain.leads.icp import DIMENSIONS, IcpSettings
+from attain.store.handle import Store
 
 EMPLOYEE_BANDS = (1, 10, 50, 200, 1000, 5000, 20000)
 """Lower edges of the company size bands; the last band is open-ended."""
@@ -113,7 +114,7 @@ def employee_band(employees: Any) -> Any:
 
 
 def suggest_icp(
-    backend: Any,
+    backend: Store,
     *,
     as_of: date | datetime | None = None,
     min_leads: int = 50,

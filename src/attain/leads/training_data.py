@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import ibis
 import pandas as pd
+
+from attain.store.handle import Store
 
 LABEL = "converted"
 """Training label: the lead has a `converted_at` timestamp."""
@@ -17,7 +17,7 @@ MATURITY_DAYS = 30
 have not had their chance to convert yet, so their "not converted" is not an outcome."""
 
 
-def training_frame(backend: Any, *, maturity_days: int = MATURITY_DAYS) -> pd.DataFrame:
+def training_frame(backend: Store, *, maturity_days: int = MATURITY_DAYS) -> pd.DataFrame:
     """Leads created at least `maturity_days` before the newest one, with the label column."""
     leads = backend.table("leads")
     newest = leads.created_at.max().as_scalar()
@@ -26,7 +26,7 @@ def training_frame(backend: Any, *, maturity_days: int = MATURITY_DAYS) -> pd.Da
     return frame
 
 
-def scoring_frame(backend: Any) -> pd.DataFrame:
+def scoring_frame(backend: Store) -> pd.DataFrame:
     """Leads that have not converted yet: the ones a score helps to prioritise."""
     leads = backend.table("leads")
     frame: pd.DataFrame = leads.filter(leads.converted_at.isnull()).execute()

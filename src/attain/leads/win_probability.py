@@ -17,6 +17,7 @@ import pandas as pd
 
 from attain.errors import InputError
 from attain.leads.model import TrainedModel, train
+from attain.store.handle import Store
 
 LABEL = "won"
 TIME_COLUMN = "created_at"
@@ -24,7 +25,7 @@ MIN_CLOSED_DEALS = 200
 """Fewer closed deals than this are too few to learn from."""
 
 
-def owner_record(backend: Any) -> ir.Table:
+def owner_record(backend: Store) -> ir.Table:
     """Per opportunity: how many deals its owner had won and closed before it was opened.
 
     One pass over close and open events per rep, ordered in time; a close at the very instant
@@ -61,7 +62,7 @@ def _events(
     )
 
 
-def _deals(backend: Any) -> ir.Table:
+def _deals(backend: Store) -> ir.Table:
     """Opportunities with the fields known when each was opened, and the owner's record."""
     deals = backend.table("opportunities")
     products = backend.table("products")
@@ -91,7 +92,7 @@ def _deals(backend: Any) -> ir.Table:
     )
 
 
-def closed_deals(backend: Any, as_of: date) -> pd.DataFrame:
+def closed_deals(backend: Store, as_of: date) -> pd.DataFrame:
     """Deals opened and closed before `as_of`, with the label `won`, for training."""
     stop = datetime.combine(as_of, time.min)
     deals = _deals(backend)
@@ -103,7 +104,7 @@ def closed_deals(backend: Any, as_of: date) -> pd.DataFrame:
     return frame.drop(columns=["closed_at"])
 
 
-def open_deals(backend: Any, as_of: date) -> pd.DataFrame:
+def open_deals(backend: Store, as_of: date) -> pd.DataFrame:
     """Deals open at the end of `as_of`: opened by then and not closed by then."""
     stop = datetime.combine(as_of + timedelta(days=1), time.min)
     deals = _deals(backend)
@@ -114,7 +115,7 @@ def open_deals(backend: Any, as_of: date) -> pd.DataFrame:
     return frame.drop(columns=["closed_at", "is_won"])
 
 
-def win_model(backend: Any, as_of: date) -> TrainedModel:
+def win_model(backend: Store, as_of: date) -> TrainedModel:
     """A calibrated win model trained on the deals closed before `as_of`, split by time."""
     history = closed_deals(backend, as_of)
     if len(history) < MIN_CLOSED_DEALS:
@@ -125,7 +126,7 @@ def win_model(backend: Any, as_of: date) -> TrainedModel:
     return train(history, LABEL, time_column=TIME_COLUMN, exclude=["opportunity_id"])
 
 
-def win_probabilities(backend: Any, as_of: date) -> pd.DataFrame:
+def win_probabilities(backend: Store, as_of: date) -> pd.DataFrame:
     """Each deal open at `as_of`: calibrated probability of being won, with its top reasons."""
     model = win_model(backend, as_of)
     frame = open_deals(backend, as_of)

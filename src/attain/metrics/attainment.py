@@ -17,6 +17,7 @@ import pandas as pd
 from attain.metrics.facts import daily_actuals
 from attain.metrics.periods import Period
 from attain.metrics.targets import SELLING_ROLE, rep_roster
+from attain.store.handle import Store
 from attain.store.point_in_time import in_force, rep_team_spans, rep_teams_at
 
 Scope = Literal["rep", "team", "company"]
@@ -89,7 +90,7 @@ class AttainmentReport:
 
 
 def period_actuals(
-    backend: Any, metric: str, periods: list[Period], zone: str = "UTC"
+    backend: Store, metric: str, periods: list[Period], zone: str = "UTC"
 ) -> pd.DataFrame:
     """Each rep's total of `metric` in each period: rep_id, period_start, period_end, actual.
 
@@ -118,13 +119,13 @@ def period_actuals(
     return pd.concat([_no_actuals(), *frames], ignore_index=True)[_ACTUAL_COLUMNS]
 
 
-def rep_attainment(backend: Any, targets: pd.DataFrame, zone: str = "UTC") -> pd.DataFrame:
+def rep_attainment(backend: Store, targets: pd.DataFrame, zone: str = "UTC") -> pd.DataFrame:
     """The rep-level attainment frame (ATTAINMENT_COLUMNS) for every row of `targets`."""
     actuals = _actuals(backend, targets, zone)
     return _rep_frame(targets, actuals, rep_roster(backend), _teams_then(backend, targets))
 
 
-def attainment_report(backend: Any, targets: pd.DataFrame, zone: str = "UTC") -> AttainmentReport:
+def attainment_report(backend: Store, targets: pd.DataFrame, zone: str = "UTC") -> AttainmentReport:
     """Attainment of every rep, team and the company, plus the reps who have no target."""
     roster = rep_roster(backend)
     actuals = _actuals(backend, targets, zone)
@@ -140,7 +141,7 @@ def attainment_report(backend: Any, targets: pd.DataFrame, zone: str = "UTC") ->
     return AttainmentReport(rows, _unquoted(targets, actuals, roster), reps[ATTAINMENT_COLUMNS])
 
 
-def scope_names(backend: Any, roster: pd.DataFrame) -> dict[Scope, dict[str, str]]:
+def scope_names(backend: Store, roster: pd.DataFrame) -> dict[Scope, dict[str, str]]:
     """Display names of reps, teams and the company, by scope and id."""
     teams = backend.execute(backend.table("teams").select("team_id", "name"))
     return {
@@ -199,7 +200,7 @@ _PERIOD_ROWS = ["rep_id", "period_start", "period_end", "metric"]
 _ACTUAL_COLUMNS = ["rep_id", "period_start", "period_end", "actual"]
 
 
-def _actuals(backend: Any, targets: pd.DataFrame, zone: str) -> pd.DataFrame:
+def _actuals(backend: Store, targets: pd.DataFrame, zone: str) -> pd.DataFrame:
     """Every rep's actual in each period and metric of `targets`, whether targeted or not."""
     frames = [
         period_actuals(backend, str(metric), periods_in(group), zone).assign(metric=metric)
@@ -213,7 +214,7 @@ def _no_actuals() -> pd.DataFrame:
     return pd.DataFrame(columns).astype({"actual": float})
 
 
-def _teams_then(backend: Any, targets: pd.DataFrame) -> pd.DataFrame | None:
+def _teams_then(backend: Store, targets: pd.DataFrame) -> pd.DataFrame | None:
     """Each rep's team at the end of each period of `targets` (rep_id, period_end, team_id) by
     the reps' history; None where the store keeps none.
 
@@ -228,7 +229,7 @@ def _teams_then(backend: Any, targets: pd.DataFrame) -> pd.DataFrame | None:
     return teams.assign(period_end=pd.to_datetime(teams["moment"]).dt.date).drop(columns="moment")
 
 
-def _team_shares(backend: Any, reps: pd.DataFrame, zone: str) -> pd.DataFrame:
+def _team_shares(backend: Store, reps: pd.DataFrame, zone: str) -> pd.DataFrame:
     """Rep rows as teams sum them: a rep who changed team within a period counts in each team
     for the part of it spent there.
 

@@ -21,6 +21,7 @@ from attain.metrics.facts import daily_actuals, local_time
 from attain.metrics.periods import Period, as_dates
 from attain.metrics.settings import PerformanceSettings
 from attain.store.currency import has_real_creation
+from attain.store.handle import Store
 
 PerformanceClass = Literal["top_performer", "performer", "under_performer", "new"]
 Trend = Literal["improving", "declining", "steady"]
@@ -91,7 +92,7 @@ def completed_periods(attainment: pd.DataFrame, as_of: date, count: int) -> list
 
 
 def classify_reps(
-    backend: Any,
+    backend: Store,
     attainment: pd.DataFrame,
     as_of: date,
     settings: PerformanceSettings | None = None,
@@ -216,7 +217,7 @@ def _trend(slope: float | None, threshold: float) -> Trend:
 
 
 def _rep_metrics(
-    backend: Any, rows: pd.DataFrame, window: list[Period], zone: str
+    backend: Store, rows: pd.DataFrame, window: list[Period], zone: str
 ) -> dict[str, RepMetrics]:
     """Each rep's selling numbers over the window, counted in the store through Ibis."""
     if not window or rows.empty:
@@ -244,7 +245,7 @@ def _rep_metrics(
     return result
 
 
-def _deal_stats(backend: Any, first: date, last: date, zone: str) -> pd.DataFrame:
+def _deal_stats(backend: Store, first: date, last: date, zone: str) -> pd.DataFrame:
     """Per owner: deals closed in [first, last], how many were won, won size and cycle."""
     deals = backend.table("opportunities")
     closed_local = local_time(deals.closed_at, zone, first, last)

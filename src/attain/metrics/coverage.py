@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -27,6 +26,7 @@ from attain.metrics.attainment import (
 from attain.metrics.periods import Period
 from attain.metrics.settings import PerformanceSettings
 from attain.metrics.targets import rep_roster
+from attain.store.handle import Store
 
 COVERAGE_METRIC = "bookings"
 TARGET_MET = "target met"
@@ -64,7 +64,7 @@ def end_of_day_utc(day: date, zone: str) -> datetime:
     return local.astimezone(UTC).replace(tzinfo=None)
 
 
-def open_pipeline(backend: Any, as_of: date, close_by: date, zone: str = "UTC") -> pd.DataFrame:
+def open_pipeline(backend: Store, as_of: date, close_by: date, zone: str = "UTC") -> pd.DataFrame:
     """Per owner: amount and count of deals open at the end of as_of expected to close by close_by.
 
     Open: created by then (deals with no created_at count as created) and not closed by then;
@@ -88,7 +88,7 @@ def open_pipeline(backend: Any, as_of: date, close_by: date, zone: str = "UTC") 
 
 
 def pipeline_coverage(
-    backend: Any,
+    backend: Store,
     targets: pd.DataFrame,
     as_of: date,
     settings: PerformanceSettings | None = None,

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from attain.metrics.facts import daily_actuals
 from attain.metrics.settings import PerformanceSettings
+from attain.store.handle import Store
 
 _AMOUNTS = ("bookings", "pipeline_created")
 """Metrics that are money, not counts: the chance check does not apply to them."""
@@ -57,7 +57,7 @@ class EarlyWarning:
 
 
 def early_warnings(
-    backend: Any, as_of: date, settings: PerformanceSettings | None = None
+    backend: Store, as_of: date, settings: PerformanceSettings | None = None
 ) -> list[EarlyWarning]:
     """Reps whose leading metrics in the week before `as_of` fell below their usual level.
 
@@ -108,7 +108,7 @@ def early_warnings(
     return warnings
 
 
-def _steady_reps(backend: Any, first: date, last: date) -> list[str]:
+def _steady_reps(backend: Store, first: date, last: date) -> list[str]:
     """Reps employed over the whole of [first, last]: hired by first and not left before last."""
     reps = backend.table("reps")
     steady = reps.filter(

@@ -17,6 +17,8 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from attain.store.handle import Store
+
 COUNTABLE_METRICS = (
     "bookings",
     "new_logos",
@@ -79,7 +81,7 @@ def _window(column: ir.TimestampValue, first: date, last: date) -> ir.BooleanVal
     return (column >= start) & (column < stop)
 
 
-def _bookings(backend: Any, first: date, last: date, zone: str) -> ir.Table:
+def _bookings(backend: Store, first: date, last: date, zone: str) -> ir.Table:
     deals = backend.table("opportunities")
     deals = deals.mutate(local=local_time(deals.closed_at, zone, first, last))
     won = deals.filter(deals.is_won & _window(deals.local, first, last))
@@ -88,7 +90,7 @@ def _bookings(backend: Any, first: date, last: date, zone: str) -> ir.Table:
     )
 
 
-def _new_logos(backend: Any, first: date, last: date, zone: str) -> ir.Table:
+def _new_logos(backend: Store, first: date, last: date, zone: str) -> ir.Table:
     """Accounts whose first ever won deal closed in the window, credited to that deal's owner."""
     deals = backend.table("opportunities")
     won = deals.filter(deals.is_won & deals.account_id.notnull() & deals.closed_at.notnull())
@@ -104,7 +106,7 @@ def _new_logos(backend: Any, first: date, last: date, zone: str) -> ir.Table:
     )
 
 
-def _created(backend: Any, first: date, last: date, zone: str, *, amount: bool) -> ir.Table:
+def _created(backend: Store, first: date, last: date, zone: str, *, amount: bool) -> ir.Table:
     deals = backend.table("opportunities")
     deals = deals.mutate(local=local_time(deals.created_at, zone, first, last))
     made = deals.filter(_window(deals.local, first, last))
@@ -120,7 +122,7 @@ ACTIVITY_KINDS: dict[str, tuple[str, ...] | None] = {
 """Activity metrics and the activity types they count (None: every type)."""
 
 
-def _activity_counts(backend: Any, first: date, last: date, zone: str) -> ir.Table:
+def _activity_counts(backend: Store, first: date, last: date, zone: str) -> ir.Table:
     """Per rep and local day: the count of every activity metric, in one scan of activities.
 
     The activities table is by far the largest; the report asks for three metrics over
@@ -164,7 +166,7 @@ def shared_scans() -> Iterator[None]:
         _scans.reset(token)
 
 
-def _activity_frame(backend: Any, first: date, last: date, zone: str) -> pd.DataFrame:
+def _activity_frame(backend: Store, first: date, last: date, zone: str) -> pd.DataFrame:
     """Per rep and day in [first, last]: the counts of `_activity_counts` (cached if shared)."""
     cache = _scans.get()
     entries = cache.setdefault((id(backend), zone), []) if cache is not None else []
@@ -182,7 +184,7 @@ def _activity_frame(backend: Any, first: date, last: date, zone: str) -> pd.Data
 
 
 def daily_actuals(
-    backend: Any, metric: str, first: date, last: date, zone: str = "UTC"
+    backend: Store, metric: str, first: date, last: date, zone: str = "UTC"
 ) -> pd.DataFrame:
     """Per rep and local day in [first, last] of time zone `zone`: the metric's value.
 

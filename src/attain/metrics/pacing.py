@@ -27,6 +27,7 @@ from attain.metrics.facts import daily_actuals
 from attain.metrics.periods import BusinessCalendar, Period, quarter_of, week_start, week_starts
 from attain.metrics.settings import PerformanceSettings
 from attain.metrics.targets import rep_roster
+from attain.store.handle import Store
 
 Status = Literal["ahead", "on_pace", "behind", "at_risk"]
 
@@ -70,7 +71,7 @@ class PacingRow:
 
 
 def rep_holiday_countries(
-    backend: Any, roster: pd.DataFrame, settings: PerformanceSettings
+    backend: Store, roster: pd.DataFrame, settings: PerformanceSettings
 ) -> pd.Series:
     """Each rep's holiday country: their team region's in `region_holidays`, else
     `holiday_country` (empty when neither names one)."""
@@ -155,7 +156,7 @@ def weekly_targets(
 
 
 def seasonality_shape(
-    backend: Any,
+    backend: Store,
     metric: str,
     periods: list[Period],
     calendar: BusinessCalendar,
@@ -205,7 +206,7 @@ def previous_periods(period: Period, count: int = SHAPE_PERIODS) -> list[Period]
 
 
 def pacing(
-    backend: Any,
+    backend: Store,
     targets: pd.DataFrame,
     as_of: date,
     settings: PerformanceSettings | None = None,
@@ -251,7 +252,7 @@ def pacing(
 
 
 def _rep_progress(
-    backend: Any,
+    backend: Store,
     group: pd.DataFrame,
     period: Period,
     as_of: date,

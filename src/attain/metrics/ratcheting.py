@@ -11,13 +11,14 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 import pandas as pd
 
 from attain.metrics.classification import completed_periods
 from attain.metrics.periods import Period, as_dates
 from attain.metrics.settings import PerformanceSettings
+from attain.store.handle import Store
 
 SignalKind = Literal["repeated_raises", "raise_after_hit"]
 
@@ -81,7 +82,7 @@ class TeamRatcheting:
 
 
 def ratcheted_reps(
-    backend: Any,
+    backend: Store,
     attainment: pd.DataFrame,
     as_of: date,
     settings: PerformanceSettings | None = None,
@@ -140,7 +141,7 @@ def ratcheted_teams(
     return found
 
 
-def _quota_history(backend: Any, as_of: date) -> pd.DataFrame:
+def _quota_history(backend: Store, as_of: date) -> pd.DataFrame:
     """Every quota revision of periods that started on or before `as_of`."""
     quotas = backend.table("quotas")
     expr = quotas.filter(quotas.period_start <= as_of).select(
@@ -150,7 +151,7 @@ def _quota_history(backend: Any, as_of: date) -> pd.DataFrame:
     return frame
 
 
-def _hire_dates(backend: Any) -> dict[str, date]:
+def _hire_dates(backend: Store) -> dict[str, date]:
     reps = backend.table("reps")
     frame = backend.execute(reps.filter(reps.hire_date.notnull()).select("rep_id", "hire_date"))
     return dict(zip(frame["rep_id"].astype(str), as_dates(frame["hire_date"]), strict=True))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 import pandas as pd
 
@@ -35,6 +34,7 @@ from attain.metrics.targets import (
     synthetic_targets,
 )
 from attain.store.freshness import data_through, freshness_line, latest_import
+from attain.store.handle import Store
 from attain.store.inventory import data_quality
 
 HEADLINE_METRIC = "bookings"
@@ -77,7 +77,7 @@ class PerformanceReport:
 
 
 def performance_report(
-    backend: Any,
+    backend: Store,
     settings: PerformanceSettings | None = None,
     *,
     as_of: date | None = None,
@@ -94,7 +94,7 @@ def performance_report(
 
 
 def _performance_report(
-    backend: Any,
+    backend: Store,
     settings: PerformanceSettings | None,
     *,
     as_of: date | None,
@@ -148,7 +148,7 @@ def _performance_report(
 
 
 def _targets(
-    backend: Any,
+    backend: Store,
     target: float | None,
     as_of: date,
     calendar: BusinessCalendar,
@@ -229,12 +229,12 @@ def _current_period(targets: pd.DataFrame, as_of: date) -> Period:
     return Period(first["period_start"], first["period_end"])
 
 
-def last_fact_day(backend: Any) -> date | None:
+def last_fact_day(backend: Store) -> date | None:
     """The data's last day: see attain.store.freshness.data_through."""
     return data_through(backend)
 
 
-def _first_fact_day(backend: Any) -> date | None:
+def _first_fact_day(backend: Store) -> date | None:
     deals = backend.table("opportunities")
     earliest = [backend.execute(deals.created_at.min()), backend.execute(deals.closed_at.min())]
     found = [pd.Timestamp(value).date() for value in earliest if not pd.isna(value)]

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 import pandas as pd
 
 from attain.metrics.facts import local_time
 from attain.metrics.periods import Period
+from attain.store.handle import Store
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class RepSales:
     """Won ÷ (won + lost) among deals closed in the period; None with none closed."""
 
 
-def rep_sales(backend: Any, period: Period, zone: str = "UTC") -> list[RepSales]:
+def rep_sales(backend: Store, period: Period, zone: str = "UTC") -> list[RepSales]:
     """Per owner: bookings, won and lost deal counts and win rate of deals closed in `period`."""
     deals = backend.table("opportunities")
     local = local_time(deals.closed_at, zone, period.start, period.end)

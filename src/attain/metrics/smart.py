@@ -16,6 +16,7 @@ import pandas as pd
 from attain.metrics.facts import is_countable
 from attain.metrics.periods import as_dates
 from attain.metrics.settings import PerformanceSettings
+from attain.store.handle import Store
 
 Letter = Literal["S", "M", "A", "R", "T"]
 
@@ -83,7 +84,7 @@ def quota_goals(attainment: pd.DataFrame, as_of: date) -> list[Goal]:
 
 
 def check_goals(
-    backend: Any,
+    backend: Store,
     goals: list[Goal],
     attainment: pd.DataFrame,
     as_of: date,
@@ -252,7 +253,7 @@ def _growth(history: pd.DataFrame) -> pd.DataFrame:
     return pairs.assign(growth=growth)[["rep_id", "metric", "growth"]]
 
 
-def _fact_rows(backend: Any, metric: str) -> int:
+def _fact_rows(backend: Store, metric: str) -> int:
     """How many rows of the facts `metric` is counted from the store holds."""
     table, kinds, _ = _FACTS[metric]
     facts = backend.table(table)

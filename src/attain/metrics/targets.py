@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from attain.metrics.periods import BusinessCalendar, Period
+from attain.store.handle import Store
 
 SELLING_ROLE = "rep"
 """The role that carries a selling target when the data has no quotas."""
@@ -39,7 +40,7 @@ TARGET_COLUMNS = [
 ROSTER_COLUMNS = ["rep_id", "name", "team_id", "role", "hire_date", "end_date"]
 
 
-def rep_roster(backend: Any) -> pd.DataFrame:
+def rep_roster(backend: Store) -> pd.DataFrame:
     """Every rep with name, team, role and employment dates (datetime64, NaT where unknown)."""
     reps = backend.table("reps")
     frame = backend.execute(reps.select(*ROSTER_COLUMNS))
@@ -60,7 +61,7 @@ class RosterEntry:
     role: str
 
 
-def rep_time_zones(backend: Any, default: str) -> dict[str, str]:
+def rep_time_zones(backend: Store, default: str) -> dict[str, str]:
     """Each rep's IANA time zone: their own (reps.time_zone), else their team's, else
     `default` (the organisation's)."""
     reps = backend.table("reps")
@@ -76,7 +77,7 @@ def team_or_none(team: Any) -> str | None:
     return None if pd.isna(team) else str(team)
 
 
-def roster_entries(backend: Any) -> list[RosterEntry]:
+def roster_entries(backend: Store) -> list[RosterEntry]:
     """Every rep in the store, in the roster's order."""
     roster = rep_roster(backend)
     return [
@@ -88,7 +89,7 @@ def roster_entries(backend: Any) -> list[RosterEntry]:
 
 
 def quota_targets(
-    backend: Any,
+    backend: Store,
     metric: str | None = None,
     *,
     calendar: BusinessCalendar | None = None,
@@ -140,7 +141,7 @@ def quota_targets(
 
 
 def synthetic_targets(
-    backend: Any,
+    backend: Store,
     target: float,
     periods: list[Period],
     metric: str = "bookings",

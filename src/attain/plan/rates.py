@@ -38,6 +38,7 @@ from attain.metrics.periods import Period, quarter_of
 from attain.metrics.targets import team_or_none
 from attain.plan.settings import PlanSettings
 from attain.store.currency import has_real_creation
+from attain.store.handle import Store
 
 ACTIVITIES = ("meetings", "opportunities", "contacts")
 MEETING_TYPES = ("meeting", "demo")
@@ -139,7 +140,7 @@ def history_window(as_of: date, quarters: int) -> Period:
     return Period(periods[-1].start, periods[0].end)
 
 
-def load_rates(backend: Any, as_of: date, settings: PlanSettings) -> RateBook:
+def load_rates(backend: Store, as_of: date, settings: PlanSettings) -> RateBook:
     """Read the window's deals, stage entries and activities through Ibis and build the rates."""
     window = history_window(as_of, settings.history_quarters)
     start, stop = _instant(window.start), _instant(window.end + timedelta(days=1))
@@ -257,7 +258,7 @@ def _instant(day: date) -> datetime:
     return datetime.combine(day, time.min)
 
 
-def _event_tables(backend: Any) -> list[Any]:
+def _event_tables(backend: Store) -> list[Any]:
     """Ibis tables of (rep_id, kind, at): meetings, opportunities created, first contacts."""
     acts = backend.table("activities")
     deals = backend.table("opportunities")
@@ -275,7 +276,7 @@ def _event_tables(backend: Any) -> list[Any]:
     return [meetings, created, contacts]
 
 
-def _weekly_events(backend: Any, start: datetime, stop: datetime) -> pd.DataFrame:
+def _weekly_events(backend: Store, start: datetime, stop: datetime) -> pd.DataFrame:
     """Per rep, kind and week index (7-day weeks from `start`): how many events."""
     frames = []
     for table in _event_tables(backend):
@@ -293,7 +294,7 @@ def _weekly_events(backend: Any, start: datetime, stop: datetime) -> pd.DataFram
     return found
 
 
-def _counts(backend: Any, start: datetime, stop: datetime) -> pd.DataFrame:
+def _counts(backend: Store, start: datetime, stop: datetime) -> pd.DataFrame:
     """Per rep and kind: events in [start, stop)."""
     frames = []
     for table in _event_tables(backend):

@@ -25,6 +25,7 @@ from attain.plan.plan import (
 from attain.plan.rates import load_rates
 from attain.plan.settings import PlanSettings
 from attain.reports.jsonable import jsonable
+from attain.store.handle import Store
 
 PLAN_SIMULATIONS = 200
 """Monte Carlo runs of the forecast behind a plan: only its expected values and each deal's
@@ -55,7 +56,7 @@ class PlanReport:
 
 
 def store_plan(
-    backend: Any,
+    backend: Store,
     as_of: date,
     *,
     zone: str,
@@ -98,7 +99,7 @@ def store_plan(
 
 
 def plan_forecast(
-    backend: Any,
+    backend: Store,
     as_of: date,
     *,
     zone: str,
