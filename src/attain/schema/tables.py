@@ -61,8 +61,31 @@ def _currency_rule() -> RowRule:
     )
 
 
+def _column(
+    name: str,
+    type: ColumnType,
+    description: str,
+    *,
+    required: bool = False,
+    allowed: tuple[str, ...] | None = None,
+    min_value: float | None = None,
+    references: str | None = None,
+) -> Column:
+    """A column; a required one must be in every file of its table and filled in every row."""
+    return Column(
+        name=name,
+        type=type,
+        description=description,
+        required=required,
+        nullable=not required,
+        allowed=allowed,
+        min_value=min_value,
+        references=references,
+    )
+
+
 def _key(name: str, description: str) -> Column:
-    return Column(name=name, type=S, description=description, required=True, nullable=False)
+    return _column(name, S, description, required=True)
 
 
 TEAMS = Table(
@@ -71,18 +94,11 @@ TEAMS = Table(
     key=("team_id",),
     columns=(
         _key("team_id", "Team identifier."),
-        Column(name="name", type=S, description="Team name.", required=True, nullable=False),
-        Column(
-            name="manager_rep_id",
-            type=S,
-            description="The rep who manages the team.",
-            references="reps.rep_id",
-        ),
-        Column(name="region", type=S, description="Region or regional office."),
-        Column(
-            name="time_zone",
-            type=S,
-            description="The team's IANA time zone (Europe/London), for its reps without one.",
+        _column("name", S, "Team name.", required=True),
+        _column("manager_rep_id", S, "The rep who manages the team.", references="reps.rep_id"),
+        _column("region", S, "Region or regional office."),
+        _column(
+            "time_zone", S, "The team's IANA time zone (Europe/London), for its reps without one."
         ),
     ),
 )
@@ -94,28 +110,16 @@ REPS = Table(
     key=("rep_id",),
     columns=(
         _key("rep_id", "Rep identifier."),
-        Column(name="name", type=S, description="Full name.", required=True, nullable=False),
-        Column(name="email", type=S, description="Work e-mail address."),
-        Column(
-            name="team_id",
-            type=S,
-            description="Team the rep belongs to.",
-            references="teams.team_id",
-        ),
-        Column(
-            name="role",
-            type=S,
-            description="Job role.",
-            required=True,
-            nullable=False,
-            allowed=REP_ROLES,
-        ),
-        Column(name="hire_date", type=D, description="First day in the role."),
-        Column(name="end_date", type=D, description="Last day, for reps who left."),
-        Column(
-            name="time_zone",
-            type=S,
-            description="The rep's IANA time zone (Asia/Singapore), for response times in "
+        _column("name", S, "Full name.", required=True),
+        _column("email", S, "Work e-mail address."),
+        _column("team_id", S, "Team the rep belongs to.", references="teams.team_id"),
+        _column("role", S, "Job role.", required=True, allowed=REP_ROLES),
+        _column("hire_date", D, "First day in the role."),
+        _column("end_date", D, "Last day, for reps who left."),
+        _column(
+            "time_zone",
+            S,
+            "The rep's IANA time zone (Asia/Singapore), for response times in "
             "their own business hours; empty: the organisation's.",
         ),
     ),
@@ -130,16 +134,13 @@ ACCOUNTS = Table(
     key=("account_id",),
     columns=(
         _key("account_id", "Account identifier."),
-        Column(name="name", type=S, description="Company name.", required=True, nullable=False),
-        Column(name="industry", type=S, description="Industry or sector."),
-        Column(name="employees", type=INT, description="Head count.", min_value=0),
-        Column(
-            name="annual_revenue",
-            type=F,
-            description="Annual revenue, in the organisation's currency.",
-            min_value=0,
+        _column("name", S, "Company name.", required=True),
+        _column("industry", S, "Industry or sector."),
+        _column("employees", INT, "Head count.", min_value=0),
+        _column(
+            "annual_revenue", F, "Annual revenue, in the organisation's currency.", min_value=0
         ),
-        Column(name="country", type=S, description="Country of the head office."),
+        _column("country", S, "Country of the head office."),
     ),
 )
 
@@ -149,13 +150,13 @@ PRODUCTS = Table(
     key=("product_id",),
     columns=(
         _key("product_id", "Product identifier."),
-        Column(name="name", type=S, description="Product name.", required=True, nullable=False),
-        Column(name="family", type=S, description="Product family or series."),
-        Column(name="list_price", type=F, description="List price.", min_value=0),
-        Column(
-            name="priority",
-            type=S,
-            description="Company priority tier; empty means standard.",
+        _column("name", S, "Product name.", required=True),
+        _column("family", S, "Product family or series."),
+        _column("list_price", F, "List price.", min_value=0),
+        _column(
+            "priority",
+            S,
+            "Company priority tier; empty means standard.",
             allowed=PRODUCT_PRIORITIES,
         ),
     ),
@@ -168,38 +169,30 @@ LEADS = Table(
     key=("lead_id",),
     columns=(
         _key("lead_id", "Lead identifier."),
-        Column(
-            name="created_at",
-            type=T,
-            description="When the lead entered the CRM.",
-            required=True,
-            nullable=False,
-        ),
-        Column(name="source", type=S, description="Lead source or channel (e.g. paid_search)."),
-        Column(name="campaign", type=S, description="Marketing campaign."),
-        Column(name="company", type=S, description="Company the lead works for."),
-        Column(name="industry", type=S, description="Industry of the lead's company."),
-        Column(name="employees", type=INT, description="Head count of the company.", min_value=0),
-        Column(name="country", type=S, description="Country."),
-        Column(name="title", type=S, description="Job title."),
-        Column(
-            name="owner_rep_id", type=S, description="Owning rep or SDR.", references="reps.rep_id"
-        ),
-        Column(name="status", type=S, description="Current lead status.", allowed=LEAD_STATUSES),
-        Column(name="mql_at", type=T, description="When marketing qualified the lead."),
-        Column(name="sql_at", type=T, description="When sales qualified the lead."),
-        Column(name="accepted_at", type=T, description="When sales accepted the handoff."),
-        Column(name="rejected_at", type=T, description="When sales rejected the lead."),
-        Column(name="rejection_reason", type=S, description="Why sales rejected it."),
-        Column(name="converted_at", type=T, description="When it became an opportunity."),
-        Column(
-            name="opportunity_id",
-            type=S,
-            description="Opportunity it converted into (informative; not checked, "
+        _column("created_at", T, "When the lead entered the CRM.", required=True),
+        _column("source", S, "Lead source or channel (e.g. paid_search)."),
+        _column("campaign", S, "Marketing campaign."),
+        _column("company", S, "Company the lead works for."),
+        _column("industry", S, "Industry of the lead's company."),
+        _column("employees", INT, "Head count of the company.", min_value=0),
+        _column("country", S, "Country."),
+        _column("title", S, "Job title."),
+        _column("owner_rep_id", S, "Owning rep or SDR.", references="reps.rep_id"),
+        _column("status", S, "Current lead status.", allowed=LEAD_STATUSES),
+        _column("mql_at", T, "When marketing qualified the lead."),
+        _column("sql_at", T, "When sales qualified the lead."),
+        _column("accepted_at", T, "When sales accepted the handoff."),
+        _column("rejected_at", T, "When sales rejected the lead."),
+        _column("rejection_reason", S, "Why sales rejected it."),
+        _column("converted_at", T, "When it became an opportunity."),
+        _column(
+            "opportunity_id",
+            S,
+            "Opportunity it converted into (informative; not checked, "
             "because opportunities also point back at leads).",
         ),
-        Column(name="first_marketing_touch_at", type=T, description="First marketing touch."),
-        Column(name="first_sales_touch_at", type=T, description="First touch by a salesperson."),
+        _column("first_marketing_touch_at", T, "First marketing touch."),
+        _column("first_sales_touch_at", T, "First touch by a salesperson."),
     ),
 )
 
@@ -210,56 +203,36 @@ OPPORTUNITIES = Table(
     key=("opportunity_id",),
     columns=(
         _key("opportunity_id", "Opportunity identifier."),
-        Column(name="account_id", type=S, description="Account.", references="accounts.account_id"),
-        Column(
-            name="owner_rep_id",
-            type=S,
-            description="Owning rep.",
-            required=True,
-            nullable=False,
-            references="reps.rep_id",
-        ),
-        Column(
-            name="product_id", type=S, description="Main product.", references="products.product_id"
-        ),
-        Column(name="lead_id", type=S, description="Originating lead.", references="leads.lead_id"),
-        Column(name="source", type=S, description="Source or channel."),
-        Column(
-            name="created_at",
-            type=T,
-            description="When the deal was opened (empty where the CRM does not say, "
+        _column("account_id", S, "Account.", references="accounts.account_id"),
+        _column("owner_rep_id", S, "Owning rep.", required=True, references="reps.rep_id"),
+        _column("product_id", S, "Main product.", references="products.product_id"),
+        _column("lead_id", S, "Originating lead.", references="leads.lead_id"),
+        _column("source", S, "Source or channel."),
+        _column(
+            "created_at",
+            T,
+            "When the deal was opened (empty where the CRM does not say, "
             "e.g. Maven's prospecting deals).",
         ),
-        Column(name="expected_close_date", type=D, description="Expected close date."),
-        Column(name="closed_at", type=T, description="When it was won or lost; empty while open."),
-        Column(
-            name="stage",
-            type=S,
-            description="Current stage name, as the CRM calls it.",
-            required=True,
-            nullable=False,
-        ),
-        Column(name="is_won", type=B, description="True if won, false if lost, empty while open."),
-        Column(
-            name="amount",
-            type=F,
-            description="Deal value, in the deal's `currency`.",
-            min_value=0,
-        ),
-        Column(name="loss_reason", type=S, description="Why it was lost."),
+        _column("expected_close_date", D, "Expected close date."),
+        _column("closed_at", T, "When it was won or lost; empty while open."),
+        _column("stage", S, "Current stage name, as the CRM calls it.", required=True),
+        _column("is_won", B, "True if won, false if lost, empty while open."),
+        _column("amount", F, "Deal value, in the deal's `currency`.", min_value=0),
+        _column("loss_reason", S, "Why it was lost."),
         _currency(
             "ISO code of the amount's currency (e.g. MXN); empty means the corporate currency."
         ),
-        Column(
-            name="probability",
-            type=F,
-            description="The CRM's win probability, 0 to 1 (Salesforce's 0-100 divided by 100).",
+        _column(
+            "probability",
+            F,
+            "The CRM's win probability, 0 to 1 (Salesforce's 0-100 divided by 100).",
             min_value=0,
         ),
-        Column(
-            name="forecast_category",
-            type=S,
-            description="The CRM's forecast call on the deal.",
+        _column(
+            "forecast_category",
+            S,
+            "The CRM's forecast call on the deal.",
             allowed=FORECAST_CATEGORIES,
         ),
     ),
@@ -280,23 +253,16 @@ OPPORTUNITY_STAGES = Table(
     time_column="entered_at",
     key=("opportunity_id", "stage", "entered_at"),
     columns=(
-        Column(
-            name="opportunity_id",
-            type=S,
-            description="Opportunity.",
+        _column(
+            "opportunity_id",
+            S,
+            "Opportunity.",
             required=True,
-            nullable=False,
             references="opportunities.opportunity_id",
         ),
-        Column(name="stage", type=S, description="Stage entered.", required=True, nullable=False),
-        Column(
-            name="entered_at",
-            type=T,
-            description="When it entered the stage.",
-            required=True,
-            nullable=False,
-        ),
-        Column(name="amount", type=F, description="Deal value at that moment.", min_value=0),
+        _column("stage", S, "Stage entered.", required=True),
+        _column("entered_at", T, "When it entered the stage.", required=True),
+        _column("amount", F, "Deal value at that moment.", min_value=0),
     ),
 )
 
@@ -307,39 +273,21 @@ ACTIVITIES = Table(
     key=("activity_id",),
     columns=(
         _key("activity_id", "Activity identifier."),
-        Column(
-            name="rep_id",
-            type=S,
-            description="Rep who did (or owes) it.",
+        _column("rep_id", S, "Rep who did (or owes) it.", required=True, references="reps.rep_id"),
+        _column("type", S, "Kind of activity.", required=True, allowed=ACTIVITY_TYPES),
+        _column(
+            "occurred_at",
+            T,
+            "When it happened, or was logged for tasks and follow-ups.",
             required=True,
-            nullable=False,
-            references="reps.rep_id",
         ),
-        Column(
-            name="type",
-            type=S,
-            description="Kind of activity.",
-            required=True,
-            nullable=False,
-            allowed=ACTIVITY_TYPES,
+        _column("due_at", T, "Due time of a follow-up or task."),
+        _column("completed_at", T, "When a follow-up or task was done."),
+        _column(
+            "opportunity_id", S, "Related opportunity.", references="opportunities.opportunity_id"
         ),
-        Column(
-            name="occurred_at",
-            type=T,
-            description="When it happened, or was logged for tasks and follow-ups.",
-            required=True,
-            nullable=False,
-        ),
-        Column(name="due_at", type=T, description="Due time of a follow-up or task."),
-        Column(name="completed_at", type=T, description="When a follow-up or task was done."),
-        Column(
-            name="opportunity_id",
-            type=S,
-            description="Related opportunity.",
-            references="opportunities.opportunity_id",
-        ),
-        Column(name="lead_id", type=S, description="Related lead.", references="leads.lead_id"),
-        Column(name="outcome", type=S, description="Outcome (e.g. connected, no_answer)."),
+        _column("lead_id", S, "Related lead.", references="leads.lead_id"),
+        _column("outcome", S, "Outcome (e.g. connected, no_answer)."),
     ),
 )
 
@@ -349,49 +297,12 @@ QUOTAS = Table(
     time_column="period_start",
     key=("rep_id", "period_start", "metric", "set_at"),
     columns=(
-        Column(
-            name="rep_id",
-            type=S,
-            description="Rep.",
-            required=True,
-            nullable=False,
-            references="reps.rep_id",
-        ),
-        Column(
-            name="period_start",
-            type=D,
-            description="First day of the period.",
-            required=True,
-            nullable=False,
-        ),
-        Column(
-            name="period_end",
-            type=D,
-            description="Last day of the period (inclusive).",
-            required=True,
-            nullable=False,
-        ),
-        Column(
-            name="metric",
-            type=S,
-            description="What is counted.",
-            required=True,
-            nullable=False,
-            allowed=QUOTA_METRICS,
-        ),
-        Column(
-            name="target",
-            type=F,
-            description="Target value.",
-            required=True,
-            nullable=False,
-            min_value=0,
-        ),
-        Column(
-            name="set_at",
-            type=T,
-            description="When this target was set; empty means before the period began.",
-        ),
+        _column("rep_id", S, "Rep.", required=True, references="reps.rep_id"),
+        _column("period_start", D, "First day of the period.", required=True),
+        _column("period_end", D, "Last day of the period (inclusive).", required=True),
+        _column("metric", S, "What is counted.", required=True, allowed=QUOTA_METRICS),
+        _column("target", F, "Target value.", required=True, min_value=0),
+        _column("set_at", T, "When this target was set; empty means before the period began."),
         _currency("ISO code of a money target's currency; empty means the corporate currency."),
     ),
     rules=(
@@ -411,32 +322,12 @@ COACHING_SESSIONS = Table(
     key=("session_id",),
     columns=(
         _key("session_id", "Session identifier."),
-        Column(
-            name="rep_id",
-            type=S,
-            description="Rep coached.",
-            required=True,
-            nullable=False,
-            references="reps.rep_id",
-        ),
-        Column(name="coach_rep_id", type=S, description="Coach.", references="reps.rep_id"),
-        Column(
-            name="kind",
-            type=S,
-            description="Kind of session.",
-            required=True,
-            nullable=False,
-            allowed=COACHING_KINDS,
-        ),
-        Column(
-            name="occurred_at",
-            type=T,
-            description="When it took place.",
-            required=True,
-            nullable=False,
-        ),
-        Column(name="duration_min", type=INT, description="Length in minutes.", min_value=0),
-        Column(name="topics", type=S, description="Topics, separated by ';'."),
+        _column("rep_id", S, "Rep coached.", required=True, references="reps.rep_id"),
+        _column("coach_rep_id", S, "Coach.", references="reps.rep_id"),
+        _column("kind", S, "Kind of session.", required=True, allowed=COACHING_KINDS),
+        _column("occurred_at", T, "When it took place.", required=True),
+        _column("duration_min", INT, "Length in minutes.", min_value=0),
+        _column("topics", S, "Topics, separated by ';'."),
     ),
 )
 
@@ -448,26 +339,20 @@ FX_RATES = Table(
     key=("currency", "start_date"),
     columns=(
         _currency("ISO code of the currency.", required=True),
-        Column(
-            name="start_date",
-            type=D,
-            description="First day the rate applies (until the next rate of the currency).",
+        _column(
+            "start_date",
+            D,
+            "First day the rate applies (until the next rate of the currency).",
             required=True,
-            nullable=False,
         ),
-        Column(
-            name="rate",
-            type=F,
-            description="Units of `currency` per unit of the corporate currency.",
+        _column(
+            "rate",
+            F,
+            "Units of `currency` per unit of the corporate currency.",
             required=True,
-            nullable=False,
             min_value=0,
         ),
-        Column(
-            name="is_corporate",
-            type=B,
-            description="True for the corporate currency (its rate is 1).",
-        ),
+        _column("is_corporate", B, "True for the corporate currency (its rate is 1)."),
     ),
     rules=(
         _currency_rule(),
