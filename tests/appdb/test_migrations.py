@@ -36,6 +36,12 @@ APP_TABLES = {
     "skill_scores",
     "product_priorities",
     "sign_in_throttles",
+    # scheduled delivery (0005)
+    "digest_schedules",
+    "alert_subscriptions",
+    "deliveries",
+    "sender_leases",
+    "alert_snapshots",
 }
 
 
