@@ -44,11 +44,9 @@ _SUMMED = ["target", "quota_target", "actual", "revisions"]
 
 
 @dataclass(frozen=True)
-class AttainmentRow:
-    """A rep's, team's or the company's target, actual and their ratio for one period and metric.
-
-    `attainment` is None when the target is 0 or missing; teams and the company sum their reps.
-    """
+class ScopedRow:
+    """Whose row it is (a rep, a team or the company) and the period it covers; the fields that
+    attainment, pacing and coverage rows begin with."""
 
     scope: Scope
     id: str
@@ -56,6 +54,28 @@ class AttainmentRow:
     team_id: str | None
     period_start: date
     period_end: date
+
+
+RowIdentity = tuple[Scope, str, str, str | None, date, date]
+"""A `ScopedRow`'s fields in order, as `row_identity` gives them."""
+
+
+def row_identity(
+    scope: Scope, row: dict[Hashable, Any], names: dict[str, str], start: date, end: date
+) -> RowIdentity:
+    """The `ScopedRow` fields of a result frame's row keyed by `id`; a name missing from `names`
+    is the id itself."""
+    key = str(row["id"])
+    return scope, key, names.get(key, key), optional_text(row["team_id"]), start, end
+
+
+@dataclass(frozen=True)
+class AttainmentRow(ScopedRow):
+    """A rep's, team's or the company's target, actual and their ratio for one period and metric.
+
+    `attainment` is None when the target is 0 or missing; teams and the company sum their reps.
+    """
+
     metric: str
     target: float
     quota_target: float
@@ -360,12 +380,7 @@ def _ratios(actual: pd.Series, target: pd.Series) -> pd.Series:
 def _rows(frame: pd.DataFrame, scope: Scope, names: dict[str, str]) -> list[AttainmentRow]:
     return [
         AttainmentRow(
-            scope=scope,
-            id=str(row["id"]),
-            name=names.get(str(row["id"]), str(row["id"])),
-            team_id=optional_text(row["team_id"]),
-            period_start=row["period_start"],
-            period_end=row["period_end"],
+            *row_identity(scope, row, names, row["period_start"], row["period_end"]),
             metric=str(row["metric"]),
             target=float(row["target"]),
             quota_target=float(row["quota_target"]),

@@ -14,12 +14,14 @@ import pandas as pd
 
 from attain.metrics.attainment import (
     Scope,
+    ScopedRow,
     in_period,
     optional_number,
     optional_text,
     period_actuals,
     periods_in,
     records,
+    row_identity,
     scope_names,
     scoped,
 )
@@ -33,19 +35,13 @@ TARGET_MET = "target met"
 
 
 @dataclass(frozen=True)
-class CoverageRow:
+class CoverageRow(ScopedRow):
     """Open pipeline against the bookings still needed in the period containing as_of.
 
     coverage is None (with `reason`) when nothing remains to book; a met target counts as
     healthy, since it needs no pipeline.
     """
 
-    scope: Scope
-    id: str
-    name: str
-    team_id: str | None
-    period_start: date
-    period_end: date
     as_of: date
     target: float
     bookings_to_date: float
@@ -140,12 +136,7 @@ def _rows(
     )
     return [
         CoverageRow(
-            scope=scope,
-            id=str(row["id"]),
-            name=names.get(str(row["id"]), str(row["id"])),
-            team_id=optional_text(row["team_id"]),
-            period_start=period.start,
-            period_end=period.end,
+            *row_identity(scope, row, names, period.start, period.end),
             as_of=as_of,
             target=float(row["target"]),
             bookings_to_date=float(row["actual"]),

@@ -15,11 +15,12 @@ import pandas as pd
 
 from attain.metrics.attainment import (
     Scope,
+    ScopedRow,
     in_period,
     optional_number,
-    optional_text,
     periods_in,
     records,
+    row_identity,
     scope_names,
     scoped,
 )
@@ -36,7 +37,7 @@ SHAPE_PERIODS = 4
 
 
 @dataclass(frozen=True)
-class PacingRow:
+class PacingRow(ScopedRow):
     """Progress to `as_of` (inclusive) against the share of target expected by then.
 
     gap = actual − expected (negative: behind); pace_ratio = actual ÷ expected (None when
@@ -44,12 +45,6 @@ class PacingRow:
     something remains and no business day is left).
     """
 
-    scope: Scope
-    id: str
-    name: str
-    team_id: str | None
-    period_start: date
-    period_end: date
     metric: str
     as_of: date
     target: float
@@ -345,12 +340,7 @@ def _rows(
 ) -> list[PacingRow]:
     return [
         PacingRow(
-            scope=scope,
-            id=str(row["id"]),
-            name=names.get(str(row["id"]), str(row["id"])),
-            team_id=optional_text(row["team_id"]),
-            period_start=period.start,
-            period_end=period.end,
+            *row_identity(scope, row, names, period.start, period.end),
             metric=metric,
             as_of=as_of,
             target=float(row["target"]),
