@@ -68,6 +68,17 @@ def _period(text: str) -> Period:
 
 
 @dataclass(frozen=True)
+class PipelineQuery:
+    """What a waterfall or calls request names: an as-of day, a period (default: the as-of
+    day's quarter), and a team or a rep (default: the user's widest view)."""
+
+    as_of: date | None = None
+    period: str | None = None
+    team: str | None = None
+    rep: str | None = None
+
+
+@dataclass(frozen=True)
 class Asked:
     """What a waterfall or calls request asks for, once checked against the user's scope."""
 
@@ -77,31 +88,19 @@ class Asked:
     period: Period
 
 
-def _asked(
-    services: Services,
-    user: Principal,
-    asked: date | None,
-    period: str | None,
-    team: str | None,
-    rep: str | None,
-) -> Asked:
-    """The team or rep (NotFound outside the scope), the as-of day and the period (default:
-    the as-of day's quarter) of a request."""
-    team_id, rep_id = _subject(services, user, team, rep)
-    as_of = services.as_of(asked)
-    return Asked(team_id, rep_id, as_of, _period(period) if period else quarter_of(as_of.day))
+def _asked(services: Services, user: Principal, query: PipelineQuery) -> Asked:
+    """The team or rep (NotFound outside the scope), the as-of day and the period of a query."""
+    team_id, rep_id = _subject(services, user, query.team, query.rep)
+    as_of = services.as_of(query.as_of)
+    period = _period(query.period) if query.period else quarter_of(as_of.day)
+    return Asked(team_id, rep_id, as_of, period)
 
 
 def waterfall_of(
-    services: Services,
-    user: Principal,
-    asked: date | None,
-    period: str | None,
-    team: str | None,
-    rep: str | None,
+    services: Services, user: Principal, query: PipelineQuery
 ) -> tuple[Waterfall, AsOfDay]:
     """The waterfall the user asked for and may see (cached per data version), and its day."""
-    a = _asked(services, user, asked, period, team, rep)
+    a = _asked(services, user, query)
     currency = services.settings.currency
     result = services.with_store(
         ("pipeline_waterfall", a.period, a.team_id, a.rep_id, a.as_of.day),
@@ -117,16 +116,9 @@ def waterfall_of(
     return result, a.as_of
 
 
-def waterfall_view(
-    services: Services,
-    user: Principal,
-    asked: date | None,
-    period: str | None,
-    team: str | None,
-    rep: str | None,
-) -> dict[str, Any]:
+def waterfall_view(services: Services, user: Principal, query: PipelineQuery) -> dict[str, Any]:
     """The waterfall the user may see, JSON-ready, with its chart."""
-    result, as_of = waterfall_of(services, user, asked, period, team, rep)
+    result, as_of = waterfall_of(services, user, query)
     data: dict[str, Any] = jsonable(result)
     return {
         **data,
@@ -177,16 +169,11 @@ def waterfall_chart(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def calls_of(
-    services: Services,
-    user: Principal,
-    asked: date | None,
-    period: str | None,
-    team: str | None,
-    rep: str | None,
+    services: Services, user: Principal, query: PipelineQuery
 ) -> tuple[CallAccuracy, AsOfDay]:
     """The forecast-call accuracy the user asked for and may see (same scope as the waterfall),
     cached per data version, and its day."""
-    a = _asked(services, user, asked, period, team, rep)
+    a = _asked(services, user, query)
     settings = services.settings
     result = services.with_store(
         ("forecast_calls", a.period, a.team_id, a.rep_id, a.as_of.day),
@@ -204,17 +191,10 @@ def calls_of(
     return result, a.as_of
 
 
-def calls_view(
-    services: Services,
-    user: Principal,
-    asked: date | None,
-    period: str | None,
-    team: str | None,
-    rep: str | None,
-) -> dict[str, Any]:
+def calls_view(services: Services, user: Principal, query: PipelineQuery) -> dict[str, Any]:
     """The forecast calls the user may see, JSON-ready, each call's error against the actual,
     and a chart of the calls and the P50 week by week against the actual."""
-    result, as_of = calls_of(services, user, asked, period, team, rep)
+    result, as_of = calls_of(services, user, query)
     data: dict[str, Any] = jsonable(result)
     for week in data["weeks"]:
         week["errors"] = {
