@@ -57,7 +57,7 @@ def changes_page(
     ]
     data["notes"] = [currency_note(record.currency)]
     return page.render(
-        "changes.html", data=data, since=since or "", until=until or "", page="forecast"
+        "changes.html", data=data, since=since or "", until=until or "", page="changes"
     )
 
 
