@@ -81,7 +81,7 @@ def _routes(board: _Board, model: type, summary: str, description: str) -> None:
     @pages.get(path, response_class=HTMLResponse, name=f"{board.key}_page")
     def page_route(page: CurrentPage, services: Services, query: PageQuery) -> Response:
         data = board.view(services, page.user, query)
-        return page.render(board.template, data=data, page="forecast")
+        return page.render(board.template, data=data, page=board.key)
 
     @api.get(
         path,
