@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from attain.cli.options import DB, OUTPUT, open_store
+from attain.cli.options import DB, OUTPUT, opened_store
 from attain.config import load_settings
 from attain.history.changes import ChangeKind, ChangeRecord, changes
 from attain.history.states import parse_moment
@@ -62,11 +62,8 @@ def changes_command(
     start = None if since is None else parse_moment(since, "--since")
     end = None if until is None else parse_moment(until, "--until")
     settings = load_settings()
-    backend, _ = open_store(db, read_only=True)
-    try:
+    with opened_store(db, read_only=True) as backend:
         record = changes(backend, start, end, currency=settings.currency)
-    finally:
-        backend.disconnect()
     emit(record, output_format, output, changes_json, changes_csv, print_changes)
 
 

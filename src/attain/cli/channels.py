@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from attain.cli.options import DB, open_store
+from attain.cli.options import DB, opened_store
 from attain.leads.channels import ChannelLine, ChannelReport, channel_report
 from attain.reports.csv_safe import write_csv
 from attain.reports.formats import Format
@@ -35,11 +35,8 @@ def channels_command(
 ) -> None:
     """Per source and campaign: leads, MQL, SQL, opportunities, won, the conversion rates between
     them, won revenue, days to win and rejections, ranked by revenue per lead."""
-    backend, _ = open_store(db, read_only=True)
-    try:
+    with opened_store(db, read_only=True) as backend:
         report = channel_report(backend, as_of)
-    finally:
-        backend.disconnect()
     if output_format is Format.TEXT:
         console = Console()
         console.width = max(console.width, 160)

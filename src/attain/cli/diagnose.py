@@ -13,7 +13,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from attain.cli.options import AS_OF, DB, OUTPUT, TARGET, open_store
+from attain.cli.options import AS_OF, DB, OUTPUT, TARGET, opened_store
 from attain.config import load_settings
 from attain.diagnosis.checked import unchecked_causes, unchecked_line
 from attain.diagnosis.finding import Diagnosis
@@ -65,8 +65,7 @@ def diagnose_command(
     customer profile in \\[icp].
     """
     settings = load_settings()
-    backend, _ = open_store(db, read_only=True, as_of=as_of)
-    try:
+    with opened_store(db, read_only=True, as_of=as_of) as backend:
         diagnosis = diagnose(
             backend,
             as_of=as_of.date() if as_of else None,
@@ -78,8 +77,6 @@ def diagnose_command(
             thresholds=settings.diagnosis,
         )
         names = scope_names(backend, rep_roster(backend))
-    finally:
-        backend.disconnect()
     if output_format is Format.TEXT:
         console = Console(record=output is not None)
         if output is not None or not console.is_terminal:

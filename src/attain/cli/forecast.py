@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from attain.cli.options import AS_OF, DB, OUTPUT, TARGET, open_store, read_overrides
+from attain.cli.options import AS_OF, DB, OUTPUT, TARGET, opened_store, read_overrides
 from attain.cli.users import APP_DB
 from attain.config import load_settings
 from attain.errors import InputError
@@ -101,8 +101,7 @@ def forecast_command(
     zone = settings.performance.timezone
     notes: list[str] = []
     overrides = read_overrides(app_db)
-    backend, _ = open_store(db, read_only=True, as_of=as_of)
-    try:
+    with opened_store(db, read_only=True, as_of=as_of) as backend:
         day = resolve_as_of(
             as_of.date() if as_of else None, date.today(), last_fact_day(backend), notes
         )
@@ -119,8 +118,6 @@ def forecast_command(
                 )
             ]
         cone[-1] = calibrated(backend, cone[-1], zone=zone, settings=options)
-    finally:
-        backend.disconnect()
     result = cone[-1]
     notes.extend(calibration_lines(result))
     notes.extend(target_notes(result, target))
@@ -163,11 +160,8 @@ def backtest_command(
     chosen = parse_weeks(weeks)
     settings = load_settings()
     zone = settings.performance.timezone
-    backend, _ = open_store(db, read_only=True)
-    try:
+    with opened_store(db, read_only=True) as backend:
         history = load_history(backend)
-    finally:
-        backend.disconnect()
     quarters = default_periods(history, zone, periods)
     if not quarters:
         raise InputError(

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from attain.cli.options import DB, open_store
+from attain.cli.options import DB, opened_store
 from attain.leads.suggest import IcpSuggestion, suggest_icp
 
 app = typer.Typer(help="The ideal customer profile: propose one from won and lost leads.")
@@ -40,8 +40,7 @@ def suggest_command(
 ) -> None:
     """Win rate, lift and confidence interval per industry, size band, country, title word and
     source, and the `\\[icp]` rules they support, ready to paste into attain.toml."""
-    backend, _ = open_store(db, read_only=True)
-    try:
+    with opened_store(db, read_only=True) as backend:
         suggestion = suggest_icp(
             backend,
             as_of=as_of,
@@ -50,8 +49,6 @@ def suggest_command(
             min_age_days=min_age_days,
             min_lift=min_lift,
         )
-    finally:
-        backend.disconnect()
     console = Console()
     console.width = max(console.width, 120)
     _print(console, suggestion)

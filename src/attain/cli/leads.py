@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from attain.cli.options import DB, open_store, read_overrides
+from attain.cli.options import DB, opened_store, read_overrides
 from attain.cli.users import APP_DB
 from attain.errors import InputError
 from attain.leads.label_leaks import kept_and_excluded, label_leaks, read_lead_csv
@@ -77,11 +77,8 @@ def train_command(
             raise InputError("--csv needs --label: the yes/no outcome column to predict")
         model = _train_csv(read_lead_csv(csv, sep), label, time_column, excluded, _names(keep))
     else:
-        backend, _ = open_store(db, read_only=True)
-        try:
+        with opened_store(db, read_only=True) as backend:
             frame = training_frame(backend)
-        finally:
-            backend.disconnect()
         if frame.empty:
             raise InputError("the store holds no leads old enough to train on; import leads first")
         model = train(frame, LABEL, time_column=TIME_COLUMN, exclude=excluded)
@@ -111,11 +108,8 @@ def score_command(
     if csv is not None:
         frame = read_lead_csv(csv, sep)
     else:
-        backend, _ = open_store(db, read_only=True)
-        try:
+        with opened_store(db, read_only=True) as backend:
             frame = scoring_frame(backend)
-        finally:
-            backend.disconnect()
     scores = with_grade_overrides(score_table(model, frame), read_overrides(app_db).lead_grade)
     if output is None:
         safe_frame(scores).to_csv(sys.stdout, index=False)

@@ -68,7 +68,7 @@ OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file instead o
 
 def open_store(
     db: str | None, *, read_only: bool = False, as_of: datetime | date | None = None
-) -> tuple[Any, str]:
+) -> tuple[Store, str]:
     """The store backend and its name: --db if given, else ATTAIN_DB, attain.toml, attain.duckdb.
 
     With `as_of`, open deals in other currencies convert at that day's rate (default today)."""
@@ -82,6 +82,18 @@ def open_store(
     )
     backend.open_deals_day = as_of.date() if isinstance(as_of, datetime) else as_of
     return backend, target
+
+
+@contextmanager
+def opened_store(
+    db: str | None, *, read_only: bool = False, as_of: datetime | date | None = None
+) -> Iterator[Store]:
+    """The store backend as `open_store` opens it, closed when the block ends."""
+    backend, _ = open_store(db, read_only=read_only, as_of=as_of)
+    try:
+        yield backend
+    finally:
+        backend.disconnect()
 
 
 def read_overrides(app_db: str | None) -> Overrides:
@@ -160,11 +172,8 @@ def writer_scope(
     acting = principal(user)
     if not own_records and not can_write(acting, resource):
         raise InputError(f"{user.email} is a {user.role}: the role cannot change {resource}")
-    backend, _ = open_store(db, read_only=True)
-    try:
+    with opened_store(db, read_only=True) as backend:
         teams = {entry.rep_id: entry.team_id for entry in roster_entries(backend)}
-    finally:
-        backend.disconnect()
     try:
         return visibility_for(acting, resource, teams)
     except AccessError as error:
@@ -184,14 +193,11 @@ class StoreFacts:
 def store_facts(db: str | None, as_of: datetime | None) -> Iterator[StoreFacts]:
     """Open the store read-only with its performance report as of `as_of`; closed on exit."""
     settings = load_settings()
-    backend, _ = open_store(db, read_only=True)
-    try:
+    with opened_store(db, read_only=True) as backend:
         report = performance_report(
             backend, settings.performance, as_of=as_of.date() if as_of else None
         )
         yield StoreFacts(settings, backend, report)
-    finally:
-        backend.disconnect()
 
 
 def diagnose_store(found: StoreFacts, rep: str | None = None) -> Diagnosis:

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from attain.cli.changes import FORMAT, ChangesFormat, emit
-from attain.cli.options import DB, OUTPUT, open_store
+from attain.cli.options import DB, OUTPUT, opened_store
 from attain.config import load_settings
 from attain.errors import InputError
 from attain.history.calls import CallAccuracy, forecast_calls
@@ -73,8 +73,7 @@ def waterfall_command(
     """
     asked = _period(period, team, rep)
     settings = load_settings()
-    backend, _ = open_store(db, read_only=True)
-    try:
+    with opened_store(db, read_only=True) as backend:
         result = pipeline_waterfall(
             backend,
             asked,
@@ -83,8 +82,6 @@ def waterfall_command(
             through=_day(through),
             currency=settings.currency,
         )
-    finally:
-        backend.disconnect()
     emit(result, output_format, output, waterfall_json, waterfall_csv, print_waterfall)
 
 
@@ -148,8 +145,7 @@ def calls_command(
     """
     asked = _period(period, team, rep)
     settings = load_settings()
-    backend, _ = open_store(db, read_only=True)
-    try:
+    with opened_store(db, read_only=True) as backend:
         result = forecast_calls(
             backend,
             asked,
@@ -160,8 +156,6 @@ def calls_command(
             through=_day(through),
             currency=settings.currency,
         )
-    finally:
-        backend.disconnect()
     emit(result, output_format, output, calls_json, calls_csv, print_calls)
 
 

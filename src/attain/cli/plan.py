@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from attain.access import Resource, principal, sees, visibility_for
 from attain.appdb.models import OverrideKind, Role, User
-from attain.cli.options import AS_OF, DB, app_session, open_store, read_overrides
+from attain.cli.options import AS_OF, DB, app_session, opened_store, read_overrides
 from attain.cli.users import APP_DB
 from attain.config import load_settings
 from attain.errors import InputError
@@ -62,8 +62,7 @@ def plan_command(
     settings = load_settings()
     overrides = read_overrides(app_db)
     notes: list[str] = []
-    backend, _ = open_store(db, read_only=True)
-    try:
+    with opened_store(db, read_only=True) as backend:
         day = resolve_as_of(
             as_of.date() if as_of else None, date.today(), last_fact_day(backend), notes
         )
@@ -77,8 +76,6 @@ def plan_command(
             overrides=overrides,
             reps=reps,
         )
-    finally:
-        backend.disconnect()
     if rep is not None and not report.plans:
         raise InputError(f"rep {rep} has no bookings target for {report.period.label}")
     if output_format is Format.JSON:
@@ -241,8 +238,7 @@ def _check_deal_writer(user: User, opportunity_id: str, db: str | None) -> None:
     security boundary."""
     if user.role is Role.ADMIN:
         return
-    backend, _ = open_store(db, read_only=True)
-    try:
+    with opened_store(db, read_only=True) as backend:
         teams = {entry.rep_id: entry.team_id for entry in roster_entries(backend)}
         deals = backend.table("opportunities")
         owners = (
@@ -250,8 +246,6 @@ def _check_deal_writer(user: User, opportunity_id: str, db: str | None) -> None:
             .select("owner_rep_id")
             .to_pandas()["owner_rep_id"]
         )
-    finally:
-        backend.disconnect()
     visibility = visibility_for(principal(user), Resource.FORECAST, teams)
     if owners.empty or not sees(visibility, str(owners.iloc[0])):
         raise InputError(
@@ -341,8 +335,7 @@ def _model_values(
     """The stages' historical win rates and, when a deal's category is overridden, the
     forecast whose probabilities are shown beside those deals."""
     settings = load_settings()
-    backend, _ = open_store(db, read_only=True)
-    try:
+    with opened_store(db, read_only=True) as backend:
         rates = stage_win_rates(load_history(backend))
         # The forecast is the slow part: made only when a deal's category is overridden.
         if not any(row[1] is OverrideKind.FORECAST_CATEGORY for row in rows):
@@ -357,8 +350,6 @@ def _model_values(
             forecast_settings=settings.forecast,
         )
         return rates, found
-    finally:
-        backend.disconnect()
 
 
 def _overrides_table(

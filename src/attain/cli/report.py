@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from attain.cli.options import AS_OF, DB, OUTPUT, TARGET, open_store
+from attain.cli.options import AS_OF, DB, OUTPUT, TARGET, opened_store
 from attain.config import load_settings
 from attain.metrics.report import PerformanceReport, performance_report
 from attain.reports.formats import Format
@@ -45,13 +45,10 @@ def report_command(
     table of attain.toml.
     """
     settings = load_settings().performance
-    backend, _ = open_store(db, read_only=True, as_of=as_of)
-    try:
+    with opened_store(db, read_only=True, as_of=as_of) as backend:
         report = performance_report(
             backend, settings, as_of=as_of.date() if as_of else None, target=target
         )
-    finally:
-        backend.disconnect()
     if output_format is Format.TEXT:
         console = Console(record=output is not None)
         if output is not None or not console.is_terminal:
