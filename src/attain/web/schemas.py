@@ -133,12 +133,9 @@ class Period(BaseModel):
     label: str
 
 
-class PacingLine(BaseModel):
-    """A company's or team's attainment and pace this period."""
+class _Pace(BaseModel):
+    """Attainment and pace this period, as a team's and a rep's line both show them."""
 
-    id: str
-    name: str
-    team_id: str | None
     target: Number | None
     actual: Number | None
     expected: Number | None
@@ -148,10 +145,18 @@ class PacingLine(BaseModel):
     week_target: Number | None
     week_actual: Number | None
     coverage: Number | None
+
+
+class PacingLine(_Pace):
+    """A company's or team's attainment and pace this period."""
+
+    id: str
+    name: str
+    team_id: str | None
     coverage_note: str | None
 
 
-class RepLine(BaseModel):
+class RepLine(_Pace):
     """A rep's line: attainment, pace, class, trend and warnings this period."""
 
     rep_id: str
@@ -159,15 +164,6 @@ class RepLine(BaseModel):
     team_id: str | None
     performance_class: str
     trend: str
-    target: Number | None
-    actual: Number | None
-    expected: Number | None
-    pace_ratio: Number | None
-    status: str | None
-    required_daily_rate: Number | None
-    week_target: Number | None
-    week_actual: Number | None
-    coverage: Number | None
     win_rate: Number | None
     early_warnings: str
     ratcheted: bool
@@ -979,3 +975,27 @@ class Payouts(BaseModel):
     period_asked: str
     rep_id: str | None
     covers: str
+
+
+class ResultsStep(BaseModel):
+    """One result the app computes in the background after a new data version."""
+
+    kind: str
+    label: str
+    state: str
+    """coming, computing, ready or failed."""
+
+
+class ResultsProgress(BaseModel):
+    """Where the background computation of the current data version's results stands."""
+
+    data_version: int
+    computing: bool
+    steps: list[ResultsStep]
+    """Empty when none ran: the results of this version were kept from before."""
+
+
+class HandedImport(BaseModel):
+    """What an import handed to the app by `attain import` did (its ImportResult as JSON)."""
+
+    result: dict[str, Any]
