@@ -288,3 +288,43 @@ def check_rep(visibility: Visibility | None, rep_id: str) -> str:
     if not sees(visibility, rep_id):
         raise NotFound(f"no rep {rep_id}")
     return rep_id
+
+
+def check_may_invite(
+    user: Principal,
+    role: Role,
+    rep_id: str | None,
+    team_ids: tuple[str, ...],
+    teams_of: Mapping[str, str | None],
+) -> None:
+    """Whether `user` may invite someone with `role` (and `rep_id`, `team_ids`): an admin
+    anyone; a manager only a rep of one of their own teams (`teams_of` maps every rep id to
+    its team); other roles nobody. Forbidden otherwise."""
+    if user.role is Role.ADMIN:
+        return
+    if user.role is not Role.MANAGER:
+        raise Forbidden(f"the {user.role} role cannot invite people")
+    if role is not Role.REP or team_ids:
+        raise Forbidden("a manager invites only reps of their own teams")
+    if rep_id is None or teams_of.get(rep_id) not in user.team_ids:
+        raise Forbidden(f"rep {rep_id} is not in a team you manage")
+
+
+def check_may_manage_account(
+    user: Principal, role: Role, rep_id: str | None, teams_of: Mapping[str, str | None]
+) -> None:
+    """Whether `user` may disable, enable or re-invite the account of someone with `role` and
+    `rep_id`: an admin anyone; a manager the reps of their own teams (anyone else is NotFound,
+    as if the account did not exist); other roles nobody (Forbidden)."""
+    if user.role is Role.ADMIN:
+        return
+    if user.role is not Role.MANAGER:
+        raise Forbidden(f"the {user.role} role cannot manage accounts")
+    if role is not Role.REP or rep_id is None or teams_of.get(rep_id) not in user.team_ids:
+        raise NotFound("no such user")
+
+
+def sees_tokens_of(user: Principal, owner_id: int) -> bool:
+    """Whether `user` may list and revoke the API tokens of user `owner_id`: their own, and an
+    admin everyone's (a manager does not manage reps' scripts)."""
+    return owner_id == user.id or user.role is Role.ADMIN

@@ -36,6 +36,9 @@ APP_TABLES = {
     "skill_scores",
     "product_priorities",
     "sign_in_throttles",
+    # accounts that manage themselves (0004)
+    "one_time_links",
+    "sso_identities",
     # scheduled delivery (0005)
     "digest_schedules",
     "alert_subscriptions",

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from typer.testing import CliRunner, Result
 
-from attain.appdb.database import current_revision, make_engine, session_scope
+from attain.access import Forbidden
+from attain.appdb.accounts import accept_invitation
+from attain.appdb.database import current_revision, head_revision, make_engine, session_scope
 from attain.appdb.users import user_for_token, verify_password
 from attain.cli.main import app
 from attain.errors import InputError
+from tests.support.smtp import smtp_server, text_part
 
 runner = CliRunner()
 PASSWORD = "correct horse battery"
@@ -31,7 +36,10 @@ def test_every_command_has_help() -> None:
     for group in ("users", "appdb"):
         result = runner.invoke(app, [group, "--help"])
         assert result.exit_code == 0 and "Commands" in result.output, group
-    commands = [["users", c] for c in ("add", "list", "disable", "token")]
+    commands = [
+        ["users", c]
+        for c in ("add", "list", "disable", "token", "invite", "enable", "tokens", "revoke")
+    ]
     for command in [*commands, ["appdb", "upgrade"], ["appdb", "downgrade"]]:
         result = runner.invoke(app, [*command, "--help"], terminal_width=200)
         assert result.exit_code == 0, command
@@ -131,13 +139,13 @@ def test_the_first_command_creates_the_schema(engine_url: str) -> None:
     result = attain(engine_url, "users", "list")
     assert result.exit_code == 0, result.output
     assert result.output == "No users yet: add one with `attain users add`.\n"
-    assert current_revision(engine_url) == "0003"
+    assert current_revision(engine_url) == head_revision()
 
 
 def test_appdb_upgrade_and_downgrade(engine_url: str) -> None:
     up = attain(engine_url, "appdb", "upgrade")
     assert up.exit_code == 0, up.output
-    assert "is at revision 0003 (the newest)." in up.output
+    assert f"is at revision {head_revision()} (the newest)." in up.output
     assert attain(engine_url, "appdb", "upgrade").output == up.output
     down = attain(engine_url, "appdb", "downgrade", "base")
     assert down.exit_code == 0, down.output
@@ -151,4 +159,100 @@ def test_attain_app_db_is_used_without_the_option(
     monkeypatch.setenv("ATTAIN_APP_DB", engine_url)
     result = runner.invoke(app, ["appdb", "upgrade"])
     assert result.exit_code == 0, result.output
-    assert current_revision(engine_url) == "0003"
+    assert current_revision(engine_url) == head_revision()
+
+
+def _invite_link(text: str) -> str:
+    found = re.search(r"http://\S+/invite/(\S+)", text)
+    assert found is not None, text
+    return found.group(1)
+
+
+def test_invite_emails_a_one_time_link_that_sets_the_password(
+    engine_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with smtp_server() as smtp:
+        monkeypatch.setenv("ATTAIN_EMAIL__HOST", smtp.settings.host)
+        monkeypatch.setenv("ATTAIN_EMAIL__PORT", str(smtp.settings.port))
+        monkeypatch.setenv("ATTAIN_EMAIL__TLS", "none")
+        result = attain(
+            engine_url, "users", "invite", "nia@example.com", "--name", "Nia", "--role", "admin"
+        )
+        assert result.exit_code == 0, result.output
+        assert "Invited admin nia@example.com" in result.output
+        (message,) = smtp.wait_for(1)
+    assert message["To"] == "nia@example.com"
+    secret = _invite_link(text_part(message))
+    assert secret not in result.output
+    engine = make_engine(engine_url)
+    try:
+        with session_scope(engine) as session:
+            accept_invitation(session, secret, PASSWORD)
+    finally:
+        engine.dispose()
+    assert signs_in(engine_url, "nia@example.com")
+
+
+def test_invite_without_email_prints_the_link_and_rules_apply_to_by(engine_url: str) -> None:
+    attain(
+        engine_url,
+        "users",
+        "add",
+        "rep@example.com",
+        "--name",
+        "R",
+        "--role",
+        "rep",
+        "--rep-id",
+        "R1",
+        "--password-stdin",
+        input=PASSWORD + "\n",
+    )
+    result = attain(
+        engine_url, "users", "invite", "m@example.com", "--name", "M", "--role", "marketing"
+    )
+    assert result.exit_code == 0 and "give them this one-time link" in result.output
+    assert _invite_link(result.output)
+    refused = attain(
+        engine_url,
+        "users",
+        "invite",
+        "x@example.com",
+        "--name",
+        "X",
+        "--role",
+        "marketing",
+        "--by",
+        "rep@example.com",
+    )
+    assert isinstance(refused.exception, Forbidden)
+
+
+def test_tokens_are_listed_and_revoked_and_a_disabled_user_enabled(engine_url: str) -> None:
+    attain(
+        engine_url,
+        "users",
+        "add",
+        "a@example.com",
+        "--name",
+        "A",
+        "--role",
+        "admin",
+        "--password-stdin",
+        input=PASSWORD + "\n",
+    )
+    secret = attain(engine_url, "users", "token", "a@example.com", "--name", "nightly").output
+    listed = attain(engine_url, "users", "tokens")
+    assert "nightly" in listed.output and "a@example.com" in listed.output
+    revoked = attain(engine_url, "users", "revoke", "1")
+    assert revoked.exit_code == 0 and "Revoked API token 1" in revoked.output
+    engine = make_engine(engine_url)
+    try:
+        with session_scope(engine) as session:
+            assert user_for_token(session, secret.splitlines()[-1]) is None
+    finally:
+        engine.dispose()
+    assert attain(engine_url, "users", "disable", "a@example.com").exit_code == 0
+    assert not signs_in(engine_url, "a@example.com")
+    assert attain(engine_url, "users", "enable", "a@example.com").exit_code == 0
+    assert signs_in(engine_url, "a@example.com")

@@ -400,3 +400,43 @@ class SignInThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[datetime] = mapped_column(default=utcnow)
     next_allowed_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class LinkPurpose(StrEnum):
+    """What a one-time link in an e-mail lets its holder do."""
+
+    INVITATION = "invitation"
+    """Set a first password (or sign in with single sign-on) and so activate the account."""
+    PASSWORD_RESET = "password_reset"
+    """Set a new password without the old one."""
+
+
+class OneTimeLink(Base):
+    """A link sent by e-mail (an invitation or a password reset) that works once, until it
+    expires; only the SHA-256 of its random token is kept, like an API token's."""
+
+    __tablename__ = "one_time_links"
+    __audit_exclude__ = frozenset({"token_hash"})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[LinkPurpose] = mapped_column(_choice(LinkPurpose, "link_purpose"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[int | None] = _created_by()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class SsoIdentity(Base):
+    """An account at an OpenID Connect issuer linked to a user: the issuer's `iss` and the
+    stable `sub` it gives that person (never their e-mail, which some issuers let users change)."""
+
+    __tablename__ = "sso_identities"
+    __table_args__ = (Index("ix_sso_identities_issuer_subject", "issuer", "subject", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -79,11 +79,13 @@ def check_new_user(
     role: Role | str,
     rep_id: str | None = None,
     teams: Iterable[str] = (),
+    reused: int | None = None,
 ) -> NewUser:
     """Everything `add_user` checks except the password, so a caller can fail fast before
     asking for one: a valid unused e-mail, a name, a known role, a rep id for a rep that no
-    other user holds, teams for managers only."""
-    email = _normalise_email(email)
+    other user holds, teams for managers only. The user with id `reused` (a disabled account
+    invited again) does not count as holding the e-mail or rep id."""
+    email = normalise_email(email)
     role = _role(role)
     rep_id = (rep_id or "").strip() or None
     team_ids = sorted({team.strip() for team in teams if team.strip()})
@@ -93,10 +95,11 @@ def check_new_user(
         raise InputError(f"user {email}: a rep needs a rep id, the CRM id of the rep they are")
     if team_ids and role is not Role.MANAGER:
         raise InputError(f"user {email}: only managers manage teams, and the role is {role}")
-    if session.scalar(select(User.id).where(User.email == email)) is not None:
+    others = User.id != reused if reused is not None else User.id.is_not(None)
+    if session.scalar(select(User.id).where(User.email == email, others)) is not None:
         raise InputError(f"a user with e-mail {email} already exists")
     if rep_id is not None:
-        holder = session.scalar(select(User.email).where(User.rep_id == rep_id))
+        holder = session.scalar(select(User.email).where(User.rep_id == rep_id, others))
         if holder is not None:
             raise InputError(f"rep {rep_id} is already linked to user {holder}")
     return NewUser(email, name.strip(), role, rep_id, team_ids)
@@ -104,7 +107,7 @@ def check_new_user(
 
 def get_user(session: Session, email: str) -> User:
     """The user with this e-mail, or an InputError saying there is none."""
-    email = _normalise_email(email)
+    email = normalise_email(email)
     user = session.scalar(select(User).where(User.email == email))
     if user is None:
         raise InputError(f"no user with e-mail {email}; `attain users list` shows them")
@@ -128,9 +131,29 @@ def disable_user(session: Session, email: str) -> User:
     return user
 
 
+def enable_user(session: Session, email: str) -> User:
+    """Let a disabled user sign in again, with the password they had (tokens revoked while
+    disabled stay revoked)."""
+    user = get_user(session, email)
+    user.is_active = True
+    session.flush()
+    return user
+
+
+def set_password(user: User, password: str, min_password_length: int = MIN_PASSWORD_LENGTH) -> None:
+    """Give `user` a new password after the policy of `appdb.passwords` accepts it."""
+    check_password(password, user.email, min_password_length)
+    user.password_hash = _hasher.hash(password)
+
+
+def unusable_password_hash() -> str:
+    """A hash no password matches: the password of an invited user until they choose one."""
+    return _hasher.hash(secrets.token_urlsafe(32))
+
+
 def verify_password(session: Session, email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None for any mismatch."""
-    user = session.scalar(select(User).where(User.email == _normalise_email(email)))
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:
         _hasher.verify(password, _unusable_hash())
         return None
@@ -182,7 +205,8 @@ def token_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _normalise_email(email: str) -> str:
+def normalise_email(email: str) -> str:
+    """`email` trimmed and lowercased; InputError when it is not an e-mail address."""
     email = email.strip().lower()
     local, _, domain = email.partition("@")
     if not local or "." not in domain or any(char.isspace() for char in email):

@@ -7,13 +7,15 @@ so a new database needs no separate set-up step.
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from attain.appdb import throttle
+from attain.access import Principal
+from attain.appdb import accounts, throttle
 from attain.appdb.audit import record
 from attain.appdb.database import (
     app_db_url,
@@ -28,13 +30,14 @@ from attain.appdb.users import (
     add_user,
     check_new_user,
     create_api_token,
-    disable_user,
     get_user,
     list_users,
 )
-from attain.cli.options import app_session
+from attain.cli.options import DB, app_session, open_store
 from attain.config import load_settings
 from attain.errors import InputError
+from attain.mail import MailError, send
+from attain.metrics.targets import roster_entries
 
 APP_DB = typer.Option(
     None,
@@ -45,7 +48,8 @@ APP_DB = typer.Option(
 )
 
 app = typer.Typer(
-    help="People who use Attain: add, list and disable users; issue API tokens.",
+    help="People who use Attain: invite, add, list, disable and enable users; issue, list "
+    "and revoke API tokens.",
     no_args_is_help=True,
 )
 appdb_app = typer.Typer(
@@ -56,6 +60,28 @@ appdb_app = typer.Typer(
 
 def _url(app_db: str | None) -> str:
     return app_db_url(load_settings(), app_db)
+
+
+BY_OPTIONAL = typer.Option(
+    None,
+    "--by",
+    help="E-mail of the Attain user doing this: the web app's rules apply to them (a "
+    "manager invites and disables only reps of their teams); credited in the audit log.",
+    show_default=False,
+)
+
+
+def _teams_of(by: Principal | None, db: str | None) -> dict[str, str | None]:
+    """Every rep's team from the store, when a manager's rules need it (else nothing is read).
+    A consistency check for operators, not a security boundary: whoever runs the CLI already
+    holds the databases."""
+    if by is None or by.role is not Role.MANAGER:
+        return {}
+    backend, _ = open_store(db, read_only=True)
+    try:
+        return {entry.rep_id: entry.team_id for entry in roster_entries(backend)}
+    finally:
+        backend.disconnect()
 
 
 @app.command("add")
@@ -136,11 +162,16 @@ def list_command(app_db: str | None = APP_DB) -> None:
 @app.command("disable")
 def disable_command(
     email: str = typer.Argument(..., help="E-mail of the user to disable."),
+    by: str | None = BY_OPTIONAL,
+    db: str | None = DB,
     app_db: str | None = APP_DB,
 ) -> None:
-    """Stop a user signing in: their password, API tokens and web sessions stop working."""
-    with app_session(app_db) as (session, _):
-        user = disable_user(session, email)
+    """Stop a user signing in: their password, API tokens and web sessions stop working.
+    `attain users enable` or `attain users invite` lets them back."""
+    with app_session(app_db, by) as (session, _):
+        acting = accounts.acting(session, by)
+        user = get_user(session, email)
+        accounts.set_active(session, acting, user.id, False, _teams_of(acting, db))
         typer.echo(f"Disabled {user.email}: their password, tokens and sessions no longer work.")
 
 
@@ -176,6 +207,120 @@ def token_command(
             f"API token {token.name!r} for {user.email}; copy it now, it is not shown again:"
         )
         typer.echo(secret)
+
+
+@app.command("invite")
+def invite_command(
+    email: str = typer.Argument(..., help="Their e-mail address; the invitation goes there."),
+    name: str = typer.Option(..., "--name", help="Their name as Attain shows it."),
+    role: Role = typer.Option(..., "--role", help="admin, manager, rep or marketing."),
+    rep_id: str | None = typer.Option(
+        None, "--rep-id", help="The CRM rep id (needed for the rep role).", show_default=False
+    ),
+    team: list[str] | None = typer.Option(
+        None, "--team", help="A CRM team id this manager manages; repeat for several."
+    ),
+    by: str | None = BY_OPTIONAL,
+    db: str | None = DB,
+    app_db: str | None = APP_DB,
+) -> None:
+    """Invite someone by e-mail: a one-time link (for [web] invitation_hours) lets them choose
+    a password. Without [email] configured, the link is printed to hand over instead."""
+    settings = load_settings()
+    with app_session(app_db, by) as (session, _):
+        acting = accounts.acting(session, by)
+        invitation = accounts.invite(
+            session,
+            acting,
+            email,
+            name,
+            role,
+            timedelta(hours=settings.web.invitation_hours),
+            rep_id,
+            team or (),
+            _teams_of(acting, db),
+        )
+        inviter = acting.name if acting else "Your Attain administrator"
+        message = accounts.invitation_message(settings.email, invitation, inviter)
+        user = invitation.user
+        if settings.email.enabled:
+            try:
+                send(settings.email, message)
+            except MailError as error:
+                raise InputError(f"{error}; nothing was saved, try again") from error
+            typer.echo(
+                f"Invited {user.role} {user.email}; the link works until "
+                f"{invitation.expires_at:%Y-%m-%d %H:%M} UTC."
+            )
+            return
+        link = f"{settings.email.base_url.rstrip('/')}/invite/{invitation.secret}"
+        typer.echo(
+            f"Invited {user.role} {user.email}. E-mail is not configured ([email] host), "
+            f"so give them this one-time link yourself:"
+        )
+        typer.echo(link)
+
+
+@app.command("enable")
+def enable_command(
+    email: str = typer.Argument(..., help="E-mail of the disabled user."),
+    by: str | None = BY_OPTIONAL,
+    db: str | None = DB,
+    app_db: str | None = APP_DB,
+) -> None:
+    """Let a disabled user sign in again with the password they had (revoked tokens stay
+    revoked); `attain users invite` instead when they should choose a new one."""
+    with app_session(app_db, by) as (session, _):
+        acting = accounts.acting(session, by)
+        user = get_user(session, email)
+        accounts.set_active(session, acting, user.id, True, _teams_of(acting, db))
+        typer.echo(f"Enabled {user.email}: they can sign in again.")
+
+
+@app.command("tokens")
+def tokens_command(
+    by: str | None = typer.Option(
+        None,
+        "--by",
+        help="Only the tokens this user may see (their own; an admin's: everyone's).",
+        show_default=False,
+    ),
+    app_db: str | None = APP_DB,
+) -> None:
+    """List API tokens: id, owner, name, when made and last used, and whether revoked."""
+    with app_session(app_db, by) as (session, _):
+        acting = accounts.acting(session, by)
+        rows = accounts.visible_tokens(session, acting)
+        table = Table(title="API tokens")
+        for header in ("id", "user", "name", "created", "last used", "revoked"):
+            table.add_column(header)
+        for token, owner in rows:
+            table.add_row(
+                str(token.id),
+                escape(owner),
+                escape(token.name),
+                f"{token.created_at:%Y-%m-%d %H:%M}",
+                f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never",
+                f"{token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else "",
+            )
+        Console().print(table)
+
+
+@app.command("revoke")
+def revoke_command(
+    token_id: int = typer.Argument(..., help="The token's id (`attain users tokens`)."),
+    by: str | None = typer.Option(
+        None,
+        "--by",
+        help="The user revoking it: their own tokens; an admin any.",
+        show_default=False,
+    ),
+    app_db: str | None = APP_DB,
+) -> None:
+    """Revoke an API token: scripts using it get 401 from now on."""
+    with app_session(app_db, by) as (session, _):
+        token = accounts.revoke_token(session, accounts.acting(session, by), token_id)
+        typer.echo(f"Revoked API token {token.id} ({token.name!r}).")
 
 
 @appdb_app.command("upgrade")
