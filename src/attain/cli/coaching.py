@@ -27,7 +27,7 @@ from attain.cli.options import (
     check_rep,
     diagnose_store,
     echo_json,
-    open_store,
+    opened_store,
     store_facts,
     user_visibility,
     writer_scope,
@@ -123,17 +123,13 @@ def list_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """A rep's coaching sessions (imported and logged, newest first) and their actions."""
-    backend, _ = open_store(db, read_only=True)
-    try:
-        with app_session(app_db, None) as (session, _):
-            scope = user_visibility(session, backend, as_user)
-            try:
-                records = rep_sessions(session, backend, rep, scope)
-            except AccessError:
-                raise InputError(f"no rep {rep} that {as_user} may see") from None
-            actions = action_rows(list_actions(session, rep_id=rep, scope=scope), date.today())
-    finally:
-        backend.disconnect()
+    with opened_store(db, read_only=True) as backend, app_session(app_db, None) as (session, _):
+        scope = user_visibility(session, backend, as_user)
+        try:
+            records = rep_sessions(session, backend, rep, scope)
+        except AccessError:
+            raise InputError(f"no rep {rep} that {as_user} may see") from None
+        actions = action_rows(list_actions(session, rep_id=rep, scope=scope), date.today())
     if output_format is Format.JSON:
         echo_json({"sessions": [r.to_dict() for r in records], "actions": actions})
         return

@@ -24,7 +24,7 @@ from attain.cli.options import (
     check_rep,
     diagnose_store,
     echo_json,
-    open_store,
+    opened_store,
     store_facts,
     user_visibility,
     writer_scope,
@@ -150,8 +150,7 @@ def program_review_command(
 ) -> None:
     """Before/after comparison of the rep's weekly metrics and the program's verdict."""
     settings = load_settings()
-    backend, _ = open_store(db, read_only=True)
-    try:
+    with opened_store(db, read_only=True) as backend:
         day = as_of.date() if as_of else date.today()
         with app_session(app_db, None) as (session, _):
             review = review_program(
@@ -162,8 +161,6 @@ def program_review_command(
                 settings=settings.workflow,
                 zone=settings.performance.timezone,
             )
-    finally:
-        backend.disconnect()
     if output_format is Format.JSON:
         echo_json(review.to_dict())
         return
@@ -229,11 +226,8 @@ def skills_show_command(
     with app_session(app_db, None) as (session, _):
         scope = None
         if as_user is not None:
-            backend, _ = open_store(db, read_only=True)
-            try:
+            with opened_store(db, read_only=True) as backend:
                 scope = user_visibility(session, backend, as_user)
-            finally:
-                backend.disconnect()
         rows = skills_matrix(session, [rep] if rep else None, scope)
     if output_format is Format.JSON:
         echo_json([row.to_dict() for row in rows])
@@ -315,16 +309,13 @@ def ramp_command(
 ) -> None:
     """New-hire ramp: bookings and activities by month since hire against the cohort median."""
     settings = load_settings()
-    backend, _ = open_store(db, read_only=True)
-    try:
+    with opened_store(db, read_only=True) as backend:
         rows = store_ramp(
             backend,
             as_of.date() if as_of else date.today(),
             settings=settings.workflow,
             zone=settings.performance.timezone,
         )
-    finally:
-        backend.disconnect()
     if behind:
         rows = [row for row in rows if row.behind]
     if output_format is Format.JSON:
@@ -365,11 +356,8 @@ def products_priority_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Set a product's priority tier (and differentiators) in place of the CRM's."""
-    backend, _ = open_store(db, read_only=True)
-    try:
+    with opened_store(db, read_only=True) as backend:
         known = backend.execute(backend.table("products").product_id)
-    finally:
-        backend.disconnect()
     if product not in set(known.astype(str)):
         raise InputError(f"no product {product} in the store; `attain products show` lists them")
     with app_session(app_db, by) as (session, user):
@@ -386,12 +374,8 @@ def products_show_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Every product with its tier in force (from Attain or the CRM) and differentiators."""
-    backend, _ = open_store(db, read_only=True)
-    try:
-        with app_session(app_db, None) as (session, _):
-            rows = product_rows(session, backend)
-    finally:
-        backend.disconnect()
+    with opened_store(db, read_only=True) as backend, app_session(app_db, None) as (session, _):
+        rows = product_rows(session, backend)
     if output_format is Format.JSON:
         echo_json([row.to_dict() for row in rows])
         return
@@ -436,14 +420,11 @@ def comp_payout_command(
         raise InputError("no compensation plan: pass --plan FILE or set comp_plan in [workflow]")
     plan = load_plan(plan_file)
     span = parse_period(period) if period else quarter_of(as_of.date() if as_of else date.today())
-    backend, _ = open_store(db, read_only=True)
-    try:
+    with opened_store(db, read_only=True) as backend:
         with app_session(app_db, None) as (session, _):
             tiers = tier_map(session, backend)
         deals = won_deals(backend, span, tiers, settings.performance.timezone)
         quotas = bookings_quotas(backend, span)
-    finally:
-        backend.disconnect()
     report = payout_report(plan, span, deals, quotas)
     if output_format is Format.JSON:
         echo_json(report.to_dict())

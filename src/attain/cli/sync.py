@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from attain.cli.imports import _print_summary
-from attain.cli.options import DB, open_store
+from attain.cli.options import DB, opened_store
 from attain.config import load_settings
 from attain.ingest.connectors import hubspot, salesforce
 from attain.ingest.connectors.status import sync_statuses
@@ -72,11 +72,8 @@ def status_command(db: str | None = DB) -> None:
     commits no new version, so its data version can be older than its last sync.
     """
     settings = load_settings().sync
-    backend, _ = open_store(db, read_only=True)
-    try:
+    with opened_store(db, read_only=True) as backend:
         statuses = sync_statuses(backend, settings.folder)
-    finally:
-        backend.disconnect()
     table = Table(title="Syncs")
     for header in ("crm", "last sync began (UTC)", "data version", "taken at (UTC)"):
         table.add_column(header)
@@ -103,19 +100,15 @@ def _sync(crm: Crm, full: bool, db: str | None, rejects: Path) -> None:
     console = Console()
     if not console.is_terminal:
         console.width = max(console.width, 132)
-    backend, _ = open_store(db)
-    try:
-        with console.status(f"syncing {crm.value}"):
-            result = run_sync(
-                backend,
-                connector,
-                settings.folder,
-                full=full,
-                overlap=timedelta(minutes=settings.overlap_minutes),
-                rejects_path=rejects,
-            )
-    finally:
-        backend.disconnect()
+    with opened_store(db) as backend, console.status(f"syncing {crm.value}"):
+        result = run_sync(
+            backend,
+            connector,
+            settings.folder,
+            full=full,
+            overlap=timedelta(minutes=settings.overlap_minutes),
+            rejects_path=rejects,
+        )
     _print_sync(console, result)
     _print_summary(console, result.imported, rejects)
 
