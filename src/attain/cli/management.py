@@ -34,6 +34,7 @@ from attain.config import load_settings
 from attain.errors import InputError
 from attain.metrics.periods import quarter_of
 from attain.reports.formats import Format
+from attain.reports.jsonable import jsonable
 from attain.workflow.compensation import (
     bookings_quotas,
     load_plan,
@@ -267,23 +268,8 @@ def skills_suggest_command(
         echo_json(
             {
                 "rep_id": rep,
-                "suggestions": [
-                    {
-                        "skill": s.skill.value,
-                        "causes": list(s.causes),
-                        "bookings_at_stake": s.bookings_at_stake,
-                    }
-                    for s in suggestions
-                ],
-                "training": [
-                    {
-                        "skill": t.skill.value,
-                        "score": t.score,
-                        "training": t.training,
-                        "reason": t.reason,
-                    }
-                    for t in training
-                ],
+                "suggestions": jsonable(suggestions),
+                "training": jsonable(training),
             }
         )
         return
