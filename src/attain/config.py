@@ -24,6 +24,7 @@ from attain.metrics.periods import configure_calendar
 from attain.metrics.settings import CalendarSettings, PerformanceSettings
 from attain.plan.settings import PlanSettings
 from attain.store.currency import CurrencySettings
+from attain.workflow.delivery.settings import DeliverySettings
 from attain.workflow.settings import WorkflowSettings
 
 CONFIG_FILE = "attain.toml"
@@ -90,6 +91,12 @@ class Settings(BaseSettings):
         default_factory=WebSettings,
         description="Password policy, sign-in throttling and trusted proxies ([web] table); "
         "see docs/web.md, Security.",
+    )
+    delivery: DeliverySettings = Field(
+        default_factory=DeliverySettings,
+        description="Scheduled digests and alerts: how often the server looks, the sender "
+        "lease, the deal size and lead response target that alert, webhook retries "
+        "([delivery] table); see docs/workflow.md, The week.",
     )
     email: MailSettings = Field(
         default_factory=MailSettings,

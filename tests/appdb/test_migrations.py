@@ -39,12 +39,21 @@ APP_TABLES = {
     # accounts that manage themselves (0004)
     "one_time_links",
     "sso_identities",
+    # The team's voice (0006)
+    "pulse_surveys",
+    "survey_answers",
+    "survey_respondents",
+    "coaching_feedback",
+    "feedback_given",
+    "pairings",
+    "calendar_feeds",
     # scheduled delivery (0005)
     "digest_schedules",
     "alert_subscriptions",
     "deliveries",
     "sender_leases",
     "alert_snapshots",
+    "signing_keys",
 }
 
 
@@ -67,7 +76,7 @@ def test_upgrade_from_empty_then_downgrade_to_base_and_upgrade_again(engine_url:
 
     upgrade(engine_url)
     assert tables(engine_url) == APP_TABLES
-    assert current_revision(engine_url) == head_revision() == "0003"
+    assert current_revision(engine_url) == head_revision() == "0006"
 
     downgrade(engine_url, "base")
     assert tables(engine_url) == set()

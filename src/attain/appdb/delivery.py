@@ -1,5 +1,5 @@
 """Tables of scheduled delivery (#25): digest schedules, alert subscriptions, what was sent,
-the sender's lease and the state alerts compare against.
+the sender's lease, the state alerts compare against and the key that signs unsubscribe links.
 
 A schedule or subscription names a channel: e-mail (to the user's address) or a chat
 webhook (Slack incoming webhook, Microsoft Teams Workflows webhook) whose URL is a secret,
@@ -134,3 +134,15 @@ class AlertSnapshot(Base):
     state: Mapped[str] = mapped_column(Text)
     """JSON: the watched facts (see attain.workflow.delivery.alerts.WatchedState)."""
     taken_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SigningKey(Base):
+    """A random key made on first use, e.g. the one that signs unsubscribe links, so every
+    process sharing the app database checks the same signatures."""
+
+    __tablename__ = "signing_keys"
+    __audited__ = False  # the row is all secret
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

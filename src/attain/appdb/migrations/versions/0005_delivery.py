@@ -110,9 +110,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_alert_snapshots")),
     )
     op.create_index(op.f("ix_alert_snapshots_data_version"), "alert_snapshots", ["data_version"])
+    op.create_table(
+        "signing_keys",
+        sa.Column("name", sa.String(64), nullable=False),
+        sa.Column("secret", sa.String(128), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_signing_keys")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("signing_keys")
     op.drop_index(op.f("ix_alert_snapshots_data_version"), table_name="alert_snapshots")
     op.drop_table("alert_snapshots")
     op.drop_table("sender_leases")
