@@ -26,6 +26,7 @@ from attain.ingest.sources import Plan, Source
 from attain.ingest.validate import (
     FILE,
     REJECT_COLUMNS,
+    SUSPECT,
     reference_check,
     row_checks,
     typed_select,
@@ -415,7 +416,7 @@ def _stage(con: duckdb.DuckDBPyConnection, table: Table, sources: list[Source]) 
     staged, typed = _names(table)
     con.execute(f"CREATE OR REPLACE TEMP VIEW {staged} AS {union}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {typed} AS {typed_select(table, staged, present)}")
-    checks = row_checks(table, staged, typed, present)
+    checks = row_checks(table, _suspect_rows(con, staged, typed), typed, present)
     checks += [
         f"SELECT {quote_literal(table.name)}, {quote_literal(source.file)}, {ROW}, column_name, "
         f"value, reason FROM ({source.rejects})"
@@ -425,6 +426,22 @@ def _stage(con: duckdb.DuckDBPyConnection, table: Table, sources: list[Source]) 
     if checks:
         con.execute(f"INSERT INTO {REJECTS} " + " UNION ALL ".join(checks))
     return present
+
+
+def _suspect_rows(con: duckdb.DuckDBPyConnection, staged: str, typed: str) -> str:
+    """A temporary table of the staged text of the rows some single-row check fails on.
+
+    The checks read the text of these rows only (for the value a reject shows); valid files
+    have none, and then the staged rows are not read again.
+    """
+    suspects = f"{staged}_suspects"
+    rows = f"(SELECT {FILE}, {ROW} FROM {typed} WHERE {SUSPECT})"
+    found = _scalar(con, f"SELECT count(*) FROM {rows}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {suspects} AS SELECT s.* FROM {staged} s "
+        + (f"SEMI JOIN {rows} r USING ({FILE}, {ROW})" if found else "LIMIT 0")
+    )
+    return suspects
 
 
 def _reference_checks(
@@ -504,6 +521,7 @@ def _upsert(
         con.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {valid} v")
     elif write and valid_rows:
         changed = _merge(con, table, valid, match, present)
+    con.execute(f"DROP TABLE IF EXISTS {staged}_suspects")
     con.execute(f"DROP VIEW {staged}")
     con.execute(f"DROP TABLE {typed}")
     return TableResult(

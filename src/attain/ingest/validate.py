@@ -7,6 +7,7 @@ validated without a Python loop; each failing cell becomes one reject with its f
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from attain.ingest import dates
 from attain.ingest.readers import ROW, quote_ident, quote_literal
@@ -51,33 +52,68 @@ def typed_expression(column: Column) -> str:
             return dates.in_range(f"CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP)")
 
 
+SUSPECT = "_suspect"
+"""Typed column: some single-row check fails on the row (its rejects are then worked out)."""
+
+
 def typed_select(table: Table, staged: str, present: tuple[str, ...]) -> str:
-    """SELECT over the staged table giving every canonical column typed (absent ones NULL)."""
-    columns = []
-    for column in table.columns:
-        if column.name in present:
-            columns.append(f"{typed_expression(column)} AS {quote_ident(column.name)}")
-        else:
-            columns.append(f"NULL AS {quote_ident(column.name)}")
-    return f"SELECT {FILE}, {ROW}, {', '.join(columns)} FROM {staged}"
+    """SELECT over the staged table giving every canonical column typed (absent ones NULL),
+    and SUSPECT: whether any single-row check of `row_checks` fails on the row.
+
+    One pass over the staged rows does both, so valid files cost one read: the checks then
+    look up the text only of the suspect rows (usually none) instead of joining every row's
+    text with its typed values once per check.
+    """
+    raw = ", ".join(f"{quote_ident(name)} := {quote_ident(name)}" for name in present)
+    typed = ", ".join(
+        f"{quote_ident(column.name)} := "
+        + (typed_expression(column) if column.name in present else "NULL")
+        for column in table.columns
+    )
+    conditions = " OR ".join(f"({part.condition})" for part in _check_parts(table, present))
+    columns = ", ".join(
+        f"t.{quote_ident(name)} AS {quote_ident(name)}" for name in table.column_names
+    )
+    return (
+        f"SELECT {FILE}, {ROW}, {columns}, coalesce({conditions or 'false'}, false) AS {SUSPECT} "
+        f"FROM (SELECT {FILE}, {ROW}, struct_pack({raw or 'none := NULL'}) AS s, "
+        f"struct_pack({typed}) AS t FROM {staged})"
+    )
+
+
+@dataclass(frozen=True)
+class _CheckPart:
+    """One single-row check: the column and value a reject names, its reason, when it fails.
+
+    SQL over `s` (the text as staged) and `t` (the typed values) of one row."""
+
+    column: str
+    value: str
+    reason: str
+    condition: str
 
 
 def row_checks(table: Table, staged: str, typed: str, present: tuple[str, ...]) -> list[str]:
     """SELECTs yielding rejects (REJECT_COLUMNS) for every check on single rows of `table`.
 
-    `staged` holds the text as read (for the value shown), `typed` the typed columns; both
-    have the same `_file` and `_row`.
+    `staged` holds the text as read (for the value shown; the suspect rows suffice), `typed`
+    the typed columns; both have the same `_file` and `_row`.
     """
     name = quote_literal(table.name)
     joined = f"{typed} t JOIN {staged} s USING ({FILE}, {ROW})"
-    checks: list[str] = []
+    checks = [
+        f"SELECT {name}, t.{FILE}, t.{ROW}, {quote_literal(part.column)}, "
+        f"CAST({part.value} AS VARCHAR), {part.reason} FROM {joined} WHERE {part.condition}"
+        for part in _check_parts(table, present)
+    ]
+    if all(part in present for part in table.key):
+        checks.append(_duplicate_key_check(table, typed))
+    return checks
 
-    def reject(column: str, value: str, reason: str, condition: str) -> None:
-        checks.append(
-            f"SELECT {name}, t.{FILE}, t.{ROW}, {quote_literal(column)}, CAST({value} AS VARCHAR), "
-            f"{reason} FROM {joined} WHERE {condition}"
-        )
 
+def _check_parts(table: Table, present: tuple[str, ...]) -> list[_CheckPart]:
+    """Every single-row check of `table`'s present columns and rules."""
+    parts: list[_CheckPart] = []
     for column in table.columns:
         if column.name not in present:
             continue
@@ -85,43 +121,41 @@ def row_checks(table: Table, staged: str, typed: str, present: tuple[str, ...]) 
         typed_value = f"t.{quote_ident(column.name)}"
         blank = f"NULLIF(TRIM({raw}), '') IS NULL"
         if not column.nullable:
-            reject(column.name, raw, quote_literal("empty value in a required column"), blank)
+            parts.append(
+                _CheckPart(
+                    column.name, raw, quote_literal("empty value in a required column"), blank
+                )
+            )
         if column.type is not ColumnType.STRING:
             hint = f"not {_TYPE_HINTS[column.type]}"
-            reject(
-                column.name,
-                raw,
+            reason = (
                 dates.reason(f"TRIM({raw})", hint)
                 if column.type in (ColumnType.DATE, ColumnType.TIMESTAMP)
-                else quote_literal(hint),
-                f"NOT ({blank}) AND {typed_value} IS NULL",
+                else quote_literal(hint)
+            )
+            parts.append(
+                _CheckPart(column.name, raw, reason, f"NOT ({blank}) AND {typed_value} IS NULL")
             )
         if column.allowed:
             allowed = ", ".join(quote_literal(value) for value in column.allowed)
-            reject(
-                column.name,
-                raw,
-                quote_literal(f"unknown value; allowed: {', '.join(column.allowed)}"),
-                f"{typed_value} NOT IN ({allowed})",
-            )
+            reason = quote_literal(f"unknown value; allowed: {', '.join(column.allowed)}")
+            parts.append(_CheckPart(column.name, raw, reason, f"{typed_value} NOT IN ({allowed})"))
         if column.min_value is not None:
-            reject(
-                column.name,
-                raw,
-                quote_literal(f"must be at least {column.min_value:g}"),
-                f"{typed_value} < {column.min_value}",
+            reason = quote_literal(f"must be at least {column.min_value:g}")
+            parts.append(
+                _CheckPart(column.name, raw, reason, f"{typed_value} < {column.min_value}")
             )
     for rule in table.rules:
         if rule.column in present:
-            reject(
-                rule.column,
-                f"s.{quote_ident(rule.column)}",
-                quote_literal(rule.reason),
-                f"({_qualify(rule.sql, table)})",
+            parts.append(
+                _CheckPart(
+                    rule.column,
+                    f"s.{quote_ident(rule.column)}",
+                    quote_literal(rule.reason),
+                    f"({_qualify(rule.sql, table)})",
+                )
             )
-    if all(part in present for part in table.key):
-        checks.append(_duplicate_key_check(table, typed))
-    return checks
+    return parts
 
 
 def _duplicate_key_check(table: Table, typed: str) -> str:
@@ -139,15 +173,20 @@ def _duplicate_key_check(table: Table, typed: str) -> str:
     key_text = " || '/' || ".join(
         f"coalesce(CAST(t.{quote_ident(part)} AS VARCHAR), '')" for part in table.key
     )
+    where = " AND ".join(required_key)
+    # The keys held twice are found by one grouping first, so that the row lists (a window
+    # per key) are built only for their rows, not for the millions of unique keys.
+    repeated = f"(SELECT {key} FROM {typed} t WHERE {where} GROUP BY ALL HAVING count(*) > 1)"
+    same = " AND ".join(
+        f"t.{quote_ident(part)} IS NOT DISTINCT FROM d.{quote_ident(part)}" for part in table.key
+    )
     return (
         f"SELECT {name}, {FILE}, {ROW}, {quote_literal(table.key[-1])}, key_text, "
         f"'duplicate key ' || key_text || ' in this import (rows ' || rows_list || ')' "
         f"FROM (SELECT t.{FILE}, t.{ROW}, {key_text} AS key_text, "
-        f"count(*) OVER (PARTITION BY {key}) AS n, "
         f"string_agg(CAST(t.{ROW} AS VARCHAR), ', ' ORDER BY t.{ROW}) "
         f"OVER (PARTITION BY {key}) AS rows_list FROM {typed} t "
-        f"WHERE {' AND '.join(required_key)}) "
-        f"WHERE n > 1"
+        f"SEMI JOIN {repeated} d ON {same} WHERE {where})"
     )
 
 
