@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from attain.cli.options import DB, OUTPUT, opened_store
+from attain.cli.output import finish, text_console, write
 from attain.config import load_settings
 from attain.history.changes import ChangeKind, ChangeRecord, changes
 from attain.history.states import parse_moment
@@ -115,28 +116,6 @@ def emit(
     elif output_format is Format.CSV:
         write(to_csv(result), output)
     else:
-        console = text_console(output)
+        console = text_console(output, highlight=False)
         to_text(console, result)
         finish(console, output)
-
-
-def text_console(output: Path | None) -> Console:
-    """A console for the text view, recording when it goes to a file."""
-    console = Console(record=output is not None, highlight=False)
-    if output is not None or not console.is_terminal:
-        console.width = max(console.width, 120)
-    return console
-
-
-def finish(console: Console, output: Path | None) -> None:
-    """Write what the console recorded to `output`, if given."""
-    if output is not None:
-        output.write_text(console.export_text())
-
-
-def write(rendered: str, output: Path | None) -> None:
-    """JSON or CSV to the terminal or `output`."""
-    if output is None:
-        typer.echo(rendered, nl=not rendered.endswith("\n"))
-    else:
-        output.write_text(rendered)

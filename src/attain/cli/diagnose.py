@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from attain.cli.options import AS_OF, DB, OUTPUT, TARGET, opened_store
+from attain.cli.output import finish, text_console, write
 from attain.config import load_settings
 from attain.diagnosis.checked import unchecked_causes, unchecked_line
 from attain.diagnosis.finding import Diagnosis
@@ -78,12 +79,9 @@ def diagnose_command(
         )
         names = scope_names(backend, rep_roster(backend))
     if output_format is Format.TEXT:
-        console = Console(record=output is not None)
-        if output is not None or not console.is_terminal:
-            console.width = max(console.width, 120)
+        console = text_console(output)
         _print(console, diagnosis, names)
-        if output is not None:
-            output.write_text(console.export_text())
+        finish(console, output)
         return
     if output_format is Format.JSON:
         rendered = to_json(diagnosis)
@@ -91,10 +89,7 @@ def diagnose_command(
         rendered = to_markdown(diagnosis, names)
     else:
         rendered = to_html(diagnosis, names)
-    if output is None:
-        typer.echo(rendered, nl=not rendered.endswith("\n"))
-    else:
-        output.write_text(rendered)
+    write(rendered, output)
 
 
 def _print(console: Console, diagnosis: Diagnosis, names: Names) -> None:

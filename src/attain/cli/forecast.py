@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from attain.cli.options import AS_OF, DB, OUTPUT, TARGET, opened_store, read_overrides
+from attain.cli.output import finish, text_console, write
 from attain.cli.users import APP_DB
 from attain.config import load_settings
 from attain.errors import InputError
@@ -122,14 +123,14 @@ def forecast_command(
     notes.extend(calibration_lines(result))
     notes.extend(target_notes(result, target))
     if output_format is Format.TEXT:
-        console = _console(output)
+        console = text_console(output)
         _print(console, result, scope, notes)
-        _finish(console, output)
+        finish(console, output)
         return
     if output_format is Format.JSON:
-        _write(to_json(result, scope, notes), output)
+        write(to_json(result, scope, notes), output)
     else:
-        _write(to_html(cone, scope, notes), output)
+        write(to_html(cone, scope, notes), output)
 
 
 @app.command("backtest")
@@ -173,14 +174,14 @@ def backtest_command(
         notes.append(f"only {len(quarters)} complete quarter(s) in the data; backtesting those")
     result = _run(history, quarters, zone, settings.forecast, chosen)
     if output_format is Format.TEXT:
-        console = _console(output)
+        console = text_console(output)
         _print_backtest(console, result, notes)
-        _finish(console, output)
+        finish(console, output)
         return
     if output_format is Format.JSON:
-        _write(backtest_to_json(result, notes), output)
+        write(backtest_to_json(result, notes), output)
     else:
-        _write(backtest_to_html(result, notes), output)
+        write(backtest_to_html(result, notes), output)
 
 
 def parse_weeks(text: str) -> list[int]:
@@ -232,25 +233,6 @@ def target_notes(result: Forecast, target: float | None) -> list[str]:
     if result.target_source == "none":
         return ["no bookings quotas in the store: set a target with --target AMOUNT per rep"]
     return []
-
-
-def _console(output: Path | None) -> Console:
-    console = Console(record=output is not None)
-    if output is not None or not console.is_terminal:
-        console.width = max(console.width, 120)
-    return console
-
-
-def _finish(console: Console, output: Path | None) -> None:
-    if output is not None:
-        output.write_text(console.export_text())
-
-
-def _write(rendered: str, output: Path | None) -> None:
-    if output is None:
-        typer.echo(rendered, nl=not rendered.endswith("\n"))
-    else:
-        output.write_text(rendered)
 
 
 def _print(console: Console, result: Forecast, scope: str | None, notes: list[str]) -> None:

@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from attain.cli.options import AS_OF, DB, OUTPUT, TARGET, opened_store
+from attain.cli.output import finish, text_console, write
 from attain.config import load_settings
 from attain.metrics.report import PerformanceReport, performance_report
 from attain.reports.formats import Format
@@ -50,12 +51,9 @@ def report_command(
             backend, settings, as_of=as_of.date() if as_of else None, target=target
         )
     if output_format is Format.TEXT:
-        console = Console(record=output is not None)
-        if output is not None or not console.is_terminal:
-            console.width = max(console.width, 132)
+        console = text_console(output, width=132)
         _print(console, report, limit)
-        if output is not None:
-            output.write_text(console.export_text())
+        finish(console, output)
         return
     rendered = {
         Format.JSON: dumps,
@@ -63,10 +61,7 @@ def report_command(
         Format.MARKDOWN: to_markdown,
         Format.HTML: to_html,
     }[output_format](report)
-    if output is None:
-        typer.echo(rendered, nl=not rendered.endswith("\n"))
-    else:
-        output.write_text(rendered)
+    write(rendered, output)
 
 
 def _print(console: Console, report: PerformanceReport, limit: int) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich.console import Console
 from rich.table import Table
 
 from attain.cli.options import DB, open_store
+from attain.cli.output import text_console
 from attain.store.inventory import Inventory, WonMoney, inventory
 
 
@@ -28,9 +28,7 @@ def status_command(db: str | None = DB) -> None:
             str(entry.first or ""),
             str(entry.last or ""),
         )
-    console = Console()
-    if not console.is_terminal:  # a log or a pipe: room for every column of the tables
-        console.width = max(console.width, 132)
+    console = text_console(None, width=132)
     console.print(table)
     if report.last_import is not None:
         console.print(

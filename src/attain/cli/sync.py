@@ -12,6 +12,7 @@ from rich.table import Table
 
 from attain.cli.imports import _print_summary
 from attain.cli.options import DB, opened_store
+from attain.cli.output import text_console
 from attain.config import load_settings
 from attain.ingest.connectors import hubspot, salesforce
 from attain.ingest.connectors.status import sync_statuses
@@ -97,9 +98,7 @@ def _sync(crm: Crm, full: bool, db: str | None, rejects: Path) -> None:
         connector = salesforce.SalesforceConnector(salesforce.sign_in(config), config)
     else:
         connector = hubspot.HubSpotConnector(hubspot.sign_in(settings.hubspot))
-    console = Console()
-    if not console.is_terminal:
-        console.width = max(console.width, 132)
+    console = text_console(None, width=132)
     with opened_store(db) as backend, console.status(f"syncing {crm.value}"):
         result = run_sync(
             backend,
