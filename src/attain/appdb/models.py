@@ -60,6 +60,8 @@ class CoachingKind(StrEnum):
     SHADOWING = "shadowing"
     TRAINING = "training"
     PROGRAM_CHECK_IN = "program_check_in"
+    PAIRING = "pairing"
+    """Two reps working together so one learns from the other (`Pairing`), not shadowing."""
 
 
 class ActionStatus(StrEnum):
@@ -362,6 +364,146 @@ class ProductPriority(Base):
     differentiators: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     created_by: Mapped[int | None] = _created_by()
+
+
+class SurveyTemplate(StrEnum):
+    """A pulse survey's question set (`attain.workflow.surveys.TEMPLATES` holds the wording)."""
+
+    NEEDS = "needs"
+    """What do you need from me?"""
+    WORKLOAD = "workload"
+    GOAL_CLARITY = "goal_clarity"
+    COACHING = "coaching"
+    """How useful is the coaching you get?"""
+    TOOLS = "tools"
+
+
+class PairingStatus(StrEnum):
+    """Where a peer pairing stands."""
+
+    PROPOSED = "proposed"
+    MET = "met"
+    """The pair met: their session is recorded as coaching of kind `pairing`."""
+    DROPPED = "dropped"
+
+
+class PulseSurvey(Base):
+    """A short survey a manager sent to one team; its answers are kept apart from who gave
+    them (`SurveyAnswer`, `SurveyRespondent`)."""
+
+    __tablename__ = "pulse_surveys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(CRM_ID), index=True)
+    template: Mapped[SurveyTemplate] = mapped_column(_choice(SurveyTemplate, "survey_template"))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[int | None] = _created_by()
+
+
+class SurveyAnswer(Base):
+    """One anonymous answer: a score and a few words, with no respondent, no time and a random
+    key, so it cannot be matched to the `SurveyRespondent` row written with it. Not audited:
+    the audit log would credit the answer to its author."""
+
+    __tablename__ = "survey_answers"
+    __table_args__ = (
+        CheckConstraint("score >= 1 AND score <= 5", name="score_range"),
+        {"sqlite_with_rowid": False},
+    )
+    __audited__ = False
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    survey_id: Mapped[int] = mapped_column(
+        ForeignKey("pulse_surveys.id", ondelete="CASCADE"), index=True
+    )
+    score: Mapped[int] = mapped_column(Integer)
+    words: Mapped[str] = mapped_column(String(200), default="")
+
+
+class SurveyRespondent(Base):
+    """Only that a user has answered a survey (so each answers once), never what."""
+
+    __tablename__ = "survey_respondents"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    __audited__ = False
+
+    survey_id: Mapped[int] = mapped_column(
+        ForeignKey("pulse_surveys.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class CoachingFeedback(Base):
+    """A rep's anonymous word on a coaching session: useful or not, and one word why. It keeps
+    the coach and the session's week, not the session (which would name the rep)."""
+
+    __tablename__ = "coaching_feedback"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    __audited__ = False
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    coach_user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    week_start: Mapped[date] = mapped_column(Date)
+    useful: Mapped[bool] = mapped_column(Boolean)
+    word: Mapped[str] = mapped_column(String(40), default="")
+
+
+class FeedbackGiven(Base):
+    """Only that a coaching session has had its feedback (once per session), never which."""
+
+    __tablename__ = "feedback_given"
+    __audited__ = False
+
+    coaching_session_id: Mapped[int] = mapped_column(
+        ForeignKey("coaching_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class Pairing(Base):
+    """Two reps paired so one learns from the other where the learner has a gap: a funnel
+    stage, a skill or an activity measure (`gap_kind`, `gap`); when they meet, their session
+    is recorded as coaching of kind `pairing` (`coaching_session_id`)."""
+
+    __tablename__ = "pairings"
+    __table_args__ = (CheckConstraint("weeks > 0", name="positive_weeks"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    learner_rep_id: Mapped[str] = mapped_column(String(CRM_ID), index=True)
+    peer_rep_id: Mapped[str] = mapped_column(String(CRM_ID), index=True)
+    gap_kind: Mapped[str] = mapped_column(String(16))
+    """'stage', 'skill' or 'activity'."""
+    gap: Mapped[str] = mapped_column(String(200))
+    """The stage name, skill or activity metric where the learner is behind."""
+    planned_at: Mapped[datetime]
+    """When the pair is to meet (the calendar feed's event)."""
+    weeks: Mapped[int] = mapped_column(Integer, default=4)
+    """Weeks after the meeting over which the gap's closing is judged."""
+    status: Mapped[PairingStatus] = mapped_column(
+        _choice(PairingStatus, "pairing_status"), default=PairingStatus.PROPOSED
+    )
+    coaching_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coaching_sessions.id", ondelete="SET NULL")
+    )
+    created_by: Mapped[int | None] = _created_by()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CalendarFeed(Base):
+    """A user's calendar feed secret: calendar apps fetch /calendar/<token>.ics without signing
+    in, so only the SHA-256 of the token is kept; a new token replaces the old one."""
+
+    __tablename__ = "calendar_feeds"
+    __audit_exclude__ = frozenset({"token_hash"})
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AuditEntry(Base):

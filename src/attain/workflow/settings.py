@@ -86,6 +86,31 @@ class WorkflowSettings(BaseModel):
         description="A rep is behind when their bookings since hire are below this share of "
         "the cohort median at the same month.",
     )
+    survey_min_answers: int = Field(
+        5,
+        ge=2,
+        description="Fewest answers a pulse survey (or a week of coaching feedback) needs "
+        "before its results and week-to-week changes are shown; below it they stay hidden, "
+        "so no answer can be traced to a rep.",
+    )
+    survey_min_mentions: int = Field(
+        2,
+        ge=2,
+        description="A word counts as one of the team's themes when at least this many "
+        "answers of a shown survey use it (one answer's words alone are never shown).",
+    )
+    pairing_min_deals: int = Field(
+        15,
+        ge=1,
+        description="Deals that entered and left a funnel stage in the window for a rep to be "
+        "suggested as a peer strong at that stage.",
+    )
+    pairing_weeks: int = Field(
+        4,
+        ge=1,
+        description="Weeks after a pairing session over which the learner's numbers are "
+        "compared with as many weeks before it (the intensive programs' test).",
+    )
     comp_plan: Path | None = Field(
         None,
         description="The compensation plan (a TOML file, as for `attain comp payout --plan`) "
