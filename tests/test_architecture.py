@@ -34,6 +34,7 @@ CORE = frozenset(
         "access",
         "config",
         "errors",
+        "mail",
     }
 )
 """Everything under `attain` but the interfaces: packages and the top-level modules."""

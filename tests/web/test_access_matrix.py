@@ -83,6 +83,18 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("GET", "/api/v1/ramp"): (401, 200, 200, 200, 403),
     ("GET", "/api/v1/products"): (401, 200, 200, 200, 200),
     ("GET", "/api/v1/payouts"): (401, 200, 200, 200, 403),
+    # Accounts (#22): one's own account and tokens for every role; managing accounts for admins
+    # and managers. Links from e-mails need no session: an unknown one is 404 for all, as is an
+    # unconfigured single sign-on issuer ("{secret}", "{name}" stay made-up).
+    ("GET", "/account"): (303, 200, 200, 200, 200),
+    ("GET", "/users"): (303, 200, 200, 403, 403),
+    ("GET", "/invite/{secret}"): (404, 404, 404, 404, 404),
+    ("GET", "/password/forgot"): (200, 200, 200, 200, 200),
+    ("GET", "/password/reset/{secret}"): (404, 404, 404, 404, 404),
+    ("GET", "/sso/{name}"): (404, 404, 404, 404, 404),
+    ("GET", "/sso/{name}/callback"): (404, 404, 404, 404, 404),
+    ("GET", "/api/v1/tokens"): (401, 200, 200, 200, 200),
+    ("GET", "/api/v1/users"): (401, 200, 200, 403, 403),
 }
 """Form posts (POST /login, POST /logout) are covered by test_auth.py: they need forms and
 CSRF tokens rather than a role."""
@@ -113,6 +125,21 @@ WRITES: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("POST", "/api/v1/skills:own"): (401, 201, 201, 403, 403),
     ("POST", "/api/v1/skills:other"): (401, 201, 404, 404, 403),
     ("PUT", "/api/v1/products/{product_id}"): (401, 200, 200, 403, 403),
+    # Accounts: a wrong current password is 400; a user or token that does not exist 404 (and
+    # 403 first for the roles that manage no accounts); an invitation is refused (403) before
+    # e-mail is found not configured here (409); unknown links 404; a reset request always 200.
+    ("POST", "/account/password"): (303, 400, 400, 400, 400),
+    ("POST", "/api/v1/me/password"): (401, 400, 400, 400, 400),
+    ("POST", "/account/tokens/{token_id}/revoke"): (303, 404, 404, 404, 404),
+    ("POST", "/api/v1/tokens/{token_id}/revoke"): (401, 404, 404, 404, 404),
+    ("POST", "/users/invite"): (303, 409, 403, 403, 403),
+    ("POST", "/api/v1/invitations"): (401, 409, 403, 403, 403),
+    ("POST", "/users/{user_id}/{action}"): (303, 404, 404, 403, 403),
+    ("POST", "/api/v1/users/{user_id}/disable"): (401, 404, 404, 403, 403),
+    ("POST", "/api/v1/users/{user_id}/enable"): (401, 404, 404, 403, 403),
+    ("POST", "/invite/{secret}"): (404, 404, 404, 404, 404),
+    ("POST", "/password/reset/{secret}"): (404, 404, 404, 404, 404),
+    ("POST", "/password/forgot"): (200, 200, 200, 200, 200),
 }
 
 
@@ -214,8 +241,28 @@ def product(client: TestClient, users: Users) -> str:
     return product_id
 
 
+MADE_UP = {"{user_id}": "999999", "{token_id}": "999999", "{action}": "disable"}
+"""What the account routes' path parameters become: ids nobody has."""
+
+
+def _made_up(url: str) -> str:
+    for name, value in MADE_UP.items():
+        url = url.replace(name, value)
+    return url
+
+
 def _write_body(path: str, rep: str) -> tuple[dict[str, Any], dict[str, str]]:
     """What a write to `path` about `rep` sends: the API's JSON body and the page's form."""
+    if path.endswith("/password"):
+        change = {"current_password": "not the password", "new_password": "violet kettle anchor"}
+        return change, change
+    if path.endswith(("/invitations", "/invite")):
+        invitation = {"email": "new@example.com", "name": "New", "role": "marketing"}
+        return invitation, invitation
+    if "/invite/" in path or "/password/reset/" in path:
+        return {}, {"password": "violet kettle marching anchor"}
+    if path.endswith("/forgot"):
+        return {}, {"email": "nobody@example.com"}
     if path.endswith("/check-ins"):
         return (
             {"held_at": "2026-11-12", "duration_minutes": 20},
@@ -252,7 +299,7 @@ def test_writes_answer_each_role_as_the_rules_say(
 ) -> None:
     path, _, variant = key.partition(":")
     rep = {"own": demo.own_rep, "other": demo.other_rep}.get(variant, "")
-    url = path.replace("{rep_id}", rep).replace("{product_id}", product)
+    url = _made_up(path.replace("{rep_id}", rep).replace("{product_id}", product))
     if "{action_id}" in url:
         url = url.replace("{action_id}", str(_open_action(client, users, rep)))
     if "{program_id}" in url:

@@ -43,7 +43,12 @@ def test_the_fuzzed_document_is_the_one_the_app_serves(client: TestClient) -> No
     assert client.get("/api/v1/openapi.json").json() == schema.raw_schema
 
 
-@schema.parametrize()
+ACCOUNT_STATE = r"^/api/v1/(users/\{user_id\}/(disable|enable)|tokens/\{token_id\}/revoke)$"
+"""Left out of the fuzzing: generated ids would disable the role users or revoke the tokens
+that every later web test signs in with (tests/web/test_accounts_web.py covers them)."""
+
+
+@schema.exclude(path_regex=ACCOUNT_STATE).parametrize()
 @settings(
     max_examples=MAX_EXAMPLES,
     deadline=None,

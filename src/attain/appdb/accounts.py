@@ -21,6 +21,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from attain.access import (
+    Forbidden,
     NotFound,
     Principal,
     check_may_invite,
@@ -268,6 +269,8 @@ def set_active(
     """Disable or enable the account `user_id` as `by` (None: an operator): an admin anyone
     but themselves, a manager their teams' reps. Disabling ends sessions; tokens stop
     working while the account is disabled."""
+    if by is not None and by.role not in (Role.ADMIN, Role.MANAGER):
+        raise Forbidden(f"the {by.role} role cannot manage accounts")
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("no such user")

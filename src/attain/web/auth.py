@@ -92,18 +92,30 @@ def sign_in(
             return None
         if client is not None:
             throttle.clear(session, email, client)
-        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        session.add(
-            WebSession(
-                id=_hash(token),
-                user_id=user.id,
-                csrf_token=csrf,
-                expires_at=utcnow() + SESSION_LIFETIME,
-            )
+        return start_session(session, user)
+
+
+def start_session(session: Session, user: User, how: str = "password") -> tuple[str, str]:
+    """(cookie token, CSRF token) of a new web session for `user`, whose identity the caller
+    has checked (a password, a one-time link, a single sign-on)."""
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    session.add(
+        WebSession(
+            id=_hash(token),
+            user_id=user.id,
+            csrf_token=csrf,
+            expires_at=utcnow() + SESSION_LIFETIME,
         )
-        session.execute(delete(WebSession).where(WebSession.expires_at < utcnow()))
-        record(session, user.id, "sign_in", "users", user.id, None, None)
-        return token, csrf
+    )
+    session.execute(delete(WebSession).where(WebSession.expires_at < utcnow()))
+    after = None if how == "password" else {"by": how}
+    record(session, user.id, "sign_in", "users", user.id, None, after)
+    return token, csrf
+
+
+def session_id(token: str) -> str:
+    """The `web_sessions` id of a session cookie's token."""
+    return _hash(token)
 
 
 def _check_throttle(engine: Engine, email: str, client: str, now: datetime) -> None:

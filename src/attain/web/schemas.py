@@ -10,6 +10,7 @@ as computed (never coerced), null where the core could not compute one (NaN).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -999,3 +1000,35 @@ class HandedImport(BaseModel):
     """What an import handed to the app by `attain import` did (its ImportResult as JSON)."""
 
     result: dict[str, Any]
+
+
+class Account(BaseModel):
+    """A user account as its manager sees it: role, rep, teams, and whether it may sign in."""
+
+    id: int
+    email: str
+    name: str
+    role: str
+    rep_id: str | None
+    team_ids: list[str]
+    active: bool
+    """False for a disabled account, and for an invited one until its link is followed."""
+
+
+class Invited(BaseModel):
+    """An invitation sent by e-mail: the account it made (inactive until the link is followed)
+    and when the link stops working. The link itself is only in the e-mail."""
+
+    account: Account
+    expires_at: datetime
+
+
+class TokenInfo(BaseModel):
+    """An API token as its owner (or an admin) sees it; its secret is never shown again."""
+
+    id: int
+    name: str
+    user_email: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None

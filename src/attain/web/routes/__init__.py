@@ -13,6 +13,7 @@ from types import ModuleType
 
 from attain.web.routes import (
     account,
+    accounts,
     alignment,
     changes,
     coaching,
@@ -27,11 +28,14 @@ from attain.web.routes import (
     ramp,
     reps,
     skills,
+    sso,
     team,
 )
 
 MODULES: tuple[ModuleType, ...] = (
     account,
+    accounts,
+    sso,
     team,
     reps,
     forecast,

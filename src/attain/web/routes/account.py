@@ -32,6 +32,12 @@ def _safe_next(target: str | None) -> str:
     return "/team"
 
 
+def _sso(request: Request) -> dict[str, str]:
+    """The configured single sign-on issuers, by name, with their buttons' text."""
+    issuers = request.app.state.services.settings.web.oidc
+    return {name: issuer.label or name for name, issuer in issuers.items()}
+
+
 @pages.get("/", response_class=HTMLResponse)
 def home(user: PageUser) -> Response:
     start = "/leads" if Resource.PERFORMANCE not in ROLE_RESOURCES[user.role] else "/team"
@@ -43,7 +49,7 @@ def login_form(request: Request, next: str | None = None) -> Response:
     token = secrets.token_urlsafe(24)
     # Without a `next`, "/" sends each role to its own start page (marketing to /leads).
     target = _safe_next(next or "/")
-    response = render(request, "login.html", None, login_csrf=token, next=target)
+    response = render(request, "login.html", None, login_csrf=token, next=target, sso=_sso(request))
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
         token,
@@ -65,7 +71,7 @@ def login(
     next: Annotated[str, Form()] = "/team",
 ) -> Response:
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    failed = {"login_csrf": expected, "next": _safe_next(next)}
+    failed = {"login_csrf": expected, "next": _safe_next(next), "sso": _sso(request)}
     if not expected or not secrets.compare_digest(csrf_token, expected):
         error = "The form expired; please sign in again."
         return render(request, "login.html", None, 403, **failed, error=error)
