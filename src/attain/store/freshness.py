@@ -15,6 +15,7 @@ import pandas as pd
 from ibis.common.exceptions import IbisError, TableNotFound
 
 from attain.store.ddl import IMPORTS_TABLE
+from attain.store.handle import Store
 
 FACTS: tuple[tuple[str, str], ...] = (
     ("activities", "occurred_at"),
@@ -27,7 +28,7 @@ FACTS: tuple[tuple[str, str], ...] = (
 a lead or deal created, a deal closed. Each counts only when dated no later than the import."""
 
 
-def data_through(backend: Any, imported_at: datetime | None = None) -> date | None:
+def data_through(backend: Store, imported_at: datetime | None = None) -> date | None:
     """The last day with a fact dated no later than `imported_at`, or None for an empty store.
 
     `imported_at` defaults to when the latest import's export was taken (its `taken_at`, else
@@ -42,7 +43,7 @@ def data_through(backend: Any, imported_at: datetime | None = None) -> date | No
     return max(found).date() if found else None
 
 
-def _latest_facts(backend: Any, bound: datetime | None) -> list[pd.Timestamp]:
+def _latest_facts(backend: Store, bound: datetime | None) -> list[pd.Timestamp]:
     """The latest value of each fact column no later than `bound` (all of them for None)."""
     found: list[pd.Timestamp] = []
     for table_name, column in FACTS:
@@ -58,7 +59,7 @@ def _latest_facts(backend: Any, bound: datetime | None) -> list[pd.Timestamp]:
     return found
 
 
-def latest_import(backend: Any) -> datetime | None:
+def latest_import(backend: Store) -> datetime | None:
     """When the latest import's export was taken (`taken_at`, else `imported_at`), or None."""
     log = _table(backend, IMPORTS_TABLE, stored=True)
     if log is None:
@@ -73,7 +74,7 @@ def freshness_line(through: date | None) -> str:
     return "no data" if through is None else f"data through {through}"
 
 
-def _table(backend: Any, name: str, *, stored: bool = False) -> Any:
+def _table(backend: Store, name: str, *, stored: bool = False) -> Any:
     """The table (the stored one for logs, else the analysis view), or None when absent."""
     lookup = getattr(backend, "stored_table", backend.table) if stored else backend.table
     try:

@@ -11,6 +11,7 @@ from ibis.common.exceptions import TableNotFound
 
 from attain.schema import TABLES, ColumnType
 from attain.store.ddl import IMPORT_MONEY_TABLE, IMPORT_TABLES_TABLE, IMPORTS_TABLE
+from attain.store.handle import Store
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class Inventory:
     won: list[WonMoney] = field(default_factory=list)
 
 
-def inventory(backend: Any) -> Inventory:
+def inventory(backend: Store) -> Inventory:
     """Count rows and find the time span of each canonical table in the store."""
     entries = []
     stored = getattr(backend, "stored_table", backend.table)
@@ -87,7 +88,7 @@ def inventory(backend: Any) -> Inventory:
     return Inventory(entries, int(summary["n"]), _value(summary["last"]), latest, won)
 
 
-def _latest_imports(backend: Any) -> tuple[list[TableImport], list[WonMoney]]:
+def _latest_imports(backend: Store) -> tuple[list[TableImport], list[WonMoney]]:
     """Each table's line of the latest import that read it, and that import's won money."""
     stored = getattr(backend, "stored_table", backend.table)
     try:
@@ -179,7 +180,7 @@ class DataQuality:
         return "Data quality: " + "; ".join(parts) + "." if parts else None
 
 
-def data_quality(backend: Any) -> DataQuality:
+def data_quality(backend: Store) -> DataQuality:
     """Rejected won deals of the latest import of deals, and backdated deals in the store."""
     _, won = _latest_imports(backend)
     rejected = tuple(entry for entry in won if entry.rejected)
