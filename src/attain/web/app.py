@@ -21,7 +21,7 @@ from attain.ingest.connectors.schedule import SyncSchedule
 from attain.metrics.periods import configure_calendar
 from attain.reports.templating import label, money, ratio, times
 from attain.web import problems
-from attain.web.rendering import vega
+from attain.web.rendering import named, rep_name, team_name, vega
 from attain.web.routes import MODULES
 from attain.web.services import Services
 
@@ -42,6 +42,7 @@ def templates() -> Jinja2Templates:
     """The page templates with Attain's number formats as filters."""
     found = Jinja2Templates(directory=HERE / "templates")
     found.env.filters.update(money=money, ratio=ratio, times=times, label=label)
+    found.env.filters.update(rep_name=rep_name, team_name=team_name, named=named)
     found.env.globals["vega"] = vega
     return found
 

@@ -5,14 +5,19 @@ API's input models."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, TypeVar
 
 from fastapi import Request, Response
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
 
 from attain.access import ROLE_RESOURCES, Principal, Resource
 from attain.errors import AttainError, InputError
+from attain.metrics.attainment import scope_names
+from attain.metrics.targets import rep_roster
 from attain.store.freshness import freshness_line
 
 
@@ -34,6 +39,7 @@ def render(
             "can": {resource.value: resource in resources for resource in Resource},
             "sync_line": _sync_line(request) if user else None,
             "freshness": _freshness(request) if user else None,
+            "names": _names(request) if user else {},
             **context,
         },
         status_code=status,
@@ -55,6 +61,54 @@ def _freshness(request: Request) -> str | None:
         return None if services is None else freshness_line(services.data_through())
     except AttainError:
         return None
+
+
+def _names(request: Request) -> dict[str, dict[str, str]]:
+    """Reps' and teams' names by id ('rep', 'team'), cached per data version, so a page names
+    people where its view-model carries only ids (empty when the store cannot be read)."""
+    services = getattr(request.app.state, "services", None)
+    if services is None:
+        return {}
+    try:
+        names: dict[str, dict[str, str]] = services.with_store(
+            ("scope_names",), lambda backend: scope_names(backend, rep_roster(backend))
+        )
+    except AttainError:
+        return {}
+    return names
+
+
+def _named(context: Context, scope: str, key: Any) -> str:
+    """The name of rep or team `key` on this page, else the id itself ('—' for none)."""
+    if key is None or key == "":
+        return "—"
+    names: dict[str, dict[str, str]] = context.get("names") or {}
+    return names.get(scope, {}).get(str(key), str(key))
+
+
+@pass_context
+def rep_name(context: Context, rep_id: Any) -> str:
+    """Template filter: `{{ row.rep_id|rep_name }}` is the rep's name."""
+    return _named(context, "rep", rep_id)
+
+
+@pass_context
+def team_name(context: Context, team_id: Any) -> str:
+    """Template filter: `{{ row.team_id|team_name }}` is the team's name."""
+    return _named(context, "team", team_id)
+
+
+@pass_context
+def named(context: Context, text: Any) -> str:
+    """Template filter for prose the core wrote with ids in it ('lead warming at rep R0009'):
+    each rep or team id, as a whole word, becomes the name."""
+    names: dict[str, dict[str, str]] = context.get("names") or {}
+    known = {**names.get("team", {}), **names.get("rep", {})}
+    if text is None or not known:
+        return "" if text is None else str(text)
+    ids = sorted(known, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(i) for i in ids) + r")\b")
+    return pattern.sub(lambda match: known[match.group(1)], str(text))
 
 
 _SCRIPT_ESCAPES = str.maketrans(
