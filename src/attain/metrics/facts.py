@@ -19,17 +19,6 @@ import pandas as pd
 
 from attain.store.handle import Store
 
-COUNTABLE_METRICS = (
-    "bookings",
-    "new_logos",
-    "meetings",
-    "opportunities_created",
-    "calls",
-    "activities",
-    "pipeline_created",
-)
-"""Quota metrics Attain can count from the canonical facts."""
-
 DAILY_COLUMNS = ["rep_id", "day", "value"]
 
 
