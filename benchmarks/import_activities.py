@@ -1,7 +1,13 @@
 """Import throughput: rows/second for 1 M and 10 M generated activities into a fresh store.
 
 Usage: python benchmarks/import_activities.py [--rows 1000000 10000000] [--reps 1000]
-Prints a table; it asserts nothing (speed is measured here, not in the test suite).
+                                              [--memory-limit 2GB]
+
+Beside each import, DuckDB loads the same activities file by itself into an empty database
+with the same memory limit (`CREATE TABLE AS SELECT * FROM read_csv(...)`, each in a fresh
+process), and the table shows the ratio: issue #23 asks for import ÷ bare load <= 2.0 at 10 M
+activities. Peak RSS is each process's own. Prints a table; it asserts nothing (speed is
+measured here, not in the test suite).
 """
 
 from __future__ import annotations
@@ -11,7 +17,10 @@ import multiprocessing
 import resource
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from rich.console import Console
@@ -19,6 +28,8 @@ from rich.table import Table
 
 from attain.ingest.importer import import_files
 from attain.store import connect, raw_duckdb
+
+Queue = Any  # multiprocessing.Queue of (rows, seconds, peak MB)
 
 
 def write_inputs(folder: Path, rows: int, reps: int) -> None:
@@ -45,31 +56,66 @@ def write_inputs(folder: Path, rows: int, reps: int) -> None:
     )
 
 
-def measure(rows: int, reps: int, memory_limit: str | None) -> tuple[int, float, float, float]:
-    """Rows loaded, seconds, CSV size and the importing process's peak RSS for `rows` activities.
+@dataclass(frozen=True)
+class Measured:
+    """One size: the import and DuckDB's bare load of the same activities file."""
 
-    The import runs in a fresh process so that its peak memory is its own.
+    loaded: int
+    size_mb: float
+    seconds: float
+    peak_mb: float
+    bare_seconds: float
+    bare_peak_mb: float
+
+
+def measure(rows: int, reps: int, memory_limit: str | None) -> Measured:
+    """The import of `rows` generated activities and DuckDB's bare load of the same file.
+
+    Each runs in a fresh process so that its peak memory is its own.
     """
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         write_inputs(folder, rows, reps)
         size_mb = (folder / "activities.csv").stat().st_size / 1e6
-        context = multiprocessing.get_context("spawn")
-        queue: multiprocessing.Queue[tuple[int, float, float]] = context.Queue()
-        child = context.Process(target=_import, args=(folder, memory_limit, queue))
-        child.start()
-        loaded, seconds, peak_mb = queue.get()
-        child.join()
-    return loaded, seconds, size_mb, peak_mb
+        bare_seconds, bare_peak = _in_child(_bare_load, folder, memory_limit)[1:]
+        loaded, seconds, peak_mb = _in_child(_import, folder, memory_limit)
+    return Measured(int(loaded), size_mb, seconds, peak_mb, bare_seconds, bare_peak)
 
 
-def _import(
-    folder: Path, memory_limit: str | None, queue: multiprocessing.Queue[tuple[int, float, float]]
-) -> None:
+def _in_child(
+    target: Callable[[Path, str | None, Queue], None], folder: Path, memory_limit: str | None
+) -> tuple[float, float, float]:
+    context = multiprocessing.get_context("spawn")
+    queue: Queue = context.Queue()
+    child = context.Process(target=target, args=(folder, memory_limit, queue))
+    child.start()
+    result = queue.get()
+    child.join()
+    return result
+
+
+def _bare_load(folder: Path, memory_limit: str | None, queue: Queue) -> None:
+    """DuckDB by itself: the activities file into a table of an empty database file."""
+    con = duckdb.connect(str(folder / "bare.duckdb"))
+    con.execute("SET enable_progress_bar = false")
+    if memory_limit:
+        con.execute("SET memory_limit = ?", [memory_limit])
+    start = time.perf_counter()
+    con.execute(f"CREATE TABLE activities AS SELECT * FROM read_csv('{folder / 'activities.csv'}')")
+    con.execute("CHECKPOINT")
+    seconds = time.perf_counter() - start
+    con.close()
+    (folder / "bare.duckdb").unlink()
+    queue.put((0.0, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+
+
+def _import(folder: Path, memory_limit: str | None, queue: Queue) -> None:
     backend = connect(str(folder / "store.duckdb"), memory_limit=memory_limit)
     con = raw_duckdb(backend)
+    con.execute("SET enable_progress_bar = false")
     start = time.perf_counter()
     result = import_files(con, [folder])
+    con.execute("CHECKPOINT")
     seconds = time.perf_counter() - start
     backend.disconnect()
     loaded = next(t.loaded for t in result.tables if t.table == "activities")
@@ -83,18 +129,22 @@ def main() -> None:
     parser.add_argument("--memory-limit", help="DuckDB memory_limit for the import, e.g. 2GB")
     args = parser.parse_args()
     table = Table(title="attain import: generated activities into a new DuckDB store")
-    for header in ("activities", "CSV MB", "seconds", "rows/s", "peak RSS MB"):
+    headers = ("activities", "CSV MB", "import s", "rows/s", "peak RSS MB")
+    for header in (*headers, "bare load s", "bare peak MB", "import ÷ bare"):
         table.add_column(header, justify="right")
     for rows in args.rows:
-        loaded, seconds, size_mb, peak = measure(rows, args.reps, args.memory_limit)
+        m = measure(rows, args.reps, args.memory_limit)
         table.add_row(
-            f"{loaded:,}",
-            f"{size_mb:,.0f}",
-            f"{seconds:.1f}",
-            f"{loaded / seconds:,.0f}",
-            f"{peak:,.0f}",
+            f"{m.loaded:,}",
+            f"{m.size_mb:,.0f}",
+            f"{m.seconds:.1f}",
+            f"{m.loaded / m.seconds:,.0f}",
+            f"{m.peak_mb:,.0f}",
+            f"{m.bare_seconds:.1f}",
+            f"{m.bare_peak_mb:,.0f}",
+            f"{m.seconds / m.bare_seconds:.2f}",
         )
-    Console().print(table)
+    Console(width=140).print(table)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from attain.ingest.readers import (
     quote_ident,
     quote_literal,
 )
-from attain.ingest.sources import Plan, Source
+from attain.ingest.sources import Plan, Source, expand_paths
 from attain.ingest.validate import (
     FILE,
     REJECT_COLUMNS,
@@ -40,6 +40,7 @@ from attain.ingest.versions import (
     latest_version,
     record_changes,
     record_deletions,
+    unchanged_files,
 )
 from attain.reports.csv_safe import write_rows
 from attain.schema import TABLES, Table
@@ -186,11 +187,20 @@ def import_files(
         check_taken_at(con, taken)
         step("reading files", 0, None)
         files_read(con)  # forget files staged outside an import on this connection
-        plan = preset(preset_name)(con, paths, options or ReadOptions())
-        files = files_read(con)
-        plan.notes.extend(file.note for file in files if file.note)
-        version = replace(version, hashes=file_hashes([file.path for file in files]))
-        result = replace(_load(con, plan, preset_name, strict, step, version), files=files)
+        unchanged = _Unchanged.find(con, paths, preset_name)
+        if unchanged.everything:
+            result = unchanged.result(con)
+        else:
+            plan = preset(preset_name)(con, unchanged.to_read or paths, options or ReadOptions())
+            files = files_read(con)
+            plan.notes.extend(file.note for file in files if file.note)
+            plan.notes.extend(unchanged.notes())
+            hashes = unchanged.hashes or file_hashes([file.path for file in files])
+            version = replace(version, hashes=hashes)
+            previous = unchanged.previous_results(con)
+            result = replace(
+                _load(con, plan, preset_name, strict, step, version, previous), files=files
+            )
         if rejects_path is not None and result.rejects:
             _write_rejects(con, rejects_path)
         if result.unchanged_since is not None:
@@ -252,6 +262,85 @@ def _import_through_duckdb(
 
 
 @dataclass(frozen=True)
+class _Unchanged:
+    """The input files whose content the newest data version read already (generic preset).
+
+    Such a file is not read again: the store holds its rows (see versions.unchanged_files).
+    """
+
+    to_read: list[Path]
+    """The files to read; empty when none was skipped (then `paths` are read as given)."""
+    skipped: dict[Path, int]
+    """Each skipped file and the data version that read the same content."""
+    hashes: dict[str, str]
+    """SHA-256 of every input file, skipped or read, by path (empty: not worked out here)."""
+
+    @classmethod
+    def find(
+        cls, con: duckdb.DuckDBPyConnection, paths: list[Path], preset_name: str
+    ) -> _Unchanged:
+        if preset_name != "generic":
+            return cls([], {}, {})
+        files = [path for path in expand_paths(paths) if path.stem.lower() in TABLES]
+        hashes = file_hashes([str(path) for path in files])
+        skipped = unchanged_files(con, {Path(p): digest for p, digest in hashes.items()}, "generic")
+        to_read = [path for path in files if path not in skipped] if skipped else []
+        return cls(to_read, skipped, hashes if skipped else {})
+
+    @property
+    def everything(self) -> bool:
+        """Every input file repeats the newest data version: nothing to read or commit."""
+        return bool(self.skipped) and not self.to_read
+
+    def notes(self) -> list[str]:
+        return [
+            f"{path}: unchanged since data version {version} (same content); not read again"
+            for path, version in self.skipped.items()
+        ]
+
+    def result(self, con: duckdb.DuckDBPyConnection) -> ImportResult:
+        """The outcome when every file is unchanged: the data version it repeats stands."""
+        repeated = max(self.skipped.values())
+        note = (
+            f"unchanged since data version {repeated}: the same files, and no row would "
+            "change; nothing was committed"
+        )
+        return ImportResult(
+            tables=self.previous_results(con),
+            rejects=0,
+            sample=[],
+            notes=[note],
+            committed=False,
+            unchanged_since=repeated,
+        )
+
+    def previous_results(self, con: duckdb.DuckDBPyConnection) -> list[TableResult]:
+        """What reading each skipped file again would have done: every row read and updated,
+        none changed (the counts of the version it repeats, which rejected none of them)."""
+        results = []
+        for path, version in self.skipped.items():
+            line = con.execute(
+                f"SELECT rows_read, implied, backdated FROM {IMPORT_TABLES_TABLE} "
+                "WHERE import_id = ? AND table_name = ?",
+                [version, path.stem.lower()],
+            ).fetchall()
+            rows, implied, backdated = line[0] if line else (0, 0, 0)
+            money = con.execute(
+                f"SELECT currency, won_loaded, won_loaded_amount FROM {IMPORT_MONEY_TABLE} "
+                "WHERE import_id = ? AND table_name = ? ORDER BY currency NULLS FIRST",
+                [version, path.stem.lower()],
+            ).fetchall()
+            won = tuple(WonMoney(c, int(n), float(amount), 0, 0.0) for c, n, amount in money)
+            results.append(
+                TableResult(
+                    *(path.stem.lower(), (str(path),), int(rows), 0, 0, int(rows)),
+                    *(int(implied), int(backdated), won),
+                )
+            )
+        return results
+
+
+@dataclass(frozen=True)
 class _Version:
     """The data version an import makes: when its export was taken, partial or full."""
 
@@ -276,7 +365,10 @@ def _load(
     strict: bool,
     step: Progress,
     version: _Version,
+    previous: list[TableResult] | None = None,
 ) -> ImportResult:
+    """Validate and merge the plan's sources; `previous`: the results of the files skipped as
+    unchanged, reported (and logged) among the tables read."""
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {REJECTS} ("
         + ", ".join(f"{name} {'BIGINT' if name == 'row' else 'VARCHAR'}" for name in REJECT_COLUMNS)
@@ -310,6 +402,8 @@ def _load(
         results, history_rows = _record_history(con, results, import_id, version)
         logged = version.source or preset_name
         repeated = _repeated_version(con, logged, version, results, history_rows)
+    order = list(TABLES)  # the skipped files' tables take their place among those read
+    results = sorted([*results, *(previous or [])], key=lambda r: order.index(r.table))
     if repeated is not None:
         notes.append(
             f"unchanged since data version {repeated}: the same files, and no row would "
@@ -541,25 +635,32 @@ def _upsert(
 def _merge(
     con: duckdb.DuckDBPyConnection, table: Table, valid: str, match: str, present: tuple[str, ...]
 ) -> int:
-    """Replace the stored rows that share a key with a valid row by the two merged (the
-    imported value of each column the files have, the stored one of the others), insert the
-    new rows, and return how many stored rows changed in any column."""
+    """Write the valid rows that are new or change a stored row, and return how many stored
+    rows changed in any column.
+
+    A changed row is the two merged: the imported value of each column the files have, the
+    stored one of the others. Stored rows the import repeats unchanged are not rewritten, so
+    re-importing an export in which few rows changed writes few rows.
+    """
     names = ", ".join(quote_ident(c) for c in table.column_names)
     columns = ", ".join(
         f"v.{quote_ident(c)}" if c in present else f"s.{quote_ident(c)}" for c in table.column_names
     )
+    differs = " OR ".join(
+        f"v.{quote_ident(c)} IS DISTINCT FROM s.{quote_ident(c)}" for c in present
+    )
     merged = f"_merged_{table.name}"
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {merged} AS SELECT {columns} "
-        f"FROM {valid} v LEFT JOIN {table.name} s ON {match}"
+        f"CREATE OR REPLACE TEMP TABLE {merged} AS SELECT {columns}, s._stored "
+        f"FROM {valid} v LEFT JOIN (SELECT *, true AS _stored FROM {table.name}) s ON {match} "
+        f"WHERE s._stored IS NULL OR {differs or 'false'}"
     )
-    differs = " OR ".join(
-        f"v.{quote_ident(c)} IS DISTINCT FROM s.{quote_ident(c)}" for c in table.column_names
-    )
-    changed = _scalar(
-        con, f"SELECT count(*) FROM {merged} v JOIN {table.name} s ON {match} WHERE {differs}"
-    )
-    con.execute(f"DELETE FROM {table.name} s WHERE EXISTS (SELECT 1 FROM {merged} v WHERE {match})")
+    changed = _scalar(con, f"SELECT count(*) FROM {merged} WHERE _stored")
+    if changed:
+        con.execute(
+            f"DELETE FROM {table.name} s WHERE EXISTS "
+            f"(SELECT 1 FROM {merged} v WHERE v._stored AND {match})"
+        )
     con.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {merged}")
     con.execute(f"DROP TABLE {merged}")
     return changed

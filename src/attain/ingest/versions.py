@@ -28,6 +28,7 @@ import duckdb
 from attain.errors import InputError
 from attain.ingest.readers import quote_ident
 from attain.store.ddl import (
+    IMPORT_TABLES_TABLE,
     IMPORTS_TABLE,
     LOG_TABLES,
     OPPORTUNITY_HISTORY_TABLE,
@@ -77,6 +78,39 @@ def file_hashes(paths: list[str]) -> dict[str, str]:
                 digest.update(block)
         hashes[path] = digest.hexdigest()
     return hashes
+
+
+def unchanged_files(
+    con: duckdb.DuckDBPyConnection, hashes: dict[Path, str], preset: str
+) -> dict[Path, int]:
+    """The files an import may skip, with the data version whose file they repeat.
+
+    A file may be skipped when the newest data version is a full import of the same `preset`
+    that read a file of the same content (its SHA-256) into the same table and rejected none
+    of that table's rows: the store then holds exactly that file's rows, and reading it again
+    would change nothing (a rejected row might load now that a parent it lacked arrived, so a
+    table with rejects is read again).
+    """
+    row = con.execute(
+        f"SELECT import_id, preset, partial, file_hashes FROM {IMPORTS_TABLE} "
+        "ORDER BY import_id DESC LIMIT 1"
+    ).fetchall()
+    if not row or row[0][1] != preset or row[0][2] or not row[0][3]:
+        return {}
+    import_id, recorded = int(row[0][0]), json.loads(row[0][3])
+    clean = {
+        name
+        for (name,) in con.execute(
+            f"SELECT table_name FROM {IMPORT_TABLES_TABLE} WHERE import_id = ? AND rejected = 0",
+            [import_id],
+        ).fetchall()
+    }
+    same_table = {(Path(path).stem.lower(), digest) for path, digest in recorded.items()}
+    return {
+        path: import_id
+        for path, digest in hashes.items()
+        if path.stem.lower() in clean and (path.stem.lower(), digest) in same_table
+    }
 
 
 @dataclass(frozen=True)
