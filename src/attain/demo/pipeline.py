@@ -10,6 +10,7 @@ pipeline; only what matters to the window is kept.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any, ClassVar, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -104,8 +105,19 @@ LOSS_SHARE = (0.22, 0.25, 0.2, 0.13, 0.12, 0.08)
 OFF_ICP_LOSS_SHARE = (0.15, 0.15, 0.15, 0.1, 0.1, 0.35)
 
 
+class _Rows:
+    """Columns of equal length, one row per lead or deal (a frozen dataclass of arrays)."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+    def subset(self, keep: Bools) -> Self:
+        """The rows where `keep` is true, in the same order."""
+        columns = {name: getattr(self, name)[keep] for name in self.__dataclass_fields__}
+        return replace(self, **columns)
+
+
 @dataclass(frozen=True)
-class Leads:
+class Leads(_Rows):
     """Leads of a group of reps; times in seconds, NEVER where the step did not happen."""
 
     rep: Ints
@@ -127,14 +139,9 @@ class Leads:
     deal: Ints
     """Index of the opportunity it converted into, -1 if none."""
 
-    def subset(self, keep: Bools) -> Leads:
-        """The leads where `keep` is true, in the same order."""
-        fields = {name: getattr(self, name)[keep] for name in self.__dataclass_fields__}
-        return Leads(**fields)
-
 
 @dataclass(frozen=True)
-class Deals:
+class Deals(_Rows):
     """Opportunities of a group of reps with the time each stage was entered."""
 
     rep: Ints
@@ -152,11 +159,6 @@ class Deals:
     """Close time, or planned close time (after as_of) for open deals."""
     won: Bools
     loss_reason: Ints
-
-    def subset(self, keep: Bools) -> Deals:
-        """The deals where `keep` is true, in the same order."""
-        fields = {name: getattr(self, name)[keep] for name in self.__dataclass_fields__}
-        return Deals(**fields)
 
 
 def generate_leads(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -50,6 +51,14 @@ class DiagnosisContext:
         start = datetime.combine(first, time.min)
         stop = datetime.combine(last + timedelta(days=1), time.min)
         return (local >= start) & (local < stop)
+
+    def benchmark(self, pooled: Callable[[list[str]], int], minimum: int) -> tuple[list[str], str]:
+        """The sellers a rep is compared with, and who they are: the top performers when
+        `pooled(top)` (their leads or deals together) reaches `minimum`, else all sellers."""
+        top = sorted(self.top_performers & set(self.sellers))
+        if pooled(top) >= minimum:
+            return top, "top performers"
+        return list(self.sellers), "all selling reps"
 
     def targets(self) -> dict[str, float]:
         """Each rep's bookings target for the current period (pro-rated), by rep_id."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 from scipy.stats import binomtest
@@ -24,17 +25,7 @@ Cause = Literal[
     "product_mix",
     "target_setting",
 ]
-CAUSES: tuple[Cause, ...] = (
-    "lead_warming",
-    "marketing_alignment",
-    "lead_criteria",
-    "follow_up",
-    "coaching",
-    "stage_leakage",
-    "activity_drop",
-    "product_mix",
-    "target_setting",
-)
+CAUSES: tuple[Cause, ...] = get_args(Cause)
 """Fixed, documented cause identifiers (the demo's truth.json uses the same ones)."""
 
 Severity = Literal["high", "medium", "low"]
@@ -142,6 +133,19 @@ class SignalsThresholds(SampleThresholds):
     )
 
 
+class SlowThresholds(Protocol):
+    """The thresholds `slow_signal` reads (lead warming's and marketing alignment's)."""
+
+    @property
+    def alpha(self) -> float: ...
+    @property
+    def decisive_factor(self) -> float: ...
+    @property
+    def slow_ratio(self) -> float: ...
+    @property
+    def min_median_hours(self) -> float: ...
+
+
 @dataclass(frozen=True)
 class Signal:
     """One behaviour of a rep beside its benchmark: whether it points to the cause (`fired`),
@@ -183,6 +187,50 @@ def share_signal(
         factor, signals = decisive
         strong = fired and k / n - bench >= factor * gap and p < alpha / max(signals, 1)
     return Signal(k / n, bench, n, p, fired, strong)
+
+
+def slow_signal(
+    slower: int,
+    n: int,
+    median: float,
+    bench_median: float,
+    minimum: int,
+    thresholds: SlowThresholds,
+    signals: int,
+) -> Signal:
+    """A rep's median hours (to a first touch, to an acceptance) far above the benchmark's,
+    with most of their `n` leads slower than the benchmark's median (`slower` of them, by a
+    one-sided binomial test against a half).
+
+    Fired: at least `minimum` leads, a median of at least `min_median_hours` and `slow_ratio`
+    times the benchmark's, p below `alpha`. Decisive alone at `decisive_factor` times both the
+    slow ratio and the minimum hours, at alpha ÷ `signals`.
+    """
+    t = thresholds
+    p = float(binomtest(slower, n, 0.5, alternative="greater").pvalue)
+    fired = (
+        n >= minimum
+        and median >= t.min_median_hours
+        and median >= t.slow_ratio * bench_median
+        and p < t.alpha
+    )
+    factor = t.decisive_factor
+    decisive = (
+        fired
+        and median >= factor * t.min_median_hours
+        and median >= factor * t.slow_ratio * bench_median
+        and p < t.alpha / signals
+    )
+    return Signal(median, bench_median, n, p, fired, decisive)
+
+
+def signal_names(names: Sequence[str], signals: Sequence[Signal]) -> dict[str, list[str]]:
+    """For a finding's evidence: the signals that fired, and those decisive alone, by name."""
+    pairs = list(zip(names, signals, strict=True))
+    return {
+        "signals": [name for name, s in pairs if s.fired],
+        "decisive": [name for name, s in pairs if s.decisive],
+    }
 
 
 def pooled_share(counts: dict[str, tuple[int, int]], reps: list[str]) -> float | None:

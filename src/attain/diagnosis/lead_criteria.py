@@ -270,14 +270,14 @@ def _benchmark(
     t: Thresholds,
 ) -> tuple[list[str], str]:
     """The top performers when they have enough leads (or deals) between them, else all sellers."""
-    top = sorted(ctx.top_performers & set(ctx.sellers))
-    pooled = max(
-        sum(leads[rep][0] for rep in top if rep in leads),
-        sum(deals[rep][0] for rep in top if rep in deals),
-    )
-    if pooled >= t.min_benchmark:
-        return top, "top performers"
-    return list(ctx.sellers), "all selling reps"
+
+    def pooled(top: list[str]) -> int:
+        return max(
+            sum(leads[rep][0] for rep in top if rep in leads),
+            sum(deals[rep][0] for rep in top if rep in deals),
+        )
+
+    return ctx.benchmark(pooled, t.min_benchmark)
 
 
 def _win_counts(ctx: DiagnosisContext, deals: ir.Table) -> dict[str, dict[str, int]]:

@@ -14,7 +14,6 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 from pydantic import Field
-from scipy.stats import binomtest
 
 from attain.diagnosis.context import DiagnosisContext
 from attain.diagnosis.finding import (
@@ -26,6 +25,8 @@ from attain.diagnosis.finding import (
     agree,
     pooled_share,
     share_signal,
+    signal_names,
+    slow_signal,
 )
 from attain.metrics.coverage import open_pipeline
 from attain.metrics.pacing import business_calendar
@@ -198,8 +199,7 @@ def _finding(rep: str, signals: list[Signal], m: _Measures, target: float | None
         "late_entry_share": {**late.shares(), "early_stages": m.early},
         "win_rate": {"rep": rep_win, "top": bench_win},
         "open_pipeline_this_period": rep_pipeline,
-        "signals": [name for name, s in zip(SIGNALS, signals, strict=True) if s.fired],
-        "decisive": [name for name, s in zip(SIGNALS, signals, strict=True) if s.decisive],
+        **signal_names(SIGNALS, signals),
     }
     return SPEC.finding(
         rep,
@@ -251,13 +251,13 @@ def _business_response_hours(
 
 def _benchmark(ctx: DiagnosisContext, response: ir.Table, t: Thresholds) -> tuple[list[str], str]:
     """The top performers when they have enough leads between them, else all sellers."""
-    top = sorted(ctx.top_performers & set(ctx.sellers))
-    pooled = (
-        int(ctx.backend.execute(response.filter(response.rep_id.isin(top)).count())) if top else 0
-    )
-    if pooled >= t.min_benchmark:
-        return top, "top performers"
-    return list(ctx.sellers), "all selling reps"
+
+    def leads(top: list[str]) -> int:
+        if not top:
+            return 0
+        return int(ctx.backend.execute(response.filter(response.rep_id.isin(top)).count()))
+
+    return ctx.benchmark(leads, t.min_benchmark)
 
 
 def _hour_quantiles(response: ir.Table) -> dict[str, dict[str, float]]:
@@ -368,28 +368,12 @@ def _share_signal(
 def _slow_signal(
     hours: dict[str, float] | None, slower: int, bench_median: float, t: Thresholds
 ) -> Signal:
-    """Median first response far above the benchmark's, and most leads slower than its median.
-
-    Decisive alone when the median is at least `decisive_factor` times both the slow ratio
-    over the benchmark and the minimum hours, at alpha ÷ 3 (three signals)."""
+    """Median first response far above the benchmark's, and most leads slower than its median
+    (`slow_signal`, with min_leads and three signals)."""
     if hours is None:
         return Signal(None, bench_median, 0, None, False)
     n, median = int(hours["n"]), hours["median"]
-    p = float(binomtest(slower, n, 0.5, alternative="greater").pvalue)
-    fired = (
-        n >= t.min_leads
-        and median >= t.min_median_hours
-        and median >= t.slow_ratio * bench_median
-        and p < t.alpha
-    )
-    factor = t.decisive_factor
-    decisive = (
-        fired
-        and median >= factor * t.min_median_hours
-        and median >= factor * t.slow_ratio * bench_median
-        and p < t.alpha / len(SIGNALS)
-    )
-    return Signal(median, bench_median, n, p, fired, decisive)
+    return slow_signal(slower, n, median, bench_median, t.min_leads, t, len(SIGNALS))
 
 
 def _distribution(hours: dict[str, float] | None) -> dict[str, float | int | None]:

@@ -8,7 +8,7 @@ top performers. The evidence also breaks the rep's decisions down by lead source
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +16,6 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 from pydantic import Field
-from scipy.stats import binomtest
 
 from attain.diagnosis.context import DiagnosisContext
 from attain.diagnosis.finding import (
@@ -27,6 +26,8 @@ from attain.diagnosis.finding import (
     SignalsThresholds,
     agree,
     share_signal,
+    signal_names,
+    slow_signal,
 )
 from attain.metrics.periods import Period
 
@@ -212,8 +213,7 @@ def _finding(
         "by_source": m.by_source.get(rep, {}),
         "excess_lost_leads_per_period": round(excess, 1),
         "bookings_per_accepted_lead": round(m.per_lead, 2),
-        "signals": [name for name, s in zip(SIGNALS, signals, strict=True) if s.fired],
-        "decisive": [name for name, s in zip(SIGNALS, signals, strict=True) if s.decisive],
+        **signal_names(SIGNALS, signals),
     }
     return SPEC.finding(
         rep,
@@ -282,10 +282,7 @@ def _benchmark(
     ctx: DiagnosisContext, decisions: dict[str, dict[str, int]], t: Thresholds
 ) -> tuple[list[str], str]:
     """The top performers when they have enough leads between them, else all sellers."""
-    top = sorted(ctx.top_performers & set(ctx.sellers))
-    if _pooled(decisions, top)["n"] >= t.min_benchmark:
-        return top, "top performers"
-    return list(ctx.sellers), "all selling reps"
+    return ctx.benchmark(lambda top: _pooled(decisions, top)["n"], t.min_benchmark)
 
 
 def _accept_hours(ctx: DiagnosisContext) -> ir.Table:
@@ -395,28 +392,13 @@ def _share_signal(
 
 
 def _slow_signal(row: dict[str, float] | None, bench_median: float | None, t: Thresholds) -> Signal:
-    """Median MQL → accepted far above the benchmark's, most leads slower than its median.
-
-    Decisive alone at `decisive_factor` times both the slow ratio and the minimum hours, at
-    alpha ÷ 3 (three signals)."""
+    """Median MQL → accepted far above the benchmark's, most leads slower than its median
+    (`slow_signal`, with min_accepted and three signals); hours rounded for the evidence."""
     if row is None or bench_median is None:
         return Signal(None, bench_median, 0, None, False)
     n, median = int(row["n"]), row["median"]
-    p = float(binomtest(int(row["slower"]), n, 0.5, alternative="greater").pvalue)
-    fired = (
-        n >= t.min_accepted
-        and median >= t.min_median_hours
-        and median >= t.slow_ratio * bench_median
-        and p < t.alpha
-    )
-    factor = t.decisive_factor
-    decisive = (
-        fired
-        and median >= factor * t.min_median_hours
-        and median >= factor * t.slow_ratio * bench_median
-        and p < t.alpha / len(SIGNALS)
-    )
-    return Signal(round(median, 2), round(bench_median, 2), n, p, fired, decisive)
+    slow = slow_signal(int(row["slower"]), n, median, bench_median, t.min_accepted, t, len(SIGNALS))
+    return replace(slow, rep=round(median, 2), benchmark=round(bench_median, 2))
 
 
 def _explanation(
