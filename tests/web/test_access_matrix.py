@@ -63,6 +63,9 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("GET", "/api/v1/digest"): (401, 200, 200, 200, 403),
     ("GET", "/api/v1/alignment"): (401, 200, 200, 403, 200),
     ("GET", "/api/v1/openapi.json"): (200, 200, 200, 200, 200),
+    # The store's progress is everyone's; its import API takes only the app's own claim token.
+    ("GET", "/api/v1/results"): (401, 200, 200, 200, 200),
+    ("POST", "/api/v1/store/imports"): (401, 401, 401, 401, 401),
     # Programs, skills, ramp, product priorities, compensation: reps only their own, marketing
     # only the product priorities. "own"/"other" of a program: a program of that rep.
     ("GET", "/programs"): (303, 200, 200, 200, 403),

@@ -13,10 +13,13 @@ from rich.table import Table
 
 from attain.cli.options import DB, open_store
 from attain.cli.status import won_table
+from attain.config import load_settings
 from attain.errors import InputError
+from attain.ingest.handoff import ImportRequest, hand_import
 from attain.ingest.importer import ImportResult, import_files
 from attain.ingest.presets import PRESETS
 from attain.ingest.readers import ReadOptions
+from attain.store.owner import ServerClaim, read_claim, store_file
 
 
 def import_command(
@@ -82,6 +85,9 @@ def import_command(
     (bad dates or numbers, unknown values or references, duplicate keys) are written to the
     rejects report and the valid rows load, unless --strict. The history keeps what changed
     in deals and reps (docs/history.md); an export identical to the latest one commits nothing.
+
+    While `attain serve` runs on the store, the app imports the files (it is the store's one
+    writer): the command hands them over and prints the same summary.
     """
     if column_map is not None and preset not in ("generic", "map"):
         raise InputError(f"--map reads the files with a column map; drop --preset {preset}")
@@ -90,6 +96,35 @@ def import_command(
     console = Console()
     if not console.is_terminal:  # a log or a pipe: room for every column of the summary
         console.width = max(console.width, 132)
+    request = ImportRequest(
+        paths=paths,
+        preset=preset,
+        strict=strict,
+        rejects=rejects,
+        encoding=encoding,
+        date_format=date_format,
+        column_map=column_map,
+        taken_at=taken_at,
+        partial=partial,
+    )
+    claim = serving_app(db)
+    if claim is not None:
+        with console.status("handing the import to the app serving this store"):
+            result = hand_import(claim, request.absolute())
+        console.print(f"The app serving this store ({claim.url}) imported the files.")
+    else:
+        result = _import_here(console, db, request)
+    _print_summary(console, result, rejects)
+
+
+def serving_app(db: str | None) -> ServerClaim | None:
+    """The claim of `attain serve` running on the store `db` (None: nobody serves it)."""
+    path = store_file(db or load_settings().db)
+    return None if path is None else read_claim(path)
+
+
+def _import_here(console: Console, db: str | None, request: ImportRequest) -> ImportResult:
+    """Import in this process, with a progress bar (no app serves the store)."""
     backend, _ = open_store(db)
     try:
         with Progress(
@@ -101,24 +136,25 @@ def import_command(
             transient=True,
         ) as progress:
             task = progress.add_task("importing", total=None)
-            result = import_files(
+            return import_files(
                 backend,
-                paths,
-                preset_name=preset,
-                strict=strict,
-                rejects_path=rejects,
+                request.paths,
+                preset_name=request.preset,
+                strict=request.strict,
+                rejects_path=request.rejects,
                 options=ReadOptions(
-                    encoding=encoding, date_format=date_format, column_map=column_map
+                    encoding=request.encoding,
+                    date_format=request.date_format,
+                    column_map=request.column_map,
                 ),
-                taken_at=taken_at,
-                partial=partial,
+                taken_at=request.taken_at,
+                partial=request.partial,
                 progress=lambda message, done, total: progress.update(
                     task, description=message, completed=done, total=total
                 ),
             )
     finally:
         backend.disconnect()
-    _print_summary(console, result, rejects)
 
 
 def _print_files(console: Console, result: ImportResult) -> None:

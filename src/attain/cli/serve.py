@@ -10,6 +10,7 @@ from attain.cli.options import DB
 from attain.cli.users import APP_DB
 from attain.config import load_settings
 from attain.errors import StoreError
+from attain.store.owner import read_claim, release_claim, store_file, write_claim
 
 
 def serve_command(
@@ -23,6 +24,11 @@ def serve_command(
 
     Sign in with a user from `attain users add`; scripts use `attain users token`. Put it
     behind an https proxy for anyone but yourself: cookies are marked Secure over https.
+
+    While it runs, the app is the store's one writer: `attain import` hands its files to it,
+    and pages keep answering during the import. After each import, and at start when the
+    data changed, the pages' results are computed in the background and kept in
+    <store>.results/ so a restart does not compute them again.
     """
     import uvicorn
 
@@ -33,4 +39,22 @@ def serve_command(
     path = store.removeprefix("duckdb://")
     if not Path(path).exists():
         raise StoreError(f"{path}: no store here yet; run `attain import` first")
-    uvicorn.run(create_app(settings, store=store, app_db=app_db), host=host, port=port)
+    claimed = store_file(store)
+    if claimed is None:  # PostgreSQL or Spark: writers stage and swap there
+        app = create_app(settings, store=store, app_db=app_db, background=True)
+        uvicorn.run(app, host=host, port=port)
+        return
+    running = read_claim(claimed)
+    if running is not None:
+        raise StoreError(
+            f"another `attain serve` serves this store at {running.url}; stop it first"
+        )
+    local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    claim = write_claim(claimed, f"http://{local}:{port}")
+    try:
+        app = create_app(
+            settings, store=store, app_db=app_db, writer_token=claim.token, background=True
+        )
+        uvicorn.run(app, host=host, port=port)
+    finally:
+        release_claim(claimed, claim)

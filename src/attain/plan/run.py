@@ -64,15 +64,20 @@ def store_plan(
     forecast_settings: ForecastSettings,
     overrides: Overrides | None = None,
     reps: list[str] | None = None,
+    with_forecast: Forecast | None = None,
 ) -> PlanReport:
-    """Plans for `reps` (default: every rep with a bookings target this quarter)."""
+    """Plans for `reps` (default: every rep with a bookings target this quarter).
+
+    `with_forecast` is one the caller already made of this store and day with the same overrides
+    (the web app's page forecast): only its expected values and deal probabilities are used,
+    so it replaces the plan's own quick forecast."""
     period = quarter_of(as_of)
     overrides = overrides or Overrides()
     book = load_rates(backend, as_of, settings)
     targets = bookings_targets(backend, period)
     roster = rep_roster(backend)
     names = scope_names(backend, roster)
-    result = plan_forecast(
+    result = with_forecast or plan_forecast(
         backend, as_of, zone=zone, forecast_settings=forecast_settings, overrides=overrides
     )
     by_stage = pipeline_from_stages(

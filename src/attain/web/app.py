@@ -2,6 +2,9 @@
 
 The lifespan opens the app database's engine (migrating it to the newest schema first) and
 the cached services over the store, which is opened read-only only while a result is computed.
+`attain serve` also makes the app the store's one writer (`writer_token`: the token of its
+claim on the store, attain.store.owner) and has it compute the pages' results in the
+background (`background`: after each write, and at start when they are not kept yet).
 """
 
 from __future__ import annotations
@@ -13,17 +16,23 @@ from pathlib import Path
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import Engine
 
 from attain import __version__
-from attain.appdb.database import app_db_url, make_engine, upgrade
+from attain.appdb.database import app_db_url, make_engine, session_scope, upgrade
 from attain.config import Settings
+from attain.forecast.forecast import Overrides
 from attain.ingest.connectors.schedule import SyncSchedule
 from attain.metrics.periods import configure_calendar
+from attain.plan.overrides import live_overrides
 from attain.reports.templating import label, money, ratio, times
+from attain.store.owner import store_file
 from attain.web import problems
-from attain.web.rendering import named, rep_name, team_name, vega
+from attain.web.rendering import named, render, rep_name, team_name, vega
+from attain.web.results_cache import ResultsFile
 from attain.web.routes import MODULES
-from attain.web.services import Services
+from attain.web.services import PAGE_REQUEST, Services
+from attain.web.warmup import ResultsComing
 
 HERE = Path(__file__).parent
 
@@ -47,9 +56,16 @@ def templates() -> Jinja2Templates:
     return found
 
 
-def create_app(settings: Settings, store: str | None = None, app_db: str | None = None) -> FastAPI:
+def create_app(
+    settings: Settings,
+    store: str | None = None,
+    app_db: str | None = None,
+    *,
+    writer_token: str | None = None,
+    background: bool = False,
+) -> FastAPI:
     """The application over the store `store` (default settings.db) and the app database
-    `app_db` (default settings.app_db)."""
+    `app_db` (default settings.app_db); `writer_token` and `background` as the module says."""
     url = app_db_url(settings, app_db)
     target = store or settings.db
     configure_calendar(settings.calendar.fiscal())
@@ -58,13 +74,15 @@ def create_app(settings: Settings, store: str | None = None, app_db: str | None 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         upgrade(url)
         app.state.engine = make_engine(url)
-        app.state.services = Services(settings, target)
+        app.state.services = _services(settings, target, app.state.engine, background)
+        app.state.services.warm()
         app.state.sync_schedule = _sync_schedule(settings, target, app.state.services)
         try:
             yield
         finally:
             if app.state.sync_schedule is not None:
                 app.state.sync_schedule.stop()
+            app.state.services.close()
             app.state.engine.dispose()
 
     app = FastAPI(
@@ -77,6 +95,7 @@ def create_app(settings: Settings, store: str | None = None, app_db: str | None 
         redoc_url=None,
     )
     app.state.templates = templates()
+    app.state.writer_token = writer_token
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in MODULES:
         app.include_router(module.api)
@@ -84,6 +103,16 @@ def create_app(settings: Settings, store: str | None = None, app_db: str | None 
             app.include_router(module.writes)
         app.include_router(module.pages)
     problems.install(app)
+    app.add_exception_handler(ResultsComing, _results_coming)
+
+    @app.middleware("http")
+    async def pages_do_not_wait(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # Set here, it is seen by the route's thread: a page whose result is still being
+        # computed in the background says so (ResultsComing) where the API waits for it.
+        PAGE_REQUEST.set(request.method == "GET" and not request.url.path.startswith("/api/"))
+        return await call_next(request)
 
     @app.middleware("http")
     async def security_headers(
@@ -97,6 +126,29 @@ def create_app(settings: Settings, store: str | None = None, app_db: str | None 
         return response
 
     return app
+
+
+def _services(settings: Settings, store: str, engine: Engine, background: bool) -> Services:
+    """The cached services, with a results file beside a DuckDB store."""
+    path = store_file(store)
+    results = None if path is None else ResultsFile.beside(path, settings.model_dump_json())
+    services = Services(settings, store, results)
+    services.background = background
+
+    def overrides() -> Overrides:
+        with session_scope(engine) as session:
+            return live_overrides(session)
+
+    services.live_overrides = overrides
+    return services
+
+
+async def _results_coming(request: Request, error: Exception) -> Response:
+    """A page whose result is being computed: what is ready and what is coming; it reloads."""
+    assert isinstance(error, ResultsComing)
+    response = render(request, "results_coming.html", None, steps=error.steps)
+    response.headers["Refresh"] = "3"
+    return response
 
 
 def _sync_schedule(settings: Settings, store: str, services: Services) -> SyncSchedule | None:

@@ -112,7 +112,7 @@ def install(app: FastAPI) -> None:
             if isinstance(error, StoreError)
             else 500
         )
-        return problem(request, status, str(error))
+        return problem(request, status, redacted(str(error)))
 
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(Unauthenticated, unauthenticated)
@@ -125,6 +125,17 @@ def install(app: FastAPI) -> None:
 
 
 _ENUM_REPR = re.compile(r"<\w+\.\w+: '([^']*)'>")
+_PATH = re.compile(r"(?<![\w.:/])(?:[A-Za-z]:)?[/\\](?:[^\s\"'(),;:]+[/\\])*([^\s\"'(),;:/\\]*)")
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in \S+(?: \(PID \d+\))?(?: by user [^\s.]+)?")
+_PROCESS = re.compile(r"\s*\((?:PID|pid)\s*\d+\)|\b(?:PID|pid)\s*\d+")
+
+
+def redacted(detail: str) -> str:
+    """`detail` without the server's own file paths (each shown by its last part only) and
+    process ids: a problem body tells the client what went wrong, not where the app runs.
+    DuckDB's lock error, for one, names the store's path, the interpreter and its PID."""
+    detail = _LOCK_HOLDER.sub("another process holds it", detail)
+    return _PROCESS.sub("", _PATH.sub(lambda found: found.group(1) or "…", detail))
 
 
 def _plain(message: str) -> str:

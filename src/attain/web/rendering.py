@@ -38,6 +38,7 @@ def render(
             "partial": partial,
             "can": {resource.value: resource in resources for resource in Resource},
             "sync_line": _sync_line(request) if user else None,
+            "results_line": _results_line(request) if user else None,
             "freshness": _freshness(request) if user else None,
             "names": _names(request) if user else {},
             **context,
@@ -51,6 +52,18 @@ def _sync_line(request: Request) -> str | None:
     """When the app's scheduled syncs last ran and next will (None without a schedule)."""
     schedule = getattr(request.app.state, "sync_schedule", None)
     return None if schedule is None else str(schedule.line() or "") or None
+
+
+def _results_line(request: Request) -> str | None:
+    """While the new data's results are computed in the background: which are ready and which
+    are coming (web.warmup); None otherwise."""
+    services = getattr(request.app.state, "services", None)
+    steps = [] if services is None else services.progress()
+    if not any(step.state in ("coming", "computing") for step in steps):
+        return None
+    ready = [step.label for step in steps if step.state == "ready"]
+    coming = [step.label for step in steps if step.state in ("coming", "computing")]
+    return f"ready: {', '.join(ready) or 'none yet'}; coming: {', '.join(coming)}"
 
 
 def _freshness(request: Request) -> str | None:

@@ -5,15 +5,21 @@ row of `attain_imports`), the resolved as-of day and the arguments, so an import
 next request compute afresh and nothing else ever invalidates by hand. Results are the whole
 organisation's; `attain.access` decides which rows a user sees.
 
-The store is opened read-only only while a result is computed and closed straight after, so
-`attain import` can write to it while the app runs.
+The store is opened read-only only while a result is computed and closed straight after.
+While `attain serve` runs, the app is the store's one writer: imports handed to it
+(`apply_import`) and its scheduled syncs write between reads (`writing`), and pages go on
+answering from the results of the version before until the write is done. Results of a DuckDB
+store are also kept in a results file beside it (web.results_cache), so a restart finds them,
+and the pages' heavy results are computed in the background after each write (web.warmup).
 """
 
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable, Hashable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -30,6 +36,9 @@ from attain.diagnosis.stage_leakage import FunnelTable, funnel_table
 from attain.errors import ConfigError
 from attain.forecast.calibrated import calibrated_forecast
 from attain.forecast.forecast import Forecast, Overrides, forecast_cone
+from attain.ingest.handoff import ImportRequest
+from attain.ingest.importer import ImportResult, import_files
+from attain.ingest.readers import ReadOptions
 from attain.leads.channels import ChannelReport, channel_report
 from attain.leads.scores import engagement_scores, fit_scores
 from attain.metrics.report import PerformanceReport, last_fact_day, performance_report
@@ -39,6 +48,8 @@ from attain.plan.run import PlanReport, store_plan
 from attain.store import connect
 from attain.store.ddl import IMPORTS_TABLE
 from attain.store.handle import Store
+from attain.web.results_cache import MISSING, ResultsFile
+from attain.web.warmup import ResultsComing, StepState, Warmup
 from attain.workflow.coaching import CoachingRecord, store_records
 from attain.workflow.coverage import CoachedRep, coached_reps
 from attain.workflow.digest import Win, weekly_wins
@@ -51,6 +62,15 @@ used dropped first."""
 
 GRADE_BOUNDS = (("A", 75.0), ("B", 50.0), ("C", 25.0))
 """Rule-based lead grade from the fit score (0–100): A from 75, B from 50, C from 25, else D."""
+
+KEPT_KINDS = frozenset(
+    ("data_through", "roster", "report", "diagnosis", "funnel", "forecast", "cone", "plan")
+)
+"""Results also kept in the results file (the costly ones, and what every page needs)."""
+
+PAGE_REQUEST: ContextVar[bool] = ContextVar("attain_page_request", default=False)
+"""True while a page (not the API) is answered: a page whose result the background computation
+has not reached yet says so instead of waiting (ResultsComing); the API waits."""
 
 
 @dataclass(frozen=True)
@@ -109,24 +129,37 @@ class AsOfDay:
 class Services:
     """Cached core results over one read-only store."""
 
-    def __init__(self, settings: Settings, store: str) -> None:
+    def __init__(self, settings: Settings, store: str, results: ResultsFile | None = None) -> None:
         self.settings = settings
         self.store = store
         self.path = Path(store.removeprefix("duckdb://"))
+        self.results = results
+        """The results file beside the store (None: results kept in memory only)."""
         self._cache: LRUCache[Hashable, Any] = LRUCache(maxsize=CACHE_SIZE)
         self._lock = threading.RLock()
         self._store_lock = ReadWriteLock()
         self._computing: dict[Hashable, threading.Lock] = {}
         self._stamp: tuple[int, int] | None = None
         self._import_id = 0
+        self._writes = 0
+        self._warmup: Warmup | None = None
+        self.background = False
+        """Whether results are computed in the background after writes (`attain serve`)."""
+        self.live_overrides: Callable[[], Overrides] = Overrides
+        """The overrides the background computation plans with (the app sets the app
+        database's live ones)."""
         self.computations = 0
         """How many results were computed rather than found in the cache (for tests)."""
+        self.computed: Counter[str] = Counter()
+        """The same by kind of result ("report", "forecast", ...)."""
 
     # -- data version -------------------------------------------------------------------
     def data_version(self) -> DataVersion:
         """The store's current version; reading `attain_imports` only when the file changed."""
         stamp = (_mtime(self.path), _mtime(self.path.with_name(self.path.name + ".wal")))
         with self._lock:
+            if self._writes and self._stamp is not None:  # the version before, till it is done
+                return DataVersion(self._stamp[0], self._stamp[1], self._import_id)
             if stamp != self._stamp:
                 with self.backend() as backend:
                     latest = backend.execute(backend.table(IMPORTS_TABLE).import_id.max())
@@ -156,9 +189,97 @@ class Services:
             finally:
                 backend.disconnect()
 
-    def writing(self) -> AbstractContextManager[object]:
-        """Hold the store for a write: waits for the reads under way, holds off new ones."""
-        return self._store_lock.writing()
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the store for a write: waits for the reads under way, holds off new ones that
+        need the store; results already computed keep being served at the version before.
+        The pages' results of the new version are computed in the background afterwards."""
+        with self._lock:
+            self._writes += 1
+        try:
+            with self._store_lock.writing():
+                yield
+        finally:
+            with self._lock:
+                self._writes -= 1
+                self._stamp = None  # read the new version's import id
+        self.warm()
+
+    def apply_import(self, request: ImportRequest) -> ImportResult:
+        """Run an import handed over by `attain import` as one transaction between reads."""
+        with self.writing():
+            backend = connect(
+                self.store, memory_limit=self.settings.memory_limit, currency=self.settings.currency
+            )
+            try:
+                return import_files(
+                    backend,
+                    request.paths,
+                    preset_name=request.preset,
+                    strict=request.strict,
+                    rejects_path=request.rejects,
+                    options=ReadOptions(
+                        encoding=request.encoding,
+                        date_format=request.date_format,
+                        column_map=request.column_map,
+                    ),
+                    taken_at=request.taken_at,
+                    partial=request.partial,
+                )
+            finally:
+                backend.disconnect()
+
+    # -- results computed in the background -----------------------------------------------
+    def warm(self) -> Warmup | None:
+        """Compute the pages' heavy results of the current data version in the background
+        (web.warmup), unless the results file holds them or a computation of them runs."""
+        if not self.background:
+            return None
+        try:
+            version = self.data_version()
+            day = self.as_of(None).day
+        except Exception:  # no store yet, or unreadable: the pages say why
+            return None
+        with self._lock:
+            if self._warmup is not None and self._warmup.version == version:
+                return self._warmup
+            if self._kept_already(version, day):
+                return None
+            self._warmup = Warmup(version, day, self._warm_step).start()
+            return self._warmup
+
+    def close(self, timeout: float = 300) -> None:
+        """Stop the background computation after its step under way (the app stops)."""
+        if self._warmup is not None:
+            self._warmup.stop(timeout)
+
+    def progress(self) -> list[StepState]:
+        """Where the background computation of the current data version stands (empty when
+        none ran: the results were kept)."""
+        warmup = self._warmup
+        if warmup is None or warmup.version != self.data_version():
+            return []
+        return warmup.steps()
+
+    def _warm_step(self, kind: str, day: date) -> object:
+        steps: dict[str, Callable[[], object]] = {
+            "report": lambda: self.report(day),
+            "diagnosis": lambda: self.diagnosis(day),
+            "funnel": lambda: self.funnel(day),
+            "forecast": lambda: self.forecast(day),
+            "plan": lambda: self.plan(day, self.live_overrides()),
+        }
+        return steps[kind]()
+
+    def _kept_already(self, version: DataVersion, day: date) -> bool:
+        """Whether the results file holds the heavy results of `version` at `day`."""
+        if self.results is None:
+            return False
+        kept = _kept_version(version)
+        return all(
+            self.results.has(kept, (kind, day))
+            for kind in ("report", "diagnosis", "funnel", "forecast")
+        )
 
     def derived(self, key: tuple[Hashable, ...], build: Callable[[], T]) -> T:
         """A value built from other cached results (e.g. rows ready for JSON), cached alike."""
@@ -179,22 +300,51 @@ class Services:
         Each missing value is made once, under its own lock, so a slow one (the cone) never
         holds up requests that find theirs in the cache.
         """
-        full = (self.data_version(), *key)
+        version = self.data_version()
+        full = (version, *key)
         with self._lock:
             if full in self._cache:
                 found: T = self._cache[full]
                 return found
             computing = self._computing.setdefault(full, threading.Lock())
+            warmup = self._warmup
+        if PAGE_REQUEST.get() and self._coming(warmup, version, key):
+            assert warmup is not None
+            raise ResultsComing(warmup.steps())
         with computing:
             with self._lock:
                 if full in self._cache:
                     done: T = self._cache[full]
                     return done
-            result = make()
+            result = self._kept_or_made(version, key, make)
             with self._lock:
                 self._cache[full] = result
                 self._computing.pop(full, None)
-                self.computations += 1
+        return result
+
+    @staticmethod
+    def _coming(warmup: Warmup | None, version: DataVersion, key: tuple[Hashable, ...]) -> bool:
+        """Whether the background computation of `version` has yet to make `key`."""
+        if warmup is None or warmup.version != version:
+            return False
+        return warmup.coming(str(key[0]), key[1] if len(key) > 1 else None)
+
+    def _kept_or_made(
+        self, version: DataVersion, key: tuple[Hashable, ...], make: Callable[[], T]
+    ) -> T:
+        """The value from the results file, else made (and kept there when of a kept kind)."""
+        kept = self.results is not None and key[0] in KEPT_KINDS
+        if kept and self.results is not None:
+            found = self.results.get(_kept_version(version), key)
+            if found is not MISSING:
+                value: T = found
+                return value
+        result = make()
+        with self._lock:
+            self.computations += 1
+            self.computed[str(key[0])] += 1
+        if kept and self.results is not None:
+            self.results.put(_kept_version(version), key, result)
         return result
 
     # -- results --------------------------------------------------------------------------
@@ -339,6 +489,8 @@ class Services:
                 overrides.lead_grade,
             )
         )
+        # Without overrides the page's forecast is the plan's: no second forecast is run.
+        made = None if any(key) else self.forecast(day)
         return self._cached(
             ("plan", day, key),
             lambda backend: store_plan(
@@ -348,6 +500,7 @@ class Services:
                 settings=s.plan,
                 forecast_settings=s.forecast,
                 overrides=overrides,
+                with_forecast=made,
             ),
         )
 
@@ -364,6 +517,11 @@ def lead_grade(fit_score: float | None) -> str | None:
         if fit_score >= bound:
             return grade
     return "D"
+
+
+def _kept_version(version: DataVersion) -> str:
+    """How the results file names a data version."""
+    return f"{version.import_id}:{version.mtime_ns}:{version.wal_mtime_ns}"
 
 
 def _mtime(path: Path) -> int:

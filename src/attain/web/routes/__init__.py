@@ -29,6 +29,7 @@ from attain.web.routes import (
     reps,
     skills,
     sso,
+    store,
     team,
 )
 
@@ -51,4 +52,5 @@ MODULES: tuple[ModuleType, ...] = (
     ramp,
     products,
     compensation,
+    store,
 )

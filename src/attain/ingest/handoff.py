@@ -1,0 +1,111 @@
+"""An import handed to the app that owns the store (attain.store.owner), and its answer.
+
+`attain import` sends what it was asked (`ImportRequest`: the files' absolute paths, which the
+app reads itself on the same machine, and the options) to the app's local write API with the
+claim's token; the app runs the same `import_files` between its reads and answers the
+`ImportResult`, so the command prints the same summary and exits as if it had written itself.
+Errors travel as their kind and one line, and are raised again here as the same class.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, TypeAdapter
+
+from attain.errors import AttainError, ConfigError, InputError, RejectedRowsError, StoreError
+from attain.ingest.importer import ImportResult
+from attain.store.owner import ServerClaim
+
+IMPORTS_PATH = "/api/v1/store/imports"
+"""The app's local write API for imports (only the claim's token may call it)."""
+
+ERROR_KINDS: dict[str, type[AttainError]] = {
+    cls.__name__: cls
+    for cls in (AttainError, ConfigError, InputError, StoreError, RejectedRowsError)
+}
+"""The errors an import can raise, by the name they travel under."""
+
+RESULT = TypeAdapter(ImportResult)
+
+
+class ImportRequest(BaseModel):
+    """What `attain import` was asked, as the app runs it (paths absolute)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    paths: list[Path]
+    preset: str = "generic"
+    strict: bool = False
+    rejects: Path | None = None
+    encoding: str | None = None
+    date_format: str | None = None
+    column_map: Path | None = None
+    taken_at: datetime | None = None
+    partial: bool = False
+
+    def absolute(self) -> ImportRequest:
+        """The same request with every path absolute, as another process reads it."""
+        return self.model_copy(
+            update={
+                "paths": [path.resolve() for path in self.paths],
+                "rejects": self.rejects.resolve() if self.rejects else None,
+                "column_map": self.column_map.resolve() if self.column_map else None,
+            }
+        )
+
+
+def result_to_json(result: ImportResult) -> dict[str, Any]:
+    """The import's outcome as JSON."""
+    data: dict[str, Any] = RESULT.dump_python(result, mode="json")
+    return data
+
+
+def result_from_json(data: Any) -> ImportResult:
+    """The import's outcome read back from `result_to_json`'s JSON."""
+    return RESULT.validate_python(data)
+
+
+def error_kind(error: AttainError) -> str:
+    """The name `error` travels under: its own class, or the nearest one the client knows."""
+    for cls in type(error).__mro__:
+        if cls.__name__ in ERROR_KINDS:
+            return cls.__name__
+    return AttainError.__name__
+
+
+def hand_import(claim: ServerClaim, request: ImportRequest, timeout: float = 3600) -> ImportResult:
+    """Run `request` in the app that holds `claim`; its error raised again here as its own
+    class (StoreError when the app cannot be reached or answers something else)."""
+    body = json.dumps({"request": request.model_dump(mode="json")}).encode()
+    sent = urllib.request.Request(
+        claim.url.rstrip("/") + IMPORTS_PATH,
+        data=body,
+        method="POST",
+        headers={"Authorization": f"Bearer {claim.token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(sent, timeout=timeout) as answer:
+            return result_from_json(json.loads(answer.read())["result"])
+    except urllib.error.HTTPError as error:
+        raise _raised(error) from None
+    except (urllib.error.URLError, OSError, ValueError, KeyError) as error:
+        raise StoreError(
+            f"the app serving this store (at {claim.url}) did not take the import: {error}; "
+            "stop `attain serve` to import directly"
+        ) from None
+
+
+def _raised(error: urllib.error.HTTPError) -> AttainError:
+    """The AttainError a problem answer of the write API stands for."""
+    try:
+        problem = json.loads(error.read())
+        kind, detail = str(problem.get("kind", "")), str(problem["detail"])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return StoreError(f"the app serving this store refused the import (HTTP {error.code})")
+    return ERROR_KINDS.get(kind, StoreError)(detail)

@@ -1,0 +1,71 @@
+"""The store's one writer: imports handed over by `attain import` while the app serves
+(attain.store.owner, attain.ingest.handoff), and where the results of the store's current data
+version stand (web.warmup).
+
+The import API is the app's own, local: only the token of the app's claim on its store (in the
+claim file beside the store, readable only by the store's owner) may call it, never a user's
+token or session, and it is left out of the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from pydantic import BaseModel
+
+from attain.errors import AttainError
+from attain.ingest.handoff import ImportRequest, error_kind, result_to_json
+from attain.web.auth import Unauthenticated
+from attain.web.deps import ApiUser, Services, routers
+from attain.web.problems import problem
+from attain.web.schemas import HandedImport, ResultsProgress
+
+pages, api = routers("store")
+
+
+def writer_token(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
+    """Let through only calls with the token of the app's claim on its store."""
+    expected = getattr(request.app.state, "writer_token", None)
+    given = (authorization or "").removeprefix("Bearer ").strip()
+    if not expected or not secrets.compare_digest(given.encode(), str(expected).encode()):
+        raise Unauthenticated("only `attain import` on this machine may call this")
+
+
+WriterToken = Annotated[None, Depends(writer_token)]
+
+
+class HandedRequest(BaseModel):
+    """The body `attain import` sends."""
+
+    request: ImportRequest
+
+
+@api.post("/store/imports", response_model=HandedImport, include_in_schema=False)
+def store_import(
+    request: Request, services: Services, _token: WriterToken, body: HandedRequest
+) -> Any:
+    """Run an import handed over by `attain import` as one transaction between reads.
+
+    An import's own error (a missing file, rejected rows with --strict) answers 422 with its
+    kind, so the command raises the same error and exits as it would have by itself."""
+    try:
+        result = services.apply_import(body.request)
+    except AttainError as error:
+        return problem(request, 422, str(error), kind=error_kind(error))
+    return {"result": result_to_json(result)}
+
+
+@api.get(
+    "/results",
+    response_model=ResultsProgress,
+    summary="Where the results of the store's current data version stand",
+)
+def results_progress(services: Services, _user: ApiUser) -> Any:
+    steps = services.progress()
+    return {
+        "data_version": services.data_version().import_id,
+        "computing": any(step.state in ("coming", "computing") for step in steps),
+        "steps": [{"kind": step.kind, "label": step.label, "state": step.state} for step in steps],
+    }
