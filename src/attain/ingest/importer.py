@@ -306,7 +306,7 @@ class _Unchanged:
             "change; nothing was committed"
         )
         return ImportResult(
-            tables=self.previous_results(con),
+            tables=_in_load_order(self.previous_results(con)),
             rejects=0,
             sample=[],
             notes=[note],
@@ -402,8 +402,7 @@ def _load(
         results, history_rows = _record_history(con, results, import_id, version)
         logged = version.source or preset_name
         repeated = _repeated_version(con, logged, version, results, history_rows)
-    order = list(TABLES)  # the skipped files' tables take their place among those read
-    results = sorted([*results, *(previous or [])], key=lambda r: order.index(r.table))
+    results = _in_load_order([*results, *(previous or [])])  # skipped files' tables too
     if repeated is not None:
         notes.append(
             f"unchanged since data version {repeated}: the same files, and no row would "
@@ -748,6 +747,12 @@ and tasks it takes with it, so the first lines name the cause."""
 def _sample(con: duckdb.DuckDBPyConnection, limit: int = 20) -> list[Reject]:
     rows = con.execute(f"SELECT * FROM {REJECTS} ORDER BY {_REJECT_ORDER} LIMIT {limit}").fetchall()
     return [Reject(*row) for row in rows]
+
+
+def _in_load_order(results: list[TableResult]) -> list[TableResult]:
+    """Results in the order tables load (parents first), as the summary lists them."""
+    order = list(TABLES)
+    return sorted(results, key=lambda result: order.index(result.table))
 
 
 def _names(table: Table) -> tuple[str, str]:
