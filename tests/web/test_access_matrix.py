@@ -96,6 +96,10 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("GET", "/password/reset/{secret}"): (404, 404, 404, 404, 404),
     ("GET", "/sso/{name}"): (404, 404, 404, 404, 404),
     ("GET", "/sso/{name}/callback"): (404, 404, 404, 404, 404),
+    # Delivery (#25): every role sets its own digest and alerts; an unsubscribe link works
+    # without a session, and one nobody was sent ("{token}" made up) is 404 for all.
+    ("GET", "/delivery"): (303, 200, 200, 200, 200),
+    ("GET", "/unsubscribe/{token}"): (404, 404, 404, 404, 404),
     ("GET", "/api/v1/tokens"): (401, 200, 200, 200, 200),
     ("GET", "/api/v1/users"): (401, 200, 200, 403, 403),
 }
@@ -143,6 +147,11 @@ WRITES: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("POST", "/invite/{secret}"): (404, 404, 404, 404, 404),
     ("POST", "/password/reset/{secret}"): (404, 404, 404, 404, 404),
     ("POST", "/password/forgot"): (200, 200, 200, 200, 200),
+    # Delivery (#25): one's own preferences (an empty form sets Monday 08:00 UTC by e-mail and
+    # no alerts); an unknown unsubscribe link is 404 for all.
+    ("POST", "/delivery/schedule"): (303, 303, 303, 303, 303),
+    ("POST", "/delivery/alerts"): (303, 303, 303, 303, 303),
+    ("POST", "/unsubscribe/{token}"): (404, 404, 404, 404, 404),
 }
 
 
