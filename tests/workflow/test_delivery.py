@@ -14,9 +14,11 @@ import pandas as pd
 import pytest
 from delivery_support import BASE_URL, add_users, import_folder, sender
 from sqlalchemy import Engine, select
+from typer.testing import CliRunner
 
 from attain.appdb.database import session_scope
 from attain.appdb.delivery import Channel, Delivery, DeliveryStatus, DigestSchedule
+from attain.cli.main import app
 from attain.demo.config import DemoSpec
 from attain.demo.generator import generate
 from attain.reports.templating import money
@@ -224,3 +226,42 @@ def test_chat_digests_reach_slack_and_teams_after_a_429(org: Org, engine: Engine
     assert card["content"]["type"] == "AdaptiveCard"
     assert card["content"]["actions"][0]["url"] == f"{BASE_URL}/digest?rep={org.rep}"
     assert names(org)[org.teammate] not in str(teams)
+
+
+def test_attain_digest_schedule_and_send_from_the_shell(
+    org: Org, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the command line is the same on both databases")
+    add_users(engine, org.team, org.rep, org.other_team)
+    app_db = ["--app-db", engine.url.render_as_string(hide_password=False)]
+    runner = CliRunner()
+    set_up = runner.invoke(
+        app,
+        [
+            "digest",
+            "schedule",
+            "--user",
+            "rep@example.com",
+            "--weekday",
+            "Tue",
+            "--at",
+            "07:30",
+            "--time-zone",
+            "Europe/Paris",
+            *app_db,
+        ],
+    )
+    assert set_up.exit_code == 0, set_up.output
+    assert "every Tuesday at 07:30 Europe/Paris" in set_up.output
+    with smtp_server() as server:
+        for name, value in (("HOST", "127.0.0.1"), ("PORT", server.settings.port), ("TLS", "none")):
+            monkeypatch.setenv(f"ATTAIN_EMAIL__{name}", str(value))
+        args = ["digest", "send", "--now", "--to", "rep@example.com", "--db", str(org.store)]
+        first = runner.invoke(app, [*args, *app_db])
+        second = runner.invoke(app, [*args, *app_db])
+        (message,) = server.wait_for(1)
+    assert first.exit_code == 0 and "Sent 1, already sent 0" in first.output, first.output
+    assert second.exit_code == 0 and "Sent 0, already sent 1" in second.output, second.output
+    assert message["To"] == "rep@example.com"
+    assert names(org)[org.rep] in text_part(message)

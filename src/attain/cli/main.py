@@ -16,6 +16,7 @@ from attain.cli import (
     coaching,
     demo,
     diagnose,
+    digest,
     forecast,
     history,
     icp,
@@ -57,7 +58,7 @@ app.add_typer(users.app, name="users")
 app.add_typer(users.appdb_app, name="appdb")
 app.command("serve")(serve.serve_command)
 app.add_typer(coaching.coaching_app, name="coaching")
-app.command("digest")(coaching.digest_command)
+app.add_typer(digest.app, name="digest")
 app.add_typer(coaching.alignment_app, name="alignment")
 app.add_typer(coaching.actions_app, name="actions")
 app.add_typer(management.program_app, name="program")

@@ -28,6 +28,7 @@ from attain.plan.overrides import live_overrides
 from attain.reports.templating import label, money, ratio, times
 from attain.store.owner import store_file
 from attain.web import problems
+from attain.web.delivery import delivery_loop
 from attain.web.rendering import named, render, rep_name, team_name, vega
 from attain.web.results_cache import ResultsFile
 from attain.web.routes import MODULES
@@ -77,11 +78,14 @@ def create_app(
         app.state.services = _services(settings, target, app.state.engine, background)
         app.state.services.warm()
         app.state.sync_schedule = _sync_schedule(settings, target, app.state.services)
+        app.state.delivery = delivery_loop(settings, app.state.engine, app.state.services)
         try:
             yield
         finally:
             if app.state.sync_schedule is not None:
                 app.state.sync_schedule.stop()
+            if app.state.delivery is not None:
+                app.state.delivery.stop()
             app.state.services.close()
             app.state.engine.dispose()
 

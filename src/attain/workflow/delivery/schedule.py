@@ -48,6 +48,24 @@ def next_run(weekday: int, hour: int, minute: int, time_zone: str, after: dateti
     raise AssertionError("a weekly time is always found within two weeks")
 
 
+def parse_weekday(text: str) -> int:
+    """0 (Monday) to 6 from a day's name or its first three letters, any case."""
+    asked = text.strip().lower()
+    for number, name in enumerate(WEEKDAYS):
+        if len(asked) >= 3 and name.lower().startswith(asked):
+            return number
+    raise InputError(f"weekday {text!r}: give a day's name such as Monday")
+
+
+def parse_clock(text: str) -> tuple[int, int]:
+    """(hour, minute) from 'HH:MM'."""
+    try:
+        parsed = datetime.strptime(text.strip(), "%H:%M")
+    except ValueError as error:
+        raise InputError(f"time {text!r}: give a time of day as HH:MM, e.g. 08:00") from error
+    return parsed.hour, parsed.minute
+
+
 def slot_label(due: datetime, time_zone: str) -> str:
     """The ISO week of a due time on the user's clock (e.g. '2026-W49'): the period part of
     a scheduled digest's one-time key."""

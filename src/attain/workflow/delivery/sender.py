@@ -24,7 +24,7 @@ from attain.access import Forbidden, Principal, Resource, principal, visibility_
 from attain.appdb.database import session_scope
 from attain.appdb.delivery import AlertSubscription, Channel, DigestSchedule
 from attain.appdb.models import User
-from attain.metrics.report import performance_report
+from attain.metrics.report import PerformanceReport, performance_report
 from attain.store.handle import Store
 from attain.workflow.delivery import alerts, ledger, unsubscribe
 from attain.workflow.delivery.channels import DeliveryError, Destination, Message, deliver
@@ -74,12 +74,13 @@ class Sender:
         holder: str,
         sleep: Callable[[float], None] = time.sleep,
         inputs: Callable[[], DigestInputs] | None = None,
+        report: Callable[[], PerformanceReport] | None = None,
     ) -> None:
-        """`inputs` gives the digests' inputs (the web app's cached results); by default
-        they are computed from the store once per run."""
+        """`inputs` gives the digests' inputs and `report` the performance report (the web
+        app's cached results); by default they are computed from the store once per run."""
         self.engine, self.settings, self.source = engine, settings, source
         self.holder, self.sleep = holder, sleep
-        self._given_inputs = inputs
+        self._given_inputs, self._given_report = inputs, report
         self._inputs: DigestInputs | None = None
 
     # -- one run ------------------------------------------------------------------------
@@ -167,6 +168,8 @@ class Sender:
             performance = (
                 self._inputs.report
                 if self._inputs is not None
+                else self._given_report()
+                if self._given_report is not None
                 else performance_report(backend, self.settings.performance)
             )
             after = alerts.watched_state(backend, performance, self.settings.delivery)

@@ -11,7 +11,10 @@ class DeliverySettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     poll_seconds: int = Field(
-        60, ge=5, description="How often `attain serve` looks for due digests and new data."
+        60,
+        ge=0,
+        description="How often `attain serve` looks for due digests and new data; 0 turns the "
+        "server's sending off (then run `attain digest send` from cron).",
     )
     lease_seconds: int = Field(
         300,
