@@ -32,7 +32,7 @@ class DeliverySettings(BaseModel):
         24.0,
         gt=0,
         description="A marketing-qualified lead with no sales touch this many hours after it "
-        "qualified alerts its rep's manager (wall-clock hours).",
+        "qualified raises an alert (wall-clock hours, counted to the end of the data's last day).",
     )
     webhook_attempts: int = Field(
         4, ge=1, description="Tries of a chat webhook answering 429 or 5xx before giving up."
