@@ -32,6 +32,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("GET", "/pipeline/waterfall"): (303, 200, 200, 200, 403),
     ("GET", "/pipeline/calls"): (303, 200, 200, 200, 403),
     ("GET", "/changes"): (303, 200, 200, 200, 403),
+    ("GET", "/monday"): (303, 200, 200, 200, 403),
     ("GET", "/diagnosis"): (303, 200, 200, 200, 403),
     ("GET", "/leads"): (303, 200, 403, 403, 200),
     ("GET", "/api/v1/me"): (401, 200, 200, 200, 200),

@@ -1,0 +1,289 @@
+"""What changed since the previous data version: the first question on a Monday.
+
+Two readings of the store are compared: the previous data version (the store as it stood then,
+attain.store.point_in_time, as of that version's own last day of data) and the latest one (as
+of its last day). Between them:
+
+- reps, teams and the company whose pace status changed (at risk, behind, on pace, ahead);
+- findings that are new and findings that were resolved (by who, cause);
+- reps whose activity in the latest week fell well below their usual week (and had not in
+  the previous version's last week);
+- deals that moved stage, slipped (pushed out), were pulled in, closed, were created or
+  reassigned: the change record of attain.history.changes over the same two versions;
+- the numbers that moved: bookings to date and pace of each row whose status is shown, and
+  the open pipeline expected to close in the period.
+
+A data version is an import (its id); a date asks for the version nearest to it (the last one
+taken by that day's end, else the first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from attain.config import Settings
+from attain.diagnosis.finding import Diagnosis, Finding
+from attain.diagnosis.run import diagnose
+from attain.errors import InputError
+from attain.history.changes import ChangeRecord, changes
+from attain.metrics.pacing import PacingRow
+from attain.metrics.report import PerformanceReport, performance_report
+from attain.store.ddl import IMPORTS_TABLE
+from attain.store.freshness import data_through
+from attain.store.handle import Store
+from attain.store.point_in_time import at
+
+ACTIVITY_WEEKS = 8
+"""How many weeks before the latest one make a rep's usual week of activities (their median)."""
+
+ACTIVITY_DROP = 0.5
+"""A rep's activity dropped when their latest week holds less than this share of their usual
+week (half: a week off or a rep who stopped logging, not ordinary week-to-week noise)."""
+
+ACTIVITY_MIN_USUAL = 5
+"""Reps whose usual week holds fewer activities than this are not judged: with so few, one
+more or less is not a drop."""
+
+
+@dataclass(frozen=True)
+class Versions:
+    """The two data versions compared and the day each is read as of."""
+
+    since: int
+    until: int
+    since_day: date
+    until_day: date
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A rep, team or the company whose bookings pace status changed."""
+
+    scope: str
+    id: str
+    name: str
+    team_id: str | None
+    before: str | None
+    after: str | None
+    pace_before: float | None
+    pace_after: float | None
+    actual_before: float | None
+    actual_after: float | None
+
+
+@dataclass(frozen=True)
+class FindingChange:
+    """A finding new in the latest version or resolved since the previous one."""
+
+    change: str
+    """'new' or 'resolved'."""
+    scope: str
+    id: str
+    cause: str
+    severity: str
+    bookings_at_stake: float
+    explanation: str
+
+
+@dataclass(frozen=True)
+class ActivityDrop:
+    """A rep whose latest week of activities fell below ACTIVITY_DROP of their usual week."""
+
+    rep_id: str
+    latest_week: int
+    usual_week: float
+    week_start: date
+    week_end: date
+
+
+@dataclass(frozen=True)
+class MondayChanges:
+    """Everything that changed between two data versions, for everyone (cut per user later)."""
+
+    versions: Versions
+    statuses: list[StatusChange]
+    findings: list[FindingChange]
+    activity: list[ActivityDrop]
+    deals: ChangeRecord
+
+
+def _imports(backend: Store) -> pd.DataFrame:
+    """The import log: import_id and taken (when its export was taken), oldest first."""
+    log = backend.stored_table(IMPORTS_TABLE)
+    taken = ibis.coalesce(log.taken_at, log.imported_at)
+    frame: pd.DataFrame = log.select("import_id", taken=taken).order_by("import_id").to_pandas()
+    if frame.empty:
+        raise InputError("no data version yet: `attain import` makes the first")
+    return frame
+
+
+def version_near(backend: Store, day: date) -> int:
+    """The data version nearest `day`: the last taken by the day's end, else the first."""
+    log = _imports(backend)
+    end = pd.Timestamp(datetime.combine(day + timedelta(days=1), time.min))
+    taken = pd.to_datetime(log["taken"]).dt.tz_localize(None)
+    by_then = log[taken < end]
+    return int((by_then if not by_then.empty else log)["import_id"].iloc[-1 if len(by_then) else 0])
+
+
+def versions(backend: Store, since: int | date | None = None) -> Versions:
+    """The versions compared: `since` (a version, a date's nearest version, default the one
+    before the latest) and the latest, each with the last day of data it held."""
+    log = _imports(backend)
+    latest = int(log["import_id"].iloc[-1])
+    if since is None:
+        start = int(log["import_id"].iloc[-2]) if len(log) > 1 else latest
+    elif isinstance(since, date):
+        start = version_near(backend, since)
+    else:
+        if since not in set(log["import_id"]):
+            raise InputError(f"no data version {since}: `attain status` lists the imports")
+        start = since
+    taken = dict(zip(log["import_id"], pd.to_datetime(log["taken"]), strict=True))
+
+    def last_day(version: int) -> date:
+        bound = taken[version].tz_localize(None) if taken[version].tzinfo else taken[version]
+        return data_through(backend, bound.to_pydatetime()) or bound.date()
+
+    return Versions(start, latest, last_day(start), last_day(latest))
+
+
+def bookings_pacing(report: PerformanceReport) -> dict[tuple[str, str], PacingRow]:
+    """Each row's bookings pacing by (scope, id)."""
+    return {(row.scope, row.id): row for row in report.pacing if row.metric == "bookings"}
+
+
+def status_changes(before: PerformanceReport, after: PerformanceReport) -> list[StatusChange]:
+    """Rows whose bookings pace status differs between the two reports (present in either)."""
+    old, new = bookings_pacing(before), bookings_pacing(after)
+    found = []
+    for key in sorted(
+        set(old) | set(new), key=lambda k: (("company", "team", "rep").index(k[0]), k[1])
+    ):
+        was, now = old.get(key), new.get(key)
+        if was is not None and now is not None and was.status == now.status:
+            continue
+        shown = now or was
+        assert shown is not None
+        found.append(
+            StatusChange(
+                scope=key[0],
+                id=key[1],
+                name=shown.name,
+                team_id=shown.team_id,
+                before=None if was is None else str(was.status),
+                after=None if now is None else str(now.status),
+                pace_before=None if was is None else was.pace_ratio,
+                pace_after=None if now is None else now.pace_ratio,
+                actual_before=None if was is None else was.actual_to_date,
+                actual_after=None if now is None else now.actual_to_date,
+            )
+        )
+    return found
+
+
+def _finding_key(finding: Finding) -> tuple[str, str, str]:
+    return (finding.scope, finding.id, str(finding.cause))
+
+
+def finding_changes(before: Diagnosis, after: Diagnosis) -> list[FindingChange]:
+    """Findings (by who and cause) present only in `after` (new) or only in `before`
+    (resolved), most bookings at stake first within each."""
+    old = {_finding_key(f): f for f in before.findings}
+    new = {_finding_key(f): f for f in after.findings}
+    found = [_finding_change("new", f) for key, f in new.items() if key not in old]
+    found += [_finding_change("resolved", f) for key, f in old.items() if key not in new]
+    found.sort(key=lambda c: (c.change != "new", -c.bookings_at_stake, c.scope, c.id))
+    return found
+
+
+def _finding_change(change: str, finding: Finding) -> FindingChange:
+    return FindingChange(
+        change=change,
+        scope=str(finding.scope),
+        id=finding.id,
+        cause=str(finding.cause),
+        severity=str(finding.severity),
+        bookings_at_stake=float(finding.bookings_at_stake),
+        explanation=finding.explanation,
+    )
+
+
+def activity_drops(backend: Store, day: date, reps: list[str]) -> list[ActivityDrop]:
+    """Selling reps whose activities in the 7 days to `day` fell below ACTIVITY_DROP of their
+    median week over the ACTIVITY_WEEKS weeks before."""
+    week_end = day
+    week_start = day - timedelta(days=6)
+    first = week_start - timedelta(weeks=ACTIVITY_WEEKS)
+    table = backend.table("activities")
+    window = table.filter(
+        (table.occurred_at >= datetime.combine(first, time.min))
+        & (table.occurred_at < datetime.combine(day + timedelta(days=1), time.min))
+    )
+    frame = window.select("rep_id", "occurred_at").to_pandas()
+    days = pd.to_datetime(frame["occurred_at"]).dt.tz_localize(None).dt.normalize()
+    # Week 0 is the latest (the 7 days to `day`), 1.. ACTIVITY_WEEKS the ones before it.
+    frame["week"] = ((pd.Timestamp(day) - days).dt.days // 7).astype(int)
+    counts = frame.groupby(["rep_id", "week"]).size()
+    found = []
+    for rep in sorted(reps):
+        weeks = [int(counts.get((rep, week), 0)) for week in range(ACTIVITY_WEEKS + 1)]
+        usual = float(pd.Series(weeks[1:]).median())
+        if usual >= ACTIVITY_MIN_USUAL and weeks[0] < ACTIVITY_DROP * usual:
+            found.append(ActivityDrop(rep, weeks[0], usual, week_start, week_end))
+    return found
+
+
+def new_drops(backend: Store, span: Versions, reps: list[str]) -> list[ActivityDrop]:
+    """The activity drops of the latest version's last week that the previous version's last
+    week did not show (a drop already there last time is not news)."""
+    known = {drop.rep_id for drop in activity_drops(backend, span.since_day, reps)}
+    return [d for d in activity_drops(backend, span.until_day, reps) if d.rep_id not in known]
+
+
+def sellers(report: PerformanceReport) -> list[str]:
+    """The selling reps of a report (those with a bookings pacing row)."""
+    return [key[1] for key in bookings_pacing(report) if key[0] == "rep"]
+
+
+def monday_changes(
+    backend: Store,
+    settings: Settings,
+    since: int | date | None = None,
+    *,
+    latest: tuple[PerformanceReport, Diagnosis] | None = None,
+) -> MondayChanges:
+    """What changed from `since` (default: the version before the latest) to the latest
+    version. `latest` is the latest version's report and diagnosis when already computed."""
+    span = versions(backend, since)
+    then = at(backend, version=span.since)
+    before = _readings(then, settings, span.since_day)
+    fits = latest is not None and latest[0].as_of == span.until_day
+    after = latest if latest is not None and fits else _readings(backend, settings, span.until_day)
+    record = changes(backend, span.since, None, currency=settings.currency)
+    return MondayChanges(
+        versions=span,
+        statuses=status_changes(before[0], after[0]),
+        findings=finding_changes(before[1], after[1]),
+        activity=new_drops(backend, span, sellers(after[0])),
+        deals=record,
+    )
+
+
+def _readings(backend: Any, settings: Settings, day: date) -> tuple[PerformanceReport, Diagnosis]:
+    """The performance report and diagnosis of `backend` as of `day`."""
+    report = performance_report(backend, settings.performance, as_of=day)
+    found = diagnose(
+        backend,
+        as_of=day,
+        performance=settings.performance,
+        icp=settings.icp,
+        thresholds=settings.diagnosis,
+        report=report,
+    )
+    return report, found
