@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from attain.cli.options import DB, opened_store
+from attain.cli.options import DB, day_option, opened_store
 from attain.leads.channels import ChannelLine, ChannelReport, channel_report
 from attain.reports.csv_safe import write_csv
 from attain.reports.formats import Format
@@ -22,12 +22,8 @@ ChannelsFormat = Literal[Format.TEXT, Format.JSON, Format.CSV, Format.MARKDOWN]
 
 def channels_command(
     db: str | None = DB,
-    as_of: datetime | None = typer.Option(
-        None,
-        "--as-of",
-        formats=["%Y-%m-%d"],
-        help="Count leads and outcomes up to this day \\[default: the last day of data].",
-        show_default=False,
+    as_of: datetime | None = day_option(
+        "--as-of", "Count leads and outcomes up to this day \\[default: the last day of data]."
     ),
     output_format: ChannelsFormat = typer.Option(
         Format.TEXT, "--format", "-f", help="Output format."

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from attain.cli.options import DB, opened_store
+from attain.cli.options import DB, day_option, opened_store
 from attain.leads.suggest import IcpSuggestion, suggest_icp
 
 app = typer.Typer(help="The ideal customer profile: propose one from won and lost leads.")
@@ -20,12 +20,8 @@ VERDICT_STYLE = {"above": "green", "below": "red", "inconclusive": "", "too_few"
 @app.command("suggest")
 def suggest_command(
     db: str | None = DB,
-    as_of: datetime | None = typer.Option(
-        None,
-        "--as-of",
-        formats=["%Y-%m-%d"],
-        help="Judge outcomes as of this day \\[default: the last day of data].",
-        show_default=False,
+    as_of: datetime | None = day_option(
+        "--as-of", "Judge outcomes as of this day \\[default: the last day of data]."
     ),
     min_leads: int = typer.Option(50, "--min-leads", min=1, help="Leads a segment needs."),
     confidence: float = typer.Option(

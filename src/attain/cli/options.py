@@ -49,12 +49,13 @@ DB = typer.Option(
 )
 
 
-AS_OF = typer.Option(
-    None,
-    "--as-of",
-    formats=["%Y-%m-%d"],
-    help="As of this day \\[default: the data's last day, shown as 'data through D'].",
-    show_default=False,
+def day_option(flag: str, help: str) -> Any:
+    """An optional YYYY-MM-DD option such as --as-of; `help` says what its absence means."""
+    return typer.Option(None, flag, formats=["%Y-%m-%d"], help=help, show_default=False)
+
+
+AS_OF = day_option(
+    "--as-of", "As of this day \\[default: the data's last day, shown as 'data through D']."
 )
 TARGET = typer.Option(
     None,

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from attain.cli.changes import FORMAT, ChangesFormat, emit
-from attain.cli.options import DB, OUTPUT, opened_store
+from attain.cli.options import DB, OUTPUT, day_option, opened_store
 from attain.config import load_settings
 from attain.errors import InputError
 from attain.history.calls import CallAccuracy, forecast_calls
@@ -35,13 +35,7 @@ PERIOD = typer.Option(
 )
 TEAM = typer.Option(None, "--team", help="Only this team's deals (by owner then).")
 REP = typer.Option(None, "--rep", help="Only this rep's deals.")
-THROUGH = typer.Option(
-    None,
-    "--through",
-    formats=["%Y-%m-%d"],
-    help="Weeks up to this day \\[default: today, or the period's end].",
-    show_default=False,
-)
+THROUGH = day_option("--through", "Weeks up to this day \\[default: today, or the period's end].")
 
 
 def _period(text: str, team: str | None, rep: str | None) -> Period:
