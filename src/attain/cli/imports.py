@@ -16,7 +16,7 @@ from attain.cli.status import won_table
 from attain.config import load_settings
 from attain.errors import InputError
 from attain.ingest.handoff import ImportRequest, hand_import
-from attain.ingest.importer import ImportResult, import_files
+from attain.ingest.importer import IMPORT_MEMORY_LIMIT, ImportResult, import_files
 from attain.ingest.presets import PRESETS
 from attain.ingest.readers import ReadOptions
 from attain.store.owner import ServerClaim, read_claim, store_file
@@ -78,6 +78,14 @@ def import_command(
         help="The files hold only some of the deals (a partial export or a sync): deals they "
         "lack are kept. Without it, deals a full export no longer holds are deleted.",
     ),
+    memory_limit: str | None = typer.Option(
+        None,
+        "--memory-limit",
+        metavar="<size>",
+        help="Most memory DuckDB may use for the import, e.g. 1GB or 500MB; beyond it the work "
+        f"spills to disk \\[default: memory_limit in attain.toml, else {IMPORT_MEMORY_LIMIT}].",
+        show_default=False,
+    ),
 ) -> None:
     """Import CRM files into the store, in one transaction, as a new data version.
 
@@ -113,7 +121,7 @@ def import_command(
             result = hand_import(claim, request.absolute())
         console.print(f"The app serving this store ({claim.url}) imported the files.")
     else:
-        result = _import_here(console, db, request)
+        result = _import_here(console, db, request, memory_limit)
     _print_summary(console, result, rejects)
 
 
@@ -123,8 +131,11 @@ def serving_app(db: str | None) -> ServerClaim | None:
     return None if path is None else read_claim(path)
 
 
-def _import_here(console: Console, db: str | None, request: ImportRequest) -> ImportResult:
-    """Import in this process, with a progress bar (no app serves the store)."""
+def _import_here(
+    console: Console, db: str | None, request: ImportRequest, memory_limit: str | None
+) -> ImportResult:
+    """Import in this process, with a progress bar (no app serves the store), in at most
+    `memory_limit`, the settings' memory_limit or IMPORT_MEMORY_LIMIT."""
     backend, _ = open_store(db)
     try:
         with Progress(
@@ -149,6 +160,7 @@ def _import_here(console: Console, db: str | None, request: ImportRequest) -> Im
                 ),
                 taken_at=request.taken_at,
                 partial=request.partial,
+                memory_limit=memory_limit or load_settings().memory_limit or IMPORT_MEMORY_LIMIT,
                 progress=lambda message, done, total: progress.update(
                     task, description=message, completed=done, total=total
                 ),

@@ -44,7 +44,7 @@ from attain.ingest.versions import (
 )
 from attain.reports.csv_safe import write_rows
 from attain.schema import TABLES, Table
-from attain.store.connect import connect, raw_duckdb
+from attain.store.connect import bounded_memory, connect, raw_duckdb
 from attain.store.ddl import (
     IMPORT_MONEY_TABLE,
     IMPORT_TABLES_TABLE,
@@ -57,6 +57,11 @@ from attain.store.inventory import WonMoney
 
 Progress = Callable[[str, int, int | None], None]
 """Called before each step with a description, steps done and total steps (None: unknown)."""
+
+IMPORT_MEMORY_LIMIT = "1GB"
+"""DuckDB's memory during `attain import` when neither --memory-limit nor the settings give
+one: an import streams its files, and beyond this it spills to disk, so its peak stays near
+this whatever the machine's RAM (docs/scaling.md)."""
 
 REJECTS = "_attain_rejects"
 IMPLIED = "_implied"
@@ -143,6 +148,7 @@ def import_files(
     taken_at: datetime | None = None,
     partial: bool = False,
     source: str | None = None,
+    memory_limit: str | None = None,
 ) -> ImportResult:
     """Load `paths` into `store` (a DuckDB connection or any store's Ibis backend) at once.
 
@@ -159,6 +165,10 @@ def import_files(
     DuckDB does the reading, validation and merging on every backend: for PostgreSQL and
     Spark the stored tables are copied into an in-memory DuckDB, the import runs there, and
     the tables it changed are written back in one step (see attain.store.dialects).
+
+    `memory_limit` (e.g. "1GB") bounds DuckDB's memory during the import; beyond it the work
+    spills to a temporary directory (attain.store.connect.bounded_memory). Default: the
+    store's own limit.
     """
     step = progress or (lambda _message, _done, _total: None)
     if hasattr(store, "forget_views"):
@@ -177,14 +187,33 @@ def import_files(
             progress=step,
             options=options,
             version=_Version(taken_at, partial, source=source),
+            memory_limit=memory_limit,
         )
     create_tables(con)
     now = datetime.now(UTC).replace(tzinfo=None)
     taken = _utc(taken_at) if taken_at else now
     version = _Version(taken, partial, now, source=source)
+    with bounded_memory(con, memory_limit):
+        return _import_in_transaction(
+            con, paths, preset_name, strict, rejects_path, step, options, version
+        )
+
+
+def _import_in_transaction(
+    con: duckdb.DuckDBPyConnection,
+    paths: list[Path],
+    preset_name: str,
+    strict: bool,
+    rejects_path: Path | None,
+    step: Progress,
+    options: ReadOptions | None,
+    version: _Version,
+) -> ImportResult:
+    """Read, validate and merge in one transaction: committed whole, or rolled back."""
+    assert version.taken_at is not None
     con.execute("BEGIN TRANSACTION")
     try:
-        check_taken_at(con, taken)
+        check_taken_at(con, version.taken_at)
         step("reading files", 0, None)
         files_read(con)  # forget files staged outside an import on this connection
         unchanged = _Unchanged.find(con, paths, preset_name)
@@ -231,9 +260,10 @@ def _import_through_duckdb(
     progress: Progress,
     options: ReadOptions | None,
     version: _Version,
+    memory_limit: str | None,
 ) -> ImportResult:
     """Import into a non-DuckDB store: merge in an in-memory DuckDB, then write back at once."""
-    work = connect(":memory:")
+    work = connect(":memory:", memory_limit=memory_limit)
     try:
         progress("reading the store", 0, None)
         copy_to_duckdb(backend, raw_duckdb(work))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -114,6 +116,38 @@ def _analysis_tables(backend: Any, settings: CurrencySettings) -> Any:
     backend.forget_views = views.clear
     backend.table = table
     return backend
+
+
+@contextmanager
+def bounded_memory(con: duckdb.DuckDBPyConnection, memory_limit: str | None) -> Iterator[None]:
+    """DuckDB's `memory_limit` for the work inside (None: the connection's own), and a
+    temporary directory to spill to beyond it; both as they were afterwards.
+
+    A file store spills beside its file (`<store>.tmp`, DuckDB's default); an in-memory
+    database (an import bound for PostgreSQL or Spark) has no such place, so it gets one in
+    the system's temporary directory for the work's duration.
+    """
+    limit, path = con.execute(
+        "SELECT current_setting('memory_limit'), path FROM duckdb_databases() "
+        "WHERE database_name = current_database()"
+    ).fetchall()[0]
+    if memory_limit:
+        try:
+            con.execute("SET memory_limit = ?", [memory_limit])
+        except duckdb.Error as error:
+            raise StoreError(
+                f"memory limit {memory_limit!r}: {str(error).splitlines()[0]}"
+            ) from error
+    with tempfile.TemporaryDirectory(prefix="attain-spill-") as spill:
+        try:
+            if not path:
+                con.execute("SET temp_directory = ?", [spill])
+            yield
+        finally:
+            if memory_limit:
+                con.execute("SET memory_limit = ?", [limit])
+            if not path:
+                con.execute("RESET temp_directory")
 
 
 def raw_duckdb(backend: Any) -> duckdb.DuckDBPyConnection:
