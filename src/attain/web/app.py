@@ -82,10 +82,7 @@ def create_app(
         try:
             yield
         finally:
-            if app.state.sync_schedule is not None:
-                app.state.sync_schedule.stop()
-            if app.state.delivery is not None:
-                app.state.delivery.stop()
+            _stop_jobs(app)
             app.state.services.close()
             app.state.engine.dispose()
 
@@ -153,6 +150,13 @@ async def _results_coming(request: Request, error: Exception) -> Response:
     response = render(request, "results_coming.html", None, steps=error.steps)
     response.headers["Refresh"] = "3"
     return response
+
+
+def _stop_jobs(app: FastAPI) -> None:
+    """Stop the background jobs the lifespan started: scheduled syncs, delivery."""
+    for job in (app.state.sync_schedule, app.state.delivery):
+        if job is not None:
+            job.stop()
 
 
 def _sync_schedule(settings: Settings, store: str, services: Services) -> SyncSchedule | None:
