@@ -103,6 +103,13 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("GET", "/unsubscribe/{token}"): (404, 404, 404, 404, 404),
     ("GET", "/api/v1/tokens"): (401, 200, 200, 200, 200),
     ("GET", "/api/v1/users"): (401, 200, 200, 403, 403),
+    # The team's voice and peer pairing (coaching records: marketing 403); surveys and pairings
+    # nobody has are 404; a calendar feed needs only its token, so a made-up one is 404 to all.
+    ("GET", "/surveys"): (303, 200, 200, 200, 403),
+    ("GET", "/surveys/{survey_id}"): (303, 404, 404, 404, 403),
+    ("GET", "/pairings"): (303, 200, 200, 200, 403),
+    ("GET", "/pairings/{pairing_id}"): (303, 404, 404, 404, 403),
+    ("GET", "/calendar/{token}.ics"): (404, 404, 404, 404, 404),
 }
 """Form posts (POST /login, POST /logout) are covered by test_auth.py: they need forms and
 CSRF tokens rather than a role."""
@@ -153,6 +160,16 @@ WRITES: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("POST", "/delivery/schedule"): (303, 303, 303, 303, 303),
     ("POST", "/delivery/alerts"): (303, 303, 303, 303, 303),
     ("POST", "/unsubscribe/{token}"): (404, 404, 404, 404, 404),
+    # The team's voice: a team, survey, session or pairing nobody has is 404 (marketing 403
+    # first); a pairing of a rep with themselves is refused (400) once access is granted; only
+    # managers and admins make calendar feeds (tests/web/test_voice_pages.py covers the rest).
+    ("POST", "/surveys"): (303, 404, 404, 404, 403),
+    ("POST", "/surveys/{survey_id}/answers"): (303, 404, 404, 404, 403),
+    ("POST", "/coaching-sessions/{session_id}/feedback"): (303, 404, 404, 404, 403),
+    ("POST", "/pairings:own"): (303, 400, 400, 403, 403),
+    ("POST", "/pairings:other"): (303, 400, 404, 404, 403),
+    ("POST", "/pairings/{pairing_id}/met"): (303, 404, 404, 404, 403),
+    ("POST", "/calendar/token"): (303, 200, 200, 403, 403),
 }
 
 
@@ -184,6 +201,7 @@ def test_route_answers_each_role_as_the_rules_say(
     url = path.replace("{rep_id}", rep)
     if "{program_id}" in url:
         url = url.replace("{program_id}", str(programs[variant]))
+    url = _made_up(url)
     who = None if role == "anonymous" else role
     headers = users.api(who) if url.startswith("/api/") else users.page(who)
     response = client.request(method, url, headers=headers)
@@ -254,7 +272,15 @@ def product(client: TestClient, users: Users) -> str:
     return product_id
 
 
-MADE_UP = {"{user_id}": "999999", "{token_id}": "999999", "{action}": "disable"}
+MADE_UP = {
+    "{user_id}": "999999",
+    "{token_id}": "999999",
+    "{action}": "disable",
+    "{survey_id}": "999999",
+    "{pairing_id}": "999999",
+    "{session_id}": "999999",
+    "{token}": "made-up-feed-token-nobody-has",
+}
 """What the account routes' path parameters become: ids nobody has."""
 
 
@@ -276,6 +302,17 @@ def _write_body(path: str, rep: str) -> tuple[dict[str, Any], dict[str, str]]:
         return {}, {"password": "violet kettle marching anchor"}
     if path.endswith("/forgot"):
         return {}, {"email": "nobody@example.com"}
+    if path == "/surveys":
+        return {}, {"team_id": "no-such-team", "template": "workload"}
+    if path.endswith("/answers"):
+        return {}, {"score": "3", "words": "time"}
+    if path.endswith("/feedback"):
+        return {}, {"useful": "yes", "word": "clear"}
+    if path == "/pairings":
+        pair = {"learner": rep, "peer": rep, "gap_kind": "skill", "gap": "closing"}
+        return {}, {**pair, "planned_at": "2026-11-20T10:00"}
+    if path.endswith("/met"):
+        return {}, {"held_on": "2026-11-20", "minutes": "60"}
     if path.endswith("/check-ins"):
         return (
             {"held_at": "2026-11-12", "duration_minutes": 20},

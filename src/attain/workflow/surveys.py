@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import func, select
@@ -43,6 +44,7 @@ from attain.appdb.models import (
     User,
 )
 from attain.errors import InputError
+from attain.mail import MailSettings, compose, send
 from attain.workflow.settings import WorkflowSettings
 
 WORDS_LIMIT = 200
@@ -507,3 +509,47 @@ def feedback_trend(
         words = themes([word for _, word in answers], settings.survey_min_mentions)
         trend.append(FeedbackWeek(week, len(answers), True, share, words))
     return trend
+
+
+# Inviting the team by e-mail.
+
+
+def survey_recipients(
+    session: Session, survey: PulseSurvey, teams_of: Mapping[str, str | None]
+) -> list[User]:
+    """The active users whose CRM rep is in the survey's team and who have not answered."""
+    users = session.scalars(
+        select(User).where(User.rep_id.is_not(None), User.is_active.is_(True)).order_by(User.id)
+    )
+    return [
+        user
+        for user in users
+        if respondent_team(user, teams_of) == survey.team_id
+        and not has_answered(session, survey.id, user.id)
+    ]
+
+
+def invitation(mail: MailSettings, survey: PulseSurvey, to: str) -> EmailMessage:
+    """The e-mail asking one rep to answer the survey, with the link to its page."""
+    template = TEMPLATES[survey.template]
+    link = f"{mail.base_url.rstrip('/')}/surveys/{survey.id}"
+    text = (
+        f"Your manager asks the team one question: {template.question}\n\n"
+        f"Answer in a minute (1 to 5, and a few words): {link}\n\n"
+        "Your answer is anonymous: it is stored without your name, and results are shown "
+        "only once enough of the team has answered."
+    )
+    return compose(mail, to, f"Pulse survey: {template.title}", text)
+
+
+def invite_team(
+    session: Session, mail: MailSettings, survey: PulseSurvey, teams_of: Mapping[str, str | None]
+) -> int:
+    """E-mail the survey's link to every rep of the team who has not answered; how many
+    were sent (none when e-mail is not configured)."""
+    if not mail.enabled:
+        return 0
+    recipients = survey_recipients(session, survey, teams_of)
+    for user in recipients:
+        send(mail, invitation(mail, survey, user.email))
+    return len(recipients)

@@ -33,6 +33,7 @@ from attain.web.routes import (
     sso,
     store,
     team,
+    voice,
 )
 
 MODULES: tuple[ModuleType, ...] = (
@@ -57,4 +58,5 @@ MODULES: tuple[ModuleType, ...] = (
     products,
     compensation,
     store,
+    voice,
 )

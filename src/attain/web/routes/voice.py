@@ -1,0 +1,129 @@
+"""The team's voice and reps learning from each other: pulse surveys, feedback on coaching,
+peer pairings, and the calendar feed that calendar apps subscribe to (docs/workflow.md)."""
+
+from __future__ import annotations
+
+from fastapi import Depends, Path
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from attain.web import deps, voice
+from attain.web.auth import checked_csrf
+from attain.web.deps import AppDb, AsOfParam, CurrentPage, RecordId, Services
+from attain.web.rendering import text
+
+pages, api = deps.routers("voice")
+
+FeedToken = Path(min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+@pages.get("/surveys", response_class=HTMLResponse)
+def surveys_page(page: CurrentPage, services: Services, engine: AppDb) -> Response:
+    data = voice.surveys_page(services, engine, page.user)
+    return page.render("surveys.html", data=data, page="surveys")
+
+
+@pages.post("/surveys", response_class=HTMLResponse, dependencies=[Depends(checked_csrf)])
+async def send_survey(page: CurrentPage, services: Services, engine: AppDb) -> Response:
+    form = await page.request.form()
+    made = voice.send_survey_view(
+        services, engine, page.user, text(form, "team_id"), text(form, "template")
+    )
+    return RedirectResponse(f"/surveys/{made['id']}", status_code=303)
+
+
+@pages.get("/surveys/{survey_id}", response_class=HTMLResponse)
+def survey_page(
+    page: CurrentPage, services: Services, engine: AppDb, survey_id: RecordId
+) -> Response:
+    data = voice.survey_view(services, engine, page.user, survey_id)
+    return page.render("survey.html", data=data, page="surveys")
+
+
+@pages.post(
+    "/surveys/{survey_id}/answers",
+    response_class=HTMLResponse,
+    dependencies=[Depends(checked_csrf)],
+)
+async def answer_survey(
+    page: CurrentPage, services: Services, engine: AppDb, survey_id: RecordId
+) -> Response:
+    form = await page.request.form()
+    voice.answer_survey_view(
+        services, engine, page.user, survey_id, text(form, "score"), text(form, "words")
+    )
+    return RedirectResponse(f"/surveys/{survey_id}", status_code=303)
+
+
+@pages.post(
+    "/coaching-sessions/{session_id}/feedback",
+    response_class=HTMLResponse,
+    dependencies=[Depends(checked_csrf)],
+)
+async def give_feedback(
+    page: CurrentPage, services: Services, engine: AppDb, session_id: RecordId
+) -> Response:
+    form = await page.request.form()
+    voice.feedback_view(
+        services, engine, page.user, session_id, text(form, "useful"), text(form, "word")
+    )
+    return RedirectResponse("/surveys", status_code=303)
+
+
+@pages.get("/pairings", response_class=HTMLResponse)
+def pairings_page(
+    page: CurrentPage, services: Services, engine: AppDb, as_of: AsOfParam = None
+) -> Response:
+    data = voice.pairings_page(services, engine, page.user, as_of)
+    return page.render("pairings.html", data=data, page="pairings")
+
+
+@pages.post("/pairings", response_class=HTMLResponse, dependencies=[Depends(checked_csrf)])
+async def propose_pairing(page: CurrentPage, services: Services, engine: AppDb) -> Response:
+    form = await page.request.form()
+    fields = ("learner", "peer", "gap_kind", "gap", "planned_at")
+    made = voice.propose_view(services, engine, page.user, {f: text(form, f) for f in fields})
+    return RedirectResponse(f"/pairings/{made['id']}", status_code=303)
+
+
+@pages.get("/pairings/{pairing_id}", response_class=HTMLResponse)
+def pairing_page(
+    page: CurrentPage,
+    services: Services,
+    engine: AppDb,
+    pairing_id: RecordId,
+    as_of: AsOfParam = None,
+) -> Response:
+    data = voice.pairing_view(services, engine, page.user, pairing_id, as_of)
+    return page.render("pairing.html", data=data, page="pairings")
+
+
+@pages.post(
+    "/pairings/{pairing_id}/met",
+    response_class=HTMLResponse,
+    dependencies=[Depends(checked_csrf)],
+)
+async def pairing_met(
+    page: CurrentPage, services: Services, engine: AppDb, pairing_id: RecordId
+) -> Response:
+    form = await page.request.form()
+    fields = ("held_on", "minutes", "notes")
+    voice.met_view(services, engine, page.user, pairing_id, {f: text(form, f) for f in fields})
+    return RedirectResponse(f"/pairings/{pairing_id}", status_code=303)
+
+
+@pages.post("/calendar/token", response_class=HTMLResponse, dependencies=[Depends(checked_csrf)])
+def new_calendar_token(page: CurrentPage, services: Services, engine: AppDb) -> Response:
+    data = voice.new_feed_view(services, engine, page.user)
+    url = f"{str(page.request.base_url).rstrip('/')}{data['path']}"
+    return page.render("calendar_token.html", data={**data, "url": url}, page="surveys")
+
+
+@pages.get("/calendar/{token}.ics")
+def calendar_feed(services: Services, engine: AppDb, token: str = FeedToken) -> Response:
+    """The feed itself: no session, the token in the URL is the secret (404 otherwise)."""
+    document = voice.feed_document(services, engine, token)
+    return Response(
+        document,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Cache-Control": "private, max-age=300"},
+    )
