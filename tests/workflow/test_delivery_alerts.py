@@ -23,7 +23,9 @@ from tests.support.smtp import smtp_server, text_part
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 
 
-def test_a_big_deal_lost_and_one_slipped_alert_once(tmp_path: Path, engine: Engine) -> None:
+def test_a_big_deal_lost_one_slipped_and_a_second_raise_alert_once(
+    tmp_path: Path, engine: Engine
+) -> None:
     if engine.dialect.name != "sqlite":
         pytest.skip("four imports of a demo organisation: once is enough")
     before, after = tmp_path / "before", tmp_path / "after"
@@ -32,11 +34,13 @@ def test_a_big_deal_lost_and_one_slipped_alert_once(tmp_path: Path, engine: Engi
     lost, slipped, team = _change_two_big_deals(after, truth.as_of)
     reps = pd.read_csv(before / "reps.csv")
     rep = str(reps.loc[reps["team_id"] == team, "rep_id"].iloc[0])
+    _raise_quota(before, rep, ["2026-10-15 09:00:00"])  # raised once before,
+    _raise_quota(after, rep, ["2026-10-15 09:00:00", "2026-11-05 09:00:00"])  # a second time
     other = str(reps.loc[reps["team_id"] != team, "team_id"].iloc[0])
     ids = add_users(engine, team, rep, other)
     with session_scope(engine) as session:
         for email in ("manager@example.com", "other@example.com"):
-            for kind in (AlertKind.DEAL_LOST, AlertKind.DEAL_SLIPPED):
+            for kind in (AlertKind.DEAL_LOST, AlertKind.DEAL_SLIPPED, AlertKind.QUOTA_RAISED_TWICE):
                 session.add(AlertSubscription(user_id=ids[email], kind=kind, channel=Channel.EMAIL))
     store = tmp_path / "store.duckdb"
     with smtp_server() as server:
@@ -46,7 +50,7 @@ def test_a_big_deal_lost_and_one_slipped_alert_once(tmp_path: Path, engine: Engi
         assert baseline.alerts == 0 and not baseline.sent  # the first state is a baseline
         import_folder(store, after)
         changed = run.run(now=NOW)
-        received = server.wait_for(2)
+        received = server.wait_for(3)
         import_folder(store, after)  # the same export again: no new data version
         assert run.run(now=NOW).alerts == 0
         import_folder(store, before)  # back, then the same change once more
@@ -58,14 +62,33 @@ def test_a_big_deal_lost_and_one_slipped_alert_once(tmp_path: Path, engine: Engi
     assert keys == [
         f"alert:{ids['manager@example.com']}:email:deal_lost:{lost}",
         f"alert:{ids['manager@example.com']}:email:deal_slipped:{slipped}:2026-Q4:2027-Q1",
+        f"alert:{ids['manager@example.com']}:email:quota_raised_twice:{rep}|2026-10-01|bookings",
     ]
     assert not again.sent and not repeated.sent
-    assert sorted(repeated.already) == keys  # the same change found again, not sent again
-    assert len(server.messages) == 2
+    # The deals' changes were found again and not sent again; a quota revision, once imported,
+    # stays in the store (the export of `before` does not remove it), so it is not new again.
+    assert sorted(repeated.already) == keys[:2]
+    assert len(server.messages) == 3
     assert {m["To"] for m in received} == {"manager@example.com"}
     bodies = " ".join(text_part(m) for m in received)
     assert f"Deal {lost} was lost" in bodies and f"Deal {slipped} slipped from 2026-Q4" in bodies
     assert "Action: Hold a loss review" in bodies
+    assert f"{rep}'s bookings target for the period from 2026-10-01 was raised a second" in bodies
+
+
+def _raise_quota(folder: Path, rep: str, when: list[str]) -> None:
+    """Raise `rep`'s 2026-Q4 bookings target by 10% at each of the times `when`."""
+    quotas = pd.read_csv(folder / "quotas.csv", dtype=str, keep_default_na=False)
+    row = quotas[
+        (quotas["rep_id"] == rep)
+        & (quotas["period_start"] == "2026-10-01")
+        & (quotas["metric"] == "bookings")
+    ].iloc[-1]
+    raised = [
+        {**row.to_dict(), "target": str(round(float(row["target"]) * 1.1**n)), "set_at": at}
+        for n, at in enumerate(when, start=1)
+    ]
+    pd.concat([quotas, pd.DataFrame(raised)]).to_csv(folder / "quotas.csv", index=False)
 
 
 def _change_two_big_deals(folder: Path, as_of: object) -> tuple[str, str, str]:
