@@ -29,6 +29,7 @@ from attain.reports.templating import label, money, ratio, times
 from attain.store.owner import store_file
 from attain.web import problems
 from attain.web.delivery import delivery_loop
+from attain.web.explain import evidence_view, meaning
 from attain.web.rendering import named, render, rep_name, team_name, vega
 from attain.web.results_cache import ResultsFile
 from attain.web.routes import MODULES
@@ -54,6 +55,7 @@ def templates() -> Jinja2Templates:
     found.env.filters.update(money=money, ratio=ratio, times=times, label=label)
     found.env.filters.update(rep_name=rep_name, team_name=team_name, named=named)
     found.env.globals["vega"] = vega
+    found.env.globals.update(evidence=evidence_view, meaning=meaning)
     return found
 
 
