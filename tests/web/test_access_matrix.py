@@ -67,6 +67,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     # The store's progress is everyone's; its import API takes only the app's own claim token.
     ("GET", "/api/v1/results"): (401, 200, 200, 200, 200),
     ("POST", "/api/v1/store/imports"): (401, 401, 401, 401, 401),
+    ("POST", "/api/v1/store/syncs"): (401, 401, 401, 401, 401),
     # Programs, skills, ramp, product priorities, compensation: reps only their own, marketing
     # only the product priorities. "own"/"other" of a program: a program of that rep.
     ("GET", "/programs"): (303, 200, 200, 200, 403),

@@ -10,13 +10,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from attain.cli.imports import _print_summary
+from attain.cli.imports import _print_summary, serving_app
 from attain.cli.options import DB, opened_store
 from attain.cli.output import text_console
 from attain.config import load_settings
 from attain.ingest.connectors import hubspot, salesforce
 from attain.ingest.connectors.status import sync_statuses
 from attain.ingest.connectors.sync import Connector, SyncResult, run_sync
+from attain.ingest.handoff import SyncRequest, hand_sync
 
 app = typer.Typer(
     help="Read Salesforce or HubSpot through their APIs into the store (docs/connectors.md).",
@@ -90,7 +91,19 @@ def status_command(db: str | None = DB) -> None:
 
 
 def _sync(crm: Crm, full: bool, db: str | None, rejects: Path) -> None:
-    """Sign in to `crm`, sync the store with it and print what happened."""
+    """Sign in to `crm`, sync the store with it and print what happened; while `attain
+    serve` runs on the store, the app syncs it (with its own settings and secrets)."""
+    claim = serving_app(db)
+    if claim is not None:
+        console = Console(width=132) if not Console().is_terminal else Console()
+        with console.status(f"the app serving this store is syncing {crm.value}"):
+            handed = hand_sync(
+                claim, SyncRequest(crm=crm.value, full=full, rejects=rejects.resolve())
+            )
+        console.print(f"The app serving this store ({claim.url}) synced {crm.value}.")
+        _print_sync(console, handed)
+        _print_summary(console, handed.imported, rejects)
+        return
     settings = load_settings().sync
     connector: Connector
     if crm is Crm.salesforce:

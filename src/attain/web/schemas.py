@@ -1002,6 +1002,12 @@ class HandedImport(BaseModel):
     result: dict[str, Any]
 
 
+class HandedSync(BaseModel):
+    """What a sync handed to the app by `attain sync` did (as the command prints it)."""
+
+    result: dict[str, Any]
+
+
 class Account(BaseModel):
     """A user account as its manager sees it: role, rep, teams, and whether it may sign in."""
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -36,7 +36,9 @@ from attain.diagnosis.stage_leakage import FunnelTable, funnel_table
 from attain.errors import ConfigError
 from attain.forecast.calibrated import calibrated_forecast
 from attain.forecast.forecast import Forecast, Overrides, forecast_cone
-from attain.ingest.handoff import ImportRequest
+from attain.ingest.connectors.schedule import connector_for
+from attain.ingest.connectors.sync import SyncResult, run_sync
+from attain.ingest.handoff import ImportRequest, SyncRequest
 from attain.ingest.importer import ImportResult, import_files
 from attain.ingest.readers import ReadOptions
 from attain.leads.channels import ChannelReport, channel_report
@@ -225,6 +227,27 @@ class Services:
                     ),
                     taken_at=request.taken_at,
                     partial=request.partial,
+                )
+            finally:
+                backend.disconnect()
+
+    def apply_sync(self, request: SyncRequest) -> SyncResult:
+        """Run a CRM sync handed over by `attain sync` with the app's own sync settings and
+        secrets, its import one transaction between reads (as a scheduled sync)."""
+        settings = self.settings.sync
+        connector = connector_for(request.crm, settings)
+        with self.writing():
+            backend = connect(
+                self.store, memory_limit=self.settings.memory_limit, currency=self.settings.currency
+            )
+            try:
+                return run_sync(
+                    backend,
+                    connector,
+                    Path(settings.folder),
+                    full=request.full,
+                    overlap=timedelta(minutes=settings.overlap_minutes),
+                    rejects_path=request.rejects,
                 )
             finally:
                 backend.disconnect()

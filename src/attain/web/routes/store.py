@@ -16,11 +16,17 @@ from fastapi import Depends, Header, Request
 from pydantic import BaseModel
 
 from attain.errors import AttainError
-from attain.ingest.handoff import ImportRequest, error_kind, result_to_json
+from attain.ingest.handoff import (
+    ImportRequest,
+    SyncRequest,
+    error_kind,
+    result_to_json,
+    sync_to_json,
+)
 from attain.web.auth import Unauthenticated
 from attain.web.deps import ApiUser, Services, routers
 from attain.web.problems import problem
-from attain.web.schemas import HandedImport, ResultsProgress
+from attain.web.schemas import HandedImport, HandedSync, ResultsProgress
 
 pages, api = routers("store")
 
@@ -55,6 +61,24 @@ def store_import(
     except AttainError as error:
         return problem(request, 422, str(error), kind=error_kind(error))
     return {"result": result_to_json(result)}
+
+
+class HandedSyncRequest(BaseModel):
+    """The body `attain sync` sends."""
+
+    request: SyncRequest
+
+
+@api.post("/store/syncs", response_model=HandedSync, include_in_schema=False)
+def store_sync(
+    request: Request, services: Services, _token: WriterToken, body: HandedSyncRequest
+) -> Any:
+    """Run a CRM sync handed over by `attain sync` (errors as for imports)."""
+    try:
+        result = services.apply_sync(body.request)
+    except AttainError as error:
+        return problem(request, 422, str(error), kind=error_kind(error))
+    return {"result": sync_to_json(result)}
 
 
 @api.get(
