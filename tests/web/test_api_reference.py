@@ -123,6 +123,8 @@ READS = (
     "/api/v1/products",
     "/api/v1/payouts?as_of={as_of}",
     "/api/v1/payouts?as_of={as_of}&period=2026-Q3&rep_id={own}",
+    "/api/v1/tokens",
+    "/api/v1/users",
 )
 """GET requests every role makes, after the writes."""
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from attain.access import (
@@ -112,11 +112,11 @@ def _new_link(
 ) -> tuple[str, OneTimeLink]:
     """A fresh one-time link for `user`; the user's earlier unused links stop working."""
     now = utcnow()
-    session.execute(
-        update(OneTimeLink)
-        .where(OneTimeLink.user_id == user.id, OneTimeLink.used_at.is_(None))
-        .values(used_at=now)
+    earlier = select(OneTimeLink).where(
+        OneTimeLink.user_id == user.id, OneTimeLink.used_at.is_(None)
     )
+    for link in session.scalars(earlier):  # through objects, so the audit log sees it
+        link.used_at = now
     secret = secrets.token_urlsafe(32)
     link = OneTimeLink(
         user_id=user.id,

@@ -383,16 +383,25 @@ def accept_invitation(
     secret: str,
     password: Annotated[str, Form(max_length=PASSWORD)],
 ) -> Response:
+    return _password_from_link(request, engine, secret, LinkPurpose.INVITATION, password)
+
+
+def _password_from_link(
+    request: Request, engine: Engine, secret: str, purpose: LinkPurpose, password: str
+) -> Response:
+    """Set a password through an e-mailed link: an invitation then signs the person in, a
+    reset sends them to sign in; a refused password shows the form again, saying why."""
     check_origin(request)
+    invitation = purpose is LinkPurpose.INVITATION
+    follow = accounts.accept_invitation if invitation else accounts.reset_password
     try:
         with session_scope(engine) as session:
-            user = accounts.accept_invitation(
-                session, secret, password, _web(request).min_password_length
-            )
-            user_id = user.id
+            user_id = follow(session, secret, password, _web(request).min_password_length).id
     except InputError as error:
-        return _link_page(request, engine, secret, LinkPurpose.INVITATION, str(error))
-    return signed_in(request, engine, user_id, "invitation", "/")
+        return _link_page(request, engine, secret, purpose, str(error))
+    if invitation:
+        return signed_in(request, engine, user_id, "invitation", "/")
+    return RedirectResponse("/login", status_code=303)
 
 
 @pages.get("/password/forgot", response_class=HTMLResponse)
@@ -441,10 +450,4 @@ def reset(
     secret: str,
     password: Annotated[str, Form(max_length=PASSWORD)],
 ) -> Response:
-    check_origin(request)
-    try:
-        with session_scope(engine) as session:
-            accounts.reset_password(session, secret, password, _web(request).min_password_length)
-    except InputError as error:
-        return _link_page(request, engine, secret, LinkPurpose.PASSWORD_RESET, str(error))
-    return RedirectResponse("/login", status_code=303)
+    return _password_from_link(request, engine, secret, LinkPurpose.PASSWORD_RESET, password)
