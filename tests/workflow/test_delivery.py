@@ -12,18 +12,21 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from delivery_support import BASE_URL, add_users, import_folder, sender
+from delivery_support import BASE_URL, add_users, import_folder, opener, sender
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
-from attain.appdb.database import session_scope
-from attain.appdb.delivery import Channel, Delivery, DeliveryStatus, DigestSchedule
+from attain.appdb.database import make_engine, session_scope, upgrade
+from attain.appdb.delivery import Channel, Delivery, DeliveryStatus, DigestSchedule, SenderLease
 from attain.cli.main import app
+from attain.config import Settings
 from attain.demo.config import DemoSpec
 from attain.demo.generator import generate
 from attain.reports.templating import money
+from attain.web.app import create_app
 from attain.workflow.delivery import ledger, unsubscribe
-from attain.workflow.delivery.digests import DigestInputs
+from attain.workflow.delivery.digests import DigestInputs, store_inputs
 from attain.workflow.delivery.schedule import set_schedule
 from tests.support.smtp import html_part, smtp_server, text_part
 from tests.support.webhooks import webhook_server
@@ -52,12 +55,6 @@ class Org:
 @pytest.fixture(scope="module")
 def org(tmp_path_factory: pytest.TempPathFactory) -> Org:
     """16 reps over 3 quarters (seed 7), imported once; the largest team is 'the team'."""
-    from delivery_support import opener
-
-    from attain.appdb.database import make_engine, upgrade
-    from attain.config import Settings
-    from attain.workflow.delivery.digests import store_inputs
-
     folder = tmp_path_factory.mktemp("delivery-demo")
     generate(DemoSpec(reps=16, quarters=3, seed=7, plant_share=0.1), folder / "csv")
     store = folder / "store.duckdb"
@@ -265,3 +262,26 @@ def test_attain_digest_schedule_and_send_from_the_shell(
     assert second.exit_code == 0 and "Sent 0, already sent 1" in second.output, second.output
     assert message["To"] == "rep@example.com"
     assert names(org)[org.rep] in text_part(message)
+
+
+def test_the_server_sends_a_due_digest_by_itself(org: Org, engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the server's loop is the same on both databases")
+    ids = add_users(engine, org.team, org.rep, org.other_team)
+    with session_scope(engine) as session:  # due since Monday 2026-11-09 08:00 UTC
+        set_schedule(session, ids["rep@example.com"], Channel.EMAIL, now=SUNDAY - WEEK)
+    url = engine.url.render_as_string(hide_password=False)
+    with smtp_server() as server:
+        settings = Settings(
+            email=server.settings.model_copy(update={"base_url": BASE_URL}),
+            delivery={"poll_seconds": 1},
+        )
+        with TestClient(create_app(settings, store=str(org.store), app_db=url)) as client:
+            (message,) = server.wait_for(1, timeout=120)
+            loop = client.app.state.delivery  # type: ignore[attr-defined]
+        assert loop.last_error is None
+    assert message["To"] == "rep@example.com"
+    assert names(org)[org.rep] in text_part(message)
+    with session_scope(engine) as session:
+        lease = session.scalars(select(SenderLease)).all()
+    assert lease == []  # given up at shutdown, so another process need not wait
