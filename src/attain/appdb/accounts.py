@@ -57,6 +57,10 @@ from attain.mail import MailSettings, compose
 LINK_EXPIRED = "This link has expired or was already used; ask for a new one."
 """What a used, expired or unknown link says (never which of the three)."""
 
+RESET_INTERVAL = timedelta(minutes=1)
+"""Fewest time between two reset e-mails to one account, so a stranger pressing "send me a
+link" in a loop cannot flood someone's inbox."""
+
 Teams = Mapping[str, str | None]
 """Every CRM rep id and its team id (from the store's roster), for a manager's rules."""
 
@@ -213,13 +217,22 @@ def change_password(
 
 def request_reset(session: Session, email: str, lifetime: timedelta) -> tuple[User, str] | None:
     """A password-reset link for the active account `email`: (user, secret); None when there
-    is no such active account (the caller answers the same either way)."""
+    is no such active account, or one was sent less than `RESET_INTERVAL` ago (the caller
+    answers the same either way)."""
     try:
         address = normalise_email(email)
     except InputError:
         return None
     user = session.scalar(select(User).where(User.email == address, User.is_active.is_(True)))
     if user is None:
+        return None
+    latest = session.scalar(
+        select(OneTimeLink.created_at)
+        .where(OneTimeLink.user_id == user.id, OneTimeLink.purpose == LinkPurpose.PASSWORD_RESET)
+        .order_by(OneTimeLink.created_at.desc())
+        .limit(1)
+    )
+    if latest is not None and utcnow() - latest < RESET_INTERVAL:
         return None
     secret, _ = _new_link(session, user, LinkPurpose.PASSWORD_RESET, lifetime, None)
     record(session, None, "password_reset_requested", "users", user.id, None, None)
