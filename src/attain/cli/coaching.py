@@ -33,6 +33,7 @@ from attain.cli.options import (
     writer_scope,
 )
 from attain.cli.users import APP_DB
+from attain.cli.voice import rep_team
 from attain.errors import InputError
 from attain.leads.channels import channel_report
 from attain.metrics.report import HEADLINE_METRIC
@@ -202,6 +203,7 @@ def agenda_command(
                 settings=found.settings.workflow,
                 zone=found.settings.performance.timezone,
                 pacing=pacing,
+                team_id=rep_team(found.backend, rep),
             )
     if output_format is Format.JSON:
         echo_json(agenda.to_dict())
@@ -209,6 +211,8 @@ def agenda_command(
     typer.echo(f"Agenda for {rep}'s next one-on-one (as of {agenda.as_of}):")
     for number, item in enumerate(agenda.items, start=1):
         typer.echo(f"{number}. {item.question}  [{item.source}]")
+    for line in agenda.team_voice:
+        typer.echo(f"Team voice: {line}")
 
 
 @coaching_app.command("coverage")

@@ -31,6 +31,7 @@ from attain.cli import (
     status,
     sync,
     users,
+    voice,
 )
 from attain.errors import AttainError
 
@@ -63,6 +64,9 @@ app.add_typer(coaching.alignment_app, name="alignment")
 app.add_typer(coaching.actions_app, name="actions")
 app.add_typer(management.program_app, name="program")
 app.add_typer(management.skills_app, name="skills")
+app.add_typer(voice.survey_app, name="survey")
+app.add_typer(voice.pairing_app, name="pairing")
+app.add_typer(voice.calendar_app, name="calendar")
 app.command("ramp")(management.ramp_command)
 app.add_typer(management.products_app, name="products")
 app.add_typer(management.comp_app, name="comp")

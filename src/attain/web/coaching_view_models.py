@@ -40,6 +40,7 @@ from attain.workflow.alignment import AlignmentAgenda, alignment_agenda, meeting
 from attain.workflow.coaching import app_records, log_session, merged
 from attain.workflow.coverage import coverage_table
 from attain.workflow.digest import Digest, DigestScope, build_digest
+from attain.workflow.surveys import team_voice
 
 MAX_ACTIONS = 20
 """Agreed actions one logged session may carry."""
@@ -176,8 +177,17 @@ def _agenda(services: Services, session: Session, rep_id: str, day: date) -> dic
         goals,
         services.settings.workflow,
         pacing,
+        _team_voice(services, session, rep_id, day),
     )
     return agenda.to_dict()
+
+
+def _team_voice(services: Services, session: Session, rep_id: str, day: date) -> list[str]:
+    """The rep's team's pulse-survey themes for the one-on-one (aggregates only)."""
+    entry = services.roster().get(rep_id)
+    if entry is None or entry.team_id is None:
+        return []
+    return team_voice(session, entry.team_id, day, services.settings.workflow)
 
 
 def coaching_panel(

@@ -31,6 +31,7 @@ from attain.metrics.facts import daily_actuals, is_countable
 from attain.metrics.pacing import PacingRow
 from attain.workflow.actions import days_overdue, is_overdue, list_actions
 from attain.workflow.settings import WorkflowSettings
+from attain.workflow.surveys import team_voice
 
 ItemKind = Literal["finding", "overdue_action", "goal", "pacing", "standing"]
 
@@ -278,6 +279,9 @@ class Agenda:
     rep_id: str
     as_of: date
     items: list[AgendaItem]
+    team_voice: list[str] = field(default_factory=list)
+    """What the rep's team said in its shown pulse surveys lately (`surveys.team_voice`):
+    context for the manager, never one rep's answer."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready values."""
@@ -285,6 +289,7 @@ class Agenda:
             "rep_id": self.rep_id,
             "as_of": self.as_of.isoformat(),
             "items": [asdict(item) for item in self.items],
+            "team_voice": list(self.team_voice),
         }
 
 
@@ -296,8 +301,10 @@ def build_agenda(
     goals: Sequence[GoalProgress] = (),
     settings: WorkflowSettings | None = None,
     pacing: PacingRow | None = None,
+    team_voice: Sequence[str] = (),
 ) -> Agenda:
-    """The agenda from the rep's findings, overdue actions and goals behind pace (pure)."""
+    """The agenda from the rep's findings, overdue actions and goals behind pace, with the
+    team's pulse-survey themes beside it (pure)."""
     settings = settings or WorkflowSettings()
     items = [
         *_finding_items(rep_id, findings),
@@ -312,7 +319,7 @@ def build_agenda(
         if len(items) >= min(settings.agenda_min_questions, settings.agenda_max_questions):
             break
         items.append(AgendaItem(question, "standing", TIER_STANDING, 0.0, source="standing"))
-    return Agenda(rep_id=rep_id, as_of=as_of, items=items)
+    return Agenda(rep_id=rep_id, as_of=as_of, items=items, team_voice=list(team_voice))
 
 
 def _finding_items(rep_id: str, findings: Sequence[Finding]) -> list[AgendaItem]:
@@ -409,10 +416,12 @@ def rep_agenda(
     zone: str = "UTC",
     pacing: PacingRow | None = None,
     scope: Visibility | None = None,
+    team_id: str | None = None,
 ) -> Agenda:
-    """The agenda with the rep's open actions and current goals read from the app database
-    (NotFound for a rep outside the scope)."""
+    """The agenda with the rep's open actions and current goals read from the app database,
+    and the themes of `team_id`'s pulse surveys (NotFound for a rep outside the scope)."""
     check_rep(scope, rep_id)
     actions = list_actions(session, rep_id=rep_id, status=ActionStatus.OPEN)
     goals = goal_progress(backend, current_goals(session, as_of, [rep_id]), as_of, zone)
-    return build_agenda(rep_id, as_of, findings, actions, goals, settings, pacing)
+    voice = team_voice(session, team_id, as_of, settings) if team_id else []
+    return build_agenda(rep_id, as_of, findings, actions, goals, settings, pacing, voice)
