@@ -10,8 +10,8 @@ of its last day). Between them:
   the previous version's last week);
 - deals that moved stage, slipped (pushed out), were pulled in, closed, were created or
   reassigned: the change record of attain.history.changes over the same two versions;
-- the numbers that moved: bookings to date and pace of each row whose status is shown, and
-  the open pipeline expected to close in the period.
+- the forecast's movement: each company, team and rep row's P50 and chance of target in
+  each version (the calibrated forecast of attain.forecast, as of each version's last day).
 
 A data version is an import (its id); a date asks for the version nearest to it (the last one
 taken by that day's end, else the first).
@@ -29,7 +29,9 @@ import pandas as pd
 from attain.config import Settings
 from attain.diagnosis.finding import Diagnosis, Finding
 from attain.diagnosis.run import diagnose
-from attain.errors import InputError
+from attain.errors import AttainError, InputError
+from attain.forecast.calibrated import calibrated_forecast
+from attain.forecast.forecast import Forecast
 from attain.history.changes import ChangeRecord, changes
 from attain.metrics.pacing import PacingRow
 from attain.metrics.report import PerformanceReport, performance_report
@@ -102,6 +104,20 @@ class ActivityDrop:
 
 
 @dataclass(frozen=True)
+class ForecastMove:
+    """A forecast row's P50 and chance of target in the previous and the latest version."""
+
+    scope: str
+    id: str
+    name: str
+    team_id: str | None
+    p50_before: float | None
+    p50_after: float | None
+    chance_before: float | None
+    chance_after: float | None
+
+
+@dataclass(frozen=True)
 class MondayChanges:
     """Everything that changed between two data versions, for everyone (cut per user later)."""
 
@@ -110,6 +126,7 @@ class MondayChanges:
     findings: list[FindingChange]
     activity: list[ActivityDrop]
     deals: ChangeRecord
+    forecast: list[ForecastMove]
 
 
 def _imports(backend: Store) -> pd.DataFrame:
@@ -257,21 +274,30 @@ def monday_changes(
     since: int | date | None = None,
     *,
     latest: tuple[PerformanceReport, Diagnosis] | None = None,
+    latest_forecast: Forecast | None = None,
 ) -> MondayChanges:
     """What changed from `since` (default: the version before the latest) to the latest
-    version. `latest` is the latest version's report and diagnosis when already computed."""
+    version. `latest` and `latest_forecast` are the latest version's report, diagnosis and
+    forecast when already computed."""
     span = versions(backend, since)
-    then = at(backend, version=span.since)
-    before = _readings(then, settings, span.since_day)
     fits = latest is not None and latest[0].as_of == span.until_day
     after = latest if latest is not None and fits else _readings(backend, settings, span.until_day)
+    ahead = latest_forecast if fits and latest_forecast is not None else None
+    ahead = ahead or _forecast(backend, settings, span.until_day)
     record = changes(backend, span.since, None, currency=settings.currency)
+    if span.since == span.until:
+        # One version compared with itself (a store imported once): nothing changed, and
+        # reading it twice would only cost time.
+        return MondayChanges(span, [], [], [], record, forecast_moves(ahead, ahead))
+    then = at(backend, version=span.since)
+    before = _readings(then, settings, span.since_day)
     return MondayChanges(
         versions=span,
         statuses=status_changes(before[0], after[0]),
         findings=finding_changes(before[1], after[1]),
         activity=new_drops(backend, span, sellers(after[0])),
         deals=record,
+        forecast=forecast_moves(_forecast(then, settings, span.since_day), ahead),
     )
 
 
@@ -287,3 +313,39 @@ def _readings(backend: Any, settings: Settings, day: date) -> tuple[PerformanceR
         report=report,
     )
     return report, found
+
+
+def forecast_moves(before: Forecast | None, after: Forecast | None) -> list[ForecastMove]:
+    """Every forecast row of either version, with its P50 and chance in each (None where the
+    version has no such row or no forecast)."""
+    old = {(r.scope, r.id): r for r in (before.rows if before else [])}
+    new = {(r.scope, r.id): r for r in (after.rows if after else [])}
+    rank = ("company", "team", "rep")
+    moves = []
+    for key in sorted(set(old) | set(new), key=lambda k: (rank.index(k[0]), k[1])):
+        was, now = old.get(key), new.get(key)
+        shown = now or was
+        assert shown is not None
+        moves.append(
+            ForecastMove(
+                scope=key[0],
+                id=key[1],
+                name=shown.name,
+                team_id=shown.team_id,
+                p50_before=None if was is None else was.p50,
+                p50_after=None if now is None else now.p50,
+                chance_before=None if was is None else was.chance_of_target,
+                chance_after=None if now is None else now.chance_of_target,
+            )
+        )
+    return moves
+
+
+def _forecast(backend: Any, settings: Settings, day: date) -> Forecast | None:
+    """The calibrated forecast as of `day`, or None when the store cannot make one."""
+    try:
+        return calibrated_forecast(
+            backend, day, zone=settings.performance.timezone, settings=settings.forecast
+        )
+    except AttainError:
+        return None

@@ -10,6 +10,8 @@ from datetime import date, datetime
 from typing import Any
 
 from attain.access import Principal, Resource, Visibility
+from attain.errors import AttainError
+from attain.forecast.forecast import Forecast
 from attain.history.changes import restricted
 from attain.history.monday import MondayChanges, monday_changes
 from attain.history.states import parse_moment
@@ -36,10 +38,16 @@ def _computed(services: Services, since: int | date | None) -> MondayChanges:
     """The changes for everyone, cached per data version and `since`."""
     day = services.as_of(None).day
     latest = (services.report(day), services.diagnosis(day))
+    try:
+        ahead: Forecast | None = services.forecast(day)
+    except AttainError:
+        ahead = None
     settings = services.settings
     return services.with_store(
         ("monday", since),
-        lambda backend: monday_changes(backend, settings, since, latest=latest),
+        lambda backend: monday_changes(
+            backend, settings, since, latest=latest, latest_forecast=ahead
+        ),
     )
 
 
@@ -101,6 +109,7 @@ def monday_view(
         "findings": [jsonable(asdict(f)) for f in found.findings if cut.row(f.scope, f.id)],
         "activity": [jsonable(asdict(a)) for a in found.activity if cut.rep_row(a.rep_id)],
         "deals": deals,
+        "forecast": [jsonable(asdict(m)) for m in found.forecast if cut.row(m.scope, m.id)],
         "totals": {t["kind"]: t for t in jsonable(record.totals)},
         "notes": [currency_note(record.currency)],
     }
