@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -40,6 +40,9 @@ from attain.workflow.digest import (
 )
 from attain.workflow.settings import WorkflowSettings
 
+if TYPE_CHECKING:
+    from attain.config import Settings
+
 CHART_CID = "digest-pace"
 
 
@@ -63,11 +66,10 @@ class DigestInputs:
 def store_inputs(
     backend: Store,
     session: Session,
-    settings: Any,
+    settings: Settings,
     as_of: date | None = None,
 ) -> DigestInputs:
-    """The digests' inputs read from the store (as `attain digest` computes them); `settings`
-    is attain.config.Settings."""
+    """The digests' inputs read from the store (as `attain digest` computes them)."""
     report = performance_report(backend, settings.performance, as_of=as_of)
     day, workflow = report.as_of, settings.workflow
     wins = weekly_wins(backend, day - timedelta(days=workflow.digest_days - 1), day)

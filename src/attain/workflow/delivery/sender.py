@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, select
 
@@ -36,6 +36,9 @@ from attain.workflow.delivery.digests import (
     user_digests,
 )
 from attain.workflow.delivery.schedule import due_schedules, next_run, slot_label
+
+if TYPE_CHECKING:
+    from attain.config import Settings
 
 OpenStore = Callable[[], AbstractContextManager[Store]]
 """Opens the store read-only for the duration of a block."""
@@ -69,7 +72,7 @@ class Sender:
     def __init__(
         self,
         engine: Engine,
-        settings: Any,
+        settings: Settings,
         source: OpenStore,
         holder: str,
         sleep: Callable[[float], None] = time.sleep,
@@ -103,6 +106,7 @@ class Sender:
         none), keyed by the data version: once per data version and channel."""
         now = now or datetime.now(UTC)
         report = RunReport()
+        self._inputs = None  # the store may have changed since the last run
         with session_scope(self.engine) as session:
             users = [u for u in session.scalars(select(User).where(User.is_active)) if _is(u, only)]
             plans = [(principal(user), self._channels(session, user)) for user in users]
