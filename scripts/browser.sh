@@ -10,6 +10,9 @@
 # non-zero with the reason. Running it again once Chromium is there changes nothing.
 set -euo pipefail
 
+# Parallel test workers (pytest-xdist) may all find the package missing: one apt-get at a time.
+APT="flock /tmp/attain-apt.lock apt-get"
+
 CHROMIUM=/usr/bin/chromium
 
 die() {
@@ -24,8 +27,8 @@ install_chromium() {
         "install Chromium so that $CHROMIUM runs it"
     echo "browser.sh: installing Debian's chromium (once)" >&2
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >&2 || die "apt-get update failed, so Chromium cannot be installed"
-    apt-get install -y -qq chromium >&2 || die "apt-get install chromium failed"
+    $APT update -qq >&2 || die "apt-get update failed, so Chromium cannot be installed"
+    $APT install -y -qq chromium >&2 || die "apt-get install chromium failed"
 }
 
 [[ -x $CHROMIUM ]] || install_chromium

@@ -8,6 +8,9 @@
 # non-zero with the reason. JAVA_HOME, when set, wins over PATH.
 set -euo pipefail
 
+# Parallel test workers (pytest-xdist) may all find the package missing: one apt-get at a time.
+APT="flock /tmp/attain-apt.lock apt-get"
+
 die() {
     echo "java.sh: $*" >&2
     exit 1
@@ -30,10 +33,10 @@ install_java() {
         "install Java 17 and set JAVA_HOME"
     echo "java.sh: installing Debian's openjdk-17-jre-headless (once)" >&2
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >&2 || die "apt-get update failed, so Java cannot be installed"
+    $APT update -qq >&2 || die "apt-get update failed, so Java cannot be installed"
     # The JRE's post-install step wants the man page folder, which slim images delete.
     mkdir -p /usr/share/man/man1
-    apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless >&2 \
+    $APT install -y -qq --no-install-recommends openjdk-17-jre-headless >&2 \
         || die "apt-get install openjdk-17-jre-headless failed"
 }
 

@@ -13,6 +13,9 @@
 # errors go to stderr, and any failure exits non-zero with the reason.
 set -euo pipefail
 
+# Parallel test workers (pytest-xdist) may all find the package missing: one apt-get at a time.
+APT="flock /tmp/attain-apt.lock apt-get"
+
 ROOT="${ATTAIN_PG_DIR:-/tmp/attain-postgres-$(id -u)}"
 DATA="$ROOT/data"
 SOCKETS="$ROOT/sockets"
@@ -45,8 +48,8 @@ install_postgres() {
         "install it, or set ATTAIN_TEST_POSTGRES_URL to a server of yours"
     echo "postgres.sh: installing Debian's postgresql (once)" >&2
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >&2 || die "apt-get update failed, so PostgreSQL cannot be installed"
-    apt-get install -y -qq --no-install-recommends postgresql >&2 \
+    $APT update -qq >&2 || die "apt-get update failed, so PostgreSQL cannot be installed"
+    $APT install -y -qq --no-install-recommends postgresql >&2 \
         || die "apt-get install postgresql failed"
 }
 
