@@ -45,17 +45,12 @@ from attain.workflow.actions import (
     parse_action,
     set_status,
 )
-from attain.workflow.agenda import current_goals, goal_progress, rep_agenda
+from attain.workflow.agenda import rep_agenda
 from attain.workflow.alignment import add_meeting_action, alignment_agenda, meeting_actions
 from attain.workflow.coaching import log_session, rep_sessions
 from attain.workflow.coverage import store_coverage
-from attain.workflow.digest import (
-    DigestScope,
-    build_digest,
-    render_html,
-    render_markdown,
-    weekly_wins,
-)
+from attain.workflow.delivery.digests import store_inputs
+from attain.workflow.digest import DigestScope, build_digest, render_html, render_markdown
 
 coaching_app = typer.Typer(
     help="Coaching sessions and agreed actions, the next one-on-one's agenda and coverage.",
@@ -289,22 +284,21 @@ def digest_command(
     with store_facts(db, as_of) as found:
         if rep is not None:
             check_rep(found.backend, rep)
-        report = found.report
-        settings = found.settings.workflow
-        since = report.as_of.fromordinal(report.as_of.toordinal() - settings.digest_days + 1)
-        wins = weekly_wins(found.backend, since, report.as_of)
-        findings = diagnose_store(found).findings
         with app_session(app_db, None) as (session, _):
-            goals = goal_progress(
-                found.backend,
-                current_goals(session, report.as_of, recent_days=settings.digest_days),
-                report.as_of,
-                found.settings.performance.timezone,
-            )
+            inputs = store_inputs(found.backend, session, found.settings, report=found.report)
+    report, settings = inputs.report, found.settings.workflow
     if team is not None and team not in {r.team_id for r in report.reps}:
         raise InputError(f"no team {team} in the store; `attain report` lists them")
     scope: DigestScope = "team" if team else "rep" if rep else "company"
-    digest = build_digest(scope, team or rep or "company", report, findings, wins, goals, settings)
+    digest = build_digest(
+        scope,
+        team or rep or "company",
+        report,
+        inputs.findings,
+        inputs.wins,
+        inputs.goals,
+        settings,
+    )
     if output_format is Format.JSON:
         text = json.dumps(digest.to_dict(), indent=2, ensure_ascii=False)
     elif output_format is Format.HTML:

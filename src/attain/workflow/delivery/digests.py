@@ -68,9 +68,11 @@ def store_inputs(
     session: Session,
     settings: Settings,
     as_of: date | None = None,
+    report: PerformanceReport | None = None,
 ) -> DigestInputs:
-    """The digests' inputs read from the store (as `attain digest` computes them)."""
-    report = performance_report(backend, settings.performance, as_of=as_of)
+    """The digests' inputs read from the store (`attain digest` shows one of them); `report`,
+    when the caller has it, spares computing it again."""
+    report = report or performance_report(backend, settings.performance, as_of=as_of)
     day, workflow = report.as_of, settings.workflow
     wins = weekly_wins(backend, day - timedelta(days=workflow.digest_days - 1), day)
     findings = diagnose(
