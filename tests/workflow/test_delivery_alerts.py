@@ -11,13 +11,19 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from delivery_support import add_users, import_folder, sender
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from attain.appdb.database import session_scope
-from attain.appdb.delivery import AlertKind, AlertSubscription, Channel
+from attain.appdb.delivery import AlertKind, AlertSnapshot, AlertSubscription, Channel
 from attain.demo.config import DemoSpec
 from attain.demo.generator import generate
-from attain.workflow.delivery.alerts import WatchedState, changes
+from attain.workflow.delivery.alerts import (
+    KEPT_STATES,
+    WatchedState,
+    changes,
+    keep_state,
+    last_state,
+)
 from tests.support.smtp import smtp_server, text_part
 
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
@@ -162,3 +168,14 @@ def test_each_kind_of_change_is_one_alert_with_its_evidence_and_action() -> None
     assert found[AlertKind.ACTIVITY_DROP].rep_id == "R2"
     assert all(alert.action for alert in found.values())
     assert changes(after, after) == []  # the same state again: nothing changed
+
+
+def test_only_the_latest_watched_states_are_kept(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        for version in range(1, 14):
+            keep_state(session, str(version), WatchedState(at_risk={str(version): {}}))
+    with session_scope(engine) as session:
+        kept = session.scalars(select(AlertSnapshot.data_version)).all()
+        latest = last_state(session)
+    assert sorted(map(int, kept)) == list(range(14 - KEPT_STATES, 14))
+    assert latest is not None and list(latest.at_risk) == ["13"]

@@ -21,7 +21,7 @@ from typing import Any
 
 import ibis
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from attain.appdb.delivery import AlertKind, AlertSnapshot
@@ -30,6 +30,11 @@ from attain.metrics.report import HEADLINE_METRIC, PerformanceReport
 from attain.reports.templating import money
 from attain.store.handle import Store
 from attain.workflow.delivery.settings import DeliverySettings
+
+CLOSED_DAYS = 92
+"""Closed deals younger than this (a quarter) stay in the watched state."""
+KEPT_STATES = 10
+"""Watched states kept in the app database (the latest is the one compared)."""
 
 Facts = dict[str, dict[str, Any]]
 """Watched facts of one kind by their id (rep, 'rep|metric', deal, lead, 'rep|period|metric')."""
@@ -75,7 +80,7 @@ def watched_state(
     return WatchedState(
         at_risk=_at_risk(report),
         activity_drops=_activity_drops(report),
-        big_deals=_big_deals(backend, settings.big_deal_amount),
+        big_deals=_big_deals(backend, settings.big_deal_amount, report.as_of),
         waiting_leads=_waiting_leads(backend, report.as_of, settings.response_target_hours),
         quota_raises=_quota_raises(backend),
     )
@@ -106,11 +111,14 @@ def _activity_drops(report: PerformanceReport) -> Facts:
     }
 
 
-def _big_deals(backend: Store, amount: float) -> Facts:
+def _big_deals(backend: Store, amount: float, as_of: date) -> Facts:
+    """Open deals of at least `amount`, and those closed in the last CLOSED_DAYS (a deal lost
+    long ago changes nothing; leaving it out keeps each kept state small)."""
     deals = backend.table("opportunities")
-    big = deals.filter(deals.amount >= amount).select(
-        "opportunity_id", "owner_rep_id", "amount", "expected_close_date", "is_won"
-    )
+    recent = datetime.combine(as_of - timedelta(days=CLOSED_DAYS), time.min)
+    big = deals.filter(
+        deals.amount >= amount, deals.closed_at.isnull() | (deals.closed_at >= recent)
+    ).select("opportunity_id", "owner_rep_id", "amount", "expected_close_date", "is_won")
     frame: pd.DataFrame = backend.execute(big)
     facts: Facts = {}
     for row in frame.to_dict("records"):
@@ -290,7 +298,11 @@ def last_version(session: Session) -> str | None:
 
 
 def keep_state(session: Session, version: str, state: WatchedState) -> None:
-    """Keep `state` as the one the next data version is compared with."""
+    """Keep `state` as the one the next data version is compared with, and only the last
+    KEPT_STATES states before it."""
     session.add(
         AlertSnapshot(data_version=version, state=state.to_json(), taken_at=datetime.now(UTC))
     )
+    session.flush()
+    old = select(AlertSnapshot.id).order_by(AlertSnapshot.id.desc()).offset(KEPT_STATES)
+    session.execute(delete(AlertSnapshot).where(AlertSnapshot.id.in_(old.scalar_subquery())))
