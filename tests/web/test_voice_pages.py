@@ -130,3 +130,25 @@ def test_a_pairing_is_proposed_met_and_reviewed_from_the_pages(
         listing.status_code == 200
         and f'data-testid="pairing-{url.rsplit("/", 1)[1]}"' in listing.text
     )
+
+
+def test_a_rep_rates_their_own_session_once_and_the_coach_sees_only_a_hidden_week(
+    client: TestClient, users: Users, demo: Demo
+) -> None:
+    sessions = {}
+    for rep in (demo.own_rep, demo.other_rep):
+        body = {"rep_id": rep, "held_at": "2026-11-03T10:00:00", "duration_minutes": 30}
+        logged = client.post("/api/v1/coaching-sessions", json=body, headers=users.api("admin"))
+        assert logged.status_code == 201, logged.text
+        sessions[rep] = logged.json()["session"]["id"]
+    form = {"csrf_token": users.csrf["rep"], "useful": "yes", "word": "focused"}
+    own = f"/coaching-sessions/{sessions[demo.own_rep]}/feedback"
+    assert 'data-testid="feedback-' in client.get("/surveys", headers=users.page("rep")).text
+    assert client.post(own, data=form, headers=users.page("rep")).status_code == 303
+    assert client.post(own, data=form, headers=users.page("rep")).status_code == 400
+    other = f"/coaching-sessions/{sessions[demo.other_rep]}/feedback"
+    assert client.post(other, data=form, headers=users.page("rep")).status_code == 404
+    page = client.get("/surveys", headers=users.page("admin")).text
+    trend = page.split('data-testid="feedback-trend"')[1].split("</table>")[0]
+    assert "2026-11-02" in trend and "hidden until 5 answers" in trend
+    assert "focused" not in trend

@@ -17,6 +17,7 @@ from attain.cli.options import (
     BY,
     DB,
     FORMAT,
+    StoreFacts,
     TextOrJson,
     app_session,
     diagnose_store,
@@ -29,6 +30,7 @@ from attain.cli.options import (
 from attain.cli.users import APP_DB
 from attain.config import load_settings
 from attain.diagnosis.context import build_context
+from attain.diagnosis.finding import Skip
 from attain.diagnosis.stage_leakage import FunnelTable, funnel_table
 from attain.errors import InputError
 from attain.metrics.targets import rep_roster, roster_entries
@@ -126,22 +128,27 @@ def survey_results_command(
 
 
 # -- peer pairing ----------------------------------------------------------------------------
+def store_funnel(found: StoreFacts) -> FunnelTable | Skip:
+    """The funnel-against-top-performers table of the store, as the stage-leakage detector
+    computes it with the configured settings."""
+    s = found.settings
+    context = build_context(
+        found.backend,
+        as_of=found.report.as_of,
+        performance=s.performance,
+        icp=s.icp,
+        window_days=s.diagnosis.window_days,
+        report=found.report,
+    )
+    return funnel_table(context, s.diagnosis.stage_leakage)
+
+
 def _all_suggestions(db: str | None, as_of: datetime | None, app_db: str | None) -> list[Any]:
     """Suggested peers for every rep's stage, skill and activity gaps."""
     with store_facts(db, as_of) as found:
         s = found.settings
         findings = diagnose_store(found)
-        table = funnel_table(
-            build_context(
-                found.backend,
-                as_of=found.report.as_of,
-                performance=s.performance,
-                icp=s.icp,
-                window_days=s.diagnosis.window_days,
-                report=found.report,
-            ),
-            s.diagnosis.stage_leakage,
-        )
+        table = store_funnel(found)
         mapping = teams_of(found.backend)
         suggested: list[Any] = []
         if isinstance(table, FunnelTable):
@@ -256,17 +263,7 @@ def pairing_review_command(
     against as many weeks before, by the intensive programs' Mann–Whitney U test."""
     with store_facts(db, as_of) as found, app_session(app_db) as (session, _):
         s = found.settings
-        table = funnel_table(
-            build_context(
-                found.backend,
-                as_of=found.report.as_of,
-                performance=s.performance,
-                icp=s.icp,
-                window_days=s.diagnosis.window_days,
-                report=found.report,
-            ),
-            s.diagnosis.stage_leakage,
-        )
+        table = store_funnel(found)
         review = pairing.review_pairing(
             session,
             found.backend,
