@@ -208,7 +208,8 @@ def coaching_panel(
         "agenda": agenda,
         "action_items": actions,
         "can_log": can_write(user, Resource.COACHING),
-        "kinds": [kind.value for kind in CoachingKind],
+        # A pairing session is recorded from its pairing (/pairings), with the peer it names.
+        "kinds": [kind.value for kind in CoachingKind if kind is not CoachingKind.PAIRING],
         "today": date.today().isoformat(),
     }
 
