@@ -126,7 +126,7 @@ def test_a_manager_invites_only_reps_of_their_own_teams(running: Running, demo: 
     made = client.post("/api/v1/invitations", json=own, headers=bearer(running, "manager"))
     assert made.status_code == 201, made.text
     assert [m["To"] for m in running.smtp.wait_for(1)] == ["r@example.com"]
-    listed = client.get("/api/v1/users", headers=bearer(running, "manager")).json()
+    listed = client.get("/api/v1/users", headers=bearer(running, "manager")).json()["items"]
     assert {a["email"] for a in listed} == {"rep@example.com", "r@example.com"}
 
 
@@ -171,9 +171,9 @@ def test_a_reset_says_the_same_for_any_email_and_its_link_works_once(running: Ru
 
 def test_tokens_are_listed_and_revoked_by_their_owner_or_an_admin(running: Running) -> None:
     client = running.client
-    mine = client.get("/api/v1/tokens", headers=bearer(running, "rep")).json()
+    mine = client.get("/api/v1/tokens", headers=bearer(running, "rep")).json()["items"]
     assert [t["user_email"] for t in mine] == ["rep@example.com"]
-    every = client.get("/api/v1/tokens", headers=bearer(running, "admin")).json()
+    every = client.get("/api/v1/tokens", headers=bearer(running, "admin")).json()["items"]
     assert len(every) == 4
     admins = next(t["id"] for t in every if t["user_email"] == "admin@example.com")
     refused = client.post(f"/api/v1/tokens/{admins}/revoke", headers=bearer(running, "rep"))
@@ -192,7 +192,7 @@ def test_disable_and_enable_and_a_disabled_email_can_be_invited_again(
     running: Running, demo: Demo
 ) -> None:
     client = running.client
-    accounts = client.get("/api/v1/users", headers=bearer(running, "admin")).json()
+    accounts = client.get("/api/v1/users", headers=bearer(running, "admin")).json()["items"]
     ids = {a["email"]: a["id"] for a in accounts}
     rep, admin = ids["rep@example.com"], ids["admin@example.com"]
     assert (

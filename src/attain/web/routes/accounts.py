@@ -35,9 +35,9 @@ from attain.web.auth import (
     set_session_cookie,
     start_session,
 )
-from attain.web.deps import ApiUser, AppDb, CurrentPage, RecordId, Services, routers
+from attain.web.deps import ApiUser, AppDb, CurrentPage, ListParams, RecordId, Services, routers
 from attain.web.rendering import form_model, render
-from attain.web.schemas import Account, Invited, TokenInfo
+from attain.web.schemas import Account, Invited, Page, TokenInfo
 
 logger = logging.getLogger(__name__)
 pages, api = routers("accounts")
@@ -249,9 +249,14 @@ def revoke_token_page(page: CurrentPage, engine: AppDb, token_id: RecordId) -> R
     return RedirectResponse("/account#tokens", status_code=303)
 
 
-@api.get("/tokens", summary="API tokens: your own; an admin's, everyone's")
-def tokens(engine: AppDb, user: ApiUser) -> list[TokenInfo]:
-    return _tokens(engine, user)
+@api.get(
+    "/tokens",
+    response_model=Page[TokenInfo],
+    summary="API tokens: your own; an admin's, everyone's",
+)
+def tokens(engine: AppDb, user: ApiUser, listing: ListParams) -> Any:
+    rows = [token.model_dump(mode="json") for token in _tokens(engine, user)]
+    return listing.answer(rows, "api-tokens")
 
 
 @writes.post("/tokens/{token_id}/revoke", summary="Revoke an API token (yours; an admin any)")
@@ -316,9 +321,14 @@ def set_active_page(
     return RedirectResponse("/users", status_code=303)
 
 
-@api.get("/users", summary="Accounts you manage: an admin every one, a manager their teams' reps")
-def users(services: Services, engine: AppDb, user: ApiUser) -> list[Account]:
-    return _managed(services, engine, user)
+@api.get(
+    "/users",
+    response_model=Page[Account],
+    summary="Accounts you manage: an admin every one, a manager their teams' reps",
+)
+def users(services: Services, engine: AppDb, user: ApiUser, listing: ListParams) -> Any:
+    rows = [account.model_dump(mode="json") for account in _managed(services, engine, user)]
+    return listing.answer(rows, "accounts")
 
 
 @writes.post(
