@@ -111,6 +111,12 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("GET", "/pairings"): (303, 200, 200, 200, 403),
     ("GET", "/pairings/{pairing_id}"): (303, 404, 404, 404, 403),
     ("GET", "/calendar/{token}.ics"): (404, 404, 404, 404, 404),
+    # A team's survey results: admins, and managers for their own team ("own": the manager's
+    # team, "other": another); reps read no team's results.
+    ("GET", "/api/v1/teams/{team_id}/surveys:own"): (401, 200, 200, 404, 403),
+    ("GET", "/api/v1/teams/{team_id}/surveys:other"): (401, 200, 404, 404, 403),
+    ("GET", "/api/v1/pairings/suggestions"): (401, 200, 200, 200, 403),
+    ("GET", "/api/v1/pairings/{pairing_id}/review"): (401, 404, 404, 404, 403),
 }
 """Form posts (POST /login, POST /logout) are covered by test_auth.py: they need forms and
 CSRF tokens rather than a role."""
@@ -202,6 +208,8 @@ def test_route_answers_each_role_as_the_rules_say(
     url = path.replace("{rep_id}", rep)
     if "{program_id}" in url:
         url = url.replace("{program_id}", str(programs[variant]))
+    other_team = next(team for team in demo.teams if team != demo.team)
+    url = url.replace("{team_id}", {"own": demo.team, "other": other_team}.get(variant, ""))
     url = _made_up(url)
     who = None if role == "anonymous" else role
     headers = users.api(who) if url.startswith("/api/") else users.page(who)

@@ -152,3 +152,21 @@ def test_a_rep_rates_their_own_session_once_and_the_coach_sees_only_a_hidden_wee
     trend = page.split('data-testid="feedback-trend"')[1].split("</table>")[0]
     assert "2026-11-02" in trend and "hidden until 5 answers" in trend
     assert "focused" not in trend
+
+
+def test_the_api_gives_a_teams_aggregates_suggestions_and_a_pairings_review(
+    client: TestClient, users: Users, demo: Demo
+) -> None:
+    survey = _send(client, users, demo.team)
+    url = f"/api/v1/teams/{demo.team}/surveys"
+    body = client.get(url, headers=users.api("manager")).json()
+    (row,) = [s for s in body["surveys"] if s["survey_id"] == survey]
+    assert (row["answers"], row["shown"], row["mean_score"]) == (0, False, None)
+    assert client.get(url, headers=users.api("rep")).status_code == 404
+    found = client.get("/api/v1/pairings/suggestions?as_of=2026-11-13", headers=users.api("admin"))
+    assert found.status_code == 200
+    for item in found.json()["items"]:
+        assert item["peer"]["rep_id"] != item["rep_id"]
+        assert item["peer"]["rep_id"] in {best["rep_id"] for best in item["best"]}
+    mine = client.get("/api/v1/pairings/suggestions?as_of=2026-11-13", headers=users.api("rep"))
+    assert {item["rep_id"] for item in mine.json()["items"]} <= {demo.own_rep}

@@ -1038,3 +1038,86 @@ class TokenInfo(BaseModel):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+
+
+class SurveyTheme(BaseModel):
+    """A word that several answers of a survey (or a week of coaching feedback) share."""
+
+    word: str
+    answers: int
+
+
+class SurveyResult(BaseModel):
+    """One pulse survey's aggregate: how many answered, and the mean, how many gave each
+    score, the themes and the change from the team's previous shown survey of the same
+    template only once `min_answers` have answered (null before)."""
+
+    survey_id: int
+    team_id: str
+    template: str
+    title: str
+    question: str
+    sent_at: str
+    answers: int
+    shown: bool
+    min_answers: int
+    mean_score: Number | None
+    scores: dict[str, int] | None
+    themes: list[SurveyTheme]
+    change: Number | None
+
+
+class TeamSurveys(BaseModel):
+    """A team's pulse surveys over time, oldest first (never a single answer)."""
+
+    team_id: str
+    min_answers: int
+    surveys: list[SurveyResult]
+
+
+class PeerCandidate(BaseModel):
+    """A peer strong at a gap: their conversion at the stage, score of the skill or activity
+    a week, and the deals behind a stage conversion."""
+
+    rep_id: str
+    value: Number
+    deals: int | None
+
+
+class PairingSuggestion(BaseModel):
+    """The peer suggested for one rep's gap, and the three best peers it was chosen from."""
+
+    rep_id: str
+    name: str
+    gap_kind: str
+    gap: str
+    rep_value: Number | None
+    peer: PeerCandidate
+    peer_name: str
+    same_team: bool
+    best: list[PeerCandidate]
+
+
+class PairingSuggestions(BaseModel):
+    """Suggested peers for the reps the user sees, as of a day."""
+
+    as_of: str
+    items: list[PairingSuggestion]
+
+
+class PairingReview(BaseModel):
+    """Whether a pairing's gap closed: the learner's weekly values before and after the
+    meeting, the intensive programs' test and its verdict."""
+
+    pairing_id: int
+    learner_rep_id: str
+    peer_rep_id: str
+    gap_kind: str
+    gap: str
+    met_on: str | None
+    weeks_done: int
+    comparisons: list[MetricComparison]
+    verdict: str
+    gap_closed: bool
+    test: str
+    notes: list[str]

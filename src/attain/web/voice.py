@@ -191,6 +191,31 @@ def feedback_view(
         surveys.give_feedback(session, session_id, _user(session, user), useful == "yes", word)
 
 
+def team_surveys_view(
+    services: Services, engine: Engine, user: Principal, team_id: str
+) -> dict[str, Any]:
+    """A team's surveys over time for a manager or admin who sees the team (NotFound
+    otherwise: a rep reads no team's results)."""
+    allowed = scope(services, user, Resource.COACHING)
+    allowed.team(team_id, known_teams(services))
+    settings = services.settings.workflow
+    with session_scope(engine) as session:
+        results = surveys.team_results(session, team_id, settings, allowed)
+    return {
+        "team_id": team_id,
+        "min_answers": settings.survey_min_answers,
+        "surveys": [result.to_dict() for result in results],
+    }
+
+
+def suggestions_view(
+    services: Services, engine: Engine, user: Principal, asked: date | None
+) -> dict[str, Any]:
+    """Suggested peers for the reps the user may see."""
+    page = pairings_page(services, engine, user, asked)
+    return {"as_of": page["as_of"], "items": page["suggestions"]}
+
+
 # -- peer pairing ----------------------------------------------------------------------------
 def _suggestions(services: Services, engine: Engine, day: date) -> list[pairing.Suggestion]:
     """Every rep's suggested peers as of `day`: stage, skill and activity gaps."""

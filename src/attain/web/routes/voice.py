@@ -8,8 +8,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from attain.web import deps, voice
 from attain.web.auth import checked_csrf
-from attain.web.deps import AppDb, AsOfParam, CurrentPage, RecordId, Services
+from attain.web.deps import ApiUser, AppDb, AsOfParam, CurrentPage, RecordId, Services
 from attain.web.rendering import text
+from attain.web.schemas import PairingReview, PairingSuggestions, TeamSurveys
 
 pages, api = deps.routers("voice")
 
@@ -127,3 +128,33 @@ def calendar_feed(services: Services, engine: AppDb, token: str = FeedToken) -> 
         media_type="text/calendar; charset=utf-8",
         headers={"Cache-Control": "private, max-age=300"},
     )
+
+
+@api.get(
+    "/teams/{team_id}/surveys",
+    summary="A team's pulse surveys over time: answers, mean, change and themes, each hidden "
+    "below the minimum of answers (admins; managers for their teams)",
+)
+def team_surveys(services: Services, engine: AppDb, user: ApiUser, team_id: str) -> TeamSurveys:
+    return TeamSurveys.model_validate(voice.team_surveys_view(services, engine, user, team_id))
+
+
+@api.get(
+    "/pairings/suggestions",
+    summary="For each rep with a stage, skill or activity gap, the peer strong exactly there",
+)
+def pairing_suggestions(
+    services: Services, engine: AppDb, user: ApiUser, as_of: AsOfParam = None
+) -> PairingSuggestions:
+    return PairingSuggestions.model_validate(voice.suggestions_view(services, engine, user, as_of))
+
+
+@api.get(
+    "/pairings/{pairing_id}/review",
+    summary="Whether a pairing's gap closed: weekly values before and after, test and verdict",
+)
+def pairing_review(
+    services: Services, engine: AppDb, user: ApiUser, pairing_id: RecordId, as_of: AsOfParam = None
+) -> PairingReview:
+    data = voice.pairing_view(services, engine, user, pairing_id, as_of)
+    return PairingReview.model_validate(data["review"])
