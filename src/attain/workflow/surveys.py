@@ -29,7 +29,7 @@ from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from attain.access import NotFound, Visibility
@@ -382,16 +382,6 @@ def survey_result(
         if result.survey_id == survey_id:
             return result
     raise NotFound(f"no survey {survey_id}")  # pragma: no cover - the survey is the team's
-
-
-def respondents(session: Session, survey_id: int) -> int:
-    """How many have answered the survey."""
-    count = session.scalar(
-        select(func.count())
-        .select_from(SurveyRespondent)
-        .where(SurveyRespondent.survey_id == survey_id)
-    )
-    return int(count or 0)
 
 
 def team_voice(
