@@ -13,7 +13,9 @@ import pytest
 
 from attain.config import load_settings
 from attain.demo import DemoSpec, generate
+from attain.demo.truth import Truth
 from attain.demo.variants import VARIANTS
+from attain.diagnosis.run import diagnose
 from attain.ingest.importer import import_files
 from attain.metrics.attainment import attainment_report
 from attain.metrics.pacing import weekly_targets
@@ -87,3 +89,23 @@ def test_weekly_targets_and_business_days_of_the_fiscal_quarter() -> None:
     weekly = weekly_targets(FY2027_Q3, 63_000.0, us)
     assert list(weekly.index[:2]) == [pd.Timestamp("2026-08-02"), pd.Timestamp("2026-08-09")]
     assert weekly[pd.Timestamp("2026-09-06")] == pytest.approx(4_000.0)  # Labor Day's week
+
+
+@pytest.mark.usefixtures("calendar")
+def test_no_rep_s_quota_reads_as_ratcheted_unless_planted(org: Path) -> None:
+    """Each fiscal quarter's target is the plan's daily rate over its whole length, and no
+    fiscal quarter starts before the plan: a target summed over the days the calendar plan
+    covers alone made the next quarter look raised 3-4 times after a hit, and the diagnosis
+    read every rep's quota as ratcheted (82 false alarms over the benchmark's seeds 31-33)."""
+    quotas = pd.read_csv(org / "quotas.csv", parse_dates=["period_start"])
+    assert quotas["period_start"].min() >= pd.Timestamp("2026-01-01")  # the plan's first quarter
+    truth = Truth.read(org / "truth.json")
+    backend = connect(":memory:")
+    try:
+        import_files(raw_duckdb(backend), [org])
+        found = diagnose(backend, as_of=truth.as_of, icp=truth.icp_settings())
+    finally:
+        backend.disconnect()
+    ratcheted = {f.id for f in found.findings if f.cause == "target_setting" and f.scope == "rep"}
+    assert found.sellers
+    assert ratcheted <= set(truth.reps_with("target_setting"))

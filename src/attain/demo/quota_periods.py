@@ -97,7 +97,13 @@ def _year_row(rep: str, metric: str, year: int, target: float, set_at: object) -
 def _fiscal(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per rep, metric and fiscal quarter of FISCAL_445: each calendar quarter's latest
     target spread over the fiscal quarters it overlaps, by days; set when the first of them
-    was. Revisions are not carried over (the variant is about the calendar, not ratcheting)."""
+    was. Revisions are not carried over (the variant is about the calendar, not ratcheting).
+
+    A fiscal quarter the plan covers only in part keeps the plan's daily rate over its whole
+    length (the current one runs past the last calendar quarter), and one that starts before
+    the plan is left out, as the calendar variants have no quota before their first quarter: a
+    target summed over the covered days alone made the next quarter look raised 3-4 times
+    after a hit, and the diagnosis read every rep's quota as ratcheted."""
     latest = frame.sort_values("set_at", kind="stable").drop_duplicates(
         ["rep_id", "metric", "period_start"], keep="last"
     )
@@ -115,12 +121,19 @@ def _fiscal(frame: pd.DataFrame) -> pd.DataFrame:
     quarters = {day: FISCAL_445.quarter_of(day.date()) for day in days["day"].unique()}
     days["fiscal"] = days["day"].map(quarters)
     grouped = days.groupby(["rep_id", "metric", "fiscal"], as_index=False).agg(
-        target=("share", "sum"), set_at=("set_at", "min")
+        target=("share", "sum"),
+        covered=("share", "size"),
+        set_at=("set_at", "min"),
+        plan_start=("period_start", "min"),
     )
     grouped["period_start"] = pd.to_datetime([q.start for q in grouped["fiscal"]])
     grouped["period_end"] = pd.to_datetime([q.end for q in grouped["fiscal"]])
+    first = grouped.groupby(["rep_id", "metric"])["plan_start"].transform("min")
+    grouped = grouped[grouped["period_start"] >= first].copy()
+    length = (grouped["period_end"] - grouped["period_start"]).dt.days + 1
+    grouped["target"] = grouped["target"] / grouped["covered"] * length
     grouped["target"] = [
         round(t, -3) if m == "bookings" else max(round(t), 1)
         for t, m in zip(grouped["target"], grouped["metric"], strict=True)
     ]
-    return grouped.drop(columns="fiscal")
+    return grouped.drop(columns=["fiscal", "covered", "plan_start"])
