@@ -7,9 +7,20 @@
       var target = document.getElementById(node.dataset.vegaFor);
       if (!target || target.dataset.embedded) return;
       target.dataset.embedded = "1";
-      window.vegaEmbed(target, JSON.parse(node.textContent), {
+      var spec = JSON.parse(node.textContent);
+      window.vegaEmbed(target, spec, {
         renderer: "canvas",
         actions: { export: true, source: false, compiled: false, editor: false },
+      }).then(function () {
+        // vega-embed's menu titles its <details>, not the <summary> a screen reader announces.
+        target.querySelectorAll("details > summary").forEach(function (summary) {
+          summary.setAttribute("aria-label", "Save this chart as an image");
+        });
+        var canvas = target.querySelector("canvas");
+        if (canvas && spec.description) {
+          canvas.setAttribute("role", "img");
+          canvas.setAttribute("aria-label", spec.description);
+        }
       });
     });
   }
