@@ -53,7 +53,7 @@ from attain.diagnosis.context import build_context
 from attain.diagnosis.run import diagnose
 from attain.forecast.forecast import forecast
 from attain.forecast.settings import ForecastSettings
-from attain.ingest.importer import import_files
+from attain.ingest.importer import IMPORT_MEMORY_LIMIT, import_files
 from attain.leads.channels import channel_report
 from attain.metrics.attainment import rep_attainment
 from attain.metrics.periods import Period
@@ -86,7 +86,7 @@ def step_import(db: str, files: Path, queue: Queue[Any]) -> None:
     reset_peak_memory()
     backend = connect(db)
     start = time.perf_counter()
-    result = import_files(backend, [files])
+    result = import_files(backend, [files], memory_limit=IMPORT_MEMORY_LIMIT)  # as attain import
     seconds = time.perf_counter() - start
     backend.disconnect()
     queue.put((seconds, peak_memory_mb(), result.rows_loaded))

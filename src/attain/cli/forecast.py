@@ -9,7 +9,14 @@ from typing import Literal
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from attain.cli.options import AS_OF, DB, OUTPUT, TARGET, opened_store, read_overrides
@@ -211,6 +218,8 @@ def _run(
         MofNCompleteColumn(),
         TextColumn("forecasts"),
         TimeElapsedColumn(),
+        TextColumn("left about"),
+        TimeRemainingColumn(),
     )
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("backtest", total=len(quarters) * len(weeks))

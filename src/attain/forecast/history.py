@@ -119,12 +119,13 @@ def _store_history(backend: Any) -> StoreHistory | None:
 def _deleted_deals(rows: pd.DataFrame, stored: pd.Series) -> pd.DataFrame:
     """Deals a full export deleted (no longer in `stored`), each as its last state before the
     deletion, with `deleted_at` the moment of the export that left it out."""
-    gone = rows.loc[
-        rows["deleted"] & rows["valid_to"].isna() & ~rows["opportunity_id"].isin(stored)
-    ]
+    # As objects: pandas' `str` isin makes a pyarrow scalar of each value in Python, seconds
+    # for the hundreds of thousands of deals of a large store.
+    ids = rows["opportunity_id"].astype(object)
+    gone = rows.loc[rows["deleted"] & rows["valid_to"].isna() & ~ids.isin(stored.astype(object))]
     if gone.empty:
         return pd.DataFrame(columns=[*DEAL_COLUMNS, "is_won", "amount", "deleted_at"])
-    before = rows.loc[~rows["deleted"] & rows["opportunity_id"].isin(gone["opportunity_id"])]
+    before = rows.loc[~rows["deleted"] & ids.isin(gone["opportunity_id"].astype(object))]
     last = before.sort_values("valid_from", na_position="first").drop_duplicates(
         "opportunity_id", keep="last"
     )
@@ -145,7 +146,8 @@ def _with_seen_stages(rows: pd.DataFrame, stages: pd.DataFrame, deleted: pd.Seri
     which stage each deal was in at each past week, as far as the imports saw it.
     """
     live = rows.loc[~rows["deleted"] & rows["stage"].notna()]
-    seeded = live.loc[live["version_from"].isna() & live["opportunity_id"].isin(deleted)]
+    ids = live["opportunity_id"].astype(object)  # see _deleted_deals
+    seeded = live.loc[live["version_from"].isna() & ids.isin(deleted.astype(object))]
     # A close is known from the deal itself; seeded rows come from the stage entries.
     seen = live.loc[live["version_from"].notna() & live["closed_at"].isna()]
     seen = seen.rename(columns={"valid_from": "entered_at"})[STAGE_COLUMNS]
@@ -155,8 +157,9 @@ def _with_seen_stages(rows: pd.DataFrame, stages: pd.DataFrame, deleted: pd.Seri
     # the day of a lone first import, and the history would seem to run to that day.
     versions = seen.groupby("opportunity_id")["stage"].transform("size")
     moved = (versions > 1) & (seen["stage"] != seen.groupby("opportunity_id")["stage"].shift())
-    known = set(zip(stages["opportunity_id"], stages["stage"], strict=True))
-    pairs = zip(seen["opportunity_id"], seen["stage"], strict=True)
+    # Lists, not the columns: iterating a pandas `str` column makes a Python object per value.
+    known = set(zip(stages["opportunity_id"].tolist(), stages["stage"].tolist(), strict=True))
+    pairs = zip(seen["opportunity_id"].tolist(), seen["stage"].tolist(), strict=True)
     new = moved & pd.Series([pair not in known for pair in pairs], index=seen.index, dtype=bool)
     entries = seeded.rename(columns={"valid_from": "entered_at"})[STAGE_COLUMNS]
     added: pd.DataFrame = pd.concat(
