@@ -29,6 +29,7 @@ from attain.appdb.models import ActionItem, ActionStatus, Goal
 from attain.diagnosis.finding import Cause, Finding
 from attain.metrics.facts import daily_actuals, is_countable
 from attain.metrics.pacing import PacingRow
+from attain.store.handle import Store
 from attain.workflow.actions import days_overdue, is_overdue, list_actions
 from attain.workflow.settings import WorkflowSettings
 from attain.workflow.surveys import team_voice
@@ -216,7 +217,7 @@ def expected_share(start: date, end: date, as_of: date) -> float:
 
 
 def goal_progress(
-    backend: Any, goals: Sequence[Goal], as_of: date, zone: str = "UTC"
+    backend: Store, goals: Sequence[Goal], as_of: date, zone: str = "UTC"
 ) -> list[GoalProgress]:
     """Each goal's actual to `as_of` from the store's facts; goals whose metric Attain cannot
     count (see attain.metrics.smart) are left out."""
@@ -407,7 +408,7 @@ def _pacing_item(pacing: PacingRow) -> AgendaItem:
 
 def rep_agenda(
     session: Session,
-    backend: Any,
+    backend: Store,
     rep_id: str,
     as_of: date,
     findings: Sequence[Finding],

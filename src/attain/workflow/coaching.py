@@ -23,6 +23,7 @@ from attain.appdb import limits
 from attain.appdb.limits import checked_text
 from attain.appdb.models import ActionItem, CoachingKind, CoachingSession, User
 from attain.errors import InputError
+from attain.store.handle import Store
 from attain.workflow.actions import AgreedAction, new_action
 
 Origin = Literal["store", "app"]
@@ -158,7 +159,7 @@ def app_records(
 
 
 def store_records(
-    backend: Any,
+    backend: Store,
     rep_ids: Collection[str] | None = None,
     until: date | None = None,
     scope: Visibility | None = None,
@@ -213,7 +214,7 @@ def merged(*sources: Sequence[CoachingRecord]) -> list[CoachingRecord]:
 
 
 def rep_sessions(
-    session: Session, backend: Any, rep_id: str, scope: Visibility | None = None
+    session: Session, backend: Store, rep_id: str, scope: Visibility | None = None
 ) -> list[CoachingRecord]:
     """A rep's coaching sessions, imported and logged, newest first (NotFound outside the
     scope: a rep never sees another rep's sessions)."""

@@ -34,6 +34,7 @@ from attain.errors import InputError
 from attain.metrics.facts import local_time
 from attain.metrics.periods import Period, parse_quarter
 from attain.metrics.targets import quota_targets
+from attain.store.handle import Store
 
 
 class Accelerator(BaseModel):
@@ -364,7 +365,7 @@ def payout_report(
 
 
 def won_deals(
-    backend: Any, period: Period, tiers: Mapping[str, ProductTier], zone: str = "UTC"
+    backend: Store, period: Period, tiers: Mapping[str, ProductTier], zone: str = "UTC"
 ) -> list[WonDeal]:
     """Deals won in the period (local days of `zone`), each with its product's tier."""
     deals = backend.table("opportunities")
@@ -391,7 +392,7 @@ def won_deals(
     return found
 
 
-def bookings_quotas(backend: Any, period: Period) -> dict[str, float]:
+def bookings_quotas(backend: Store, period: Period) -> dict[str, float]:
     """Each rep's bookings quota for the quota periods inside `period`, summed (pro-rated for
     days employed, as in the performance report)."""
     targets = quota_targets(backend, "bookings")

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from attain.access import Visibility, sees
 from attain.appdb.models import CoachingKind
 from attain.metrics.targets import SELLING_ROLE, rep_roster
+from attain.store.handle import Store
 from attain.workflow.coaching import CoachingRecord, app_records, store_records
 from attain.workflow.settings import WorkflowSettings
 
@@ -205,7 +206,7 @@ def _missing(value: Any) -> bool:
 
 def store_coverage(
     session: Session,
-    backend: Any,
+    backend: Store,
     as_of: date,
     *,
     classes: Mapping[str, str] | None = None,

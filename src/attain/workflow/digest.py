@@ -25,6 +25,7 @@ from attain.metrics.pacing import PacingRow
 from attain.metrics.report import HEADLINE_METRIC, PerformanceReport
 from attain.reports.jsonable import jsonable
 from attain.reports.templating import environment
+from attain.store.handle import Store
 from attain.workflow.agenda import GoalProgress
 from attain.workflow.settings import WorkflowSettings
 
@@ -95,7 +96,7 @@ class Digest:
         return data
 
 
-def weekly_wins(backend: Any, since: date, as_of: date) -> list[Win]:
+def weekly_wins(backend: Store, since: date, as_of: date) -> list[Win]:
     """Deals won from `since` to `as_of` inclusive, largest first (names filled in later)."""
     deals = backend.table("opportunities")
     start = datetime.combine(since, time.min)

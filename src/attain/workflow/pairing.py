@@ -50,6 +50,7 @@ from attain.diagnosis.finding import Finding
 from attain.diagnosis.stage_leakage import FunnelTable
 from attain.errors import InputError
 from attain.metrics.facts import daily_actuals
+from attain.store.handle import Store
 from attain.workflow.coaching import log_session
 from attain.workflow.programs import (
     TEST_NAME,
@@ -219,7 +220,7 @@ def activity_metric(finding: Finding) -> tuple[str, float] | None:
 
 
 def activity_candidates(
-    backend: Any, metric: str, first: date, last: date, sellers: Sequence[str], zone: str = "UTC"
+    backend: Store, metric: str, first: date, last: date, sellers: Sequence[str], zone: str = "UTC"
 ) -> list[Candidate]:
     """Sellers by their count of `metric` a week from `first` to `last`, most first."""
     weeks = max(((last - first).days + 1) / 7, 1 / 7)
@@ -230,7 +231,7 @@ def activity_candidates(
 
 
 def activity_suggestions(
-    backend: Any,
+    backend: Store,
     findings: Sequence[Finding],
     teams_of: Mapping[str, str | None],
     window: tuple[date, date],
@@ -368,7 +369,7 @@ def pairing_row(pairing: Pairing) -> dict[str, Any]:
 
 
 def stage_weekly_rates(
-    backend: Any,
+    backend: Store,
     rep_id: str,
     stage: str,
     funnel: Sequence[str],
@@ -459,7 +460,7 @@ def review_metric(pairing: Pairing) -> str:
 
 
 def _weekly(
-    backend: Any, pairing: Pairing, first: date, weeks: int, funnel: Sequence[str], zone: str
+    backend: Store, pairing: Pairing, first: date, weeks: int, funnel: Sequence[str], zone: str
 ) -> list[float | None]:
     if pairing.gap_kind == "stage":
         return stage_weekly_rates(
@@ -482,7 +483,7 @@ def met_on(session: Session, pairing: Pairing) -> date | None:
 
 def review_pairing(
     session: Session,
-    backend: Any,
+    backend: Store,
     pairing_id: int,
     as_of: date,
     *,

@@ -20,6 +20,7 @@ from attain.appdb import limits
 from attain.appdb.limits import checked_text
 from attain.appdb.models import AuditEntry, ProductPriority, ProductTier, User
 from attain.errors import InputError
+from attain.store.handle import Store
 
 TierSource = Literal["app", "store"]
 
@@ -99,7 +100,7 @@ def app_priorities(session: Session) -> dict[str, ProductPriority]:
     return {row.product_id: row for row in session.scalars(select(ProductPriority))}
 
 
-def product_rows(session: Session, backend: Any) -> list[ProductRow]:
+def product_rows(session: Session, backend: Store) -> list[ProductRow]:
     """Every product of the store with its tier in force (Attain's over the store's), by id."""
     frame = backend.execute(
         backend.table("products").select("product_id", "name", "family", "list_price", "priority")
@@ -125,7 +126,7 @@ def product_rows(session: Session, backend: Any) -> list[ProductRow]:
     return sorted(rows, key=lambda row: row.product_id)
 
 
-def tier_map(session: Session, backend: Any) -> dict[str, ProductTier]:
+def tier_map(session: Session, backend: Store) -> dict[str, ProductTier]:
     """The tier in force of every product, by id."""
     return {row.product_id: row.tier for row in product_rows(session, backend)}
 

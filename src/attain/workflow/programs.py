@@ -29,6 +29,7 @@ from attain.appdb.limits import checked_text
 from attain.appdb.models import CoachingKind, CoachingSession, Program, User
 from attain.errors import InputError
 from attain.metrics.facts import daily_actuals, is_countable, local_time
+from attain.store.handle import Store
 from attain.workflow.coaching import CoachingRecord, app_records, log_session
 from attain.workflow.settings import WorkflowSettings
 
@@ -244,7 +245,7 @@ def weekly_win_rates(closed: pd.DataFrame, first: date, weeks: int) -> list[floa
 
 
 def rep_weekly(
-    backend: Any, rep_id: str, metric: str, first: date, weeks: int, zone: str = "UTC"
+    backend: Store, rep_id: str, metric: str, first: date, weeks: int, zone: str = "UTC"
 ) -> list[float | None]:
     """The rep's weekly values of `metric` for `weeks` weeks from `first`, from the store."""
     last = first + timedelta(days=7 * weeks - 1)
@@ -312,7 +313,7 @@ def weeks_done(program: Program, as_of: date) -> int:
 
 def review_program(
     session: Session,
-    backend: Any,
+    backend: Store,
     program_id: int,
     as_of: date,
     *,

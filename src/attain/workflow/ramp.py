@@ -24,6 +24,7 @@ from attain.access import Visibility, sees
 from attain.metrics.facts import daily_actuals
 from attain.metrics.periods import quarter_of
 from attain.metrics.targets import rep_roster
+from attain.store.handle import Store
 from attain.workflow.coverage import coached_reps
 from attain.workflow.settings import WorkflowSettings
 
@@ -165,7 +166,7 @@ def ramp_table(
 
 
 def store_ramp(
-    backend: Any,
+    backend: Store,
     as_of: date,
     *,
     settings: WorkflowSettings | None = None,
