@@ -1,90 +1,251 @@
-"""The web app on a large store: the first (uncached) load of the team overview and of a rep
-page, then p50/p95 of warm requests, through an in-process client signed in as an admin.
+"""The web app under load, as `attain serve` runs it: concurrent-load p50/p95 of the team
+overview and a rep page at 50 and 200 concurrent requests, and the first of each page after the
+app's background computation of a data version's results (at start, after an import handed to
+the app, and after a restart that reads them from the results file).
 
-Usage: python benchmarks/web.py [--store PATH] [--as-of 2026-11-13] [--requests 100]
+Usage: python benchmarks/web.py [--store PATH] [--import-from FOLDER] [--concurrency 50 200]
 The default store is the one `python benchmarks/report.py` builds (1,000 reps, 8 quarters); run
-that first. It asserts nothing: speed is measured here, not in the test suite.
+that first. `--import-from` hands an import of that folder (e.g. the export the store was built
+from) to the running app with `attain import`, as an operator would. The load generator runs on
+the same machine as the server (asyncio + httpx, one connection per concurrent request), so the
+two share its cores; the machine's load average is printed with the numbers. It asserts
+nothing: speed is measured here, not in the test suite.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
-import statistics
+import asyncio
+import os
+import socket
+import subprocess
+import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi.testclient import TestClient
+import httpx
 from rich.console import Console
 from rich.table import Table
 
 from attain.appdb.database import make_engine, session_scope, upgrade
 from attain.appdb.users import add_user
-from attain.config import load_settings
 from attain.metrics.targets import rep_roster
 from attain.store import connect
-from attain.web.app import create_app
 from attain.web.auth import SESSION_COOKIE, sign_in
 
-EMAIL, PASSWORD = "bench@example.com", "timing the pages twice"
+EMAIL, PASSWORD = "bench@example.com", "timing the pages under load"
+ATTAIN = [sys.executable, "-c", "from attain.cli.main import main; main()"]
 
 
-def timed(client: TestClient, path: str) -> float:
-    """Seconds one GET of `path` took; it must answer 200."""
-    start = time.perf_counter()
-    response = client.get(path)
-    seconds = time.perf_counter() - start
+@dataclass
+class Server:
+    """`attain serve` on the store, in its own process."""
+
+    store: Path
+    app_db: str
+    port: int
+    log: Path | None = None
+    """Where the server's own output goes (default nowhere)."""
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> float:
+        """Start it; seconds until it answers."""
+        started = time.perf_counter()
+        command = [*ATTAIN, "serve", "--db", str(self.store), "--app-db", self.app_db]
+        output = self.log.open("ab") if self.log else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            [*command, "--port", str(self.port)], stdout=output, stderr=output
+        )
+        while True:
+            try:
+                httpx.get(self.url + "/login", timeout=5)
+                return time.perf_counter() - started
+            except httpx.HTTPError:
+                if self.process.poll() is not None:
+                    raise SystemExit("attain serve stopped; run it by hand to see why") from None
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=300)
+
+
+def wait_for_results(server: Server, cookie: str) -> float:
+    """Seconds until the app's background computation of the current data version is done."""
+    started = time.perf_counter()
+    with httpx.Client(base_url=server.url, cookies={SESSION_COOKIE: cookie}) as client:
+        while client.get("/api/v1/results", timeout=600).json()["computing"]:
+            time.sleep(0.2)
+    return time.perf_counter() - started
+
+
+def first_load(server: Server, cookie: str, path: str) -> float:
+    """Seconds of the first GET of `path` (it must answer 200 with the page itself)."""
+    with httpx.Client(base_url=server.url, cookies={SESSION_COOKIE: cookie}) as client:
+        started = time.perf_counter()
+        response = client.get(path, timeout=600)
+        seconds = time.perf_counter() - started
     assert response.status_code == 200, (path, response.status_code)
+    assert 'data-testid="results-steps"' not in response.text, "results still coming"
     return seconds
+
+
+async def _load(
+    url: str, cookie: str, path: str, concurrency: int, total: int
+) -> tuple[list[float], dict[str, int]]:
+    """Seconds of each of `total` GETs of `path`, `concurrency` in flight at a time, and how
+    many failed (an error status or a broken connection)."""
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    timings: list[float] = []
+    failed: dict[str, int] = {}
+    gate = asyncio.Semaphore(concurrency)
+    async with httpx.AsyncClient(
+        base_url=url, cookies={SESSION_COOKIE: cookie}, limits=limits, timeout=600
+    ) as client:
+
+        async def one() -> None:
+            async with gate:
+                started = time.perf_counter()
+                try:
+                    response = await client.get(path)
+                    if response.status_code != 200:
+                        failed[str(response.status_code)] = (
+                            failed.get(str(response.status_code), 0) + 1
+                        )
+                except httpx.HTTPError as error:
+                    failed[type(error).__name__] = failed.get(type(error).__name__, 0) + 1
+                timings.append(time.perf_counter() - started)
+
+        await asyncio.gather(*(one() for _ in range(total)))
+    return sorted(timings), failed
+
+
+def percentile(values: list[float], share: float) -> float:
+    return values[max(0, round(share * len(values)) - 1)]
+
+
+def prepared_app_db(folder: Path) -> tuple[str, str]:
+    """An app database with one admin, and a signed-in session's cookie."""
+    url = f"sqlite:///{folder / 'attain-app.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        add_user(session, EMAIL, "Benchmark", "admin", PASSWORD)
+    started = sign_in(engine, EMAIL, PASSWORD)
+    assert started is not None
+    engine.dispose()
+    return url, started[0]
+
+
+def a_rep(store: Path) -> str:
+    backend = connect(str(store), read_only=True)
+    try:
+        roster = rep_roster(backend)
+    finally:
+        backend.disconnect()
+    return str(roster[roster["role"] == "rep"]["rep_id"].iloc[0])
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def measure_firsts(
+    table: Table, server: Server, cookie: str, pages: dict[str, str], when: str, waited: float
+) -> None:
+    """Rows: the background computation's time, then the first load of each page."""
+    add_row(table, when, "background computation", "", f"{waited:.2f} s")
+    for name, path in pages.items():
+        add_row(table, when, f"first {name}", "1", f"{first_load(server, cookie, path):.2f} s")
+
+
+def add_row(table: Table, *cells: str) -> None:
+    """A row of the final table, printed at once too (a long run shows its progress)."""
+    table.add_row(*cells)
+    print(" | ".join(cells), f"(load {os.getloadavg()[0]:.1f})", flush=True)
+
+
+def measure_load(
+    table: Table, server: Server, cookie: str, pages: dict[str, str], levels: list[int], rounds: int
+) -> None:
+    """Rows: p50/p95 of each page at each concurrency, `rounds` × concurrency requests."""
+    for concurrency in levels:
+        for name, path in pages.items():
+            total = concurrency * rounds
+            started = time.perf_counter()
+            timings, failed = asyncio.run(_load(server.url, cookie, path, concurrency, total))
+            wall = time.perf_counter() - started
+            add_row(
+                table,
+                "warm",
+                name,
+                str(concurrency),
+                f"{percentile(timings, 0.5) * 1000:.0f} ms",
+                f"{percentile(timings, 0.95) * 1000:.0f} ms",
+                f"{total / wall:.1f}/s",
+                ", ".join(f"{n} {kind}" for kind, n in failed.items()) or "0",
+            )
+
+
+def hand_import(store: Path, folder: Path) -> float:
+    """Seconds `attain import FOLDER` takes, handed to the running app."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [*ATTAIN, "import", str(folder), "--db", str(store)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "imported the files" in done.stdout, done.stdout
+    return time.perf_counter() - started
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", type=Path, default=Path("/tmp/attain-bench-report/store.duckdb"))
-    parser.add_argument("--as-of", default="2026-11-13")
-    parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--import-from", type=Path, default=None)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[50, 200])
+    parser.add_argument("--rounds", type=int, default=3, help="Requests per level: rounds × N.")
+    parser.add_argument("--server-log", type=Path, default=None, help="The server's output.")
     args = parser.parse_args()
     if not args.store.exists():
         raise SystemExit(f"no store {args.store}: run python benchmarks/report.py first")
-    backend = connect(str(args.store), read_only=True)
-    rep = str(rep_roster(backend)["rep_id"].iloc[0])
-    backend.disconnect()
-    gc.freeze()  # as `attain serve` does (attain.cli.main)
+    pages = {"/team": "/team", "rep page": f"/reps/{a_rep(args.store)}"}
+    table = Table(title=f"attain serve on {args.store}")
+    for header in ("when", "request", "concurrent", "p50 / time", "p95", "throughput", "failed"):
+        table.add_column(header, justify="left" if header in ("when", "request") else "right")
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{Path(folder) / 'attain-app.db'}"
-        upgrade(url)
-        engine = make_engine(url)
-        with session_scope(engine) as session:
-            add_user(session, EMAIL, "Benchmark", "admin", PASSWORD)
-        started = sign_in(engine, EMAIL, PASSWORD)
-        assert started is not None
-        app = create_app(load_settings(), store=str(args.store), app_db=url)
-        with TestClient(app) as client:
-            client.cookies.set(SESSION_COOKIE, started[0])
-            pages = {
-                "/team": f"/team?as_of={args.as_of}",
-                "/api/v1/team-overview": f"/api/v1/team-overview?as_of={args.as_of}",
-                "/reps/{rep_id}": f"/reps/{rep}?as_of={args.as_of}",
-            }
-            table = Table(title=f"Attain web app on {args.store} as of {args.as_of}")
-            for header in ("request", "first load s", "warm p50 ms", "warm p95 ms"):
-                table.add_column(header, justify="left" if header == "request" else "right")
-            for name, path in pages.items():
-                first = timed(client, path)
-                warm = sorted(timed(client, path) for _ in range(args.requests))
-                p95 = warm[max(0, round(0.95 * len(warm)) - 1)]
-                table.add_row(
-                    name,
-                    f"{first:.2f}",
-                    f"{statistics.median(warm) * 1000:.1f}",
-                    f"{p95 * 1000:.1f}",
-                )
+        app_db, cookie = prepared_app_db(Path(folder))
+        server = Server(args.store, app_db, _free_port(), args.server_log)
+        try:
+            add_row(table, "start", "until it answers", "", f"{server.start():.2f} s")
+            measure_firsts(table, server, cookie, pages, "start", wait_for_results(server, cookie))
+            measure_load(table, server, cookie, pages, args.concurrency, args.rounds)
+            if args.import_from is not None:
+                seconds = hand_import(args.store, args.import_from)
+                add_row(table, "import", "attain import (handed over)", "", f"{seconds:.2f} s")
+                waited = wait_for_results(server, cookie)
+                measure_firsts(table, server, cookie, pages, "after import", waited)
+            server.stop()
+            add_row(table, "restart", "until it answers", "", f"{server.start():.2f} s")
+            measure_firsts(
+                table, server, cookie, pages, "restart", wait_for_results(server, cookie)
+            )
+        finally:
+            server.stop()
     Console().print(table)
-    Console().print(
-        f"[dim]{args.requests} warm requests each; a first load computes what the "
-        "page needs (the next page reuses what it shares)[/]"
-    )
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    Console().print(f"[dim]{os.cpu_count()} CPUs; load average (1, 5, 15 min) now: {load}[/]")
 
 
 if __name__ == "__main__":

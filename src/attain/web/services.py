@@ -58,9 +58,10 @@ from attain.workflow.digest import Win, weekly_wins
 
 T = TypeVar("T")
 
-CACHE_SIZE = 256
+CACHE_SIZE = 4096
 """Results kept in memory (all kinds, as-of days and data versions together), least recently
-used dropped first."""
+used dropped first. Pages keep small per-rep values too (a rep page's charts), three or so per
+rep: room for them at 1,000 reps without dropping the heavy results every page uses."""
 
 GRADE_BOUNDS = (("A", 75.0), ("B", 50.0), ("C", 25.0))
 """Rule-based lead grade from the fit score (0–100): A from 75, B from 50, C from 25, else D."""

@@ -153,17 +153,12 @@ def rep_detail(
     records = coaching_records(engine, user, services, rep_id=rep_id, today=as_of.day)
     entry = roster[rep_id]
     bookings = next((row for row in pacing if row.metric == "bookings"), None)
-    charts = []
-    if bookings is not None:
-        period = Period(bookings.period_start, bookings.period_end)
-        charts.append(pacing_chart(services, period, bookings.target, bookings, as_of.day))
-    # The funnel section shows every rep's funnel, so a stage-leakage finding's is not repeated.
-    charts += [
-        chart.to_dict()
-        for finding in findings
-        if finding.cause != stage_leakage.CAUSE
-        for chart in finding_charts(finding)
-    ]
+    # Charts are built (and validated by Altair) once per rep and data version: that costs
+    # more than the rest of the page, which under load would be every request.
+    charts = services.derived(
+        ("rep_charts", rep_id, as_of.day),
+        lambda: rep_charts(services, bookings, findings, as_of.day),
+    )
     return {
         "rep_id": rep_id,
         "name": entry.name,
@@ -173,16 +168,39 @@ def rep_detail(
         "notes": [*as_of.notes, *report.notes],
         "line": line,
         "pacing": jsonable(pacing),
-        "weekly_targets": weekly_rows(services, bookings) if bookings is not None else [],
+        "weekly_targets": services.derived(
+            ("weekly_rows", rep_id, as_of.day),
+            lambda: weekly_rows(services, bookings) if bookings is not None else [],
+        ),
         "classification": jsonable(classification),
         "coverage": jsonable(coverage),
         "smart_checks": jsonable(smart),
         "findings": [finding_row(f) for f in findings],
         "coaching_agenda": [q for f in findings for q in f.questions],
-        "funnel": rep_funnel(services, rep_id, as_of.day),
+        "funnel": services.derived(
+            ("rep_funnel", rep_id, as_of.day), lambda: rep_funnel(services, rep_id, as_of.day)
+        ),
         **records,
         "charts": charts,
     }
+
+
+def rep_charts(
+    services: Services, bookings: Any, findings: list[Finding], day: date
+) -> list[dict[str, Any]]:
+    """The rep page's charts: the pace against weekly targets, and each finding's charts."""
+    charts = []
+    if bookings is not None:
+        period = Period(bookings.period_start, bookings.period_end)
+        charts.append(pacing_chart(services, period, bookings.target, bookings, day))
+    # The funnel section shows every rep's funnel, so a stage-leakage finding's is not repeated.
+    charts += [
+        chart.to_dict()
+        for finding in findings
+        if finding.cause != stage_leakage.CAUSE
+        for chart in finding_charts(finding)
+    ]
+    return charts
 
 
 def rep_funnel(services: Services, rep_id: str, day: date) -> dict[str, Any]:
@@ -224,7 +242,10 @@ def funnel_view(
     """One rep's funnel against top performers and peers (the rep page's section)."""
     scope(services, user, Resource.PERFORMANCE).rep(rep_id, services.roster())
     day = services.as_of(asked).day
-    return {"rep_id": rep_id, "as_of": day.isoformat(), **rep_funnel(services, rep_id, day)}
+    funnel = services.derived(
+        ("rep_funnel", rep_id, day), lambda: rep_funnel(services, rep_id, day)
+    )
+    return {"rep_id": rep_id, "as_of": day.isoformat(), **funnel}
 
 
 def weekly_rows(services: Services, row: Any) -> list[dict[str, Any]]:
