@@ -15,11 +15,11 @@ from typing import Any
 import typer
 from sqlalchemy import delete
 
-from attain.appdb.database import app_db_url, make_engine, session_scope, upgrade
+from attain.appdb.database import app_db_url, make_engine, upgrade
 from attain.appdb.delivery import AlertKind, AlertSubscription, Channel
 from attain.appdb.users import get_user
 from attain.cli import coaching
-from attain.cli.options import DB, opened_store
+from attain.cli.options import DB, app_session, opened_store
 from attain.cli.users import APP_DB
 from attain.config import load_settings
 from attain.errors import AttainError
@@ -127,27 +127,20 @@ def schedule_command(
     """Set when and where a user's weekly digest goes (default Monday 08:00 by e-mail)."""
     day = parse_weekday(weekday)
     hour, minute = parse_clock(at)
-    url = app_db_url(load_settings(), app_db)
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        with session_scope(engine) as session:
-            found = get_user(session, user)
-            schedule = set_schedule(
-                session,
-                found.id,
-                channel,
-                now=datetime.now(UTC),
-                weekday=day,
-                hour=hour,
-                minute=minute,
-                time_zone=time_zone,
-                webhook_url=webhook,
-                enabled=not off,
-            )
-            next_at = schedule.next_run_at
-    finally:
-        engine.dispose()
+    with app_session(app_db) as (session, _):
+        schedule = set_schedule(
+            session,
+            get_user(session, user).id,
+            channel,
+            now=datetime.now(UTC),
+            weekday=day,
+            hour=hour,
+            minute=minute,
+            time_zone=time_zone,
+            webhook_url=webhook,
+            enabled=not off,
+        )
+        next_at = schedule.next_run_at
     if next_at is None:
         typer.echo(f"{user}'s {channel} digest is off.")
     else:
@@ -171,27 +164,19 @@ def alerts_command(
     """Choose which alerts on change a user gets, and where."""
     kinds = kind or list(AlertKind)
     check_webhook(channel, webhook)
-    url = app_db_url(load_settings(), app_db)
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        with session_scope(engine) as session:
-            found = get_user(session, user)
-            session.execute(
-                delete(AlertSubscription).where(
-                    AlertSubscription.user_id == found.id,
-                    AlertSubscription.channel == channel,
-                    AlertSubscription.kind.in_(kinds),
-                )
+    with app_session(app_db) as (session, _):
+        found = get_user(session, user)
+        session.execute(
+            delete(AlertSubscription).where(
+                AlertSubscription.user_id == found.id,
+                AlertSubscription.channel == channel,
+                AlertSubscription.kind.in_(kinds),
             )
-            if not off:
-                session.add_all(
-                    AlertSubscription(
-                        user_id=found.id, kind=k, channel=channel, webhook_url=webhook
-                    )
-                    for k in kinds
-                )
-    finally:
-        engine.dispose()
+        )
+        if not off:
+            session.add_all(
+                AlertSubscription(user_id=found.id, kind=k, channel=channel, webhook_url=webhook)
+                for k in kinds
+            )
     names = ", ".join(k.value for k in kinds)
     typer.echo(f"{user} {'no longer gets' if off else 'gets'} {names} by {channel}.")
