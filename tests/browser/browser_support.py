@@ -4,8 +4,16 @@ numbers that pages mark with `data-testid`/`data-value`, and screenshots."""
 from __future__ import annotations
 
 import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import pytest
+import uvicorn
 from playwright.sync_api import Page, expect
 
 from tests.support.web import PASSWORD
@@ -15,6 +23,32 @@ AS_OF = "2026-11-13"
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 """One PNG per role × page, overwritten by each run (the folder is git-ignored)."""
+
+
+START_TIMEOUT_S = 30
+
+
+@contextmanager
+def served(app: Any) -> Iterator[str]:
+    """`app` served by uvicorn in a thread on a free loopback port, while the block runs."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("uvicorn did not start the app", pytrace=False)
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        listener.close()
 
 
 def sign_in(page: Page, role: str, path: str) -> None:

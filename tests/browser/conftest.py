@@ -8,17 +8,13 @@ cannot, every browser test fails with the script's message rather than being ski
 
 from __future__ import annotations
 
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-import uvicorn
-from browser_support import AS_OF, sign_in
+from browser_support import AS_OF, served, sign_in
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from attain.leads.channels import ChannelReport, channel_report
@@ -36,7 +32,6 @@ TESTS = Path(__file__).resolve().parents[1]
 SCRIPT = TESTS.parent / "scripts" / "browser.sh"
 INSTALL_TIMEOUT_S = 900
 """Long enough for the script to apt-get install Chromium on a fresh machine."""
-START_TIMEOUT_S = 30
 
 
 @pytest.fixture(scope="session")
@@ -61,24 +56,8 @@ def chromium() -> str:
 def base_url(demo: Demo, app_db: str) -> Iterator[str]:
     """The app over the demo store, served by uvicorn in a thread on a free loopback port."""
     app = create_app(demo.settings, store=str(demo.store), app_db=app_db)
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start the app", pytrace=False)
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        listener.close()
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
