@@ -23,17 +23,16 @@ from attain.access import (
     Resource,
     Visibility,
     can_write,
-    check_rep_writer,
     digest_subject,
 )
 from attain.appdb import limits
 from attain.appdb.database import session_scope
-from attain.appdb.models import ActionStatus, CoachingKind, Goal, User
-from attain.errors import InputError
+from attain.appdb.models import ActionStatus, CoachingKind, Goal
 from attain.metrics.report import HEADLINE_METRIC
 from attain.plan.overrides import live_overrides, who_and_why
 from attain.web.services import Services
 from attain.web.view_models import known_teams, scope
+from attain.web.writing import rep_write
 from attain.workflow.actions import AgreedAction, action_row, action_rows, list_actions, set_status
 from attain.workflow.agenda import GoalProgress, build_agenda, current_goals, goal_progress
 from attain.workflow.alignment import AlignmentAgenda, alignment_agenda, meeting_actions
@@ -112,26 +111,22 @@ def log_coaching_session(
 ) -> dict[str, Any]:
     """Log a session and its agreed actions, credited to `user` in the audit log (NotFound
     for a rep outside the coaching scope, Forbidden for a role that may not log)."""
-    allowed = scope(services, user, Resource.COACHING)
-    rep_id = check_rep_writer(user, allowed, asked.rep_id, services.roster())
     today = date.today()
-    with session_scope(engine, user_id=user.id) as session:
-        coach = session.get(User, user.id)
-        if coach is None:  # pragma: no cover - the session's user was just read
-            raise InputError("sign in again")
+    with rep_write(services, engine, user, Resource.COACHING, asked.rep_id) as write:
         record, items = log_session(
-            session,
-            rep_id=rep_id,
-            coach=coach,
+            write.session,
+            rep_id=write.rep_id,
+            coach=write.by,
             kind=asked.kind,
             held_at=asked.held_at,
             duration_minutes=asked.duration_minutes,
             topics=asked.topics,
             notes=asked.notes,
             actions=[AgreedAction(a.title, a.owner, a.due_date) for a in asked.actions],
-            scope=allowed,
+            scope=write.allowed,
         )
-        (found,) = [r for r in app_records(session, [rep_id]) if r.id == str(record.id)]
+        logged = app_records(write.session, [write.rep_id])
+        (found,) = [r for r in logged if r.id == str(record.id)]
         return {"session": found.to_dict(), "action_items": action_rows(items, today)}
 
 

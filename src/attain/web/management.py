@@ -29,12 +29,13 @@ from attain.access import (
     check_writer,
 )
 from attain.appdb.database import session_scope
-from attain.appdb.models import ProductTier, Program, Skill, User
+from attain.appdb.models import ProductTier, Program, Skill
 from attain.errors import ConfigError, InputError
 from attain.metrics.periods import Period, quarter_of
 from attain.store.handle import Store
 from attain.web.services import Services
 from attain.web.view_models import scope
+from attain.web.writing import acting_session, rep_write
 from attain.workflow.coaching import app_records
 from attain.workflow.compensation import (
     CompPlan,
@@ -132,13 +133,6 @@ class PriorityIn(BaseModel):
     differentiators: str | None = Field(None, max_length=2000)
 
 
-def _acting_user(session: Session, user: Principal) -> User:
-    found = session.get(User, user.id)
-    if found is None:  # pragma: no cover - the request's user was just read
-        raise InputError("sign in again")
-    return found
-
-
 def _name(services: Services, rep_id: str) -> str:
     entry = services.roster().get(rep_id)
     return entry.name if entry else rep_id
@@ -208,20 +202,18 @@ def start_program_view(
 ) -> dict[str, Any]:
     """Start a program for a rep, credited to `user` (NotFound outside the scope, Forbidden
     for a role that may not start one)."""
-    allowed = scope(services, user, Resource.PROGRAMS)
-    rep_id = check_rep_writer(user, allowed, asked.rep_id, services.roster())
-    with session_scope(engine, user_id=user.id) as session:
+    with rep_write(services, engine, user, Resource.PROGRAMS, asked.rep_id) as write:
         program = start_program(
-            session,
-            rep_id=rep_id,
+            write.session,
+            rep_id=write.rep_id,
             start=asked.start,
             weeks=asked.weeks,
             goal=asked.goal,
             metrics=asked.metrics,
-            by=_acting_user(session, user),
-            scope=allowed,
+            by=write.by,
+            scope=write.allowed,
         )
-        return _program_row(services, session, program)
+        return _program_row(services, write.session, program)
 
 
 def program_review_view(
@@ -287,12 +279,12 @@ def program_check_in_view(
     Forbidden for a role that may not write, InputError for a day outside the program)."""
     check_program_writer(services, engine, user, program_id)
     allowed = scope(services, user, Resource.PROGRAMS)
-    with session_scope(engine, user_id=user.id) as session:
+    with acting_session(engine, user) as (session, coach):
         program = _visible_program(session, program_id, allowed)
         record, week = check_in(
             session,
             program.id,
-            coach=_acting_user(session, user),
+            coach=coach,
             held_at=asked.held_at,
             duration_minutes=asked.duration_minutes,
             notes=asked.notes,
@@ -383,17 +375,15 @@ def set_skill_score_view(
 ) -> dict[str, Any]:
     """Record a score of a rep's skill, credited to `user` (NotFound outside the scope,
     Forbidden for a role that may not score)."""
-    allowed = scope(services, user, Resource.SKILLS)
-    rep_id = check_rep_writer(user, allowed, asked.rep_id, services.roster())
-    with session_scope(engine, user_id=user.id) as session:
+    with rep_write(services, engine, user, Resource.SKILLS, asked.rep_id) as write:
         row = set_score(
-            session,
-            rep_id,
+            write.session,
+            write.rep_id,
             asked.skill,
             asked.score,
-            by=_acting_user(session, user),
+            by=write.by,
             note=asked.note,
-            scope=allowed,
+            scope=write.allowed,
         )
         return {
             "id": row.id,
@@ -556,12 +546,10 @@ def set_priority_view(
     Forbidden for a role that may not edit, NotFound for a product not in the store."""
     scope(services, user, Resource.PRODUCTS)
     check_writer(user, Resource.PRODUCTS)
-    with session_scope(engine, user_id=user.id) as session:
+    with acting_session(engine, user) as (session, by):
         if product_id not in {row["product_id"] for row in _product_rows(services, session)}:
             raise NotFound(f"no product {product_id}")
-        set_priority(
-            session, product_id, asked.tier, asked.differentiators, by=_acting_user(session, user)
-        )
+        set_priority(session, product_id, asked.tier, asked.differentiators, by=by)
     with session_scope(engine) as session:
         (row,) = [r for r in _product_rows(services, session) if r["product_id"] == product_id]
         return row

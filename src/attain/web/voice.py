@@ -26,23 +26,17 @@ from attain.access import (
     visibility_for,
 )
 from attain.appdb.database import session_scope
-from attain.appdb.models import SurveyTemplate, User
+from attain.appdb.models import SurveyTemplate
 from attain.diagnosis.stage_leakage import FunnelTable
 from attain.errors import InputError
 from attain.metrics.targets import rep_roster
 from attain.store.handle import Store
 from attain.web.services import Services
 from attain.web.view_models import known_teams, scope
+from attain.web.writing import acting_session, acting_user
 from attain.workflow import calendar, pairing, surveys
 from attain.workflow.coaching import app_records, store_records
 from attain.workflow.coverage import coached_reps
-
-
-def _user(session: Session, user: Principal) -> User:
-    found = session.get(User, user.id)
-    if found is None:  # pragma: no cover - the request's user was just read
-        raise InputError("sign in again")
-    return found
 
 
 def _teams_of(services: Services) -> dict[str, str | None]:
@@ -73,7 +67,7 @@ def _writer_sections(
             for team in teams
         },
         "feedback": [week.to_dict() for week in surveys.feedback_trend(session, user.id, settings)],
-        "has_feed": calendar.has_feed(session, _user(session, user)),
+        "has_feed": calendar.has_feed(session, acting_user(session, user)),
     }
 
 
@@ -83,7 +77,7 @@ def surveys_page(services: Services, engine: Engine, user: Principal) -> dict[st
     allowed = scope(services, user, Resource.COACHING)
     can_send = can_write(user, Resource.COACHING)
     with session_scope(engine) as session:
-        me = _user(session, user)
+        me = acting_user(session, user)
         data: dict[str, Any] = {
             "can_send": can_send,
             "templates": [
@@ -131,12 +125,12 @@ def send_survey_view(
     allowed = scope(services, user, Resource.COACHING)
     allowed.team(team_id, known_teams(services))
     check_writer(user, Resource.COACHING)
-    with session_scope(engine, user_id=user.id) as session:
+    with acting_session(engine, user) as (session, by):
         survey = surveys.send_survey(
             session,
             team_id,
             template,
-            by=_user(session, user),
+            by=by,
             known_teams=known_teams(services),
             scope=allowed,
         )
@@ -153,7 +147,7 @@ def survey_view(
     settings = services.settings.workflow
     with session_scope(engine) as session:
         survey = surveys.get_survey(session, survey_id)
-        me = _user(session, user)
+        me = acting_user(session, user)
         respondent = surveys.respondent_team(me, _teams_of(services)) == survey.team_id
         reader = can_write(user, Resource.COACHING) and allowed.sees_team(survey.team_id)
         if not respondent and not reader:
@@ -178,7 +172,7 @@ def answer_survey_view(
     # No user in this transaction's audit context: answers are kept out of the audit log.
     with session_scope(engine) as session:
         surveys.answer_survey(
-            session, survey_id, _user(session, user), value, words, _teams_of(services)
+            session, survey_id, acting_user(session, user), value, words, _teams_of(services)
         )
 
 
@@ -188,7 +182,9 @@ def feedback_view(
     """Store a rep's anonymous feedback on one of their coaching sessions."""
     scope(services, user, Resource.COACHING)
     with session_scope(engine) as session:
-        surveys.give_feedback(session, session_id, _user(session, user), useful == "yes", word)
+        surveys.give_feedback(
+            session, session_id, acting_user(session, user), useful == "yes", word
+        )
 
 
 def team_surveys_view(
@@ -291,7 +287,7 @@ def propose_view(
         planned = datetime.fromisoformat(form.get("planned_at", ""))
     except ValueError:
         raise InputError("give the pairing's date and time (YYYY-MM-DDTHH:MM)") from None
-    with session_scope(engine, user_id=user.id) as session:
+    with acting_session(engine, user) as (session, by):
         made = pairing.propose_pairing(
             session,
             learner=learner,
@@ -299,7 +295,7 @@ def propose_view(
             gap_kind=form.get("gap_kind", ""),
             gap=form.get("gap", ""),
             planned_at=planned if planned.tzinfo else planned.replace(tzinfo=UTC),
-            by=_user(session, user),
+            by=by,
             settings=services.settings.workflow,
         )
         return _pairing_row(services, made)
@@ -358,11 +354,11 @@ def met_view(
         minutes = int(form.get("minutes", "60") or 60)
     except ValueError:
         raise InputError("give the day the pair met (YYYY-MM-DD) and the minutes") from None
-    with session_scope(engine, user_id=user.id) as session:
+    with acting_session(engine, user) as (session, by):
         pairing.record_meeting(
             session,
             pairing_id,
-            by=_user(session, user),
+            by=by,
             held_at=held_at,
             duration_minutes=minutes,
             notes=form.get("notes", ""),
@@ -375,8 +371,8 @@ def new_feed_view(services: Services, engine: Engine, user: Principal) -> dict[s
     """A new feed URL for a manager or admin (the old one stops working)."""
     scope(services, user, Resource.COACHING)
     check_writer(user, Resource.COACHING)
-    with session_scope(engine, user_id=user.id) as session:
-        token = calendar.new_feed_token(session, _user(session, user))
+    with acting_session(engine, user) as (session, by):
+        token = calendar.new_feed_token(session, by)
     return {"token": token, "path": f"/calendar/{token}.ics"}
 
 
