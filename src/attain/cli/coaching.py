@@ -27,6 +27,7 @@ from attain.cli.options import (
     check_rep,
     diagnose_store,
     echo_json,
+    json_or_empty,
     opened_store,
     store_facts,
     user_visibility,
@@ -233,8 +234,7 @@ def coverage_command(
             )
     if overdue:
         rows = [row for row in rows if row.overdue]
-    if output_format is Format.JSON:
-        echo_json([row.to_dict() for row in rows])
+    if json_or_empty(rows, output_format):
         return
     table = Table(title=f"Coaching coverage as of {found.report.as_of}")
     for header in (

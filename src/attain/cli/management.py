@@ -24,6 +24,7 @@ from attain.cli.options import (
     check_rep,
     diagnose_store,
     echo_json,
+    json_or_empty,
     opened_store,
     store_facts,
     user_visibility,
@@ -230,11 +231,7 @@ def skills_show_command(
             with opened_store(db, read_only=True) as backend:
                 scope = user_visibility(session, backend, as_user)
         rows = skills_matrix(session, [rep] if rep else None, scope)
-    if output_format is Format.JSON:
-        echo_json([row.to_dict() for row in rows])
-        return
-    if not rows:
-        typer.echo("No skill scores yet: add one with `attain skills set`.")
+    if json_or_empty(rows, output_format, "No skill scores yet: add one with `attain skills set`."):
         return
     table = Table(title="Skills matrix (1–5)")
     table.add_column("rep")
@@ -304,11 +301,7 @@ def ramp_command(
         )
     if behind:
         rows = [row for row in rows if row.behind]
-    if output_format is Format.JSON:
-        echo_json([row.to_dict() for row in rows])
-        return
-    if not rows:
-        typer.echo("No reps hired since the store's first activity.")
+    if json_or_empty(rows, output_format, "No reps hired since the store's first activity."):
         return
     table = Table(title="Ramp: bookings since hire against the cohort median")
     for header in ("rep", "hired", "cohort", "months", "booked", "cohort median", "acts/mo", ""):
@@ -362,8 +355,7 @@ def products_show_command(
     """Every product with its tier in force (from Attain or the CRM) and differentiators."""
     with opened_store(db, read_only=True) as backend, app_session(app_db, None) as (session, _):
         rows = product_rows(session, backend)
-    if output_format is Format.JSON:
-        echo_json([row.to_dict() for row in rows])
+    if json_or_empty(rows, output_format):
         return
     table = Table(title="Products")
     for header in ("product", "name", "tier", "from", "differentiators"):

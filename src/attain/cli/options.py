@@ -5,7 +5,7 @@ day, the output, and for the management-workflow commands (`attain coaching`, `d
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -223,3 +223,15 @@ def check_rep(backend: Store, rep: str) -> None:
 def echo_json(data: Any) -> None:
     """Print `data` as indented JSON (dates and decimals as text)."""
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def json_or_empty(rows: Sequence[Any], output_format: Format, empty: str | None = None) -> bool:
+    """Answer with `rows` as JSON (each row's `to_dict()`) when JSON is asked for, or with
+    `empty` when there are no rows; True when that was the answer and no table should follow."""
+    if output_format is Format.JSON:
+        echo_json([row.to_dict() for row in rows])
+        return True
+    if not rows and empty is not None:
+        typer.echo(empty)
+        return True
+    return False

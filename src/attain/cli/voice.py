@@ -22,6 +22,7 @@ from attain.cli.options import (
     app_session,
     diagnose_store,
     echo_json,
+    json_or_empty,
     opened_store,
     store_facts,
     user_visibility,
@@ -112,11 +113,8 @@ def survey_results_command(
     with opened_store(db, read_only=True) as backend, app_session(app_db) as (session, _):
         scope = user_visibility(session, backend, as_user)
         results = surveys.team_results(session, team, settings.workflow, scope)
-    if output_format is Format.JSON:
-        echo_json([result.to_dict() for result in results])
+    if json_or_empty(results, output_format, f"No surveys sent to {team} yet."):
         return
-    if not results:
-        typer.echo(f"No surveys sent to {team} yet.")
     for r in results:
         head = f"{r.survey_id} {r.sent_at.date()} {r.title}: {r.answers} answers"
         if not r.shown:
@@ -178,11 +176,8 @@ def pairing_suggest_command(
     """For each rep with a gap (a leaking stage, a weak skill, an activity drop), the peer
     strong exactly there: a teammate when one is among the three best."""
     found = [s for s in _all_suggestions(db, as_of, app_db) if rep is None or s.gap.rep_id == rep]
-    if output_format is Format.JSON:
-        echo_json([s.to_dict() for s in found])
+    if json_or_empty(found, output_format, "No gap with a stronger peer."):
         return
-    if not found:
-        typer.echo("No gap with a stronger peer.")
     for s in found:
         best = ", ".join(c.rep_id for c in s.best)
         mate = " (teammate)" if s.same_team else ""
