@@ -19,6 +19,12 @@ a rep converting 15% where peers convert 65% is found at 10-14 deals. On the dem
 this finds 9 or 10 of the 10 planted reps per seed with at most one false alarm; the misses
 are planted reps whose sample happened to convert near their peers.
 
+The window is the diagnosis window, or `window_cycles` (2) of the organisation's own sales
+cycle when that is longer: the median days from creation to close of the deals won before
+as_of (`leak_window`). A leak shows only in deals that have left the stage; with a six-month
+cycle few deals that entered a stage in the last six months have, so the window reaches back
+a year there. Each finding's evidence names the window it used and why.
+
 `funnel_table` is the detector's table of every seller's rates, which the rep page shows for
 every rep, finding or not.
 """
@@ -27,6 +33,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from math import ceil
 from typing import Any
 
 import numpy as np
@@ -93,6 +100,13 @@ class Thresholds(DetectorThresholds):
         description="A stage where at least this share of the deals now in it are closed is a "
         "closing stage (Closed Won, Closed Lost), not part of the funnel.",
     )
+    window_cycles: float = Field(
+        2.0,
+        description="The window reaches back at least this many of the organisation's own "
+        "sales cycles (median days from creation to close of the deals won before as_of) when "
+        "that is longer than window_days: a leak shows only in deals that have left the stage, "
+        "and with long cycles few have within window_days.",
+    )
 
 
 @dataclass(frozen=True)
@@ -125,6 +139,72 @@ class FunnelStep:
         return (self.top_rate - self.rep_rate) * self.rep_n
 
 
+@dataclass(frozen=True)
+class LeakWindow:
+    """The days stage entries are counted over, and why that many."""
+
+    period: Period
+    cycle_days: float | None
+    """The organisation's observed sales cycle: median days from creation to close of the deals
+    won before as_of; None when none was won."""
+    cycles: float
+    """The window_cycles setting."""
+    widened: bool
+    """Whether cycles × cycle_days was longer than the diagnosis window, and used."""
+    reason: str
+
+    def evidence(self) -> dict[str, Any]:
+        """The window as a finding's evidence shows it."""
+        return {
+            "window_start": self.period.start.isoformat(),
+            "window_end": self.period.end.isoformat(),
+            "window_days": self.period.days,
+            "observed_cycle_days": self.cycle_days,
+            "window_widened": self.widened,
+            "window_reason": self.reason,
+        }
+
+
+def leak_window(ctx: DiagnosisContext, thresholds: Thresholds) -> LeakWindow:
+    """The diagnosis window, or window_cycles of the organisation's observed sales cycle when
+    that is longer: with a six-month cycle, few deals that entered a stage in the last six
+    months have left it by as_of, and only those that have show a leak."""
+    cycle = observed_cycle_days(ctx)
+    base = ctx.window.days
+    span = thresholds.window_cycles * cycle if cycle is not None else 0.0
+    cycles = f"{thresholds.window_cycles:g} × the observed sales cycle"
+    if cycle is None:
+        reason = f"the diagnosis window of {base} days: no won deal gives a sales cycle"
+    elif span > base:
+        reason = (
+            f"{cycles} of {cycle:.0f} days (median from creation to close of the deals won "
+            f"before as_of), longer than the diagnosis window of {base} days"
+        )
+    else:
+        reason = f"the diagnosis window of {base} days, at least {cycles} ({cycle:.0f} days)"
+    days = max(base, ceil(span))
+    period = Period(ctx.window.end - timedelta(days=days - 1), ctx.window.end)
+    return LeakWindow(
+        period=period,
+        cycle_days=cycle,
+        cycles=thresholds.window_cycles,
+        widened=days > base,
+        reason=reason,
+    )
+
+
+def observed_cycle_days(ctx: DiagnosisContext) -> float | None:
+    """Median days from creation to close of the deals won before as_of; None without any."""
+    _, stop = _bounds(ctx)
+    deals = ctx.backend.table("opportunities")
+    won = deals.filter(
+        deals.is_won.fill_null(False) & deals.closed_at.notnull() & (deals.closed_at < stop)
+    )
+    seconds = won.closed_at.epoch_seconds() - won.created_at.epoch_seconds()
+    median = ctx.backend.execute(seconds.median())
+    return None if median is None or pd.isna(median) else float(median) / 86_400
+
+
 @dataclass(frozen=True, eq=False)
 class FunnelTable:
     """Every seller's conversion at every funnel stage in the window, beside their peers' and
@@ -135,6 +215,8 @@ class FunnelTable:
     won_stage: str
     """The stage won deals sit in, or WON when none is recorded."""
     window: Period
+    """The days whose stage entries count: the diagnosis window, or longer (see LeakWindow)."""
+    leak_window: LeakWindow
     sellers: tuple[str, ...]
     """The reps compared (selling through the whole window); those without deals have no rows."""
     rates: pd.DataFrame
@@ -180,10 +262,13 @@ def funnel_table(ctx: DiagnosisContext, thresholds: Thresholds | None = None) ->
     funnel, won_stage = _funnel(ctx, thresholds)
     if len(funnel) < 2:
         return Skip(CAUSE, "the stage history has fewer than two open stages to compare")
-    counts = _conversions(ctx, funnel, thresholds.min_entry_share)
+    window = leak_window(ctx, thresholds)
+    counts = _conversions(ctx, funnel, thresholds.min_entry_share, window.period)
     counts = counts[counts["rep_id"].isin(ctx.sellers)]
     if counts.empty:
-        return Skip(CAUSE, "no deal entered and left a stage in the last 6 months")
+        return Skip(
+            CAUSE, f"no deal entered and left a stage in the last {window.period.days} days"
+        )
     advanced = counts.pivot_table(
         index="rep_id", columns="stage", values="advanced", aggfunc="sum", fill_value=0
     ).reindex(columns=funnel, fill_value=0)
@@ -193,7 +278,8 @@ def funnel_table(ctx: DiagnosisContext, thresholds: Thresholds | None = None) ->
     return FunnelTable(
         stages=tuple(funnel),
         won_stage=won_stage,
-        window=ctx.window,
+        window=window.period,
+        leak_window=window,
         sellers=ctx.sellers,
         rates=_stage_rates(advanced, resolved.loc[advanced.index], ctx.top_performers),
     )
@@ -266,10 +352,13 @@ def _funnel(ctx: DiagnosisContext, thresholds: Thresholds) -> tuple[list[str], s
     return frame.sort_values(["score"], kind="stable").index.astype(str).tolist(), won_stage
 
 
-def _conversions(ctx: DiagnosisContext, funnel: list[str], min_entry_share: float) -> pd.DataFrame:
-    """Per rep and stage: deals that entered it in the window and have left it, and of those
-    the ones that moved to a later stage or were won."""
-    start, stop = _bounds(ctx)
+def _conversions(
+    ctx: DiagnosisContext, funnel: list[str], min_entry_share: float, window: Period
+) -> pd.DataFrame:
+    """Per rep and stage: deals that entered it in `window` and have left it by as_of, and of
+    those the ones that moved to a later stage or were won."""
+    _, stop = _bounds(ctx)
+    start = datetime.combine(window.start, time.min)
     rank = {stage: k for k, stage in enumerate(funnel)}
     history = ctx.backend.table("opportunity_stages")
     deals = ctx.backend.table("opportunities")
@@ -448,10 +537,11 @@ def _finding(
         stake=stake,
         target=target,
         stake_method=SPEC.stake_method.format(**names),
-        evidence=_evidence(leak, row, open_amount, steps, next_stage),
+        evidence=_evidence(leak, row, open_amount, steps, next_stage)
+        | funnel.leak_window.evidence(),
         explanation=(
             f"Only {row['rep_rate']:.0%} of this rep's {int(row['rep_n'])} deals that reached "
-            f"{stage} in the last 6 months moved on to {next_stage}, against "
+            f"{stage} {_since(funnel.leak_window)} moved on to {next_stage}, against "
             f"{row['peer_rate']:.0%} for peers{_top_clause(row['top_rate'])} "
             f"(p = {leak['p_value']:.1g}); at the rep's level on the other stages about "
             f"{row['expected_rate']:.0%} would be expected."
@@ -493,6 +583,16 @@ def _evidence(
             for step in steps
         ],
     }
+
+
+def _since(window: LeakWindow) -> str:
+    """When the counted deals entered the stage, as the explanation says it."""
+    if not window.widened or window.cycle_days is None:
+        return "in the last 6 months"
+    return (
+        f"in the last {window.period.days} days ({window.cycles:g} of this organisation's "
+        f"{window.cycle_days:.0f}-day sales cycles)"
+    )
 
 
 def _top_clause(rate: Any) -> str:
