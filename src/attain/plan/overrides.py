@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from attain.appdb import limits
 from attain.appdb.limits import checked_text
 from attain.appdb.models import Override, OverrideKind, Role, User, utcnow
-from attain.errors import InputError
+from attain.errors import InputError, one_of
 from attain.forecast.forecast import Overrides
 
 FORECAST_CATEGORIES = ("commit", "best_case", "pipeline", "omitted")
@@ -153,8 +153,4 @@ def who_and_why(session: Session) -> dict[tuple[str, str], tuple[str, str]]:
 
 
 def _kind(kind: OverrideKind | str) -> OverrideKind:
-    try:
-        return OverrideKind(kind)
-    except ValueError:
-        names = ", ".join(member.value for member in OverrideKind)
-        raise InputError(f"an override kind is one of {names}, not {kind!r}") from None
+    return one_of(OverrideKind, kind, "an override kind")

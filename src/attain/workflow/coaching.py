@@ -22,7 +22,7 @@ from attain.access import Visibility, check_rep, sees
 from attain.appdb import limits
 from attain.appdb.limits import checked_text
 from attain.appdb.models import ActionItem, CoachingKind, CoachingSession, User
-from attain.errors import InputError
+from attain.errors import InputError, one_of
 from attain.store.handle import Store
 from attain.workflow.actions import AgreedAction, new_action
 
@@ -96,11 +96,7 @@ def log_session(
     rep_id = check_rep(scope, rep_id.strip())
     if not rep_id:
         raise InputError("name the rep coached (--rep)")
-    try:
-        kind = CoachingKind(kind)
-    except ValueError:
-        names = ", ".join(member.value for member in CoachingKind)
-        raise InputError(f"a coaching kind is one of {names}, not {kind!r}") from None
+    kind = one_of(CoachingKind, kind, "a coaching kind")
     if duration_minutes <= 0:
         raise InputError(f"a session lasts a positive number of minutes, not {duration_minutes}")
     if held_at.tzinfo is None:

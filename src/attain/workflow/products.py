@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from attain.appdb import limits
 from attain.appdb.limits import checked_text
 from attain.appdb.models import AuditEntry, ProductPriority, ProductTier, User
-from attain.errors import InputError
+from attain.errors import InputError, one_of
 from attain.store.handle import Store
 
 TierSource = Literal["app", "store"]
@@ -48,11 +48,7 @@ class ProductRow:
 
 def parse_tier(value: str | ProductTier) -> ProductTier:
     """The tier named `value`; InputError listing the tiers otherwise."""
-    try:
-        return ProductTier(value)
-    except ValueError:
-        names = ", ".join(tier.value for tier in ProductTier)
-        raise InputError(f"a product tier is one of {names}, not {value!r}") from None
+    return one_of(ProductTier, value, "a product tier")
 
 
 def store_tier(value: Any) -> ProductTier:

@@ -23,7 +23,7 @@ from attain.appdb import limits
 from attain.appdb.limits import checked_text
 from attain.appdb.models import Skill, SkillScore, User
 from attain.diagnosis.finding import Cause, Finding
-from attain.errors import InputError
+from attain.errors import InputError, one_of
 from attain.workflow.settings import WorkflowSettings
 
 SKILLS: tuple[Skill, ...] = tuple(Skill)
@@ -56,11 +56,7 @@ TRAINING: dict[Skill, str] = {
 
 def parse_skill(value: str | Skill) -> Skill:
     """The skill named `value`; InputError listing the skills otherwise."""
-    try:
-        return Skill(value)
-    except ValueError:
-        names = ", ".join(skill.value for skill in Skill)
-        raise InputError(f"a skill is one of {names}, not {value!r}") from None
+    return one_of(Skill, value, "a skill")
 
 
 def set_score(

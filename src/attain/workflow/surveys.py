@@ -43,7 +43,7 @@ from attain.appdb.models import (
     SurveyTemplate,
     User,
 )
-from attain.errors import InputError
+from attain.errors import InputError, one_of
 from attain.mail import MailSettings, compose, send
 from attain.workflow.settings import WorkflowSettings
 
@@ -147,11 +147,7 @@ STOPWORDS = frozenset(
 
 def parse_template(value: str | SurveyTemplate) -> SurveyTemplate:
     """The template named `value`; InputError listing the templates otherwise."""
-    try:
-        return SurveyTemplate(value)
-    except ValueError:
-        names = ", ".join(template.value for template in SurveyTemplate)
-        raise InputError(f"a survey template is one of {names}, not {value!r}") from None
+    return one_of(SurveyTemplate, value, "a survey template")
 
 
 def send_survey(
