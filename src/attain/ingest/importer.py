@@ -627,10 +627,6 @@ def _upsert(
         f"s.{quote_ident(part)} IS NOT DISTINCT FROM v.{quote_ident(part)}" for part in table.key
     )
     stored = _scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {table.name} LIMIT 1)")
-    updated = stored and _scalar(
-        con,
-        f"SELECT count(*) FROM {valid} v WHERE EXISTS (SELECT 1 FROM {table.name} s WHERE {match})",
-    )
     implied = _scalar(con, f"SELECT count(*) FROM {staged} WHERE {IMPLIED}")
     backdated, won = 0, tuple[WonMoney, ...]()
     if table.name == "opportunities":
@@ -639,11 +635,12 @@ def _upsert(
     if table.name == DELETABLE:
         keep_seen_keys(con, typed)
     names = ", ".join(quote_ident(c) for c in table.column_names)
-    changed = 0
-    if write and valid_rows and not updated:
+    updated, changed = 0, 0
+    if write and valid_rows and not stored:
         con.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {valid} v")
     elif write and valid_rows:
-        changed = _merge(con, table, valid, match, present)
+        changed, new = _merge(con, table, valid, match, present)
+        updated = valid_rows - new
     con.execute(f"DROP TABLE IF EXISTS {staged}_suspects")
     con.execute(f"DROP VIEW {staged}")
     con.execute(f"DROP TABLE {typed}")
@@ -663,9 +660,10 @@ def _upsert(
 
 def _merge(
     con: duckdb.DuckDBPyConnection, table: Table, valid: str, match: str, present: tuple[str, ...]
-) -> int:
-    """Write the valid rows that are new or change a stored row, and return how many stored
-    rows changed in any column.
+) -> tuple[int, int]:
+    """Write the valid rows that are new or change a stored row; return how many stored rows
+    changed in any column, and how many rows were new (the one join with the stored rows
+    finds both).
 
     A changed row is the two merged: the imported value of each column the files have, the
     stored one of the others. Stored rows the import repeats unchanged are not rewritten, so
@@ -684,7 +682,11 @@ def _merge(
         f"FROM {valid} v LEFT JOIN (SELECT *, true AS _stored FROM {table.name}) s ON {match} "
         f"WHERE s._stored IS NULL OR {differs or 'false'}"
     )
-    changed = _scalar(con, f"SELECT count(*) FROM {merged} WHERE _stored")
+    counts = con.execute(
+        f"SELECT count(*) FILTER (WHERE _stored), count(*) FILTER (WHERE _stored IS NULL) "
+        f"FROM {merged}"
+    ).fetchall()[0]
+    changed, new = int(counts[0]), int(counts[1])
     if changed:
         con.execute(
             f"DELETE FROM {table.name} s WHERE EXISTS "
@@ -692,7 +694,7 @@ def _merge(
         )
     con.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {merged}")
     con.execute(f"DROP TABLE {merged}")
-    return changed
+    return changed, new
 
 
 def _won_money(con: duckdb.DuckDBPyConnection, typed: str, table: str) -> tuple[WonMoney, ...]:
