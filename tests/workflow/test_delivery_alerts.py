@@ -12,9 +12,11 @@ import pandas as pd
 import pytest
 from delivery_support import add_users, import_folder, sender
 from sqlalchemy import Engine, select
+from typer.testing import CliRunner
 
 from attain.appdb.database import session_scope
 from attain.appdb.delivery import AlertKind, AlertSnapshot, AlertSubscription, Channel
+from attain.cli.main import app
 from attain.demo.config import DemoSpec
 from attain.demo.generator import generate
 from attain.workflow.delivery.alerts import (
@@ -179,3 +181,30 @@ def test_only_the_latest_watched_states_are_kept(engine: Engine) -> None:
         latest = last_state(session)
     assert sorted(map(int, kept)) == list(range(14 - KEPT_STATES, 14))
     assert latest is not None and list(latest.at_risk) == ["13"]
+
+
+def test_attain_digest_alerts_subscribes_and_unsubscribes_from_the_shell(engine: Engine) -> None:
+    """`attain digest alerts` replaces the chosen kinds on a channel; `--off` removes them."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the command line is the same on both databases")
+    add_users(engine, "T1", "R1", "T2")
+    app_db = ["--app-db", engine.url.render_as_string(hide_password=False)]
+    base = ["digest", "alerts", "--user", "manager@example.com"]
+    runner = CliRunner()
+    on = runner.invoke(app, [*base, "--kind", "at_risk", "--kind", "lead_waiting", *app_db])
+    assert on.exit_code == 0, on.output
+    assert "manager@example.com gets at_risk, lead_waiting by email." in on.output
+    assert _subscribed(engine) == {(AlertKind.AT_RISK, Channel.EMAIL), _LEAD_WAITING_BY_EMAIL}
+    off = runner.invoke(app, [*base, "--kind", "at_risk", "--off", *app_db])
+    assert off.exit_code == 0, off.output
+    assert "manager@example.com no longer gets at_risk by email." in off.output
+    assert _subscribed(engine) == {_LEAD_WAITING_BY_EMAIL}
+
+
+_LEAD_WAITING_BY_EMAIL = (AlertKind.LEAD_WAITING, Channel.EMAIL)
+
+
+def _subscribed(engine: Engine) -> set[tuple[AlertKind, Channel]]:
+    with session_scope(engine) as session:
+        rows = session.scalars(select(AlertSubscription)).all()
+        return {(row.kind, row.channel) for row in rows}
