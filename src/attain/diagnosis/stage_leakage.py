@@ -181,7 +181,9 @@ def leak_window(ctx: DiagnosisContext, thresholds: Thresholds) -> LeakWindow:
             f"before as_of), longer than the diagnosis window of {base} days"
         )
     else:
-        reason = f"the diagnosis window of {base} days, at least {cycles} ({cycle:.0f} days)"
+        reason = (
+            f"the diagnosis window of {base} days, at least as long as {cycles} of {cycle:.0f} days"
+        )
     days = max(base, ceil(span))
     period = Period(ctx.window.end - timedelta(days=days - 1), ctx.window.end)
     return LeakWindow(
