@@ -164,11 +164,12 @@ def _store_file(backend: Any) -> Path | None:
     if con is None or not hasattr(con, "execute"):
         return None
     try:
-        row = con.execute(
+        # fetchall, not fetchone: no result is left open on the store's shared connection.
+        rows = con.execute(
             "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-        ).fetchone()
+        ).fetchall()
     except Exception:  # not DuckDB
         return None
-    if row is None or not row[0]:
+    if not rows or not rows[0][0]:
         return None
-    return Path(row[0])
+    return Path(rows[0][0])
