@@ -22,6 +22,8 @@ from tests.support.web import Demo, Users
 AS_OF = "2026-11-13"
 
 PAGES = (
+    "/monday",
+    "/monday?team={team}",
     "/team",
     "/team?team={team}",
     "/reps/{rep}",
