@@ -1,19 +1,28 @@
 """Which reps carry which planted cause, and the numbers that make each cause show in the data.
 
 A cause never becomes a column: it changes how the rep's leads, deals, activities, coaching
-or quotas are generated from `Timeline.onset` (two quarters before the current one) onwards,
-and every other rep keeps the healthy behaviour. The constants below are the planted and the
-healthy values side by side; the generator modules read them.
+or quotas are generated from the onset (`cause_onset`) onwards, and every other rep keeps the
+healthy behaviour.
+
+What "planted" means: a cause acts from two quarters before the current one, or from two of the
+organisation's sales cycles before the data ends when that is earlier (an enterprise cycle of
+six months: a year back). A cause younger than two cycles has moved too few deals through to
+an outcome to show, and is not a fair test for any detector.
+
+The constants below are the planted and the healthy values side by side; the generator modules
+read them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import ceil
 
 import numpy as np
 
 from attain.demo.organisation import Organisation
-from attain.demo.timeline import Ints, as_date, weekday
+from attain.demo.timeline import Ints, Timeline, as_date, weekday
+from attain.demo.variants import Funnel
 from attain.diagnosis.finding import CAUSES
 from attain.errors import ConfigError
 
@@ -84,6 +93,8 @@ RATCHETED_SKILL = 1.1
 
 TENURE_DAYS = 182
 """Reps hired less than two quarters before the onset are never planted."""
+ONSET_CYCLES = 2
+"""A planted cause acts for at least this many sales cycles before the data ends."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +132,13 @@ class Plants:
         return result
 
 
+def cause_onset(timeline: Timeline, funnel: Funnel) -> int:
+    """First day planted causes act: `Timeline.onset` (two quarters before the current one), or
+    ONSET_CYCLES sales cycles before as_of when that is earlier, never before generation."""
+    by_cycles = timeline.cutoff_day - ceil(ONSET_CYCLES * funnel.cycle_days)
+    return max(timeline.generation_start, min(timeline.onset, by_cycles))
+
+
 def choose_plants(org: Organisation, rng: np.random.Generator) -> Plants:
     """Named reps first, then a deterministic share of the eligible reps for each cause.
 
@@ -128,17 +146,16 @@ def choose_plants(org: Organisation, rng: np.random.Generator) -> Plants:
     onset. Each rep carries at most one cause.
     """
     spec, timeline = org.spec, org.timeline
+    onset = cause_onset(timeline, spec.variant.funnel)
     people = org.role.size
     eligible = (
-        (np.arange(people) < org.selling)
-        & ~org.has_left()
-        & (org.hire_day <= timeline.onset - TENURE_DAYS)
+        (np.arange(people) < org.selling) & ~org.has_left() & (org.hire_day <= onset - TENURE_DAYS)
     )
     index = {rep_id: i for i, rep_id in enumerate(org.person_ids.to_pylist())}
     cause = np.full(people, -1, dtype=np.int64)
     for name, rep_ids in spec.plants.items():
         for rep_id in rep_ids:
-            person = _named_rep(rep_id, index, org, eligible, timeline.onset)
+            person = _named_rep(rep_id, index, org, eligible, onset)
             if cause[person] >= 0:
                 raise ConfigError(
                     f"{rep_id} is named for both {CAUSES[cause[person]]} and {name}; "
@@ -169,7 +186,7 @@ def choose_plants(org: Organisation, rng: np.random.Generator) -> Plants:
         leak_stage=leak_stage,
         neglect_day=neglect_day,
         drop_day=max(as_of_monday - 14, timeline.window_start),
-        onset_day=timeline.onset,
+        onset_day=onset,
         single_symptom=spec.variant.single_symptom,
     )
 

@@ -52,6 +52,11 @@ class Funnel:
         return (*self.stages, self.won, self.lost)
 
     @property
+    def cycle_days(self) -> float:
+        """The sales cycle: median days from creation to a win, the stages' days added up."""
+        return float(sum(self.days))
+
+    @property
     def leak_stages(self) -> tuple[int, ...]:
         """Stages a stage-leakage rep may leak at: past the two opening stages."""
         return tuple(range(2, len(self.stages)))
