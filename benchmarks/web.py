@@ -102,7 +102,12 @@ async def _load(
 ) -> tuple[list[float], dict[str, int]]:
     """Seconds of each of `total` GETs of `path`, `concurrency` in flight at a time, and how
     many failed (an error status or a broken connection)."""
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    # A connection idle past uvicorn's keep-alive timeout (5 s) is closed by the server; reusing
+    # it as the server closes it fails (a browser retries, httpx does not), so the client drops
+    # idle connections first.
+    limits = httpx.Limits(
+        max_connections=concurrency, max_keepalive_connections=concurrency, keepalive_expiry=4.0
+    )
     timings: list[float] = []
     failed: dict[str, int] = {}
     gate = asyncio.Semaphore(concurrency)

@@ -34,8 +34,8 @@ def test_serve_runs_the_app_on_the_given_address(
 ) -> None:
     seen: dict[str, Any] = {}
 
-    def fake_run(application: Any, host: str, port: int) -> None:
-        seen.update(app=application, host=host, port=port)
+    def fake_run(application: Any, host: str, port: int, **options: Any) -> None:
+        seen.update(app=application, host=host, port=port, **options)
 
     monkeypatch.setattr(uvicorn, "run", fake_run)
     args = ["serve", "--db", str(demo.store), "--app-db", str(tmp_path / "app.db")]
@@ -43,3 +43,4 @@ def test_serve_runs_the_app_on_the_given_address(
     assert result.exit_code == 0, result.output
     assert isinstance(seen["app"], FastAPI)
     assert (seen["host"], seen["port"]) == ("0.0.0.0", 8123)
+    assert seen["timeout_keep_alive"] == 30

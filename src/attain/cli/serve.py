@@ -12,6 +12,11 @@ from attain.config import load_settings
 from attain.errors import StoreError
 from attain.store.owner import read_claim, release_claim, store_file, write_claim
 
+KEEP_ALIVE_S = 30
+"""How long an idle keep-alive connection stays open (uvicorn's default is 5 s): under load a
+browser's next request on a connection can arrive as the server closes it, which the browser
+must retry; a longer wait makes that rare (a proxy's own keep-alive is usually 60 s)."""
+
 
 def serve_command(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
@@ -42,7 +47,7 @@ def serve_command(
     claimed = store_file(store)
     if claimed is None:  # PostgreSQL or Spark: writers stage and swap there
         app = create_app(settings, store=store, app_db=app_db, background=True)
-        uvicorn.run(app, host=host, port=port)
+        uvicorn.run(app, host=host, port=port, timeout_keep_alive=KEEP_ALIVE_S)
         return
     running = read_claim(claimed)
     if running is not None:
@@ -55,6 +60,6 @@ def serve_command(
         app = create_app(
             settings, store=store, app_db=app_db, writer_token=claim.token, background=True
         )
-        uvicorn.run(app, host=host, port=port)
+        uvicorn.run(app, host=host, port=port, timeout_keep_alive=KEEP_ALIVE_S)
     finally:
         release_claim(claimed, claim)
