@@ -82,6 +82,27 @@
     rows.forEach(function (row) { body.appendChild(row); });
   }
 
+  // Long tables show their first PAGE rows and a button for the rest; filtering or sorting
+  // shows them all.
+  var PAGE = 25;
+  function page(table, wrap) {
+    var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+    if (rows.length <= PAGE) return function () {};
+    rows.slice(PAGE).forEach(function (row) { row.hidden = true; });
+    var more = document.createElement("button");
+    more.type = "button";
+    more.className = "secondary outline show-all";
+    more.textContent = "Show all " + rows.length + " rows";
+    wrap.parentNode.insertBefore(more, wrap.nextSibling);
+    function showAll() {
+      if (!more.parentNode) return;
+      rows.forEach(function (row) { row.hidden = false; });
+      more.parentNode.removeChild(more);
+    }
+    more.addEventListener("click", showAll);
+    return showAll;
+  }
+
   // Sortable headers (buttons, so the keyboard sorts too), a filter box over tables of more
   // than 8 rows, and tables wider than the screen scrolling inside a focusable box.
   var LONG = 8;
@@ -104,8 +125,9 @@
       button.className = "sort";
       while (th.firstChild) button.appendChild(th.firstChild);
       th.appendChild(button);
-      button.addEventListener("click", function () { sortBy(table, index, th); });
+      button.addEventListener("click", function () { showAll(); sortBy(table, index, th); });
     });
+    var showAll = page(table, wrap);
     if (table.tBodies[0].rows.length > LONG) {
       var tools = document.createElement("div");
       tools.className = "table-tools";
@@ -120,6 +142,7 @@
       tools.appendChild(count);
       wrap.parentNode.insertBefore(tools, wrap);
       box.addEventListener("input", function () {
+        showAll();
         var words = box.value.toLowerCase().trim();
         var shown = 0;
         Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
