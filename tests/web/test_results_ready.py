@@ -79,7 +79,7 @@ def test_results_are_computed_in_the_background_before_anyone_asks(
     app = create_app(demo.settings, store=str(store), app_db=app_db, background=True)
     with TestClient(app, follow_redirects=False) as client:
         progress = _wait_until_computed(client, users)
-        assert [step["state"] for step in progress["steps"]] == ["ready"] * 5  # type: ignore[attr-defined]
+        assert [step["state"] for step in progress["steps"]] == ["ready"] * 6  # type: ignore[attr-defined]
         services = _services(client)
         # The plan reused the page's forecast: one forecast in all, none of the plan's own.
         assert services.computed["forecast"] == 1
@@ -89,6 +89,8 @@ def test_results_are_computed_in_the_background_before_anyone_asks(
             "forecast": 1,
             "plan": 1,
         }
+        # Every rep page's charts were built in the background, once each.
+        assert services.computed["rep_page_parts"] == len(services.roster())
 
 
 def test_a_page_says_what_is_ready_and_what_is_coming(

@@ -27,7 +27,7 @@ from attain.metrics.periods import configure_calendar
 from attain.plan.overrides import live_overrides
 from attain.reports.templating import label, money, ratio, times
 from attain.store.owner import store_file
-from attain.web import problems
+from attain.web import problems, view_models
 from attain.web.delivery import delivery_loop
 from attain.web.explain import evidence_view, meaning
 from attain.web.rendering import named, render, rep_name, team_name, vega
@@ -143,6 +143,7 @@ def _services(settings: Settings, store: str, engine: Engine, background: bool) 
             return live_overrides(session)
 
     services.live_overrides = overrides
+    services.prepare_pages = lambda day: view_models.prepare_rep_pages(services, day)
     return services
 
 

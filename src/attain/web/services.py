@@ -148,6 +148,9 @@ class Services:
         self._warmup: Warmup | None = None
         self.background = False
         """Whether results are computed in the background after writes (`attain serve`)."""
+        self.prepare_pages: Callable[[date], object] = lambda _day: None
+        """What the background computation builds last for the pages (the app sets every rep
+        page's charts, web.view_models.prepare_rep_pages)."""
         self.live_overrides: Callable[[], Overrides] = Overrides
         """The overrides the background computation plans with (the app sets the app
         database's live ones)."""
@@ -292,6 +295,7 @@ class Services:
             "funnel": lambda: self.funnel(day),
             "forecast": lambda: self.forecast(day),
             "plan": lambda: self.plan(day, self.live_overrides()),
+            "rep_pages": lambda: self.prepare_pages(day),
         }
         return steps[kind]()
 

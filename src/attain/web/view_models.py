@@ -152,13 +152,7 @@ def rep_detail(
     findings = [f for f in diagnosis.findings if f.scope == "rep" and f.id == rep_id]
     records = coaching_records(engine, user, services, rep_id=rep_id, today=as_of.day)
     entry = roster[rep_id]
-    bookings = next((row for row in pacing if row.metric == "bookings"), None)
-    # Charts are built (and validated by Altair) once per rep and data version: that costs
-    # more than the rest of the page, which under load would be every request.
-    charts = services.derived(
-        ("rep_charts", rep_id, as_of.day),
-        lambda: rep_charts(services, bookings, findings, as_of.day),
-    )
+    prepared = rep_page_parts(services, rep_id, as_of.day)
     return {
         "rep_id": rep_id,
         "name": entry.name,
@@ -168,21 +162,43 @@ def rep_detail(
         "notes": [*as_of.notes, *report.notes],
         "line": line,
         "pacing": jsonable(pacing),
-        "weekly_targets": services.derived(
-            ("weekly_rows", rep_id, as_of.day),
-            lambda: weekly_rows(services, bookings) if bookings is not None else [],
-        ),
+        "weekly_targets": prepared["weekly_targets"],
         "classification": jsonable(classification),
         "coverage": jsonable(coverage),
         "smart_checks": jsonable(smart),
         "findings": [finding_row(f) for f in findings],
         "coaching_agenda": [q for f in findings for q in f.questions],
-        "funnel": services.derived(
-            ("rep_funnel", rep_id, as_of.day), lambda: rep_funnel(services, rep_id, as_of.day)
-        ),
+        "funnel": prepared["funnel"],
         **records,
-        "charts": charts,
+        "charts": prepared["charts"],
     }
+
+
+def rep_page_parts(services: Services, rep_id: str, day: date) -> dict[str, Any]:
+    """The rep page's weekly targets, funnel and charts, built once per rep and data version:
+    Altair builds and validates a chart more slowly than the rest of the page renders, which
+    under load would be on every request. The app builds them for every rep in the background
+    after the heavy results (`prepare_rep_pages`)."""
+
+    def build() -> dict[str, Any]:
+        report, diagnosis = services.report(day), services.diagnosis(day)
+        pacing = [row for row in report.pacing if row.scope == "rep" and row.id == rep_id]
+        bookings = next((row for row in pacing if row.metric == "bookings"), None)
+        findings = [f for f in diagnosis.findings if f.scope == "rep" and f.id == rep_id]
+        return {
+            "weekly_targets": weekly_rows(services, bookings) if bookings is not None else [],
+            "funnel": rep_funnel(services, rep_id, day),
+            "charts": rep_charts(services, bookings, findings, day),
+        }
+
+    parts: dict[str, Any] = services.derived(("rep_page_parts", rep_id, day), build)
+    return parts
+
+
+def prepare_rep_pages(services: Services, day: date) -> None:
+    """Build every rep's page parts (`rep_page_parts`) ahead of the first visit."""
+    for rep_id in services.roster():
+        rep_page_parts(services, rep_id, day)
 
 
 def rep_charts(
@@ -242,9 +258,7 @@ def funnel_view(
     """One rep's funnel against top performers and peers (the rep page's section)."""
     scope(services, user, Resource.PERFORMANCE).rep(rep_id, services.roster())
     day = services.as_of(asked).day
-    funnel = services.derived(
-        ("rep_funnel", rep_id, day), lambda: rep_funnel(services, rep_id, day)
-    )
+    funnel = rep_page_parts(services, rep_id, day)["funnel"]
     return {"rep_id": rep_id, "as_of": day.isoformat(), **funnel}
 
 

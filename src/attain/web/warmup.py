@@ -3,7 +3,8 @@ it has no results for, the pages' heavy results are computed once in a backgroun
 
 The steps run one after the other at the data's last day (the pages' default as-of day): the
 performance report, the diagnosis, the funnel, the forecast and the activity plans (which reuse
-the forecast). Each lands in the services' cache and its results file as it is ready. While
+the forecast), then every rep page's charts. Each lands in the services' cache (and the heavy
+ones in its results file) as it is ready. While
 they run, every page shows which are ready and which are coming, and a page whose own result
 is still coming says so (and reloads) instead of waiting blank.
 """
@@ -24,6 +25,7 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("funnel", "funnel"),
     ("forecast", "forecast"),
     ("plan", "activity plans"),
+    ("rep_pages", "rep pages"),
 )
 """(result kind, what the pages call it), in the order they are computed."""
 
