@@ -208,3 +208,25 @@ def test_keyboard_alone_signs_in_opens_a_rep_and_logs_a_coaching_session(
     sessions = tab.get_by_test_id("coaching-sessions")
     expect(sessions).to_contain_text("keyboard only", timeout=SLOW_MS)
     expect(sessions).to_contain_text("Logged without a mouse.")
+
+
+def test_the_theme_follows_the_system_until_the_toggle_picks_one(tab: Page) -> None:
+    tab.emulate_media(color_scheme="dark")
+    sign_in(tab, "rep", "/products")
+    tab.add_style_tag(content=NO_TRANSITIONS)
+    background = "() => getComputedStyle(document.documentElement).backgroundColor"
+    dark = tab.evaluate(background)
+    tab.emulate_media(color_scheme="light")
+    light = tab.evaluate(background)
+    assert dark != light  # no choice made: the page follows prefers-color-scheme
+
+    tab.get_by_test_id("nav-group-settings").locator("summary").click()
+    toggle = tab.get_by_test_id("theme-toggle")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    toggle.click()
+    expect(tab.locator("html")).to_have_attribute("data-theme", "dark")
+    tab.reload()
+    tab.add_style_tag(content=NO_TRANSITIONS)
+    expect(tab.locator("html")).to_have_attribute("data-theme", "dark")  # kept in the browser
+    expect(tab.get_by_test_id("theme-toggle")).to_have_attribute("aria-pressed", "true")
+    assert tab.evaluate(background) == dark

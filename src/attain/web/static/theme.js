@@ -17,7 +17,14 @@
     button.setAttribute("aria-pressed", current() === "dark" ? "true" : "false");
   }
   document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll(".theme-toggle").forEach(function (button) {
+    var buttons = document.querySelectorAll(".theme-toggle");
+    // Without a choice the page follows the system, so the toggle's state follows it too.
+    if (window.matchMedia) {
+      window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", function () {
+        buttons.forEach(label);
+      });
+    }
+    buttons.forEach(function (button) {
       label(button);
       button.addEventListener("click", function () {
         var next = current() === "dark" ? "light" : "dark";
