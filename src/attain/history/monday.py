@@ -35,17 +35,11 @@ from attain.forecast.forecast import Forecast
 from attain.history.changes import ChangeRecord, changes
 from attain.metrics.pacing import PacingRow
 from attain.metrics.report import PerformanceReport, performance_report
+from attain.metrics.settings import PerformanceSettings
 from attain.store.ddl import IMPORTS_TABLE
 from attain.store.freshness import data_through
 from attain.store.handle import Store
 from attain.store.point_in_time import at
-
-ACTIVITY_WEEKS = 8
-"""How many weeks before the latest one make a rep's usual week of activities (their median)."""
-
-ACTIVITY_DROP = 0.5
-"""A rep's activity dropped when their latest week holds less than this share of their usual
-week (half: a week off or a rep who stopped logging, not ordinary week-to-week noise)."""
 
 ACTIVITY_MIN_USUAL = 5
 """Reps whose usual week holds fewer activities than this are not judged: with so few, one
@@ -94,7 +88,7 @@ class FindingChange:
 
 @dataclass(frozen=True)
 class ActivityDrop:
-    """A rep whose latest week of activities fell below ACTIVITY_DROP of their usual week."""
+    """A rep whose latest week of activities fell below `warning_ratio` of their usual week."""
 
     rep_id: str
     latest_week: int
@@ -231,12 +225,16 @@ def _finding_change(change: str, finding: Finding) -> FindingChange:
     )
 
 
-def activity_drops(backend: Store, day: date, reps: list[str]) -> list[ActivityDrop]:
-    """Selling reps whose activities in the 7 days to `day` fell below ACTIVITY_DROP of their
-    median week over the ACTIVITY_WEEKS weeks before."""
+def activity_drops(
+    backend: Store, day: date, reps: list[str], settings: PerformanceSettings
+) -> list[ActivityDrop]:
+    """Selling reps whose activities in the 7 days to `day` fell below `warning_ratio` of
+    their median week over the `warning_weeks` weeks before (the early warnings' thresholds,
+    over all activities rather than each leading one)."""
+    weeks_before = settings.warning_weeks
     week_end = day
     week_start = day - timedelta(days=6)
-    first = week_start - timedelta(weeks=ACTIVITY_WEEKS)
+    first = week_start - timedelta(weeks=weeks_before)
     table = backend.table("activities")
     window = table.filter(
         (table.occurred_at >= datetime.combine(first, time.min))
@@ -244,23 +242,26 @@ def activity_drops(backend: Store, day: date, reps: list[str]) -> list[ActivityD
     )
     frame = window.select("rep_id", "occurred_at").to_pandas()
     days = pd.to_datetime(frame["occurred_at"]).dt.tz_localize(None).dt.normalize()
-    # Week 0 is the latest (the 7 days to `day`), 1.. ACTIVITY_WEEKS the ones before it.
+    # Week 0 is the latest (the 7 days to `day`), 1..weeks_before the ones before it.
     frame["week"] = ((pd.Timestamp(day) - days).dt.days // 7).astype(int)
     counts = frame.groupby(["rep_id", "week"]).size()
     found = []
     for rep in sorted(reps):
-        weeks = [int(counts.get((rep, week), 0)) for week in range(ACTIVITY_WEEKS + 1)]
+        weeks = [int(counts.get((rep, week), 0)) for week in range(weeks_before + 1)]
         usual = float(pd.Series(weeks[1:]).median())
-        if usual >= ACTIVITY_MIN_USUAL and weeks[0] < ACTIVITY_DROP * usual:
+        if usual >= ACTIVITY_MIN_USUAL and weeks[0] < settings.warning_ratio * usual:
             found.append(ActivityDrop(rep, weeks[0], usual, week_start, week_end))
     return found
 
 
-def new_drops(backend: Store, span: Versions, reps: list[str]) -> list[ActivityDrop]:
+def new_drops(
+    backend: Store, span: Versions, reps: list[str], settings: PerformanceSettings
+) -> list[ActivityDrop]:
     """The activity drops of the latest version's last week that the previous version's last
     week did not show (a drop already there last time is not news)."""
-    known = {drop.rep_id for drop in activity_drops(backend, span.since_day, reps)}
-    return [d for d in activity_drops(backend, span.until_day, reps) if d.rep_id not in known]
+    known = {d.rep_id for d in activity_drops(backend, span.since_day, reps, settings)}
+    latest = activity_drops(backend, span.until_day, reps, settings)
+    return [d for d in latest if d.rep_id not in known]
 
 
 def sellers(report: PerformanceReport) -> list[str]:
@@ -295,7 +296,7 @@ def monday_changes(
         versions=span,
         statuses=status_changes(before[0], after[0]),
         findings=finding_changes(before[1], after[1]),
-        activity=new_drops(backend, span, sellers(after[0])),
+        activity=new_drops(backend, span, sellers(after[0]), settings.performance),
         deals=record,
         forecast=forecast_moves(_forecast(then, settings, span.since_day), ahead),
     )

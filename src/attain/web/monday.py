@@ -112,6 +112,10 @@ def monday_view(
         "forecast": [jsonable(asdict(m)) for m in found.forecast if cut.row(m.scope, m.id)],
         "totals": {t["kind"]: t for t in jsonable(record.totals)},
         "notes": [currency_note(record.currency)],
+        "activity_rule": {
+            "ratio": services.settings.performance.warning_ratio,
+            "weeks": services.settings.performance.warning_weeks,
+        },
     }
     data["counts"] = {
         "statuses": len(data["statuses"]),
