@@ -32,9 +32,14 @@ def _resolved(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+INTERNAL = {("POST", "/api/v1/store/imports"), ("POST", "/api/v1/store/syncs")}
+"""The app's own write API for `attain import` and `attain sync` on the same machine (only the
+token of its claim on the store may call it; docs/web.md), deliberately left undocumented."""
+
+
 def test_every_api_route_is_documented() -> None:
     served = {key for key in route_keys(APP.routes) if key[1].startswith("/api/v1/")}
-    assert set(OPERATIONS) == served - {("GET", "/api/v1/openapi.json")}
+    assert set(OPERATIONS) == served - {("GET", "/api/v1/openapi.json")} - INTERNAL
 
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS)
