@@ -193,9 +193,16 @@ def test_results_are_cached_until_an_import_changes_the_data_version(
     assert services.report(day) is first
     assert services.computations == computed
 
+    # An export identical to the last commits nothing (docs/history.md): change one rep's name.
+    export = tmp_path / "export"
+    shutil.copytree(demo.folder, export, ignore=shutil.ignore_patterns("*.duckdb*"))
+    reps = (export / "reps.csv").read_text().splitlines()
+    row = reps[1].split(",")
+    reps[1] = ",".join([row[0], "Renamed In The Export", *row[2:]])
+    (export / "reps.csv").write_text("\n".join(reps) + "\n")
     backend = connect(str(store))
     try:
-        import_files(raw_duckdb(backend), [demo.folder])
+        assert import_files(raw_duckdb(backend), [export]).version is not None
     finally:
         backend.disconnect()
     again = services.report(day)
