@@ -51,9 +51,12 @@ def test_a_restart_computes_nothing_it_kept(
 ) -> None:
     store = _store_copy(demo, tmp_path)
     computed = []
-    for _run in ("first start", "restart"):
-        app = create_app(demo.settings, store=str(store), app_db=app_db)
+    for background in (False, True):  # the restart as `attain serve` runs it
+        app = create_app(demo.settings, store=str(store), app_db=app_db, background=background)
         with TestClient(app, follow_redirects=False) as client:
+            if background:  # only the rep pages' parts, which the file does not keep
+                steps = _wait_until_computed(client, users)["steps"]
+                assert [step["kind"] for step in steps] == ["rep_pages"]  # type: ignore[attr-defined]
             _visit(client, users, demo)
             kinds = _services(client).computed
             computed.append({kind: kinds[kind] for kind in HEAVY if kinds[kind]})

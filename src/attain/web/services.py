@@ -259,7 +259,8 @@ class Services:
     # -- results computed in the background -----------------------------------------------
     def warm(self) -> Warmup | None:
         """Compute the pages' heavy results of the current data version in the background
-        (web.warmup), unless the results file holds them or a computation of them runs."""
+        (web.warmup), unless a computation of them runs; when the results file holds them
+        (a restart), only the rep pages' parts, which are not kept there, are built."""
         if not self.background:
             return None
         try:
@@ -270,9 +271,8 @@ class Services:
         with self._lock:
             if self._warmup is not None and self._warmup.version == version:
                 return self._warmup
-            if self._kept_already(version, day):
-                return None
-            self._warmup = Warmup(version, day, self._warm_step).start()
+            kinds = ("rep_pages",) if self._kept_already(version, day) else None
+            self._warmup = Warmup(version, day, self._warm_step, kinds).start()
             return self._warmup
 
     def close(self, timeout: float = 300) -> None:

@@ -51,12 +51,20 @@ class Warmup:
     """One background computation of `STEPS` for a data version (see the module)."""
 
     def __init__(
-        self, version: Hashable, day: date, compute: Callable[[str, date], object]
+        self,
+        version: Hashable,
+        day: date,
+        compute: Callable[[str, date], object],
+        kinds: tuple[str, ...] | None = None,
     ) -> None:
         self.version = version
         self.day = day
         self._compute = compute
-        self._states: dict[str, State] = {kind: "coming" for kind, _ in STEPS}
+        self._steps = tuple(
+            (kind, label) for kind, label in STEPS if kinds is None or kind in kinds
+        )
+        """The steps this run computes (`kinds`; default all)."""
+        self._states: dict[str, State] = {kind: "coming" for kind, _ in self._steps}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="attain-results", daemon=True)
@@ -81,7 +89,7 @@ class Warmup:
     def steps(self) -> list[StepState]:
         """Each step's state, in order."""
         with self._lock:
-            return [StepState(kind, label, self._states[kind]) for kind, label in STEPS]
+            return [StepState(kind, label, self._states[kind]) for kind, label in self._steps]
 
     def coming(self, kind: str, day: object) -> bool:
         """Whether the result `kind` at `day` is still to be computed by this run."""
@@ -91,7 +99,7 @@ class Warmup:
             return self._states[kind] in ("coming", "computing")
 
     def _run(self) -> None:
-        for kind, _ in STEPS:
+        for kind, _ in self._steps:
             if self._stop.is_set():
                 return
             with self._lock:
