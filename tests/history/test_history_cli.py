@@ -64,6 +64,7 @@ def test_changes_json_and_csv_list_every_change(history_db: str) -> None:
         "amount": "",
         "before": "A",
         "after": "B",
+        "owner_name": "Rep r2",
     }
 
 

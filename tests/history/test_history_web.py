@@ -59,14 +59,14 @@ def test_an_admin_sees_the_company_s_weeks_and_the_deals_behind_the_bars(
     assert 'data-testid="waterfall-week-3"' in page
     assert '<td data-value="3500.0">3,500 (7)</td>' in page
     assert '<td data-value="2950.0">2,950 (5)</td>' in page
-    assert "D6 (r1) -600" in page and "D10 (r1) 1,000" in page
+    assert "D6 (Rep r1) -600" in page and "D10 (Rep r1) 1,000" in page
     assert 'data-testid="pipeline-waterfall"' in page  # the chart
 
 
 def test_a_manager_sees_their_team_and_not_another(client: TestClient) -> None:
     status, page = get(client, "manager")
     assert status == 200
-    assert "team A</h1>" in page and '<td data-value="2600.0">2,600 (6)</td>' in page
+    assert "Team A</h1>" in page and '<td data-value="2600.0">2,600 (6)</td>' in page
     assert get(client, "manager", PAGE + "&team=B")[0] == 404
     assert get(client, "manager", PAGE + "&rep=r1")[0] == 200  # r1 is in team A
 
@@ -74,8 +74,8 @@ def test_a_manager_sees_their_team_and_not_another(client: TestClient) -> None:
 def test_a_rep_sees_only_their_own_deals(client: TestClient) -> None:
     status, page = get(client, "rep")
     assert status == 200
-    assert "rep r3</h1>" in page and '<td data-value="900.0">900 (1)</td>' in page
-    assert "D7 (r3) 700" in page and "D6" not in page
+    assert "Rep r3</h1>" in page and '<td data-value="900.0">900 (1)</td>' in page
+    assert "D7 (Rep r3) 700" in page and "D6" not in page
     assert get(client, "rep", PAGE + "&rep=r1")[0] == 404
     assert get(client, "rep", PAGE + "&team=B")[0] == 404
 
@@ -117,6 +117,7 @@ def test_the_changes_api_cuts_the_record_to_what_each_user_sees(client: TestClie
     managed = client.get(api + "&format=csv", headers=token(client, "manager")).text
     assert "reassigned,D7,r3,700.0,r1,r3" in managed and "deleted,D6,r1,600.0" in managed
     assert "changed_team" not in managed
+    assert "deleted,D6,r1,600.0,Qualify,,Rep r1" in managed  # ids, then the rep's name
     assert client.get(api, headers=token(client, "marketing")).status_code == 403
 
 
@@ -159,7 +160,7 @@ def test_the_changes_page_lists_what_changed_for_each_user(client: TestClient) -
     status, page = get(client, "admin", "/changes?since=1&until=2")
     assert status == 200, page[:300]
     assert 'data-testid="change-deleted"' in page and '<td data-value="600.0">600</td>' in page
-    assert "<td>r2</td><td>A</td><td>B</td>" in page
+    assert "<td>Rep r2</td><td>Team A</td><td>Team B</td>" in page
     status, own = get(client, "rep", "/changes?since=1&until=2")
-    assert status == 200 and "D7" in own and "D6" not in own and "<td>r2</td>" not in own
+    assert status == 200 and "D7" in own and "D6" not in own and "<td>Rep r2</td>" not in own
     assert get(client, "rep", "/changes?since=soon")[0] == 400

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -16,6 +17,7 @@ from attain.cli.output import finish, text_console, write
 from attain.config import load_settings
 from attain.history.changes import ChangeKind, ChangeRecord, changes
 from attain.history.states import parse_moment
+from attain.metrics.targets import roster_entries
 from attain.reports.formats import Format
 from attain.reports.history import changes_csv, changes_json, currency_note
 from attain.reports.templating import label, money
@@ -65,7 +67,15 @@ def changes_command(
     settings = load_settings()
     with opened_store(db, read_only=True) as backend:
         record = changes(backend, start, end, currency=settings.currency)
-    emit(record, output_format, output, changes_json, changes_csv, print_changes)
+        names = {entry.rep_id: entry.name for entry in roster_entries(backend)}
+    emit(
+        record,
+        output_format,
+        output,
+        changes_json,
+        partial(changes_csv, rep_names=names),
+        print_changes,
+    )
 
 
 def print_changes(console: Console, record: ChangeRecord) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from attain.history.calls import CallAccuracy
@@ -11,7 +11,15 @@ from attain.history.waterfall import Waterfall
 from attain.reports.csv_safe import write_csv
 from attain.reports.jsonable import dumps, jsonable
 
-CHANGE_COLUMNS = ("kind", "opportunity_id", "owner_rep_id", "amount", "before", "after")
+CHANGE_COLUMNS = (
+    "kind",
+    "opportunity_id",
+    "owner_rep_id",
+    "amount",
+    "before",
+    "after",
+    "owner_name",
+)
 WATERFALL_COLUMNS = ("week", "week_start", "week_end", "line", "deals", "amount")
 CALL_COLUMNS = (
     "week",
@@ -43,14 +51,17 @@ def changes_json(record: ChangeRecord) -> str:
     return dumps(record)
 
 
-def changes_csv(record: ChangeRecord) -> str:
-    """One row per deal change, then one per rep who changed team."""
+def changes_csv(record: ChangeRecord, rep_names: Mapping[str, str] | None = None) -> str:
+    """One row per deal change, then one per rep who changed team; ids as stored, and the
+    rep's name beside them when `rep_names` knows it."""
+    names = rep_names or {}
     rows: list[Sequence[Any]] = [
         (c.kind.value, c.opportunity_id, c.owner_rep_id, c.amount, c.before, c.after)
         for c in record.deals
     ]
     rows += [(CHANGED_TEAM, None, r.rep_id, None, r.team_before, r.team_after) for r in record.reps]
-    return _csv(CHANGE_COLUMNS, rows)
+    named = [(*row, names.get(row[2] or "", "")) for row in rows]
+    return _csv(CHANGE_COLUMNS, named)
 
 
 def waterfall_json(waterfall: Waterfall) -> str:

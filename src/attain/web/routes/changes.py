@@ -86,7 +86,7 @@ def changes_api(
     record = record_for(services, user, since, until)
     if output is Format.CSV:
         return Response(
-            changes_csv(record),
+            changes_csv(record, {r.rep_id: r.name for r in services.roster().values()}),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="changes.csv"'},
         )
