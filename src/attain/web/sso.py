@@ -110,15 +110,11 @@ def start(
     endpoint = discovery(issuer)["authorization_endpoint"]
     nonce, verifier = secrets.token_urlsafe(24), secrets.token_urlsafe(48)
     with _client(issuer, redirect_uri) as client:
-        url, state = client.create_authorization_url(
-            endpoint, nonce=nonce, code_verifier=verifier
-        )
+        url, state = client.create_authorization_url(endpoint, nonce=nonce, code_verifier=verifier)
     return url, Flow(name, state, nonce, verifier, purpose, invite)
 
 
-def finish(
-    issuer: OidcIssuer, flow: Flow, redirect_uri: str, state: str, code: str
-) -> Identity:
+def finish(issuer: OidcIssuer, flow: Flow, redirect_uri: str, state: str, code: str) -> Identity:
     """Exchange the callback's `code` and verify the ID token; SsoFailed otherwise."""
     if not secrets.compare_digest(state, flow.state):
         raise SsoFailed("the sign-in's state does not match; start again")
