@@ -38,5 +38,6 @@ def test_bracketed_names_in_help_survive_rich_markup() -> None:
         ("import",): "[default: $ATTAIN_DB or attain.duckdb]",
     }
     for command, text in expected.items():
-        result = runner.invoke(app, [*command, "--help"], terminal_width=200)
+        # Rich sizes help from COLUMNS, not Click's terminal_width: wide enough for one line.
+        result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200"})
         assert text in result.output, command

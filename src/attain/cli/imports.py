@@ -16,9 +16,8 @@ from attain.cli.status import won_table
 from attain.config import load_settings
 from attain.errors import InputError
 from attain.ingest.handoff import ImportRequest, hand_import
-from attain.ingest.importer import IMPORT_MEMORY_LIMIT, ImportResult, import_files
+from attain.ingest.importer import IMPORT_MEMORY_LIMIT, ImportResult
 from attain.ingest.presets import PRESETS
-from attain.ingest.readers import ReadOptions
 from attain.store.owner import ServerClaim, read_claim, store_file
 
 
@@ -147,19 +146,8 @@ def _import_here(
             transient=True,
         ) as progress:
             task = progress.add_task("importing", total=None)
-            return import_files(
+            return request.run(
                 backend,
-                request.paths,
-                preset_name=request.preset,
-                strict=request.strict,
-                rejects_path=request.rejects,
-                options=ReadOptions(
-                    encoding=request.encoding,
-                    date_format=request.date_format,
-                    column_map=request.column_map,
-                ),
-                taken_at=request.taken_at,
-                partial=request.partial,
                 memory_limit=memory_limit or load_settings().memory_limit or IMPORT_MEMORY_LIMIT,
                 progress=lambda message, done, total: progress.update(
                     task, description=message, completed=done, total=total

@@ -26,7 +26,8 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter
 from attain.errors import AttainError, ConfigError, InputError, RejectedRowsError, StoreError
 from attain.ingest.connectors.snapshot import Merged
 from attain.ingest.connectors.sync import Fetched, SyncResult
-from attain.ingest.importer import ImportResult
+from attain.ingest.importer import ImportResult, Progress, import_files
+from attain.ingest.readers import ReadOptions
 from attain.store.owner import ServerClaim
 
 IMPORTS_PATH = "/api/v1/store/imports"
@@ -66,6 +67,32 @@ class ImportRequest(BaseModel):
                 "rejects": self.rejects.resolve() if self.rejects else None,
                 "column_map": self.column_map.resolve() if self.column_map else None,
             }
+        )
+
+    def run(
+        self,
+        store: Any,
+        *,
+        memory_limit: str | None = None,
+        progress: Progress | None = None,
+    ) -> ImportResult:
+        """Import what was asked into `store`: the one call behind `attain import` in its own
+        process and in the app that serves the store."""
+        return import_files(
+            store,
+            self.paths,
+            preset_name=self.preset,
+            strict=self.strict,
+            rejects_path=self.rejects,
+            options=ReadOptions(
+                encoding=self.encoding,
+                date_format=self.date_format,
+                column_map=self.column_map,
+            ),
+            taken_at=self.taken_at,
+            partial=self.partial,
+            memory_limit=memory_limit,
+            progress=progress,
         )
 
 

@@ -39,8 +39,7 @@ from attain.forecast.forecast import Forecast, Overrides, forecast_cone
 from attain.ingest.connectors.schedule import connector_for
 from attain.ingest.connectors.sync import SyncResult, run_sync
 from attain.ingest.handoff import ImportRequest, SyncRequest
-from attain.ingest.importer import ImportResult, import_files
-from attain.ingest.readers import ReadOptions
+from attain.ingest.importer import ImportResult
 from attain.leads.channels import ChannelReport, channel_report
 from attain.leads.scores import engagement_scores, fit_scores
 from attain.metrics.report import PerformanceReport, last_fact_day, performance_report
@@ -218,20 +217,7 @@ class Services:
                 self.store, memory_limit=self.settings.memory_limit, currency=self.settings.currency
             )
             try:
-                return import_files(
-                    backend,
-                    request.paths,
-                    preset_name=request.preset,
-                    strict=request.strict,
-                    rejects_path=request.rejects,
-                    options=ReadOptions(
-                        encoding=request.encoding,
-                        date_format=request.date_format,
-                        column_map=request.column_map,
-                    ),
-                    taken_at=request.taken_at,
-                    partial=request.partial,
-                )
+                return request.run(backend)
             finally:
                 backend.disconnect()
 
