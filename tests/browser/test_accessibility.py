@@ -230,3 +230,12 @@ def test_the_theme_follows_the_system_until_the_toggle_picks_one(tab: Page) -> N
     expect(tab.locator("html")).to_have_attribute("data-theme", "dark")  # kept in the browser
     expect(tab.get_by_test_id("theme-toggle")).to_have_attribute("aria-pressed", "true")
     assert tab.evaluate(background) == dark
+
+
+@pytest.mark.parametrize("path", ["/login", "/password/forgot"])
+def test_the_pages_before_signing_in_pass_axe_and_fit_a_phone(tab: Page, path: str) -> None:
+    answer = tab.goto(path)
+    assert answer is not None and answer.status == 200
+    problems: list[str] = []
+    _check_page(tab, "anyone", path.strip("/").replace("/", "-"), problems)
+    assert not problems, "\n".join(problems)
