@@ -20,7 +20,7 @@ PASSWORD = "correct horse battery"
 
 
 def attain(url: str, *args: str, input: str | None = None) -> Result:
-    return runner.invoke(app, [*args, "--app-db", url], input=input, terminal_width=200)
+    return runner.invoke(app, [*args, "--app-db", url], input=input, env={"COLUMNS": "200"})
 
 
 def signs_in(url: str, email: str, password: str = PASSWORD) -> bool:
@@ -41,7 +41,7 @@ def test_every_command_has_help() -> None:
         for c in ("add", "list", "disable", "token", "invite", "enable", "tokens", "revoke")
     ]
     for command in [*commands, ["appdb", "upgrade"], ["appdb", "downgrade"]]:
-        result = runner.invoke(app, [*command, "--help"], terminal_width=200)
+        result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200"})
         assert result.exit_code == 0, command
         assert "--app-db" in result.output and "$ATTAIN_APP_DB" in result.output, command
 

@@ -165,7 +165,7 @@ def test_help_documents_every_option_and_the_settings_table() -> None:
         ("forecast", "backtest"): ("--periods", "--weeks", "--format", "[forecast]"),
     }
     for command, options in expected.items():
-        result = runner.invoke(app, [*command, "--help"], terminal_width=200)
+        result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200"})
         assert result.exit_code == 0, command
         for option in options:
             assert option in result.output, (command, option)

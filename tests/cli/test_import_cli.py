@@ -27,7 +27,7 @@ def test_declared_encoding_and_date_format_load_and_the_summary_names_the_encodi
     db = tmp_path / "s.duckdb"
     args = ["import", str(files), "--db", str(db), "--rejects", str(tmp_path / "rejects.csv")]
     args += ["--encoding", "latin-1", "--date-format", "%d/%m/%Y"]
-    result = runner.invoke(app, args, terminal_width=200)
+    result = runner.invoke(app, args, env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "Files" in result.output
     lines = {line.split("│")[1].strip(): line for line in result.output.splitlines() if "│" in line}

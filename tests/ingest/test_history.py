@@ -339,7 +339,7 @@ def test_the_cli_takes_the_export_time_and_partial_and_says_when_nothing_changed
     assert kept.exit_code == 0, kept.output
     assert cell(kept.output, "opportunities", "deleted") == "0"
     gone = runner.invoke(
-        app, [*base, folder, "--taken-at", "2026-01-19 08:30:00"], terminal_width=200
+        app, [*base, folder, "--taken-at", "2026-01-19 08:30:00"], env={"COLUMNS": "200"}
     )
     assert gone.exit_code == 0, gone.output
     assert cell(gone.output, "opportunities", "deleted") == "1"
