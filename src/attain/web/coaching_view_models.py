@@ -99,7 +99,8 @@ def coaching_sessions(
     imported = [
         record
         for record in services.imported_coaching()
-        if allowed.sees_rep(record.rep_id) and rep_id in (None, record.rep_id)
+        # The cheap test first: a rep page keeps one rep's records of the whole CRM's.
+        if rep_id in (None, record.rep_id) and allowed.sees_rep(record.rep_id)
     ]
     with session_scope(engine) as session:
         logged = app_records(session, None if rep_id is None else [rep_id], scope=allowed)
