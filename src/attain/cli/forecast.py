@@ -26,7 +26,13 @@ from attain.config import load_settings
 from attain.errors import InputError
 from attain.forecast.backtest import WEEKS, Backtest, backtest, default_periods
 from attain.forecast.calibrated import calibrated
-from attain.forecast.forecast import Forecast, ForecastRow, forecast, forecast_cone
+from attain.forecast.forecast import (
+    OTHER_PERIODS,
+    Forecast,
+    ForecastRow,
+    forecast,
+    forecast_cone,
+)
 from attain.forecast.history import DealHistory, load_history
 from attain.forecast.settings import ForecastSettings
 from attain.metrics.periods import Period
@@ -241,6 +247,12 @@ def target_notes(result: Forecast, target: float | None) -> list[str]:
         return [f"--target {target:,.0f} ignored: the store holds bookings quotas"]
     if result.target_source == "none":
         return ["no bookings quotas in the store: set a target with --target AMOUNT per rep"]
+    if result.target_source == OTHER_PERIODS:
+        return [
+            f"the store's bookings quotas are for other periods (e.g. months), none for "
+            f"{result.period.label}: no chance of hitting target is given; set a quarterly "
+            "target with --target AMOUNT per rep"
+        ]
     return []
 
 

@@ -178,7 +178,7 @@ def forecast(
         overrides=overrides,
         crm=open_crm_deals(backend, as_of),
     )
-    return replace(result, target_source=source)
+    return replace(result, target_source=target_source_of(backend, source))
 
 
 def targets_or_flat(
@@ -207,6 +207,7 @@ def forecast_cone(
     history = load_history(backend)
     roster = rep_roster(backend)
     targets, source = targets_or_flat(bookings_targets(backend, period), roster, target)
+    source = target_source_of(backend, source)
     names = scope_names(backend, roster)
     crm = open_crm_deals(backend, as_of)
     days = [week_as_of(period, week) for week in range(1, 15)]
@@ -236,6 +237,10 @@ def week_as_of(period: Period, week: int) -> date:
     return min(period.start + timedelta(days=7 * week - 1), period.end)
 
 
+OTHER_PERIODS = "quotas for other periods"
+"""The target source when the store's bookings quotas exist but none is for the quarter."""
+
+
 def bookings_targets(backend: Any, period: Period) -> dict[str, float]:
     """Each rep's bookings target for exactly this period (prorated as the report does)."""
     targets = quota_targets(backend, "bookings")
@@ -245,6 +250,13 @@ def bookings_targets(backend: Any, period: Period) -> dict[str, float]:
     return {
         str(rep): float(value) for rep, value in zip(exact["rep_id"], exact["target"], strict=True)
     }
+
+
+def target_source_of(backend: Any, source: str) -> str:
+    """`source`, or OTHER_PERIODS where "none" would wrongly say the store has no quotas."""
+    if source == "none" and not quota_targets(backend, "bookings").empty:
+        return OTHER_PERIODS
+    return source
 
 
 def forecast_period(
