@@ -38,7 +38,8 @@ def test_every_voice_command_has_help() -> None:
         "calendar": ("token", "export"),
     }.items():
         for command in commands:
-            attain(group, command, "--help")
+            shown = attain(group, command, "--help")
+            assert f"attain {group} {command}" in " ".join(shown.split()), (group, command)
 
 
 @pytest.fixture
