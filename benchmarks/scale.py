@@ -71,7 +71,9 @@ def organisation(folder: Path, reps: int, quarters: int) -> tuple[Path, Truth, i
     files = folder / f"{reps}x{quarters}"
     truth_file = files / "truth.json"
     if not truth_file.exists():
+        start = time.perf_counter()
         generate(DemoSpec(reps=reps, quarters=quarters, seed=1), files)
+        Console().print(f"[dim]{reps} reps generated in {time.perf_counter() - start:,.0f} s[/]")
     rows = 0
     for csv in files.glob("*.csv"):
         with csv.open("rb") as handle:
@@ -167,6 +169,11 @@ def step_pandas(
 
 
 # --- the run -----------------------------------------------------------------------------------
+
+
+def _progress(console: Console, kind: str, reps: int, step: str, seconds: float, mb: float) -> None:
+    """One step's time and peak RSS as soon as it ends (a long run that is stopped keeps them)."""
+    console.print(f"[dim]{kind} {reps:,} reps: {step} {seconds:,.1f} s, peak {mb:,.0f} MB[/]")
 
 
 def _ro(db: str) -> bool:
@@ -303,9 +310,13 @@ def main() -> None:
                 continue
             db = fresh_store(kind, files)
             imported, import_mb, loaded = in_child(step_import, db, files)
+            _progress(console, kind, reps, "import", imported, import_mb)
             report, report_mb, _ = in_child(step_report, db, truth.as_of)
+            _progress(console, kind, reps, "report", report, report_mb)
             diagnosed, diagnose_mb, _ = in_child(step_diagnose, db, truth)
+            _progress(console, kind, reps, "diagnose", diagnosed, diagnose_mb)
             forecast_s, forecast_mb, _ = in_child(step_forecast, db, truth.as_of)
+            _progress(console, kind, reps, "forecast", forecast_s, forecast_mb)
             peak = max(import_mb, report_mb, diagnose_mb, forecast_mb)
             main_table.add_row(
                 kind,
