@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from attain.diagnosis import (
     activity_drop,
@@ -25,6 +25,9 @@ from attain.leads.icp import IcpSettings
 from attain.metrics.facts import shared_scans
 from attain.metrics.report import PerformanceReport
 from attain.metrics.settings import PerformanceSettings
+
+if TYPE_CHECKING:
+    from attain.config import Settings
 
 Detector = Callable[[DiagnosisContext, DiagnosisSettings], Detection]
 
@@ -61,6 +64,20 @@ def diagnose(
     """
     with shared_scans():  # the report inside and the detectors read the same activities
         return _diagnose(backend, as_of, performance, icp, target, rep, team, thresholds, report)
+
+
+def configured_diagnosis(backend: Any, settings: Settings, report: PerformanceReport) -> Diagnosis:
+    """The diagnosis as of `report`'s day, reusing that report, with attain.toml's
+    [performance], [icp] and [diagnosis] settings: what the digests, the Monday view and the
+    web app show."""
+    return diagnose(
+        backend,
+        as_of=report.as_of,
+        performance=settings.performance,
+        icp=settings.icp,
+        thresholds=settings.diagnosis,
+        report=report,
+    )
 
 
 def _diagnose(

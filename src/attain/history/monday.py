@@ -28,7 +28,7 @@ import pandas as pd
 
 from attain.config import Settings
 from attain.diagnosis.finding import Diagnosis, Finding
-from attain.diagnosis.run import diagnose
+from attain.diagnosis.run import configured_diagnosis
 from attain.errors import AttainError, InputError
 from attain.forecast.calibrated import calibrated_forecast
 from attain.forecast.forecast import Forecast
@@ -305,15 +305,7 @@ def monday_changes(
 def _readings(backend: Any, settings: Settings, day: date) -> tuple[PerformanceReport, Diagnosis]:
     """The performance report and diagnosis of `backend` as of `day`."""
     report = performance_report(backend, settings.performance, as_of=day)
-    found = diagnose(
-        backend,
-        as_of=day,
-        performance=settings.performance,
-        icp=settings.icp,
-        thresholds=settings.diagnosis,
-        report=report,
-    )
-    return report, found
+    return report, configured_diagnosis(backend, settings, report)
 
 
 def forecast_moves(before: Forecast | None, after: Forecast | None) -> list[ForecastMove]:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from attain.access import Forbidden, Principal, Resource, visibility_for
 from attain.appdb.models import Role
 from attain.diagnosis.finding import Finding
-from attain.diagnosis.run import diagnose
+from attain.diagnosis.run import configured_diagnosis
 from attain.mail import InlineImage
 from attain.metrics.report import PerformanceReport, performance_report
 from attain.reports.templating import money, ratio
@@ -75,14 +75,7 @@ def store_inputs(
     report = report or performance_report(backend, settings.performance, as_of=as_of)
     day, workflow = report.as_of, settings.workflow
     wins = weekly_wins(backend, day - timedelta(days=workflow.digest_days - 1), day)
-    findings = diagnose(
-        backend,
-        as_of=day,
-        performance=settings.performance,
-        icp=settings.icp,
-        thresholds=settings.diagnosis,
-        report=report,
-    ).findings
+    findings = configured_diagnosis(backend, settings, report).findings
     goals = goal_progress(
         backend,
         current_goals(session, day, recent_days=workflow.digest_days),
