@@ -19,9 +19,10 @@ taken by that day's end, else the first).
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import ibis
 import pandas as pd
@@ -171,22 +172,13 @@ def bookings_pacing(report: PerformanceReport) -> dict[tuple[str, str], PacingRo
 
 def status_changes(before: PerformanceReport, after: PerformanceReport) -> list[StatusChange]:
     """Rows whose bookings pace status differs between the two reports (present in either)."""
-    old, new = bookings_pacing(before), bookings_pacing(after)
     found = []
-    for key in sorted(
-        set(old) | set(new), key=lambda k: (("company", "team", "rep").index(k[0]), k[1])
-    ):
-        was, now = old.get(key), new.get(key)
+    for who, was, now in _matched(bookings_pacing(before), bookings_pacing(after)):
         if was is not None and now is not None and was.status == now.status:
             continue
-        shown = now or was
-        assert shown is not None
         found.append(
             StatusChange(
-                scope=key[0],
-                id=key[1],
-                name=shown.name,
-                team_id=shown.team_id,
+                *who,
                 before=None if was is None else str(was.status),
                 after=None if now is None else str(now.status),
                 pace_before=None if was is None else was.pace_ratio,
@@ -196,6 +188,32 @@ def status_changes(before: PerformanceReport, after: PerformanceReport) -> list[
             )
         )
     return found
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def team_id(self) -> str | None: ...
+
+
+_Row = TypeVar("_Row", bound=_Named)
+_Who = tuple[str, str, str, str | None]
+"""Scope, id, name and team: the fields a StatusChange and a ForecastMove begin with."""
+
+
+def _matched(
+    old: Mapping[tuple[str, str], _Row], new: Mapping[tuple[str, str], _Row]
+) -> Iterator[tuple[_Who, _Row | None, _Row | None]]:
+    """Every (scope, id) of either version (the company, then teams, then reps, by id): who it
+    is, named as in the later version where both have it, and its row in each (None in a
+    version without it)."""
+    rank = ("company", "team", "rep")
+    for key in sorted(set(old) | set(new), key=lambda k: (rank.index(k[0]), k[1])):
+        was, now = old.get(key), new.get(key)
+        shown = now or was
+        assert shown is not None
+        yield (key[0], key[1], shown.name, shown.team_id), was, now
 
 
 def _finding_key(finding: Finding) -> tuple[str, str, str]:
@@ -313,25 +331,16 @@ def forecast_moves(before: Forecast | None, after: Forecast | None) -> list[Fore
     version has no such row or no forecast)."""
     old = {(r.scope, r.id): r for r in (before.rows if before else [])}
     new = {(r.scope, r.id): r for r in (after.rows if after else [])}
-    rank = ("company", "team", "rep")
-    moves = []
-    for key in sorted(set(old) | set(new), key=lambda k: (rank.index(k[0]), k[1])):
-        was, now = old.get(key), new.get(key)
-        shown = now or was
-        assert shown is not None
-        moves.append(
-            ForecastMove(
-                scope=key[0],
-                id=key[1],
-                name=shown.name,
-                team_id=shown.team_id,
-                p50_before=None if was is None else was.p50,
-                p50_after=None if now is None else now.p50,
-                chance_before=None if was is None else was.chance_of_target,
-                chance_after=None if now is None else now.chance_of_target,
-            )
+    return [
+        ForecastMove(
+            *who,
+            p50_before=None if was is None else was.p50,
+            p50_after=None if now is None else now.p50,
+            chance_before=None if was is None else was.chance_of_target,
+            chance_after=None if now is None else now.chance_of_target,
         )
-    return moves
+        for who, was, now in _matched(old, new)
+    ]
 
 
 def _forecast(backend: Any, settings: Settings, day: date) -> Forecast | None:
