@@ -25,6 +25,7 @@ from attain.cli.options import (
     TextOrJson,
     app_session,
     check_rep,
+    command_group,
     diagnose_store,
     echo_json,
     json_or_empty,
@@ -53,16 +54,11 @@ from attain.workflow.coverage import store_coverage
 from attain.workflow.delivery.digests import store_inputs
 from attain.workflow.digest import DigestScope, build_digest, render_html, render_markdown
 
-coaching_app = typer.Typer(
-    help="Coaching sessions and agreed actions, the next one-on-one's agenda and coverage.",
-    no_args_is_help=True,
+coaching_app = command_group(
+    "Coaching sessions and agreed actions, the next one-on-one's agenda and coverage."
 )
-alignment_app = typer.Typer(
-    help="The sales–marketing alignment meeting: agenda and action items.", no_args_is_help=True
-)
-actions_app = typer.Typer(
-    help="Action items agreed in coaching and meetings.", no_args_is_help=True
-)
+alignment_app = command_group("The sales–marketing alignment meeting: agenda and action items.")
+actions_app = command_group("Action items agreed in coaching and meetings.")
 
 
 DigestFormat = Literal[Format.MARKDOWN, Format.HTML, Format.JSON]

@@ -11,16 +11,16 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from attain.cli.options import command_group, optional_option
 from attain.demo import CAUSES, DEFAULT_AS_OF, DemoSpec, TableStep, generate
 from attain.demo.snapshots import DEFAULT_WEEKS
 from attain.demo.variants import VARIANTS, Variant
 from attain.errors import ConfigError
 from attain.schema import TABLES
 
-app = typer.Typer(
-    help="Build a synthetic demo organisation: the ten canonical CSV files plus truth.json, "
-    "which names the reps carrying each planted cause.",
-    no_args_is_help=True,
+app = command_group(
+    "Build a synthetic demo organisation: the ten canonical CSV files plus truth.json, "
+    "which names the reps carrying each planted cause."
 )
 
 
@@ -64,14 +64,12 @@ def generate_command(
         "symptom), seven_stages, four_stages, smb (3-week cycles), enterprise (6-month cycles), "
         "monthly_quotas or annual_quotas.",
     ),
-    snapshots: str | None = typer.Option(
-        None,
+    snapshots: str | None = optional_option(
         "--snapshots",
         help="'weekly': also write OUT_DIR/snapshots/<ISO week>/, the same organisation's "
         "export as the CRM showed it each Friday 18:00 UTC, with deals that slip, are pulled "
         "in, resize, change owner or are deleted, and a rep who moves team; "
         "OUT_DIR/snapshots/truth.json lists what changed from week to week.",
-        show_default=False,
     ),
     weeks: int = typer.Option(
         DEFAULT_WEEKS,

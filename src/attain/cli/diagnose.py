@@ -13,7 +13,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from attain.cli.options import AS_OF, DB, OUTPUT, TARGET, opened_store
+from attain.cli.options import AS_OF, DB, OUTPUT, TARGET, opened_store, optional_option
 from attain.cli.output import finish, text_console, write
 from attain.config import load_settings
 from attain.diagnosis.checked import unchecked_causes, unchecked_line
@@ -45,11 +45,9 @@ DiagnosisFormat = Literal[Format.TEXT, Format.JSON, Format.MARKDOWN, Format.HTML
 
 def diagnose_command(
     db: str | None = DB,
-    rep: str | None = typer.Option(
-        None, "--rep", help="Show only this rep's findings.", show_default=False
-    ),
-    team: str | None = typer.Option(
-        None, "--team", help="Show only this team's findings and its reps'.", show_default=False
+    rep: str | None = optional_option("--rep", help="Show only this rep's findings."),
+    team: str | None = optional_option(
+        "--team", help="Show only this team's findings and its reps'."
     ),
     as_of: datetime | None = AS_OF,
     target: float | None = TARGET,

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from attain.cli.options import DB, open_store
+from attain.cli.options import DB, open_store, optional_option
 from attain.cli.status import won_table
 from attain.config import load_settings
 from attain.errors import InputError
@@ -32,12 +32,10 @@ def import_command(
         help=f"Layout of the files: {', '.join(PRESETS)}. generic expects the canonical "
         "files (reps.csv, opportunities.csv, ...; see docs/schema.md).",
     ),
-    column_map: Path | None = typer.Option(
-        None,
+    column_map: Path | None = optional_option(
         "--map",
         help="A column map (TOML) for any other export; implies --preset map. "
         "Draft one with `attain map suggest FILES` (docs/column-maps.md).",
-        show_default=False,
     ),
     db: str | None = DB,
     strict: bool = typer.Option(
@@ -48,20 +46,16 @@ def import_command(
         "--rejects",
         help="Where invalid rows are reported (file, row, column, value, reason).",
     ),
-    encoding: str | None = typer.Option(
-        None,
+    encoding: str | None = optional_option(
         "--encoding",
         help="Text encoding of the CSV files (utf-8, cp1252, latin-1, utf-16, ...); "
         "default: detected per file.",
-        show_default=False,
     ),
-    date_format: str | None = typer.Option(
-        None,
+    date_format: str | None = optional_option(
         "--date-format",
         help="How the files write dates that are not ISO, as a strptime layout: %d/%m/%Y, "
         "%m/%d/%y, ... A time after the date is read too. Without it, two-digit years and "
         "dates like 03/04/2024 whose day/month order cannot be told are rejected.",
-        show_default=False,
     ),
     taken_at: datetime | None = typer.Option(
         None,

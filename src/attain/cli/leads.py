@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from attain.cli.options import DB, opened_store, read_overrides
+from attain.cli.options import DB, command_group, opened_store, optional_option, read_overrides
 from attain.cli.users import APP_DB
 from attain.errors import InputError
 from attain.leads.label_leaks import kept_and_excluded, label_leaks, read_lead_csv
@@ -22,39 +22,29 @@ from attain.leads.training_data import LABEL, TIME_COLUMN, scoring_frame, traini
 from attain.reports.csv_safe import safe_frame
 from attain.reports.jsonable import dumps
 
-app = typer.Typer(
-    help="Predictive lead score: a calibrated conversion probability, A–D grade and reasons.",
-    no_args_is_help=True,
+app = command_group(
+    "Predictive lead score: a calibrated conversion probability, A–D grade and reasons."
 )
 
 MODEL = typer.Option(
     Path("attain-leads.model"), "--model", "-m", help="Model file; its card is saved beside it."
 )
-CSV = typer.Option(
-    None, "--csv", help="Read leads from this CSV file instead of the store.", show_default=False
-)
-SEP = typer.Option(
-    None, "--sep", help="CSV field separator, e.g. ';' (default: sniffed).", show_default=False
-)
+CSV = optional_option("--csv", help="Read leads from this CSV file instead of the store.")
+SEP = optional_option("--sep", help="CSV field separator, e.g. ';' (default: sniffed).")
 
 
 @app.command("train")
 def train_command(
     csv: Path | None = CSV,
-    label: str | None = typer.Option(
-        None,
-        "--label",
-        help="Yes/no outcome column of the CSV (needed with --csv).",
-        show_default=False,
+    label: str | None = optional_option(
+        "--label", help="Yes/no outcome column of the CSV (needed with --csv)."
     ),
     exclude: str = typer.Option(
         "", "--exclude", help="Comma-separated columns never to use as features."
     ),
-    time_column: str | None = typer.Option(
-        None,
+    time_column: str | None = optional_option(
         "--time-column",
         help="CSV column to split train/validation by time (default: a stratified random split).",
-        show_default=False,
     ),
     keep: str = typer.Option(
         "",

@@ -22,10 +22,12 @@ from attain.cli.options import (
     TextOrJson,
     app_session,
     check_rep,
+    command_group,
     diagnose_store,
     echo_json,
     json_or_empty,
     opened_store,
+    optional_option,
     store_facts,
     user_visibility,
     writer_scope,
@@ -54,21 +56,16 @@ from attain.workflow.skills import (
     suggest_skills,
 )
 
-program_app = typer.Typer(
-    help="Intensive multi-week programs: start, weekly check-ins, before/after review.",
-    no_args_is_help=True,
+program_app = command_group(
+    "Intensive multi-week programs: start, weekly check-ins, before/after review."
 )
-skills_app = typer.Typer(
-    help="The skills matrix: scores 1–5 per rep and skill, suggestions and training.",
-    no_args_is_help=True,
+skills_app = command_group(
+    "The skills matrix: scores 1–5 per rep and skill, suggestions and training."
 )
-products_app = typer.Typer(
-    help="Product priority tiers and differentiators (Attain's over the CRM's).",
-    no_args_is_help=True,
+products_app = command_group(
+    "Product priority tiers and differentiators (Attain's over the CRM's)."
 )
-comp_app = typer.Typer(
-    help="Compensation plans: payouts per rep for a period.", no_args_is_help=True
-)
+comp_app = command_group("Compensation plans: payouts per rep for a period.")
 
 DAY = ["%Y-%m-%d"]
 
@@ -327,8 +324,8 @@ def ramp_command(
 def products_priority_command(
     product: str = typer.Argument(..., help="The CRM product id."),
     tier: str = typer.Argument(..., help="priority, standard or loss_leader."),
-    differentiators: str | None = typer.Option(
-        None, "--differentiators", help="What to lead with when selling it.", show_default=False
+    differentiators: str | None = optional_option(
+        "--differentiators", help="What to lead with when selling it."
     ),
     by: str = BY,
     db: str | None = DB,
@@ -373,17 +370,11 @@ def products_show_command(
 
 @comp_app.command("payout")
 def comp_payout_command(
-    plan_file: Path | None = typer.Option(
-        None,
-        "--plan",
-        help="The plan, a TOML file \\[default: the comp_plan setting of [workflow]].",
-        show_default=False,
+    plan_file: Path | None = optional_option(
+        "--plan", help="The plan, a TOML file \\[default: the comp_plan setting of [workflow]]."
     ),
-    period: str | None = typer.Option(
-        None,
-        "--period",
-        help="2026-Q4 or 2026-10-01..2026-12-31 \\[default: the quarter of --as-of].",
-        show_default=False,
+    period: str | None = optional_option(
+        "--period", help="2026-Q4 or 2026-10-01..2026-12-31 \\[default: the quarter of --as-of]."
     ),
     as_of: datetime | None = AS_OF,
     output_format: TextOrJson = FORMAT,

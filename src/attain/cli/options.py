@@ -40,12 +40,22 @@ from attain.reports.formats import Format
 from attain.store import connect
 from attain.store.handle import Store
 
-DB = typer.Option(
-    None,
+
+def command_group(help: str) -> typer.Typer:
+    """A command with subcommands (`attain program start`, ...): run bare, it shows its help."""
+    return typer.Typer(help=help, no_args_is_help=True)
+
+
+def optional_option(*flags: str, help: str) -> Any:
+    """An option that may be left out: `help` says what its absence means, so Typer's
+    "[default: None]" is not shown."""
+    return typer.Option(None, *flags, help=help, show_default=False)
+
+
+DB = optional_option(
     "--db",
     help="Store: DuckDB path, postgresql:// or spark:// URL "
     "\\[default: $ATTAIN_DB or attain.duckdb].",
-    show_default=False,
 )
 
 
@@ -138,11 +148,8 @@ TextOrJson = Literal[Format.TEXT, Format.JSON]
 BY = typer.Option(
     ..., "--by", help="E-mail of the Attain user doing this (credited in the audit log)."
 )
-AS_USER = typer.Option(
-    None,
-    "--as-user",
-    help="Show only what this Attain user may see (a rep sees only their own records).",
-    show_default=False,
+AS_USER = optional_option(
+    "--as-user", help="Show only what this Attain user may see (a rep sees only their own records)."
 )
 FORMAT = typer.Option(Format.TEXT, "--format", "-f", help="Output format.")
 """`--format text|json` of the management-workflow commands (with `TextOrJson`)."""

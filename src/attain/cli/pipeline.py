@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from attain.cli.changes import FORMAT, ChangesFormat, emit
-from attain.cli.options import DB, OUTPUT, day_option, opened_store
+from attain.cli.options import DB, OUTPUT, command_group, day_option, opened_store
 from attain.config import load_settings
 from attain.errors import InputError
 from attain.history.calls import CallAccuracy, forecast_calls
@@ -28,7 +28,7 @@ from attain.reports.history import (
 from attain.reports.templating import label
 from attain.workflow.compensation import parse_period
 
-app = typer.Typer(no_args_is_help=True, help="The pipeline's movement and the CRM's calls.")
+app = command_group("The pipeline's movement and the CRM's calls.")
 
 PERIOD = typer.Option(
     ..., "--period", metavar="2026-Q4", help="The quarter (or YYYY-MM-DD..YYYY-MM-DD)."

@@ -14,7 +14,15 @@ from sqlalchemy import select
 
 from attain.access import Resource, principal, sees, visibility_for
 from attain.appdb.models import OverrideKind, Role, User
-from attain.cli.options import AS_OF, DB, app_session, opened_store, read_overrides
+from attain.cli.options import (
+    AS_OF,
+    DB,
+    app_session,
+    command_group,
+    opened_store,
+    optional_option,
+    read_overrides,
+)
 from attain.cli.users import APP_DB
 from attain.config import load_settings
 from attain.errors import InputError
@@ -31,17 +39,16 @@ from attain.store.handle import Store
 PlanFormat = Literal[Format.TEXT, Format.JSON]
 """Output formats of the plan."""
 
-overrides_app = typer.Typer(
-    help="A manager's values in place of computed ones: stage probabilities, lead grades, "
-    "forecast categories; kept with who and why.",
-    no_args_is_help=True,
+overrides_app = command_group(
+    "A manager's values in place of computed ones: stage probabilities, lead grades, "
+    "forecast categories; kept with who and why."
 )
 
 
 def plan_command(
-    rep: str | None = typer.Option(None, "--rep", help="Plan this rep only.", show_default=False),
-    team: str | None = typer.Option(
-        None, "--team", help="Plan this team's reps, with the team's total.", show_default=False
+    rep: str | None = optional_option("--rep", help="Plan this rep only."),
+    team: str | None = optional_option(
+        "--team", help="Plan this team's reps, with the team's total."
     ),
     as_of: datetime | None = AS_OF,
     output_format: PlanFormat = typer.Option(Format.TEXT, "--format", "-f", help="Output format."),
@@ -272,12 +279,10 @@ def list_command(
     include_superseded: bool = typer.Option(
         False, "--all", help="Also show superseded and cleared overrides."
     ),
-    db: str | None = typer.Option(
-        None,
+    db: str | None = optional_option(
         "--db",
         help="Analytic store whose model values are shown beside the overrides: a stage's "
         "historical win rate, a deal's calibrated probability of being won by the quarter's end.",
-        show_default=False,
     ),
     as_of: datetime | None = AS_OF,
     app_db: str | None = APP_DB,

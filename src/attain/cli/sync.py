@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from attain.cli.imports import _print_summary, serving_app
-from attain.cli.options import DB, opened_store
+from attain.cli.options import DB, command_group, opened_store
 from attain.cli.output import text_console
 from attain.config import load_settings
 from attain.ingest.connectors import hubspot, salesforce
@@ -19,9 +19,8 @@ from attain.ingest.connectors.status import sync_statuses
 from attain.ingest.connectors.sync import Connector, SyncResult, run_sync
 from attain.ingest.handoff import SyncRequest, hand_sync
 
-app = typer.Typer(
-    help="Read Salesforce or HubSpot through their APIs into the store (docs/connectors.md).",
-    no_args_is_help=True,
+app = command_group(
+    "Read Salesforce or HubSpot through their APIs into the store (docs/connectors.md)."
 )
 
 

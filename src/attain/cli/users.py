@@ -33,28 +33,24 @@ from attain.appdb.users import (
     get_user,
     list_users,
 )
-from attain.cli.options import DB, app_session, open_store
+from attain.cli.options import DB, app_session, command_group, open_store, optional_option
 from attain.config import load_settings
 from attain.errors import InputError
 from attain.mail import MailError, send
 from attain.metrics.targets import roster_entries
 
-APP_DB = typer.Option(
-    None,
+APP_DB = optional_option(
     "--app-db",
     help="App database: a SQLAlchemy URL or a SQLite file path "
     "\\[default: $ATTAIN_APP_DB or sqlite:///attain-app.db].",
-    show_default=False,
 )
 
-app = typer.Typer(
-    help="People who use Attain: invite, add, list, disable and enable users; issue, list "
-    "and revoke API tokens.",
-    no_args_is_help=True,
+app = command_group(
+    "People who use Attain: invite, add, list, disable and enable users; issue, list "
+    "and revoke API tokens."
 )
-appdb_app = typer.Typer(
-    help="The app database (users, goals, coaching, audit log): migrate its schema.",
-    no_args_is_help=True,
+appdb_app = command_group(
+    "The app database (users, goals, coaching, audit log): migrate its schema."
 )
 
 
@@ -62,12 +58,10 @@ def _url(app_db: str | None) -> str:
     return app_db_url(load_settings(), app_db)
 
 
-BY_OPTIONAL = typer.Option(
-    None,
+BY_OPTIONAL = optional_option(
     "--by",
     help="E-mail of the Attain user doing this: the web app's rules apply to them (a "
     "manager invites and disables only reps of their teams); credited in the audit log.",
-    show_default=False,
 )
 
 
@@ -94,17 +88,11 @@ def add_command(
         help="admin: everything; manager: their teams; rep: their own numbers; "
         "marketing: leads and channels.",
     ),
-    rep_id: str | None = typer.Option(
-        None,
-        "--rep-id",
-        help="The CRM rep id of this person (needed for the rep role).",
-        show_default=False,
+    rep_id: str | None = optional_option(
+        "--rep-id", help="The CRM rep id of this person (needed for the rep role)."
     ),
-    team: list[str] | None = typer.Option(
-        None,
-        "--team",
-        help="A CRM team id this manager manages; repeat for several.",
-        show_default=False,
+    team: list[str] | None = optional_option(
+        "--team", help="A CRM team id this manager manages; repeat for several."
     ),
     password_stdin: bool = typer.Option(
         False,
@@ -214,8 +202,8 @@ def invite_command(
     email: str = typer.Argument(..., help="Their e-mail address; the invitation goes there."),
     name: str = typer.Option(..., "--name", help="Their name as Attain shows it."),
     role: Role = typer.Option(..., "--role", help="admin, manager, rep or marketing."),
-    rep_id: str | None = typer.Option(
-        None, "--rep-id", help="The CRM rep id (needed for the rep role).", show_default=False
+    rep_id: str | None = optional_option(
+        "--rep-id", help="The CRM rep id (needed for the rep role)."
     ),
     team: list[str] | None = typer.Option(
         None, "--team", help="A CRM team id this manager manages; repeat for several."
@@ -279,11 +267,8 @@ def enable_command(
 
 @app.command("tokens")
 def tokens_command(
-    by: str | None = typer.Option(
-        None,
-        "--by",
-        help="Only the tokens this user may see (their own; an admin's: everyone's).",
-        show_default=False,
+    by: str | None = optional_option(
+        "--by", help="Only the tokens this user may see (their own; an admin's: everyone's)."
     ),
     app_db: str | None = APP_DB,
 ) -> None:
@@ -309,11 +294,8 @@ def tokens_command(
 @app.command("revoke")
 def revoke_command(
     token_id: int = typer.Argument(..., help="The token's id (`attain users tokens`)."),
-    by: str | None = typer.Option(
-        None,
-        "--by",
-        help="The user revoking it: their own tokens; an admin any.",
-        show_default=False,
+    by: str | None = optional_option(
+        "--by", help="The user revoking it: their own tokens; an admin any."
     ),
     app_db: str | None = APP_DB,
 ) -> None:

@@ -20,6 +20,7 @@ from attain.cli.options import (
     StoreFacts,
     TextOrJson,
     app_session,
+    command_group,
     diagnose_store,
     echo_json,
     json_or_empty,
@@ -41,17 +42,14 @@ from attain.workflow import calendar, pairing, surveys
 from attain.workflow.coaching import app_records, store_records
 from attain.workflow.coverage import coached_reps
 
-survey_app = typer.Typer(
-    help="Pulse surveys: send one to a team, see its anonymous results over time.",
-    no_args_is_help=True,
+survey_app = command_group(
+    "Pulse surveys: send one to a team, see its anonymous results over time."
 )
-pairing_app = typer.Typer(
-    help="Peer pairing: suggested peers for each rep's gap, pairings, before/after review.",
-    no_args_is_help=True,
+pairing_app = command_group(
+    "Peer pairing: suggested peers for each rep's gap, pairings, before/after review."
 )
-calendar_app = typer.Typer(
-    help="The coaching calendar feed (iCalendar): a subscription URL or a file.",
-    no_args_is_help=True,
+calendar_app = command_group(
+    "The coaching calendar feed (iCalendar): a subscription URL or a file."
 )
 
 DAY_TIME = ["%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]
