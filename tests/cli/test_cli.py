@@ -41,3 +41,15 @@ def test_bracketed_names_in_help_survive_rich_markup() -> None:
         # Rich sizes help from COLUMNS, not Click's terminal_width: wide enough for one line.
         result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200"})
         assert text in result.output, command
+
+
+def test_report_without_targets_or_deals_says_why_no_rep_lines(tmp_path: Path) -> None:
+    (tmp_path / "reps.csv").write_text("rep_id,name,role,hire_date\nR1,Ana,rep,2025-01-06\n")
+    db = str(tmp_path / "s.duckdb")
+    loaded = runner.invoke(app, ["import", str(tmp_path), "--db", db])
+    assert loaded.exit_code == 0, loaded.output
+    result = runner.invoke(app, ["report", "--db", db, "--as-of", "2026-02-02"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "of the 1 rep(s) in the store, none has a target for it or closed a deal" in text
+    assert "Reps (0 of 0" not in text

@@ -126,6 +126,14 @@ def _print_teams(console: Console, report: PerformanceReport) -> None:
 def _print_reps(console: Console, report: PerformanceReport, limit: int) -> None:
     """The first `limit` reps (all when `limit` <= 0), most at risk first, and the legend."""
     reps = rep_lines(report)
+    if not reps:
+        # An empty table reads as "no reps"; say why there are no lines instead.
+        console.print(
+            f"Reps: none to show for {report.period.label}: of the {len(report.reps)} "
+            "rep(s) in the store, none has a target for it or closed a deal in it by "
+            f"{report.as_of}."
+        )
+        return
     shown = reps if limit <= 0 else reps[:limit]
     table = Table(title=f"Reps ({len(shown)} of {len(reps)}, most at risk first)")
     headers = (
