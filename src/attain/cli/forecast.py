@@ -55,7 +55,7 @@ from attain.reports.forecast import (
     to_json,
 )
 from attain.reports.formats import Format
-from attain.reports.templating import ratio, short
+from attain.reports.templating import chance, ratio, short
 from attain.store.inventory import data_quality
 
 LAST_WEEK = 13
@@ -299,10 +299,12 @@ def _cell(row: ForecastRow, kind: Kind, value: str | float | int | None) -> str:
         return escape(name)
     if kind == "count":
         return f"{value:,}"
+    if kind == "chance":
+        share = float(value)
+        style = "bold red" if share < 0.25 else "yellow" if share < 0.5 else "green"
+        return f"[{style}]{chance(share)}[/]"
     if kind == "ratio":
-        chance = float(value)
-        style = "bold red" if chance < 0.25 else "yellow" if chance < 0.5 else "green"
-        return f"[{style}]{ratio(chance)}[/]"
+        return ratio(float(value))
     return short(float(value))
 
 

@@ -15,13 +15,14 @@ from attain.forecast.forecast import COMPANY, Forecast, ForecastRow
 from attain.reports.charts import to_svg
 from attain.reports.forecast_charts import backtest_chart, cone_chart
 from attain.reports.jsonable import dumps, jsonable
-from attain.reports.templating import environment, money, ratio
+from attain.reports.templating import chance, environment, money, ratio
 
 SCOPES = ("company", "team", "rep")
 """Row scopes of a forecast, in the order they are shown."""
 
-Kind = Literal["text", "money", "count", "ratio", "signed"]
-"""How a column's value is formatted: as it is, an amount, a count, a share, a signed share."""
+Kind = Literal["text", "money", "count", "ratio", "signed", "chance"]
+"""How a column's value is formatted: as it is, an amount, a count, a share, a signed share, a
+chance from simulations (never 0% or 100%: see `attain.reports.templating.chance`)."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ FORECAST_COLUMNS = (
     Column("P50", "money", lambda row: row.p50),
     Column("P90", "money", lambda row: row.p90),
     Column("target", "money", lambda row: row.target),
-    Column("chance", "ratio", lambda row: row.chance_of_target),
+    Column("chance", "chance", lambda row: row.chance_of_target),
     Column("weighted", "money", lambda row: row.weighted_pipeline),
     Column("run-rate", "money", lambda row: row.run_rate),
 )
@@ -125,7 +126,7 @@ def headline(forecast: Forecast) -> str:
         return f"P50 {money(row.p50)} ({spread}); no bookings target for {forecast.period.label}"
     return (
         f"P50 {money(row.p50)} of target {money(row.target)} — "
-        f"{ratio(row.chance_of_target)} chance of hitting it ({spread})"
+        f"{chance(row.chance_of_target)} chance of hitting it ({spread})"
     )
 
 
@@ -263,6 +264,8 @@ def cell(value: str | float | int | None, kind: Kind) -> str:
         return f"{value:,}"
     if kind == "ratio":
         return ratio(float(value))
+    if kind == "chance":
+        return chance(float(value))
     if kind == "signed":
         return f"{float(value):+.0%}"
     return money(float(value))

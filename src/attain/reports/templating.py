@@ -21,6 +21,22 @@ def ratio(value: float | None) -> str:
     return "—" if value is None or value != value else f"{value:.0%}"
 
 
+def chance(value: float | None) -> str:
+    """A chance from simulations: 87% for 0.87, but "> 99%" and "< 1%" at the ends.
+
+    A share of simulations that rounds to 100% or 0% says only that the model found no way
+    (or no other way) to land there; the model's own uncertainty (its history, its features)
+    is larger than that, so the page never claims certainty. An em dash for missing values.
+    """
+    if value is None or value != value:
+        return "—"
+    if value >= 0.995:
+        return "> 99%"
+    if value <= 0.005:
+        return "< 1%"
+    return f"{value:.0%}"
+
+
 def times(value: float | None) -> str:
     """3.2× for a coverage ratio; an em dash for missing values."""
     return "—" if value is None else f"{value:.1f}×"
@@ -51,5 +67,5 @@ def environment(**filters: Callable[..., Any]) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(money=money, ratio=ratio, times=times, label=label, **filters)
+    env.filters.update(money=money, ratio=ratio, chance=chance, times=times, label=label, **filters)
     return env

@@ -25,7 +25,7 @@ from attain.forecast.forecast import Overrides
 from attain.ingest.connectors.schedule import SyncSchedule
 from attain.metrics.periods import configure_calendar
 from attain.plan.overrides import live_overrides
-from attain.reports.templating import label, money, ratio, times
+from attain.reports.templating import chance, label, money, ratio, times
 from attain.store.owner import store_file
 from attain.web import problems, view_models
 from attain.web.delivery import delivery_loop
@@ -52,7 +52,7 @@ SECURITY_HEADERS = {
 def templates() -> Jinja2Templates:
     """The page templates with Attain's number formats as filters."""
     found = Jinja2Templates(directory=HERE / "templates")
-    found.env.filters.update(money=money, ratio=ratio, times=times, label=label)
+    found.env.filters.update(money=money, ratio=ratio, chance=chance, times=times, label=label)
     found.env.filters.update(rep_name=rep_name, team_name=team_name, named=named)
     found.env.globals["vega"] = vega
     found.env.globals.update(evidence=evidence_view, meaning=meaning)
