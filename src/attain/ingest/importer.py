@@ -30,6 +30,7 @@ from attain.ingest.validate import (
     reference_check,
     row_checks,
     typed_select,
+    unknown_references,
 )
 from attain.ingest.versions import (
     DELETABLE,
@@ -315,7 +316,7 @@ class _Unchanged:
         hashes = file_hashes([str(path) for path in files])
         skipped = unchanged_files(con, {Path(p): digest for p, digest in hashes.items()}, "generic")
         to_read = [path for path in files if path not in skipped] if skipped else []
-        return cls(to_read, skipped, hashes if skipped else {})
+        return cls(to_read, skipped, hashes)  # the files read are these: not hashed twice
 
     @property
     def everything(self) -> bool:
@@ -539,7 +540,8 @@ def _stage(con: duckdb.DuckDBPyConnection, table: Table, sources: list[Source]) 
     staged, typed = _names(table)
     con.execute(f"CREATE OR REPLACE TEMP VIEW {staged} AS {union}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {typed} AS {typed_select(table, staged, present)}")
-    checks = row_checks(table, _suspect_rows(con, staged, typed), typed, present)
+    suspects, found = _suspect_rows(con, staged, typed)
+    checks = row_checks(table, suspects, typed, present, single_rows=found > 0)
     checks += [
         f"SELECT {quote_literal(table.name)}, {quote_literal(source.file)}, {ROW}, column_name, "
         f"value, reason FROM ({source.rejects})"
@@ -551,11 +553,12 @@ def _stage(con: duckdb.DuckDBPyConnection, table: Table, sources: list[Source]) 
     return present
 
 
-def _suspect_rows(con: duckdb.DuckDBPyConnection, staged: str, typed: str) -> str:
-    """A temporary table of the staged text of the rows some single-row check fails on.
+def _suspect_rows(con: duckdb.DuckDBPyConnection, staged: str, typed: str) -> tuple[str, int]:
+    """A temporary table of the staged text of the rows some single-row check fails on, and
+    how many there are.
 
     The checks read the text of these rows only (for the value a reject shows); valid files
-    have none, and then the staged rows are not read again.
+    have none, and then the staged rows are not read again and no single-row check runs.
     """
     suspects = f"{staged}_suspects"
     rows = f"(SELECT {FILE}, {ROW} FROM {typed} WHERE {SUSPECT})"
@@ -564,7 +567,7 @@ def _suspect_rows(con: duckdb.DuckDBPyConnection, staged: str, typed: str) -> st
         f"CREATE OR REPLACE TEMP TABLE {suspects} AS SELECT s.* FROM {staged} s "
         + (f"SEMI JOIN {rows} r USING ({FILE}, {ROW})" if found else "LIMIT 0")
     )
-    return suspects
+    return suspects, found
 
 
 def _reference_checks(
@@ -592,9 +595,13 @@ def _reference_checks(
                 f"AND NOT EXISTS (SELECT 1 FROM {REJECTS} r WHERE r.table_name = "
                 f"{quote_literal(target_table)} AND r.file = t.{FILE} AND r.row = t.{ROW})"
             )
+        unknown = f"{staged}_unknown"
         con.execute(
-            f"INSERT INTO {REJECTS} " + reference_check(table, column, typed, staged, valid)
+            f"CREATE OR REPLACE TEMP TABLE {unknown} AS " + unknown_references(column, typed, valid)
         )
+        if _scalar(con, f"SELECT count(*) FROM {unknown}"):
+            con.execute(f"INSERT INTO {REJECTS} " + reference_check(table, column, staged, unknown))
+        con.execute(f"DROP TABLE {unknown}")
 
 
 def _upsert(
@@ -634,6 +641,8 @@ def _upsert(
         won = _won_money(con, typed, table.name)
     if table.name == DELETABLE:
         keep_seen_keys(con, typed)
+    if valid_rows == rows_read:
+        valid = typed  # no row of the table was rejected: no lookup in the rejects per row
     names = ", ".join(quote_ident(c) for c in table.column_names)
     updated, changed = 0, 0
     if write and valid_rows and not stored:
