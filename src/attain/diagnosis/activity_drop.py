@@ -9,7 +9,6 @@ at any moment, so it says too little about activity to single a rep out.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
 from typing import Any
 
 from pydantic import Field
@@ -98,21 +97,14 @@ def _has_leading_facts(ctx: DiagnosisContext) -> bool:
 
 def _win_rates(ctx: DiagnosisContext, thresholds: Thresholds) -> dict[str, tuple[float, str]]:
     """Win rate of deals closed in the window per rep (own if enough deals), '' = company."""
-    deals = ctx.backend.table("opportunities")
-    start = datetime.combine(ctx.window.start, time.min)
-    stop = datetime.combine(ctx.window.end + timedelta(days=1), time.min)
-    closed = deals.filter(deals.is_won.notnull(), deals.closed_at >= start, deals.closed_at < stop)
-    frame = ctx.backend.execute(
-        closed.group_by(rep_id=closed.owner_rep_id).aggregate(
-            won=closed.count(where=closed.is_won), closed=closed.count()
-        )
-    )
-    total_won, total = int(frame["won"].sum()), int(frame["closed"].sum())
+    counts = ctx.won_and_closed()
+    total_won = sum(won for won, _ in counts.values())
+    total = sum(count for _, count in counts.values())
     company = (total_won / total if total else 0.0, "company win rate")
     rates: dict[str, tuple[float, str]] = {"": company}
-    for rep, won, count in zip(frame["rep_id"], frame["won"], frame["closed"], strict=True):
+    for rep, (won, count) in counts.items():
         if count >= thresholds.min_closed_deals:
-            rates[str(rep)] = (won / count, "rep's win rate")
+            rates[rep] = (won / count, "rep's win rate")
     return rates
 
 

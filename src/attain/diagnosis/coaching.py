@@ -34,6 +34,7 @@ from attain.diagnosis.finding import (
     DetectorThresholds,
     Finding,
     Severity,
+    ratio,
     severity,
 )
 
@@ -107,12 +108,12 @@ def detect(ctx: DiagnosisContext, thresholds: Thresholds | None = None) -> Detec
         return Detection()
     medians = reps.groupby("performance_class")["minutes"].median()
     class_minutes = {str(name): float(value) for name, value in medians.items()}
-    outcomes = _win_rates(ctx)
+    outcomes = ctx.won_and_closed()
     benchmark, label = sorted(ctx.top_performers & set(outcomes)), "top performers"
     if not benchmark:
         benchmark, label = sorted(set(ctx.sellers) & set(outcomes)), "all sellers"
     top = [outcomes[rep] for rep in benchmark]
-    top_rate = _ratio(sum(won for won, _ in top), sum(closed for _, closed in top))
+    top_rate = ratio(sum(won for won, _ in top), sum(closed for _, closed in top))
     pipeline = {row.id: row.open_pipeline for row in ctx.report.coverage if row.scope == "rep"}
     targets = ctx.targets()
     return Detection(
@@ -159,8 +160,7 @@ _RANK: dict[Severity, int] = {"low": 0, "medium": 1, "high": 2}
 def _coaching(ctx: DiagnosisContext) -> pd.DataFrame:
     """Per rep: last one-on-one before as_of, shadows in the last 12 months, program sessions
     and coaching minutes in the window."""
-    start = datetime.combine(ctx.window.start, time.min)
-    stop = datetime.combine(ctx.as_of, time.min)
+    start, stop = ctx.instants
     year_ago = stop - timedelta(days=YEAR_DAYS)
     sessions = ctx.backend.table("coaching_sessions")
     past = sessions.filter(sessions.occurred_at < stop)
@@ -191,26 +191,6 @@ def _checks(ctx: DiagnosisContext, reps: pd.DataFrame, thresholds: Thresholds) -
     )
 
 
-def _win_rates(ctx: DiagnosisContext) -> dict[str, tuple[int, int]]:
-    """Per rep: deals won and deals closed in the window."""
-    start = datetime.combine(ctx.window.start, time.min)
-    stop = datetime.combine(ctx.as_of, time.min)
-    deals = ctx.backend.table("opportunities")
-    closed = deals.filter(deals.is_won.notnull(), deals.closed_at >= start, deals.closed_at < stop)
-    expr = closed.group_by(rep_id=closed.owner_rep_id).aggregate(
-        won=closed.count(where=closed.is_won), closed=closed.count()
-    )
-    frame: pd.DataFrame = ctx.backend.execute(expr)
-    return {
-        str(rep): (int(won), int(count))
-        for rep, won, count in zip(frame["rep_id"], frame["won"], frame["closed"], strict=True)
-    }
-
-
-def _ratio(part: float, whole: float) -> float:
-    return float(part) / float(whole) if whole else 0.0
-
-
 def _finding(
     ctx: DiagnosisContext,
     rep: str,
@@ -224,7 +204,7 @@ def _finding(
 ) -> Finding:
     class_minutes, seller_minutes = minutes
     won, closed, top_rate, label = outcomes
-    win_rate = _ratio(won, closed)
+    win_rate = ratio(won, closed)
     stake = max(top_rate - win_rate, 0.0) * open_pipeline if closed else 0.0
     last = row["last_one_on_one"]
     weeks = None if pd.isna(last) else (ctx.as_of - last.date()).days / 7

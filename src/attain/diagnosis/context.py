@@ -52,6 +52,33 @@ class DiagnosisContext:
         stop = datetime.combine(last + timedelta(days=1), time.min)
         return (local >= start) & (local < stop)
 
+    @property
+    def instants(self) -> tuple[datetime, datetime]:
+        """The window as [start, stop) instants, midnight to midnight on the timestamps as
+        stored (`in_window` reads them in local time): stop is as_of at midnight."""
+        start = datetime.combine(self.window.start, time.min)
+        return start, datetime.combine(self.window.end + timedelta(days=1), time.min)
+
+    def closed_deals(self) -> Any:
+        """Ibis table: the deals closed, won or lost, in the window (by `instants`)."""
+        start, stop = self.instants
+        deals = self.backend.table("opportunities")
+        return deals.filter(
+            deals.is_won.notnull(), deals.closed_at >= start, deals.closed_at < stop
+        )
+
+    def won_and_closed(self) -> dict[str, tuple[int, int]]:
+        """Per deal owner: deals won and deals closed in the window (`closed_deals`)."""
+        closed = self.closed_deals()
+        expr = closed.group_by(rep_id=closed.owner_rep_id).aggregate(
+            won=closed.count(where=closed.is_won), closed=closed.count()
+        )
+        frame: pd.DataFrame = self.backend.execute(expr)
+        return {
+            str(rep): (int(won), int(count))
+            for rep, won, count in zip(frame["rep_id"], frame["won"], frame["closed"], strict=True)
+        }
+
     def benchmark(self, pooled: Callable[[list[str]], int], minimum: int) -> tuple[list[str], str]:
         """The sellers a rep is compared with, and who they are: the top performers when
         `pooled(top)` (their leads or deals together) reaches `minimum`, else all sellers."""

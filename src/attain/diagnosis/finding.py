@@ -233,6 +233,11 @@ def signal_names(names: Sequence[str], signals: Sequence[Signal]) -> dict[str, l
     }
 
 
+def ratio(part: float, whole: float) -> float:
+    """part ÷ whole; 0 when whole is 0 (no deals closed, no follow-ups owed)."""
+    return float(part) / float(whole) if whole else 0.0
+
+
 def pooled_share(counts: dict[str, tuple[int, int]], reps: list[str]) -> float | None:
     """k ÷ n summed over `reps` from per-rep (n, k) counts; None with no rows."""
     n = sum(counts[rep][0] for rep in reps if rep in counts)

@@ -8,7 +8,7 @@ a meeting with nothing after it are evidence beside it; the gone-dark pipeline v
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from typing import Any
 
 import ibis
@@ -17,7 +17,13 @@ from pydantic import Field
 from scipy.stats import fisher_exact
 
 from attain.diagnosis.context import DiagnosisContext
-from attain.diagnosis.finding import Detection, DetectorSpec, DetectorThresholds, Finding
+from attain.diagnosis.finding import (
+    Detection,
+    DetectorSpec,
+    DetectorThresholds,
+    Finding,
+    ratio,
+)
 
 SPEC = DetectorSpec(
     cause="follow_up",
@@ -84,8 +90,8 @@ def detect(ctx: DiagnosisContext, thresholds: Thresholds | None = None) -> Detec
     reps = {rep: {**opened.get(rep, {}), **closed.get(rep, {}), **row} for rep, row in owed.items()}
     examples = _dark_examples(ctx, flagged, thresholds)
     top = sorted(ctx.top_performers & set(reps)) or sorted(reps)
-    top_win_rate = _ratio(_total(reps, top, "won"), _total(reps, top, "closed"))
-    top_touches = _ratio(_total(reps, top, "touches"), _total(reps, top, "closed"))
+    top_win_rate = ratio(_total(reps, top, "won"), _total(reps, top, "closed"))
+    top_touches = ratio(_total(reps, top, "touches"), _total(reps, top, "closed"))
     targets = ctx.targets()
     findings = [
         _finding(
@@ -106,12 +112,6 @@ Counts = dict[str, dict[str, float]]
 """Per rep: named counts and amounts."""
 
 
-def _bounds(ctx: DiagnosisContext) -> tuple[datetime, datetime]:
-    """The window as [start, stop) instants; stop is as_of at midnight."""
-    start = datetime.combine(ctx.window.start, time.min)
-    return start, datetime.combine(ctx.window.end + timedelta(days=1), time.min)
-
-
 def _by_rep(frame: pd.DataFrame) -> Counts:
     """A per-rep frame (rep_id and numeric columns) as plain numbers by rep."""
     columns = [c for c in frame.columns if c != "rep_id"]
@@ -127,7 +127,7 @@ def _total(reps: Counts, names: list[str], field: str) -> float:
 
 def _owed(ctx: DiagnosisContext) -> Counts:
     """Per seller: follow-ups and tasks due in the window, and how many were not done by as_of."""
-    start, stop = _bounds(ctx)
+    start, stop = ctx.instants
     acts = ctx.backend.table("activities")
     due = acts.filter(
         acts.type.isin(OWED_TYPES),
@@ -150,7 +150,7 @@ def _overdue_test(
     overdue), with the Fisher test."""
     mine, late = int(owed[rep]["owed"]), int(owed[rep]["overdue"])
     peer_owed, peer_late = int(totals[0]) - mine, int(totals[1]) - late
-    share, peer_share = _ratio(late, mine), _ratio(peer_late, peer_owed)
+    share, peer_share = ratio(late, mine), ratio(peer_late, peer_owed)
     p_value = 1.0
     judged = mine >= thresholds.min_owed and peer_owed > 0
     if judged:
@@ -171,7 +171,7 @@ def _overdue_test(
 
 def _open_at_as_of(ctx: DiagnosisContext, thresholds: Thresholds) -> Any:
     """Open deals at as_of, opened at least `dark_days` before it, with their last activity."""
-    _, stop = _bounds(ctx)
+    _, stop = ctx.instants
     quiet_since = stop - timedelta(days=thresholds.dark_days)
     deals = ctx.backend.table("opportunities")
     acts = ctx.backend.table("activities")
@@ -220,10 +220,8 @@ def _dark_examples(
 def _closed_deals(ctx: DiagnosisContext) -> Counts:
     """Per rep, of deals closed in the window: won, closed, touches logged on them before the
     close, lost deals and lost deals whose last activity was a meeting or demo."""
-    start, stop = _bounds(ctx)
-    deals = ctx.backend.table("opportunities")
     acts = ctx.backend.table("activities")
-    closed = deals.filter(deals.is_won.notnull(), deals.closed_at >= start, deals.closed_at < stop)
+    closed = ctx.closed_deals()
     linked = acts.filter(acts.opportunity_id.notnull())
     ends = closed.select("opportunity_id", "closed_at")
     linked = linked.select(deal=linked.opportunity_id, type=linked.type, at=linked.occurred_at)
@@ -247,10 +245,6 @@ def _closed_deals(ctx: DiagnosisContext) -> Counts:
     return _by_rep(ctx.backend.execute(expr))
 
 
-def _ratio(part: float, whole: float) -> float:
-    return float(part) / float(whole) if whole else 0.0
-
-
 def _finding(
     rep: str,
     reps: Counts,
@@ -266,7 +260,7 @@ def _finding(
     dark_amount = mine.get("dark_amount", 0.0)
     dark, opened = int(mine.get("dark_deals", 0)), int(mine.get("open_deals", 0))
     closed, lost = int(mine.get("closed", 0)), int(mine.get("lost", 0))
-    touches = _ratio(mine.get("touches", 0.0), closed)
+    touches = ratio(mine.get("touches", 0.0), closed)
     ended = int(mine.get("lost_on_meeting", 0))
     stake = dark_amount * top_win_rate
     explanation = (
@@ -280,7 +274,7 @@ def _finding(
         )
     explanation += (
         f". They logged {touches:.1f} activities per deal closed in the window against "
-        f"{top_touches:.1f} for top performers, and {_ratio(ended, lost):.0%} of their lost "
+        f"{top_touches:.1f} for top performers, and {ratio(ended, lost):.0%} of their lost "
         "deals ended on a meeting with nothing after it."
     )
     return SPEC.finding(
@@ -315,19 +309,19 @@ def _evidence(
         "open_deals": opened,
         "gone_dark_deals": dark,
         "gone_dark_amount": mine.get("dark_amount", 0.0),
-        "gone_dark_share": _ratio(dark, opened),
-        "peer_gone_dark_share": _ratio(
+        "gone_dark_share": ratio(dark, opened),
+        "peer_gone_dark_share": ratio(
             _total(reps, peers, "dark_deals"), _total(reps, peers, "open_deals")
         ),
         "gone_dark_examples": examples,
         "dark_days": thresholds.dark_days,
         "closed_deals": closed,
-        "touches_per_closed_deal": _ratio(mine.get("touches", 0.0), closed),
+        "touches_per_closed_deal": ratio(mine.get("touches", 0.0), closed),
         "top_touches_per_closed_deal": top_touches,
         "lost_deals": lost,
         "lost_ending_on_meeting": ended,
-        "lost_ending_on_meeting_share": _ratio(ended, lost),
-        "peer_lost_ending_on_meeting_share": _ratio(
+        "lost_ending_on_meeting_share": ratio(ended, lost),
+        "peer_lost_ending_on_meeting_share": ratio(
             _total(reps, peers, "lost_on_meeting"), _total(reps, peers, "lost")
         ),
         "top_win_rate": top_win_rate,

@@ -8,7 +8,6 @@ test at the peers' share says chance is unlikely; amounts and bookings by tier a
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
@@ -124,8 +123,7 @@ def _by_tier(ctx: DiagnosisContext, moment: str, *, won_only: bool) -> pd.DataFr
     """Per rep and tier: deals with a product whose `moment` falls in the window, and amount."""
     deals = ctx.backend.table("opportunities")
     products = ctx.backend.table("products")
-    start = datetime.combine(ctx.window.start, time.min)
-    stop = datetime.combine(ctx.window.end + timedelta(days=1), time.min)
+    start, stop = ctx.instants
     when = deals[moment]
     chosen = deals.filter(deals.product_id.notnull(), when >= start, when < stop)
     if won_only:

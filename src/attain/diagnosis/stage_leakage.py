@@ -197,7 +197,7 @@ def leak_window(ctx: DiagnosisContext, thresholds: Thresholds) -> LeakWindow:
 
 def observed_cycle_days(ctx: DiagnosisContext) -> float | None:
     """Median days from creation to close of the deals won before as_of; None without any."""
-    _, stop = _bounds(ctx)
+    _, stop = ctx.instants
     deals = ctx.backend.table("opportunities")
     won = deals.filter(
         deals.is_won.fill_null(False) & deals.closed_at.notnull() & (deals.closed_at < stop)
@@ -316,12 +316,6 @@ def detect(ctx: DiagnosisContext, thresholds: Thresholds | None = None) -> Detec
     return Detection(findings=findings)
 
 
-def _bounds(ctx: DiagnosisContext) -> tuple[datetime, datetime]:
-    """The window as [start, stop) instants; stop is as_of at midnight."""
-    start = datetime.combine(ctx.window.start, time.min)
-    return start, datetime.combine(ctx.window.end + timedelta(days=1), time.min)
-
-
 def _funnel(ctx: DiagnosisContext, thresholds: Thresholds) -> tuple[list[str], str]:
     """The open stages in funnel order, and the stage won deals sit in (or WON)."""
     deals = ctx.backend.table("opportunities")
@@ -335,7 +329,7 @@ def _funnel(ctx: DiagnosisContext, thresholds: Thresholds) -> tuple[list[str], s
     won_stage = str(won.idxmax()) if len(won) and won.max() > 0 else WON
 
     history = ctx.backend.table("opportunity_stages")
-    _, stop = _bounds(ctx)
+    _, stop = ctx.instants
     rows = history.filter(history.entered_at < stop)
     if closing:
         rows = rows.filter(~rows.stage.isin(sorted(closing)))
@@ -359,7 +353,7 @@ def _conversions(
 ) -> pd.DataFrame:
     """Per rep and stage: deals that entered it in `window` and have left it by as_of, and of
     those the ones that moved to a later stage or were won."""
-    _, stop = _bounds(ctx)
+    _, stop = ctx.instants
     start = datetime.combine(window.start, time.min)
     rank = {stage: k for k, stage in enumerate(funnel)}
     history = ctx.backend.table("opportunity_stages")
@@ -409,7 +403,7 @@ def _conversions(
 
 def _open_by_stage(ctx: DiagnosisContext, funnel: list[str]) -> dict[tuple[str, str], float]:
     """Amount of each rep's deals open at as_of, by the funnel stage they were last in."""
-    _, stop = _bounds(ctx)
+    _, stop = ctx.instants
     history = ctx.backend.table("opportunity_stages")
     deals = ctx.backend.table("opportunities")
     past = history.filter(history.entered_at < stop)
