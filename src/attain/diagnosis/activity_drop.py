@@ -41,7 +41,6 @@ SPEC = DetectorSpec(
     ),
 )
 """The stake method is a template: each finding fills in its weeks left and win rate."""
-CAUSE = SPEC.cause
 UNITS = {"meetings": "meetings", "opportunities_created": "new deals", "calls": "calls"}
 
 

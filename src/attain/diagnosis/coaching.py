@@ -59,7 +59,6 @@ SPEC = DetectorSpec(
         "What support would help you most over the next month?",
     ),
 )
-CAUSE = SPEC.cause
 
 
 class Thresholds(DetectorThresholds):

@@ -43,7 +43,6 @@ SPEC = DetectorSpec(
         "What happened after the last meeting on the deals you lost?",
     ),
 )
-CAUSE = SPEC.cause
 OWED_TYPES = ("follow_up", "task")
 MEETING_TYPES = ("meeting", "demo")
 

@@ -58,7 +58,6 @@ QUESTIONS = (
 )
 WIN_COUNTS = ("closed_in", "won_in", "closed_out", "won_out")
 SPEC = DetectorSpec("lead_criteria", STAKE_METHOD, ACTIONS, QUESTIONS)
-CAUSE = SPEC.cause
 
 
 class Thresholds(SampleThresholds):

@@ -57,7 +57,6 @@ SPEC = DetectorSpec(
         "Which leads do you leave for later, and what happens to them meanwhile?",
     ),
 )
-CAUSE = SPEC.cause
 
 
 class Thresholds(SignalsThresholds):

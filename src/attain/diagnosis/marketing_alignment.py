@@ -53,7 +53,6 @@ QUESTIONS = (
 
 
 SPEC = DetectorSpec("marketing_alignment", STAKE_METHOD, ACTIONS, QUESTIONS)
-CAUSE = SPEC.cause
 
 
 class Thresholds(SignalsThresholds):

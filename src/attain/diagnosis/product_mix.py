@@ -36,7 +36,6 @@ SPEC = DetectorSpec(
         "What would make you more confident demonstrating them?",
     ),
 )
-CAUSE = SPEC.cause
 TIERS = ("priority", "standard", "loss_leader")
 
 

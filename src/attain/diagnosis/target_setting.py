@@ -39,7 +39,6 @@ SPEC = DetectorSpec(
         "Has a raised target changed how you work your deals or plan your quarter?",
     ),
 )
-CAUSE = SPEC.cause
 
 
 class Thresholds(DetectorThresholds):
