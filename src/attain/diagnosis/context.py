@@ -79,6 +79,14 @@ class DiagnosisContext:
             for rep, won, count in zip(frame["rep_id"], frame["won"], frame["closed"], strict=True)
         }
 
+    def counts(self, expr: Any) -> dict[str, tuple[int, int]]:
+        """(n, k) per rep_id from an Ibis aggregate with columns rep_id, n and k: the per-rep
+        counts `share_signal` and `pooled_share` take."""
+        return {
+            str(row["rep_id"]): (int(row["n"]), int(row["k"]))
+            for row in self.backend.execute(expr).to_dict("records")
+        }
+
     def benchmark(self, pooled: Callable[[list[str]], int], minimum: int) -> tuple[list[str], str]:
         """The sellers a rep is compared with, and who they are: the top performers when
         `pooled(top)` (their leads or deals together) reaches `minimum`, else all sellers."""

@@ -256,10 +256,7 @@ def _off_counts(ctx: DiagnosisContext, table: ir.Table) -> dict[str, tuple[int, 
     expr = table.group_by("rep_id").aggregate(
         n=table.count(), k=table.count(where=~table.in_profile)
     )
-    return {
-        str(row["rep_id"]): (int(row["n"]), int(row["k"]))
-        for row in ctx.backend.execute(expr).to_dict("records")
-    }
+    return ctx.counts(expr)
 
 
 def _benchmark(

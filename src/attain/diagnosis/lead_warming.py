@@ -276,7 +276,7 @@ def _cold_leads(ctx: DiagnosisContext) -> dict[str, tuple[int, int]]:
     expr = recent.group_by(rep_id=recent.owner_rep_id).aggregate(
         n=recent.count(), k=recent.count(where=recent.first_marketing_touch_at.isnull())
     )
-    return _counts(ctx, expr)
+    return ctx.counts(expr)
 
 
 def _late_entries(
@@ -302,7 +302,7 @@ def _late_entries(
     expr = first.group_by("rep_id").aggregate(
         n=first.count(), k=first.count(where=~first.first_stage.isin(early))
     )
-    return _counts(ctx, expr), early
+    return ctx.counts(expr), early
 
 
 def _stage_order(ctx: DiagnosisContext) -> list[str]:
@@ -336,15 +336,7 @@ def _win_counts(ctx: DiagnosisContext) -> dict[str, tuple[int, int]]:
     expr = closed.group_by(rep_id=closed.owner_rep_id).aggregate(
         n=closed.count(), k=closed.count(where=closed.is_won)
     )
-    return _counts(ctx, expr)
-
-
-def _counts(ctx: DiagnosisContext, expr: ir.Table) -> dict[str, tuple[int, int]]:
-    """(n, k) per rep_id from an aggregate with columns rep_id, n and k."""
-    return {
-        str(row["rep_id"]): (int(row["n"]), int(row["k"]))
-        for row in ctx.backend.execute(expr).to_dict("records")
-    }
+    return ctx.counts(expr)
 
 
 def _slower_counts(ctx: DiagnosisContext, response: ir.Table, median: float) -> dict[str, int]:
@@ -353,7 +345,7 @@ def _slower_counts(ctx: DiagnosisContext, response: ir.Table, median: float) -> 
     expr = mine.group_by("rep_id").aggregate(
         n=mine.count(), k=mine.count(where=mine.hours > median)
     )
-    return {rep: k for rep, (_, k) in _counts(ctx, expr).items()}
+    return {rep: k for rep, (_, k) in ctx.counts(expr).items()}
 
 
 def _share_signal(
