@@ -28,6 +28,7 @@ from attain.forecast.backtest import WEEKS, Backtest, backtest, default_periods
 from attain.forecast.calibrated import calibrated
 from attain.forecast.forecast import (
     OTHER_PERIODS,
+    SUMMED_PERIODS,
     Forecast,
     ForecastRow,
     forecast,
@@ -247,6 +248,9 @@ def target_notes(result: Forecast, target: float | None) -> list[str]:
         return [f"--target {target:,.0f} ignored: the store holds bookings quotas"]
     if result.target_source == "none":
         return ["no bookings quotas in the store: set a target with --target AMOUNT per rep"]
+    if result.target_source.startswith(SUMMED_PERIODS):
+        how = result.target_source.removeprefix(SUMMED_PERIODS).strip(" ()")
+        return [f"bookings targets for {result.period.label}: {how}"]
     if result.target_source == OTHER_PERIODS:
         return [
             f"the store's bookings quotas are for other periods (e.g. months), none for "

@@ -34,7 +34,7 @@ from attain.leads.model import ModelCard
 from attain.metrics.attainment import scope_names
 from attain.metrics.coverage import end_of_day_utc
 from attain.metrics.periods import Period, quarter_of
-from attain.metrics.targets import SELLING_ROLE, quota_targets, rep_roster
+from attain.metrics.targets import SELLING_ROLE, period_targets, quota_targets, rep_roster
 
 SCOPES = ("company", "team", "rep")
 COMPANY = "company"
@@ -178,7 +178,7 @@ def forecast(
         overrides=overrides,
         crm=open_crm_deals(backend, as_of),
     )
-    return replace(result, target_source=target_source_of(backend, source))
+    return replace(result, target_source=target_source_of(backend, source, period))
 
 
 def targets_or_flat(
@@ -207,7 +207,7 @@ def forecast_cone(
     history = load_history(backend)
     roster = rep_roster(backend)
     targets, source = targets_or_flat(bookings_targets(backend, period), roster, target)
-    source = target_source_of(backend, source)
+    source = target_source_of(backend, source, period)
     names = scope_names(backend, roster)
     crm = open_crm_deals(backend, as_of)
     days = [week_as_of(period, week) for week in range(1, 15)]
@@ -240,23 +240,40 @@ def week_as_of(period: Period, week: int) -> date:
 OTHER_PERIODS = "quotas for other periods"
 """The target source when the store's bookings quotas exist but none is for the quarter."""
 
+SUMMED_PERIODS = "quotas, some summed over the quarter"
+"""The start of the target source when some reps' quarter targets are the sums of their
+quotas for the months (or other shorter periods) inside it."""
+
 
 def bookings_targets(backend: Any, period: Period) -> dict[str, float]:
-    """Each rep's bookings target for exactly this period (prorated as the report does)."""
-    targets = quota_targets(backend, "bookings")
-    exact = targets[
-        (targets["period_start"] == period.start) & (targets["period_end"] == period.end)
+    """Each rep's bookings target for this period (prorated as the report does): the quota for
+    exactly this period, else the sum of the rep's quotas for the shorter periods inside it
+    when they cover all of it (`attain.metrics.targets.period_targets`)."""
+    return period_targets(quota_targets(backend, "bookings"), period).targets
+
+
+def target_source_of(backend: Any, source: str, period: Period | None = None) -> str:
+    """`source`, or OTHER_PERIODS where "none" would wrongly say the store has no quotas; with
+    `period`, "quotas" says which reps' targets are summed from shorter periods' quotas (or
+    have shorter periods' quotas that leave days uncovered, and so no target)."""
+    if source not in ("none", "quotas"):
+        return source
+    quotas = quota_targets(backend, "bookings")
+    if source == "none":
+        return OTHER_PERIODS if not quotas.empty else source
+    if period is None:
+        return source
+    found = period_targets(quotas, period)
+    parts = [
+        f"{len(found.summed)} rep(s)' are the sums of their quotas for the months (or other "
+        "shorter periods) inside it"
     ]
-    return {
-        str(rep): float(value) for rep, value in zip(exact["rep_id"], exact["target"], strict=True)
-    }
-
-
-def target_source_of(backend: Any, source: str) -> str:
-    """`source`, or OTHER_PERIODS where "none" would wrongly say the store has no quotas."""
-    if source == "none" and not quota_targets(backend, "bookings").empty:
-        return OTHER_PERIODS
-    return source
+    if found.uncovered:
+        parts.append(
+            f"{len(found.uncovered)} rep(s) without one: their quotas for shorter periods "
+            "leave days of the quarter uncovered"
+        )
+    return f"{SUMMED_PERIODS} ({'; '.join(parts)})" if found.summed else source
 
 
 def forecast_period(

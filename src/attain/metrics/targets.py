@@ -227,3 +227,47 @@ def _empty_targets() -> pd.DataFrame:
             "revisions": int,
         }
     )
+
+
+@dataclass(frozen=True)
+class PeriodTargets:
+    """Each rep's target for one period, and how it was found."""
+
+    targets: dict[str, float]
+    summed: frozenset[str]
+    """Reps whose target is the sum of their targets for shorter periods inside this one
+    (monthly quotas for a quarter); the others' was set for exactly this period."""
+    uncovered: frozenset[str]
+    """Reps with targets for shorter periods inside this one that leave days of it uncovered
+    (two months of three) or overlap: no target is made up for them."""
+
+
+def period_targets(targets: pd.DataFrame, period: Period) -> PeriodTargets:
+    """The targets (a `quota_targets` frame of one metric) for exactly `period`; for a rep with
+    none, the sum of theirs for shorter periods that lie inside it, when those cover each of
+    its days once (three monthly quotas make a quarter's target; two do not)."""
+    start, end = targets["period_start"], targets["period_end"]
+    exact = targets[(start == period.start) & (end == period.end)]
+    found = {str(r): float(t) for r, t in zip(exact["rep_id"], exact["target"], strict=True)}
+    inside = targets[
+        (start >= period.start) & (end <= period.end) & ~targets["rep_id"].isin(exact["rep_id"])
+    ]
+    if inside.empty:
+        return PeriodTargets(found, frozenset(), frozenset())
+    spans = inside.assign(
+        first=pd.to_datetime(inside["period_start"]), last=pd.to_datetime(inside["period_end"])
+    ).sort_values(["rep_id", "first"])
+    spans["days"] = (spans["last"] - spans["first"]).dt.days + 1
+    # Sorted by start, a span that begins on or before the previous one's end overlaps it.
+    spans["overlaps"] = spans["first"] <= spans.groupby("rep_id")["last"].shift()
+    per_rep = spans.groupby("rep_id").agg(
+        days=("days", "sum"), overlaps=("overlaps", "any"), target=("target", "sum")
+    )
+    whole = (per_rep["days"] == (period.end - period.start).days + 1) & ~per_rep["overlaps"]
+    summed = per_rep[whole]
+    found.update({str(r): float(t) for r, t in zip(summed.index, summed["target"], strict=True)})
+    return PeriodTargets(
+        found,
+        frozenset(str(r) for r in summed.index),
+        frozenset(str(r) for r in per_rep.index[~whole]),
+    )
