@@ -9,7 +9,7 @@ value × the stage's historical win rate over every open deal) and the run-rate 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
@@ -420,10 +420,28 @@ def previous_periods(period: Period, count: int) -> list[Period]:
 
 def stage_win_rates(history: DealHistory) -> dict[str, float]:
     """Share of the closed deals that ever entered each stage which were won."""
-    closed = history.deals.loc[history.deals["is_won"].notna(), ["opportunity_id", "is_won"]]
+    outcome = history.deals["is_won"]
+    closed_keys = pd.Index(history.deal_keys()[outcome.notna().to_numpy()])
+    if closed_keys.is_unique:
+        return _stage_win_rates(history, closed_keys)
+    closed = history.deals.loc[outcome.notna(), ["opportunity_id", "is_won"]]
     entered = history.stages[["opportunity_id", "stage"]].drop_duplicates()
     rates = entered.merge(closed, on="opportunity_id").groupby("stage")["is_won"].mean()
     return {str(stage): float(rate) for stage, rate in rates.items()}
+
+
+def _stage_win_rates(history: DealHistory, closed_keys: pd.Index) -> dict[str, float]:
+    """stage_win_rates on deal keys and stage codes instead of id and stage strings (the same
+    numbers, several times faster on a large store); `closed_keys`: the closed deals' keys."""
+    closed = closed_keys.get_indexer(pd.Index(history.stage_keys()))
+    inside = closed >= 0
+    codes, stages = pd.factorize(history.stages["stage"].to_numpy(dtype=object)[inside])
+    pairs = pd.DataFrame({"deal": closed[inside], "stage": codes})
+    pairs = pairs.loc[pairs["stage"] >= 0].drop_duplicates()
+    won = history.deals["is_won"].dropna().to_numpy(dtype=bool)[pairs["deal"].to_numpy()]
+    entered = np.bincount(pairs["stage"], minlength=len(stages))
+    wins = np.bincount(pairs["stage"], weights=won, minlength=len(stages))
+    return {str(stage): float(wins[i] / entered[i]) for i, stage in enumerate(stages) if entered[i]}
 
 
 def _win_rate(history: DealHistory) -> float:
@@ -474,6 +492,7 @@ def _rows(
     names: dict[str, str],
     elapsed: float,
 ) -> list[ForecastRow]:
+    """The company's row, each team's (sorted by id), then each owner's (in `per_owner` order)."""
     owners = per_owner["owner"].tolist()
     teams = [rep_teams.get(owner) for owner in owners]
     groups: list[tuple[str, str, str | None, list[int]]] = [
@@ -481,33 +500,56 @@ def _rows(
     ]
     for name in sorted({team for team in teams if team is not None}):
         groups.append(("team", name, name, [i for i, t in enumerate(teams) if t == name]))
-    groups += [("rep", owner, teams[i], [i]) for i, owner in enumerate(owners)]
     rows = []
     for scope, id, team, members in groups:
         totals = runs[:, members].sum(axis=1)
-        sums = per_owner.iloc[members].sum(numeric_only=True)
         quota = [targets[owners[i]] for i in members if owners[i] in targets]
-        target = float(sum(quota)) if quota else None
-        p10, p50, p90 = np.quantile(totals, [0.1, 0.5, 0.9])
         rows.append(
-            ForecastRow(
-                scope=scope,
-                id=id,
-                name="Company" if scope == COMPANY else names.get(id, id),
-                team_id=team,
-                booked=float(sums["booked"]),
-                open_deals=int(sums["open_deals"]),
-                open_value=float(sums["open_value"]),
-                expected_open=float(sums["expected_open"]),
-                expected_new=float(sums["expected_new"]),
-                mean=float(totals.mean()),
-                p10=float(p10),
-                p50=float(p50),
-                p90=float(p90),
-                target=target,
-                chance_of_target=None if target is None else float((totals >= target).mean()),
-                weighted_pipeline=float(sums["weighted"]),
-                run_rate=float(sums["booked"]) / elapsed if elapsed > 0 else 0.0,
+            _row(
+                (scope, id, "Company" if scope == COMPANY else names.get(id, id), team),
+                per_owner.iloc[members].sum(numeric_only=True).to_dict(),
+                totals[None, :],
+                float(sum(quota)) if quota else None,
+                elapsed,
             )
         )
+    # Each owner's own runs at once: one column each, laid out contiguous (as a group's are).
+    by_owner = np.ascontiguousarray(runs.T)
+    sums = per_owner.drop(columns="owner").to_dict("records")
+    for i, owner in enumerate(owners):
+        target = float(targets[owner]) if owner in targets else None
+        who = ("rep", owner, names.get(owner, owner), teams[i])
+        rows.append(_row(who, sums[i], by_owner[i : i + 1], target, elapsed))
     return rows
+
+
+def _row(
+    who: tuple[str, str, str, str | None],
+    sums: Mapping[Hashable, Any],
+    totals: np.ndarray,
+    target: float | None,
+    elapsed: float,
+) -> ForecastRow:
+    """One row from its (scope, id, name, team), its owners' summed `per_owner` columns and its
+    runs' totals (a 1 × simulations array)."""
+    scope, id, name, team = who
+    p10, p50, p90 = np.quantile(totals[0], [0.1, 0.5, 0.9])
+    return ForecastRow(
+        scope=scope,
+        id=id,
+        name=name,
+        team_id=team,
+        booked=float(sums["booked"]),
+        open_deals=int(sums["open_deals"]),
+        open_value=float(sums["open_value"]),
+        expected_open=float(sums["expected_open"]),
+        expected_new=float(sums["expected_new"]),
+        mean=float(totals[0].mean()),
+        p10=float(p10),
+        p50=float(p50),
+        p90=float(p90),
+        target=target,
+        chance_of_target=None if target is None else float((totals[0] >= target).mean()),
+        weighted_pipeline=float(sums["weighted"]),
+        run_rate=float(sums["booked"]) / elapsed if elapsed > 0 else 0.0,
+    )

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.util import hash_array
 
 from attain.history.states import History as StoreHistory
 from attain.history.states import load_history as read_store_history
@@ -54,6 +55,22 @@ class DealHistory:
     amount_spans: pd.DataFrame = field(default_factory=lambda: _no_spans(AMOUNT_SPAN_COLUMNS))
     """Each open deal's amount per span of the data versions that saw it: resizes within a
     stage, which the stage entries miss; empty without a history."""
+    _deal_keys: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+    _stage_keys: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+
+    def deal_keys(self) -> np.ndarray:
+        """`deal_key` of each row of `deals`, in order (computed once per DealHistory)."""
+        if self._deal_keys is None:
+            object.__setattr__(self, "_deal_keys", deal_key(self.deals["opportunity_id"]))
+        assert self._deal_keys is not None
+        return self._deal_keys
+
+    def stage_keys(self) -> np.ndarray:
+        """`deal_key` of each row of `stages`, in order (computed once per DealHistory)."""
+        if self._stage_keys is None:
+            object.__setattr__(self, "_stage_keys", deal_key(self.stages["opportunity_id"]))
+        assert self._stage_keys is not None
+        return self._stage_keys
 
     @property
     def first_close(self) -> pd.Timestamp | None:
@@ -68,6 +85,21 @@ class DealHistory:
         if not self.stages.empty:
             moments.append(self.stages["entered_at"].max())
         return pd.Timestamp(max(moment for moment in moments if pd.notna(moment)))
+
+
+def deal_key(ids: pd.Series) -> np.ndarray:
+    """A 64-bit hash of each opportunity id. Joins and membership tests on these integers
+    instead of the id strings are many times faster on a large store (1.5 M stage entries);
+    two of a store's n ids share a hash with odds of about n² ÷ 2⁶⁵ (5 in a billion at 400,000
+    deals)."""
+    return np.asarray(hash_array(ids.to_numpy(dtype=object), categorize=False))
+
+
+def with_keys(history: DealHistory, deal_keys: np.ndarray, stage_keys: np.ndarray) -> DealHistory:
+    """`history` told the keys of its deals' and stages' rows (a subset's, already known)."""
+    object.__setattr__(history, "_deal_keys", deal_keys)
+    object.__setattr__(history, "_stage_keys", stage_keys)
+    return history
 
 
 def load_history(backend: Any) -> DealHistory:
@@ -206,22 +238,25 @@ def known_at(history: DealHistory, moment: datetime | pd.Timestamp) -> DealHisto
     cutoff = pd.Timestamp(moment)
     deals = history.deals
     gone = deals["deleted_at"] <= cutoff
-    deals = deals.loc[(deals["created_at"] <= cutoff) & ~gone].copy()
+    kept = ((deals["created_at"] <= cutoff) & ~gone).to_numpy()
+    deals = deals.loc[kept].copy()
+    deal_keys = history.deal_keys()[kept]
     deals["deleted_at"] = pd.NaT
     reopened = deals["closed_at"] > cutoff
     deals.loc[reopened, "closed_at"] = pd.NaT
     deals.loc[reopened, "is_won"] = pd.NA
     deals.loc[reopened, "amount"] = np.nan
-    stages = history.stages.loc[
-        (history.stages["entered_at"] <= cutoff)
-        & history.stages["opportunity_id"].isin(deals["opportunity_id"])
-    ]
+    # Membership on the ids' keys, and only for the entries made by the cutoff.
+    entered = (history.stages["entered_at"] <= cutoff).to_numpy(copy=True)
+    entered[entered] = pd.Series(history.stage_keys()[entered]).isin(deal_keys).to_numpy()
+    stages = history.stages.loc[entered]
     deals = deals.reset_index(drop=True)
     open_then = deals.loc[deals["closed_at"].isna(), ["opportunity_id"]].assign(moment=cutoff)
     owners = in_force(history.owner_spans, "opportunity_id", "owner_rep_id", open_then)
     if len(owners):
         deals.loc[owners.index, "owner_rep_id"] = owners.to_numpy()
-    return replace(history, deals=deals, stages=stages, rep_teams=teams_at(history, cutoff))
+    known = replace(history, deals=deals, stages=stages, rep_teams=teams_at(history, cutoff))
+    return with_keys(known, deal_keys, history.stage_keys()[entered])
 
 
 def teams_at(history: DealHistory, moment: pd.Timestamp) -> dict[str, str | None]:

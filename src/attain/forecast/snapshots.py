@@ -32,31 +32,38 @@ FEATURES = [
 count of closed deals): it would tell the model which past window a row came from, and every
 forecast would sit beyond the range it was trained on."""
 SNAPSHOT_COLUMNS = ["opportunity_id", "owner_rep_id", "moment", *FEATURES]
+KEY = "deal_key"
+"""The column of `keyed_open_at` holding each row's attain.forecast.history.deal_key."""
 
 
 def open_at(history: DealHistory, moments: Sequence[pd.Timestamp]) -> pd.DataFrame:
     """Every deal open at each moment (created by it, not closed by it) with its features then."""
-    deals = history.deals
-    frames = [
-        deals.loc[
-            (deals["created_at"] <= moment)
-            & (deals["closed_at"].isna() | (deals["closed_at"] > moment))
-            & (deals["deleted_at"].isna() | (deals["deleted_at"] > moment)),
-            ["opportunity_id", "owner_rep_id", "product_id", "created_at"],
-        ].assign(moment=moment)
-        for moment in moments
-    ]
+    return keyed_open_at(history, moments).drop(columns=KEY)
+
+
+def keyed_open_at(history: DealHistory, moments: Sequence[pd.Timestamp]) -> pd.DataFrame:
+    """`open_at` with each row's deal key in KEY (for joins on integers, not id strings)."""
+    deals = history.deals.assign(**{KEY: history.deal_keys()})
+    created = deals["created_at"].to_numpy()
+    closed = deals["closed_at"].to_numpy()
+    deleted = deals["deleted_at"].to_numpy()
+    columns = ["opportunity_id", "owner_rep_id", "product_id", "created_at", KEY]
+    frames = []
+    for moment in moments:
+        then = np.datetime64(moment)
+        # NaT compares False, so an open (or never deleted) deal passes `~(x <= then)`.
+        mask = (created <= then) & ~(closed <= then) & ~(deleted <= then)
+        frames.append(deals.loc[mask, columns].assign(moment=moment))
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if rows.empty:
-        return pd.DataFrame(columns=SNAPSHOT_COLUMNS)
+        return pd.DataFrame(columns=[*SNAPSHOT_COLUMNS, KEY])
     rows["moment"] = rows["moment"].astype("datetime64[us]")
-    rows = _with_stage(rows, history.stages)
-    rows = _with_record(rows, deals)
-    estimate = value_estimates(history)
-    fallback = estimate.get(None, 0.0)
-    rows["value"] = rows["stage_amount"].fillna(
-        rows["product_id"].map(lambda product: estimate.get(product, fallback)).astype(float)
-    )
+    rows = _with_stage(rows, history.stages, history.stage_keys())
+    rows = _with_record(rows, history.deals)
+    rows["value"] = rows["stage_amount"]
+    unvalued = rows["value"].isna()
+    if unvalued.any():
+        rows.loc[unvalued, "value"] = _product_values(history, rows.loc[unvalued, "product_id"])
     # A resize within a stage shows in no stage entry, only in the data versions that saw it.
     seen = in_force(history.amount_spans, "opportunity_id", "amount", rows, early=False)
     seen = seen.dropna()
@@ -66,7 +73,16 @@ def open_at(history: DealHistory, moments: Sequence[pd.Timestamp]) -> pd.DataFra
         rows["moment"] - rows["entered_at"].fillna(rows["created_at"])
     ).dt.total_seconds() / 86400.0
     rows["product"] = rows["product_id"].fillna("(none)").astype(str)
-    return rows[SNAPSHOT_COLUMNS].reset_index(drop=True)
+    return rows[[*SNAPSHOT_COLUMNS, KEY]].reset_index(drop=True)
+
+
+def _product_values(history: DealHistory, products: pd.Series) -> np.ndarray:
+    """Each product's average won amount (value_estimates), the overall one for products
+    without one, 0 with no won deal at all."""
+    estimate = value_estimates(history)
+    fallback = estimate.pop(None, 0.0)
+    values = products.astype(object).map(estimate)
+    return values.fillna(fallback).to_numpy(dtype=float)
 
 
 def value_estimates(history: DealHistory) -> dict[str | None, float]:
@@ -83,11 +99,12 @@ def value_estimates(history: DealHistory) -> dict[str | None, float]:
     return means
 
 
-def _with_stage(rows: pd.DataFrame, stages: pd.DataFrame) -> pd.DataFrame:
-    """Stage, its entry time and amount at each row's moment (latest entry not after it)."""
+def _with_stage(rows: pd.DataFrame, stages: pd.DataFrame, keys: np.ndarray) -> pd.DataFrame:
+    """Stage, its entry time and amount at each row's moment (latest entry not after it);
+    `keys` are the stages' deal keys, matched to the rows' KEY."""
     entries = stages.rename(columns={"amount": "stage_amount"})[
-        ["opportunity_id", "stage", "entered_at", "stage_amount"]
-    ]
+        ["stage", "entered_at", "stage_amount"]
+    ].assign(**{KEY: keys})
     rows = rows.sort_values("moment", kind="stable")
     if entries.empty:
         merged = rows.assign(stage=UNKNOWN_STAGE, stage_amount=np.nan)
@@ -98,7 +115,7 @@ def _with_stage(rows: pd.DataFrame, stages: pd.DataFrame) -> pd.DataFrame:
             entries.astype({"entered_at": "datetime64[us]"}),
             left_on="moment",
             right_on="entered_at",
-            by="opportunity_id",
+            by=KEY,
             direction="backward",
         )
     merged["stage"] = merged["stage"].fillna(UNKNOWN_STAGE).astype(str)

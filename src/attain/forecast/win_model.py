@@ -26,7 +26,7 @@ from sklearn.metrics import roc_auc_score
 
 from attain.errors import InputError
 from attain.forecast.history import DealHistory
-from attain.forecast.snapshots import FEATURES, open_at
+from attain.forecast.snapshots import FEATURES, KEY, keyed_open_at
 from attain.leads.model import ModelCard, TrainedModel, train
 
 LABEL = "won_in_window"
@@ -225,17 +225,20 @@ def _examples(
 ) -> pd.DataFrame:
     """Deals open at each window's start (a random WINDOW_DEALS of them in larger windows),
     labelled won inside the window or not."""
-    examples = open_at(history, [end - horizon for end in ends])
+    examples = keyed_open_at(history, [end - horizon for end in ends])
     if examples.empty:
-        return examples
+        return examples.drop(columns=KEY)
     crowded = examples.groupby("moment")["opportunity_id"].transform("size") > WINDOW_DEALS
     if crowded.any():
         keep = examples.loc[crowded].groupby("moment").sample(n=WINDOW_DEALS, random_state=seed)
         examples = pd.concat([examples.loc[~crowded], keep]).sort_index().reset_index(drop=True)
-    closes = history.deals.set_index("opportunity_id")
-    closed_at = examples["opportunity_id"].map(closes["closed_at"])
-    won = examples["opportunity_id"].map(closes["is_won"].fillna(False).astype(bool))
-    examples[LABEL] = (won & (closed_at <= examples["moment"] + horizon)).astype(int)
+    # Each example's deal, found by key: a row of `deals` (deal ids are unique there).
+    row = pd.Index(history.deal_keys()).get_indexer(examples[KEY].to_numpy())
+    closed_at = history.deals["closed_at"].to_numpy()[row]
+    won = history.deals["is_won"].fillna(False).to_numpy(dtype=bool)[row]
+    window_end = (examples["moment"] + horizon).to_numpy()
+    examples = examples.drop(columns=KEY)
+    examples[LABEL] = (won & (closed_at <= window_end)).astype(int)
     return examples
 
 
