@@ -146,6 +146,12 @@ class Principal:
     rep_id: str | None
     team_ids: tuple[str, ...]
 
+    @property
+    def scope(self) -> tuple[Role, str | None, frozenset[str]]:
+        """All that the read rules (`visibility_for`) look at: two users with the same scope
+        see the same rows, so a page part cached under it may be shown to both."""
+        return (self.role, self.rep_id, frozenset(self.team_ids))
+
 
 def principal(user: User) -> Principal:
     """The app-database user as the access rules know them."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from fastapi import Request, Response
@@ -46,6 +47,32 @@ def render(
         status_code=status,
     )
     return response
+
+
+def fragment(
+    request: Request,
+    key: tuple[Hashable, ...] | None,
+    template: str,
+    context: Callable[[], dict[str, Any]],
+) -> Markup:
+    """Part of a page that only the store's data decides (never the app database, which users
+    change): `template` rendered once per data version and `key` with what `context()` returns,
+    then kept with the core results (`Services.derived`) and placed in the page as is.
+
+    The caller's `key` names everything else the part depends on: the as-of day, the rep or
+    team, and the viewer's access scope (`Principal.scope`) when what is shown depends on it;
+    None renders it without keeping it. Under load, rendering was most of a warm page's time in
+    the server."""
+    services = request.app.state.services
+
+    def build() -> Markup:
+        page = request.app.state.templates.get_template(template)
+        return Markup(page.render(names=_names(request), **context()))
+
+    if key is None:  # a view few ask for: rendered, not kept (it would push results out)
+        return build()
+    found: Markup = services.derived(("page_fragment", template, *key), build)
+    return found
 
 
 def _sync_line(request: Request) -> str | None:
@@ -116,12 +143,37 @@ def named(context: Context, text: Any) -> str:
     """Template filter for prose the core wrote with ids in it ('lead warming at rep R0009'):
     each rep or team id, as a whole word, becomes the name."""
     names: dict[str, dict[str, str]] = context.get("names") or {}
-    known = {**names.get("team", {}), **names.get("rep", {})}
-    if text is None or not known:
-        return "" if text is None else str(text)
-    ids = sorted(known, key=len, reverse=True)
-    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(i) for i in ids) + r")\b")
+    if text is None:
+        return ""
+    known, pattern = _names_pattern(names)
+    if pattern is None:
+        return str(text)
     return pattern.sub(lambda match: known[match.group(1)], str(text))
+
+
+_PATTERNS: dict[int, tuple[dict[str, dict[str, str]], dict[str, str], re.Pattern[str] | None]] = {}
+"""The names' pattern per names mapping (one per data version, `_names`), kept with the
+mapping itself so its id cannot be reused while the entry lives: a rep page calls `named` a
+few dozen times, and building the pattern of every id each time was most of its cost."""
+
+
+def _names_pattern(
+    names: dict[str, dict[str, str]],
+) -> tuple[dict[str, str], re.Pattern[str] | None]:
+    """Every rep and team id with its name, and a pattern matching any id as a whole word
+    (None when there are none)."""
+    found = _PATTERNS.get(id(names))
+    if found is not None and found[0] is names:
+        return found[1], found[2]
+    known = {**names.get("team", {}), **names.get("rep", {})}
+    ids = sorted(known, key=len, reverse=True)
+    pattern = (
+        re.compile(r"(?<![\w-])(" + "|".join(re.escape(i) for i in ids) + r")\b") if ids else None
+    )
+    if len(_PATTERNS) > 8:  # a new data version's names: the old ones are not asked for again
+        _PATTERNS.clear()
+    _PATTERNS[id(names)] = (names, known, pattern)
+    return known, pattern
 
 
 _SCRIPT_ESCAPES = str.maketrans(

@@ -27,7 +27,7 @@ from attain.reports.forecast import calibration_lines
 from attain.reports.forecast_charts import cone_chart
 from attain.reports.jsonable import jsonable
 from attain.reports.performance import rep_lines, scope_lines
-from attain.web.services import Services
+from attain.web.services import AsOfDay, Services
 
 TOP_FINDINGS = 5
 """Findings shown on the team overview."""
@@ -138,9 +138,27 @@ def rep_detail(
 ) -> dict[str, Any]:
     """One rep: pace (with weekly targets), class and funnel against top performers,
     findings, SMART checks, goals, coaching sessions and action items (overdue flagged)."""
-    roster = services.roster()
-    scope(services, user, Resource.PERFORMANCE).rep(rep_id, roster)
+    numbers = rep_numbers(services, user, rep_id, asked)
+    records = coaching_records(
+        engine, user, services, rep_id=rep_id, today=date.fromisoformat(numbers["as_of"])
+    )
+    return {**numbers, **records}
+
+
+def rep_numbers(
+    services: Services, user: Principal, rep_id: str, asked: date | None
+) -> dict[str, Any]:
+    """The store's part of `rep_detail` (all but the app database's records), the same for
+    everyone who may see the rep: built once per rep, as-of day and data version. Shared
+    between requests: read it, never change it."""
+    scope(services, user, Resource.PERFORMANCE).rep(rep_id, services.roster())
     as_of = services.as_of(asked)
+    return services.derived(
+        ("rep_numbers", rep_id, as_of), lambda: _rep_numbers(services, rep_id, as_of)
+    )
+
+
+def _rep_numbers(services: Services, rep_id: str, as_of: AsOfDay) -> dict[str, Any]:
     report = services.report(as_of.day)
     reps = overview_rows(services, as_of.day)["reps"]
     line = next((x for x in reps if x["rep_id"] == rep_id), None)
@@ -150,8 +168,7 @@ def rep_detail(
     smart = [check for check in report.goals if rep_id in check.goal.owners]
     diagnosis = services.diagnosis(as_of.day)
     findings = [f for f in diagnosis.findings if f.scope == "rep" and f.id == rep_id]
-    records = coaching_records(engine, user, services, rep_id=rep_id, today=as_of.day)
-    entry = roster[rep_id]
+    entry = services.roster()[rep_id]
     prepared = rep_page_parts(services, rep_id, as_of.day)
     return {
         "rep_id": rep_id,
@@ -169,7 +186,6 @@ def rep_detail(
         "findings": [finding_row(f) for f in findings],
         "coaching_agenda": [q for f in findings for q in f.questions],
         "funnel": prepared["funnel"],
-        **records,
         "charts": prepared["charts"],
     }
 
@@ -417,6 +433,26 @@ def icp_view(services: Services, user: Principal) -> dict[str, Any]:
     return {"defined": icp.defined, "rules": list(icp.rules()), **jsonable(icp.model_dump())}
 
 
+def goal_row(goal: Goal) -> dict[str, Any]:
+    """A goal set in Attain, JSON-ready."""
+    return {
+        "id": goal.id,
+        "rep_id": goal.rep_id,
+        "period_start": goal.period_start.isoformat(),
+        "period_end": goal.period_end.isoformat(),
+        "metric": goal.metric,
+        "target": goal.target,
+        "description": goal.description,
+    }
+
+
+def rep_goals(engine: Engine, rep_id: str) -> list[dict[str, Any]]:
+    """The goals set in Attain for one rep (whose visibility the caller has checked)."""
+    with session_scope(engine) as session:
+        query = select(Goal).where(Goal.rep_id == rep_id).order_by(Goal.id)
+        return [goal_row(g) for g in session.scalars(query)]
+
+
 def coaching_records(
     engine: Engine,
     user: Principal,
@@ -439,18 +475,7 @@ def coaching_records(
         return query
 
     with session_scope(engine) as session:
-        goals = [
-            {
-                "id": g.id,
-                "rep_id": g.rep_id,
-                "period_start": g.period_start.isoformat(),
-                "period_end": g.period_end.isoformat(),
-                "metric": g.metric,
-                "target": g.target,
-                "description": g.description,
-            }
-            for g in session.scalars(visible(Goal))
-        ]
+        goals = [goal_row(g) for g in session.scalars(visible(Goal))]
         actions = [
             {
                 "id": a.id,

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from attain.access import NotFound
 from attain.web import coaching_view_models, view_models
 from attain.web.deps import ApiUser, AppDb, AsOfParam, CurrentPage, Services, TableParams, routers
+from attain.web.rendering import fragment
 from attain.web.schemas import Agenda, Funnel, RepDetail, RepPlan
 
 pages, api = routers("reps")
@@ -19,10 +20,19 @@ pages, api = routers("reps")
 def rep_page(
     page: CurrentPage, services: Services, engine: AppDb, rep_id: str, as_of: AsOfParam = None
 ) -> Response:
-    data = view_models.rep_detail(services, engine, page.user, rep_id, as_of)
+    data = view_models.rep_numbers(services, page.user, rep_id, as_of)
+    # The numbers are the same for everyone who may see the rep (checked just above), so they
+    # are rendered once per rep, as-of day and data version; the coaching panel, the plan (its
+    # overrides) and the goals come from the app database, which users change: rendered fresh.
+    key = (services.as_of(as_of), rep_id)
+    numbers = fragment(page.request, key, "_rep_numbers.html", lambda: {"data": data})
     panel = coaching_view_models.coaching_panel(services, engine, page.user, rep_id, as_of)
     plan = coaching_view_models.rep_plan(services, engine, page.user, rep_id, as_of)
-    return page.render("rep.html", data=data, panel=panel, plan=plan, page="rep")
+    goals = view_models.rep_goals(engine, rep_id)
+    page_data = {**data, "goals": goals}
+    return page.render(
+        "rep.html", data=page_data, numbers_html=numbers, panel=panel, plan=plan, page="rep"
+    )
 
 
 @api.get("/reps/{rep_id}", summary="One rep: pace, class, findings, goals and coaching")

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from attain.web import deps, view_models
 from attain.web.deps import ApiUser, AsOfParam, CurrentPage, ListParams, Services, TableParams
+from attain.web.rendering import fragment
 from attain.web.schemas import Page, RepLine, TeamOverview
 
 pages, api = deps.routers("team")
@@ -26,9 +27,19 @@ def team_page(
     team: deps.TeamParam = None,
     limit: Annotated[int, Query(ge=0)] = REPS_SHOWN,
 ) -> Response:
-    data = view_models.team_overview(services, page.user, as_of, team)
-    shown = data["reps"] if limit == 0 else data["reps"][:limit]
-    return page.render("team.html", data=data, reps=shown, page="team")
+    def body() -> dict[str, Any]:
+        data = view_models.team_overview(services, page.user, as_of, team)
+        return {"data": data, "reps": data["reps"] if limit == 0 else data["reps"][:limit]}
+
+    # Everything below the navigation comes from the store's data, as the viewer's scope sees
+    # it: rendered once per data version, as-of day, team, limit and scope.
+    common = limit in (0, REPS_SHOWN) and (
+        team is None or team in view_models.known_teams(services)
+    )
+    key = (services.as_of(as_of), team, limit, page.user.scope) if common else None
+    return page.render(
+        "team.html", body=fragment(page.request, key, "_team_body.html", body), page="team"
+    )
 
 
 @api.get(
