@@ -195,8 +195,7 @@ def changes(before: WatchedState, after: WatchedState) -> list[Alert]:
             "Review the rep's open deals for this period with them this week and agree which "
             "to advance or replace.",
         )
-        for rep, fact in after.at_risk.items()
-        if rep not in before.at_risk
+        for rep, fact in _appeared(before.at_risk, after.at_risk)
     ]
     found += [
         Alert(
@@ -207,8 +206,7 @@ def changes(before: WatchedState, after: WatchedState) -> list[Alert]:
             fact["evidence"],
             "Ask the rep what changed this week before it shows in the pipeline.",
         )
-        for id, fact in after.activity_drops.items()
-        if id not in before.activity_drops
+        for id, fact in _appeared(before.activity_drops, after.activity_drops)
     ]
     found += _deal_alerts(before.big_deals, after.big_deals)
     found += [
@@ -220,8 +218,7 @@ def changes(before: WatchedState, after: WatchedState) -> list[Alert]:
             f"qualified {fact['since']}, no sales touch after {fact['hours']} hours",
             "Call the lead today, or hand it to a rep who can.",
         )
-        for lead, fact in after.waiting_leads.items()
-        if lead not in before.waiting_leads
+        for lead, fact in _appeared(before.waiting_leads, after.waiting_leads)
     ]
     found += [
         Alert(
@@ -234,10 +231,14 @@ def changes(before: WatchedState, after: WatchedState) -> list[Alert]:
             "Explain the new target to the rep and check it against their pipeline; "
             "repeated raises in one period erode trust in targets.",
         )
-        for id, fact in after.quota_raises.items()
-        if id not in before.quota_raises
+        for id, fact in _appeared(before.quota_raises, after.quota_raises)
     ]
     return found
+
+
+def _appeared(before: Facts, after: Facts) -> list[tuple[str, dict[str, Any]]]:
+    """The facts of `after` whose key `before` does not hold, with their keys."""
+    return [(key, fact) for key, fact in after.items() if key not in before]
 
 
 def _deal_alerts(before: Facts, after: Facts) -> list[Alert]:
