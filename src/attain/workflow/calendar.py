@@ -57,6 +57,11 @@ def _last(records: Sequence[CoachingRecord], kind: CoachingKind) -> date | None:
     return max(days) if days else None
 
 
+def _next_due(last: date | None, every: int, today: date) -> date:
+    """`every` days after the last session, or today when none is on record or it is overdue."""
+    return max(today, last + timedelta(days=every)) if last else today
+
+
 def cadence_events(
     reps: Sequence[CoachedRep],
     records: Sequence[CoachingRecord],
@@ -73,7 +78,7 @@ def cadence_events(
     for rep in reps:
         mine = by_rep.get(rep.rep_id, [])
         last = _last(mine, CoachingKind.ONE_ON_ONE)
-        due = max(today, last + timedelta(days=cadence)) if last else today
+        due = _next_due(last, cadence, today)
         events.append(
             PlannedEvent(
                 uid=f"one-on-one-{rep.rep_id}@{UID_DOMAIN}",
@@ -87,7 +92,7 @@ def cadence_events(
         if shadow_every is None:
             continue
         shadowed = _last(mine, CoachingKind.SHADOWING)
-        next_shadow = max(today, shadowed + timedelta(days=shadow_every)) if shadowed else today
+        next_shadow = _next_due(shadowed, shadow_every, today)
         events.append(
             PlannedEvent(
                 uid=f"shadowing-{rep.rep_id}@{UID_DOMAIN}",
