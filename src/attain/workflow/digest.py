@@ -191,6 +191,11 @@ def _members(
     return {scope_id}, board
 
 
+def _mention(rep_id: str, names: Mapping[str, str], reason: str) -> Mention:
+    """A Mention of the rep by name (by id when the roster has no name)."""
+    return Mention(rep_id, names.get(rep_id, rep_id), reason)
+
+
 def _achievers(
     reps: Sequence[PacingRow],
     goals: Sequence[GoalProgress],
@@ -199,9 +204,9 @@ def _achievers(
 ) -> list[Mention]:
     """Reps who reached a goal, then reps who reached their target or are ahead of pace."""
     achievers = [
-        Mention(
+        _mention(
             goal.rep_id,
-            names.get(goal.rep_id, goal.rep_id),
+            names,
             f"reached their goal: {goal.label()} ({goal.actual:,.0f} of {goal.target:,.0f})",
         )
         for goal in goals
@@ -216,7 +221,7 @@ def _achievers(
             reason = f"ahead of pace ({(row.pace_ratio or 0.0):.0%} of the pace needed)"
         else:
             continue
-        achievers.append(Mention(row.id, names.get(row.id, row.id), reason))
+        achievers.append(_mention(row.id, names, reason))
     return achievers
 
 
@@ -229,9 +234,9 @@ def _risks(
 ) -> list[Mention]:
     """Reps behind or at risk on pace, then high-severity findings, then early warnings."""
     risks = [
-        Mention(
+        _mention(
             row.id,
-            names.get(row.id, row.id),
+            names,
             f"{row.status.replace('_', ' ')}: {row.actual_to_date:,.0f} of "
             f"{row.expected_to_date:,.0f} expected by now, {row.remaining_target:,.0f} to go",
         )
@@ -239,14 +244,14 @@ def _risks(
         if row.status in ("behind", "at_risk")
     ]
     risks += [
-        Mention(f.id, names.get(f.id, f.id), f"{f.cause.replace('_', ' ')}: {f.explanation}")
+        _mention(f.id, names, f"{f.cause.replace('_', ' ')}: {f.explanation}")
         for f in findings
         if f.severity == "high" and f.scope == "rep" and f.id in members
     ]
     risks += [
-        Mention(
+        _mention(
             w.rep_id,
-            names.get(w.rep_id, w.rep_id),
+            names,
             f"{w.metric.replace('_', ' ')} fell to {w.this_week:,.0f} in the last 7 days "
             f"(usually {w.median:,.0f})",
         )
