@@ -100,11 +100,10 @@ def create_app(
     app.state.templates = templates()
     app.state.writer_token = writer_token
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in MODULES:
-        app.include_router(module.api)
-        if hasattr(module, "writes"):
-            app.include_router(module.writes)
-        app.include_router(module.pages)
+    for module in MODULES:  # each route module's routers (web.routes says which it may have)
+        for router in ("api", "writes", "pages", "forms"):
+            if hasattr(module, router):
+                app.include_router(getattr(module, router))
     problems.install(app)
     app.add_exception_handler(ResultsComing, _results_coming)
 

@@ -14,12 +14,13 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import HTMLResponse
 from sqlalchemy import Engine
 
 from attain.access import Principal
 from attain.reports.formats import Format
 from attain.web import services
-from attain.web.auth import ApiUser, PageUser, checked_api_csrf
+from attain.web.auth import ApiUser, PageUser, checked_api_csrf, checked_csrf
 from attain.web.listing import csv_response, paginated
 from attain.web.rendering import render
 
@@ -40,6 +41,7 @@ __all__ = [
     "TableParams",
     "TeamParam",
     "api_writes",
+    "page_forms",
     "routers",
 ]
 
@@ -48,6 +50,17 @@ def routers(tag: str) -> tuple[APIRouter, APIRouter]:
     """A route module's two routers: its pages (left out of the OpenAPI document) and its JSON
     API under /api/v1 (documented under `tag`)."""
     return APIRouter(include_in_schema=False), APIRouter(prefix="/api/v1", tags=[tag])
+
+
+def page_forms() -> APIRouter:
+    """A route module's page routes that take a form and change records (left out of the
+    OpenAPI document like its pages): each must come from this site with the session's CSRF
+    token (`checked_csrf`)."""
+    return APIRouter(
+        include_in_schema=False,
+        default_response_class=HTMLResponse,
+        dependencies=[Depends(checked_csrf)],
+    )
 
 
 def api_writes(tag: str) -> APIRouter:

@@ -11,9 +11,11 @@ as computed (never coerced), null where the core could not compute one (NaN).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 from pydantic import BaseModel
+
+from attain.access import Principal
 
 Number = int | float
 """A measure as computed: JSON integer or number (pydantic keeps the type it is given)."""
@@ -114,8 +116,8 @@ class Product(BaseModel):
     differentiators: str
 
 
-class Me(BaseModel):
-    """The caller: their user, role, rep and teams, and the resources their role may see."""
+class UserFields(BaseModel):
+    """What every answer about a user says of them: id, e-mail, name, role, rep and teams."""
 
     id: int
     email: str
@@ -123,6 +125,24 @@ class Me(BaseModel):
     role: str
     rep_id: str | None
     team_ids: list[str]
+
+    @classmethod
+    def of(cls, user: Principal, **more: Any) -> Self:
+        """The answer about `user`, with the fields of its own (`more`)."""
+        return cls(
+            id=user.id,
+            email=user.email,
+            name=user.name,
+            role=user.role.value,
+            rep_id=user.rep_id,
+            team_ids=list(user.team_ids),
+            **more,
+        )
+
+
+class Me(UserFields):
+    """The caller: their user, role, rep and teams, and the resources their role may see."""
+
     resources: list[str]
 
 
@@ -269,8 +289,9 @@ class Classification(BaseModel):
     differences: ClassMetrics
 
 
-class PipelineCoverage(BaseModel):
-    """Open pipeline against the target still to book, and whether that is healthy."""
+class ScopedRow(BaseModel):
+    """Whose row it is (a rep, a team or the company) and the period it covers: the fields
+    that pacing and coverage rows begin with (attain.metrics.attainment.ScopedRow)."""
 
     scope: str
     id: str
@@ -278,6 +299,11 @@ class PipelineCoverage(BaseModel):
     team_id: str | None
     period_start: str
     period_end: str
+
+
+class PipelineCoverage(ScopedRow):
+    """Open pipeline against the target still to book, and whether that is healthy."""
+
     as_of: str
     target: Number | None
     bookings_to_date: Number | None
@@ -715,15 +741,9 @@ class CoachingCoverage(BaseModel):
     overdue: int
 
 
-class Pacing(BaseModel):
+class Pacing(ScopedRow):
     """A scope's pace this period: target, expected and actual to date, daily rate needed."""
 
-    scope: str
-    id: str
-    name: str
-    team_id: str | None
-    period_start: str
-    period_end: str
     metric: str
     as_of: str
     target: Number | None
@@ -1008,15 +1028,9 @@ class HandedSync(BaseModel):
     result: dict[str, Any]
 
 
-class Account(BaseModel):
+class Account(UserFields):
     """A user account as its manager sees it: role, rep, teams, and whether it may sign in."""
 
-    id: int
-    email: str
-    name: str
-    role: str
-    rep_id: str | None
-    team_ids: list[str]
     active: bool
     """False for a disabled account, and for an invited one until its link is followed."""
 

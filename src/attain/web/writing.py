@@ -43,6 +43,12 @@ class RepWrite:
     by: User
 
 
+def check_rep_write(services: Services, user: Principal, resource: Resource, rep_id: str) -> str:
+    """Check that `user` may write `resource` records about `rep_id`, before a page reads its
+    form: another rep is NotFound (and a rep their own, Forbidden) whatever the form says."""
+    return check_rep_writer(user, scope(services, user, resource), rep_id, services.roster())
+
+
 @contextmanager
 def rep_write(
     services: Services, engine: Engine, user: Principal, resource: Resource, rep_id: str

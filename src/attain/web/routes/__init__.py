@@ -2,9 +2,9 @@
 
 Every module has `pages` (HTML, left out of the OpenAPI document) and `api` (under /api/v1,
 documented), and a module whose API changes records also `writes` (the same, with the CSRF
-check of a cookie-authenticated call); `web.app.create_app` includes them for each module in
-`MODULES`. Request data comes in through `web.deps`; JSON answers are declared in
-`web.schemas`.
+check of a cookie-authenticated call), one whose pages post forms `forms` (pages with the
+session's CSRF check); `web.app.create_app` includes them for each module in `MODULES`.
+Request data comes in through `web.deps`; JSON answers are declared in `web.schemas`.
 """
 
 from __future__ import annotations

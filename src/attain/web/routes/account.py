@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import Depends, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from attain.access import ROLE_RESOURCES, Resource
@@ -13,16 +13,16 @@ from attain.web.auth import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     SignInThrottled,
-    checked_csrf,
     set_session_cookie,
     sign_in_over_http,
     sign_out,
 )
-from attain.web.deps import ApiUser, AppDb, PageUser, routers
+from attain.web.deps import ApiUser, AppDb, PageUser, page_forms, routers
 from attain.web.rendering import render
 from attain.web.schemas import Me
 
 pages, api = routers("account")
+forms = page_forms()
 
 
 def _safe_next(target: str | None) -> str:
@@ -90,7 +90,7 @@ def login(
     return response
 
 
-@pages.post("/logout", dependencies=[Depends(checked_csrf)])
+@forms.post("/logout")
 def logout(request: Request, engine: AppDb) -> Response:
     sign_out(engine, request.cookies.get(SESSION_COOKIE, ""))
     response = RedirectResponse("/login", status_code=303)
@@ -100,12 +100,4 @@ def logout(request: Request, engine: AppDb) -> Response:
 
 @api.get("/me", summary="Who you are and what your role lets you see")
 def me(user: ApiUser) -> Me:
-    return Me(
-        id=user.id,
-        email=user.email,
-        name=user.name,
-        role=user.role.value,
-        rep_id=user.rep_id,
-        team_ids=list(user.team_ids),
-        resources=[resource.value for resource in sorted(ROLE_RESOURCES[user.role])],
-    )
+    return Me.of(user, resources=[resource.value for resource in sorted(ROLE_RESOURCES[user.role])])

@@ -12,12 +12,12 @@ import logging
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import BackgroundTasks, Depends, Form, Request
+from fastapi import BackgroundTasks, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
-from attain.access import Forbidden, NotFound, Principal
+from attain.access import Forbidden, NotFound, Principal, principal
 from attain.appdb import accounts
 from attain.appdb.database import session_scope
 from attain.appdb.models import LinkPurpose, Role, User
@@ -30,17 +30,26 @@ from attain.web import services as web_services
 from attain.web.auth import (
     SESSION_COOKIE,
     check_origin,
-    checked_csrf,
     session_id,
     set_session_cookie,
     start_session,
 )
-from attain.web.deps import ApiUser, AppDb, CurrentPage, ListParams, RecordId, Services, routers
+from attain.web.deps import (
+    ApiUser,
+    AppDb,
+    CurrentPage,
+    ListParams,
+    RecordId,
+    Services,
+    page_forms,
+    routers,
+)
 from attain.web.rendering import form_model, render
 from attain.web.schemas import Account, Invited, Page, TokenInfo
 
 logger = logging.getLogger(__name__)
 pages, api = routers("accounts")
+forms = page_forms()
 writes = deps.api_writes("accounts")
 
 PASSWORD = 1_024
@@ -85,15 +94,7 @@ def _teams_of(services: web_services.Services, user: Principal) -> dict[str, str
 
 
 def _account(user: User) -> Account:
-    return Account(
-        id=user.id,
-        email=user.email,
-        name=user.name,
-        role=user.role.value,
-        rep_id=user.rep_id,
-        team_ids=list(user.team_ids),
-        active=user.is_active,
-    )
+    return Account.of(principal(user), active=user.is_active)
 
 
 def _mail(request: Request) -> MailSettings:
@@ -216,7 +217,7 @@ def _account_page(page: deps.Page, engine: Engine, notice: str | None, error: st
     )
 
 
-@pages.post("/account/password", response_class=HTMLResponse, dependencies=[Depends(checked_csrf)])
+@forms.post("/account/password")
 def change_password_page(
     page: CurrentPage,
     engine: AppDb,
@@ -239,11 +240,7 @@ def change_password_page(
     return RedirectResponse("/account?notice=password", status_code=303)
 
 
-@pages.post(
-    "/account/tokens/{token_id}/revoke",
-    response_class=HTMLResponse,
-    dependencies=[Depends(checked_csrf)],
-)
+@forms.post("/account/tokens/{token_id}/revoke")
 def revoke_token_page(page: CurrentPage, engine: AppDb, token_id: RecordId) -> Response:
     _revoke(engine, page.user, token_id)
     return RedirectResponse("/account#tokens", status_code=303)
@@ -297,7 +294,7 @@ def users_page(page: CurrentPage, services: Services, engine: AppDb) -> Response
     )
 
 
-@pages.post("/users/invite", response_class=HTMLResponse, dependencies=[Depends(checked_csrf)])
+@forms.post("/users/invite")
 async def invite_page(page: CurrentPage, services: Services, engine: AppDb) -> Response:
     form = await page.request.form()
     fields: dict[str, Any] = {key: str(form.get(key, "")).strip() for key in ("email", "name")}
@@ -309,9 +306,7 @@ async def invite_page(page: CurrentPage, services: Services, engine: AppDb) -> R
     return RedirectResponse("/users", status_code=303)
 
 
-@pages.post(
-    "/users/{user_id}/{action}", response_class=HTMLResponse, dependencies=[Depends(checked_csrf)]
-)
+@forms.post("/users/{user_id}/{action}")
 def set_active_page(
     page: CurrentPage, services: Services, engine: AppDb, user_id: RecordId, action: str
 ) -> Response:
@@ -381,19 +376,24 @@ def _link_page(
     )
 
 
-@pages.get("/invite/{secret}", response_class=HTMLResponse)
-def invitation_page(request: Request, engine: AppDb, secret: str) -> Response:
-    return _link_page(request, engine, secret, LinkPurpose.INVITATION)
+def _link_routes(path: str, purpose: LinkPurpose) -> None:
+    """Register an e-mailed link's page (GET `path`) and the password form it posts."""
+
+    @pages.get(path, response_class=HTMLResponse, name=f"{purpose.value}_page")
+    def link_page(request: Request, engine: AppDb, secret: str) -> Response:
+        return _link_page(request, engine, secret, purpose)
+
+    @pages.post(path, response_class=HTMLResponse, name=f"{purpose.value}_password")
+    def password_from_link(
+        request: Request,
+        engine: AppDb,
+        secret: str,
+        password: Annotated[str, Form(max_length=PASSWORD)],
+    ) -> Response:
+        return _password_from_link(request, engine, secret, purpose, password)
 
 
-@pages.post("/invite/{secret}", response_class=HTMLResponse)
-def accept_invitation(
-    request: Request,
-    engine: AppDb,
-    secret: str,
-    password: Annotated[str, Form(max_length=PASSWORD)],
-) -> Response:
-    return _password_from_link(request, engine, secret, LinkPurpose.INVITATION, password)
+_link_routes("/invite/{secret}", LinkPurpose.INVITATION)
 
 
 def _password_from_link(
@@ -448,16 +448,4 @@ def _send_quietly(mail: MailSettings, message: Any) -> None:
         logger.warning("password reset e-mail not sent: %s", error)
 
 
-@pages.get("/password/reset/{secret}", response_class=HTMLResponse)
-def reset_page(request: Request, engine: AppDb, secret: str) -> Response:
-    return _link_page(request, engine, secret, LinkPurpose.PASSWORD_RESET)
-
-
-@pages.post("/password/reset/{secret}", response_class=HTMLResponse)
-def reset(
-    request: Request,
-    engine: AppDb,
-    secret: str,
-    password: Annotated[str, Form(max_length=PASSWORD)],
-) -> Response:
-    return _password_from_link(request, engine, secret, LinkPurpose.PASSWORD_RESET, password)
+_link_routes("/password/reset/{secret}", LinkPurpose.PASSWORD_RESET)

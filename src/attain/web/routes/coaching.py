@@ -6,15 +6,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from fastapi import Depends
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
-from attain.access import Principal, Resource, check_rep_writer
+from attain.access import Principal, Resource
 from attain.errors import InputError
 from attain.web import coaching_view_models, deps, view_models
-from attain.web.auth import checked_csrf
 from attain.web.deps import ApiUser, AppDb, AsOfParam, CurrentPage, ListParams, RecordId, Services
 from attain.web.rendering import is_htmx
 from attain.web.schemas import (
@@ -26,9 +24,11 @@ from attain.web.schemas import (
     Page,
 )
 from attain.web.services import Services as CoreServices
+from attain.web.writing import check_rep_write
 from attain.workflow.coaching import split_topics
 
 pages, api = deps.routers("coaching")
+forms = deps.page_forms()
 writes = deps.api_writes("coaching")
 
 
@@ -156,18 +156,14 @@ def _panel(
     return page.render("_coaching.html", panel=panel, **extra)
 
 
-@pages.post(
-    "/reps/{rep_id}/coaching", response_class=HTMLResponse, dependencies=[Depends(checked_csrf)]
-)
+@forms.post("/reps/{rep_id}/coaching")
 async def log_coaching(
     page: CurrentPage, services: Services, engine: AppDb, rep_id: str, as_of: AsOfParam = None
 ) -> Response:
     form = await page.request.form()
     user = page.user
     # Access first: another rep's page is 404 (and a rep's own 403) before the form is read.
-    check_rep_writer(
-        user, view_models.scope(services, user, Resource.COACHING), rep_id, services.roster()
-    )
+    check_rep_write(services, user, Resource.COACHING, rep_id)
     try:
         logged = _session_form(rep_id, form)
         coaching_view_models.log_coaching_session(services, engine, user, logged)
@@ -180,9 +176,7 @@ async def log_coaching(
     return _panel(page, services, engine, rep_id, as_of, message="Session logged.")
 
 
-@pages.post(
-    "/actions/{action_id}/done", response_class=HTMLResponse, dependencies=[Depends(checked_csrf)]
-)
+@forms.post("/actions/{action_id}/done")
 def complete_action(
     page: CurrentPage,
     services: Services,

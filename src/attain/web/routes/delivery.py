@@ -7,22 +7,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import Depends, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from attain.access import NotFound
 from attain.appdb.database import session_scope
 from attain.appdb.delivery import AlertKind, Channel
 from attain.errors import InputError
-from attain.web.auth import checked_csrf
 from attain.web.delivery import preferences_view, set_alerts
-from attain.web.deps import AppDb, CurrentPage, routers
+from attain.web.deps import AppDb, CurrentPage, page_forms, routers
 from attain.web.rendering import render, text
 from attain.workflow.delivery import unsubscribe
 from attain.workflow.delivery.schedule import parse_clock, parse_weekday, set_schedule
 from attain.workflow.delivery.schedule import zone as check_zone
 
 pages, api = routers("delivery")
+forms = page_forms()
 
 
 @pages.get("/delivery", response_class=HTMLResponse)
@@ -31,7 +31,7 @@ def delivery_page(page: CurrentPage, engine: AppDb) -> Response:
     return page.render("delivery.html", data=data, page="delivery")
 
 
-@pages.post("/delivery/schedule", response_class=HTMLResponse, dependencies=[Depends(checked_csrf)])
+@forms.post("/delivery/schedule")
 async def set_schedule_page(page: CurrentPage, engine: AppDb) -> Response:
     form = await page.request.form()
     channel = _channel(text(form, "channel"))
@@ -55,7 +55,7 @@ async def set_schedule_page(page: CurrentPage, engine: AppDb) -> Response:
     return RedirectResponse("/delivery", status_code=303)
 
 
-@pages.post("/delivery/alerts", response_class=HTMLResponse, dependencies=[Depends(checked_csrf)])
+@forms.post("/delivery/alerts")
 async def set_alerts_page(page: CurrentPage, engine: AppDb) -> Response:
     form = await page.request.form()
     kinds = [AlertKind(k) for k in form.getlist("kind") if k in {a.value for a in AlertKind}]

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Depends
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from attain.access import Resource, check_writer
 from attain.web import deps, management, view_models
-from attain.web.auth import checked_csrf
-from attain.web.deps import ApiUser, AppDb, CurrentPage, ListParams, Services, routers
+from attain.web.deps import ApiUser, AppDb, CurrentPage, ListParams, Services, page_forms, routers
 from attain.web.rendering import form_model, text
 from attain.web.schemas import Page, Product
 
 pages, api = routers("products")
+forms = page_forms()
 writes = deps.api_writes("products")
 
 
@@ -24,9 +23,7 @@ def products_page(page: CurrentPage, services: Services, engine: AppDb) -> Respo
     return page.render("products.html", data=data, page="products")
 
 
-@pages.post(
-    "/products/{product_id}", response_class=HTMLResponse, dependencies=[Depends(checked_csrf)]
-)
+@forms.post("/products/{product_id}")
 async def set_product_priority(
     page: CurrentPage, services: Services, engine: AppDb, product_id: str
 ) -> Response:

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Depends
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from attain.access import Resource, check_rep_writer
-from attain.web import deps, management, view_models
-from attain.web.auth import checked_csrf
+from attain.access import Resource
+from attain.web import deps, management
 from attain.web.deps import ApiUser, AppDb, AsOfParam, CurrentPage, ListParams, RecordId, Services
 from attain.web.rendering import form_model, text
 from attain.web.schemas import CheckIn, Page, Program, ProgramReview
+from attain.web.writing import check_rep_write
 from attain.workflow.coaching import split_topics
 
 pages, api = deps.routers("programs")
+forms = deps.page_forms()
 writes = deps.api_writes("programs")
 
 
@@ -27,14 +27,12 @@ def programs_page(
     return page.render("programs.html", data=data, page="programs")
 
 
-@pages.post("/programs", response_class=HTMLResponse, dependencies=[Depends(checked_csrf)])
+@forms.post("/programs")
 async def start_program(page: CurrentPage, services: Services, engine: AppDb) -> Response:
     form, user = await page.request.form(), page.user
     rep_id = text(form, "rep_id")
     # Access first: another rep is 404 (and a rep's own 403) before the form is read.
-    check_rep_writer(
-        user, view_models.scope(services, user, Resource.PROGRAMS), rep_id, services.roster()
-    )
+    check_rep_write(services, user, Resource.PROGRAMS, rep_id)
     asked = form_model(
         management.ProgramIn,
         rep_id=rep_id,
@@ -59,11 +57,7 @@ def program_page(
     return page.render("program.html", data=data, page="programs")
 
 
-@pages.post(
-    "/programs/{program_id}/check-ins",
-    response_class=HTMLResponse,
-    dependencies=[Depends(checked_csrf)],
-)
+@forms.post("/programs/{program_id}/check-ins")
 async def program_check_in(
     page: CurrentPage, services: Services, engine: AppDb, program_id: RecordId
 ) -> Response:

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Depends
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from attain.access import Resource, check_rep_writer
-from attain.web import deps, management, view_models
-from attain.web.auth import checked_csrf
+from attain.access import Resource
+from attain.web import deps, management
 from attain.web.deps import ApiUser, AppDb, AsOfParam, CurrentPage, ListParams, RepParam, Services
 from attain.web.rendering import form_model, text
 from attain.web.schemas import Page, RepSkills, SkillRow, SkillScore
+from attain.web.writing import check_rep_write
 
 pages, api = deps.routers("skills")
+forms = deps.page_forms()
 writes = deps.api_writes("skills")
 
 
@@ -25,13 +25,11 @@ def skills_page(page: CurrentPage, services: Services, engine: AppDb) -> Respons
     return page.render("skills.html", data=data, page="skills")
 
 
-@pages.post("/skills", response_class=HTMLResponse, dependencies=[Depends(checked_csrf)])
+@forms.post("/skills")
 async def set_skill_score(page: CurrentPage, services: Services, engine: AppDb) -> Response:
     form, user = await page.request.form(), page.user
     rep_id = text(form, "rep_id")
-    check_rep_writer(
-        user, view_models.scope(services, user, Resource.SKILLS), rep_id, services.roster()
-    )
+    check_rep_write(services, user, Resource.SKILLS, rep_id)
     asked = form_model(
         management.SkillScoreIn,
         rep_id=rep_id,

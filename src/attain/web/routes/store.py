@@ -10,7 +10,8 @@ token or session, and it is left out of the OpenAPI document.
 from __future__ import annotations
 
 import secrets
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Header, Request
 from pydantic import BaseModel
@@ -42,43 +43,40 @@ def writer_token(request: Request, authorization: Annotated[str | None, Header()
 WriterToken = Annotated[None, Depends(writer_token)]
 
 
-class HandedRequest(BaseModel):
-    """The body `attain import` sends."""
+Handed = TypeVar("Handed", ImportRequest, SyncRequest)
 
-    request: ImportRequest
+
+class HandedBody(BaseModel, Generic[Handed]):
+    """The body `attain import` or `attain sync` sends: the request it hands over."""
+
+    request: Handed
+
+
+def _answer_handed(request: Request, run: Callable[[], dict[str, Any]]) -> Any:
+    """`{"result": ...}` of work handed over by a command, run as one transaction between reads.
+
+    The work's own error (a missing file, rejected rows with --strict) answers 422 with its
+    kind, so the command raises the same error and exits as it would have by itself."""
+    try:
+        return {"result": run()}
+    except AttainError as error:
+        return problem(request, 422, str(error), kind=error_kind(error))
 
 
 @api.post("/store/imports", response_model=HandedImport, include_in_schema=False)
 def store_import(
-    request: Request, services: Services, _token: WriterToken, body: HandedRequest
+    request: Request, services: Services, _token: WriterToken, body: HandedBody[ImportRequest]
 ) -> Any:
-    """Run an import handed over by `attain import` as one transaction between reads.
-
-    An import's own error (a missing file, rejected rows with --strict) answers 422 with its
-    kind, so the command raises the same error and exits as it would have by itself."""
-    try:
-        result = services.apply_import(body.request)
-    except AttainError as error:
-        return problem(request, 422, str(error), kind=error_kind(error))
-    return {"result": result_to_json(result)}
-
-
-class HandedSyncRequest(BaseModel):
-    """The body `attain sync` sends."""
-
-    request: SyncRequest
+    """Run an import handed over by `attain import`."""
+    return _answer_handed(request, lambda: result_to_json(services.apply_import(body.request)))
 
 
 @api.post("/store/syncs", response_model=HandedSync, include_in_schema=False)
 def store_sync(
-    request: Request, services: Services, _token: WriterToken, body: HandedSyncRequest
+    request: Request, services: Services, _token: WriterToken, body: HandedBody[SyncRequest]
 ) -> Any:
-    """Run a CRM sync handed over by `attain sync` (errors as for imports)."""
-    try:
-        result = services.apply_sync(body.request)
-    except AttainError as error:
-        return problem(request, 422, str(error), kind=error_kind(error))
-    return {"result": sync_to_json(result)}
+    """Run a CRM sync handed over by `attain sync`."""
+    return _answer_handed(request, lambda: sync_to_json(services.apply_sync(body.request)))
 
 
 @api.get(

@@ -3,16 +3,16 @@ peer pairings, and the calendar feed that calendar apps subscribe to (docs/workf
 
 from __future__ import annotations
 
-from fastapi import Depends, Path
+from fastapi import Path
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from attain.web import deps, voice
-from attain.web.auth import checked_csrf
 from attain.web.deps import ApiUser, AppDb, AsOfParam, CurrentPage, RecordId, Services
 from attain.web.rendering import text
 from attain.web.schemas import PairingReview, PairingSuggestions, TeamSurveys
 
 pages, api = deps.routers("voice")
+forms = deps.page_forms()
 
 FeedToken = Path(min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")
 
@@ -23,7 +23,7 @@ def surveys_page(page: CurrentPage, services: Services, engine: AppDb) -> Respon
     return page.render("surveys.html", data=data, page="surveys")
 
 
-@pages.post("/surveys", response_class=HTMLResponse, dependencies=[Depends(checked_csrf)])
+@forms.post("/surveys")
 async def send_survey(page: CurrentPage, services: Services, engine: AppDb) -> Response:
     form = await page.request.form()
     made = voice.send_survey_view(
@@ -40,11 +40,7 @@ def survey_page(
     return page.render("survey.html", data=data, page="surveys")
 
 
-@pages.post(
-    "/surveys/{survey_id}/answers",
-    response_class=HTMLResponse,
-    dependencies=[Depends(checked_csrf)],
-)
+@forms.post("/surveys/{survey_id}/answers")
 async def answer_survey(
     page: CurrentPage, services: Services, engine: AppDb, survey_id: RecordId
 ) -> Response:
@@ -55,11 +51,7 @@ async def answer_survey(
     return RedirectResponse(f"/surveys/{survey_id}", status_code=303)
 
 
-@pages.post(
-    "/coaching-sessions/{session_id}/feedback",
-    response_class=HTMLResponse,
-    dependencies=[Depends(checked_csrf)],
-)
+@forms.post("/coaching-sessions/{session_id}/feedback")
 async def give_feedback(
     page: CurrentPage, services: Services, engine: AppDb, session_id: RecordId
 ) -> Response:
@@ -78,7 +70,7 @@ def pairings_page(
     return page.render("pairings.html", data=data, page="pairings")
 
 
-@pages.post("/pairings", response_class=HTMLResponse, dependencies=[Depends(checked_csrf)])
+@forms.post("/pairings")
 async def propose_pairing(page: CurrentPage, services: Services, engine: AppDb) -> Response:
     form = await page.request.form()
     fields = ("learner", "peer", "gap_kind", "gap", "planned_at")
@@ -98,11 +90,7 @@ def pairing_page(
     return page.render("pairing.html", data=data, page="pairings")
 
 
-@pages.post(
-    "/pairings/{pairing_id}/met",
-    response_class=HTMLResponse,
-    dependencies=[Depends(checked_csrf)],
-)
+@forms.post("/pairings/{pairing_id}/met")
 async def pairing_met(
     page: CurrentPage, services: Services, engine: AppDb, pairing_id: RecordId
 ) -> Response:
@@ -112,7 +100,7 @@ async def pairing_met(
     return RedirectResponse(f"/pairings/{pairing_id}", status_code=303)
 
 
-@pages.post("/calendar/token", response_class=HTMLResponse, dependencies=[Depends(checked_csrf)])
+@forms.post("/calendar/token")
 def new_calendar_token(page: CurrentPage, services: Services, engine: AppDb) -> Response:
     data = voice.new_feed_view(services, engine, page.user)
     url = f"{str(page.request.base_url).rstrip('/')}{data['path']}"
