@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from attain.cli.options import DB, OUTPUT, opened_store
+from attain.cli.options import DB, OUTPUT, opened_store, optional_option
 from attain.cli.output import finish, text_console, write
 from attain.config import load_settings
 from attain.history.changes import ChangeKind, ChangeRecord, changes
@@ -35,20 +35,16 @@ FORMAT = typer.Option(Format.TEXT, "--format", "-f", help="Output format.")
 
 
 def changes_command(
-    since: str | None = typer.Option(
-        None,
+    since: str | None = optional_option(
         "--since",
         metavar="DATE|VERSION",
         help="From this data version (import id) or day (its start, UTC) \\[default: the "
         "version before the latest: what the latest import changed].",
-        show_default=False,
     ),
-    until: str | None = typer.Option(
-        None,
+    until: str | None = optional_option(
         "--until",
         metavar="DATE|VERSION",
         help="To this data version or day (its end) \\[default: the latest data version].",
-        show_default=False,
     ),
     db: str | None = DB,
     output_format: ChangesFormat = FORMAT,

@@ -23,9 +23,11 @@ from attain.cli.options import (
     FORMAT,
     OUTPUT,
     TextOrJson,
+    acting_as,
     app_session,
     check_rep,
     command_group,
+    day_option,
     diagnose_store,
     echo_json,
     json_or_empty,
@@ -87,8 +89,7 @@ def log_command(
     """Log a one-on-one, shadowing or training session with the actions agreed in it (for the
     reps `--by` may coach on the web; their teams are read from --db)."""
     agreed = [parse_action(text) for text in action]
-    with app_session(app_db, by) as (session, user):
-        assert user is not None
+    with acting_as(app_db, by) as (session, user):
         record, items = log_session(
             session,
             scope=writer_scope(user, Resource.COACHING, db),
@@ -336,9 +337,7 @@ def alignment_agenda_command(
 def alignment_add_command(
     title: str = typer.Argument(..., help="What was agreed."),
     owner: str = typer.Option(..., "--owner", help="Who does it, as written."),
-    due: datetime | None = typer.Option(
-        None, "--due", formats=["%Y-%m-%d"], help="Due date.", show_default=False
-    ),
+    due: datetime | None = day_option("--due", "Due date."),
     meeting: datetime | None = typer.Option(
         None, "--meeting", formats=["%Y-%m-%d"], help="Day of the meeting [default: today]."
     ),
@@ -380,8 +379,7 @@ def done_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Mark an action done (one `--by` may mark on the web: their own, or their reps')."""
-    with app_session(app_db, by) as (session, user):
-        assert user is not None
+    with acting_as(app_db, by) as (session, user):
         scope = writer_scope(user, Resource.COACHING, db, own_records=True)
         try:
             item = set_status(session, action_id, ActionStatus.DONE, scope)

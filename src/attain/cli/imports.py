@@ -12,7 +12,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from attain.cli.options import DB, open_store, optional_option
-from attain.cli.status import won_table
+from attain.cli.status import flagged_counts, won_table
 from attain.config import load_settings
 from attain.errors import InputError
 from attain.ingest.handoff import ImportRequest, hand_import
@@ -57,13 +57,11 @@ def import_command(
         "%m/%d/%y, ... A time after the date is read too. Without it, two-digit years and "
         "dates like 03/04/2024 whose day/month order cannot be told are rejected.",
     ),
-    taken_at: datetime | None = typer.Option(
-        None,
+    taken_at: datetime | None = optional_option(
         "--taken-at",
         metavar="<time>",
         help="When the export was taken (UTC), e.g. 2026-03-02 or '2026-03-02 06:00:00': the "
         "history dates this data version by it. Default: now.",
-        show_default=False,
     ),
     partial: bool = typer.Option(
         False,
@@ -71,13 +69,11 @@ def import_command(
         help="The files hold only some of the deals (a partial export or a sync): deals they "
         "lack are kept. Without it, deals a full export no longer holds are deleted.",
     ),
-    memory_limit: str | None = typer.Option(
-        None,
+    memory_limit: str | None = optional_option(
         "--memory-limit",
         metavar="<size>",
         help="Most memory DuckDB may use for the import, e.g. 1GB or 500MB; beyond it the work "
         f"spills to disk \\[default: memory_limit in attain.toml, else {IMPORT_MEMORY_LIMIT}].",
-        show_default=False,
     ),
 ) -> None:
     """Import CRM files into the store, in one transaction, as a new data version.
@@ -186,10 +182,7 @@ def _print_summary(console: Console, result: ImportResult, rejects: Path) -> Non
             f"{row.inserted:,}",
             f"{row.updated:,}",
             f"{row.changed:,}",
-            f"[yellow]{row.deleted:,}[/]" if row.deleted else "0",
-            f"[red]{row.rows_rejected:,}[/]" if row.rows_rejected else "0",
-            f"{row.implied:,}",
-            f"[yellow]{row.backdated:,}[/]" if row.backdated else "0",
+            *flagged_counts(row.deleted, row.rows_rejected, row.implied, row.backdated),
         )
     console.print(table)
     won = [money for row in result.tables for money in row.won]

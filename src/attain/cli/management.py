@@ -20,6 +20,7 @@ from attain.cli.options import (
     DB,
     FORMAT,
     TextOrJson,
+    acting_as,
     app_session,
     check_rep,
     command_group,
@@ -88,8 +89,7 @@ def program_start_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Start an intensive program for a rep (one `--by` may coach on the web)."""
-    with app_session(app_db, by) as (session, user):
-        assert user is not None
+    with acting_as(app_db, by) as (session, user):
         program = start_program(
             session,
             scope=writer_scope(user, Resource.PROGRAMS, db),
@@ -121,8 +121,7 @@ def program_checkin_command(
 ) -> None:
     """Log a weekly check-in of a program (a coaching session of kind program_check_in), for
     a program `--by` may see on the web."""
-    with app_session(app_db, by) as (session, user):
-        assert user is not None
+    with acting_as(app_db, by) as (session, user):
         record, week = check_in(
             session,
             program_id,
@@ -205,8 +204,7 @@ def skills_set_command(
 ) -> None:
     """Score a rep's skill 1–5 (kept with who and when; older scores stay as history), for a
     rep `--by` may score on the web."""
-    with app_session(app_db, by) as (session, user):
-        assert user is not None
+    with acting_as(app_db, by) as (session, user):
         scope = writer_scope(user, Resource.SKILLS, db)
         row = set_score(session, rep, skill, score, by=user, note=note, scope=scope)
         typer.echo(f"{row.rep_id} {row.skill.value}: {row.score} of 5 (by {user.email}).")
@@ -336,8 +334,7 @@ def products_priority_command(
         known = backend.execute(backend.table("products").product_id)
     if product not in set(known.astype(str)):
         raise InputError(f"no product {product} in the store; `attain products show` lists them")
-    with app_session(app_db, by) as (session, user):
-        assert user is not None
+    with acting_as(app_db, by) as (session, user):
         writer_scope(user, Resource.PRODUCTS, db)  # admins and managers only, as on the web
         row = set_priority(session, product, tier, differentiators, by=user)
         typer.echo(f"{row.product_id}: {row.tier.value}.")

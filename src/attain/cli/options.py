@@ -46,10 +46,10 @@ def command_group(help: str) -> typer.Typer:
     return typer.Typer(help=help, no_args_is_help=True)
 
 
-def optional_option(*flags: str, help: str) -> Any:
+def optional_option(*flags: str, help: str, **more: Any) -> Any:
     """An option that may be left out: `help` says what its absence means, so Typer's
-    "[default: None]" is not shown."""
-    return typer.Option(None, *flags, help=help, show_default=False)
+    "[default: None]" is not shown (`more`: Typer's other settings, such as `metavar`)."""
+    return typer.Option(None, *flags, help=help, show_default=False, **more)
 
 
 DB = optional_option(
@@ -61,18 +61,14 @@ DB = optional_option(
 
 def day_option(flag: str, help: str) -> Any:
     """An optional YYYY-MM-DD option such as --as-of; `help` says what its absence means."""
-    return typer.Option(None, flag, formats=["%Y-%m-%d"], help=help, show_default=False)
+    return optional_option(flag, help=help, formats=["%Y-%m-%d"])
 
 
 AS_OF = day_option(
     "--as-of", "As of this day \\[default: the data's last day, shown as 'data through D']."
 )
-TARGET = typer.Option(
-    None,
-    "--target",
-    min=0,
-    help="Quarterly bookings target per selling rep, for data without quotas.",
-    show_default=False,
+TARGET = optional_option(
+    "--target", min=0, help="Quarterly bookings target per selling rep, for data without quotas."
 )
 OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file instead of the terminal.")
 
@@ -140,6 +136,15 @@ def app_session(
             yield session, user
     finally:
         engine.dispose()
+
+
+@contextmanager
+def acting_as(app_db: str | None, email: str) -> Iterator[tuple[Session, User]]:
+    """`app_session` acting as the user with e-mail `email` (a command's `--by`): what the
+    session changes is credited to them in the audit log."""
+    with app_session(app_db, email) as (session, user):
+        assert user is not None  # app_session finds the user of a given e-mail, or raises
+        yield session, user
 
 
 TextOrJson = Literal[Format.TEXT, Format.JSON]

@@ -17,6 +17,7 @@ from attain.appdb.models import OverrideKind, Role, User
 from attain.cli.options import (
     AS_OF,
     DB,
+    acting_as,
     app_session,
     command_group,
     opened_store,
@@ -228,8 +229,7 @@ def set_command(
 
     A deal's forecast category is checked against the web app's rule for `--by` (a manager
     changes only their teams' reps' deals), reading the deal's owner from --db."""
-    with app_session(app_db, by) as (session, user):
-        assert user is not None
+    with acting_as(app_db, by) as (session, user):
         if kind is OverrideKind.FORECAST_CATEGORY:
             _check_deal_writer(user, target, db)
         override = set_override(session, kind, target, value, reason, user)

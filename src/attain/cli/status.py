@@ -54,12 +54,20 @@ def latest_imports_table(report: Inventory) -> Table:
             f"#{line.import_id}",
             f"{line.rows_read:,}",
             f"{line.loaded:,}",
-            f"[yellow]{line.deleted:,}[/]" if line.deleted else "0",
-            f"[red]{line.rejected:,}[/]" if line.rejected else "0",
-            f"{line.implied:,}",
-            f"[yellow]{line.backdated:,}[/]" if line.backdated else "0",
+            *flagged_counts(line.deleted, line.rejected, line.implied, line.backdated),
         )
     return table
+
+
+def flagged_counts(deleted: int, rejected: int, implied: int, backdated: int) -> tuple[str, ...]:
+    """The last four columns of both import tables: rows deleted or backdated in yellow and
+    rows rejected in red, when there are any, so that they stand out."""
+    return (
+        f"[yellow]{deleted:,}[/]" if deleted else "0",
+        f"[red]{rejected:,}[/]" if rejected else "0",
+        f"{implied:,}",
+        f"[yellow]{backdated:,}[/]" if backdated else "0",
+    )
 
 
 def won_table(won: Sequence[WonMoney], title: str) -> Table:

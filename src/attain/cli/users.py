@@ -156,11 +156,20 @@ def disable_command(
 ) -> None:
     """Stop a user signing in: their password, API tokens and web sessions stop working.
     `attain users enable` or `attain users invite` lets them back."""
+    email = _set_active(email, False, by, db, app_db)
+    typer.echo(f"Disabled {email}: their password, tokens and sessions no longer work.")
+
+
+def _set_active(
+    email: str, active: bool, by: str | None, db: str | None, app_db: str | None
+) -> str:
+    """Disable or enable `email`'s account as `by` (the web's rules: a manager only reps of
+    their teams); the account's e-mail as stored."""
     with app_session(app_db, by) as (session, _):
         acting = accounts.acting(session, by)
         user = get_user(session, email)
-        accounts.set_active(session, acting, user.id, False, _teams_of(acting, db))
-        typer.echo(f"Disabled {user.email}: their password, tokens and sessions no longer work.")
+        accounts.set_active(session, acting, user.id, active, _teams_of(acting, db))
+        return user.email
 
 
 @app.command("unlock")
@@ -258,11 +267,8 @@ def enable_command(
 ) -> None:
     """Let a disabled user sign in again with the password they had (revoked tokens stay
     revoked); `attain users invite` instead when they should choose a new one."""
-    with app_session(app_db, by) as (session, _):
-        acting = accounts.acting(session, by)
-        user = get_user(session, email)
-        accounts.set_active(session, acting, user.id, True, _teams_of(acting, db))
-        typer.echo(f"Enabled {user.email}: they can sign in again.")
+    email = _set_active(email, True, by, db, app_db)
+    typer.echo(f"Enabled {email}: they can sign in again.")
 
 
 @app.command("tokens")

@@ -19,6 +19,7 @@ from attain.cli.options import (
     FORMAT,
     StoreFacts,
     TextOrJson,
+    acting_as,
     app_session,
     command_group,
     diagnose_store,
@@ -84,8 +85,7 @@ def survey_send_command(
         mapping = teams_of(backend)
     known = {t for t in mapping.values() if t}
     settings = load_settings()
-    with app_session(app_db, by) as (session, user):
-        assert user is not None
+    with acting_as(app_db, by) as (session, user):
         scope = writer_scope(user, Resource.COACHING, db)
         if scope is not None and not scope.sees_team(team):
             raise InputError(f"{by} does not manage team {team}")
@@ -201,8 +201,7 @@ def pairing_propose_command(
 ) -> None:
     """Propose a pairing session of two reps (it shows in the calendar feed)."""
     settings = load_settings()
-    with app_session(app_db, by) as (session, user):
-        assert user is not None
+    with acting_as(app_db, by) as (session, user):
         made = pairing.propose_pairing(
             session,
             learner=rep,
@@ -229,8 +228,7 @@ def pairing_met_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Record that the pair met: a coaching session of kind pairing for the learner."""
-    with app_session(app_db, by) as (session, user):
-        assert user is not None
+    with acting_as(app_db, by) as (session, user):
         made = pairing.record_meeting(
             session,
             pairing_id,
@@ -298,8 +296,7 @@ def calendar_token_command(
 ) -> None:
     """Make a new feed URL for a user (the old one stops working); shown only now."""
     base = base_url or load_settings().email.base_url
-    with app_session(app_db, user_email) as (session, user):
-        assert user is not None
+    with acting_as(app_db, user_email) as (session, user):
         token = calendar.new_feed_token(session, user)
     typer.echo(f"{base.rstrip('/')}/calendar/{token}.ics")
 
