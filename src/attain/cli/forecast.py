@@ -122,17 +122,30 @@ def forecast_command(
         )
         quality = data_quality(backend).note()
         notes.extend([quality] if quality else [])
+        history = load_history(backend)  # read once: the forecast and its calibration share it
         if output_format is Format.HTML:
             cone = forecast_cone(
-                backend, day, zone=zone, settings=options, overrides=overrides, target=target
+                backend,
+                day,
+                zone=zone,
+                settings=options,
+                overrides=overrides,
+                target=target,
+                history=history,
             )
         else:
             cone = [
                 forecast(
-                    backend, day, zone=zone, settings=options, overrides=overrides, target=target
+                    backend,
+                    day,
+                    zone=zone,
+                    settings=options,
+                    overrides=overrides,
+                    target=target,
+                    history=history,
                 )
             ]
-        cone[-1] = calibrated(backend, cone[-1], zone=zone, settings=options)
+        cone[-1] = calibrated(backend, cone[-1], zone=zone, settings=options, history=history)
     result = cone[-1]
     notes.extend(calibration_lines(result))
     notes.extend(target_notes(result, target))

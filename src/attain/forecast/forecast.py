@@ -200,11 +200,13 @@ def forecast_cone(
     settings: ForecastSettings,
     overrides: Overrides | None = None,
     target: float | None = None,
+    history: DealHistory | None = None,
 ) -> list[Forecast]:
     """The forecast at the end of each elapsed week of the quarter containing `as_of`, then at
-    `as_of` itself: how the cone narrowed towards the target (fewer runs per week)."""
+    `as_of` itself: how the cone narrowed towards the target (fewer runs per week). `history`:
+    the store's deal history when the caller has already read it."""
     period = quarter_of(as_of)
-    history = load_history(backend)
+    history = load_history(backend) if history is None else history
     roster = rep_roster(backend)
     targets, source = targets_or_flat(bookings_targets(backend, period), roster, target)
     source = target_source_of(backend, source, period)

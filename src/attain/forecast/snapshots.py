@@ -41,8 +41,15 @@ def open_at(history: DealHistory, moments: Sequence[pd.Timestamp]) -> pd.DataFra
     return keyed_open_at(history, moments).drop(columns=KEY)
 
 
-def keyed_open_at(history: DealHistory, moments: Sequence[pd.Timestamp]) -> pd.DataFrame:
-    """`open_at` with each row's deal key in KEY (for joins on integers, not id strings)."""
+def keyed_open_at(
+    history: DealHistory,
+    moments: Sequence[pd.Timestamp],
+    *,
+    per_moment: int | None = None,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """`open_at` with each row's deal key in KEY (for joins on integers, not id strings); with
+    `per_moment`, a random `per_moment` of the deals open at each moment that has more."""
     deals = history.deals.assign(**{KEY: history.deal_keys()})
     created = deals["created_at"].to_numpy()
     closed = deals["closed_at"].to_numpy()
@@ -58,6 +65,8 @@ def keyed_open_at(history: DealHistory, moments: Sequence[pd.Timestamp]) -> pd.D
     if rows.empty:
         return pd.DataFrame(columns=[*SNAPSHOT_COLUMNS, KEY])
     rows["moment"] = rows["moment"].astype("datetime64[us]")
+    if per_moment is not None:
+        rows = sampled(rows, per_moment, seed)
     rows = _with_stage(rows, history.stages, history.stage_keys())
     rows = _with_record(rows, history.deals)
     rows["value"] = rows["stage_amount"]
@@ -83,6 +92,19 @@ def _product_values(history: DealHistory, products: pd.Series) -> np.ndarray:
     fallback = estimate.pop(None, 0.0)
     values = products.astype(object).map(estimate)
     return values.fillna(fallback).to_numpy(dtype=float)
+
+
+def sampled(rows: pd.DataFrame, most: int, seed: int) -> pd.DataFrame:
+    """A uniform random `most` of the rows of each moment that has more, in their order.
+
+    Drawn before any feature is computed (each row's features are its own): the same rows as
+    sampling the finished snapshot, without computing features for the rows left out.
+    """
+    crowded = rows.groupby("moment")["opportunity_id"].transform("size") > most
+    if not crowded.any():
+        return rows
+    keep = rows.loc[crowded].groupby("moment").sample(n=most, random_state=seed)
+    return pd.concat([rows.loc[~crowded], keep]).sort_index().reset_index(drop=True)
 
 
 def value_estimates(history: DealHistory) -> dict[str | None, float]:

@@ -225,13 +225,10 @@ def _examples(
 ) -> pd.DataFrame:
     """Deals open at each window's start (a random WINDOW_DEALS of them in larger windows),
     labelled won inside the window or not."""
-    examples = keyed_open_at(history, [end - horizon for end in ends])
+    starts = [end - horizon for end in ends]
+    examples = keyed_open_at(history, starts, per_moment=WINDOW_DEALS, seed=seed)
     if examples.empty:
         return examples.drop(columns=KEY)
-    crowded = examples.groupby("moment")["opportunity_id"].transform("size") > WINDOW_DEALS
-    if crowded.any():
-        keep = examples.loc[crowded].groupby("moment").sample(n=WINDOW_DEALS, random_state=seed)
-        examples = pd.concat([examples.loc[~crowded], keep]).sort_index().reset_index(drop=True)
     # Each example's deal, found by key: a row of `deals` (deal ids are unique there).
     row = pd.Index(history.deal_keys()).get_indexer(examples[KEY].to_numpy())
     closed_at = history.deals["closed_at"].to_numpy()[row]
