@@ -8,7 +8,7 @@ listing: ListParams`) and FastAPI hands it over, as in the FastAPI project templ
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 
 from attain.access import Principal
 from attain.reports.formats import Format
-from attain.web import services
+from attain.web import schemas, services
 from attain.web.auth import ApiUser, PageUser, checked_api_csrf, checked_csrf
 from attain.web.listing import csv_response, paginated
 from attain.web.rendering import render
@@ -42,6 +42,7 @@ __all__ = [
     "TeamParam",
     "api_writes",
     "page_forms",
+    "rep_records_route",
     "routers",
 ]
 
@@ -156,6 +157,26 @@ def listing(
 
 ListParams = Annotated[Listing, Depends(listing)]
 """`page`, `per_page` and `format` of a list endpoint, and its answer (`.answer(rows, name)`)."""
+
+RepRecords = Callable[[services.Services, Engine, Principal, str | None], Sequence[dict[str, Any]]]
+"""The app-database records of a kind that a user may see, of one rep when a rep id is given."""
+
+
+def rep_records_route(
+    router: APIRouter, path: str, name: str, summary: str, model: Any, records: RepRecords
+) -> None:
+    """Register GET `path` on `router`: the `records` the user may see (of one rep with
+    `rep_id`), paginated or as the CSV download named after `path`, each as `model`."""
+
+    @router.get(path, summary=summary, name=name, response_model=schemas.Page[model])
+    def listed(
+        services: Services,
+        engine: AppDb,
+        user: ApiUser,
+        listing: ListParams,
+        rep_id: RepParam = None,
+    ) -> Any:
+        return listing.answer(records(services, engine, user, rep_id), path.removeprefix("/"))
 
 
 @dataclass(frozen=True)

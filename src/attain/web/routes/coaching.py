@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from attain.access import Principal, Resource
 from attain.errors import InputError
 from attain.web import coaching_view_models, deps, view_models
-from attain.web.deps import ApiUser, AppDb, AsOfParam, CurrentPage, ListParams, RecordId, Services
+from attain.web.deps import ApiUser, AppDb, AsOfParam, CurrentPage, RecordId, Services
 from attain.web.rendering import is_htmx
 from attain.web.schemas import (
     ActionItem,
@@ -21,7 +21,6 @@ from attain.web.schemas import (
     CoachingCoverage,
     CoachingSession,
     LoggedSession,
-    Page,
 )
 from attain.web.services import Services as CoreServices
 from attain.web.writing import check_rep_write
@@ -45,16 +44,14 @@ def _records(
 def _record_listing(kind: str, slug: str, summary: str, model: Any) -> None:
     """Register GET /api/v1/{slug}: the app-database records of `kind` the user may see,
     paginated or as CSV (each as `model`)."""
-
-    @api.get(f"/{slug}", summary=summary, name=kind, response_model=Page[model])
-    def records(
-        services: Services,
-        engine: AppDb,
-        user: ApiUser,
-        listing: ListParams,
-        rep_id: deps.RepParam = None,
-    ) -> Any:
-        return listing.answer(_records(services, engine, user, kind, rep_id), slug)
+    deps.rep_records_route(
+        api,
+        f"/{slug}",
+        kind,
+        summary,
+        model,
+        lambda services, engine, user, rep_id: _records(services, engine, user, kind, rep_id),
+    )
 
 
 _record_listing("goals", "goals", "Goals set in Attain (paginated)", dict[str, Any])

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from attain.access import Resource
 from attain.web import deps, management
-from attain.web.deps import ApiUser, AppDb, AsOfParam, CurrentPage, ListParams, RecordId, Services
+from attain.web.deps import ApiUser, AppDb, AsOfParam, CurrentPage, RecordId, Services
 from attain.web.rendering import form_model, text
-from attain.web.schemas import CheckIn, Page, Program, ProgramReview
+from attain.web.schemas import CheckIn, Program, ProgramReview
 from attain.web.writing import check_rep_write
 from attain.workflow.coaching import split_topics
 
@@ -75,19 +73,14 @@ async def program_check_in(
     return RedirectResponse(f"/programs/{program_id}", status_code=303)
 
 
-@api.get(
+deps.rep_records_route(
+    api,
     "/programs",
-    response_model=Page[Program],
-    summary="Intensive programs, newest start first (paginated)",
+    "programs",
+    "Intensive programs, newest start first (paginated)",
+    Program,
+    management.programs_view,
 )
-def programs(
-    services: Services,
-    engine: AppDb,
-    user: ApiUser,
-    listing: ListParams,
-    rep_id: deps.RepParam = None,
-) -> Any:
-    return listing.answer(management.programs_view(services, engine, user, rep_id), "programs")
 
 
 @writes.post(

@@ -3,15 +3,13 @@ training a rep's findings point at."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from attain.access import Resource
 from attain.web import deps, management
-from attain.web.deps import ApiUser, AppDb, AsOfParam, CurrentPage, ListParams, RepParam, Services
+from attain.web.deps import ApiUser, AppDb, AsOfParam, CurrentPage, Services
 from attain.web.rendering import form_model, text
-from attain.web.schemas import Page, RepSkills, SkillRow, SkillScore
+from attain.web.schemas import RepSkills, SkillRow, SkillScore
 from attain.web.writing import check_rep_write
 
 pages, api = deps.routers("skills")
@@ -49,15 +47,14 @@ def rep_skills_page(
     return page.render("rep_skills.html", data=data, page="skills")
 
 
-@api.get(
+deps.rep_records_route(
+    api,
     "/skills",
-    response_model=Page[SkillRow],
-    summary="The skills matrix: each rep's score in force per skill",
+    "skills",
+    "The skills matrix: each rep's score in force per skill",
+    SkillRow,
+    management.skills_view,
 )
-def skills(
-    services: Services, engine: AppDb, user: ApiUser, listing: ListParams, rep_id: RepParam = None
-) -> Any:
-    return listing.answer(management.skills_view(services, engine, user, rep_id), "skills")
 
 
 @writes.post(
