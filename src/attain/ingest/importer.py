@@ -12,17 +12,20 @@ from typing import Any
 import duckdb
 
 from attain.errors import RejectedRowsError, StoreError
+from attain.ingest import changed_rows
+from attain.ingest.encodings import READ_AS_IS
 from attain.ingest.presets import preset
 from attain.ingest.readers import (
     RAW_PREFIX,
     ROW,
+    TEXT_SUFFIXES,
     FileRead,
     ReadOptions,
     files_read,
     quote_ident,
     quote_literal,
 )
-from attain.ingest.sources import Plan, Source, expand_paths
+from attain.ingest.sources import Lines, Plan, Source, canonical_source, expand_paths
 from attain.ingest.validate import (
     FILE,
     REJECT_COLUMNS,
@@ -191,6 +194,12 @@ def import_files(
             memory_limit=memory_limit,
         )
     create_tables(con)
+    # Checkpoints after an import do not merge under-full row groups (DuckDB's vacuum): after
+    # a bulk load, the first checkpoint with any change rewrote every row group of the loaded
+    # tables (1.3 s for 1 M activities, for 2% of the file's size), so a re-import of a few
+    # changed rows paid most of a full import (docs/scaling.md). Left set on the connection:
+    # the checkpoint at its close is one of them.
+    con.execute("SET max_vacuum_tasks = 0")
     now = datetime.now(UTC).replace(tzinfo=None)
     taken = _utc(taken_at) if taken_at else now
     version = _Version(taken, partial, now, source=source)
@@ -209,8 +218,13 @@ def _import_in_transaction(
     step: Progress,
     options: ReadOptions | None,
     version: _Version,
+    whole: bool = False,
 ) -> ImportResult:
-    """Read, validate and merge in one transaction: committed whole, or rolled back."""
+    """Read, validate and merge in one transaction: committed whole, or rolled back.
+
+    Unless `whole`, a file whose earlier lines the store has hashed is read for its changed
+    lines only (attain.ingest.changed_rows); when that cannot tell its rows apart, the import
+    starts again reading every file whole."""
     assert version.taken_at is not None
     con.execute("BEGIN TRANSACTION")
     try:
@@ -221,8 +235,10 @@ def _import_in_transaction(
         if unchanged.everything:
             result = unchanged.result(con)
         else:
-            plan = preset(preset_name)(con, unchanged.to_read or paths, options or ReadOptions())
+            plan = _plan(con, paths, preset_name, options or ReadOptions(), unchanged, whole)
             files = files_read(con)
+            if preset_name == "generic":
+                plan = _keep_lines(con, plan, files)
             plan.notes.extend(file.note for file in files if file.note)
             plan.notes.extend(unchanged.notes())
             hashes = unchanged.hashes or file_hashes([file.path for file in files])
@@ -245,10 +261,74 @@ def _import_in_transaction(
         con.execute("COMMIT")
     except RejectedRowsError:
         raise
+    except changed_rows.ReadWhole:
+        con.execute("ROLLBACK")
+        return _import_in_transaction(
+            con, paths, preset_name, strict, rejects_path, step, options, version, whole=True
+        )
     except BaseException:
         con.execute("ROLLBACK")
         raise
     return result
+
+
+def _plan(
+    con: duckdb.DuckDBPyConnection,
+    paths: list[Path],
+    preset_name: str,
+    options: ReadOptions,
+    unchanged: _Unchanged,
+    whole: bool,
+) -> Plan:
+    """The preset's plan of the files to read; the changed lines alone of the files that
+    allow it (see `_import_in_transaction`)."""
+    changed, notes = [], []
+    for path, table in ({} if whole else unchanged.changed).items():
+        staged = changed_rows.stage_changed(con, path, table, options)
+        if staged is not None:
+            raw, lines = staged
+            changed.append(replace(canonical_source(raw, table, options.date_format), lines=lines))
+            notes.append(
+                f"{path}: only its {raw.rows - lines.repeated:,} new or changed line(s) were "
+                f"typed and checked; {lines.repeated:,} line(s) are as the last import read them"
+            )
+    if not changed:
+        return preset(preset_name)(con, unchanged.to_read or paths, options)
+    done = {Path(source.file) for source in changed}
+    rest = [path for path in (unchanged.to_read or unchanged.files) if path not in done]
+    plan = preset(preset_name)(con, rest, options) if rest else Plan(sources=[])
+    plan.sources.extend(changed)
+    plan.notes.extend(notes)
+    return plan
+
+
+def _keep_lines(con: duckdb.DuckDBPyConnection, plan: Plan, files: list[FileRead]) -> Plan:
+    """Mark the sources whose files' lines are to be hashed for the next import: UTF-8 text
+    files of tables other than the deals, without repeated headers, in a DuckDB store file
+    (an in-memory store, which a PostgreSQL or Spark import works in, keeps none)."""
+    in_file = con.execute(
+        "SELECT path IS NOT NULL FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchall()
+    if not in_file or not in_file[0][0]:
+        return plan
+    plain = {
+        file.path
+        for file in files
+        if file.encoding in READ_AS_IS
+        and not file.header_repeats
+        and Path(file.path).suffix.lower() in TEXT_SUFFIXES
+    }
+    sources = [
+        replace(source, lines=Lines(source.file))
+        if source.lines is None
+        and source.file in plain
+        and source.table != DELETABLE
+        and not source.implied
+        and not source.rejects
+        else source
+        for source in plan.sources
+    ]
+    return replace(plan, sources=sources)
 
 
 def _import_through_duckdb(
@@ -305,6 +385,10 @@ class _Unchanged:
     """Each skipped file and the data version that read the same content."""
     hashes: dict[str, str]
     """SHA-256 of every input file, skipped or read, by path (empty: not worked out here)."""
+    files: list[Path] = field(default_factory=list)
+    """Every input file named after a table (generic preset)."""
+    changed: dict[Path, str] = field(default_factory=dict)
+    """Files not skipped whose changed lines alone may be read, with their tables."""
 
     @classmethod
     def find(
@@ -316,7 +400,9 @@ class _Unchanged:
         hashes = file_hashes([str(path) for path in files])
         skipped = unchanged_files(con, {Path(p): digest for p, digest in hashes.items()}, "generic")
         to_read = [path for path in files if path not in skipped] if skipped else []
-        return cls(to_read, skipped, hashes)  # the files read are these: not hashed twice
+        changed = changed_rows.candidates(con, [path for path in files if path not in skipped])
+        # The files read are these: not hashed twice.
+        return cls(to_read, skipped, hashes, files, changed)
 
     @property
     def everything(self) -> bool:
@@ -423,12 +509,15 @@ def _load(
     rejects = _scalar(con, f"SELECT count(*) FROM {REJECTS}")
     committed = not (strict and rejects)
     results: list[TableResult] = []
+    next_id = _scalar(con, f"SELECT coalesce(max(import_id), 0) + 1 FROM {IMPORTS_TABLE}")
     for done, name in enumerate(ordered, start=len(ordered)):
         step(f"loading {name}", done, total)
-        results.append(_upsert(con, TABLES[name], by_table[name], present[name], write=committed))
+        table, sources = TABLES[name], by_table[name]
+        results.append(_upsert(con, table, sources, present[name], write=committed, id=next_id))
     import_id, repeated, history_rows = None, None, 0
     if committed:
-        import_id = _scalar(con, f"SELECT coalesce(max(import_id), 0) + 1 FROM {IMPORTS_TABLE}")
+        import_id = next_id
+        changed_rows.keep_for_unchanged(con, [r.table for r in previous or []], import_id)
         step("recording history", total, total)
         results, history_rows = _record_history(con, results, import_id, version)
         logged = version.source or preset_name
@@ -611,10 +700,13 @@ def _upsert(
     present: tuple[str, ...],
     *,
     write: bool,
+    id: int,
 ) -> TableResult:
     """Replace stored rows that share a key with valid imported rows, then insert the rest.
 
-    Columns absent from the imported files keep their stored values.
+    Columns absent from the imported files keep their stored values. Lines read as unchanged
+    (attain.ingest.changed_rows) count as rows read and updated, unchanged. `id`: the data
+    version the import makes, under which the lines read are hashed.
     """
     staged, typed = _names(table)
     valid = (
@@ -622,7 +714,8 @@ def _upsert(
         f"WHERE r.table_name = {quote_literal(table.name)} AND r.file = t.{FILE} "
         f"AND r.row = t.{ROW}))"
     )
-    rows_read = _scalar(con, f"SELECT count(*) FROM {staged}")
+    lines = sources[0].lines if len(sources) == 1 else None
+    rows_read = _scalar(con, f"SELECT count(*) FROM {staged}") + (lines.repeated if lines else 0)
     valid_rows = rows_read - _scalar(
         con,
         f"SELECT count(*) FROM (SELECT DISTINCT file, row FROM {REJECTS} "
@@ -645,11 +738,16 @@ def _upsert(
         valid = typed  # no row of the table was rejected: no lookup in the rejects per row
     names = ", ".join(quote_ident(c) for c in table.column_names)
     updated, changed = 0, 0
+    if write and lines is not None:
+        changed_rows.check_keys(con, table, typed, lines)
     if write and valid_rows and not stored:
         con.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {valid} v")
     elif write and valid_rows:
-        changed, new = _merge(con, table, valid, match, present)
+        few = valid_rows < _scalar(con, f"SELECT count(*) FROM {table.name}") // 10
+        changed, new = _merge(con, table, valid, match, present, few)
         updated = valid_rows - new
+    if write:
+        changed_rows.record(con, table, typed, lines, id, clean=valid_rows == rows_read)
     con.execute(f"DROP TABLE IF EXISTS {staged}_suspects")
     con.execute(f"DROP VIEW {staged}")
     con.execute(f"DROP TABLE {typed}")
@@ -668,7 +766,12 @@ def _upsert(
 
 
 def _merge(
-    con: duckdb.DuckDBPyConnection, table: Table, valid: str, match: str, present: tuple[str, ...]
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    valid: str,
+    match: str,
+    present: tuple[str, ...],
+    few: bool = False,
 ) -> tuple[int, int]:
     """Write the valid rows that are new or change a stored row; return how many stored rows
     changed in any column, and how many rows were new (the one join with the stored rows
@@ -686,9 +789,14 @@ def _merge(
         f"v.{quote_ident(c)} IS DISTINCT FROM s.{quote_ident(c)}" for c in present
     )
     merged = f"_merged_{table.name}"
+    stored = f"SELECT *, true AS _stored FROM {table.name} s"
+    if few:
+        # Few rows against many stored (changed lines only): the stored rows sharing their
+        # keys are picked first, so the join does not hold every stored row.
+        stored += f" WHERE EXISTS (SELECT 1 FROM {valid} v WHERE {match})"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {merged} AS SELECT {columns}, s._stored "
-        f"FROM {valid} v LEFT JOIN (SELECT *, true AS _stored FROM {table.name}) s ON {match} "
+        f"FROM {valid} v LEFT JOIN ({stored}) s ON {match} "
         f"WHERE s._stored IS NULL OR {differs or 'false'}"
     )
     counts = con.execute(

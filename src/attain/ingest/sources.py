@@ -26,6 +26,21 @@ class Source:
     rejects: str | None = None
     """SQL yielding `_row, column_name, value, reason` for rows the preset itself rejects (a
     column map's unmapped value); they go to the rejects report like the importer's own."""
+    lines: Lines | None = None
+    """The file's lines are hashed for the next import (attain.ingest.changed_rows); None:
+    not a file whose lines are its rows, or not kept."""
+
+
+@dataclass(frozen=True)
+class Lines:
+    """A text file whose lines map one to one onto its rows (the header is line 1)."""
+
+    path: str
+    table: str | None = None
+    """Temporary table of the file's lines already read (a re-import of changed rows only);
+    None: read when the hashes are recorded."""
+    repeated: int = 0
+    """Lines the last import read as they are now: their rows are stored, and not staged."""
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,11 @@ IMPORT_TABLES_TABLE = "attain_import_tables"
 IMPORT_MONEY_TABLE = "attain_import_money"
 """Per import, table and currency: won deals (count and amount) loaded and rejected."""
 
+LINE_HASHES_TABLE = "attain_line_hashes"
+"""Per canonical table, a hash of each line of the file the last imports read for it, with a
+hash of the row's key: a re-import types and merges only the lines not seen (DuckDB stores
+only; attain.ingest.changed_rows). The header line's row has no key hash."""
+
 OPPORTUNITY_HISTORY_TABLE = "attain_opportunity_history"
 """A deal's tracked fields, one row per data version range in which they held (type 2 history).
 
@@ -124,6 +129,10 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
             )
         if name == OPPORTUNITY_HISTORY_TABLE and "created_at" not in had:
             _backfill_created_at(con)
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {LINE_HASHES_TABLE} (table_name VARCHAR, import_id BIGINT, "
+        "line_hash UBIGINT, key_hash UBIGINT)"
+    )
 
 
 def _backfill_created_at(con: duckdb.DuckDBPyConnection) -> None:

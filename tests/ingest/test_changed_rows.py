@@ -1,0 +1,143 @@
+"""Re-importing a changed file reads only its new and changed lines (#23 part 3): the summary,
+the rejects (with the file's own row numbers) and the stored rows are those of reading the
+whole file, and whatever the line hashes cannot tell apart is read whole."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from attain.ingest.importer import ImportResult, import_files
+from attain.store import connect, raw_duckdb
+
+HEADER = "activity_id,rep_id,type,occurred_at,outcome\n"
+ACTIVITIES = [f"A{i},R{i % 3},call,2025-01-{1 + i:02d} 09:00:00,connected\n" for i in range(12)]
+
+
+def _export(folder: Path, activities: list[str]) -> Path:
+    folder.mkdir()
+    (folder / "teams.csv").write_text("team_id,name\nT1,East\n")
+    (folder / "reps.csv").write_text(
+        "rep_id,name,team_id,role,hire_date\n"
+        + "".join(f"R{i},Rep {i},T1,rep,2022-01-01\n" for i in range(3))
+    )
+    (folder / "activities.csv").write_text(HEADER + "".join(activities))
+    return folder
+
+
+def _both(tmp_path: Path, second: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The same two exports imported into a store that keeps line hashes and into one whose
+    hashes are dropped before the second import (every changed file read whole)."""
+    first_export = _export(tmp_path / "first", ACTIVITIES)
+    second_export = _export(tmp_path / "second", second)
+    outcomes = []
+    for name in ("lines", "whole"):
+        backend = connect(str(tmp_path / f"{name}.duckdb"))
+        import_files(backend, [first_export], taken_at=datetime(2030, 1, 1))
+        if name == "whole":
+            raw_duckdb(backend).execute("DELETE FROM attain_line_hashes")
+        rejects = tmp_path / f"{name}-rejects.csv"
+        result = import_files(
+            backend, [second_export], taken_at=datetime(2030, 1, 2), rejects_path=rejects
+        )
+        con = raw_duckdb(backend)
+        outcomes.append(
+            {
+                "result": result,
+                "lines": _lines(result),
+                "stored": sorted(con.execute("SELECT * FROM activities").fetchall(), key=repr),
+                "rejects": _rows(rejects),
+                "hashes": con.execute(
+                    "SELECT count(*) FROM attain_line_hashes WHERE table_name = 'activities'"
+                ).fetchone(),
+            }
+        )
+        backend.disconnect()
+    return outcomes[0], outcomes[1]
+
+
+def _lines(result: ImportResult) -> list[tuple[Any, ...]]:
+    return [
+        (t.table, t.rows_read, t.inserted, t.updated, t.changed, t.rows_rejected)
+        for t in result.tables
+    ]
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    if not path.exists():
+        return []
+    with path.open(newline="") as source:
+        return list(csv.DictReader(source))
+
+
+def _read_changed_only(result: ImportResult) -> list[str]:
+    return [note for note in result.notes if "new or changed line(s) were typed" in note]
+
+
+def test_changed_and_added_lines_alone_are_read_with_the_whole_reads_outcome(
+    tmp_path: Path,
+) -> None:
+    second = list(ACTIVITIES)
+    second[3] = second[3].replace("connected", "no_answer")  # line 5 of the file
+    second[8] = second[8].replace("call", "email")  # line 10
+    second.append("A99,R1,meeting,2025-02-01 10:00:00,connected\n")  # line 14, new
+    lines, whole = _both(tmp_path, second)
+
+    assert _read_changed_only(lines["result"]) == [
+        f"{tmp_path / 'second' / 'activities.csv'}: only its 3 new or changed line(s) were "
+        "typed and checked; 10 line(s) are as the last import read them"
+    ]
+    assert _read_changed_only(whole["result"]) == []
+    activities = next(t for t in lines["result"].tables if t.table == "activities")
+    # 13 rows read: 10 as before and 2 changed (updated), 1 new (inserted).
+    assert (activities.rows_read, activities.inserted, activities.updated) == (13, 1, 12)
+    assert activities.changed == 2
+    assert lines["lines"] == whole["lines"]
+    assert lines["stored"] == whole["stored"]
+    # Both stores keep a hash per line: 13 rows and the header.
+    assert lines["hashes"] == whole["hashes"] == (14,)
+
+
+def test_a_reject_among_the_changed_lines_names_its_row_in_the_file(tmp_path: Path) -> None:
+    second = list(ACTIVITIES)
+    second[6] = second[6].replace("call", "carrier pigeon")  # line 8 of the file
+    lines, whole = _both(tmp_path, second)
+
+    assert _read_changed_only(lines["result"])
+    assert [(r["row"], r["column_name"], r["value"]) for r in lines["rejects"]] == [
+        ("8", "type", "carrier pigeon")
+    ]
+    assert lines["rejects"] == whole["rejects"]
+    assert lines["lines"] == whole["lines"]
+    assert lines["stored"] == whole["stored"]
+    # A table with rejects keeps no line hashes: its next import reads the file whole.
+    assert lines["hashes"] == whole["hashes"] == (0,)
+
+
+def test_a_changed_line_repeating_an_unchanged_key_makes_the_import_read_whole(
+    tmp_path: Path,
+) -> None:
+    second = list(ACTIVITIES)
+    second[5] = second[2].replace("connected", "no_answer")  # A2 twice: lines 4 and 7
+    lines, whole = _both(tmp_path, second)
+
+    assert _read_changed_only(lines["result"]) == []
+    assert sorted(r["row"] for r in lines["rejects"]) == ["4", "7"]
+    assert lines["rejects"] == whole["rejects"]
+    assert lines["lines"] == whole["lines"]
+    assert lines["stored"] == whole["stored"]
+
+
+def test_a_blank_line_or_a_repeated_line_makes_the_file_read_whole(tmp_path: Path) -> None:
+    for case, second in {
+        "blank": [*ACTIVITIES[:4], "\n", ACTIVITIES[4].replace("call", "demo"), *ACTIVITIES[5:]],
+        "repeated": [*ACTIVITIES, ACTIVITIES[0], "A50,R0,call,2025-03-01 09:00:00,connected\n"],
+    }.items():
+        (tmp_path / case).mkdir()
+        lines, whole = _both(tmp_path / case, second)
+        assert _read_changed_only(lines["result"]) == [], case
+        assert lines["lines"] == whole["lines"], case
+        assert lines["rejects"] == whole["rejects"], case
+        assert lines["stored"] == whole["stored"], case
