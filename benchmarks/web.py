@@ -4,12 +4,14 @@ app's background computation of a data version's results (at start, after an imp
 the app, and after a restart that reads them from the results file).
 
 Usage: python benchmarks/web.py [--store PATH] [--import-from FOLDER] [--concurrency 50 200]
+[--client aiohttp|httpx]
 The default store is the one `python benchmarks/report.py` builds (1,000 reps, 8 quarters); run
 that first. `--import-from` hands an import of that folder (e.g. the export the store was built
 from) to the running app with `attain import`, as an operator would. The load generator runs on
-the same machine as the server (asyncio + httpx, one connection per concurrent request), so the
-two share its cores; the machine's load average is printed with the numbers. It asserts
-nothing: speed is measured here, not in the test suite.
+the same machine as the server (asyncio with aiohttp's client by default, or httpx's; one
+connection per concurrent request, kept alive), so the two share its cores; the machine's load
+average is printed with the numbers, and the CPU time per request of the server's process and
+of the client. It asserts nothing: speed is measured here, not in the test suite.
 """
 
 from __future__ import annotations
@@ -97,11 +99,13 @@ def first_load(server: Server, cookie: str, path: str) -> float:
     return seconds
 
 
-async def _load(
-    url: str, cookie: str, path: str, concurrency: int, total: int
-) -> tuple[list[float], dict[str, int]]:
+Timings = tuple[list[float], dict[str, int]]
+"""Seconds of each request, and how many failed by status or error."""
+
+
+async def _load_httpx(url: str, cookie: str, path: str, concurrency: int, total: int) -> Timings:
     """Seconds of each of `total` GETs of `path`, `concurrency` in flight at a time, and how
-    many failed (an error status or a broken connection)."""
+    many failed (an error status or a broken connection), with httpx's AsyncClient."""
     # A connection idle past uvicorn's keep-alive timeout (5 s) is closed by the server; reusing
     # it as the server closes it fails (a browser retries, httpx does not), so the client drops
     # idle connections first.
@@ -130,6 +134,44 @@ async def _load(
 
         await asyncio.gather(*(one() for _ in range(total)))
     return sorted(timings), failed
+
+
+async def _load_aiohttp(url: str, cookie: str, path: str, concurrency: int, total: int) -> Timings:
+    """As `_load_httpx`, with aiohttp's client: it spends a third or less of httpx's CPU time
+    per request (0.4-2 ms against 6-9 ms here), which leaves the server, on the same machine,
+    more of it."""
+    import aiohttp  # the benchmarks' client (the dev extra), not a dependency of Attain
+
+    # Idle connections dropped before uvicorn's keep-alive timeout, as with httpx.
+    connector = aiohttp.TCPConnector(limit=concurrency, keepalive_timeout=4.0)
+    timings: list[float] = []
+    failed: dict[str, int] = {}
+    gate = asyncio.Semaphore(concurrency)
+    async with aiohttp.ClientSession(
+        url,
+        connector=connector,
+        headers={"Cookie": f"{SESSION_COOKIE}={cookie}"},
+        timeout=aiohttp.ClientTimeout(total=600),
+    ) as client:
+
+        async def one() -> None:
+            async with gate:
+                started = time.perf_counter()
+                try:
+                    async with client.get(path) as response:
+                        await response.read()
+                        if response.status != 200:
+                            failed[str(response.status)] = failed.get(str(response.status), 0) + 1
+                except aiohttp.ClientError as error:
+                    failed[type(error).__name__] = failed.get(type(error).__name__, 0) + 1
+                timings.append(time.perf_counter() - started)
+
+        await asyncio.gather(*(one() for _ in range(total)))
+    return sorted(timings), failed
+
+
+CLIENTS = {"aiohttp": _load_aiohttp, "httpx": _load_httpx}
+"""The load generators `--client` picks from."""
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -180,16 +222,37 @@ def add_row(table: Table, *cells: str) -> None:
     print(" | ".join(cells), f"(load {os.getloadavg()[0]:.1f})", flush=True)
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) process `pid` has used so far (Linux: /proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Load:
+    """How the pages are loaded: the client, the concurrency levels and the rounds of each."""
+
+    client: str
+    levels: list[int]
+    rounds: int
+
+
 def measure_load(
-    table: Table, server: Server, cookie: str, pages: dict[str, str], levels: list[int], rounds: int
+    table: Table, server: Server, cookie: str, pages: dict[str, str], load: Load
 ) -> None:
-    """Rows: p50/p95 of each page at each concurrency, `rounds` × concurrency requests."""
-    for concurrency in levels:
+    """Rows: p50/p95 of each page at each concurrency, `rounds` × concurrency requests, and
+    the CPU time per request of the server (its own process's, so other work on a shared
+    machine does not count; one process serves on one core at a time) and of the client."""
+    assert server.process is not None
+    run = CLIENTS[load.client]
+    for concurrency in load.levels:
         for name, path in pages.items():
-            total = concurrency * rounds
+            total = concurrency * load.rounds
+            cpu, own = cpu_seconds(server.process.pid), time.process_time()
             started = time.perf_counter()
-            timings, failed = asyncio.run(_load(server.url, cookie, path, concurrency, total))
+            timings, failed = asyncio.run(run(server.url, cookie, path, concurrency, total))
             wall = time.perf_counter() - started
+            cpu, own = cpu_seconds(server.process.pid) - cpu, time.process_time() - own
             add_row(
                 table,
                 "warm",
@@ -199,6 +262,8 @@ def measure_load(
                 f"{percentile(timings, 0.95) * 1000:.0f} ms",
                 f"{total / wall:.1f}/s",
                 ", ".join(f"{n} {kind}" for kind, n in failed.items()) or "0",
+                f"{cpu / total * 1000:.1f} ms",
+                f"{own / total * 1000:.1f} ms",
             )
 
 
@@ -222,12 +287,20 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[50, 200])
     parser.add_argument("--rounds", type=int, default=3, help="Requests per level: rounds × N.")
     parser.add_argument("--server-log", type=Path, default=None, help="The server's output.")
+    parser.add_argument(
+        "--client", choices=sorted(CLIENTS), default="aiohttp", help="The load generator."
+    )
+    parser.add_argument(
+        "--no-restart", action="store_true", help="Leave out the restart and its rows."
+    )
     args = parser.parse_args()
     if not args.store.exists():
         raise SystemExit(f"no store {args.store}: run python benchmarks/report.py first")
     pages = {"/team": "/team", "rep page": f"/reps/{a_rep(args.store)}"}
-    table = Table(title=f"attain serve on {args.store}")
-    for header in ("when", "request", "concurrent", "p50 / time", "p95", "throughput", "failed"):
+    table = Table(title=f"attain serve on {args.store}; load from {args.client}")
+    print(f"load generator: {args.client} client, on this machine", flush=True)
+    headers = ("when", "request", "concurrent", "p50 / time", "p95", "throughput", "failed")
+    for header in (*headers, "server CPU", "client CPU"):
         table.add_column(header, justify="left" if header in ("when", "request") else "right")
     with tempfile.TemporaryDirectory() as folder:
         app_db, cookie = prepared_app_db(Path(folder))
@@ -235,17 +308,18 @@ def main() -> None:
         try:
             add_row(table, "start", "until it answers", "", f"{server.start():.2f} s")
             measure_firsts(table, server, cookie, pages, "start", wait_for_results(server, cookie))
-            measure_load(table, server, cookie, pages, args.concurrency, args.rounds)
+            loading = Load(args.client, args.concurrency, args.rounds)
+            measure_load(table, server, cookie, pages, loading)
             if args.import_from is not None:
                 seconds = hand_import(args.store, args.import_from)
                 add_row(table, "import", "attain import (handed over)", "", f"{seconds:.2f} s")
                 waited = wait_for_results(server, cookie)
                 measure_firsts(table, server, cookie, pages, "after import", waited)
-            server.stop()
-            add_row(table, "restart", "until it answers", "", f"{server.start():.2f} s")
-            measure_firsts(
-                table, server, cookie, pages, "restart", wait_for_results(server, cookie)
-            )
+            if not args.no_restart:
+                server.stop()
+                add_row(table, "restart", "until it answers", "", f"{server.start():.2f} s")
+                waited = wait_for_results(server, cookie)
+                measure_firsts(table, server, cookie, pages, "restart", waited)
         finally:
             server.stop()
     Console().print(table)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
@@ -49,30 +50,38 @@ def render(
     return response
 
 
+CSRF_SLOT = f"csrf-{secrets.token_hex(16)}"
+"""Where a kept fragment's forms carry the CSRF token: each request puts its session's in."""
+
+
 def fragment(
     request: Request,
     key: tuple[Hashable, ...] | None,
     template: str,
     context: Callable[[], dict[str, Any]],
 ) -> Markup:
-    """Part of a page that only the store's data decides (never the app database, which users
-    change): `template` rendered once per data version and `key` with what `context()` returns,
-    then kept with the core results (`Services.derived`) and placed in the page as is.
+    """Part of a page rendered once per data version and `key` with what `context()` returns,
+    kept with the core results (`Services.derived`) and placed in the page as is, with this
+    session's CSRF token in its forms (`csrf`).
 
     The caller's `key` names everything else the part depends on: the as-of day, the rep or
-    team, and the viewer's access scope (`Principal.scope`) when what is shown depends on it;
-    None renders it without keeping it. Under load, rendering was most of a warm page's time in
-    the server."""
+    team, the viewer's access scope (`Principal.scope`) when what is shown depends on it, and
+    the app database's version (`records_version`) when it shows records users change. None
+    renders it without keeping it. Under load, rendering was most of a warm page's time in the
+    server."""
     services = request.app.state.services
 
     def build() -> Markup:
         page = request.app.state.templates.get_template(template)
-        return Markup(page.render(names=_names(request), **context()))
+        return Markup(page.render(names=_names(request), csrf=CSRF_SLOT, **context()))
 
-    if key is None:  # a view few ask for: rendered, not kept (it would push results out)
-        return build()
-    found: Markup = services.derived(("page_fragment", template, *key), build)
-    return found
+    # A view few ask for is rendered, not kept (it would push results out).
+    found: Markup = (
+        build() if key is None else services.derived(("page_fragment", template, *key), build)
+    )
+    if CSRF_SLOT not in found:
+        return found
+    return Markup(found.replace(CSRF_SLOT, getattr(request.state, "csrf", "")))
 
 
 def _sync_line(request: Request) -> str | None:

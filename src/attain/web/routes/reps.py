@@ -3,13 +3,15 @@ API routes (detail, one-on-one agenda, weekly plan, funnel)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi.responses import HTMLResponse, Response
 
-from attain.access import NotFound
+from attain.access import NotFound, Resource
 from attain.web import coaching_view_models, view_models
 from attain.web.deps import ApiUser, AppDb, AsOfParam, CurrentPage, Services, TableParams, routers
+from attain.web.records_version import records_version
 from attain.web.rendering import fragment
 from attain.web.schemas import Agenda, Funnel, RepDetail, RepPlan
 
@@ -21,17 +23,24 @@ def rep_page(
     page: CurrentPage, services: Services, engine: AppDb, rep_id: str, as_of: AsOfParam = None
 ) -> Response:
     data = view_models.rep_numbers(services, page.user, rep_id, as_of)
-    # The numbers are the same for everyone who may see the rep (checked just above), so they
-    # are rendered once per rep, as-of day and data version; the coaching panel, the plan (its
-    # overrides) and the goals come from the app database, which users change: rendered fresh.
-    key = (services.as_of(as_of), rep_id)
-    numbers = fragment(page.request, key, "_rep_numbers.html", lambda: {"data": data})
-    panel = coaching_view_models.coaching_panel(services, engine, page.user, rep_id, as_of)
-    plan = coaching_view_models.rep_plan(services, engine, page.user, rep_id, as_of)
-    goals = view_models.rep_goals(engine, rep_id)
-    page_data = {**data, "goals": goals}
+    view_models.scope(services, page.user, Resource.COACHING).rep(rep_id, services.roster())
+    day = services.as_of(as_of)
+    # Both parts are kept (rendering.fragment), each under all it depends on. The numbers are
+    # the same for everyone who may see the rep (checked above). The coaching panel, the plan
+    # (its overrides) and the goals come from the app database, which users change: they are
+    # kept per access scope and the database's version, so a write shows on the next page.
+    numbers = fragment(page.request, (day, rep_id), "_rep_numbers.html", lambda: {"data": data})
+    key = (day, rep_id, page.user.scope, date.today(), records_version(engine))
+
+    def records() -> dict[str, Any]:
+        panel = coaching_view_models.coaching_panel(services, engine, page.user, rep_id, as_of)
+        plan = coaching_view_models.rep_plan(services, engine, page.user, rep_id, as_of)
+        goals = view_models.rep_goals(engine, rep_id)
+        return {"data": {**data, "goals": goals}, "panel": panel, "plan": plan}
+
+    records_html = fragment(page.request, key, "_rep_records.html", records)
     return page.render(
-        "rep.html", data=page_data, numbers_html=numbers, panel=panel, plan=plan, page="rep"
+        "rep.html", data=data, numbers_html=numbers, records_html=records_html, page="rep"
     )
 
 
