@@ -423,7 +423,7 @@ def previous_periods(period: Period, count: int) -> list[Period]:
 def stage_win_rates(history: DealHistory) -> dict[str, float]:
     """Share of the closed deals that ever entered each stage which were won."""
     outcome = history.deals["is_won"]
-    closed_keys = pd.Index(history.deal_keys()[outcome.notna().to_numpy()])
+    closed_keys = pd.Index(history.keys_of("deals")[outcome.notna().to_numpy()])
     if closed_keys.is_unique:
         return _stage_win_rates(history, closed_keys)
     closed = history.deals.loc[outcome.notna(), ["opportunity_id", "is_won"]]
@@ -435,7 +435,7 @@ def stage_win_rates(history: DealHistory) -> dict[str, float]:
 def _stage_win_rates(history: DealHistory, closed_keys: pd.Index) -> dict[str, float]:
     """stage_win_rates on deal keys and stage codes instead of id and stage strings (the same
     numbers, several times faster on a large store); `closed_keys`: the closed deals' keys."""
-    closed = closed_keys.get_indexer(pd.Index(history.stage_keys()))
+    closed = closed_keys.get_indexer(pd.Index(history.keys_of("stages")))
     inside = closed >= 0
     codes, stages = pd.factorize(history.stages["stage"].to_numpy(dtype=object)[inside])
     pairs = pd.DataFrame({"deal": closed[inside], "stage": codes})

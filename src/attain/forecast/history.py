@@ -55,22 +55,17 @@ class DealHistory:
     amount_spans: pd.DataFrame = field(default_factory=lambda: _no_spans(AMOUNT_SPAN_COLUMNS))
     """Each open deal's amount per span of the data versions that saw it: resizes within a
     stage, which the stage entries miss; empty without a history."""
-    _deal_keys: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
-    _stage_keys: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+    _keys: dict[str, np.ndarray] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """Keys computed so far, per frame; `replace` starts a new history without them."""
 
-    def deal_keys(self) -> np.ndarray:
-        """`deal_key` of each row of `deals`, in order (computed once per DealHistory)."""
-        if self._deal_keys is None:
-            object.__setattr__(self, "_deal_keys", deal_key(self.deals["opportunity_id"]))
-        assert self._deal_keys is not None
-        return self._deal_keys
-
-    def stage_keys(self) -> np.ndarray:
-        """`deal_key` of each row of `stages`, in order (computed once per DealHistory)."""
-        if self._stage_keys is None:
-            object.__setattr__(self, "_stage_keys", deal_key(self.stages["opportunity_id"]))
-        assert self._stage_keys is not None
-        return self._stage_keys
+    def keys_of(self, frame: str) -> np.ndarray:
+        """`deal_key` of each row of "deals", "stages" or "owner_spans", in order (computed once
+        per DealHistory)."""
+        if frame not in self._keys:
+            self._keys[frame] = deal_key(getattr(self, frame)["opportunity_id"])
+        return self._keys[frame]
 
     @property
     def first_close(self) -> pd.Timestamp | None:
@@ -93,13 +88,6 @@ def deal_key(ids: pd.Series) -> np.ndarray:
     two of a store's n ids share a hash with odds of about n² ÷ 2⁶⁵ (5 in a billion at 400,000
     deals)."""
     return np.asarray(hash_array(ids.to_numpy(dtype=object), categorize=False))
-
-
-def with_keys(history: DealHistory, deal_keys: np.ndarray, stage_keys: np.ndarray) -> DealHistory:
-    """`history` told the keys of its deals' and stages' rows (a subset's, already known)."""
-    object.__setattr__(history, "_deal_keys", deal_keys)
-    object.__setattr__(history, "_stage_keys", stage_keys)
-    return history
 
 
 def load_history(backend: Any) -> DealHistory:
@@ -252,7 +240,7 @@ def known_at(history: DealHistory, moment: datetime | pd.Timestamp) -> DealHisto
     gone = deals["deleted_at"] <= cutoff
     kept = ((deals["created_at"] <= cutoff) & ~gone).to_numpy()
     deals = deals.loc[kept].copy()
-    deal_keys = history.deal_keys()[kept]
+    deal_keys = history.keys_of("deals")[kept]
     deals["deleted_at"] = pd.NaT
     reopened = deals["closed_at"] > cutoff
     deals.loc[reopened, "closed_at"] = pd.NaT
@@ -260,15 +248,30 @@ def known_at(history: DealHistory, moment: datetime | pd.Timestamp) -> DealHisto
     deals.loc[reopened, "amount"] = np.nan
     # Membership on the ids' keys, and only for the entries made by the cutoff.
     entered = (history.stages["entered_at"] <= cutoff).to_numpy(copy=True)
-    entered[entered] = pd.Series(history.stage_keys()[entered]).isin(deal_keys).to_numpy()
+    entered[entered] = pd.Series(history.keys_of("stages")[entered]).isin(deal_keys).to_numpy()
     stages = history.stages.loc[entered]
     deals = deals.reset_index(drop=True)
-    open_then = deals.loc[deals["closed_at"].isna(), ["opportunity_id"]].assign(moment=cutoff)
-    owners = in_force(history.owner_spans, "opportunity_id", "owner_rep_id", open_then)
+    still_open = deals["closed_at"].isna().to_numpy()
+    open_then = deals.loc[still_open, ["opportunity_id"]].assign(moment=cutoff)
+    owners = in_force(
+        _spans_of(history, deal_keys[still_open]), "opportunity_id", "owner_rep_id", open_then
+    )
     if len(owners):
         deals.loc[owners.index, "owner_rep_id"] = owners.to_numpy()
     known = replace(history, deals=deals, stages=stages, rep_teams=teams_at(history, cutoff))
-    return with_keys(known, deal_keys, history.stage_keys()[entered])
+    # The keys of what was kept, and the spans' own (known_at keeps every span).
+    known._keys.update(deals=deal_keys, stages=history.keys_of("stages")[entered])
+    if "owner_spans" in history._keys:
+        known._keys["owner_spans"] = history._keys["owner_spans"]
+    return known
+
+
+def _spans_of(history: DealHistory, keys: np.ndarray) -> pd.DataFrame:
+    """The owner spans of the deals of these keys (matched on keys, not 1.9 M id strings)."""
+    spans = history.owner_spans
+    if spans.empty:
+        return spans
+    return spans.loc[pd.Series(history.keys_of("owner_spans")).isin(keys).to_numpy()]
 
 
 def teams_at(history: DealHistory, moment: pd.Timestamp) -> dict[str, str | None]:

@@ -50,7 +50,7 @@ def keyed_open_at(
 ) -> pd.DataFrame:
     """`open_at` with each row's deal key in KEY (for joins on integers, not id strings); with
     `per_moment`, a random `per_moment` of the deals open at each moment that has more."""
-    deals = history.deals.assign(**{KEY: history.deal_keys()})
+    deals = history.deals.assign(**{KEY: history.keys_of("deals")})
     created = deals["created_at"].to_numpy()
     closed = deals["closed_at"].to_numpy()
     deleted = deals["deleted_at"].to_numpy()
@@ -67,7 +67,7 @@ def keyed_open_at(
     rows["moment"] = rows["moment"].astype("datetime64[us]")
     if per_moment is not None:
         rows = sampled(rows, per_moment, seed)
-    rows = _with_stage(rows, history.stages, history.stage_keys())
+    rows = _with_stage(rows, history.stages, history.keys_of("stages"))
     rows = _with_record(rows, history.deals)
     rows["value"] = rows["stage_amount"]
     unvalued = rows["value"].isna()
@@ -161,15 +161,19 @@ def _with_record(rows: pd.DataFrame, deals: pd.DataFrame) -> pd.DataFrame:
     if closed.empty:
         rows = rows.assign(rep_closed=0.0, rep_won=0.0, company_rate=0.0)
     else:
+        # Owners as integer codes for the join: the same matches, without hashing every row's
+        # id string in the join (missing owners share the code -1, as they matched before).
+        owners = pd.concat([rows["owner_rep_id"], closed["owner_rep_id"]]).to_numpy(dtype=object)
+        codes = pd.factorize(owners)[0]
         mine = pd.merge_asof(
-            rows,
-            closed[["owner_rep_id", "closed_at", "rep_closed", "rep_won"]],
+            rows.assign(_owner=codes[: len(rows)]),
+            closed[["closed_at", "rep_closed", "rep_won"]].assign(_owner=codes[len(rows) :]),
             left_on="moment",
             right_on="closed_at",
-            by="owner_rep_id",
+            by="_owner",
             direction="backward",
             allow_exact_matches=False,
-        ).drop(columns="closed_at")
+        ).drop(columns=["closed_at", "_owner"])
         company = pd.merge_asof(
             mine[["moment"]],
             closed[["closed_at", "all_closed", "all_won"]],

@@ -230,7 +230,7 @@ def _examples(
     if examples.empty:
         return examples.drop(columns=KEY)
     # Each example's deal, found by key: a row of `deals` (deal ids are unique there).
-    row = pd.Index(history.deal_keys()).get_indexer(examples[KEY].to_numpy())
+    row = pd.Index(history.keys_of("deals")).get_indexer(examples[KEY].to_numpy())
     closed_at = history.deals["closed_at"].to_numpy()[row]
     won = history.deals["is_won"].fillna(False).to_numpy(dtype=bool)[row]
     window_end = (examples["moment"] + horizon).to_numpy()
