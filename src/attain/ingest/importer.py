@@ -11,11 +11,12 @@ from typing import Any
 
 import duckdb
 
-from attain.errors import RejectedRowsError, StoreError
+from attain.errors import InputError, RejectedRowsError, StoreError
 from attain.ingest import changed_rows
 from attain.ingest.encodings import READ_AS_IS
 from attain.ingest.presets import preset
 from attain.ingest.readers import (
+    HEADER,
     RAW_PREFIX,
     ROW,
     TEXT_SUFFIXES,
@@ -239,13 +240,14 @@ def _import_in_transaction(
             files = files_read(con)
             if preset_name == "generic":
                 plan = _keep_lines(con, plan, files)
+            ahead = len(plan.notes)
             plan.notes.extend(file.note for file in files if file.note)
             plan.notes.extend(unchanged.notes())
             hashes = unchanged.hashes or file_hashes([file.path for file in files])
             version = replace(version, hashes=hashes)
             previous = unchanged.previous_results(con)
-            result = replace(
-                _load(con, plan, preset_name, strict, step, version, previous), files=files
+            result = _with_files(
+                con, _load(con, plan, preset_name, strict, step, version, previous), files, ahead
             )
         if rejects_path is not None and result.rejects:
             _write_rejects(con, rejects_path)
@@ -270,6 +272,37 @@ def _import_in_transaction(
         con.execute("ROLLBACK")
         raise
     return result
+
+
+def _with_files(
+    con: duckdb.DuckDBPyConnection, result: ImportResult, files: list[FileRead], ahead: int
+) -> ImportResult:
+    """`result` with the files read, counted: those typed where they were read (readers'
+    `lazy`) have their rows and repeated header rows from the import (FILES_COUNTED), and
+    their notes join the other files' ones, which follow the `ahead` first notes."""
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [FILES_COUNTED]
+    ).fetchall()[0][0]
+    if not exists:
+        return replace(result, files=files)
+    counted = {
+        path: (int(rows), tuple(int(row) for row in repeats))
+        for path, rows, repeats in con.execute(f"SELECT * FROM {FILES_COUNTED}").fetchall()
+    }
+    con.execute(f"DROP TABLE {FILES_COUNTED}")
+    updated = [
+        replace(file, rows=counted[file.path][0], header_repeats=counted[file.path][1])
+        if file.path in counted
+        else file
+        for file in files
+    ]
+    before = sum(1 for file in files if file.note)
+    notes = [file.note for file in updated if file.note]
+    return replace(
+        result,
+        files=updated,
+        notes=[*result.notes[:ahead], *notes, *result.notes[ahead + before :]],
+    )
 
 
 def _plan(
@@ -623,12 +656,24 @@ def _stage(con: duckdb.DuckDBPyConnection, table: Table, sources: list[Source]) 
     )
     union = " UNION ALL BY NAME ".join(
         f"SELECT {quote_literal(source.file)} AS {FILE}, {source.implied} AS {IMPLIED}, "
-        f"* FROM ({source.sql})"
+        + ("" if source.lazy else f"false AS {HEADER}, ")
+        + f"* FROM ({source.sql})"
         for source in sources
     )
     staged, typed = _names(table)
     con.execute(f"CREATE OR REPLACE TEMP VIEW {staged} AS {union}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {typed} AS {typed_select(table, staged, present)}")
+    select = typed_select(table, staged, present, carried=(IMPLIED, HEADER))
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {typed} AS {select}")
+    except duckdb.Error as error:
+        lazy = [source.file for source in sources if source.lazy]
+        if not lazy:
+            raise
+        # Files read where they are typed (readers.stage_file's `lazy`) fail here, not when
+        # staged: the same message as a staged file's.
+        message = str(error).strip().splitlines()[0] if str(error).strip() else "unreadable"
+        raise InputError(f"{', '.join(lazy)}: cannot be read: {message}") from error
+    _drop_header_rows(con, typed, sources)
     suspects, found = _suspect_rows(con, staged, typed)
     checks = row_checks(table, suspects, typed, present, single_rows=found > 0)
     checks += [
@@ -642,6 +687,38 @@ def _stage(con: duckdb.DuckDBPyConnection, table: Table, sources: list[Source]) 
     return present
 
 
+FILES_COUNTED = "_attain_files_counted"
+"""Temporary table: the rows and repeated header rows of each file typed where it was read."""
+
+
+def _drop_header_rows(con: duckdb.DuckDBPyConnection, typed: str, sources: list[Source]) -> None:
+    """Delete the typed rows repeating their file's header, for the files read where they
+    were typed, and count each such file's rows in FILES_COUNTED (see `_count_lazy_files`)."""
+    lazy = [source.file for source in sources if source.lazy]
+    if not lazy:
+        return
+    headers: dict[str, list[int]] = {}
+    for file, row in con.execute(
+        f"SELECT {FILE}, {ROW} FROM {typed} WHERE {HEADER} ORDER BY {ROW}"
+    ).fetchall():
+        headers.setdefault(file, []).append(int(row))
+    if headers:
+        con.execute(f"DELETE FROM {typed} WHERE {HEADER}").fetchall()
+    if len(sources) == 1:
+        counts = {lazy[0]: _scalar(con, f"SELECT count(*) FROM {typed}")}
+    else:
+        grouped = con.execute(f"SELECT {FILE}, count(*) FROM {typed} GROUP BY {FILE}").fetchall()
+        counts = {file: int(rows) for file, rows in grouped}
+    con.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {FILES_COUNTED} "
+        "(path VARCHAR, rows BIGINT, header_repeats BIGINT[])"
+    )
+    con.executemany(
+        f"INSERT INTO {FILES_COUNTED} VALUES (?, ?, ?)",
+        [[file, counts.get(file, 0), headers.get(file, [])] for file in lazy],
+    )
+
+
 def _suspect_rows(con: duckdb.DuckDBPyConnection, staged: str, typed: str) -> tuple[str, int]:
     """A temporary table of the staged text of the rows some single-row check fails on, and
     how many there are.
@@ -652,10 +729,11 @@ def _suspect_rows(con: duckdb.DuckDBPyConnection, staged: str, typed: str) -> tu
     suspects = f"{staged}_suspects"
     rows = f"(SELECT {FILE}, {ROW} FROM {typed} WHERE {SUSPECT})"
     found = _scalar(con, f"SELECT count(*) FROM {rows}")
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {suspects} AS SELECT s.* FROM {staged} s "
-        + (f"SEMI JOIN {rows} r USING ({FILE}, {ROW})" if found else "LIMIT 0")
-    )
+    if found:  # else no check reads the text (and a file typed where read is not read again)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {suspects} AS SELECT s.* FROM {staged} s "
+            f"SEMI JOIN {rows} r USING ({FILE}, {ROW})"
+        )
     return suspects, found
 
 
@@ -715,7 +793,7 @@ def _upsert(
         f"AND r.row = t.{ROW}))"
     )
     lines = sources[0].lines if len(sources) == 1 else None
-    rows_read = _scalar(con, f"SELECT count(*) FROM {staged}") + (lines.repeated if lines else 0)
+    rows_read = _scalar(con, f"SELECT count(*) FROM {typed}") + (lines.repeated if lines else 0)
     valid_rows = rows_read - _scalar(
         con,
         f"SELECT count(*) FROM (SELECT DISTINCT file, row FROM {REJECTS} "
@@ -727,7 +805,7 @@ def _upsert(
         f"s.{quote_ident(part)} IS NOT DISTINCT FROM v.{quote_ident(part)}" for part in table.key
     )
     stored = _scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {table.name} LIMIT 1)")
-    implied = _scalar(con, f"SELECT count(*) FROM {staged} WHERE {IMPLIED}")
+    implied = _scalar(con, f"SELECT count(*) FROM {typed} WHERE {IMPLIED}")
     backdated, won = 0, tuple[WonMoney, ...]()
     if table.name == "opportunities":
         backdated = _scalar(con, f"SELECT count(*) FROM {valid} v WHERE v.closed_at < v.created_at")
@@ -743,7 +821,8 @@ def _upsert(
     if write and valid_rows and not stored:
         con.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {valid} v")
     elif write and valid_rows:
-        few = valid_rows < _scalar(con, f"SELECT count(*) FROM {table.name}") // 10
+        staged_rows = valid_rows - (lines.repeated if lines else 0)
+        few = staged_rows < _scalar(con, f"SELECT count(*) FROM {table.name}") // 10
         changed, new = _merge(con, table, valid, match, present, few)
         updated = valid_rows - new
     if write:
@@ -867,6 +946,12 @@ def _drop_staged_files(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchall()
     for (name,) in staged:
         con.execute(f"DROP TABLE {quote_ident(name)}")
+    views = con.execute(
+        "SELECT view_name FROM duckdb_views() WHERE temporary AND starts_with(view_name, ?)",
+        [RAW_PREFIX],
+    ).fetchall()
+    for (name,) in views:  # files read where they were typed (readers.stage_file's `lazy`)
+        con.execute(f"DROP VIEW {quote_ident(name)}")
 
 
 def _write_rejects(con: duckdb.DuckDBPyConnection, path: Path) -> None:

@@ -15,6 +15,9 @@ from attain.ingest.encodings import as_utf8
 ROW = "_row"
 """Column holding each record's row number as a spreadsheet shows it (the header is row 1)."""
 
+HEADER = "_header"
+"""Column of a file read as it is used (see `stage_file`'s `lazy`): the row repeats the header."""
+
 RAW_PREFIX = "_raw_"
 """Name prefix of the temporary tables holding staged files (dropped after each import)."""
 
@@ -56,6 +59,9 @@ class RawFile:
     """Rows the file implies rather than holds (a rep per distinct owner), made by a preset."""
     date_format: str | None = None
     """The layout the user declared for the file's dates (`--date-format`), if any."""
+    lazy: bool = False
+    """`relation` is a view reading the file where it is used, with HEADER; `rows` and
+    `header_repeats` are worked out by the import (attain.ingest.importer)."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,7 @@ def stage_file(
     *,
     delimiter: str | None = None,
     options: ReadOptions | None = None,
+    lazy: bool = False,
 ) -> RawFile:
     """Copy one file into a temporary DuckDB table, all columns as text, rows numbered.
 
@@ -103,6 +110,10 @@ def stage_file(
     Python objects; Excel files are small by nature and go through pandas. Text files in an
     encoding other than UTF-8 are converted first (attain.ingest.encodings); rows repeating
     the header are dropped. Each staged file is recorded for `files_read`.
+
+    With `lazy`, a UTF-8 text file is not copied: the relation is a view reading it, whose
+    HEADER column says which rows repeat the header, for a caller that reads it once (the
+    generic preset's import types it straight from the file).
     """
     if not path.exists():
         raise InputError(f"{path}: no such file")
@@ -116,6 +127,8 @@ def stage_file(
     if suffix in TEXT_SUFFIXES:
         declared = options.encoding if options else None
         with as_utf8(path, declared) as (readable, encoding):
+            if lazy and readable == path:
+                return _stage_lazily(con, relation, path, delimiter, encoding, options)
             _create(con, relation, path, _csv_select(readable, delimiter))
     elif suffix == ".parquet":
         literal = quote_literal(str(path))
@@ -150,6 +163,37 @@ def stage_file(
         encoding=encoding,
         header_repeats=repeats,
         date_format=options.date_format if options else None,
+    )
+    _record(con, raw)
+    return raw
+
+
+def _stage_lazily(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    path: Path,
+    delimiter: str | None,
+    encoding: str | None,
+    options: ReadOptions | None,
+) -> RawFile:
+    """A view over the UTF-8 text file `path` (see `stage_file`'s `lazy`)."""
+    select = _csv_select(path, delimiter)
+    try:
+        names = tuple(row[0] for row in con.execute(f"DESCRIBE {select}").fetchall())[1:]
+    except duckdb.Error as error:
+        raise InputError(f"{path}: cannot be read: {_first_line(error)}") from error
+    con.execute(
+        f"CREATE TEMP VIEW {relation} AS SELECT *, {repeats_header(names)} AS {HEADER} "
+        f"FROM ({select})"
+    )
+    raw = RawFile(
+        path=path,
+        relation=relation,
+        columns=names,
+        rows=0,
+        encoding=encoding,
+        date_format=options.date_format if options else None,
+        lazy=True,
     )
     _record(con, raw)
     return raw
@@ -202,6 +246,20 @@ def _drop_repeated_headers(
     """
     if len(columns) < 2:
         return ()
+    condition = repeats_header(columns)
+    rows = con.execute(f"SELECT {ROW} FROM {relation} WHERE {condition} ORDER BY {ROW}").fetchall()
+    if rows:
+        con.execute(f"DELETE FROM {relation} WHERE {condition}").fetchall()
+    return tuple(int(row) for (row,) in rows)
+
+
+def repeats_header(columns: tuple[str, ...]) -> str:
+    """SQL: the row repeats the header (see `_drop_repeated_headers`); false with one column.
+
+    The first test (the second cell is its column's name or empty) fails on nearly every
+    row, so the rest is worked out only for the rows it passes."""
+    if len(columns) < 2:
+        return "false"
 
     def matches(name: str) -> str:
         return f"lower(TRIM({quote_ident(name)})) = {quote_literal(name.strip().lower())}"
@@ -209,13 +267,10 @@ def _drop_repeated_headers(
     def blank(name: str) -> str:
         return f"NULLIF(TRIM({quote_ident(name)}), '') IS NULL"
 
-    others = " AND ".join(f"({matches(name)} OR {blank(name)})" for name in columns[1:])
+    first, *rest = (f"({matches(name)} OR {blank(name)})" for name in columns[1:])
     count = " + ".join(f"CASE WHEN {matches(name)} THEN 1 ELSE 0 END" for name in columns)
-    condition = f"{others} AND {count} >= 2"
-    rows = con.execute(f"SELECT {ROW} FROM {relation} WHERE {condition} ORDER BY {ROW}").fetchall()
-    if rows:
-        con.execute(f"DELETE FROM {relation} WHERE {condition}").fetchall()
-    return tuple(int(row) for (row,) in rows)
+    others = " AND ".join([*rest, f"{count} >= 2"])
+    return f"CASE WHEN {first} THEN {others} ELSE false END"
 
 
 def _record(con: duckdb.DuckDBPyConnection, raw: RawFile) -> None:

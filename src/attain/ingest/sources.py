@@ -8,7 +8,7 @@ from pathlib import Path
 
 from attain.errors import InputError
 from attain.ingest import dates
-from attain.ingest.readers import ROW, SUPPORTED_SUFFIXES, RawFile, quote_ident
+from attain.ingest.readers import HEADER, ROW, SUPPORTED_SUFFIXES, RawFile, quote_ident
 from attain.schema import TABLES, Column, ColumnType
 
 
@@ -26,6 +26,8 @@ class Source:
     rejects: str | None = None
     """SQL yielding `_row, column_name, value, reason` for rows the preset itself rejects (a
     column map's unmapped value); they go to the rejects report like the importer's own."""
+    lazy: bool = False
+    """`sql` reads the file where it is used and yields HEADER (readers.stage_file)."""
     lines: Lines | None = None
     """The file's lines are hashed for the next import (attain.ingest.changed_rows); None:
     not a file whose lines are its rows, or not kept."""
@@ -92,12 +94,14 @@ def canonical_source(raw: RawFile, table: str, date_format: str | None = None) -
     selects = ", ".join(
         _canonical_select(column, date_format) for column in spec.columns if column.name in present
     )
+    header = f", {HEADER}" if raw.lazy else ""
     return Source(
         table=table,
         file=str(raw.path),
-        sql=f"SELECT {ROW}, {selects} FROM {raw.relation}",
+        sql=f"SELECT {ROW}, {selects}{header} FROM {raw.relation}",
         present=present,
         ignored=ignored,
+        lazy=raw.lazy,
     )
 
 

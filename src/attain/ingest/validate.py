@@ -57,7 +57,9 @@ SUSPECT = "_suspect"
 """Typed column: some single-row check fails on the row (its rejects are then worked out)."""
 
 
-def typed_select(table: Table, staged: str, present: tuple[str, ...]) -> str:
+def typed_select(
+    table: Table, staged: str, present: tuple[str, ...], carried: tuple[str, ...] = ()
+) -> str:
     """SELECT over the staged table giving every canonical column typed (absent ones NULL),
     and SUSPECT: whether any single-row check of `row_checks` fails on the row.
 
@@ -66,7 +68,9 @@ def typed_select(table: Table, staged: str, present: tuple[str, ...]) -> str:
     text with its typed values once per check. The inner SELECT is flat (a column per typed
     value, and per text column whether it is blank): packing the text and the typed values
     into two structs, as before, made this step four times slower (docs/scaling.md).
+    `carried`: staged columns kept as they are (after `_row`).
     """
+    kept = "".join(f", {quote_ident(name)}" for name in carried)
     typed = ", ".join(
         (typed_expression(column) if column.name in present else "NULL")
         + f" AS {quote_ident(column.name)}"
@@ -80,9 +84,10 @@ def typed_select(table: Table, staged: str, present: tuple[str, ...]) -> str:
     columns = ", ".join(
         f"t.{quote_ident(name)} AS {quote_ident(name)}" for name in table.column_names
     )
+    carried_out = "".join(f", t.{quote_ident(name)}" for name in carried)
     return (
-        f"SELECT t.{FILE}, t.{ROW}, {columns}, coalesce({conditions or 'false'}, false) "
-        f"AS {SUSPECT} FROM (SELECT {FILE}, {ROW}, {typed}{blanks} FROM {staged}) t"
+        f"SELECT t.{FILE}, t.{ROW}{carried_out}, {columns}, coalesce({conditions or 'false'}, "
+        f"false) AS {SUSPECT} FROM (SELECT {FILE}, {ROW}{kept}, {typed}{blanks} FROM {staged}) t"
     )
 
 

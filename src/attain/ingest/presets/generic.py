@@ -31,7 +31,7 @@ def sources(con: duckdb.DuckDBPyConnection, paths: list[Path], options: ReadOpti
                 )
             skipped.append(path.name)
             continue
-        raw = stage_file(con, path, options=options)
+        raw = stage_file(con, path, options=options, lazy=True)  # typed once, from the file
         plan.sources.append(canonical_source(raw, table, options.date_format))
     if not plan.sources:
         raise InputError(
