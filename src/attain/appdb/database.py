@@ -96,7 +96,7 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
     One factory per engine: each new `sessionmaker` makes a new session class, whose event
     dispatch SQLAlchemy then builds afresh; a web page opens several sessions, so a factory per
-    call cost about a fifth of a warm page's time in the server."""
+    call cost about a tenth of a warm page's time in the server."""
     found = _FACTORIES.get(engine)
     if found is None:
         found = sessionmaker(bind=engine, class_=AuditedSession, expire_on_commit=False)

@@ -65,6 +65,11 @@ rep: room for them at 1,000 reps without dropping the heavy results every page u
 GRADE_BOUNDS = (("A", 75.0), ("B", 50.0), ("C", 25.0))
 """Rule-based lead grade from the fit score (0–100): A from 75, B from 50, C from 25, else D."""
 
+PAGE_PARTS = frozenset(("page_fragment", "rep_numbers"))
+"""Kinds of cached values that only pages use (rendered parts, a rep page's rows), kept in a
+cache of their own: a crawl over every rep page would otherwise push the heavy results out,
+which warm pages, answered from these, no longer touch."""
+
 KEPT_KINDS = frozenset(
     ("data_through", "roster", "report", "diagnosis", "funnel", "forecast", "cone", "plan")
 )
@@ -138,6 +143,8 @@ class Services:
         self.results = results
         """The results file beside the store (None: results kept in memory only)."""
         self._cache: LRUCache[Hashable, Any] = LRUCache(maxsize=CACHE_SIZE)
+        self._pages: LRUCache[Hashable, Any] = LRUCache(maxsize=CACHE_SIZE)
+        """The page parts' cache (PAGE_PARTS)."""
         self._lock = threading.RLock()
         self._store_lock = ReadWriteLock()
         self._computing: dict[Hashable, threading.Lock] = {}
@@ -176,6 +183,7 @@ class Services:
         """Forget every cached result (the data version makes this unnecessary after imports)."""
         with self._lock:
             self._cache.clear()
+            self._pages.clear()
             self._stamp = None
 
     @contextmanager
@@ -316,9 +324,10 @@ class Services:
         """
         version = self.data_version()
         full = (version, *key)
+        cache = self._pages if key[0] in PAGE_PARTS else self._cache
         with self._lock:
-            if full in self._cache:
-                found: T = self._cache[full]
+            if full in cache:
+                found: T = cache[full]
                 return found
             computing = self._computing.setdefault(full, threading.Lock())
             warmup = self._warmup
@@ -327,12 +336,12 @@ class Services:
             raise ResultsComing(warmup.steps())
         with computing:
             with self._lock:
-                if full in self._cache:
-                    done: T = self._cache[full]
+                if full in cache:
+                    done: T = cache[full]
                     return done
             result = self._kept_or_made(version, key, make)
             with self._lock:
-                self._cache[full] = result
+                cache[full] = result
                 self._computing.pop(full, None)
         return result
 
