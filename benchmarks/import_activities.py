@@ -104,6 +104,12 @@ def measure(
             runs.append(
                 Measured(int(loaded), size_mb, seconds, peak_mb, bare_seconds, bare_peak, again)
             )
+            incremental = f", re-import {again:.2f} s ({again / seconds:.2f})" if again else ""
+            print(
+                f"{rows:,} run {len(runs)}: import {seconds:.2f} s, bare {bare_seconds:.2f} s "
+                f"({seconds / bare_seconds:.2f}){incremental}",
+                flush=True,
+            )
     return sorted(runs, key=lambda run: run.seconds / run.bare_seconds)[len(runs) // 2]
 
 

@@ -58,7 +58,11 @@ SUSPECT = "_suspect"
 
 
 def typed_select(
-    table: Table, staged: str, present: tuple[str, ...], carried: tuple[str, ...] = ()
+    table: Table,
+    staged: str,
+    present: tuple[str, ...],
+    carried: tuple[str, ...] = (),
+    file: str = FILE,
 ) -> str:
     """SELECT over the staged table giving every canonical column typed (absent ones NULL),
     and SUSPECT: whether any single-row check of `row_checks` fails on the row.
@@ -68,7 +72,8 @@ def typed_select(
     text with its typed values once per check. The inner SELECT is flat (a column per typed
     value, and per text column whether it is blank): packing the text and the typed values
     into two structs, as before, made this step four times slower (docs/scaling.md).
-    `carried`: staged columns kept as they are (after `_row`).
+    `carried`: staged columns kept as they are (after `_row`); `file`: the staged column
+    naming each row's file, kept first.
     """
     kept = "".join(f", {quote_ident(name)}" for name in carried)
     typed = ", ".join(
@@ -86,8 +91,8 @@ def typed_select(
     )
     carried_out = "".join(f", t.{quote_ident(name)}" for name in carried)
     return (
-        f"SELECT t.{FILE}, t.{ROW}{carried_out}, {columns}, coalesce({conditions or 'false'}, "
-        f"false) AS {SUSPECT} FROM (SELECT {FILE}, {ROW}{kept}, {typed}{blanks} FROM {staged}) t"
+        f"SELECT t.{file}, t.{ROW}{carried_out}, {columns}, coalesce({conditions or 'false'}, "
+        f"false) AS {SUSPECT} FROM (SELECT {file}, {ROW}{kept}, {typed}{blanks} FROM {staged}) t"
     )
 
 
