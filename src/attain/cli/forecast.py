@@ -123,28 +123,18 @@ def forecast_command(
         quality = data_quality(backend).note()
         notes.extend([quality] if quality else [])
         history = load_history(backend)  # read once: the forecast and its calibration share it
-        if output_format is Format.HTML:
-            cone = forecast_cone(
-                backend,
-                day,
-                zone=zone,
-                settings=options,
-                overrides=overrides,
-                target=target,
-                history=history,
-            )
-        else:
-            cone = [
-                forecast(
-                    backend,
-                    day,
-                    zone=zone,
-                    settings=options,
-                    overrides=overrides,
-                    target=target,
-                    history=history,
-                )
-            ]
+        # HTML shows the cone (a forecast per week so far); the others the as-of day's alone.
+        run = forecast_cone if output_format is Format.HTML else forecast
+        made = run(
+            backend,
+            day,
+            zone=zone,
+            settings=options,
+            overrides=overrides,
+            target=target,
+            history=history,
+        )
+        cone = made if isinstance(made, list) else [made]
         cone[-1] = calibrated(backend, cone[-1], zone=zone, settings=options, history=history)
     result = cone[-1]
     notes.extend(calibration_lines(result))
