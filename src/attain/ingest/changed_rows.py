@@ -14,6 +14,7 @@ and their import counts money and backdated deals over every row read.
 
 from __future__ import annotations
 
+import codecs
 import shutil
 import tempfile
 from dataclasses import replace
@@ -33,7 +34,7 @@ from attain.ingest.readers import (
 )
 from attain.ingest.sources import Lines
 from attain.ingest.versions import DELETABLE
-from attain.schema import Table
+from attain.schema import Column, Table
 from attain.store.ddl import IMPORT_TABLES_TABLE, IMPORTS_TABLE, LINE_HASHES_TABLE
 
 _LINES = (
@@ -92,6 +93,11 @@ def stage_changed(
     header = _header(path)
     if header is None or _header_hash(con, header) != _stored_header(con, table):
         return None
+    # Counted, and checked to be UTF-8, before DuckDB reads it: a reader's error would abort
+    # the import's transaction, where the file is to be read whole instead.
+    total = _utf8_line_count(path)
+    if total is None:
+        return None
     # One join of the file's lines with the hashes kept, keeping only the lines not seen
     # (with their text and line number `n`) and the hashes of lines gone from the file (no
     # `n`): the lines seen, nearly all, are counted, not kept.
@@ -112,7 +118,7 @@ def stage_changed(
         f"FROM {lines}"
     ).fetchall()[0]
     blanks, changed, gone_lines = (int(count) for count in counts)
-    repeated = _line_count(path) - 1 - changed
+    repeated = total - 1 - changed
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {gone} AS SELECT line_hash FROM {lines} WHERE n IS NULL"
     )
@@ -160,14 +166,20 @@ def _stored_header(con: duckdb.DuckDBPyConnection, table: str) -> int | None:
     return int(row[0]) if row else None
 
 
-def _line_count(path: Path) -> int:
+def _utf8_line_count(path: Path) -> int | None:
     """The lines of a text file (the last one counts without a line break), read in 1 MiB
-    blocks."""
+    blocks; None when it is not UTF-8."""
     breaks, last = 0, b""
-    with path.open("rb") as source:
-        while block := source.read(1 << 20):
-            breaks += block.count(b"\n")
-            last = block
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as source:
+            while block := source.read(1 << 20):
+                decoder.decode(block)
+                breaks += block.count(b"\n")
+                last = block
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return None
     return breaks + (1 if last and not last.endswith(b"\n") else 0)
 
 
@@ -215,6 +227,20 @@ def _stage_lines(
         [str(path), list(repeats), str(part)],
     ).fetchall()
     return replace(raw, path=path, header_repeats=repeats)
+
+
+def check_stored_references(
+    con: duckdb.DuckDBPyConnection, table: Table, column: Column, valid: str
+) -> None:
+    """Raise ReadWhole when a stored row of `table` points at a key not in `valid` (the
+    parent keys stored or imported now): the line it came from, unchanged and not staged,
+    would be rejected by reading the file whole."""
+    value = quote_ident(column.name)
+    found = con.execute(
+        f"SELECT 1 FROM {table.name} WHERE {value} IS NOT NULL AND {value} NOT IN ({valid}) LIMIT 1"
+    ).fetchall()
+    if found:
+        raise ReadWhole(table.name)
 
 
 def key_hash(table: Table) -> str:

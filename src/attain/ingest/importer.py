@@ -774,6 +774,10 @@ def _reference_checks(
                 f"AND NOT EXISTS (SELECT 1 FROM {REJECTS} r WHERE r.table_name = "
                 f"{quote_literal(target_table)} AND r.file = t.{FILE} AND r.row = t.{ROW})"
             )
+        if any(source.lines and source.lines.table for source in by_table[table.name]):
+            # Changed lines only were staged: the unchanged ones are stored rows, whose
+            # references a whole read would check too (a parent gone since rejects them).
+            changed_rows.check_stored_references(con, table, column, valid)
         unknown = f"{staged}_unknown"
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {unknown} AS " + unknown_references(column, typed, valid)
