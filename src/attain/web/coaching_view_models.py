@@ -97,10 +97,7 @@ def coaching_sessions(
     if rep_id is not None:
         allowed.rep(rep_id, services.roster())
     imported = [
-        record
-        for record in services.imported_coaching()
-        # The cheap test first: a rep page keeps one rep's records of the whole CRM's.
-        if rep_id in (None, record.rep_id) and allowed.sees_rep(record.rep_id)
+        record for record in services.imported_coaching(rep_id) if allowed.sees_rep(record.rep_id)
     ]
     with session_scope(engine) as session:
         logged = app_records(session, None if rep_id is None else [rep_id], scope=allowed)
