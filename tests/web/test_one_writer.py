@@ -229,3 +229,13 @@ def test_an_import_error_is_the_commands_own(served: Served) -> None:
     assert done.returncode == 2
     assert "no-such-folder" in done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_a_terminated_server_removes_its_claim(served: Served) -> None:
+    """Last in this module: SIGTERM (as a service manager stops it) ends `attain serve` with
+    its claim removed; uvicorn re-raises the signal after shutting down, which used to end the
+    process before the claim could go."""
+    assert claim_path(served.store).exists()
+    served.process.terminate()
+    assert served.process.wait(timeout=60) == 128 + 15
+    assert not claim_path(served.store).exists()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
+from types import FrameType
 
 import typer
 
@@ -56,6 +58,9 @@ def serve_command(
         )
     local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     claim = write_claim(claimed, f"http://{local}:{port}")
+    # uvicorn shuts down on SIGTERM and then raises the signal again under the handler it found
+    # at start: the default one ends the process before `finally` can remove the claim.
+    previous = signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         app = create_app(
             settings, store=store, app_db=app_db, writer_token=claim.token, background=True
@@ -63,3 +68,9 @@ def serve_command(
         uvicorn.run(app, host=host, port=port, timeout_keep_alive=KEEP_ALIVE_S)
     finally:
         release_claim(claimed, claim)
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
+    """End the command as a SIGTERM would (exit status 128 + 15), unwinding its `finally`s."""
+    raise SystemExit(128 + signum)
