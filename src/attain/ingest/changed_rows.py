@@ -91,7 +91,8 @@ def stage_changed(
     """
     lines, gone = f"_lines_{table}", f"_gone_{table}"
     header = _header(path)
-    if header is None or _header_hash(con, header) != _stored_header(con, table):
+    how = read_as(options)
+    if header is None or _header_hash(con, header, how) != _stored_header(con, table):
         return None
     # Counted, and checked to be UTF-8, before DuckDB reads it: a reader's error would abort
     # the import's transaction, where the file is to be read whole instead.
@@ -140,7 +141,7 @@ def stage_changed(
     con.execute(
         f"UPDATE {FILES_READ} SET rows = ? WHERE path = ?", [raw.rows, str(path)]
     ).fetchall()
-    return raw, Lines(str(path), lines, repeated)
+    return raw, Lines(str(path), lines, repeated, how)
 
 
 def _header(path: Path | str) -> str | None:
@@ -152,8 +153,17 @@ def _header(path: Path | str) -> str | None:
         return None
 
 
-def _header_hash(con: duckdb.DuckDBPyConnection, header: str) -> int:
-    row = con.execute("SELECT hash(?::VARCHAR)", [header]).fetchone()
+def read_as(options: ReadOptions) -> str:
+    """The read options that change what a line's text means (Lines.read_as)."""
+    declared = (options.date_format, options.encoding)
+    return "" if declared == (None, None) else "\x1f".join(part or "" for part in declared)
+
+
+def _header_hash(con: duckdb.DuckDBPyConnection, header: str, how: str) -> int:
+    """The hash kept for a file's header and how it was read (`read_as`)."""
+    row = con.execute(
+        "SELECT hash(?::VARCHAR)", [header + ("\x1e" + how if how else "")]
+    ).fetchone()
     assert row is not None
     return int(row[0])
 
@@ -301,15 +311,15 @@ def record(
         return
     con.execute(f"DELETE FROM {LINE_HASHES_TABLE} WHERE table_name = {name}").fetchall()
     if lines is not None and clean:
-        _record_whole(con, table, typed, lines.path, import_id)
+        _record_whole(con, table, typed, lines, import_id)
 
 
 def _record_whole(
-    con: duckdb.DuckDBPyConnection, table: Table, typed: str, path: str, import_id: int
+    con: duckdb.DuckDBPyConnection, table: Table, typed: str, lines: Lines, import_id: int
 ) -> None:
     """Hash every line of `path`, whose line n+1 is the typed row numbered n+1 (the header
     is line 1), when its lines are its rows."""
-    read = "_attain_lines_read"
+    read, path = "_attain_lines_read", lines.path
     header = _header(path)
     if header is None:
         return
@@ -320,14 +330,14 @@ def _record_whole(
         )
     except duckdb.Error:
         return
-    lines, blanks = con.execute(
+    count, blanks = con.execute(
         f"SELECT count(*), count(*) FILTER (WHERE blank) FROM {read}"
     ).fetchall()[0]
     rows = _scalar(con, f"SELECT count(*) FROM {typed}")
-    if not blanks and lines == rows:
+    if not blanks and count == rows:
         con.execute(
             f"INSERT INTO {LINE_HASHES_TABLE} VALUES (?, ?, ?, NULL)",
-            [table.name, import_id, _header_hash(con, header)],
+            [table.name, import_id, _header_hash(con, header, lines.read_as)],
         )
         # Both in file order: the n-th line after the header is the n-th typed row.
         con.execute(

@@ -241,7 +241,7 @@ def _import_in_transaction(
             plan = _plan(con, paths, preset_name, options or ReadOptions(), unchanged, whole)
             files = files_read(con)
             if preset_name == "generic":
-                plan = _keep_lines(con, plan, files)
+                plan = _keep_lines(con, plan, files, options or ReadOptions())
             ahead = len(plan.notes)
             plan.notes.extend(file.note for file in files if file.note)
             plan.notes.extend(unchanged.notes())
@@ -337,7 +337,9 @@ def _plan(
     return plan
 
 
-def _keep_lines(con: duckdb.DuckDBPyConnection, plan: Plan, files: list[FileRead]) -> Plan:
+def _keep_lines(
+    con: duckdb.DuckDBPyConnection, plan: Plan, files: list[FileRead], options: ReadOptions
+) -> Plan:
     """Mark the sources whose files' lines are to be hashed for the next import: UTF-8 text
     files of tables other than the deals, without repeated headers, in a DuckDB store file
     (an in-memory store, which a PostgreSQL or Spark import works in, keeps none)."""
@@ -354,7 +356,7 @@ def _keep_lines(con: duckdb.DuckDBPyConnection, plan: Plan, files: list[FileRead
         and Path(file.path).suffix.lower() in TEXT_SUFFIXES
     }
     sources = [
-        replace(source, lines=Lines(source.file))
+        replace(source, lines=Lines(source.file, read_as=changed_rows.read_as(options)))
         if source.lines is None
         and source.file in plain
         and source.table != DELETABLE
@@ -436,6 +438,10 @@ class _Unchanged:
         skipped = unchanged_files(con, {Path(p): digest for p, digest in hashes.items()}, "generic")
         to_read = [path for path in files if path not in skipped] if skipped else []
         changed = changed_rows.candidates(con, [path for path in files if path not in skipped])
+        # A table given in two files is read whole: its files' rows are checked against each
+        # other (duplicate keys), which lines read alone cannot be.
+        tables = [path.stem.lower() for path in files]
+        changed = {path: table for path, table in changed.items() if tables.count(table) == 1}
         # The files read are these: not hashed twice.
         return cls(to_read, skipped, hashes, files, changed)
 

@@ -43,6 +43,10 @@ class Lines:
     None: read when the hashes are recorded."""
     repeated: int = 0
     """Lines the last import read as they are now: their rows are stored, and not staged."""
+    read_as: str = ""
+    """How the import was asked to read the file (declared date format and encoding; empty:
+    as detected), kept with the header's hash: a line is only "as the last import read it"
+    when it was read the same way."""
 
 
 @dataclass(frozen=True)

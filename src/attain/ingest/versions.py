@@ -30,6 +30,7 @@ from attain.ingest.readers import quote_ident
 from attain.store.ddl import (
     IMPORT_TABLES_TABLE,
     IMPORTS_TABLE,
+    LINE_HASHES_TABLE,
     LOG_TABLES,
     OPPORTUNITY_HISTORY_TABLE,
     REP_HISTORY_TABLE,
@@ -183,6 +184,11 @@ def record_deletions(con: duckdb.DuckDBPyConnection, version: int, taken_at: dat
         )
         for table in (spec.table, "opportunity_stages"):
             con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM {gone})")
+        # The stage file may still hold the deleted deals' entries: its lines are no longer
+        # all stored rows, so its next import reads it whole (and rejects those entries).
+        con.execute(
+            f"DELETE FROM {LINE_HASHES_TABLE} WHERE table_name = 'opportunity_stages'"
+        ).fetchall()
     con.execute(f"DROP TABLE {gone}")
     return deleted
 
