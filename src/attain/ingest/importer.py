@@ -19,10 +19,12 @@ from attain.ingest.readers import (
     HEADER,
     RAW_PREFIX,
     ROW,
+    SERIAL_CSV,
     TEXT_SUFFIXES,
     FileRead,
     ReadOptions,
     files_read,
+    needs_serial,
     quote_ident,
     quote_literal,
 )
@@ -270,6 +272,17 @@ def _import_in_transaction(
         return _import_in_transaction(
             con, paths, preset_name, strict, rejects_path, step, options, version, whole=True
         )
+    except (duckdb.Error, InputError) as error:
+        con.execute("ROLLBACK")
+        if SERIAL_CSV.get() or not needs_serial(error):
+            raise
+        serial = SERIAL_CSV.set(True)  # a value spans lines: read every file with one thread
+        try:
+            return _import_in_transaction(
+                con, paths, preset_name, strict, rejects_path, step, options, version, whole
+            )
+        finally:
+            SERIAL_CSV.reset(serial)
     except BaseException:
         con.execute("ROLLBACK")
         raise

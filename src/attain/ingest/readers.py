@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -216,8 +217,27 @@ def files_read(con: duckdb.DuckDBPyConnection) -> list[FileRead]:
     ]
 
 
+SERIAL_CSV: ContextVar[bool] = ContextVar("attain_serial_csv", default=False)
+"""Read CSV files with DuckDB's one-thread reader: its parallel reader cannot pad short rows
+(`null_padding`) in a file with a value spanning lines (a quoted line break, common in CRM
+notes and descriptions). An import sets it and starts again when the parallel reader says so
+(`needs_serial`), so files without such values keep the parallel reader's speed."""
+
+
+def needs_serial(error: BaseException) -> bool:
+    """Whether `error` (or what caused it) is DuckDB asking for its one-thread CSV reader."""
+    found: BaseException | None = error
+    while found is not None:
+        if isinstance(found, duckdb.Error) and "parallel=false" in str(found):
+            return True
+        found = found.__cause__
+    return False
+
+
 def _csv_select(path: Path, delimiter: str | None) -> str:
     csv_options = "header = true, all_varchar = true, null_padding = true"
+    if SERIAL_CSV.get():
+        csv_options += ", parallel = false"
     if delimiter is not None:
         csv_options += f", delim = {quote_literal(delimiter)}"
     return (
