@@ -165,7 +165,7 @@ def forecast(
     period = quarter_of(as_of)
     roster = rep_roster(backend)
     names = scope_names(backend, roster)
-    targets, source = targets_or_flat(bookings_targets(backend, period), roster, target)
+    targets, source = quarter_targets(backend, period, roster, target)
     result = forecast_period(
         load_history(backend) if history is None else history,
         period,
@@ -178,7 +178,7 @@ def forecast(
         overrides=overrides,
         crm=open_crm_deals(backend, as_of),
     )
-    return replace(result, target_source=target_source_of(backend, source, period))
+    return replace(result, target_source=source)
 
 
 def targets_or_flat(
@@ -208,8 +208,7 @@ def forecast_cone(
     period = quarter_of(as_of)
     history = load_history(backend) if history is None else history
     roster = rep_roster(backend)
-    targets, source = targets_or_flat(bookings_targets(backend, period), roster, target)
-    source = target_source_of(backend, source, period)
+    targets, source = quarter_targets(backend, period, roster, target)
     names = scope_names(backend, roster)
     crm = open_crm_deals(backend, as_of)
     days = [week_as_of(period, week) for week in range(1, 15)]
@@ -254,16 +253,30 @@ def bookings_targets(backend: Any, period: Period) -> dict[str, float]:
     return period_targets(quota_targets(backend, "bookings"), period).targets
 
 
+def quarter_targets(
+    backend: Any, period: Period, roster: pd.DataFrame, target: float | None
+) -> tuple[dict[str, float], str]:
+    """Each rep's target for `period` (`bookings_targets`, else the flat `target`) and where
+    it came from (`target_source_of`), reading the store's quotas once."""
+    quotas = quota_targets(backend, "bookings")
+    targets, source = targets_or_flat(period_targets(quotas, period).targets, roster, target)
+    return targets, _described(source, quotas, period)
+
+
 def target_source_of(backend: Any, source: str, period: Period | None = None) -> str:
     """`source`, or OTHER_PERIODS where "none" would wrongly say the store has no quotas; with
     `period`, "quotas" says which reps' targets are summed from shorter periods' quotas (or
     have shorter periods' quotas that leave days uncovered, and so no target)."""
     if source not in ("none", "quotas"):
         return source
-    quotas = quota_targets(backend, "bookings")
+    return _described(source, quota_targets(backend, "bookings"), period)
+
+
+def _described(source: str, quotas: pd.DataFrame, period: Period | None) -> str:
+    """target_source_of over the store's bookings quotas (a `quota_targets` frame)."""
     if source == "none":
         return OTHER_PERIODS if not quotas.empty else source
-    if period is None:
+    if source != "quotas" or period is None:
         return source
     found = period_targets(quotas, period)
     parts = [
