@@ -15,34 +15,9 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from attain.appdb.kinds import AlertKind as AlertKind
+from attain.appdb.kinds import Channel as Channel
 from attain.appdb.models import CRM_ID, Base, _choice, utcnow
-
-
-class Channel(StrEnum):
-    """Where a digest or alert goes."""
-
-    EMAIL = "email"
-    SLACK = "slack"
-    """A Slack incoming webhook (JSON `text` and `blocks`)."""
-    TEAMS = "teams"
-    """A Microsoft Teams Workflows webhook (an Adaptive Card); Office 365 connectors retire."""
-
-
-class AlertKind(StrEnum):
-    """A change in the data that someone should hear about once."""
-
-    AT_RISK = "at_risk"
-    """A rep's pace turned at risk this period."""
-    ACTIVITY_DROP = "activity_drop"
-    """A rep's leading activity fell well below their usual week (an early warning starts)."""
-    DEAL_SLIPPED = "deal_slipped"
-    """A deal above the chosen size moved its expected close into a later period."""
-    DEAL_LOST = "deal_lost"
-    """A deal above the chosen size was lost."""
-    LEAD_WAITING = "lead_waiting"
-    """A marketing-qualified lead waits for its first sales touch past the response target."""
-    QUOTA_RAISED_TWICE = "quota_raised_twice"
-    """A rep's quota for a period was raised a second time."""
 
 
 class DeliveryStatus(StrEnum):

@@ -30,6 +30,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from attain.appdb.kinds import ActionStatus as ActionStatus
+from attain.appdb.kinds import CoachingKind as CoachingKind
+from attain.appdb.kinds import OverrideKind as OverrideKind
+from attain.appdb.kinds import Role as Role
+from attain.appdb.kinds import Skill as Skill
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -42,45 +48,6 @@ mode rebuilds the table) and on PostgreSQL alike."""
 
 CRM_ID = 64
 """Longest CRM identifier (rep, team, lead, opportunity id) the tables accept."""
-
-
-class Role(StrEnum):
-    """What a user may see and do: admins manage users, managers their teams' reps."""
-
-    ADMIN = "admin"
-    MANAGER = "manager"
-    REP = "rep"
-    MARKETING = "marketing"
-
-
-class CoachingKind(StrEnum):
-    """How a coaching session was held."""
-
-    ONE_ON_ONE = "one_on_one"
-    SHADOWING = "shadowing"
-    TRAINING = "training"
-    PROGRAM_CHECK_IN = "program_check_in"
-    PAIRING = "pairing"
-    """Two reps working together so one learns from the other (`Pairing`), not shadowing."""
-
-
-class ActionStatus(StrEnum):
-    """Where an action item stands."""
-
-    OPEN = "open"
-    DONE = "done"
-    DROPPED = "dropped"
-
-
-class OverrideKind(StrEnum):
-    """Which computed value a person overrode; `target_id` says for what."""
-
-    STAGE_PROBABILITY = "stage_probability"
-    """`target_id` is a stage name; `value` the win probability, e.g. "0.35"."""
-    LEAD_GRADE = "lead_grade"
-    """`target_id` is a lead id; `value` the grade A–D."""
-    FORECAST_CATEGORY = "forecast_category"
-    """`target_id` is an opportunity id; `value` e.g. "commit", "best_case", "omitted"."""
 
 
 def utcnow() -> datetime:
@@ -294,18 +261,6 @@ class Override(Base):
     created_by: Mapped[int | None] = _created_by()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     superseded_at: Mapped[datetime | None]
-
-
-class Skill(StrEnum):
-    """A selling skill of the skills matrix, scored 1 (weak) to 5 (strong) by managers."""
-
-    PRODUCT_KNOWLEDGE = "product_knowledge"
-    PROSPECTING = "prospecting"
-    DISCOVERY = "discovery"
-    OBJECTION_HANDLING = "objection_handling"
-    NEGOTIATION = "negotiation"
-    CLOSING = "closing"
-    CRM_USE = "crm_use"
 
 
 class ProductTier(StrEnum):
@@ -582,3 +537,9 @@ class SsoIdentity(Base):
     issuer: Mapped[str] = mapped_column(String(500))
     subject: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Scheduled delivery's tables (#25) live in their own module on the same metadata; imported
+# here, last, so that every use of the models (and Alembic's comparison) knows them, while
+# `attain.appdb.kinds` stays importable without SQLAlchemy.
+from attain.appdb import delivery as delivery  # noqa: E402

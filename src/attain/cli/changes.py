@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 import typer
 from rich.console import Console
@@ -14,13 +14,10 @@ from rich.table import Table
 
 from attain.cli.options import DB, OUTPUT, opened_store, optional_option
 from attain.cli.output import finish, text_console, write
-from attain.config import load_settings
-from attain.history.changes import ChangeKind, ChangeRecord, changes
-from attain.history.states import parse_moment
-from attain.metrics.targets import roster_entries
 from attain.reports.formats import Format
-from attain.reports.history import changes_csv, changes_json, currency_note
-from attain.reports.templating import label, money
+
+if TYPE_CHECKING:
+    from attain.history.changes import ChangeRecord
 
 R = TypeVar("R")
 
@@ -58,6 +55,12 @@ def changes_command(
     the corporate currency; the text view lists the first deals of each kind, --format json
     or csv every one.
     """
+    from attain.config import load_settings
+    from attain.history.changes import changes
+    from attain.history.states import parse_moment
+    from attain.metrics.targets import roster_entries
+    from attain.reports.history import changes_csv, changes_json
+
     start = None if since is None else parse_moment(since, "--since")
     end = None if until is None else parse_moment(until, "--until")
     settings = load_settings()
@@ -76,6 +79,10 @@ def changes_command(
 
 def print_changes(console: Console, record: ChangeRecord) -> None:
     """The record as a table of counts and money per kind, then the deals of each kind."""
+    from attain.history.changes import ChangeKind
+    from attain.reports.history import currency_note
+    from attain.reports.templating import label, money
+
     until = "the latest data version" if record.until is None else str(record.until)
     console.print(f"[bold]Changes[/] from {record.since} to {until} (UTC)")
     console.print(f"[dim]{escape(currency_note(record.currency))}[/]")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import typer
 from rich.console import Console
@@ -11,10 +11,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from attain.cli.options import DB, day_option, opened_store
-from attain.leads.channels import ChannelLine, ChannelReport, channel_report
-from attain.reports.csv_safe import write_csv
 from attain.reports.formats import Format
-from attain.reports.jsonable import dumps
+
+if TYPE_CHECKING:
+    from attain.leads.channels import ChannelLine, ChannelReport
 
 ChannelsFormat = Literal[Format.TEXT, Format.JSON, Format.CSV, Format.MARKDOWN]
 """Output formats of the channel report."""
@@ -31,6 +31,9 @@ def channels_command(
 ) -> None:
     """Per source and campaign: leads, MQL, SQL, opportunities, won, the conversion rates between
     them, won revenue, days to win and rejections, ranked by revenue per lead."""
+    from attain.leads.channels import channel_report
+    from attain.reports.jsonable import dumps
+
     with opened_store(db, read_only=True) as backend:
         report = channel_report(backend, as_of)
     if output_format is Format.TEXT:
@@ -57,6 +60,8 @@ def _jsonable_report(report: ChannelReport) -> dict[str, Any]:
 
 
 def _csv(report: ChannelReport) -> str:
+    from attain.reports.csv_safe import write_csv
+
     rows = report.rows()
     return write_csv(rows, list(rows[0]))
 

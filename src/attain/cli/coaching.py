@@ -6,15 +6,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from attain.access import AccessError, Resource
-from attain.appdb.models import ActionStatus, CoachingKind
+from attain.appdb.kinds import CoachingKind
 from attain.cli.options import (
     AS_OF,
     AS_USER,
@@ -39,22 +38,10 @@ from attain.cli.options import (
 from attain.cli.users import APP_DB
 from attain.cli.voice import rep_team
 from attain.errors import InputError
-from attain.leads.channels import channel_report
-from attain.metrics.report import HEADLINE_METRIC
 from attain.reports.formats import Format
-from attain.workflow.actions import (
-    AgreedAction,
-    action_rows,
-    list_actions,
-    parse_action,
-    set_status,
-)
-from attain.workflow.agenda import rep_agenda
-from attain.workflow.alignment import add_meeting_action, alignment_agenda, meeting_actions
-from attain.workflow.coaching import log_session, rep_sessions
-from attain.workflow.coverage import store_coverage
-from attain.workflow.delivery.digests import store_inputs
-from attain.workflow.digest import DigestScope, build_digest, render_html, render_markdown
+
+if TYPE_CHECKING:
+    from attain.workflow.digest import DigestScope
 
 coaching_app = command_group(
     "Coaching sessions and agreed actions, the next one-on-one's agenda and coverage."
@@ -88,6 +75,10 @@ def log_command(
 ) -> None:
     """Log a one-on-one, shadowing or training session with the actions agreed in it (for the
     reps `--by` may coach on the web; their teams are read from --db)."""
+    from attain.access import Resource
+    from attain.workflow.actions import parse_action
+    from attain.workflow.coaching import log_session
+
     agreed = [parse_action(text) for text in action]
     with acting_as(app_db, by) as (session, user):
         record, items = log_session(
@@ -117,6 +108,10 @@ def list_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """A rep's coaching sessions (imported and logged, newest first) and their actions."""
+    from attain.access import AccessError
+    from attain.workflow.actions import action_rows, list_actions
+    from attain.workflow.coaching import rep_sessions
+
     with opened_store(db, read_only=True) as backend, app_session(app_db, None) as (session, _):
         scope = user_visibility(session, backend, as_user)
         try:
@@ -175,6 +170,9 @@ def agenda_command(
 ) -> None:
     """3–6 questions for the rep's next one-on-one, most important first: from their findings,
     overdue actions and goals behind pace."""
+    from attain.metrics.report import HEADLINE_METRIC
+    from attain.workflow.agenda import rep_agenda
+
     with store_facts(db, as_of) as found:
         check_rep(found.backend, rep)
         findings = diagnose_store(found, rep).findings
@@ -218,6 +216,8 @@ def coverage_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Who is overdue for shadowing or a one-on-one, and coaching minutes against need."""
+    from attain.workflow.coverage import store_coverage
+
     with store_facts(db, as_of) as found:
         classes = {c.rep_id: c.performance_class for c in found.report.classification}
         with app_session(app_db, None) as (session, _):
@@ -276,6 +276,9 @@ def digest_command(
 ) -> None:
     """The weekly digest: pace, wins, people to recognise, risks and a leaderboard (the
     company's unless --team or --rep)."""
+    from attain.workflow.delivery.digests import store_inputs
+    from attain.workflow.digest import build_digest, render_html, render_markdown
+
     if team is not None and rep is not None:
         raise InputError("give --team or --rep, not both")
     with store_facts(db, as_of) as found:
@@ -316,6 +319,9 @@ def alignment_agenda_command(
     db: str | None = DB,
 ) -> None:
     """Topics for the sales–marketing meeting from the alignment findings and channel report."""
+    from attain.leads.channels import channel_report
+    from attain.workflow.alignment import alignment_agenda
+
     with store_facts(db, as_of) as found:
         findings = diagnose_store(found).findings
         channels = channel_report(found.backend, found.report.as_of)
@@ -345,6 +351,9 @@ def alignment_add_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Record an action agreed in the alignment meeting."""
+    from attain.workflow.actions import AgreedAction
+    from attain.workflow.alignment import add_meeting_action
+
     day = meeting.date() if meeting else date.today()
     with app_session(app_db, by) as (session, _):
         item = add_meeting_action(
@@ -361,6 +370,9 @@ def alignment_actions_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Actions agreed in alignment meetings, with owner, due date and status."""
+    from attain.workflow.actions import action_rows
+    from attain.workflow.alignment import meeting_actions
+
     today = as_of.date() if as_of else date.today()
     with app_session(app_db, None) as (session, _):
         rows = action_rows(meeting_actions(session, overdue_on=today if overdue else None), today)
@@ -379,6 +391,10 @@ def done_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Mark an action done (one `--by` may mark on the web: their own, or their reps')."""
+    from attain.access import AccessError, Resource
+    from attain.appdb.models import ActionStatus
+    from attain.workflow.actions import set_status
+
     with acting_as(app_db, by) as (session, user):
         scope = writer_scope(user, Resource.COACHING, db, own_records=True)
         try:

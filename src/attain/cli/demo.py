@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -12,11 +13,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from attain.cli.options import command_group, optional_option
-from attain.demo import CAUSES, DEFAULT_AS_OF, DemoSpec, TableStep, generate
-from attain.demo.snapshots import DEFAULT_WEEKS
-from attain.demo.variants import VARIANTS, Variant
+from attain.demo import CAUSES, DEFAULT_AS_OF
+from attain.demo.config import DEFAULT_WEEKS
 from attain.errors import ConfigError
-from attain.schema import TABLES
+
+if TYPE_CHECKING:
+    from attain.demo import TableStep
+    from attain.demo.variants import Variant
 
 app = command_group(
     "Build a synthetic demo organisation: the ten canonical CSV files plus truth.json, "
@@ -83,6 +86,9 @@ def generate_command(
 
     truth.json lists which rep carries which cause, with the numbers that were planted.
     """
+    from attain.demo import DemoSpec, generate
+    from attain.schema import TABLES
+
     if snapshots not in (None, "weekly"):
         raise ConfigError(f"--snapshots {snapshots!r}: the one cadence is 'weekly'")
     if snapshots and weeks < 1:
@@ -161,6 +167,8 @@ def _parse_plants(values: list[str]) -> dict[str, tuple[str, ...]]:
 
 def _variant(name: str) -> Variant:
     """The named demo variant, or a message listing them."""
+    from attain.demo.variants import VARIANTS
+
     if name not in VARIANTS:
         raise ConfigError(f"unknown --variant {name!r}; use one of {', '.join(VARIANTS)}")
     return VARIANTS[name]

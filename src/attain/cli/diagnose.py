@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import typer
 from rich.console import Console, Group
@@ -15,26 +15,11 @@ from rich.text import Text
 
 from attain.cli.options import AS_OF, DB, OUTPUT, TARGET, opened_store, optional_option
 from attain.cli.output import finish, text_console, write
-from attain.config import load_settings
-from attain.diagnosis.checked import unchecked_causes, unchecked_line
-from attain.diagnosis.finding import Diagnosis
-from attain.diagnosis.run import diagnose
-from attain.metrics.attainment import scope_names
-from attain.metrics.targets import rep_roster
-from attain.reports.diagnosis import (
-    FindingView,
-    Names,
-    cause_summary,
-    check_line,
-    diagnosis_headline,
-    subjects,
-    to_html,
-    to_json,
-    to_markdown,
-    total_at_stake,
-)
 from attain.reports.formats import Format
-from attain.reports.templating import money, short
+
+if TYPE_CHECKING:
+    from attain.diagnosis.finding import Diagnosis
+    from attain.reports.diagnosis import FindingView, Names
 
 SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan"}
 
@@ -63,6 +48,12 @@ def diagnose_command(
     performers. Thresholds are in the \\[diagnosis] table of attain.toml; the ideal
     customer profile in \\[icp].
     """
+    from attain.config import load_settings
+    from attain.diagnosis.run import diagnose
+    from attain.metrics.attainment import scope_names
+    from attain.metrics.targets import rep_roster
+    from attain.reports.diagnosis import to_html, to_json, to_markdown
+
     settings = load_settings()
     with opened_store(db, read_only=True, as_of=as_of) as backend:
         diagnosis = diagnose(
@@ -91,6 +82,9 @@ def diagnose_command(
 
 
 def _print(console: Console, diagnosis: Diagnosis, names: Names) -> None:
+    from attain.reports.diagnosis import cause_summary, diagnosis_headline, subjects, total_at_stake
+    from attain.reports.templating import money, short
+
     found = subjects(diagnosis, names)
     reps = [s for s in found if s.scope == "rep"]
     console.print(
@@ -134,6 +128,9 @@ def _print(console: Console, diagnosis: Diagnosis, names: Names) -> None:
 def _print_checks(console: Console, diagnosis: Diagnosis, names: Names) -> None:
     """The causes not checked, with the data that would let them, then each rep at risk with
     what was checked for them (only when something could not be checked)."""
+    from attain.diagnosis.checked import unchecked_causes, unchecked_line
+    from attain.reports.diagnosis import check_line, diagnosis_headline
+
     if not diagnosis.skipped:
         return
     if diagnosis.findings:
@@ -145,6 +142,8 @@ def _print_checks(console: Console, diagnosis: Diagnosis, names: Names) -> None:
 
 
 def _finding(view: FindingView) -> Group:
+    from attain.reports.templating import money
+
     finding = view.finding
     style = SEVERITY_STYLE.get(finding.severity, "")
     head = Text.from_markup(

@@ -10,27 +10,18 @@ import os
 import socket
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from sqlalchemy import delete
 
-from attain.appdb.database import app_db_url, make_engine, upgrade
-from attain.appdb.delivery import AlertKind, AlertSubscription, Channel
-from attain.appdb.users import get_user
+from attain.appdb.kinds import AlertKind, Channel
 from attain.cli import coaching
 from attain.cli.options import DB, app_session, opened_store
 from attain.cli.users import APP_DB
-from attain.config import load_settings
 from attain.errors import AttainError
-from attain.workflow.delivery.schedule import (
-    WEEKDAYS,
-    check_webhook,
-    parse_clock,
-    parse_weekday,
-    set_schedule,
-)
-from attain.workflow.delivery.sender import RunReport, Sender
+
+if TYPE_CHECKING:
+    from attain.workflow.delivery.sender import RunReport
 
 
 def _unless_subcommand(command: Callable[..., None]) -> Callable[..., None]:
@@ -80,6 +71,10 @@ def send_command(
 ) -> None:
     """Send the digests that are due and the alerts of a new data version, as `attain serve`
     does every \\[delivery] poll_seconds; nothing already sent is sent again."""
+    from attain.appdb.database import app_db_url, make_engine, upgrade
+    from attain.config import load_settings
+    from attain.workflow.delivery.sender import Sender
+
     settings = load_settings()
     url = app_db_url(settings, app_db)
     upgrade(url)
@@ -125,6 +120,9 @@ def schedule_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Set when and where a user's weekly digest goes (default Monday 08:00 by e-mail)."""
+    from attain.appdb.users import get_user
+    from attain.workflow.delivery.schedule import WEEKDAYS, parse_clock, parse_weekday, set_schedule
+
     day = parse_weekday(weekday)
     hour, minute = parse_clock(at)
     with app_session(app_db) as (session, _):
@@ -162,6 +160,12 @@ def alerts_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Choose which alerts on change a user gets, and where."""
+    from sqlalchemy import delete
+
+    from attain.appdb.delivery import AlertSubscription
+    from attain.appdb.users import get_user
+    from attain.workflow.delivery.schedule import check_webhook
+
     kinds = kind or list(AlertKind)
     check_webhook(channel, webhook)
     with app_session(app_db) as (session, _):

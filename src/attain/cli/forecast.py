@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import typer
 from rich.console import Console
@@ -22,45 +22,23 @@ from rich.table import Table
 from attain.cli.options import AS_OF, DB, OUTPUT, TARGET, opened_store, read_overrides
 from attain.cli.output import finish, text_console, write
 from attain.cli.users import APP_DB
-from attain.config import load_settings
 from attain.errors import InputError
-from attain.forecast.backtest import WEEKS, Backtest, backtest, default_periods
-from attain.forecast.calibrated import calibrated
-from attain.forecast.forecast import (
-    OTHER_PERIODS,
-    SUMMED_PERIODS,
-    Forecast,
-    ForecastRow,
-    forecast,
-    forecast_cone,
-)
-from attain.forecast.history import DealHistory, load_history
-from attain.forecast.settings import ForecastSettings
-from attain.metrics.periods import Period
-from attain.metrics.report import last_fact_day, resolve_as_of
-from attain.reports.forecast import (
-    FORECAST_COLUMNS,
-    SCOPES,
-    SCORE_COLUMNS,
-    Kind,
-    backtest_to_html,
-    backtest_to_json,
-    baseline_line,
-    calibration_lines,
-    coverage_line,
-    headline,
-    method_line,
-    progress_line,
-    tables,
-    to_html,
-    to_json,
-)
 from attain.reports.formats import Format
-from attain.reports.templating import chance, ratio, short
-from attain.store.inventory import data_quality
+
+if TYPE_CHECKING:
+    from attain.forecast.backtest import Backtest
+    from attain.forecast.forecast import Forecast, ForecastRow
+    from attain.forecast.history import DealHistory
+    from attain.forecast.settings import ForecastSettings
+    from attain.metrics.periods import Period
+    from attain.reports.forecast import Kind
 
 LAST_WEEK = 13
 """A quarter's last week (its 91st day; week 13 ends a day or two before a long quarter does)."""
+
+HELP_WEEKS = "1,2,3,4,5,6,7,8,9,10,11,12"
+"""`--weeks`' default: attain.forecast.backtest.WEEKS (a test checks they agree), written out
+so that `attain --help` does not load the backtest."""
 
 
 ForecastFormat = Literal[Format.TEXT, Format.JSON, Format.HTML]
@@ -105,6 +83,14 @@ def forecast_command(
     `attain forecast backtest` measures all of them on past quarters. Settings are in the
     \\[forecast] table of attain.toml; the method is in docs/forecast.md.
     """
+    from attain.config import load_settings
+    from attain.forecast.calibrated import calibrated
+    from attain.forecast.forecast import forecast, forecast_cone
+    from attain.forecast.history import load_history
+    from attain.metrics.report import last_fact_day, resolve_as_of
+    from attain.reports.forecast import SCOPES, calibration_lines, to_html, to_json
+    from attain.store.inventory import data_quality
+
     if ctx.invoked_subcommand is not None:
         return
     if scope is not None and scope not in SCOPES:
@@ -161,7 +147,7 @@ def backtest_command(
         show_default=False,
     ),
     weeks: str = typer.Option(
-        ",".join(str(week) for week in WEEKS),
+        HELP_WEEKS,
         "--weeks",
         metavar="<1,2,...>",
         help=f"Weeks of each quarter to forecast at the end of, 1 to {LAST_WEEK}, comma-separated.",
@@ -175,6 +161,11 @@ def backtest_command(
     Per week: MAPE and bias of each, and how often the actual fell inside P10–P90 (80% if the
     band is honest). Each forecast uses backtest_simulations runs (\\[forecast] table).
     """
+    from attain.config import load_settings
+    from attain.forecast.backtest import default_periods
+    from attain.forecast.history import load_history
+    from attain.reports.forecast import backtest_to_html, backtest_to_json
+
     chosen = parse_weeks(weeks)
     settings = load_settings()
     zone = settings.performance.timezone
@@ -222,6 +213,8 @@ def _run(
     settings: ForecastSettings,
     weeks: list[int],
 ) -> Backtest:
+    from attain.forecast.backtest import backtest
+
     columns = (
         TextColumn("Backtesting"),
         BarColumn(),
@@ -245,6 +238,8 @@ def _run(
 
 def target_notes(result: Forecast, target: float | None) -> list[str]:
     """What --target did, in the words `attain report` uses."""
+    from attain.forecast.forecast import OTHER_PERIODS, SUMMED_PERIODS
+
     if result.target_source.startswith("flat") and target is not None:
         return [f"no bookings quotas in the store: every selling rep's target is {target:,.0f}"]
     if target is not None:
@@ -264,6 +259,16 @@ def target_notes(result: Forecast, target: float | None) -> list[str]:
 
 
 def _print(console: Console, result: Forecast, scope: str | None, notes: list[str]) -> None:
+    from attain.reports.forecast import (
+        FORECAST_COLUMNS,
+        baseline_line,
+        headline,
+        method_line,
+        progress_line,
+        tables,
+    )
+    from attain.reports.templating import ratio
+
     console.print(
         f"[bold]Forecast {result.period.label}[/] as of {result.as_of} "
         f"({ratio(result.elapsed)} of the period gone)"
@@ -299,6 +304,8 @@ def _print(console: Console, result: Forecast, scope: str | None, notes: list[st
 
 
 def _cell(row: ForecastRow, kind: Kind, value: str | float | int | None) -> str:
+    from attain.reports.templating import chance, ratio, short
+
     if value is None:
         return "—"
     if kind == "text":
@@ -316,6 +323,9 @@ def _cell(row: ForecastRow, kind: Kind, value: str | float | int | None) -> str:
 
 
 def _print_backtest(console: Console, result: Backtest, notes: list[str]) -> None:
+    from attain.reports.forecast import SCORE_COLUMNS, coverage_line
+    from attain.reports.templating import ratio
+
     console.print(
         f"[bold]Backtest[/] of {len(result.periods)} quarter(s) ({', '.join(result.periods)}): "
         "company bookings forecast at the end of each week from what was known then"

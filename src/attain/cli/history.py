@@ -8,7 +8,6 @@ import typer
 from rich.console import Console
 
 from attain.cli.options import DB, open_store
-from attain.store.prune import prune_history
 
 app = typer.Typer(help="The dated history of deals and reps that each import keeps.")
 
@@ -29,6 +28,8 @@ def prune_command(
     Current rows (every deal's and rep's latest state, deleted deals included) always stay;
     what changed before the date can no longer be read (changes, waterfall, point in time).
     """
+    from attain.store.prune import prune_history
+
     backend, name = open_store(db)
     try:
         pruned = prune_history(backend, before)

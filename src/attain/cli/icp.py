@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -10,7 +11,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from attain.cli.options import DB, day_option, opened_store
-from attain.leads.suggest import IcpSuggestion, suggest_icp
+
+if TYPE_CHECKING:
+    from attain.leads.suggest import IcpSuggestion
 
 app = typer.Typer(help="The ideal customer profile: propose one from won and lost leads.")
 
@@ -36,6 +39,8 @@ def suggest_command(
 ) -> None:
     """Win rate, lift and confidence interval per industry, size band, country, title word and
     source, and the `\\[icp]` rules they support, ready to paste into attain.toml."""
+    from attain.leads.suggest import suggest_icp
+
     with opened_store(db, read_only=True) as backend:
         suggestion = suggest_icp(
             backend,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -13,12 +14,21 @@ from rich.table import Table
 
 from attain.cli.options import DB, open_store, optional_option
 from attain.cli.status import flagged_counts, won_table
-from attain.config import load_settings
 from attain.errors import InputError
-from attain.ingest.handoff import ImportRequest, hand_import
-from attain.ingest.importer import IMPORT_MEMORY_LIMIT, ImportResult
-from attain.ingest.presets import PRESETS
-from attain.store.owner import ServerClaim, read_claim, store_file
+
+if TYPE_CHECKING:
+    from attain.ingest.handoff import ImportRequest
+    from attain.ingest.importer import ImportResult
+    from attain.store.owner import ServerClaim
+
+
+PRESET_NAMES = ("generic", "maven", "olist", "salesforce", "hubspot", "map")
+"""The presets `--preset` names in its help, as attain.ingest.presets.PRESETS holds them (a test
+checks they agree): written out so that `attain --help` does not load the readers."""
+
+HELP_MEMORY_LIMIT = "1GB"
+"""attain.ingest.importer.IMPORT_MEMORY_LIMIT as `--memory-limit`'s help shows it (a test checks
+they agree); the import itself uses IMPORT_MEMORY_LIMIT."""
 
 
 def import_command(
@@ -29,7 +39,7 @@ def import_command(
         "generic",
         "--preset",
         "-p",
-        help=f"Layout of the files: {', '.join(PRESETS)}. generic expects the canonical "
+        help=f"Layout of the files: {', '.join(PRESET_NAMES)}. generic expects the canonical "
         "files (reps.csv, opportunities.csv, ...; see docs/schema.md).",
     ),
     column_map: Path | None = optional_option(
@@ -73,7 +83,7 @@ def import_command(
         "--memory-limit",
         metavar="<size>",
         help="Most memory DuckDB may use for the import, e.g. 1GB or 500MB; beyond it the work "
-        f"spills to disk \\[default: memory_limit in attain.toml, else {IMPORT_MEMORY_LIMIT}].",
+        f"spills to disk \\[default: memory_limit in attain.toml, else {HELP_MEMORY_LIMIT}].",
     ),
 ) -> None:
     """Import CRM files into the store, in one transaction, as a new data version.
@@ -86,6 +96,8 @@ def import_command(
     While `attain serve` runs on the store, the app imports the files (it is the store's one
     writer): the command hands them over and prints the same summary.
     """
+    from attain.ingest.handoff import ImportRequest, hand_import
+
     if column_map is not None and preset not in ("generic", "map"):
         raise InputError(f"--map reads the files with a column map; drop --preset {preset}")
     if column_map is not None:
@@ -116,6 +128,9 @@ def import_command(
 
 def serving_app(db: str | None) -> ServerClaim | None:
     """The claim of `attain serve` running on the store `db` (None: nobody serves it)."""
+    from attain.config import load_settings
+    from attain.store.owner import read_claim, store_file
+
     path = store_file(db or load_settings().db)
     return None if path is None else read_claim(path)
 
@@ -125,6 +140,9 @@ def _import_here(
 ) -> ImportResult:
     """Import in this process, with a progress bar (no app serves the store), in at most
     `memory_limit`, the settings' memory_limit or IMPORT_MEMORY_LIMIT."""
+    from attain.config import load_settings
+    from attain.ingest.importer import IMPORT_MEMORY_LIMIT
+
     backend, _ = open_store(db)
     try:
         with Progress(

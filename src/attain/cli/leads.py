@@ -6,8 +6,8 @@ import sys
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -16,11 +16,11 @@ from rich.table import Table
 from attain.cli.options import DB, command_group, opened_store, optional_option, read_overrides
 from attain.cli.users import APP_DB
 from attain.errors import InputError
-from attain.leads.label_leaks import kept_and_excluded, label_leaks, read_lead_csv
-from attain.leads.model import ModelCard, TrainedModel, train
-from attain.leads.training_data import LABEL, TIME_COLUMN, scoring_frame, training_frame
-from attain.reports.csv_safe import safe_frame
-from attain.reports.jsonable import dumps
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from attain.leads.model import ModelCard, TrainedModel
 
 app = command_group(
     "Predictive lead score: a calibrated conversion probability, A–D grade and reasons."
@@ -61,6 +61,11 @@ def train_command(
     With --csv, columns that give the label away (a name saying the value is known after the
     outcome, such as status, tags or last activity, or a column predicting the label alone
     with ROC AUC above 0.95) are left out and named in the card; --keep uses them anyway."""
+    from attain.leads.label_leaks import read_lead_csv
+    from attain.leads.model import train
+    from attain.leads.training_data import LABEL, TIME_COLUMN, training_frame
+    from attain.reports.jsonable import dumps
+
     excluded = _names(exclude)
     if csv is not None:
         if label is None:
@@ -94,6 +99,11 @@ def score_command(
     top three reasons per lead, as CSV. Refuses data shaped unlike the model's training data.
     A manager's live grade override (`attain overrides set lead_grade LEAD GRADE`) is shown in
     `grade_override` beside the model's grade."""
+    from attain.leads.label_leaks import read_lead_csv
+    from attain.leads.model import TrainedModel
+    from attain.leads.training_data import scoring_frame
+    from attain.reports.csv_safe import safe_frame
+
     model = TrainedModel.load(model_path)
     if csv is not None:
         frame = read_lead_csv(csv, sep)
@@ -118,6 +128,8 @@ def with_grade_overrides(table: pd.DataFrame, grades: Mapping[str, str]) -> pd.D
 
 def score_table(model: TrainedModel, frame: pd.DataFrame) -> pd.DataFrame:
     """Id columns, probability, grade and reason_1..3 ("feature=value (+log-odds)") per row."""
+    import pandas as pd
+
     probability = model.predict_proba(frame)
     reasons = model.explain(frame, top=3)
     ids = [name for name in model.plan.id_columns if name in frame.columns]
@@ -146,6 +158,9 @@ def _train_csv(
 ) -> TrainedModel:
     """Train on a raw file with the columns that give the label away left out, unless kept;
     the card names each flagged column with its reason."""
+    from attain.leads.label_leaks import kept_and_excluded, label_leaks
+    from attain.leads.model import train
+
     if label not in frame.columns:
         raise InputError(f"label column {label!r} is not in the data")
     flagged = label_leaks(frame, label)

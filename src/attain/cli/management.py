@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from attain.access import Resource
+from attain.appdb.kinds import SKILLS
 from attain.cli.options import (
     AS_OF,
     AS_USER,
@@ -34,28 +34,8 @@ from attain.cli.options import (
     writer_scope,
 )
 from attain.cli.users import APP_DB
-from attain.config import load_settings
 from attain.errors import InputError
-from attain.metrics.periods import quarter_of
 from attain.reports.formats import Format
-from attain.reports.jsonable import jsonable
-from attain.workflow.compensation import (
-    bookings_quotas,
-    load_plan,
-    parse_period,
-    payout_report,
-    won_deals,
-)
-from attain.workflow.products import product_rows, set_priority, tier_map
-from attain.workflow.programs import check_in, review_program, start_program
-from attain.workflow.ramp import store_ramp
-from attain.workflow.skills import (
-    SKILLS,
-    recommend_training,
-    set_score,
-    skills_matrix,
-    suggest_skills,
-)
 
 program_app = command_group(
     "Intensive multi-week programs: start, weekly check-ins, before/after review."
@@ -89,6 +69,9 @@ def program_start_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Start an intensive program for a rep (one `--by` may coach on the web)."""
+    from attain.access import Resource
+    from attain.workflow.programs import start_program
+
     with acting_as(app_db, by) as (session, user):
         program = start_program(
             session,
@@ -121,6 +104,9 @@ def program_checkin_command(
 ) -> None:
     """Log a weekly check-in of a program (a coaching session of kind program_check_in), for
     a program `--by` may see on the web."""
+    from attain.access import Resource
+    from attain.workflow.programs import check_in
+
     with acting_as(app_db, by) as (session, user):
         record, week = check_in(
             session,
@@ -147,6 +133,9 @@ def program_review_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Before/after comparison of the rep's weekly metrics and the program's verdict."""
+    from attain.config import load_settings
+    from attain.workflow.programs import review_program
+
     settings = load_settings()
     with opened_store(db, read_only=True) as backend:
         day = as_of.date() if as_of else date.today()
@@ -204,6 +193,9 @@ def skills_set_command(
 ) -> None:
     """Score a rep's skill 1–5 (kept with who and when; older scores stay as history), for a
     rep `--by` may score on the web."""
+    from attain.access import Resource
+    from attain.workflow.skills import set_score
+
     with acting_as(app_db, by) as (session, user):
         scope = writer_scope(user, Resource.SKILLS, db)
         row = set_score(session, rep, skill, score, by=user, note=note, scope=scope)
@@ -219,6 +211,8 @@ def skills_show_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """The skills matrix: each rep's score in force per skill."""
+    from attain.workflow.skills import skills_matrix
+
     backend = None
     with app_session(app_db, None) as (session, _):
         scope = None
@@ -249,6 +243,9 @@ def skills_suggest_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Skills the rep's findings point at, and recommended training for the weakest skills."""
+    from attain.reports.jsonable import jsonable
+    from attain.workflow.skills import recommend_training, skills_matrix, suggest_skills
+
     with store_facts(db, as_of) as found:
         check_rep(found.backend, rep)
         suggestions = suggest_skills(diagnose_store(found, rep).findings, rep)
@@ -286,6 +283,9 @@ def ramp_command(
     db: str | None = DB,
 ) -> None:
     """New-hire ramp: bookings and activities by month since hire against the cohort median."""
+    from attain.config import load_settings
+    from attain.workflow.ramp import store_ramp
+
     settings = load_settings()
     with opened_store(db, read_only=True) as backend:
         rows = store_ramp(
@@ -330,6 +330,9 @@ def products_priority_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Set a product's priority tier (and differentiators) in place of the CRM's."""
+    from attain.access import Resource
+    from attain.workflow.products import set_priority
+
     with opened_store(db, read_only=True) as backend:
         known = backend.execute(backend.table("products").product_id)
     if product not in set(known.astype(str)):
@@ -347,6 +350,8 @@ def products_show_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Every product with its tier in force (from Attain or the CRM) and differentiators."""
+    from attain.workflow.products import product_rows
+
     with opened_store(db, read_only=True) as backend, app_session(app_db, None) as (session, _):
         rows = product_rows(session, backend)
     if json_or_empty(rows, output_format):
@@ -380,6 +385,17 @@ def comp_payout_command(
 ) -> None:
     """Each rep's payout for a period from their won deals, and whether the plan pays more for
     priority products than for loss leaders."""
+    from attain.config import load_settings
+    from attain.metrics.periods import quarter_of
+    from attain.workflow.compensation import (
+        bookings_quotas,
+        load_plan,
+        parse_period,
+        payout_report,
+        won_deals,
+    )
+    from attain.workflow.products import tier_map
+
     settings = load_settings()
     plan_file = plan_file or settings.workflow.comp_plan
     if plan_file is None:

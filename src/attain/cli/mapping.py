@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import typer
-
-from attain.ingest.readers import ReadOptions
-from attain.ingest.suggest import suggest_map
 
 app = typer.Typer(
     help="Column maps: map any CRM export onto Attain's tables (docs/column-maps.md)."
@@ -29,6 +25,11 @@ def suggest_command(
     Read it, fix every line marked 'guessed', then import with
     `attain import FILES --map map.toml`. Nothing is written to the store.
     """
+    import duckdb
+
+    from attain.ingest.readers import ReadOptions
+    from attain.ingest.suggest import suggest_map
+
     con = duckdb.connect()
     try:
         draft = suggest_map(con, paths, ReadOptions())

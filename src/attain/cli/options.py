@@ -10,35 +10,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import typer
-from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
 
-from attain.access import (
-    AccessError,
-    Resource,
-    Visibility,
-    can_write,
-    coaching_visibility,
-    principal,
-    visibility_for,
-)
-from attain.appdb.database import app_db_url, make_engine, session_scope, upgrade
-from attain.appdb.models import Role, User
-from attain.appdb.users import get_user
-from attain.config import Settings, load_settings
-from attain.diagnosis.finding import Diagnosis
-from attain.diagnosis.run import diagnose
 from attain.errors import InputError
-from attain.forecast.forecast import Overrides
-from attain.metrics.report import PerformanceReport, performance_report
-from attain.metrics.targets import rep_roster, roster_entries
-from attain.plan.overrides import live_overrides
 from attain.reports.formats import Format
-from attain.store import connect
-from attain.store.handle import Store
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from attain.access import Resource, Visibility
+    from attain.appdb.models import User
+    from attain.config import Settings
+    from attain.diagnosis.finding import Diagnosis
+    from attain.forecast.forecast import Overrides
+    from attain.metrics.report import PerformanceReport
+    from attain.store.handle import Store
 
 
 def command_group(help: str) -> typer.Typer:
@@ -79,6 +67,9 @@ def open_store(
     """The store backend and its name: --db if given, else ATTAIN_DB, attain.toml, attain.duckdb.
 
     With `as_of`, open deals in other currencies convert at that day's rate (default today)."""
+    from attain.config import load_settings
+    from attain.store import connect
+
     settings = load_settings()
     target = db or settings.db
     backend = connect(
@@ -105,6 +96,13 @@ def opened_store(
 
 def read_overrides(app_db: str | None) -> Overrides:
     """The live overrides; none when the app database is a SQLite file not yet created."""
+    from sqlalchemy.engine import make_url
+
+    from attain.appdb.database import app_db_url
+    from attain.config import load_settings
+    from attain.forecast.forecast import Overrides
+    from attain.plan.overrides import live_overrides
+
     url = app_db_url(load_settings(), app_db)
     parsed = make_url(url)
     if parsed.drivername.startswith("sqlite"):
@@ -121,6 +119,10 @@ def app_session(
 ) -> Iterator[tuple[Session, User | None]]:
     """A session on the app database (migrated to the newest schema first), acting as the user
     with e-mail `email` when given: the one way every command opens the app database."""
+    from attain.appdb.database import app_db_url, make_engine, session_scope, upgrade
+    from attain.appdb.users import get_user
+    from attain.config import load_settings
+
     url = app_db_url(load_settings(), app_db)
     upgrade(url)
     engine = make_engine(url)
@@ -162,6 +164,10 @@ FORMAT = typer.Option(Format.TEXT, "--format", "-f", help="Output format.")
 
 def user_visibility(session: Session, backend: Store, email: str | None) -> Visibility | None:
     """What the Attain user `email` may see of coaching records (None: everything)."""
+    from attain.access import AccessError, coaching_visibility
+    from attain.appdb.users import get_user
+    from attain.metrics.targets import roster_entries
+
     if email is None:
         return None
     user = get_user(session, email)
@@ -180,6 +186,10 @@ def writer_scope(
     themselves, read from the store `db`. InputError when the role may not write `resource`
     at all, unless `own_records` (marking one's own action done). A consistency check for
     operators, not a security boundary: whoever runs the CLI already holds the databases."""
+    from attain.access import AccessError, can_write, principal, visibility_for
+    from attain.appdb.models import Role
+    from attain.metrics.targets import roster_entries
+
     if user.role is Role.ADMIN:
         return None
     acting = principal(user)
@@ -205,6 +215,9 @@ class StoreFacts:
 @contextmanager
 def store_facts(db: str | None, as_of: datetime | None) -> Iterator[StoreFacts]:
     """Open the store read-only with its performance report as of `as_of`; closed on exit."""
+    from attain.config import load_settings
+    from attain.metrics.report import performance_report
+
     settings = load_settings()
     with opened_store(db, read_only=True) as backend:
         report = performance_report(
@@ -215,6 +228,8 @@ def store_facts(db: str | None, as_of: datetime | None) -> Iterator[StoreFacts]:
 
 def diagnose_store(found: StoreFacts, rep: str | None = None) -> Diagnosis:
     """The diagnosis of the store (or one rep) with the configured thresholds."""
+    from attain.diagnosis.run import diagnose
+
     s = found.settings
     return diagnose(
         found.backend,
@@ -228,6 +243,8 @@ def diagnose_store(found: StoreFacts, rep: str | None = None) -> Diagnosis:
 
 def check_rep(backend: Store, rep: str) -> None:
     """Refuse a rep id the store does not know, with a clear message."""
+    from attain.metrics.targets import rep_roster
+
     if rep not in set(rep_roster(backend)["rep_id"].astype(str)):
         raise InputError(f"no rep {rep} in the store; `attain report` lists them")
 

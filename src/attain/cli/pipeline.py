@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -13,20 +14,12 @@ from rich.table import Table
 
 from attain.cli.changes import FORMAT, ChangesFormat, emit
 from attain.cli.options import DB, OUTPUT, command_group, day_option, opened_store
-from attain.config import load_settings
 from attain.errors import InputError
-from attain.history.calls import CallAccuracy, forecast_calls
-from attain.history.waterfall import OUTFLOWS, Movement, Waterfall, pipeline_waterfall
-from attain.metrics.periods import Period
-from attain.reports.history import (
-    calls_csv,
-    calls_json,
-    currency_note,
-    waterfall_csv,
-    waterfall_json,
-)
-from attain.reports.templating import label
-from attain.workflow.compensation import parse_period
+
+if TYPE_CHECKING:
+    from attain.history.calls import CallAccuracy
+    from attain.history.waterfall import Waterfall
+    from attain.metrics.periods import Period
 
 app = command_group("The pipeline's movement and the CRM's calls.")
 
@@ -39,6 +32,8 @@ THROUGH = day_option("--through", "Weeks up to this day \\[default: today, or th
 
 
 def _period(text: str, team: str | None, rep: str | None) -> Period:
+    from attain.workflow.compensation import parse_period
+
     if team is not None and rep is not None:
         raise InputError("give --team or --rep, not both")
     return parse_period(text)
@@ -65,6 +60,10 @@ def waterfall_command(
     next week's start. --format json lists the deals behind every bar; docs/history.md,
     "Pipeline waterfall", says how each deal's movement is decided.
     """
+    from attain.config import load_settings
+    from attain.history.waterfall import pipeline_waterfall
+    from attain.reports.history import waterfall_csv, waterfall_json
+
     asked = _period(period, team, rep)
     settings = load_settings()
     with opened_store(db, read_only=True) as backend:
@@ -85,6 +84,10 @@ def _who(team: str | None, rep: str | None) -> str:
 
 def print_waterfall(console: Console, result: Waterfall) -> None:
     """One row per week: start, each movement (money, deals in brackets), end."""
+    from attain.history.waterfall import OUTFLOWS, Movement
+    from attain.reports.history import currency_note
+    from attain.reports.templating import label
+
     console.print(
         f"[bold]Pipeline waterfall[/] {result.period.label} for "
         f"{escape(_who(result.team_id, result.rep_id))}, weeks through {result.through}"
@@ -137,6 +140,10 @@ def calls_command(
     open deals expected to close in the period, plus what had already closed won). Attain's
     P50 uses `backtest_simulations` runs per week; docs/history.md, "Forecast-call accuracy".
     """
+    from attain.config import load_settings
+    from attain.history.calls import forecast_calls
+    from attain.reports.history import calls_csv, calls_json
+
     asked = _period(period, team, rep)
     settings = load_settings()
     with opened_store(db, read_only=True) as backend:
@@ -163,6 +170,8 @@ def _error(call: float | None, actual: float) -> str:
 
 def print_calls(console: Console, result: CallAccuracy) -> None:
     """One row per week: won so far, the three calls and Attain's P50, each with its error."""
+    from attain.reports.history import currency_note
+
     console.print(
         f"[bold]Forecast calls[/] {result.period.label} for "
         f"{escape(_who(result.team_id, result.rep_id))}: actual closed won "

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy import select
 
-from attain.access import Resource, principal, sees, visibility_for
-from attain.appdb.models import OverrideKind, Role, User
+from attain.appdb.kinds import OverrideKind
 from attain.cli.options import (
     AS_OF,
     DB,
@@ -25,17 +23,15 @@ from attain.cli.options import (
     read_overrides,
 )
 from attain.cli.users import APP_DB
-from attain.config import load_settings
 from attain.errors import InputError
-from attain.forecast.forecast import Forecast, stage_win_rates
-from attain.forecast.history import load_history
-from attain.metrics.report import last_fact_day, resolve_as_of
-from attain.metrics.targets import rep_roster, roster_entries
-from attain.plan.overrides import clear_override, list_overrides, set_override
-from attain.plan.plan import OverriddenValue, RepPlan
-from attain.plan.run import PlanReport, plan_forecast, store_plan
 from attain.reports.formats import Format
-from attain.store.handle import Store
+
+if TYPE_CHECKING:
+    from attain.appdb.models import User
+    from attain.forecast.forecast import Forecast
+    from attain.plan.plan import OverriddenValue, RepPlan
+    from attain.plan.run import PlanReport
+    from attain.store.handle import Store
 
 PlanFormat = Literal[Format.TEXT, Format.JSON]
 """Output formats of the plan."""
@@ -65,6 +61,10 @@ def plan_command(
     the quarter needs; whether that is feasible against the rep's 90th-percentile week; and the
     lever with the largest effect. Settings are in the \\[plan] table; see docs/plan.md.
     """
+    from attain.config import load_settings
+    from attain.metrics.report import last_fact_day, resolve_as_of
+    from attain.plan.run import store_plan
+
     if rep is not None and team is not None:
         raise InputError("give --rep or --team, not both")
     settings = load_settings()
@@ -93,6 +93,8 @@ def plan_command(
 
 
 def _chosen_reps(backend: Store, rep: str | None, team: str | None) -> list[str] | None:
+    from attain.metrics.targets import rep_roster
+
     if rep is None and team is None:
         return None
     roster = rep_roster(backend)
@@ -229,6 +231,8 @@ def set_command(
 
     A deal's forecast category is checked against the web app's rule for `--by` (a manager
     changes only their teams' reps' deals), reading the deal's owner from --db."""
+    from attain.plan.overrides import set_override
+
     with acting_as(app_db, by) as (session, user):
         if kind is OverrideKind.FORECAST_CATEGORY:
             _check_deal_writer(user, target, db)
@@ -243,6 +247,10 @@ def _check_deal_writer(user: User, opportunity_id: str, db: str | None) -> None:
     """InputError unless `user` may see the deal's owner in the forecast, as on the web: a
     consistency check for operators (whoever runs the CLI holds the database already), not a
     security boundary."""
+    from attain.access import Resource, principal, sees, visibility_for
+    from attain.appdb.models import Role
+    from attain.metrics.targets import roster_entries
+
     if user.role is Role.ADMIN:
         return
     with opened_store(db, read_only=True) as backend:
@@ -269,6 +277,8 @@ def clear_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Go back to the computed value: the live override is superseded (and kept in history)."""
+    from attain.plan.overrides import clear_override
+
     with app_session(app_db, by) as (session, _user):
         override = clear_override(session, kind, target)
         typer.echo(f"Cleared override {override.id}: {override.kind.value} {override.target_id}.")
@@ -317,6 +327,11 @@ _OverrideRow = tuple[int, OverrideKind, str, str, str, str, datetime, datetime |
 
 
 def _override_rows(app_db: str | None, include_superseded: bool) -> list[_OverrideRow]:
+    from sqlalchemy import select
+
+    from attain.appdb.models import User
+    from attain.plan.overrides import list_overrides
+
     with app_session(app_db, None) as (session, _user):
         emails = {user.id: user.email for user in session.scalars(select(User))}
         return [
@@ -339,6 +354,12 @@ def _model_values(
 ) -> tuple[dict[str, float], Forecast | None]:
     """The stages' historical win rates and, when a deal's category is overridden, the
     forecast whose probabilities are shown beside those deals."""
+    from attain.config import load_settings
+    from attain.forecast.forecast import stage_win_rates
+    from attain.forecast.history import load_history
+    from attain.metrics.report import last_fact_day, resolve_as_of
+    from attain.plan.run import plan_forecast
+
     settings = load_settings()
     with opened_store(db, read_only=True) as backend:
         rates = stage_win_rates(load_history(backend))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -12,12 +13,10 @@ from rich.table import Table
 
 from attain.cli.options import AS_OF, DB, OUTPUT, TARGET, opened_store
 from attain.cli.output import finish, text_console, write
-from attain.config import load_settings
-from attain.metrics.report import PerformanceReport, performance_report
 from attain.reports.formats import Format
-from attain.reports.jsonable import dumps
-from attain.reports.performance import rep_lines, scope_lines, to_csv, to_html, to_markdown
-from attain.reports.templating import label, money, ratio, short, times
+
+if TYPE_CHECKING:
+    from attain.metrics.report import PerformanceReport
 
 STATUS_STYLE = {"ahead": "green", "on_pace": "cyan", "behind": "yellow", "at_risk": "bold red"}
 CLASS_SHORT = {
@@ -45,6 +44,11 @@ def report_command(
     goal checks, quota ratcheting and early warnings. Thresholds are in the \\[performance]
     table of attain.toml.
     """
+    from attain.config import load_settings
+    from attain.metrics.report import performance_report
+    from attain.reports.jsonable import dumps
+    from attain.reports.performance import to_csv, to_html, to_markdown
+
     settings = load_settings().performance
     with opened_store(db, read_only=True, as_of=as_of) as backend:
         report = performance_report(
@@ -66,6 +70,9 @@ def report_command(
 
 def _print(console: Console, report: PerformanceReport, limit: int) -> None:
     """The report on the terminal: headline, company line, teams, reps, then the warnings."""
+    from attain.reports.performance import scope_lines
+    from attain.reports.templating import label, money, ratio, times
+
     console.print(
         f"[bold]Performance {report.period.label}[/], as of {report.as_of} "
         f"(targets: {report.target_source}; data through {report.data_through or 'n/a'})"
@@ -86,6 +93,9 @@ def _print(console: Console, report: PerformanceReport, limit: int) -> None:
 
 
 def _print_teams(console: Console, report: PerformanceReport) -> None:
+    from attain.reports.performance import scope_lines
+    from attain.reports.templating import ratio, short, times
+
     teams = scope_lines(report, "team")
     if not teams:
         return
@@ -125,6 +135,9 @@ def _print_teams(console: Console, report: PerformanceReport) -> None:
 
 def _print_reps(console: Console, report: PerformanceReport, limit: int) -> None:
     """The first `limit` reps (all when `limit` <= 0), most at risk first, and the legend."""
+    from attain.reports.performance import rep_lines
+    from attain.reports.templating import ratio, short, times
+
     reps = rep_lines(report)
     if not reps:
         # An empty table reads as "no reps"; say why there are no lines instead.
@@ -183,6 +196,8 @@ def _print_reps(console: Console, report: PerformanceReport, limit: int) -> None
 
 def _print_warnings(console: Console, report: PerformanceReport) -> None:
     """Early warnings, ratcheting signals and the goals' SMART check, one line each."""
+    from attain.reports.templating import money
+
     for warning in report.early_warnings:
         console.print(
             f"[bold red]early warning[/] {warning.rep_id}: {warning.metric} "
@@ -203,4 +218,6 @@ def _print_warnings(console: Console, report: PerformanceReport) -> None:
 
 
 def _status(status: str | None) -> str:
+    from attain.reports.templating import label
+
     return f"[{STATUS_STYLE.get(status or '', '')}]{label(status)}[/]" if status else "—"

@@ -10,9 +10,7 @@ import typer
 
 from attain.cli.options import DB
 from attain.cli.users import APP_DB
-from attain.config import load_settings
 from attain.errors import StoreError
-from attain.store.owner import read_claim, release_claim, store_file, write_claim
 
 KEEP_ALIVE_S = 30
 """How long an idle keep-alive connection stays open (uvicorn's default is 5 s): under load a
@@ -39,6 +37,8 @@ def serve_command(
     """
     import uvicorn
 
+    from attain.config import load_settings
+    from attain.store.owner import read_claim, release_claim, store_file, write_claim
     from attain.web.app import create_app
 
     settings = load_settings()

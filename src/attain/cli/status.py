@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 
 from attain.cli.options import DB, open_store
 from attain.cli.output import text_console
-from attain.store.inventory import Inventory, WonMoney, inventory
+
+if TYPE_CHECKING:
+    from attain.store.inventory import Inventory, WonMoney
 
 
 def status_command(db: str | None = DB) -> None:
     """Show each table's row count and date range, and the last import."""
+    from attain.store.inventory import inventory
+
     backend, name = open_store(db, read_only=True)
     try:
         report = inventory(backend)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -13,11 +14,9 @@ from rich.table import Table
 from attain.cli.imports import _print_summary, serving_app
 from attain.cli.options import DB, command_group, opened_store
 from attain.cli.output import text_console
-from attain.config import load_settings
-from attain.ingest.connectors import hubspot, salesforce
-from attain.ingest.connectors.status import sync_statuses
-from attain.ingest.connectors.sync import Connector, SyncResult, run_sync
-from attain.ingest.handoff import SyncRequest, hand_sync
+
+if TYPE_CHECKING:
+    from attain.ingest.connectors.sync import Connector, SyncResult
 
 app = command_group(
     "Read Salesforce or HubSpot through their APIs into the store (docs/connectors.md)."
@@ -72,6 +71,9 @@ def status_command(db: str | None = DB) -> None:
     The rows its last data version loaded, rejected and deleted; a sync that changed nothing
     commits no new version, so its data version can be older than its last sync.
     """
+    from attain.config import load_settings
+    from attain.ingest.connectors.status import sync_statuses
+
     settings = load_settings().sync
     with opened_store(db, read_only=True) as backend:
         statuses = sync_statuses(backend, settings.folder)
@@ -92,6 +94,11 @@ def status_command(db: str | None = DB) -> None:
 def _sync(crm: Crm, full: bool, db: str | None, rejects: Path) -> None:
     """Sign in to `crm`, sync the store with it and print what happened; while `attain
     serve` runs on the store, the app syncs it (with its own settings and secrets)."""
+    from attain.config import load_settings
+    from attain.ingest.connectors import hubspot, salesforce
+    from attain.ingest.connectors.sync import run_sync
+    from attain.ingest.handoff import SyncRequest, hand_sync
+
     claim = serving_app(db)
     if claim is not None:
         console = Console(width=132) if not Console().is_terminal else Console()

@@ -8,36 +8,19 @@ from __future__ import annotations
 
 import sys
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from attain.access import Principal
-from attain.appdb import accounts, throttle
-from attain.appdb.audit import record
-from attain.appdb.database import (
-    app_db_url,
-    current_revision,
-    display_url,
-    downgrade,
-    head_revision,
-    upgrade,
-)
-from attain.appdb.models import Role
-from attain.appdb.users import (
-    add_user,
-    check_new_user,
-    create_api_token,
-    get_user,
-    list_users,
-)
+from attain.appdb.kinds import Role
 from attain.cli.options import DB, app_session, command_group, open_store, optional_option
-from attain.config import load_settings
 from attain.errors import InputError
-from attain.mail import MailError, send
-from attain.metrics.targets import roster_entries
+
+if TYPE_CHECKING:
+    from attain.access import Principal
 
 APP_DB = optional_option(
     "--app-db",
@@ -55,6 +38,9 @@ appdb_app = command_group(
 
 
 def _url(app_db: str | None) -> str:
+    from attain.appdb.database import app_db_url
+    from attain.config import load_settings
+
     return app_db_url(load_settings(), app_db)
 
 
@@ -69,6 +55,8 @@ def _teams_of(by: Principal | None, db: str | None) -> dict[str, str | None]:
     """Every rep's team from the store, when a manager's rules need it (else nothing is read).
     A consistency check for operators, not a security boundary: whoever runs the CLI already
     holds the databases."""
+    from attain.metrics.targets import roster_entries
+
     if by is None or by.role is not Role.MANAGER:
         return {}
     backend, _ = open_store(db, read_only=True)
@@ -102,6 +90,9 @@ def add_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Add a user who can sign in with their e-mail and a password (asked for twice)."""
+    from attain.appdb.users import add_user, check_new_user
+    from attain.config import load_settings
+
     min_length = load_settings().web.min_password_length
     with app_session(app_db) as (session, _):
         check_new_user(session, email, name, role, rep_id, team or ())
@@ -126,6 +117,8 @@ def add_command(
 @app.command("list")
 def list_command(app_db: str | None = APP_DB) -> None:
     """Show every user: role, CRM rep, managed teams, and whether they may sign in."""
+    from attain.appdb.users import list_users
+
     with app_session(app_db) as (session, _):
         users = list_users(session)
         if not users:
@@ -165,6 +158,9 @@ def _set_active(
 ) -> str:
     """Disable or enable `email`'s account as `by` (the web's rules: a manager only reps of
     their teams); the account's e-mail as stored."""
+    from attain.appdb import accounts
+    from attain.appdb.users import get_user
+
     with app_session(app_db, by) as (session, _):
         acting = accounts.acting(session, by)
         user = get_user(session, email)
@@ -181,6 +177,9 @@ def unlock_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Clear the sign-in delay that wrong passwords earned for an e-mail (docs/web.md)."""
+    from attain.appdb import throttle
+    from attain.appdb.audit import record
+
     with app_session(app_db) as (session, _):
         cleared = throttle.clear(session, email, client)
         after = {"client": client, "cleared": cleared}
@@ -197,6 +196,8 @@ def token_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Issue an API token and print its secret, once: Attain keeps only a hash of it."""
+    from attain.appdb.users import create_api_token, get_user
+
     with app_session(app_db) as (session, _):
         user = get_user(session, email)
         token, secret = create_api_token(session, user, name)
@@ -223,6 +224,10 @@ def invite_command(
 ) -> None:
     """Invite someone by e-mail: a one-time link (for [web] invitation_hours) lets them choose
     a password. Without [email] configured, the link is printed to hand over instead."""
+    from attain.appdb import accounts
+    from attain.config import load_settings
+    from attain.mail import MailError, send
+
     settings = load_settings()
     with app_session(app_db, by) as (session, _):
         acting = accounts.acting(session, by)
@@ -279,6 +284,8 @@ def tokens_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """List API tokens: id, owner, name, when made and last used, and whether revoked."""
+    from attain.appdb import accounts
+
     with app_session(app_db, by) as (session, _):
         acting = accounts.acting(session, by)
         rows = accounts.visible_tokens(session, acting)
@@ -306,6 +313,8 @@ def revoke_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Revoke an API token: scripts using it get 401 from now on."""
+    from attain.appdb import accounts
+
     with app_session(app_db, by) as (session, _):
         token = accounts.revoke_token(session, accounts.acting(session, by), token_id)
         typer.echo(f"Revoked API token {token.id} ({token.name!r}).")
@@ -317,6 +326,8 @@ def upgrade_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Create or migrate the app database's tables up to the newest schema (safe to repeat)."""
+    from attain.appdb.database import upgrade
+
     url = _url(app_db)
     upgrade(url, revision)
     _print_revision(url)
@@ -328,12 +339,16 @@ def downgrade_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Migrate the app database down to an older revision (data in dropped tables is lost)."""
+    from attain.appdb.database import downgrade
+
     url = _url(app_db)
     downgrade(url, revision)
     _print_revision(url)
 
 
 def _print_revision(url: str) -> None:
+    from attain.appdb.database import current_revision, display_url, head_revision
+
     revision = current_revision(url)
     if revision is None:
         typer.echo(f"App database {display_url(url)} has no tables (revision base).")

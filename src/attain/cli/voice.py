@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from attain.access import Resource
-from attain.appdb.users import get_user
 from attain.cli.options import (
     AS_OF,
     AS_USER,
@@ -31,17 +29,14 @@ from attain.cli.options import (
     writer_scope,
 )
 from attain.cli.users import APP_DB
-from attain.config import load_settings
-from attain.diagnosis.context import build_context
-from attain.diagnosis.finding import Skip
-from attain.diagnosis.stage_leakage import FunnelTable, funnel_table
 from attain.errors import InputError
-from attain.metrics.targets import rep_roster, roster_entries
 from attain.reports.formats import Format
-from attain.store.handle import Store
-from attain.workflow import calendar, pairing, surveys
-from attain.workflow.coaching import app_records, store_records
-from attain.workflow.coverage import coached_reps
+
+if TYPE_CHECKING:
+    from attain.diagnosis.finding import Skip
+    from attain.diagnosis.stage_leakage import FunnelTable
+    from attain.store.handle import Store
+    from attain.workflow import pairing
 
 survey_app = command_group(
     "Pulse surveys: send one to a team, see its anonymous results over time."
@@ -58,6 +53,8 @@ DAY_TIME = ["%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]
 
 def teams_of(backend: Store) -> dict[str, str | None]:
     """Every rep's team, from the store's roster."""
+    from attain.metrics.targets import roster_entries
+
     return {entry.rep_id: entry.team_id for entry in roster_entries(backend)}
 
 
@@ -81,6 +78,10 @@ def survey_send_command(
 ) -> None:
     """Send a pulse survey to a team; with \\[email] set, each of its reps with an account gets
     the link by e-mail."""
+    from attain.access import Resource
+    from attain.config import load_settings
+    from attain.workflow import surveys
+
     with opened_store(db, read_only=True) as backend:
         mapping = teams_of(backend)
     known = {t for t in mapping.values() if t}
@@ -107,6 +108,9 @@ def survey_results_command(
 ) -> None:
     """The team's surveys over time: answers, mean, change and themes, each hidden below the
     minimum of answers (`survey_min_answers`)."""
+    from attain.config import load_settings
+    from attain.workflow import surveys
+
     settings = load_settings()
     with opened_store(db, read_only=True) as backend, app_session(app_db) as (session, _):
         scope = user_visibility(session, backend, as_user)
@@ -127,6 +131,9 @@ def survey_results_command(
 def store_funnel(found: StoreFacts) -> FunnelTable | Skip:
     """The funnel-against-top-performers table of the store, as the stage-leakage detector
     computes it with the configured settings."""
+    from attain.diagnosis.context import build_context
+    from attain.diagnosis.stage_leakage import funnel_table
+
     s = found.settings
     context = build_context(
         found.backend,
@@ -141,6 +148,9 @@ def store_funnel(found: StoreFacts) -> FunnelTable | Skip:
 
 def _all_suggestions(db: str | None, as_of: datetime | None, app_db: str | None) -> list[Any]:
     """Suggested peers for every rep's stage, skill and activity gaps."""
+    from attain.diagnosis.stage_leakage import FunnelTable
+    from attain.workflow import pairing
+
     with store_facts(db, as_of) as found:
         s = found.settings
         findings = diagnose_store(found)
@@ -200,6 +210,10 @@ def pairing_propose_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Propose a pairing session of two reps (it shows in the calendar feed)."""
+    from attain.access import Resource
+    from attain.config import load_settings
+    from attain.workflow import pairing
+
     settings = load_settings()
     with acting_as(app_db, by) as (session, user):
         made = pairing.propose_pairing(
@@ -228,6 +242,9 @@ def pairing_met_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Record that the pair met: a coaching session of kind pairing for the learner."""
+    from attain.access import Resource
+    from attain.workflow import pairing
+
     with acting_as(app_db, by) as (session, user):
         made = pairing.record_meeting(
             session,
@@ -252,6 +269,9 @@ def pairing_review_command(
 ) -> None:
     """Whether the pairing's gap closed: the learner's weekly values after the meeting
     against as many weeks before, by the intensive programs' Mann–Whitney U test."""
+    from attain.diagnosis.stage_leakage import FunnelTable
+    from attain.workflow import pairing
+
     with store_facts(db, as_of) as found, app_session(app_db) as (session, _):
         s = found.settings
         table = store_funnel(found)
@@ -295,6 +315,9 @@ def calendar_token_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Make a new feed URL for a user (the old one stops working); shown only now."""
+    from attain.config import load_settings
+    from attain.workflow import calendar
+
     base = base_url or load_settings().email.base_url
     with acting_as(app_db, user_email) as (session, user):
         token = calendar.new_feed_token(session, user)
@@ -309,6 +332,13 @@ def calendar_export_command(
     app_db: str | None = APP_DB,
 ) -> None:
     """Write a user's feed (one-on-one cadence, shadowing plan, pairings) to an .ics file."""
+    from attain.appdb.users import get_user
+    from attain.config import load_settings
+    from attain.metrics.targets import rep_roster, roster_entries
+    from attain.workflow import calendar, pairing
+    from attain.workflow.coaching import app_records, store_records
+    from attain.workflow.coverage import coached_reps
+
     settings = load_settings()
     today = date.today()
     with opened_store(db, read_only=True) as backend, app_session(app_db) as (session, _):

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from attain.demo.variants import STANDARD, Variant
-from attain.diagnosis.finding import CAUSES
+from attain.diagnosis.causes import CAUSES
 from attain.errors import ConfigError
 
 DEFAULT_AS_OF = date(2026, 11, 13)
@@ -14,6 +14,9 @@ DEFAULT_AS_OF = date(2026, 11, 13)
 
 DEFAULT_PLANT_SHARE = 0.05
 """Share of selling reps that each cause is planted on when no reps are named."""
+
+DEFAULT_WEEKS = 13
+"""Weekly snapshots written by `attain demo generate --snapshots weekly`: a quarter of them."""
 
 
 @dataclass(frozen=True)

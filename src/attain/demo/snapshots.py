@@ -61,9 +61,6 @@ from attain.errors import ConfigError
 SNAPSHOT_WEEKDAY = 4
 SNAPSHOT_HOUR = 18
 """Snapshots are taken on Fridays (Monday = 0) at 18:00 UTC, after the week's work."""
-DEFAULT_WEEKS = 13
-"""A quarter of weekly snapshots."""
-
 RATES = {
     "slipped": 0.05,
     "pulled_in": 0.03,

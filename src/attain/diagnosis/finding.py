@@ -5,28 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal, Protocol, get_args
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 from scipy.stats import binomtest
 
+from attain.diagnosis.causes import CAUSES as CAUSES
+from attain.diagnosis.causes import Cause as Cause
 from attain.diagnosis.checked import RepChecks
 from attain.metrics.attainment import Scope
 from attain.metrics.periods import Period
-
-Cause = Literal[
-    "lead_warming",
-    "marketing_alignment",
-    "lead_criteria",
-    "follow_up",
-    "coaching",
-    "stage_leakage",
-    "activity_drop",
-    "product_mix",
-    "target_setting",
-]
-CAUSES: tuple[Cause, ...] = get_args(Cause)
-"""Fixed, documented cause identifiers (the demo's truth.json uses the same ones)."""
 
 Severity = Literal["high", "medium", "low"]
 

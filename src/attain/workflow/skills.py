@@ -20,13 +20,12 @@ from sqlalchemy.orm import Session
 
 from attain.access import Visibility, check_rep, sees
 from attain.appdb import limits
+from attain.appdb.kinds import SKILLS as SKILLS
 from attain.appdb.limits import checked_text
 from attain.appdb.models import Skill, SkillScore, User
 from attain.diagnosis.finding import Cause, Finding
 from attain.errors import InputError, one_of
 from attain.workflow.settings import WorkflowSettings
-
-SKILLS: tuple[Skill, ...] = tuple(Skill)
 
 CAUSE_SKILLS: dict[Cause, tuple[Skill, ...]] = {
     "lead_warming": (Skill.PROSPECTING,),
