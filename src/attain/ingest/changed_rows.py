@@ -14,13 +14,15 @@ and their import counts money and backdated deals over every row read.
 
 from __future__ import annotations
 
-import codecs
+import mmap
 import shutil
 import tempfile
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pandas as pd
 
 from attain.ingest.readers import (
     FILES_READ,
@@ -86,62 +88,175 @@ def stage_changed(
     """Stage the lines of `path` not seen by the last import, numbered as in the file.
 
     Returns the staged file (its rows counting every line read) and its lines, or None when
-    the file must be read whole: a blank line, another header, a line repeated, no changed
-    line, or a value spanning lines among the changed ones.
+    the file must be read whole: not UTF-8, a blank line, another header, a line repeated,
+    no changed line, or a value spanning lines among the changed ones.
     """
-    lines, gone = f"_lines_{table}", f"_gone_{table}"
-    header = _header(path)
+    first = _first_line(path)
     how = read_as(options)
-    if header is None or _header_hash(con, header, how) != _stored_header(con, table):
+    if first is None or _header_hash(con, first.text, how) != _stored_header(con, table):
         return None
-    # Counted, and checked to be UTF-8, before DuckDB reads it: a reader's error would abort
-    # the import's transaction, where the file is to be read whole instead.
-    total = _utf8_line_count(path)
-    if total is None:
+    scanned = _scan(con, path, first)
+    if scanned is None:
         return None
-    # One join of the file's lines with the hashes kept, keeping only the lines not seen
-    # (with their text and line number `n`) and the hashes of lines gone from the file (no
-    # `n`): the lines seen, nearly all, are counted, not kept.
-    try:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {lines} AS SELECT l.n, l.h, l.line, s.line_hash, "
-            "s.key_hash FROM (SELECT row_number() OVER () + 1 AS n, hash(line) AS h, line "
-            f"FROM read_csv({quote_literal(str(path))}, {_LINES}, skip = 1)) l "
-            f"FULL JOIN (SELECT line_hash, key_hash FROM {LINE_HASHES_TABLE} "
-            f"WHERE table_name = {quote_literal(table)} AND key_hash IS NOT NULL) s "
-            "ON l.h = s.line_hash WHERE s.line_hash IS NULL OR l.n IS NULL"
-        )
-    except duckdb.Error:
-        return None  # a line longer than the reader takes, or not UTF-8: read whole
-    counts = con.execute(
-        "SELECT count(*) FILTER (WHERE n IS NOT NULL AND line IS NULL), "
-        "count(*) FILTER (WHERE n IS NOT NULL), count(*) FILTER (WHERE n IS NULL) "
-        f"FROM {lines}"
-    ).fetchall()[0]
-    blanks, changed, gone_lines = (int(count) for count in counts)
-    repeated = total - 1 - changed
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {gone} AS SELECT line_hash FROM {lines} WHERE n IS NULL"
-    )
-    stored = _scalar(
-        con,
-        f"SELECT count(*) FROM {LINE_HASHES_TABLE} "
-        f"WHERE table_name = {quote_literal(table)} AND key_hash IS NOT NULL",
-    )
-    # Each stored line hash is one row; a line seen twice now would be counted twice.
-    same = stored - gone_lines == repeated
-    staged = None
-    if not blanks and changed and same:
-        staged = _stage_lines(con, path, header, lines, changed, options)
+    stored = con.execute(
+        f"SELECT line_hash, coalesce(line_number, -1) FROM {LINE_HASHES_TABLE} "
+        "WHERE table_name = ? AND key_hash IS NOT NULL",
+        [table],
+    ).fetchnumpy()
+    hashes, numbers = (np.asarray(column) for column in stored.values())
+    match = _match(scanned.hashes, hashes, numbers)
+    if match is None:
+        return None
+    staged = _stage_lines(con, path, first, scanned, match.changed, options)
     if staged is None:
-        con.execute(f"DROP TABLE {lines}")
-        con.execute(f"DROP TABLE {gone}")
         return None
+    _keep_match(con, table, scanned.hashes, match)
+    repeated = len(scanned.hashes) - len(match.changed)
     raw = replace(staged, rows=staged.rows + repeated)
     con.execute(
         f"UPDATE {FILES_READ} SET rows = ? WHERE path = ?", [raw.rows, str(path)]
     ).fetchall()
-    return raw, Lines(str(path), lines, repeated, how)
+    return raw, Lines(str(path), f"_lines_{table}", repeated, how)
+
+
+@dataclass(frozen=True)
+class _FirstLine:
+    """A text file's header line."""
+
+    text: str
+    """Without its byte-order mark and line break."""
+    size: int
+    """In bytes, with its byte-order mark and line break: where the second line starts."""
+    newline: bytes
+    """The line break the file uses (DuckDB's reader takes one kind per file)."""
+
+
+def _first_line(path: Path) -> _FirstLine | None:
+    """The header line of `path`; None when it is not UTF-8 or has no line break after it."""
+    with path.open("rb") as source:
+        line = source.readline()
+    if not line.endswith(b"\n"):
+        return None
+    try:
+        text = line.decode("utf-8-sig").rstrip("\r\n")
+    except UnicodeDecodeError:
+        return None
+    return _FirstLine(text, len(line), b"\r\n" if line.endswith(b"\r\n") else b"\n")
+
+
+@dataclass(frozen=True)
+class _Scanned:
+    """Each line after the header, in file order (index i is line i + 2)."""
+
+    hashes: np.ndarray
+    """DuckDB's hash of the line's text, as kept in LINE_HASHES_TABLE."""
+    ends: np.ndarray
+    """The byte offset where the line's text ends (its line break starts)."""
+    sizes: np.ndarray
+    """The length of the line's text in bytes."""
+
+
+def _scan(con: duckdb.DuckDBPyConnection, path: Path, first: _FirstLine) -> _Scanned | None:
+    """Hash every line after the header in one parallel read of the file; None when it is
+    not UTF-8, has a blank line or none, or its lengths do not add up to the file's size.
+
+    The read runs on its own cursor: a reader's error (not UTF-8, a line longer than the
+    reader takes) ends that cursor's statement, not the import's transaction, and the file
+    is then read whole. The lengths give each line's place in the file, so the changed lines
+    are copied from it without a second read (`_stage_lines`).
+    """
+    cursor = con.cursor()
+    try:
+        columns = cursor.execute(
+            "SELECT hash(line), coalesce(strlen(line), -1) "
+            f"FROM read_csv({quote_literal(str(path))}, {_LINES}, skip = 1)"
+        ).fetchnumpy()
+    except duckdb.Error:
+        return None
+    finally:
+        cursor.close()
+    hashes, sizes = (np.asarray(column) for column in columns.values())
+    if not len(sizes) or bool((sizes < 0).any()):
+        return None  # no line after the header, or a blank line (read as NULL)
+    newline = len(first.newline)
+    ends = np.cumsum(sizes + newline) + (first.size - newline)
+    size = path.stat().st_size
+    if int(ends[-1]) not in (size - newline, size):  # the last line may lack its line break
+        return None
+    return _Scanned(hashes, ends, sizes)
+
+
+@dataclass(frozen=True)
+class _Match:
+    """The file's lines against the line hashes kept (indexes as in `_Scanned`)."""
+
+    changed: np.ndarray
+    """The lines not seen: new or changed."""
+    moved: np.ndarray
+    """The lines seen under another line number."""
+    gone: np.ndarray
+    """The hashes kept of lines no longer in the file."""
+
+
+def _match(hashes: np.ndarray, kept: np.ndarray, numbers: np.ndarray) -> _Match | None:
+    """Which lines were seen, by their hash: first each line against the hash kept for its
+    line number (nearly every line where lines change in place), then the others against
+    the hashes not found in place. None when no line changed, or a line is repeated (each
+    hash kept stands for one row: a line seen twice would count twice, and a whole read
+    rejects both rows as duplicates)."""
+    count = len(hashes)
+    slots = numbers - 2  # the header is line 1; a kept hash without a number is -3
+    placed = (slots >= 0) & (slots < count)
+    at = np.zeros(count, dtype=hashes.dtype)
+    filled = np.zeros(count, dtype=bool)
+    at[slots[placed]] = kept[placed]
+    filled[slots[placed]] = True
+    if int(filled.sum()) != int(placed.sum()):  # numbers repeated: compare by hash alone
+        placed[:], filled[:] = False, False
+    in_place = filled & (at == hashes)
+    seen = placed.copy()
+    seen[placed] = in_place[slots[placed]]
+    rest = np.flatnonzero(~in_place)
+    left = np.sort(kept[~seen])
+    found = _within(hashes[rest], left)
+    changed, moved = rest[~found], rest[found]
+    if not len(changed) or len(np.unique(hashes[moved])) != len(moved):
+        return None
+    if len(np.unique(left)) != len(left) or _within(hashes[changed], np.sort(kept)).any():
+        return None  # a changed line repeats a line seen
+    gone = left[~_within(left, np.sort(hashes[moved]))]
+    return _Match(changed, moved, gone)
+
+
+def _within(values: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """Whether each of `values` is in `pool` (sorted)."""
+    if not len(pool):
+        return np.zeros(len(values), dtype=bool)
+    places = np.minimum(np.searchsorted(pool, values), len(pool) - 1)
+    return np.asarray(pool[places] == values)
+
+
+def _keep_match(
+    con: duckdb.DuckDBPyConnection, table: str, hashes: np.ndarray, match: _Match
+) -> None:
+    """Temporary tables for the rest of the import: the changed lines' numbers and hashes
+    (`_lines_<table>`, Lines.table), the hashes of the lines gone (`_gone_<table>`) and the
+    lines seen under another number (`_moved_<table>`)."""
+    frames = {
+        f"_lines_{table}": pd.DataFrame({"n": match.changed + 2, "h": hashes[match.changed]}),
+        f"_gone_{table}": pd.DataFrame({"line_hash": match.gone}),
+        f"_moved_{table}": pd.DataFrame({"n": match.moved + 2, "h": hashes[match.moved]}),
+    }
+    for name, frame in frames.items():
+        _temp_table(con, name, frame)
+
+
+def _temp_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    con.register(f"{name}_frame", frame)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_frame")
+    finally:
+        con.unregister(f"{name}_frame")
 
 
 def _header(path: Path | str) -> str | None:
@@ -176,32 +291,15 @@ def _stored_header(con: duckdb.DuckDBPyConnection, table: str) -> int | None:
     return int(row[0]) if row else None
 
 
-def _utf8_line_count(path: Path) -> int | None:
-    """The lines of a text file (the last one counts without a line break), read in 1 MiB
-    blocks; None when it is not UTF-8."""
-    breaks, last = 0, b""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        with path.open("rb") as source:
-            while block := source.read(1 << 20):
-                decoder.decode(block)
-                breaks += block.count(b"\n")
-                last = block
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return None
-    return breaks + (1 if last and not last.endswith(b"\n") else 0)
-
-
 def _stage_lines(
     con: duckdb.DuckDBPyConnection,
     path: Path,
-    header: str,
-    lines: str,
-    changed: int,
+    first: _FirstLine,
+    scanned: _Scanned,
+    changed: np.ndarray,
     options: ReadOptions,
 ) -> RawFile | None:
-    """Stage the header and the changed lines of `path` as a file, then give each row the
+    """Stage the header and the `changed` lines of `path` as a file, then give each row the
     number of its line in `path`. None when a value spans lines (rows and lines differ)."""
     delimiter = con.execute(
         f"SELECT Delimiter FROM sniff_csv({quote_literal(str(path))}, sample_size = 1000)"
@@ -209,34 +307,55 @@ def _stage_lines(
     folder = Path(tempfile.mkdtemp(prefix="attain-changed-"))
     try:
         part = folder / path.name
-        with part.open("w", encoding="utf-8", newline="\n") as target:
-            target.write(header + "\n")
-            cursor = con.execute(f"SELECT line FROM {lines} WHERE n IS NOT NULL ORDER BY n")
-            while batch := cursor.fetchmany(10_000):
-                target.write("".join(line + "\n" for (line,) in batch))
+        if not _copy_lines(path, first, scanned, changed, part):
+            return None
         raw = stage_file(con, part, delimiter=delimiter, options=options)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    if raw.rows + len(raw.header_repeats) != changed:
+    if raw.rows + len(raw.header_repeats) != len(changed):
         con.execute(f"DROP TABLE {quote_ident(raw.relation)}")
         con.execute(f"DELETE FROM {FILES_READ} WHERE path = ?", [str(part)]).fetchall()
         return None
-    numbers = f"{lines}_numbers"
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {numbers} AS "
-        f"SELECT row_number() OVER (ORDER BY n) + 1 AS k, n FROM {lines} WHERE n IS NOT NULL"
-    )
+    numbers = f"{raw.relation}_numbers"  # the k-th staged row (row k + 1) is line n
+    lines = changed + 2
+    _temp_table(con, numbers, pd.DataFrame({"k": np.arange(2, len(changed) + 2), "n": lines}))
     con.execute(
         f"UPDATE {raw.relation} r SET {ROW} = m.n FROM {numbers} m WHERE r.{ROW} = m.k"
     ).fetchall()
-    renumbered = dict(con.execute(f"SELECT k, n FROM {numbers}").fetchall())
     con.execute(f"DROP TABLE {numbers}")
-    repeats = tuple(int(renumbered[row]) for row in raw.header_repeats)
+    repeats = tuple(int(lines[row - 2]) for row in raw.header_repeats)
     con.execute(
         f"UPDATE {FILES_READ} SET path = ?, header_repeats = ? WHERE path = ?",
         [str(path), list(repeats), str(part)],
     ).fetchall()
     return replace(raw, path=path, header_repeats=repeats)
+
+
+def _copy_lines(
+    path: Path, first: _FirstLine, scanned: _Scanned, changed: np.ndarray, part: Path
+) -> bool:
+    """Write the header and the `changed` lines of `path` to `part`, taken from where the
+    scan found them; False when one of them is not followed by its line break there."""
+    ends = scanned.ends[changed].tolist()
+    starts = (scanned.ends[changed] - scanned.sizes[changed]).tolist()
+    with path.open("rb") as source, part.open("wb") as target:
+        content = mmap.mmap(source.fileno(), 0, access=mmap.ACCESS_READ)
+        try:
+            target.write(first.text.encode("utf-8") + b"\n")
+            for at in range(0, len(ends), 10_000):
+                batch = [
+                    content[s:e]
+                    for s, e in zip(starts[at : at + 10_000], ends[at : at + 10_000], strict=True)
+                ]
+                if any(
+                    content[e : e + len(first.newline)] not in (first.newline, b"")
+                    for e in ends[at : at + 10_000]
+                ):
+                    return False
+                target.write(b"\n".join(batch) + b"\n")
+        finally:
+            content.close()
+    return True
 
 
 def check_stored_references(
@@ -288,30 +407,54 @@ def record(
     """
     name = quote_literal(table.name)
     if lines is not None and lines.table is not None and not clean:
-        con.execute(f"DROP TABLE {lines.table}")
-        con.execute(f"DROP TABLE _gone_{table.name}")
+        _drop_match(con, table.name)
         lines = None
     if lines is not None and lines.table is not None:
-        con.execute(
-            f"DELETE FROM {LINE_HASHES_TABLE} WHERE table_name = {name} AND key_hash IS NOT NULL "
-            f"AND line_hash IN (SELECT line_hash FROM _gone_{table.name})"
-        )
-        con.execute(
-            f"INSERT INTO {LINE_HASHES_TABLE} SELECT {name}, ?, l.h, {key_hash(table)} "
-            f"FROM {typed} t JOIN {lines.table} l ON l.n = t.{ROW}",
-            [import_id],
-        )
-        con.execute(
-            f"UPDATE {LINE_HASHES_TABLE} SET import_id = ? "
-            f"WHERE table_name = {name} AND key_hash IS NULL",
-            [import_id],
-        ).fetchall()
-        con.execute(f"DROP TABLE {lines.table}")
-        con.execute(f"DROP TABLE _gone_{table.name}")
+        _record_changed(con, table, typed, lines.table, import_id)
+        _drop_match(con, table.name)
         return
     con.execute(f"DELETE FROM {LINE_HASHES_TABLE} WHERE table_name = {name}").fetchall()
     if lines is not None and clean:
         _record_whole(con, table, typed, lines, import_id)
+
+
+def _record_changed(
+    con: duckdb.DuckDBPyConnection, table: Table, typed: str, lines: str, import_id: int
+) -> None:
+    """Keep the hashes of a re-import of changed lines only: the hashes of the lines gone
+    are deleted, the changed lines' added, and the lines seen under another number get their
+    new one; the thousands of other lines' hashes are not rewritten."""
+    name, moved = quote_literal(table.name), f"_moved_{table.name}"
+    con.execute(
+        f"DELETE FROM {LINE_HASHES_TABLE} WHERE table_name = {name} AND key_hash IS NOT NULL "
+        f"AND line_hash IN (SELECT line_hash FROM _gone_{table.name})"
+    )
+    con.execute(
+        f"INSERT INTO {LINE_HASHES_TABLE} ({_COLUMNS}) SELECT {name}, ?, l.h, "
+        f"{key_hash(table)}, l.n FROM {typed} t JOIN {lines} l ON l.n = t.{ROW}",
+        [import_id],
+    )
+    if _scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {moved} LIMIT 1)"):
+        con.execute(
+            f"UPDATE {LINE_HASHES_TABLE} s SET line_number = m.n FROM {moved} m "
+            f"WHERE s.table_name = {name} AND s.key_hash IS NOT NULL AND s.line_hash = m.h"
+        ).fetchall()
+    con.execute(
+        f"UPDATE {LINE_HASHES_TABLE} SET import_id = ? "
+        f"WHERE table_name = {name} AND key_hash IS NULL",
+        [import_id],
+    ).fetchall()
+
+
+def _drop_match(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Drop the temporary tables of `_keep_match`."""
+    for name in (f"_lines_{table}", f"_gone_{table}", f"_moved_{table}"):
+        con.execute(f"DROP TABLE {name}")
+
+
+_COLUMNS = "table_name, import_id, line_hash, key_hash, line_number"
+"""The columns of LINE_HASHES_TABLE (line_number: the line's in the file; the header's row,
+without a key hash, has none)."""
 
 
 def _record_whole(
@@ -336,13 +479,15 @@ def _record_whole(
     rows = _scalar(con, f"SELECT count(*) FROM {typed}")
     if not blanks and count == rows:
         con.execute(
-            f"INSERT INTO {LINE_HASHES_TABLE} VALUES (?, ?, ?, NULL)",
+            f"INSERT INTO {LINE_HASHES_TABLE} ({_COLUMNS}) VALUES (?, ?, ?, NULL, NULL)",
             [table.name, import_id, _header_hash(con, header, lines.read_as)],
         )
-        # Both in file order: the n-th line after the header is the n-th typed row.
+        # Both in file order: the n-th line after the header is the n-th typed row (row and
+        # line n + 1).
         con.execute(
-            f"INSERT INTO {LINE_HASHES_TABLE} SELECT {quote_literal(table.name)}, ?, h, k "
-            f"FROM {read} POSITIONAL JOIN (SELECT {key_hash(table)} AS k FROM {typed} t)",
+            f"INSERT INTO {LINE_HASHES_TABLE} ({_COLUMNS}) SELECT {quote_literal(table.name)}, "
+            f"?, h, k, n FROM {read} POSITIONAL JOIN "
+            f"(SELECT {key_hash(table)} AS k, t.{ROW} AS n FROM {typed} t)",
             [import_id],
         )
     con.execute(f"DROP TABLE {read}")

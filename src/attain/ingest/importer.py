@@ -904,13 +904,13 @@ def _merge(
         f"v.{quote_ident(c)} IS DISTINCT FROM s.{quote_ident(c)}" for c in present
     )
     merged = f"_merged_{table.name}"
-    stored = f"SELECT *, true AS _stored FROM {table.name} s"
+    stored = f"SELECT *, true AS _stored, rowid AS _rowid FROM {table.name} s"
     if few:
         # Few rows against many stored (changed lines only): the stored rows sharing their
         # keys are picked first, so the join does not hold every stored row.
         stored += f" WHERE EXISTS (SELECT 1 FROM {valid} v WHERE {match})"
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {merged} AS SELECT {columns}, s._stored "
+        f"CREATE OR REPLACE TEMP TABLE {merged} AS SELECT {columns}, s._stored, s._rowid "
         f"FROM {valid} v LEFT JOIN ({stored}) s ON {match} "
         f"WHERE s._stored IS NULL OR {differs or 'false'}"
     )
@@ -920,9 +920,9 @@ def _merge(
     ).fetchall()[0]
     changed, new = int(counts[0]), int(counts[1])
     if changed:
+        # By row id: the stored rows are not read again (their keys were, by the join).
         con.execute(
-            f"DELETE FROM {table.name} s WHERE EXISTS "
-            f"(SELECT 1 FROM {merged} v WHERE v._stored AND {match})"
+            f"DELETE FROM {table.name} WHERE rowid IN (SELECT _rowid FROM {merged} WHERE _stored)"
         )
     con.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {merged}")
     con.execute(f"DROP TABLE {merged}")

@@ -27,8 +27,9 @@ IMPORT_MONEY_TABLE = "attain_import_money"
 
 LINE_HASHES_TABLE = "attain_line_hashes"
 """Per canonical table, a hash of each line of the file the last imports read for it, with a
-hash of the row's key: a re-import types and merges only the lines not seen (DuckDB stores
-only; attain.ingest.changed_rows). The header line's row has no key hash."""
+hash of the row's key and the line's number in the file: a re-import types and merges only
+the lines not seen (DuckDB stores only; attain.ingest.changed_rows). The header line's row
+has no key hash (nor number); rows kept by an older Attain have no number."""
 
 OPPORTUNITY_HISTORY_TABLE = "attain_opportunity_history"
 """A deal's tracked fields, one row per data version range in which they held (type 2 history).
@@ -131,8 +132,9 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
             _backfill_created_at(con)
     con.execute(
         f"CREATE TABLE IF NOT EXISTS {LINE_HASHES_TABLE} (table_name VARCHAR, import_id BIGINT, "
-        "line_hash UBIGINT, key_hash UBIGINT)"
+        "line_hash UBIGINT, key_hash UBIGINT, line_number BIGINT)"
     )
+    con.execute(f"ALTER TABLE {LINE_HASHES_TABLE} ADD COLUMN IF NOT EXISTS line_number BIGINT")
 
 
 def _backfill_created_at(con: duckdb.DuckDBPyConnection) -> None:
