@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
-
 from attain.diagnosis.context import DiagnosisContext
-from attain.diagnosis.finding import Detection, DetectorSpec, DetectorThresholds, Finding
+from attain.diagnosis.finding import Detection, DetectorSpec, Finding
+from attain.diagnosis.settings import ActivityDropThresholds as Thresholds
 from attain.metrics.coverage import CoverageRow
 from attain.metrics.early_warnings import EarlyWarning
 from attain.metrics.targets import SELLING_ROLE
@@ -42,16 +41,6 @@ SPEC = DetectorSpec(
 )
 """The stake method is a template: each finding fills in its weeks left and win rate."""
 UNITS = {"meetings": "meetings", "opportunities_created": "new deals", "calls": "calls"}
-
-
-class Thresholds(DetectorThresholds):
-    """How the bookings a drop costs are valued (the drop itself is set in [performance])."""
-
-    min_closed_deals: int = Field(
-        10,
-        description="Closed deals in the window a rep needs for their own win rate to value "
-        "the lost pipeline; with fewer, the company's win rate is used.",
-    )
 
 
 def detect(ctx: DiagnosisContext, thresholds: Thresholds | None = None) -> Detection:

@@ -25,18 +25,17 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
-from pydantic import Field
 
 from attain.diagnosis.context import DiagnosisContext
 from attain.diagnosis.finding import (
     Detection,
     DetectorSpec,
-    DetectorThresholds,
     Finding,
     Severity,
     ratio,
     severity,
 )
+from attain.diagnosis.settings import CoachingThresholds as Thresholds
 
 YEAR_DAYS = 365
 HIGH_GAP_FACTOR = 4
@@ -59,27 +58,6 @@ SPEC = DetectorSpec(
         "What support would help you most over the next month?",
     ),
 )
-
-
-class Thresholds(DetectorThresholds):
-    """Which coaching a seller should have had, and how many misses make a finding."""
-
-    one_on_one_weeks: int = Field(
-        6, description="A seller should have had a one-on-one within this many weeks of as_of."
-    )
-    min_shadows: int = Field(
-        2, description="Shadow sessions a seller should have had in the 12 months before as_of."
-    )
-    min_failed_checks: int = Field(
-        2,
-        description="Checks failed (one-on-one, shadowing, program for an under-performer) "
-        "that make a finding; one alone is common on healthy teams.",
-    )
-    decisive_factor: float = Field(
-        2.0,
-        description="No one-on-one for this many times one_on_one_weeks is a finding alone, "
-        "even when the rep's numbers are fine.",
-    )
 
 
 def detect(ctx: DiagnosisContext, thresholds: Thresholds | None = None) -> Detection:

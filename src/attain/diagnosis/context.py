@@ -9,15 +9,13 @@ from typing import Any
 
 import pandas as pd
 
+from attain.diagnosis.settings import WINDOW_DAYS
 from attain.leads.icp import IcpSettings
 from attain.metrics.facts import local_time
 from attain.metrics.periods import Period
 from attain.metrics.report import PerformanceReport, performance_report
 from attain.metrics.settings import PerformanceSettings
 from attain.metrics.targets import SELLING_ROLE, rep_roster
-
-WINDOW_DAYS = 182
-"""Default look-back of the detectors: about two quarters of recent behaviour."""
 
 
 @dataclass(frozen=True)

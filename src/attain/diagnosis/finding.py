@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
 from scipy.stats import binomtest
 
 from attain.diagnosis.causes import CAUSES as CAUSES
 from attain.diagnosis.causes import Cause as Cause
 from attain.diagnosis.checked import RepChecks
+from attain.diagnosis.settings import DetectorThresholds as DetectorThresholds
+from attain.diagnosis.settings import SampleThresholds as SampleThresholds
+from attain.diagnosis.settings import SignalsThresholds as SignalsThresholds
 from attain.metrics.attainment import Scope
 from attain.metrics.periods import Period
 
@@ -81,44 +83,6 @@ class Diagnosis:
     """The selling reps diagnosed (employed through the whole window)."""
     checks: list[RepChecks] = field(default_factory=list)
     """For each rep at risk: the causes checked, found and not checked (with the data needed)."""
-
-
-class DetectorThresholds(BaseModel):
-    """What every detector's thresholds share: frozen, and unknown keys refused (a misspelt
-    setting in attain.toml is an error, not a silent default)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class SampleThresholds(DetectorThresholds):
-    """Thresholds of the detectors that compare a rep's shares of leads or deals with a pooled
-    benchmark by one-sided tests (lead warming, marketing alignment, lead criteria)."""
-
-    min_leads: int = Field(
-        20, description="Leads a rep needs in the window before their shares count."
-    )
-    min_benchmark: int = Field(
-        50,
-        description="Leads the top performers need together to be the benchmark; with fewer, "
-        "all selling reps are.",
-    )
-    alpha: float = Field(0.01, description="Significance level of the one-sided tests.")
-
-
-class SignalsThresholds(SampleThresholds):
-    """Sample thresholds of a detector with several signals of one cause.
-
-    A rep is a finding when enough signals agree (each significant at `alpha` with at least
-    the detector's minimum gap), or when any one signal is decisive on its own: significant at
-    `alpha` ÷ the number of signals (Bonferroni, since the strongest of several is picked) with
-    an effect at least `decisive_factor` times the documented minimum gap.
-    """
-
-    decisive_factor: float = Field(
-        2.0,
-        description="One signal alone makes a finding when its effect is at least this many "
-        "times the minimum gap and it is significant at alpha ÷ the number of signals.",
-    )
 
 
 class SlowThresholds(Protocol):

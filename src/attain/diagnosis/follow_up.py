@@ -13,17 +13,16 @@ from typing import Any
 
 import ibis
 import pandas as pd
-from pydantic import Field
 from scipy.stats import fisher_exact
 
 from attain.diagnosis.context import DiagnosisContext
 from attain.diagnosis.finding import (
     Detection,
     DetectorSpec,
-    DetectorThresholds,
     Finding,
     ratio,
 )
+from attain.diagnosis.settings import FollowUpThresholds as Thresholds
 
 SPEC = DetectorSpec(
     cause="follow_up",
@@ -45,33 +44,6 @@ SPEC = DetectorSpec(
 )
 OWED_TYPES = ("follow_up", "task")
 MEETING_TYPES = ("meeting", "demo")
-
-
-class Thresholds(DetectorThresholds):
-    """When a rep's overdue follow-ups are far enough above their peers' to be a finding."""
-
-    min_owed: int = Field(
-        20, description="Follow-ups and tasks due in the window a rep needs to be judged."
-    )
-    min_overdue_share: float = Field(
-        0.05,
-        description="Share of the rep's follow-ups and tasks due in the window and still not "
-        "done at as_of, at least.",
-    )
-    min_ratio: float = Field(
-        3.0, description="The rep's overdue share is at least this many times the peers'."
-    )
-    max_p_value: float = Field(
-        0.001,
-        description="One-sided Fisher exact test against the peers pooled: an overdue share "
-        "this high happens by chance less often than this (strict, since every rep is tested).",
-    )
-    dark_days: int = Field(
-        30, description="An open deal with no activity for this many days has gone dark."
-    )
-    examples: int = Field(
-        5, description="Gone-dark deal ids listed in the evidence, largest first."
-    )
 
 
 def detect(ctx: DiagnosisContext, thresholds: Thresholds | None = None) -> Detection:

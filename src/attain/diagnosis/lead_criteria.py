@@ -19,18 +19,17 @@ from datetime import datetime, time
 from typing import Any
 
 import ibis.expr.types as ir
-from pydantic import Field
 
 from attain.diagnosis.context import DiagnosisContext
 from attain.diagnosis.finding import (
     Detection,
     DetectorSpec,
     Finding,
-    SampleThresholds,
     Signal,
     pooled_share,
     share_signal,
 )
+from attain.diagnosis.settings import LeadCriteriaThresholds as Thresholds
 from attain.leads.icp import IcpSettings, in_profile
 from attain.leads.suggest import _proposal, suggest_icp
 from attain.metrics.coverage import open_pipeline
@@ -58,36 +57,6 @@ QUESTIONS = (
 )
 WIN_COUNTS = ("closed_in", "won_in", "closed_out", "won_out")
 SPEC = DetectorSpec("lead_criteria", STAKE_METHOD, ACTIONS, QUESTIONS)
-
-
-class Thresholds(SampleThresholds):
-    """When a rep's leads and deals are too often outside the ideal customer profile."""
-
-    min_leads: int = Field(
-        30, description="New leads a rep needs in the window before their share counts."
-    )
-    min_deals: int = Field(
-        15, description="New opportunities a rep needs in the window before their share counts."
-    )
-    min_benchmark: int = Field(
-        50,
-        description="New leads the top performers need together to be the benchmark; with "
-        "fewer, all selling reps are.",
-    )
-    min_gap: float = Field(
-        0.20,
-        description="Rep's off-profile share minus the benchmark's, at or above (leads or deals).",
-    )
-    profile_min_leads: int = Field(
-        50,
-        description="Without [icp]: decided leads a segment (an industry, a size band, ...) "
-        "needs before the window for its win rate to shape the inferred profile.",
-    )
-    profile_min_age_days: int = Field(
-        90,
-        description="Without [icp]: a lead counts as decided for the inferred profile when it "
-        "was created at least this many days before the window and holds no open deal then.",
-    )
 
 
 def detect(ctx: DiagnosisContext, thresholds: Thresholds | None = None) -> Detection:

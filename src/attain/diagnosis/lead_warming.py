@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
-from pydantic import Field
 
 from attain.diagnosis.context import DiagnosisContext
 from attain.diagnosis.finding import (
@@ -21,13 +20,13 @@ from attain.diagnosis.finding import (
     DetectorSpec,
     Finding,
     Signal,
-    SignalsThresholds,
     agree,
     pooled_share,
     share_signal,
     signal_names,
     slow_signal,
 )
+from attain.diagnosis.settings import LeadWarmingThresholds as Thresholds
 from attain.metrics.coverage import open_pipeline
 from attain.metrics.pacing import business_calendar
 from attain.metrics.periods import active_calendar, business_hours_between
@@ -57,39 +56,6 @@ SPEC = DetectorSpec(
         "Which leads do you leave for later, and what happens to them meanwhile?",
     ),
 )
-
-
-class Thresholds(SignalsThresholds):
-    """When a rep's lead handling counts as no lead warming."""
-
-    min_leads: int = Field(
-        20, description="Leads a rep needs in the window before their response or shares count."
-    )
-    min_deals: int = Field(
-        10, description="New deals with stage history a rep needs before late entry counts."
-    )
-    slow_ratio: float = Field(
-        3.0, description="Rep's median first-response hours ÷ the benchmark median at or above."
-    )
-    min_median_hours: float = Field(
-        24.0, description="Rep's median first-response hours at or above this to count as slow."
-    )
-    min_share_gap: float = Field(
-        0.15,
-        description="Rep's share of cold leads or of late-entry deals minus the benchmark's, "
-        "at or above.",
-    )
-    early_stages: int = Field(
-        2,
-        description="How many stages open the pipeline (e.g. Prospecting and Qualification), "
-        "in the order deals move through them; a deal first recorded in a later stage entered "
-        "late.",
-    )
-    min_signals: int = Field(
-        2,
-        description="Signals (slow response, cold leads, late entry) that must agree; fewer "
-        "when the data has fewer. One decisive signal is enough (see decisive_factor).",
-    )
 
 
 @dataclass(frozen=True)

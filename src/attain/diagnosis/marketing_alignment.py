@@ -15,7 +15,6 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
-from pydantic import Field
 
 from attain.diagnosis.context import DiagnosisContext
 from attain.diagnosis.finding import (
@@ -23,12 +22,12 @@ from attain.diagnosis.finding import (
     DetectorSpec,
     Finding,
     Signal,
-    SignalsThresholds,
     agree,
     share_signal,
     signal_names,
     slow_signal,
 )
+from attain.diagnosis.settings import MarketingAlignmentThresholds as Thresholds
 from attain.metrics.periods import Period
 
 COUNTS = ("n", "accepted", "rejected", "untouched")
@@ -53,47 +52,6 @@ QUESTIONS = (
 
 
 SPEC = DetectorSpec("marketing_alignment", STAKE_METHOD, ACTIONS, QUESTIONS)
-
-
-class Thresholds(SignalsThresholds):
-    """When a rep's handling of handed-over leads counts as misaligned with marketing."""
-
-    min_leads: int = Field(
-        20, description="Handed-over leads a rep needs in the window before their shares count."
-    )
-    min_accepted: int = Field(
-        15, description="Accepted leads a rep needs before their acceptance speed counts."
-    )
-    min_benchmark: int = Field(
-        50,
-        description="Handed-over leads the top performers need together to be the benchmark; "
-        "with fewer, all selling reps are.",
-    )
-    untouched_days: int = Field(
-        14,
-        ge=1,
-        le=90,
-        description="A lead never accepted or rejected and not touched by sales within this "
-        "many days of the handoff counts as left untouched; leads handed over in the last "
-        "days of the window are not judged.",
-    )
-    reject_gap: float = Field(
-        0.15, description="Rep's rejected share minus the benchmark's, at or above."
-    )
-    untouched_gap: float = Field(
-        0.10, description="Rep's untouched share minus the benchmark's, at or above."
-    )
-    slow_ratio: float = Field(
-        3.0, description="Rep's median MQL → accepted hours ÷ the benchmark median at or above."
-    )
-    min_median_hours: float = Field(
-        48.0, description="Rep's median MQL → accepted hours at or above this to count as slow."
-    )
-    min_signals: int = Field(
-        2,
-        description="Signals (rejections, untouched leads, slow acceptance) that must agree; "
-        "fewer when the data has fewer. One decisive signal is enough (see decisive_factor).",
-    )
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from pydantic import Field
 from scipy.stats import binomtest
 
 from attain.diagnosis.context import DiagnosisContext
-from attain.diagnosis.finding import Detection, DetectorSpec, DetectorThresholds, Finding
+from attain.diagnosis.finding import Detection, DetectorSpec, Finding
+from attain.diagnosis.settings import ProductMixThresholds as Thresholds
 
 SPEC = DetectorSpec(
     cause="product_mix",
@@ -37,24 +37,6 @@ SPEC = DetectorSpec(
     ),
 )
 TIERS = ("priority", "standard", "loss_leader")
-
-
-class Thresholds(DetectorThresholds):
-    """When a rep's product mix is far enough from their peers' to be a finding."""
-
-    min_deals: int = Field(
-        20, description="Deals with a product created in the window a rep needs to be judged."
-    )
-    min_share_gap: float = Field(
-        0.20,
-        description="Loss-leader share above the peers' (or priority share below it) by at "
-        "least this many points (0.20 = 20 points) of the rep's new deals.",
-    )
-    max_p_value: float = Field(
-        0.001,
-        description="Binomial test: a share this far from the peers' happens by chance less "
-        "often than this (strict, since every rep is tested).",
-    )
 
 
 def detect(ctx: DiagnosisContext, thresholds: Thresholds | None = None) -> Detection:

@@ -38,12 +38,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
 from scipy.special import expit, logit
 from scipy.stats import binomtest, fisher_exact
 
 from attain.diagnosis.context import DiagnosisContext
-from attain.diagnosis.finding import Detection, DetectorSpec, DetectorThresholds, Finding, Skip
+from attain.diagnosis.finding import Detection, DetectorSpec, Finding, Skip
+from attain.diagnosis.settings import StageLeakageThresholds as Thresholds
 from attain.metrics.periods import Period
 
 SPEC = DetectorSpec(
@@ -65,48 +65,6 @@ SPEC = DetectorSpec(
 CAUSE = SPEC.cause
 WON = "won"
 """Name of the step after the last funnel stage when no stage of won deals is recorded."""
-
-
-class Thresholds(DetectorThresholds):
-    """How sure the detector must be that a rep leaks deals at a stage."""
-
-    alpha: float = Field(
-        0.005,
-        description="Significance of both tests for one rep, shared (Bonferroni) among the "
-        "stages tested; strict, since every seller is tested.",
-    )
-    max_relative_rate: float = Field(
-        0.75,
-        description="Flag only a real drop: the rep converts at most this share of the rate "
-        "expected from the peers at the rep's own level.",
-    )
-    min_deals: int = Field(
-        15, description="Deals that entered and left a stage in the window for it to be tested."
-    )
-    decisive_factor: float = Field(
-        2.0,
-        description="A stage with fewer than min_deals (at least min_deals ÷ this) is tested "
-        "when the drop is this many times the minimum: a rate at most 1 − factor × "
-        "(1 − max_relative_rate) of the expected one.",
-    )
-    min_entry_share: float = Field(
-        0.10,
-        description="Only deals first recorded at a usual entry stage count: one where at "
-        "least this share of all deals start. Deals created further down the funnel "
-        "(imports, expansions, late logging) convert differently for reasons of their own.",
-    )
-    closing_share: float = Field(
-        0.5,
-        description="A stage where at least this share of the deals now in it are closed is a "
-        "closing stage (Closed Won, Closed Lost), not part of the funnel.",
-    )
-    window_cycles: float = Field(
-        2.0,
-        description="The window reaches back at least this many of the organisation's own "
-        "sales cycles (median days from creation to close of the deals won before as_of) when "
-        "that is longer than window_days: a leak shows only in deals that have left the stage, "
-        "and with long cycles few have within window_days.",
-    )
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
-from pydantic import Field
 
 from attain.diagnosis.context import DiagnosisContext
-from attain.diagnosis.finding import Detection, DetectorSpec, DetectorThresholds, Finding
+from attain.diagnosis.finding import Detection, DetectorSpec, Finding
+from attain.diagnosis.settings import TargetSettingThresholds as Thresholds
 from attain.metrics.ratcheting import QuotaRevision, RatchetSignal, RepRatcheting, TeamRatcheting
 from attain.metrics.report import HEADLINE_METRIC
 from attain.metrics.targets import SELLING_ROLE
@@ -39,16 +39,6 @@ SPEC = DetectorSpec(
         "Has a raised target changed how you work your deals or plan your quarter?",
     ),
 )
-
-
-class Thresholds(DetectorThresholds):
-    """How the part of a ratcheted target the rep's record does not support is measured."""
-
-    record_periods: int = Field(
-        4,
-        description="Completed full periods whose bookings show what the rep usually sells "
-        "(the benchmark the current target is compared with).",
-    )
 
 
 def detect(ctx: DiagnosisContext, thresholds: Thresholds | None = None) -> Detection:
