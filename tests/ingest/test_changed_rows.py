@@ -141,3 +141,89 @@ def test_a_blank_line_or_a_repeated_line_makes_the_file_read_whole(tmp_path: Pat
         assert lines["lines"] == whole["lines"], case
         assert lines["rejects"] == whole["rejects"], case
         assert lines["stored"] == whole["stored"], case
+
+
+def test_lines_moved_inserted_or_removed_are_matched_by_hash(tmp_path: Path) -> None:
+    """Lines are compared with the hash kept for their line number first; a line that moved
+    (another line inserted or removed above it, or the file sorted another way) is found by
+    its hash, so only the changed lines are read."""
+    new = "A98,R2,demo,2025-02-02 10:00:00,connected\n"
+    changed = ACTIVITIES[9].replace("connected", "no_answer")
+    for case, second in {
+        "inserted at the top": [new, *ACTIVITIES[:9], changed, *ACTIVITIES[10:]],
+        "removed in the middle": [*ACTIVITIES[:4], *ACTIVITIES[5:9], changed, *ACTIVITIES[10:]],
+        "reversed": [*reversed([*ACTIVITIES[:9], changed, *ACTIVITIES[10:]])],
+    }.items():
+        (tmp_path / case).mkdir()
+        lines, whole = _both(tmp_path / case, second)
+        read = 2 if case == "inserted at the top" else 1
+        seen = len(second) - read
+        assert _read_changed_only(lines["result"]) == [
+            f"{tmp_path / case / 'second' / 'activities.csv'}: only its {read} new or changed "
+            f"line(s) were typed and checked; {seen} line(s) are as the last import read them"
+        ], case
+        assert lines["lines"] == whole["lines"], case
+        assert lines["stored"] == whole["stored"], case
+        assert lines["hashes"] == whole["hashes"] == (len(second) + 1,), case
+
+
+def test_kept_line_numbers_follow_the_file_and_older_stores_without_them_still_match(
+    tmp_path: Path,
+) -> None:
+    """After a re-import, each kept hash has the number of its line in the file just read
+    (lines moved get their new one), also in a store whose hashes were kept without numbers
+    (before they were kept); each re-import reads only the changed lines."""
+    backend = connect(str(tmp_path / "store.duckdb"))
+    con = raw_duckdb(backend)
+    import_files(backend, [_export(tmp_path / "first", ACTIVITIES)], taken_at=datetime(2030, 1, 1))
+    con.execute("UPDATE attain_line_hashes SET line_number = NULL")  # as an older Attain kept
+    exports = [
+        ["A97,R0,call,2025-03-01 09:00:00,connected\n", *ACTIVITIES[:5], *ACTIVITIES[6:]],
+        [*ACTIVITIES[:2], ACTIVITIES[3].replace("call", "email"), *ACTIVITIES[4:]],
+    ]
+    for day, activities in enumerate(exports, start=2):
+        folder = _export(tmp_path / f"export{day}", activities)
+        result = import_files(backend, [folder], taken_at=datetime(2030, 1, day))
+        assert _read_changed_only(result), day
+        expected = {(n, line.rstrip("\n")) for n, line in enumerate(activities, start=2)}
+        kept = con.execute(
+            "SELECT line_number, line_hash FROM attain_line_hashes "
+            "WHERE table_name = 'activities' AND key_hash IS NOT NULL"
+        ).fetchall()
+        hashes = dict(
+            con.execute(
+                "SELECT hash(line), line FROM (SELECT unnest(?) AS line)",
+                [[line for _, line in expected]],
+            ).fetchall()
+        )
+        assert {(n, hashes.get(h)) for n, h in kept} == expected, day
+    backend.disconnect()
+
+
+def test_a_file_with_windows_line_breaks_reads_its_changed_lines_alone(tmp_path: Path) -> None:
+    first = [line.replace("\n", "\r\n") for line in ACTIVITIES]
+    second = list(first)
+    second[4] = second[4].replace("connected", "voicemail")
+    folders = []
+    for name, activities in (("first", first), ("second", second)):
+        folder = _export(tmp_path / name, [])
+        (folder / "activities.csv").write_bytes(
+            (HEADER.replace("\n", "\r\n") + "".join(activities)).encode()
+        )
+        folders.append(folder)
+    outcomes = []
+    for name in ("lines", "whole"):
+        backend = connect(str(tmp_path / f"{name}.duckdb"))
+        import_files(backend, [folders[0]], taken_at=datetime(2030, 1, 1))
+        if name == "whole":
+            raw_duckdb(backend).execute("DELETE FROM attain_line_hashes")
+        result = import_files(backend, [folders[1]], taken_at=datetime(2030, 1, 2))
+        stored = raw_duckdb(backend).execute("SELECT * FROM activities").fetchall()
+        outcomes.append((_read_changed_only(result), _lines(result), sorted(stored, key=repr)))
+        backend.disconnect()
+    assert outcomes[0][0] == [
+        f"{folders[1] / 'activities.csv'}: only its 1 new or changed line(s) were typed and "
+        "checked; 11 line(s) are as the last import read them"
+    ]
+    assert outcomes[1][0] == []
+    assert outcomes[0][1:] == outcomes[1][1:]

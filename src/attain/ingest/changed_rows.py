@@ -207,25 +207,33 @@ def _match(hashes: np.ndarray, kept: np.ndarray, numbers: np.ndarray) -> _Match 
     count = len(hashes)
     slots = numbers - 2  # the header is line 1; a kept hash without a number is -3
     placed = (slots >= 0) & (slots < count)
+    where = slots[placed]
     at = np.zeros(count, dtype=hashes.dtype)
     filled = np.zeros(count, dtype=bool)
-    at[slots[placed]] = kept[placed]
-    filled[slots[placed]] = True
-    if int(filled.sum()) != int(placed.sum()):  # numbers repeated: compare by hash alone
+    at[where] = kept[placed]
+    filled[where] = True
+    if np.count_nonzero(filled) != len(where):  # numbers repeated: compare by hash alone
         placed[:], filled[:] = False, False
+        where = where[:0]
     in_place = filled & (at == hashes)
     seen = placed.copy()
-    seen[placed] = in_place[slots[placed]]
+    seen[placed] = in_place[where]
     rest = np.flatnonzero(~in_place)
     left = np.sort(kept[~seen])
     found = _within(hashes[rest], left)
     changed, moved = rest[~found], rest[found]
-    if not len(changed) or len(np.unique(hashes[moved])) != len(moved):
+    again = np.sort(hashes[moved])
+    if not len(changed) or _repeats(again) or _repeats(left):
         return None
-    if len(np.unique(left)) != len(left) or _within(hashes[changed], np.sort(kept)).any():
+    if _within(hashes[changed], np.sort(kept)).any():
         return None  # a changed line repeats a line seen
-    gone = left[~_within(left, np.sort(hashes[moved]))]
+    gone = left[~_within(left, again)]
     return _Match(changed, moved, gone)
+
+
+def _repeats(ordered: np.ndarray) -> bool:
+    """Whether the sorted `ordered` holds a value twice."""
+    return bool((ordered[1:] == ordered[:-1]).any())
 
 
 def _within(values: np.ndarray, pool: np.ndarray) -> np.ndarray:
