@@ -14,20 +14,24 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
-from pandas.util import hash_array
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from attain.history.states import History as StoreHistory
-from attain.history.states import load_history as read_store_history
+from attain.history.states import deal_rows, history_view, rep_rows
 from attain.metrics.targets import team_or_none
+from attain.store.currency import CurrencySettings
 from attain.store.ddl import OPPORTUNITY_HISTORY_TABLE, REP_HISTORY_TABLE
 from attain.store.point_in_time import history_rows, in_force
 
 DEAL_COLUMNS = ["opportunity_id", "owner_rep_id", "product_id", "created_at", "closed_at"]
+KEY = "deal_key"
+"""The column of a deal's `deal_key` where a frame carries it."""
 STAGE_COLUMNS = ["opportunity_id", "stage", "entered_at", "amount"]
 SPAN_COLUMNS = ["valid_from", "valid_to"]
-OWNER_SPAN_COLUMNS = ["opportunity_id", "owner_rep_id", *SPAN_COLUMNS]
+OWNER_SPAN_COLUMNS = [KEY, "owner_rep_id", *SPAN_COLUMNS]
 TEAM_SPAN_COLUMNS = ["rep_id", "team_id", *SPAN_COLUMNS]
 AMOUNT_SPAN_COLUMNS = ["opportunity_id", "amount", *SPAN_COLUMNS]
 HISTORY_TABLES = (OPPORTUNITY_HISTORY_TABLE, REP_HISTORY_TABLE)
@@ -49,7 +53,9 @@ class DealHistory:
     stages: pd.DataFrame
     rep_teams: dict[str, str | None]
     owner_spans: pd.DataFrame = field(default_factory=lambda: _no_spans(OWNER_SPAN_COLUMNS))
-    """Each deal's owner per span of the history [valid_from, valid_to); empty without one."""
+    """Each deal's owner per span of the history [valid_from, valid_to), the deal named by its
+    key (1.9 M spans at 1,000 reps: no id strings), sorted by key and then start (open starts
+    first); empty without a history."""
     team_spans: pd.DataFrame = field(default_factory=lambda: _no_spans(TEAM_SPAN_COLUMNS))
     """Each rep's team per span of the history; empty without one."""
     amount_spans: pd.DataFrame = field(default_factory=lambda: _no_spans(AMOUNT_SPAN_COLUMNS))
@@ -63,6 +69,8 @@ class DealHistory:
     def keys_of(self, frame: str) -> np.ndarray:
         """`deal_key` of each row of "deals", "stages" or "owner_spans", in order (computed once
         per DealHistory)."""
+        if frame == "owner_spans":
+            return self.owner_spans[KEY].to_numpy(dtype=np.int64)
         if frame not in self._keys:
             self._keys[frame] = deal_key(getattr(self, frame)["opportunity_id"])
         return self._keys[frame]
@@ -83,78 +91,207 @@ class DealHistory:
 
 
 def deal_key(ids: pd.Series) -> np.ndarray:
-    """A 64-bit hash of each opportunity id. Joins and membership tests on these integers
-    instead of the id strings are many times faster on a large store (1.5 M stage entries);
-    two of a store's n ids share a hash with odds of about n² ÷ 2⁶⁵ (5 in a billion at 400,000
-    deals)."""
-    return np.asarray(hash_array(ids.to_numpy(dtype=object), categorize=False))
+    """A 64-bit hash of each opportunity id (DuckDB's `hash`, as Ibis' `.hash()` reads it from
+    a DuckDB store, so keys read with the rows and keys computed here agree). Joins and
+    membership tests on these integers instead of the id strings are many times faster on a
+    large store (1.5 M stage entries); two of a store's n ids share a hash with odds of about
+    n² ÷ 2⁶⁵ (5 in a billion at 400,000 deals)."""
+    values = pa.array(ids.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    with duckdb.connect() as con:
+        hashed = con.from_arrow(pa.table({"id": values})).project(
+            "CAST(CAST(hash(id) AS BIT) AS BIGINT) AS k"
+        )
+        keys: np.ndarray = hashed.to_arrow_table().column("k").to_numpy()
+    return keys
 
 
 def load_history(backend: Any) -> DealHistory:
     """Read deals, stage entries and each rep's team from the store through Ibis, with what the
     store's history adds: deals deleted since (until their deletion), stage moves and amounts
-    each data version saw, and owners' and teams' spans."""
+    each data version saw, and owners' and teams' spans.
+
+    Only the history rows these need are read (the open deals' latest versions, deleted deals'
+    rows), and the owners' spans as keys: on a DuckDB store the keys come from the store."""
     opportunities = backend.table("opportunities")
-    deals = _read(
+    deals = _keyed_frame(
         backend,
         opportunities.filter(opportunities.created_at.notnull()).select(
             *DEAL_COLUMNS, "is_won", "amount"
         ),
     )
-    stages = _read(backend, backend.table("opportunity_stages").select(*STAGE_COLUMNS))
+    stages = _keyed_arrow(backend, backend.table("opportunity_stages").select(*STAGE_COLUMNS))
     reps = backend.execute(backend.table("reps").select("rep_id", "team_id"))
     teams = {
         str(rep): team_or_none(team)
         for rep, team in zip(reps["rep_id"], reps["team_id"], strict=True)
     }
-    past = _store_history(backend)
-    if past is None:
-        return make_history(deals, stages, teams)
-    deleted = _deleted_deals(past.deals, deals["opportunity_id"])
-    deals = pd.concat([deals, deleted])
-    stages = _with_seen_stages(past.deals, stages, deleted["opportunity_id"])
-    history = make_history(deals, stages, teams)
-    rows = past.deals.loc[~past.deals["deleted"]]
-    versioned_open = rows.loc[rows["version_from"].notna() & rows["closed_at"].isna()]
-    return replace(
+    stored = getattr(backend, "stored_table", None)
+    if stored is None or all(history_rows(stored, name) is None for name in HISTORY_TABLES):
+        return _history(deals, stages, teams)
+    rows, gone = _past_rows(backend, deals)
+    deleted = _deleted_deals(rows, gone)
+    if not deleted.empty:
+        deleted = deleted.assign(**{KEY: deal_key(deleted["opportunity_id"])})
+        deals = pd.concat([_deal_frame(deals), _deal_frame(deleted)])
+    stages = _with_seen_stages(rows, stages, deleted["opportunity_id"])
+    history = _history(deals, stages, teams)
+    live = rows.loc[~rows["deleted"]]
+    versioned_open = live.loc[live["version_from"].notna() & live["closed_at"].isna()]
+    loaded = replace(
         history,
-        owner_spans=_as_spans(rows, OWNER_SPAN_COLUMNS),
-        team_spans=_as_spans(past.reps.loc[~past.reps["deleted"]], TEAM_SPAN_COLUMNS),
+        owner_spans=_owner_spans(backend),
+        team_spans=_as_spans(_live_reps(backend), TEAM_SPAN_COLUMNS),
         amount_spans=_as_spans(versioned_open, AMOUNT_SPAN_COLUMNS),
+    )
+    loaded._keys.update(history._keys)
+    return loaded
+
+
+def _is_duckdb(backend: Any) -> bool:
+    return getattr(backend, "name", None) == "duckdb"
+
+
+def _keyed_arrow(backend: Any, expr: Any) -> pa.Table:
+    """`expr`'s rows with each row's deal_key in KEY, as Arrow. From DuckDB through Arrow with
+    the keys hashed by the store (Ibis' `execute` makes a Python list of every column that holds
+    a null before pandas sees it, seconds a column at 400,000 deals); elsewhere through
+    `execute`, hashed here."""
+    if _is_duckdb(backend):
+        table: pa.Table = backend.to_pyarrow(expr.mutate(**{KEY: expr.opportunity_id.hash()}))
+        return table
+    frame = backend.execute(expr)
+    frame[KEY] = deal_key(frame["opportunity_id"])
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def _keyed_frame(backend: Any, expr: Any) -> pd.DataFrame:
+    """`_keyed_arrow` as pandas."""
+    if not _is_duckdb(backend):
+        frame: pd.DataFrame = backend.execute(expr)
+        frame[KEY] = deal_key(frame["opportunity_id"])
+        return frame
+    table = _keyed_arrow(backend, expr)
+    # Strings straight to Python objects: pandas' own strings cost as much again to convert.
+    return pd.DataFrame(
+        {
+            name: pd.Series(_strings(column), dtype=object)
+            if pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+            else column.to_pandas()
+            for name, column in zip(table.column_names, table.columns, strict=True)
+        }
     )
 
 
-def _read(backend: Any, expr: Any) -> pd.DataFrame:
-    """`expr`'s rows. From DuckDB through Arrow: Ibis' `execute` (Ibis 12) makes a Python list
-    of every column that holds a null before pandas sees it, seconds a column at 400,000
-    deals; make_history gives both kinds of frame the same types."""
-    if getattr(backend, "name", None) != "duckdb":
-        executed: pd.DataFrame = backend.execute(expr)
-        return executed
-    frame: pd.DataFrame = backend.to_pyarrow(expr).to_pandas()
+def _past_rows(backend: Any, deals: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The deals' history rows the forecast reads beyond the owners' spans (History.deals'
+    columns, in the store's order): the open deals' versioned rows (stages and amounts each
+    data version saw) and every row of the deals a full export deleted; and the ids of those
+    deals (deleted by the latest rows, and no longer in `deals`)."""
+    view = history_view(
+        backend,
+        getattr(backend, "currency_settings", None) or CurrencySettings(),
+        getattr(backend, "open_deals_day", None),
+    )
+    ended = view.filter(view.deleted & view.valid_to.isnull()).select("opportunity_id")
+    ids = ended.to_pandas()["opportunity_id"].astype(object)
+    stored = pd.Series(deals[KEY].to_numpy(dtype=np.int64)).isin(deal_key(ids)).to_numpy()
+    gone = sorted(set(ids) - set(deals["opportunity_id"].loc[stored]))
+    live = ~view.deleted.fill_null(False)
+    versioned_open = live & view.version_from.notnull() & view.closed_at.isnull()
+    wanted = versioned_open | (view.deleted & view.valid_to.isnull())
+    if gone:
+        wanted = wanted | view.opportunity_id.isin(gone)
+    return deal_rows(view.filter(wanted)), gone
+
+
+def _live_reps(backend: Any) -> pd.DataFrame:
+    reps = rep_rows(backend)
+    return reps.loc[~reps["deleted"]]
+
+
+def _owner_spans(backend: Any) -> pd.DataFrame:
+    """Each deal's owner per span of the history (deletions left out), by key and start."""
+    rows = backend.stored_table(OPPORTUNITY_HISTORY_TABLE)
+    live = rows.filter(~rows.deleted.fill_null(False))
+    table = _keyed_arrow(backend, live.select("opportunity_id", "owner_rep_id", *SPAN_COLUMNS))
+    keys = table.column(KEY).to_numpy()
+    starts = _micros(table.column("valid_from"))
+    # Open starts (NaT) first, as the oldest; ties keep the store's order.
+    order = _sorted_by(keys, np.where(starts == NAT, np.iinfo(np.int64).min, starts))
+    frame = pd.DataFrame(
+        {
+            KEY: keys[order],
+            "owner_rep_id": pd.Series(_objects(table.column("owner_rep_id"))[order], dtype=object),
+            "valid_from": starts[order].view("datetime64[us]"),
+            "valid_to": _micros(table.column("valid_to"))[order].view("datetime64[us]"),
+        }
+    )
     return frame
 
 
-def _store_history(backend: Any) -> StoreHistory | None:
-    """The store's deal and rep history (amounts converted as the deals' view converts them),
-    or None where it keeps none."""
-    stored = getattr(backend, "stored_table", None)
-    if stored is None or all(history_rows(stored, name) is None for name in HISTORY_TABLES):
-        return None
-    return read_store_history(
-        backend,
-        currency=getattr(backend, "currency_settings", None),
-        conversion_day=getattr(backend, "open_deals_day", None),
-    )
+NAT = np.datetime64("NaT").astype(np.int64)
+"""NaT as the int64 of a datetime64."""
 
 
-def _deleted_deals(rows: pd.DataFrame, stored: pd.Series) -> pd.DataFrame:
-    """Deals a full export deleted (no longer in `stored`), each as its last state before the
+def _sorted_by(first: np.ndarray, then: np.ndarray) -> np.ndarray:
+    """The stable order of rows by `first` and then `then` (int64s), as np.lexsort gives it,
+    by one sort where one will do (np.lexsort takes about three times one sort's time)."""
+    if not len(first):
+        return np.arange(0)
+    # Both in one int64 where they fit: `first` in steps of its values' common divisor (a
+    # second, a day), then `then`.
+    low, high, then_low = int(first.min()), int(first.max()), int(then.min())
+    width = int(then.max()) - then_low + 1
+    # The first rows' divisor is a multiple of all rows': if even it leaves too many steps
+    # (`first` a hash), the whole column's is not worth computing.
+    step = int(np.gcd.reduce(first[:1000] - low))
+    if not step or ((high - low) // step + 1) * width < 2**62:
+        step = int(np.gcd.reduce(first - low)) or 1
+    if ((high - low) // step + 1) * width < 2**62:
+        combined = (first - low) // step * width + (then - then_low)
+        by_both: np.ndarray = np.argsort(combined, kind="stable")
+        return by_both
+    # Already in order of `then` within each value of `first` (the history's rows come by deal
+    # and start): sorting on `first` alone keeps that order.
+    order = np.argsort(first, kind="stable")
+    ordered, following = first[order], then[order]
+    if not np.any((ordered[1:] == ordered[:-1]) & (following[1:] < following[:-1])):
+        return order
+    return np.lexsort((then, first))
+
+
+def _micros(column: pa.ChunkedArray) -> np.ndarray:
+    """A timestamp column as int64 microseconds (NaT's int64 for nulls)."""
+    values = pd.to_datetime(column.to_numpy()).astype("datetime64[us]").to_numpy()
+    micros: np.ndarray = values.view(np.int64)
+    return micros
+
+
+def _strings(column: pa.ChunkedArray) -> np.ndarray:
+    """A string column of distinct values as Python objects (NaN for nulls, as pandas'
+    strings give)."""
+    values: np.ndarray = column.to_numpy(zero_copy_only=False)
+    values[column.is_null().to_numpy(zero_copy_only=False)] = np.nan
+    return values
+
+
+def _objects(column: pa.ChunkedArray) -> np.ndarray:
+    """A string column as Python objects (NaN for nulls, as pandas' strings give), each
+    distinct string made once."""
+    encoded = column.combine_chunks().dictionary_encode()
+    words = np.array([*encoded.dictionary.to_pylist(), np.nan], dtype=object)
+    codes = encoded.indices.fill_null(len(encoded.dictionary)).to_numpy()
+    found: np.ndarray = words[codes]
+    return found
+
+
+def _deleted_deals(rows: pd.DataFrame, deleted: list[str]) -> pd.DataFrame:
+    """The `deleted` deals (a full export left them out), each as its last state before the
     deletion, with `deleted_at` the moment of the export that left it out."""
     # As objects: pandas' `str` isin makes a pyarrow scalar of each value in Python, seconds
     # for the hundreds of thousands of deals of a large store.
     ids = rows["opportunity_id"].astype(object)
-    gone = rows.loc[rows["deleted"] & rows["valid_to"].isna() & ~ids.isin(stored.astype(object))]
+    gone = rows.loc[rows["deleted"] & rows["valid_to"].isna() & ids.isin(deleted)]
     if gone.empty:
         return pd.DataFrame(columns=[*DEAL_COLUMNS, "is_won", "amount", "deleted_at"])
     before = rows.loc[~rows["deleted"] & ids.isin(gone["opportunity_id"].astype(object))]
@@ -168,11 +305,11 @@ def _deleted_deals(rows: pd.DataFrame, stored: pd.Series) -> pd.DataFrame:
     return found
 
 
-def _with_seen_stages(rows: pd.DataFrame, stages: pd.DataFrame, deleted: pd.Series) -> pd.DataFrame:
-    """`stages` plus each stage the deals' history saw a deal enter that `stages` lacks, entered
-    when the first data version showing it was taken (with that version's amount), and the
-    stage entries seeded from an export's stage history for the `deleted` deals (their entries
-    left the store with them).
+def _with_seen_stages(rows: pd.DataFrame, stages: pa.Table, deleted: pd.Series) -> pa.Table:
+    """`stages` (keyed, as Arrow) plus each stage the deals' history saw a deal enter that
+    `stages` lacks, entered when the first data version showing it was taken (with that
+    version's amount), and the stage entries seeded from an export's stage history for the
+    `deleted` deals (their entries left the store with them).
 
     A CRM without a stage history (or one that omits a deal's moves) then still tells a backtest
     which stage each deal was in at each past week, as far as the imports saw it.
@@ -189,16 +326,25 @@ def _with_seen_stages(rows: pd.DataFrame, stages: pd.DataFrame, deleted: pd.Seri
     # the day of a lone first import, and the history would seem to run to that day.
     versions = seen.groupby("opportunity_id")["stage"].transform("size")
     moved = (versions > 1) & (seen["stage"] != seen.groupby("opportunity_id")["stage"].shift())
-    # Lists, not the columns: iterating a pandas `str` column makes a Python object per value.
-    known = set(zip(stages["opportunity_id"].tolist(), stages["stage"].tolist(), strict=True))
-    pairs = zip(seen["opportunity_id"].tolist(), seen["stage"].tolist(), strict=True)
-    new = moved & pd.Series([pair not in known for pair in pairs], index=seen.index, dtype=bool)
+    seen[KEY] = deal_key(seen["opportunity_id"])
+    new = moved & ~_entered(stages, seen) if moved.any() else moved
     entries = seeded.rename(columns={"valid_from": "entered_at"})[STAGE_COLUMNS]
-    added: pd.DataFrame = pd.concat(
-        [frame for frame in (stages, entries, seen.loc[new]) if not frame.empty] or [stages],
-        ignore_index=True,
-    )
-    return added
+    added = [frame for frame in (entries, seen.loc[new]) if not frame.empty]
+    if not added:
+        return stages
+    extra = pd.concat(added, ignore_index=True)
+    extra[KEY] = deal_key(extra["opportunity_id"])
+    return pa.concat_tables([stages, _stage_table(extra).cast(stages.schema)])
+
+
+def _entered(stages: pa.Table, seen: pd.DataFrame) -> pd.Series:
+    """Which rows of `seen` (keyed) name a stage `stages` holds an entry of for their deal."""
+    keys = stages.column(KEY).to_numpy()
+    mine = pd.Series(keys).isin(seen[KEY].to_numpy()).to_numpy()
+    named = _objects(stages.column("stage"))[mine]
+    known = set(zip(keys[mine].tolist(), named.tolist(), strict=True))
+    pairs = zip(seen[KEY].tolist(), seen["stage"].tolist(), strict=True)
+    return pd.Series([pair in known for pair in pairs], index=seen.index, dtype=bool)
 
 
 def _as_spans(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -213,7 +359,42 @@ def make_history(
     deals: pd.DataFrame, stages: pd.DataFrame, rep_teams: dict[str, str | None]
 ) -> DealHistory:
     """A DealHistory from plain frames (columns as in the store), types normalised."""
-    deals = deals.loc[deals["created_at"].notna()].copy()
+    deals = deals.assign(**{KEY: deal_key(deals["opportunity_id"])})
+    stages = stages.assign(**{KEY: deal_key(stages["opportunity_id"])})
+    return _history(deals, _stage_table(stages), rep_teams)
+
+
+def _stage_table(stages: pd.DataFrame) -> pa.Table:
+    """Keyed stage entries in pandas as the Arrow table the store gives."""
+    frame = pd.DataFrame(
+        {
+            "opportunity_id": stages["opportunity_id"].astype(object),
+            "stage": stages["stage"].astype(object),
+            "entered_at": pd.to_datetime(stages["entered_at"]).astype("datetime64[us]"),
+            "amount": pd.to_numeric(stages["amount"], errors="coerce").astype(float),
+            KEY: stages[KEY].to_numpy(dtype=np.int64),
+        }
+    )
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def _history(
+    deals: pd.DataFrame, stages: pa.Table, rep_teams: dict[str, str | None]
+) -> DealHistory:
+    """A DealHistory from keyed deals and stage entries (Arrow), types normalised: the stage
+    entries of the deals kept, in order of entry and then deal id (ties as given)."""
+    deals = _deal_frame(deals)
+    deals = deals.loc[deals["created_at"].notna()].reset_index(drop=True)
+    keys = deals.pop(KEY).to_numpy(dtype=np.int64)
+    frame, stage_keys = _stage_frame(stages, deals["opportunity_id"].to_numpy(), keys)
+    history = DealHistory(deals, frame, rep_teams)
+    history._keys.update(deals=keys, stages=stage_keys)
+    return history
+
+
+def _deal_frame(deals: pd.DataFrame) -> pd.DataFrame:
+    """Deals with the types a DealHistory holds (one pass leaves them as they are)."""
+    deals = deals.copy()
     if "deleted_at" not in deals:
         deals["deleted_at"] = pd.NaT
     for column in ("created_at", "closed_at", "deleted_at"):
@@ -223,13 +404,41 @@ def make_history(
     deals["product_id"] = deals["product_id"].astype(object).where(deals["product_id"].notna())
     # Rows read from the history come as pandas strings, the store's own as objects: one kind,
     # or merges on the ids refuse them.
-    deals = deals.astype({"opportunity_id": object, "owner_rep_id": object})
-    stages = stages.astype({"opportunity_id": object, "stage": object})
-    stages = stages.loc[stages["opportunity_id"].isin(deals["opportunity_id"])].copy()
-    stages["entered_at"] = pd.to_datetime(stages["entered_at"]).astype("datetime64[us]")
-    stages["amount"] = pd.to_numeric(stages["amount"], errors="coerce").astype(float)
-    stages = stages.sort_values(["entered_at", "opportunity_id"], ignore_index=True)
-    return DealHistory(deals.reset_index(drop=True), stages, rep_teams)
+    return deals.astype({"opportunity_id": object, "owner_rep_id": object})
+
+
+def _stage_frame(
+    stages: pa.Table, ids: np.ndarray, keys: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The stage entries of the deals of `ids` (their `keys`), sorted by entry time (NaT last)
+    and then deal id, ties in the given order; and each entry's deal key."""
+    stage_keys = stages.column(KEY).to_numpy()
+    deals = pd.Index(keys)
+    if deals.is_unique:
+        # Each entry's deal: its id and the id's place in code point order come from the deals.
+        row = deals.get_indexer(stage_keys)
+        kept = np.flatnonzero(row >= 0)
+        rank = np.empty(len(ids), dtype=np.int64)
+        rank[pc.sort_indices(pa.array(ids, type=pa.string())).to_numpy()] = np.arange(len(ids))
+        named, ranked = ids[row[kept]], rank[row[kept]]
+    else:  # duplicate deal ids (a hand-built history): the entries' own ids
+        kept = np.flatnonzero(pd.Series(stage_keys).isin(keys).to_numpy())
+        column = stages.column("opportunity_id").take(kept)
+        named = _objects(column)
+        ranked = pc.rank(column, sort_keys="ascending", tiebreaker="dense").to_numpy()
+    entered = _micros(stages.column("entered_at"))[kept]
+    # Entry time first (NaT last, as pandas sorts), then the id's rank; ties as given.
+    order = _sorted_by(np.where(entered == NAT, np.iinfo(np.int64).max, entered), ranked)
+    rows = kept[order]
+    frame = pd.DataFrame(
+        {
+            "opportunity_id": pd.Series(named[order], dtype=object),
+            "stage": pd.Series(_objects(stages.column("stage"))[rows], dtype=object),
+            "entered_at": entered[order].view("datetime64[us]"),
+            "amount": stages.column("amount").to_numpy()[rows],
+        }
+    )
+    return frame, stage_keys[rows]
 
 
 def known_at(history: DealHistory, moment: datetime | pd.Timestamp) -> DealHistory:
@@ -251,27 +460,58 @@ def known_at(history: DealHistory, moment: datetime | pd.Timestamp) -> DealHisto
     entered[entered] = pd.Series(history.keys_of("stages")[entered]).isin(deal_keys).to_numpy()
     stages = history.stages.loc[entered]
     deals = deals.reset_index(drop=True)
-    still_open = deals["closed_at"].isna().to_numpy()
-    open_then = deals.loc[still_open, ["opportunity_id"]].assign(moment=cutoff)
-    owners = in_force(
-        _spans_of(history, deal_keys[still_open]), "opportunity_id", "owner_rep_id", open_then
-    )
+    still_open = np.flatnonzero(deals["closed_at"].isna().to_numpy())
+    found, owners = _owners_at(history.owner_spans, deal_keys[still_open], cutoff)
     if len(owners):
-        deals.loc[owners.index, "owner_rep_id"] = owners.to_numpy()
+        deals.loc[still_open[found], "owner_rep_id"] = owners
     known = replace(history, deals=deals, stages=stages, rep_teams=teams_at(history, cutoff))
-    # The keys of what was kept, and the spans' own (known_at keeps every span).
+    # The keys of what was kept (known_at keeps every span, and the spans carry their own).
     known._keys.update(deals=deal_keys, stages=history.keys_of("stages")[entered])
-    if "owner_spans" in history._keys:
-        known._keys["owner_spans"] = history._keys["owner_spans"]
     return known
 
 
-def _spans_of(history: DealHistory, keys: np.ndarray) -> pd.DataFrame:
-    """The owner spans of the deals of these keys (matched on keys, not 1.9 M id strings)."""
-    spans = history.owner_spans
-    if spans.empty:
-        return spans
-    return spans.loc[pd.Series(history.keys_of("owner_spans")).isin(keys).to_numpy()]
+def _owners_at(
+    spans: pd.DataFrame, keys: np.ndarray, moment: pd.Timestamp
+) -> tuple[np.ndarray, np.ndarray]:
+    """The owner in force at `moment` of each deal of `keys` that has one by `spans` (which of
+    `keys`, and their owners), by the rule of attain.store.point_in_time.in_force: the span held
+    at the moment that started last, or before a deal's first span that first one.
+
+    On the spans sorted by key and start: a deal's spans started by the moment are a prefix of
+    its run, so its last started span is one count away; the rare deal whose answer is not that
+    span or its first (overlapping or tied spans) goes through in_force itself.
+    """
+    if spans.empty or not len(keys):
+        return np.zeros(len(keys), dtype=bool), np.empty(0, dtype=object)
+    span_keys = spans[KEY].to_numpy()
+    starts = spans["valid_from"].to_numpy()
+    ends = spans["valid_to"].to_numpy()
+    then = moment.to_datetime64().astype("datetime64[us]")
+    started = np.isnat(starts) | (starts <= then)
+    counted = np.concatenate([[0], np.cumsum(started)])
+    first = np.searchsorted(span_keys, keys, side="left")
+    stop = np.searchsorted(span_keys, keys, side="right")
+    spanned = stop > first
+    last = first + (counted[stop] - counted[first]) - 1
+    # Held: the last started span, dated and not yet ended.
+    pick = np.clip(last, 0, len(spans) - 1)
+    held = (last >= first) & ~np.isnat(starts[pick]) & (np.isnat(ends[pick]) | (ends[pick] > then))
+    # Before the first span (nothing started): that span, unless another starts with it.
+    after = np.clip(first + 1, 0, len(spans) - 1)
+    alone = (first + 1 >= stop) | (starts[after] != starts[np.clip(first, 0, len(spans) - 1)])
+    early = spanned & (last < first) & alone
+    chosen = np.where(held, last, np.where(early, first, -1))
+    rest = np.flatnonzero(spanned & ~held & ~early)
+    owners = spans["owner_rep_id"].to_numpy(dtype=object)
+    found = chosen >= 0
+    answers = pd.Series(owners[chosen[found]], index=np.flatnonzero(found), dtype=object)
+    if len(rest):
+        asked = pd.DataFrame({KEY: keys[rest], "moment": moment})
+        slow = in_force(spans.loc[np.isin(span_keys, keys[rest])], KEY, "owner_rep_id", asked)
+        where = rest[slow.index.to_numpy(dtype=int)]
+        found[where] = True
+        answers = pd.concat([answers, pd.Series(slow.to_numpy(), index=where, dtype=object)])
+    return found, answers.sort_index().to_numpy(dtype=object)
 
 
 def teams_at(history: DealHistory, moment: pd.Timestamp) -> dict[str, str | None]:

@@ -68,6 +68,28 @@ def load_history(
     With `first`/`last`, only the deals' rows that can be in force from `first` to `last` are
     read (a year of weekly versions is read for one quarter's weeks otherwise).
     """
+    settings = currency or CurrencySettings()
+    rows = history_view(backend, settings, conversion_day, first=first, last=last)
+    deals = deal_rows(rows)
+    reps = rep_rows(backend)
+    roster = backend.stored_table("reps").select("rep_id", "team_id").to_pandas()
+    teams = {
+        str(rep): team_or_none(team)
+        for rep, team in zip(roster["rep_id"], roster["team_id"], strict=True)
+    }
+    return History(deals, reps, teams, _currency_name(backend, settings, deals))
+
+
+def history_view(
+    backend: Store,
+    settings: CurrencySettings,
+    conversion_day: date | None,
+    *,
+    first: pd.Timestamp | None = None,
+    last: pd.Timestamp | None = None,
+) -> Any:
+    """The deals' history rows as an Ibis table of DEAL_FIELDS, version_from, valid_from and
+    valid_to, amounts converted (see load_history): filter it to read only some rows."""
     rows = backend.stored_table(OPPORTUNITY_HISTORY_TABLE)
     if first is not None:
         rows = rows.filter(rows.valid_to.isnull() | (rows.valid_to > first.to_pydatetime()))
@@ -79,25 +101,30 @@ def load_history(
     def lookup(name: str) -> Any:
         return rows if name == "opportunities" else backend.stored_table(name)
 
-    settings = currency or CurrencySettings()
     converted = opportunities_view(lookup, settings, conversion_day)
-    deals = converted.select(*DEAL_FIELDS, "version_from", "valid_from", "valid_to").to_pandas()
+    return converted.select(*DEAL_FIELDS, "version_from", "valid_from", "valid_to")
+
+
+def deal_rows(view: Any) -> pd.DataFrame:
+    """The rows of `history_view` (or of a filter of it) as History.deals holds them."""
+    deals: pd.DataFrame = view.to_pandas()
     deals["deleted"] = deals["deleted"].fillna(False).astype(bool)
     deals["amount"] = deals["amount"].astype(float)
     for column in ("valid_from", "valid_to", "closed_at", "created_at"):
         deals[column] = pd.to_datetime(deals[column])
     deals["expected_close_date"] = pd.to_datetime(deals["expected_close_date"]).dt.date
-    reps = backend.stored_table(REP_HISTORY_TABLE)
-    reps = reps.select("rep_id", "team_id", "role", "deleted", "valid_from", "valid_to").to_pandas()
+    return deals
+
+
+def rep_rows(backend: Store) -> pd.DataFrame:
+    """The reps' history rows as History.reps holds them."""
+    table = backend.stored_table(REP_HISTORY_TABLE)
+    columns = ("rep_id", "team_id", "role", "deleted", "valid_from", "valid_to")
+    reps: pd.DataFrame = table.select(*columns).to_pandas()
     reps["deleted"] = reps["deleted"].fillna(False).astype(bool)
     for column in ("valid_from", "valid_to"):
         reps[column] = pd.to_datetime(reps[column])
-    roster = backend.stored_table("reps").select("rep_id", "team_id").to_pandas()
-    teams = {
-        str(rep): team_or_none(team)
-        for rep, team in zip(roster["rep_id"], roster["team_id"], strict=True)
-    }
-    return History(deals, reps, teams, _currency_name(backend, settings, deals))
+    return reps
 
 
 def _currency_name(backend: Store, settings: CurrencySettings, deals: pd.DataFrame) -> str | None:
