@@ -227,3 +227,26 @@ def test_a_file_with_windows_line_breaks_reads_its_changed_lines_alone(tmp_path:
     ]
     assert outcomes[1][0] == []
     assert outcomes[0][1:] == outcomes[1][1:]
+
+
+def test_the_summary_counts_the_stored_rows_a_file_no_longer_holds(tmp_path: Path) -> None:
+    """Rows left out of an activities file stay stored (an export may be partial); a note
+    counts them, the same whether the changed lines alone or the whole file were read. A
+    rejected row's stored row was in the file: not counted."""
+    second = [
+        *ACTIVITIES[2:5],
+        ACTIVITIES[5].replace("call", "carrier pigeon"),  # rejected, A5 stays stored
+        ACTIVITIES[6].replace("connected", "no_answer"),
+        *ACTIVITIES[7:],
+    ]
+    lines, whole = _both(tmp_path, second)
+    file = tmp_path / "second" / "activities.csv"
+    note = (
+        f"{file}: 2 stored activities row(s) were not in this file (kept: an import deletes "
+        "only the deals a full export leaves out)"
+    )
+    for outcome in (lines, whole):
+        assert [n for n in outcome["result"].notes if "were not in" in n] == [note]
+        assert len(outcome["stored"]) == 12  # A0 and A1 kept, A5 as before
+    assert lines["lines"] == whole["lines"]
+    assert lines["stored"] == whole["stored"]

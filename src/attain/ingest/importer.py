@@ -567,7 +567,9 @@ def _load(
     for done, name in enumerate(ordered, start=len(ordered)):
         step(f"loading {name}", done, total)
         table, sources = TABLES[name], by_table[name]
+        absent = _stored_not_read(con, table, sources) if committed else None
         results.append(_upsert(con, table, sources, present[name], write=committed, id=next_id))
+        notes.extend(_kept_note(table, absent, results[-1]))
     import_id, repeated, history_rows = None, None, 0
     if committed:
         import_id = next_id
@@ -596,6 +598,47 @@ def _load(
         unchanged_since=repeated,
         history_rows=history_rows,
     )
+
+
+def _stored_not_read(
+    con: duckdb.DuckDBPyConnection, table: Table, sources: list[Source]
+) -> int | None:
+    """Before the merge: the stored rows of `table` whose key no rejected row read now has
+    (None for the deals, which a full export deletes by leaving out, and for rows a preset
+    implies). Those the valid rows do not update either were not in the files (`_kept_note`).
+    """
+    if table.name == DELETABLE or any(source.implied for source in sources):
+        return None
+    stored = _scalar(con, f"SELECT count(*) FROM {table.name}")
+    _, typed = _names(table)
+    rejected = (
+        f"SELECT * FROM {typed} t WHERE EXISTS (SELECT 1 FROM {REJECTS} r WHERE r.table_name = "
+        f"{quote_literal(table.name)} AND r.file = t.{FILE} AND r.row = t.{ROW})"
+    )
+    if not stored or not _scalar(con, f"SELECT count(*) FROM ({rejected} LIMIT 1)"):
+        return stored
+    match = " AND ".join(
+        f"s.{quote_ident(part)} IS NOT DISTINCT FROM v.{quote_ident(part)}" for part in table.key
+    )
+    return stored - _scalar(
+        con,
+        f"SELECT count(*) FROM {table.name} s WHERE EXISTS (SELECT 1 FROM ({rejected}) v "
+        f"WHERE {match})",
+    )
+
+
+def _kept_note(table: Table, absent: int | None, result: TableResult) -> list[str]:
+    """A note counting the stored rows of `table` the files read did not hold: they stay
+    (an export of activities, leads, ... may be partial), so the summary says so instead of
+    a bare "deleted 0". `absent`: from `_stored_not_read`."""
+    kept = 0 if absent is None else absent - result.updated
+    if kept <= 0:
+        return []
+    where = "this file" if len(result.files) == 1 else "these files"
+    return [
+        f"{', '.join(result.files)}: {kept:,} stored {table.name} row(s) were not in {where} "
+        "(kept: an import deletes only the deals a full export leaves out)"
+    ]
 
 
 def _record_history(
