@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -18,17 +18,44 @@ from attain.diagnosis.settings import DiagnosisSettings
 from attain.errors import ConfigError
 from attain.forecast.settings import ForecastSettings
 from attain.ingest.connectors.settings import SyncSettings
-from attain.leads.icp import IcpSettings
+from attain.leads.settings import IcpSettings
 from attain.mail import MailSettings
 from attain.metrics.periods import configure_calendar
 from attain.metrics.settings import CalendarSettings, PerformanceSettings
 from attain.plan.settings import PlanSettings
-from attain.store.currency import CurrencySettings
 from attain.workflow.delivery.settings import DeliverySettings
 from attain.workflow.settings import WorkflowSettings
 
 CONFIG_FILE = "attain.toml"
 """Read from the working directory, or from the path in ATTAIN_CONFIG."""
+
+
+class CurrencySettings(BaseModel):
+    """The corporate currency and where exchange rates come from ([currency] table).
+
+    Kept here rather than beside the conversion (attain.store.currency, which re-exports it):
+    any module of attain.store loads the store's Ibis and DuckDB, which the settings need not."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    corporate: str | None = Field(
+        default=None,
+        description="ISO code of the currency every total is given in (e.g. USD). Default: the "
+        "fx_rates row marked is_corporate, else the one currency the deals use.",
+    )
+    rates: Path | None = Field(
+        default=None,
+        description="CSV of dated rates with the header currency,start_date,rate: units of the "
+        "currency per unit of the corporate currency from start_date on; it wins over the "
+        "store's fx_rates for the currencies it lists.",
+    )
+
+    @field_validator("corporate")
+    @classmethod
+    def _iso_code(cls, code: str | None) -> str | None:
+        if code is not None and not (len(code) == 3 and code.isalpha()):
+            raise ValueError(f"{code!r} is not a currency code like USD")
+        return None if code is None else code.upper()
 
 
 class Settings(BaseSettings):

@@ -76,3 +76,9 @@ def test_help_texts_written_out_agree_with_the_core() -> None:
     assert tuple(PRESETS) == PRESET_NAMES
     assert HELP_MEMORY_LIMIT == IMPORT_MEMORY_LIMIT
     assert ",".join(str(week) for week in WEEKS) == HELP_WEEKS
+
+
+def test_loading_the_settings_loads_no_analysis_library() -> None:
+    """Every command loads the settings first; each package's settings module holds only its
+    settings, apart from the code that uses them."""
+    assert heavy_after("from attain.config import load_settings\nload_settings()") == []

@@ -97,9 +97,10 @@ def root(
 
 def main() -> None:
     """Entry point: run the app and turn AttainError into one clear line and exit code 2."""
-    # The ~300,000 objects of the modules imported above live as long as the command; frozen,
-    # the cyclic garbage collector stops rescanning them, which made Ibis- and pandas-heavy
-    # steps up to twice as slow (docs/scaling.md).
+    # The objects of the modules imported so far live as long as the command; frozen, the
+    # cyclic garbage collector stops rescanning them, which made Ibis- and pandas-heavy steps
+    # up to twice as slow (docs/scaling.md). A command imports its own modules when it runs;
+    # opening the store (attain.cli.options.open_store) freezes those.
     gc.freeze()
     try:
         app()

@@ -4,6 +4,7 @@ day, the output, and for the management-workflow commands (`attain coaching`, `d
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -79,6 +80,10 @@ def open_store(
         currency=settings.currency,
     )
     backend.open_deals_day = as_of.date() if isinstance(as_of, datetime) else as_of
+    # A command imports its modules when it runs (attain starts without them); by the time it
+    # opens the store they are in, and frozen, the cyclic garbage collector stops rescanning
+    # their objects (see attain.cli.main.main and docs/scaling.md).
+    gc.freeze()
     return backend, target
 
 

@@ -25,11 +25,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import holidays
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 from attain.errors import ConfigError
 
@@ -226,6 +226,9 @@ def week_start(day: date) -> date:
 
 def week_starts(days: pd.DatetimeIndex) -> pd.DatetimeIndex:
     """`week_start` of each day, at once."""
+    import numpy as np
+    import pandas as pd
+
     first = WEEKDAYS.index(_CALENDAR[0].week_start)
     back = (np.asarray(days.day_of_week) - first) % 7
     return days - pd.to_timedelta(back, unit="D")
@@ -252,6 +255,8 @@ class BusinessCalendar:
 
     def holidays_in(self, period: Period) -> frozenset[date]:
         """Public and extra holidays that fall inside `period`."""
+        import holidays
+
         found = {day for day in self.extra_holidays if period.contains(day)}
         if self.country is not None:
             years = range(period.start.year, period.end.year + 1)
@@ -266,6 +271,9 @@ class BusinessCalendar:
 
     def business_days(self, period: Period) -> pd.DatetimeIndex:
         """The working days of `period`, in order."""
+        import numpy as np
+        import pandas as pd
+
         days = pd.date_range(period.start, period.end, freq="D")
         keep = np.asarray(days.day_of_week < 5)
         excluded = self.holidays_in(period)
@@ -282,6 +290,8 @@ class BusinessCalendar:
 
 def as_dates(column: pd.Series) -> pd.Series:
     """A column of dates, datetimes or timestamps as datetime.date values."""
+    import pandas as pd
+
     return pd.to_datetime(column).dt.date
 
 
@@ -300,6 +310,9 @@ def business_hours_between(
     its local day × the working day's length, plus the working hours gone on its own day; the
     answer is the difference of the two positions, computed for all rows at once per zone.
     """
+    import numpy as np
+    import pandas as pd
+
     result = np.zeros(len(start), dtype=float)
     if not len(start):
         return result
@@ -322,6 +335,9 @@ def _working_clock(
     moments: pd.Series, zone: str, hours: tuple[int, int], holidays: list[date]
 ) -> np.ndarray[Any, Any]:
     """Working hours from 1970-01-01 to each moment, on the clock of `zone`."""
+    import numpy as np
+    import pandas as pd
+
     local = pd.to_datetime(moments).dt.tz_localize("UTC").dt.tz_convert(zone).dt.tz_localize(None)
     days = local.dt.normalize().to_numpy().astype("datetime64[D]")
     before = np.busday_count(np.datetime64("1970-01-01"), days, holidays=holidays)

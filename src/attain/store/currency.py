@@ -32,8 +32,8 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from attain.config import CurrencySettings as CurrencySettings
 from attain.errors import AttainError, ConfigError
 
 MONEY_METRICS = ("bookings", "pipeline_created")
@@ -51,31 +51,6 @@ HOW_TO_GIVE_RATES = (
 
 class CurrencyError(AttainError):
     """Amounts in several currencies cannot be added up: rates or the corporate currency lack."""
-
-
-class CurrencySettings(BaseModel):
-    """The corporate currency and where exchange rates come from ([currency] table)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    corporate: str | None = Field(
-        default=None,
-        description="ISO code of the currency every total is given in (e.g. USD). Default: the "
-        "fx_rates row marked is_corporate, else the one currency the deals use.",
-    )
-    rates: Path | None = Field(
-        default=None,
-        description="CSV of dated rates with the header currency,start_date,rate: units of the "
-        "currency per unit of the corporate currency from start_date on; it wins over the "
-        "store's fx_rates for the currencies it lists.",
-    )
-
-    @field_validator("corporate")
-    @classmethod
-    def _iso_code(cls, code: str | None) -> str | None:
-        if code is not None and not (len(code) == 3 and code.isalpha()):
-            raise ValueError(f"{code!r} is not a currency code like USD")
-        return None if code is None else code.upper()
 
 
 Lookup = Callable[[str], ir.Table]
