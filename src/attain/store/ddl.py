@@ -107,34 +107,48 @@ LOG_TABLES: dict[str, dict[str, ColumnType]] = {
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create every canonical table (and the import log) that does not exist yet.
 
-    A store made by an older Attain gains the columns added since, empty.
+    A store made by an older Attain gains the columns added since, empty. The store's columns
+    are read once and only what is missing is created: a statement per table and column
+    (about a hundred) took 40-90 ms of every import and every connection.
     """
-    for table in TABLES.values():
-        columns = ", ".join(
-            f"{quote_ident(column.name)} {SQL_TYPES[column.type]}" for column in table.columns
-        )
-        con.execute(f"CREATE TABLE IF NOT EXISTS {table.name} ({columns})")
-        for column in table.columns:
-            con.execute(
-                f"ALTER TABLE {table.name} ADD COLUMN IF NOT EXISTS "
-                f"{quote_ident(column.name)} {SQL_TYPES[column.type]}"
-            )
+    had: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "SELECT c.table_name, c.column_name FROM duckdb_columns() c "
+        "JOIN duckdb_tables() t ON t.table_oid = c.table_oid "
+        "WHERE t.database_name = current_database() AND t.schema_name = current_schema()"
+    ).fetchall():
+        had.setdefault(table, set()).add(column)
+    wanted: dict[str, dict[str, str]] = {
+        table.name: {column.name: SQL_TYPES[column.type] for column in table.columns}
+        for table in TABLES.values()
+    }
     for name, log in LOG_TABLES.items():
-        columns = ", ".join(f"{quote_ident(c)} {SQL_TYPES[kind]}" for c, kind in log.items())
-        con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({columns})")
-        had = {row[0] for row in con.execute(f"DESCRIBE {name}").fetchall()}
-        for field, kind in log.items():
-            con.execute(
-                f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS {quote_ident(field)} "
-                f"{SQL_TYPES[kind]}"
-            )
-        if name == OPPORTUNITY_HISTORY_TABLE and "created_at" not in had:
-            _backfill_created_at(con)
-    con.execute(
-        f"CREATE TABLE IF NOT EXISTS {LINE_HASHES_TABLE} (table_name VARCHAR, import_id BIGINT, "
-        "line_hash UBIGINT, key_hash UBIGINT, line_number BIGINT)"
-    )
-    con.execute(f"ALTER TABLE {LINE_HASHES_TABLE} ADD COLUMN IF NOT EXISTS line_number BIGINT")
+        wanted[name] = {column: SQL_TYPES[kind] for column, kind in log.items()}
+    wanted[LINE_HASHES_TABLE] = {
+        "table_name": "VARCHAR",
+        "import_id": "BIGINT",
+        "line_hash": "UBIGINT",
+        "key_hash": "UBIGINT",
+        "line_number": "BIGINT",
+    }
+    for name, columns in wanted.items():
+        _create_missing(con, name, columns, had.get(name))
+    if OPPORTUNITY_HISTORY_TABLE in had and "created_at" not in had[OPPORTUNITY_HISTORY_TABLE]:
+        _backfill_created_at(con)
+
+
+def _create_missing(
+    con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str], had: set[str] | None
+) -> None:
+    """Create table `name` with `columns` when it is missing (`had` None), else add the
+    columns it lacks."""
+    if had is None:
+        listed = ", ".join(f"{quote_ident(column)} {kind}" for column, kind in columns.items())
+        con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({listed})")
+        return
+    for column, kind in columns.items():
+        if column not in had:
+            con.execute(f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS {quote_ident(column)} {kind}")
 
 
 def _backfill_created_at(con: duckdb.DuckDBPyConnection) -> None:
