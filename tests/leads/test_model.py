@@ -11,7 +11,7 @@ import pytest
 from leads_support import synthetic_leads
 
 from attain.errors import InputError
-from attain.leads.model import TrainedModel, train
+from attain.leads.model import Boosting, TrainedModel, train
 from attain.reports.jsonable import dumps
 
 
@@ -23,6 +23,24 @@ def boosted() -> TrainedModel:
 @pytest.fixture(scope="module")
 def linear() -> TrainedModel:
     return train(synthetic_leads(1500, seed=1), "converted")
+
+
+def test_a_quick_fit_boosts_fewer_trees_without_a_refit_and_finds_the_signal(
+    boosted: TrainedModel,
+) -> None:
+    """The forecast's win model: a learning rate of 0.1 and no refit on all rows. The scorer is
+    then the early-stopped booster itself (its best round count), and the card measures it."""
+    quick = train(
+        synthetic_leads(4000),
+        "converted",
+        time_column="created_at",
+        boosting=Boosting(learning_rate=0.1, refit=False),
+    )
+    trees = quick.scorer.booster.num_trees()
+    assert trees == quick.scorer.booster.best_iteration
+    assert trees < boosted.scorer.booster.num_trees()
+    assert quick.card.roc_auc > 0.85
+    assert abs(quick.card.roc_auc - boosted.card.roc_auc) < 0.02
 
 
 def test_large_tables_get_lightgbm_and_small_ones_logistic_regression(
