@@ -4,6 +4,7 @@ JSON equal to the core's forecast, a cone chart in HTML, a backtest row, one-lin
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -169,3 +170,31 @@ def test_help_documents_every_option_and_the_settings_table() -> None:
         assert result.exit_code == 0, command
         for option in options:
             assert option in result.output, (command, option)
+
+
+def test_json_forecast_loads_no_chart_template_or_app_database_library(
+    db: str, tmp_path: Path
+) -> None:
+    """The JSON (and text) forecast needs neither Altair, Jinja2 (the HTML page's charts and
+    template) nor SQLAlchemy and Alembic when there is no app database to read overrides from."""
+    out = tmp_path / "forecast.json"
+    code = (
+        "import sys\n"
+        "from attain.cli.main import app\n"
+        "try:\n"
+        f"    app(['forecast', '--db', {db!r}, '--as-of', {AS_OF!r}, '--simulations', '200', "
+        f"'--app-db', {str(tmp_path / 'none.db')!r}, '-f', 'json', '-o', {str(out)!r}])\n"
+        "except SystemExit as end:\n"
+        "    assert not end.code, end.code\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'altair', 'jinja2', 'vl_convert', 'sqlalchemy', 'alembic', 'fastapi'}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **FAST},
+    )
+    assert json.loads(out.read_text())["period"]["label"] == "2026-Q4"
+    assert result.stdout.splitlines()[-1] == "[]"

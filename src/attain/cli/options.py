@@ -101,14 +101,18 @@ def opened_store(
 
 def read_overrides(app_db: str | None) -> Overrides:
     """The live overrides; none when the app database is a SQLite file not yet created."""
+    from attain.config import load_settings
+    from attain.forecast.forecast import Overrides
+
+    settings = load_settings()
+    if _sqlite_file_missing((app_db or settings.app_db).strip()):
+        return Overrides()  # known without loading SQLAlchemy and Alembic (0.5 s)
     from sqlalchemy.engine import make_url
 
     from attain.appdb.database import app_db_url
-    from attain.config import load_settings
-    from attain.forecast.forecast import Overrides
     from attain.plan.overrides import live_overrides
 
-    url = app_db_url(load_settings(), app_db)
+    url = app_db_url(settings, app_db)
     parsed = make_url(url)
     if parsed.drivername.startswith("sqlite"):
         database = parsed.database
@@ -116,6 +120,16 @@ def read_overrides(app_db: str | None) -> Overrides:
             return Overrides()
     with app_session(app_db) as (session, _):
         return live_overrides(session)
+
+
+def _sqlite_file_missing(target: str) -> bool:
+    """Whether the app database `target` (a --app-db or ATTAIN_APP_DB) is plainly a SQLite
+    file that does not exist: a bare path or sqlite:///path, with no query; other URLs are
+    left to SQLAlchemy."""
+    path = target.removeprefix("sqlite:///") if target.startswith("sqlite:///") else target
+    if not path or "://" in path or "?" in path:
+        return False
+    return path == ":memory:" or not Path(path).exists()
 
 
 @contextmanager

@@ -12,8 +12,6 @@ from typing import Literal
 from attain.forecast.backtest import Backtest, WeekScore
 from attain.forecast.calibration import MIN_QUARTERS
 from attain.forecast.forecast import COMPANY, Forecast, ForecastRow
-from attain.reports.charts import to_svg
-from attain.reports.forecast_charts import backtest_chart, cone_chart
 from attain.reports.jsonable import dumps, jsonable
 from attain.reports.templating import chance, environment, money, ratio
 
@@ -203,6 +201,10 @@ def to_json(forecast: Forecast, scope: str | None = None, notes: Sequence[str] =
 
 def to_html(cone: Sequence[Forecast], scope: str | None = None, notes: Sequence[str] = ()) -> str:
     """The last forecast of `cone` as one self-contained HTML page with its cone charts."""
+    # Altair, imported here: the text and JSON views do without it (0.6 s of `attain forecast`).
+    from attain.reports.charts import to_svg
+    from attain.reports.forecast_charts import cone_chart
+
     forecast = cone[-1]
     groups, idle = tables(forecast, scope)
     charts = [("Company", to_svg(cone_chart(cone, COMPANY, COMPANY, title="Company")))]
@@ -236,6 +238,9 @@ def backtest_to_json(backtest: Backtest, notes: Sequence[str] = ()) -> str:
 
 def backtest_to_html(backtest: Backtest, notes: Sequence[str] = ()) -> str:
     """The backtest as one self-contained HTML page: the table per week and a chart per period."""
+    from attain.reports.charts import to_svg
+    from attain.reports.forecast_charts import backtest_chart
+
     charts = []
     for period in backtest.periods:
         points = [p for p in backtest.points if p.period == period and p.scope == COMPANY]
