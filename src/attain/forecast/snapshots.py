@@ -124,9 +124,11 @@ def value_estimates(history: DealHistory) -> dict[str | None, float]:
 def _with_stage(rows: pd.DataFrame, stages: pd.DataFrame, keys: np.ndarray) -> pd.DataFrame:
     """Stage, its entry time and amount at each row's moment (latest entry not after it);
     `keys` are the stages' deal keys, matched to the rows' KEY."""
-    entries = stages.rename(columns={"amount": "stage_amount"})[
-        ["stage", "entered_at", "stage_amount"]
-    ].assign(**{KEY: keys})
+    # Only the entries of the rows' deals: the same matches, without sorting every entry of
+    # the history (1.5 M at 1,000 reps) by deal for each snapshot.
+    mine = pd.Series(keys).isin(rows[KEY].to_numpy()).to_numpy()
+    entries = stages.loc[mine, ["stage", "entered_at", "amount"]]
+    entries = entries.rename(columns={"amount": "stage_amount"}).assign(**{KEY: keys[mine]})
     rows = rows.sort_values("moment", kind="stable")
     if entries.empty:
         merged = rows.assign(stage=UNKNOWN_STAGE, stage_amount=np.nan)
@@ -150,24 +152,27 @@ def _with_record(rows: pd.DataFrame, deals: pd.DataFrame) -> pd.DataFrame:
     company's."""
     closed = deals.loc[deals["closed_at"].notna(), ["owner_rep_id", "closed_at", "is_won"]]
     closed = closed.sort_values("closed_at", kind="stable")
+    rows = rows.sort_values("moment", kind="stable")
+    # Owners as integer codes, hashed once: for the records (missing owners in no group, as
+    # grouping by the ids leaves them) and for the join (missing owners share the code -1, as
+    # they matched before).
+    owners = pd.concat([rows["owner_rep_id"], closed["owner_rep_id"]]).to_numpy(dtype=object)
+    codes = pd.factorize(owners)[0]
+    closer = codes[len(rows) :]
+    group = pd.Series(np.where(closer >= 0, closer, np.nan), index=closed.index)
     won = closed["is_won"].fillna(False).astype(float)
     closed = closed.assign(
-        rep_closed=closed.groupby("owner_rep_id").cumcount() + 1.0,
-        rep_won=won.groupby(closed["owner_rep_id"]).cumsum(),
+        rep_closed=closed.groupby(group).cumcount() + 1.0,
+        rep_won=won.groupby(group).cumsum(),
         all_closed=np.arange(1, len(closed) + 1, dtype=float),
         all_won=won.cumsum(),
     ).astype({"closed_at": "datetime64[us]"})
-    rows = rows.sort_values("moment", kind="stable")
     if closed.empty:
         rows = rows.assign(rep_closed=0.0, rep_won=0.0, company_rate=0.0)
     else:
-        # Owners as integer codes for the join: the same matches, without hashing every row's
-        # id string in the join (missing owners share the code -1, as they matched before).
-        owners = pd.concat([rows["owner_rep_id"], closed["owner_rep_id"]]).to_numpy(dtype=object)
-        codes = pd.factorize(owners)[0]
         mine = pd.merge_asof(
             rows.assign(_owner=codes[: len(rows)]),
-            closed[["closed_at", "rep_closed", "rep_won"]].assign(_owner=codes[len(rows) :]),
+            closed[["closed_at", "rep_closed", "rep_won"]].assign(_owner=closer),
             left_on="moment",
             right_on="closed_at",
             by="_owner",
