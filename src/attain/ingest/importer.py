@@ -894,7 +894,7 @@ def _upsert(
         valid = typed  # no row of the table was rejected: no lookup in the rejects per row
     names = ", ".join(quote_ident(c) for c in table.column_names)
     updated, changed = 0, 0
-    if write and lines is not None:
+    if lines is not None:  # also unwritten: the rejects must be a whole read's
         changed_rows.check_keys(con, table, typed, lines)
     if write and valid_rows and not stored:
         con.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {valid} v")
