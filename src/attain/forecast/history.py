@@ -113,12 +113,8 @@ def load_history(backend: Any) -> DealHistory:
     Only the history rows these need are read (the open deals' latest versions, deleted deals'
     rows), and the owners' spans as keys: on a DuckDB store the keys come from the store."""
     opportunities = backend.table("opportunities")
-    deals = _keyed_frame(
-        backend,
-        opportunities.filter(opportunities.created_at.notnull()).select(
-            *DEAL_COLUMNS, "is_won", "amount"
-        ),
-    )
+    created = opportunities.filter(opportunities.created_at.notnull())
+    deals = _keyed_frame(backend, created.select(*DEAL_COLUMNS, "is_won", "amount"))
     stages = _keyed_arrow(backend, backend.table("opportunity_stages").select(*STAGE_COLUMNS))
     reps = backend.execute(backend.table("reps").select("rep_id", "team_id"))
     teams = {
@@ -139,7 +135,7 @@ def load_history(backend: Any) -> DealHistory:
     versioned_open = live.loc[live["version_from"].notna() & live["closed_at"].isna()]
     loaded = replace(
         history,
-        owner_spans=_owner_spans(backend),
+        owner_spans=_owner_spans(backend, created),
         team_spans=_as_spans(_live_reps(backend), TEAM_SPAN_COLUMNS),
         amount_spans=_as_spans(versioned_open, AMOUNT_SPAN_COLUMNS),
     )
@@ -209,11 +205,21 @@ def _live_reps(backend: Any) -> pd.DataFrame:
     return reps.loc[~reps["deleted"]]
 
 
-def _owner_spans(backend: Any) -> pd.DataFrame:
-    """Each deal's owner per span of the history (deletions left out), by key and start."""
+def _owner_spans(backend: Any, deals: Any) -> pd.DataFrame:
+    """Each deal's owner per span of the history (deletions left out), by key and start; only
+    of the deals whose spans could change the owner known_at gives them: not of a deal of
+    `deals` (an Ibis table) whose every span names its owner there (most deals, at 1,000 reps
+    300,000 of 400,000, and 1.9 M spans to sort)."""
     rows = backend.stored_table(OPPORTUNITY_HISTORY_TABLE)
     live = rows.filter(~rows.deleted.fill_null(False))
-    table = _keyed_arrow(backend, live.select("opportunity_id", "owner_rep_id", *SPAN_COLUMNS))
+    current = deals.select(deal_id=deals.opportunity_id, current=deals.owner_rep_id)
+    pairs = live.join(current, live.opportunity_id == current.deal_id)
+    named = pairs.owner_rep_id.notnull() & pairs.current.notnull()
+    differs = pairs.filter(~(named & (pairs.owner_rep_id == pairs.current)))
+    # A join and two anti-joins: a third of the CPU of grouping the spans per deal.
+    same = current.anti_join(differs, current.deal_id == differs.opportunity_id)
+    changing = live.anti_join(same, live.opportunity_id == same.deal_id)
+    table = _keyed_arrow(backend, changing.select("opportunity_id", "owner_rep_id", *SPAN_COLUMNS))
     keys = table.column(KEY).to_numpy()
     starts = _micros(table.column("valid_from"))
     # Open starts (NaT) first, as the oldest; ties keep the store's order.
@@ -419,7 +425,9 @@ def _stage_frame(
         row = deals.get_indexer(stage_keys)
         kept = np.flatnonzero(row >= 0)
         rank = np.empty(len(ids), dtype=np.int64)
-        rank[pc.sort_indices(pa.array(ids, type=pa.string())).to_numpy()] = np.arange(len(ids))
+        rank[pc.sort_indices(pa.array(ids, type=pa.string(), from_pandas=True)).to_numpy()] = (
+            np.arange(len(ids))
+        )
         named, ranked = ids[row[kept]], rank[row[kept]]
     else:  # duplicate deal ids (a hand-built history): the entries' own ids
         kept = np.flatnonzero(pd.Series(stage_keys).isin(keys).to_numpy())
