@@ -45,16 +45,28 @@ def simulate(
     worth = value[order].astype(np.float32)
     sorted_owner = owner[order]
     present, starts = np.unique(sorted_owner, return_index=True)
-    chunk = max(1, CHUNK_CELLS // max(1, len(chance)))
+    # won × worth is where(won, worth, 0) for finite, non-negative values (never a -0 or a NaN
+    # from 0 × inf), at a tenth of np.where's time on 20 M cells.
+    plain = bool(np.all(np.isfinite(worth) & (worth >= 0)))
+    chunk = max(1, min(simulations, CHUNK_CELLS // max(1, len(chance))))
+    # One set of buffers for every chunk: the draws land in the same memory each time.
+    draws = np.empty((chunk, len(chance)), dtype=np.float32)
+    chances = np.empty_like(draws)
+    won = np.empty(draws.shape, dtype=bool)
     for first in range(0, simulations, chunk):
         runs = min(chunk, simulations - first)
         shock = np.exp(shock_spread * rng.standard_normal(runs))
         window = rng.integers(len(ratios), size=runs) if len(ratios) else None
         scale = shock if window is None else shock * ratios[window]
         if len(chance):
-            chances = chance * scale.astype(np.float32)[:, None]
-            won = rng.random((runs, len(chance)), dtype=np.float32) < chances
-            booked = np.add.reduceat(np.where(won, worth, np.float32(0)), starts, axis=1)
+            np.multiply(chance, scale.astype(np.float32)[:, None], out=chances[:runs])
+            rng.random(out=draws[:runs], dtype=np.float32)
+            np.less(draws[:runs], chances[:runs], out=won[:runs])
+            if plain:
+                kept = np.multiply(won[:runs], worth, out=draws[:runs])
+            else:
+                kept = np.where(won[:runs], worth, np.float32(0))
+            booked = np.add.reduceat(kept, starts, axis=1)
             totals[first : first + runs, present] += booked
         if window is not None:
             totals[first : first + runs] += shock[:, None] * new_business[window]
