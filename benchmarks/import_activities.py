@@ -72,6 +72,8 @@ class Measured:
     bare_peak_mb: float
     changed_seconds: float | None = None
     """The re-import of the same export with a share of its activities changed."""
+    changed_peak_mb: float | None = None
+    """The re-import's peak RSS."""
 
 
 def measure(
@@ -98,11 +100,14 @@ def measure(
             for old in (store, folder / "store.duckdb.wal", folder / "store.duckdb.tmp"):
                 shutil.rmtree(old) if old.is_dir() else old.unlink(missing_ok=True)
             loaded, seconds, peak_mb = _in_child(_import, store, folder, memory_limit)
-            again = None
+            again, again_peak = None, None
             if changed:
-                again = _in_child(_import, store, folder / "changed", memory_limit)[1]
+                again, again_peak = _in_child(_import, store, folder / "changed", memory_limit)[1:]
             runs.append(
-                Measured(int(loaded), size_mb, seconds, peak_mb, bare_seconds, bare_peak, again)
+                Measured(
+                    *(int(loaded), size_mb, seconds, peak_mb, bare_seconds, bare_peak),
+                    *(again, again_peak),
+                )
             )
             incremental = f", re-import {again:.2f} s ({again / seconds:.2f})" if again else ""
             print(
@@ -194,13 +199,17 @@ def main() -> None:
     headers = ("activities", "CSV MB", "import s", "rows/s", "peak RSS MB")
     headers += ("bare load s", "bare peak MB", "import ÷ bare")
     if args.changed:
-        headers += (f"re-import, {args.changed:.0%} changed s", "incremental ÷ full")
+        headers += (f"re-import, {args.changed:.0%} changed s", "peak MB", "incremental ÷ full")
     for header in headers:
         table.add_column(header, justify="right")
     for rows in args.rows:
         m = measure(rows, args.reps, args.memory_limit, args.changed, args.runs)
         again = (
-            (f"{m.changed_seconds:.1f}", f"{m.changed_seconds / m.seconds:.2f}")
+            (
+                f"{m.changed_seconds:.2f}",
+                f"{m.changed_peak_mb or 0:,.0f}",
+                f"{m.changed_seconds / m.seconds:.3f}",
+            )
             if m.changed_seconds is not None
             else ()
         )

@@ -220,18 +220,12 @@ def _match(hashes: np.ndarray, kept: np.ndarray, numbers: np.ndarray) -> _Match 
     would cost more than (0.3 s at 10 M lines)."""
     count = len(hashes)
     slots = numbers - 2  # the header is line 1; a kept hash without a number is -3
-    placed = (slots >= 0) & (slots < count)
-    where = slots[placed]
-    at = np.zeros(count, dtype=hashes.dtype)
-    filled = np.zeros(count, dtype=bool)
-    at[where] = kept[placed]
-    filled[where] = True
-    if np.count_nonzero(filled) != len(where):  # numbers repeated: compare by hash alone
-        placed[:], filled[:] = False, False
-        where = where[:0]
-    in_place = filled & (at == hashes)
-    seen = placed.copy()
-    seen[placed] = in_place[where]
+    if _in_order(slots):  # as a whole read keeps them: compare as they come
+        both = min(count, len(kept))
+        in_place, seen = np.zeros(count, dtype=bool), np.zeros(len(kept), dtype=bool)
+        in_place[:both] = seen[:both] = kept[:both] == hashes[:both]
+    else:
+        in_place, seen = _compare_in_place(hashes, kept, slots)
     rest = np.flatnonzero(~in_place)
     left = np.sort(kept[~seen])
     found = _within(hashes[rest], left)
@@ -241,6 +235,35 @@ def _match(hashes: np.ndarray, kept: np.ndarray, numbers: np.ndarray) -> _Match 
         return None
     gone = left[~_within(left, again)]
     return _Match(changed, moved, gone)
+
+
+def _in_order(slots: np.ndarray) -> bool:
+    """Whether `slots` are 0, 1, 2, ... in that order."""
+    if not len(slots) or slots[0] != 0:
+        return False
+    return bool((np.diff(slots) == 1).all())
+
+
+def _compare_in_place(
+    hashes: np.ndarray, kept: np.ndarray, slots: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each line against the hash kept for its place (`slots`: the kept hashes' line
+    numbers less 2): the lines found in place, and the kept hashes found there."""
+    count = len(hashes)
+    placed = (slots >= 0) & (slots < count)
+    every = bool(placed.all())  # no copies through a mask of the 10 M numbers
+    where, placing = (slots, kept) if every else (slots[placed], kept[placed])
+    at = np.zeros(count, dtype=hashes.dtype)
+    filled = np.zeros(count, dtype=bool)
+    at[where] = placing
+    filled[where] = True
+    if np.count_nonzero(filled) != len(where):  # numbers repeated: compare by hash alone
+        return np.zeros(count, dtype=bool), np.zeros(len(kept), dtype=bool)
+    in_place = filled & (at == hashes)
+    seen = in_place[where] if every else np.zeros(len(kept), dtype=bool)
+    if not every:
+        seen[placed] = in_place[where]
+    return in_place, seen
 
 
 def _repeats(ordered: np.ndarray) -> bool:
