@@ -65,6 +65,9 @@ class DealHistory:
         default_factory=dict, init=False, repr=False, compare=False
     )
     """Keys computed so far, per frame; `replace` starts a new history without them."""
+    derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """What readers of this history computed from its frames once for every later call
+    (attain.forecast.snapshots' owner records); `replace` starts a new history without it."""
 
     def keys_of(self, frame: str) -> np.ndarray:
         """`deal_key` of each row of "deals", "stages" or "owner_spans", in order (computed once

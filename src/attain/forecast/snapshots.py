@@ -34,6 +34,8 @@ forecast would sit beyond the range it was trained on."""
 SNAPSHOT_COLUMNS = ["opportunity_id", "owner_rep_id", "moment", *FEATURES]
 KEY = "deal_key"
 """The column of `keyed_open_at` holding each row's attain.forecast.history.deal_key."""
+OWNER = "_owner"
+"""The working column of each row's owner as a code of `_owner_codes`."""
 
 
 def open_at(history: DealHistory, moments: Sequence[pd.Timestamp]) -> pd.DataFrame:
@@ -50,11 +52,11 @@ def keyed_open_at(
 ) -> pd.DataFrame:
     """`open_at` with each row's deal key in KEY (for joins on integers, not id strings); with
     `per_moment`, a random `per_moment` of the deals open at each moment that has more."""
-    deals = history.deals.assign(**{KEY: history.keys_of("deals")})
+    deals = history.deals.assign(**{KEY: history.keys_of("deals"), OWNER: _owner_codes(history)})
     created = deals["created_at"].to_numpy()
     closed = deals["closed_at"].to_numpy()
     deleted = deals["deleted_at"].to_numpy()
-    columns = ["opportunity_id", "owner_rep_id", "product_id", "created_at", KEY]
+    columns = ["opportunity_id", "owner_rep_id", "product_id", "created_at", KEY, OWNER]
     frames = []
     for moment in moments:
         then = np.datetime64(moment)
@@ -68,7 +70,7 @@ def keyed_open_at(
     if per_moment is not None:
         rows = sampled(rows, per_moment, seed)
     rows = _with_stage(rows, history.stages, history.keys_of("stages"))
-    rows = _with_record(rows, history.deals)
+    rows = _with_record(rows, _records(history))
     rows["value"] = rows["stage_amount"]
     unvalued = rows["value"].isna()
     if unvalued.any():
@@ -147,38 +149,57 @@ def _with_stage(rows: pd.DataFrame, stages: pd.DataFrame, keys: np.ndarray) -> p
     return merged
 
 
-def _with_record(rows: pd.DataFrame, deals: pd.DataFrame) -> pd.DataFrame:
-    """Each owner's win rate from deals closed before the row's moment, shrunk towards the
-    company's."""
-    closed = deals.loc[deals["closed_at"].notna(), ["owner_rep_id", "closed_at", "is_won"]]
-    closed = closed.sort_values("closed_at", kind="stable")
+def _owner_codes(history: DealHistory) -> np.ndarray:
+    """Each deal's owner as an integer code (-1: none), hashed once per history."""
+    if "owner_codes" not in history.derived:
+        owners = history.deals["owner_rep_id"].to_numpy(dtype=object)
+        history.derived["owner_codes"] = pd.factorize(owners)[0]
+    codes: np.ndarray = history.derived["owner_codes"]
+    return codes
+
+
+def _records(history: DealHistory) -> pd.DataFrame:
+    """The closed deals by close time, with each owner's running count of closes and wins and
+    the company's: the same for every snapshot of a history, so computed once for it."""
+    if "records" not in history.derived:
+        deals = history.deals
+        ended = deals["closed_at"].notna().to_numpy()
+        closed = deals.loc[ended, ["closed_at", "is_won"]].assign(
+            **{OWNER: _owner_codes(history)[ended]}
+        )
+        closed = closed.sort_values("closed_at", kind="stable")
+        # Missing owners in no group, as grouping by the ids leaves them.
+        codes = closed[OWNER].to_numpy()
+        group = pd.Series(np.where(codes >= 0, codes, np.nan), index=closed.index)
+        won = closed["is_won"].fillna(False).astype(float)
+        history.derived["records"] = closed.assign(
+            rep_closed=closed.groupby(group).cumcount() + 1.0,
+            rep_won=won.groupby(group).cumsum(),
+            all_closed=np.arange(1, len(closed) + 1, dtype=float),
+            all_won=won.cumsum(),
+        ).astype({"closed_at": "datetime64[us]"})
+    records: pd.DataFrame = history.derived["records"]
+    return records
+
+
+def _with_record(rows: pd.DataFrame, closed: pd.DataFrame) -> pd.DataFrame:
+    """Each owner's win rate from deals closed before the row's moment (`closed`: _records),
+    shrunk towards the company's."""
     rows = rows.sort_values("moment", kind="stable")
-    # Owners as integer codes, hashed once: for the records (missing owners in no group, as
-    # grouping by the ids leaves them) and for the join (missing owners share the code -1, as
-    # they matched before).
-    owners = pd.concat([rows["owner_rep_id"], closed["owner_rep_id"]]).to_numpy(dtype=object)
-    codes = pd.factorize(owners)[0]
-    closer = codes[len(rows) :]
-    group = pd.Series(np.where(closer >= 0, closer, np.nan), index=closed.index)
-    won = closed["is_won"].fillna(False).astype(float)
-    closed = closed.assign(
-        rep_closed=closed.groupby(group).cumcount() + 1.0,
-        rep_won=won.groupby(group).cumsum(),
-        all_closed=np.arange(1, len(closed) + 1, dtype=float),
-        all_won=won.cumsum(),
-    ).astype({"closed_at": "datetime64[us]"})
     if closed.empty:
         rows = rows.assign(rep_closed=0.0, rep_won=0.0, company_rate=0.0)
     else:
+        # Owners as integer codes for the join (missing owners share the code -1, as they
+        # matched when the join was on the ids).
         mine = pd.merge_asof(
-            rows.assign(_owner=codes[: len(rows)]),
-            closed[["closed_at", "rep_closed", "rep_won"]].assign(_owner=closer),
+            rows,
+            closed[["closed_at", "rep_closed", "rep_won", OWNER]],
             left_on="moment",
             right_on="closed_at",
-            by="_owner",
+            by=OWNER,
             direction="backward",
             allow_exact_matches=False,
-        ).drop(columns=["closed_at", "_owner"])
+        ).drop(columns=["closed_at"])
         company = pd.merge_asof(
             mine[["moment"]],
             closed[["closed_at", "all_closed", "all_won"]],
