@@ -379,23 +379,22 @@ def _copy_lines(
 ) -> bool:
     """Write the header and the `changed` lines of `path` to `part`, taken from where the
     scan found them; False when one of them is not followed by its line break there."""
-    ends = scanned.ends[changed].tolist()
-    starts = (scanned.ends[changed] - scanned.sizes[changed]).tolist()
+    ends = scanned.ends[changed]
+    starts = ends - scanned.sizes[changed]
     with path.open("rb") as source, part.open("wb") as target:
         content = mmap.mmap(source.fileno(), 0, access=mmap.ACCESS_READ)
         try:
+            data = np.frombuffer(content, dtype=np.uint8)
+            inside = ends < len(data)  # the last line may end the file without a break
+            breaks = data[ends[inside]] == first.newline[0]
+            del data  # the mmap closes only once no array holds it
+            if not bool(breaks.all()):
+                return False
             target.write(first.text.encode("utf-8") + b"\n")
             for at in range(0, len(ends), 10_000):
-                batch = [
-                    content[s:e]
-                    for s, e in zip(starts[at : at + 10_000], ends[at : at + 10_000], strict=True)
-                ]
-                if any(
-                    content[e : e + len(first.newline)] not in (first.newline, b"")
-                    for e in ends[at : at + 10_000]
-                ):
-                    return False
-                target.write(b"\n".join(batch) + b"\n")
+                begin, end = starts[at : at + 10_000].tolist(), ends[at : at + 10_000].tolist()
+                lines = [content[s:e] for s, e in zip(begin, end, strict=True)]
+                target.write(b"\n".join(lines) + b"\n")
         finally:
             content.close()
     return True
