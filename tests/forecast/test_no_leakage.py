@@ -15,9 +15,11 @@ import pandas as pd
 import pytest
 from forecast_support import demo_history
 
-from attain.forecast.forecast import forecast_period
+from attain.forecast.backtest import quarter_models
+from attain.forecast.forecast import forecast_period, week_as_of
 from attain.forecast.history import DealHistory, known_at
 from attain.forecast.settings import ForecastSettings
+from attain.forecast.win_model import TIME_LEFT, WinModel
 from attain.metrics.periods import quarter_of
 
 AS_OF = date(2026, 8, 14)
@@ -72,6 +74,44 @@ def test_rewriting_everything_after_the_as_of_day_changes_nothing(history: DealH
     original = forecast(history)
     assert any(p50 > 0 for _, _, _, p50, _, _ in original)
     assert forecast(rewrite_the_future(history)) == original
+
+
+def test_a_quarter_model_reused_across_weeks_sees_nothing_after_its_first_week(
+    history: DealHistory,
+) -> None:
+    """The backtest's one model per quarter (fitted at week 2's end, reused at week 6, both
+    before the rewrite): its windows ended by week 2, and neither it nor week 6's forecast with
+    it changes when everything after MOMENT does."""
+    period = quarter_of(AS_OF)
+    models = quarter_models(history, period, (2, 6), "UTC", SETTINGS, least_examples=0)
+    again = quarter_models(
+        rewrite_the_future(history), period, (2, 6), "UTC", SETTINGS, least_examples=0
+    )
+    first = pd.Timestamp(week_as_of(period, 2)) + pd.Timedelta(days=1)
+    assert models[2].time_left is not None and models[6].time_left is not None
+    assert models[2].time_left - models[6].time_left == 28  # four weeks less left
+    assert all(end <= first for model in models.values() for end in model.ends)
+    trained = models[6].model
+    assert trained is not None and TIME_LEFT in trained.plan.names
+    for week in (2, 6):
+        assert np.array_equal(models[week].ratios, again[week].ratios)
+        assert models[week].spread == again[week].spread
+
+    def rows(known: DealHistory, model: WinModel) -> list[tuple[str, str, float, float]]:
+        result = forecast_period(
+            known,
+            period,
+            week_as_of(period, 6),
+            targets={},
+            names={},
+            zone="UTC",
+            settings=SETTINGS,
+            simulations=300,
+            win_model=model,
+        )
+        return [(r.scope, r.id, r.p50, r.expected_open) for r in result.rows]
+
+    assert rows(rewrite_the_future(history), again[6]) == rows(history, models[6])
 
 
 def test_the_rewrite_is_visible_to_a_later_forecast(history: DealHistory) -> None:

@@ -17,9 +17,23 @@ import numpy as np
 import pandas as pd
 
 from attain.forecast.calibration import calibrated_points
-from attain.forecast.forecast import COMPANY, Forecast, forecast_period, week_as_of
-from attain.forecast.history import DealHistory, booked, booked_per_team
+from attain.forecast.forecast import (
+    COMPANY,
+    Forecast,
+    forecast_period,
+    previous_periods,
+    week_as_of,
+)
+from attain.forecast.history import DealHistory, booked, booked_per_team, known_at
 from attain.forecast.settings import ForecastSettings
+from attain.forecast.snapshots import open_at
+from attain.forecast.win_model import (
+    QUICK_FIT_EXAMPLES,
+    WINDOW_DEALS,
+    WinModel,
+    fit_win_models,
+    window_ends,
+)
 from attain.metrics.coverage import end_of_day_utc
 from attain.metrics.periods import Period, quarter_of, quarters_between
 
@@ -118,6 +132,7 @@ def backtest(
         end = pd.Timestamp(end_of_day_utc(period.end, zone))
         actual = booked(history, start, end)
         team_actual = booked_per_team(history, start, end)
+        models = quarter_models(history, period, weeks, zone, settings)
         for week in weeks:
             result = forecast_period(
                 history,
@@ -128,6 +143,7 @@ def backtest(
                 zone=zone,
                 settings=settings,
                 simulations=settings.backtest_simulations,
+                win_model=models.get(week),
             )
             points += _points(result, week, actual, team_actual)
             done += 1
@@ -151,6 +167,51 @@ def backtest(
         coverage=_coverage(company),
         coverage_calibrated=_coverage(calibrated),
     )
+
+
+def quarter_models(
+    history: DealHistory,
+    period: Period,
+    weeks: Sequence[int],
+    zone: str,
+    settings: ForecastSettings,
+    *,
+    least_examples: int = QUICK_FIT_EXAMPLES,
+) -> dict[int, WinModel]:
+    """One win model for every week of `period` in `weeks`, fitted once at the first week's
+    moment on what was known then, with the time left as a feature (`fit_win_models`); later
+    weeks reuse it, so none sees beyond the first week's moment.
+
+    Empty (each week's forecast fits its own model, exactly as the live forecast does) for a
+    single week, and where one week's model would train on fewer than `least_examples`
+    examples: such a fit takes well under a second, and the backtest then measures exactly the
+    model the user gets."""
+    if len(set(weeks)) < 2:
+        return {}
+    start = pd.Timestamp(end_of_day_utc(period.start - timedelta(days=1), zone))
+    end = pd.Timestamp(end_of_day_utc(period.end, zone))
+    moments = {
+        week: min(max(pd.Timestamp(end_of_day_utc(week_as_of(period, week), zone)), start), end)
+        for week in weeks
+    }
+    first = min(moments.values())
+    past_ends = [
+        pd.Timestamp(end_of_day_utc(p.end, zone))
+        for p in previous_periods(period, settings.lookback_periods)
+    ]
+    known = known_at(history, first)
+    windows = window_ends(known, first, past_ends, end - first, settings.jitter_days)
+    if min(len(open_at(known, [first])), WINDOW_DEALS) * len(windows) < least_examples:
+        return {}
+    models = fit_win_models(
+        known,
+        first,
+        past_ends,
+        [end - moment for moment in moments.values()],
+        jitter_days=settings.jitter_days,
+        seed=settings.seed,
+    )
+    return {week: models[end - moment] for week, moment in moments.items()}
 
 
 def _coverage(points: list[BacktestPoint]) -> float:

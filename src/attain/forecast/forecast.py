@@ -29,7 +29,7 @@ from attain.forecast.new_business import new_business_samples
 from attain.forecast.settings import ForecastSettings
 from attain.forecast.simulate import simulate
 from attain.forecast.snapshots import open_at
-from attain.forecast.win_model import fit_win_model
+from attain.forecast.win_model import WinModel, fit_win_model
 from attain.leads.model import ModelCard
 from attain.metrics.attainment import scope_names
 from attain.metrics.coverage import end_of_day_utc
@@ -303,6 +303,7 @@ def forecast_period(
     simulations: int,
     overrides: Overrides | None = None,
     crm: pd.DataFrame | None = None,
+    win_model: WinModel | None = None,
 ) -> Forecast:
     """Forecast `period` from what `history` knew at the end of `as_of` (later facts unseen).
 
@@ -310,16 +311,19 @@ def forecast_period(
     forecast category (the weighted-pipeline baseline keeps the stages' historical rates).
     `crm`: the open deals with the CRM's probability and forecast category (open_crm_deals);
     their roll-up shows beside the forecast, and without stage history their probabilities
-    stand in for the win model."""
+    stand in for the win model. `win_model`: one fitted at or before the as-of moment for its
+    horizon (a backtest reuses one per quarter, `fit_win_models`), else one is fitted here."""
     start, end = _instant(period.start - timedelta(days=1), zone), _instant(period.end, zone)
     moment = min(max(_instant(as_of, zone), start), end)
     known = known_at(history, moment)
     horizon = end - moment
     past_ends = [_instant(p.end, zone) for p in previous_periods(period, settings.lookback_periods)]
     snapshot = open_at(known, [moment])
-    model = fit_win_model(
-        known, moment, past_ends, horizon, jitter_days=settings.jitter_days, seed=settings.seed
-    )
+    model = win_model
+    if model is None:
+        model = fit_win_model(
+            known, moment, past_ends, horizon, jitter_days=settings.jitter_days, seed=settings.seed
+        )
     model_probability = model.probabilities(snapshot)
     method, method_note = model.method, model.fallback
     fallback = _crm_fallback(known, snapshot, crm, period, model.rate or _win_rate(known))

@@ -17,7 +17,8 @@ that sit at period ends.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 import numpy as np
@@ -30,6 +31,9 @@ from attain.forecast.snapshots import FEATURES, KEY, keyed_open_at
 from attain.leads.model import Boosting, ModelCard, TrainedModel, train
 
 LABEL = "won_in_window"
+TIME_LEFT = "days_left"
+"""The feature a model pooled over several horizons (`fit_win_models`) learns the time left
+from: the window's length in days (at a forecast, the days from its moment to the period end)."""
 STEP_DAYS = 7
 """Days between the ends of consecutive past windows."""
 RATIO_FLOOR = 0.05
@@ -78,6 +82,8 @@ class WinModel:
     """P(won in the window) per stage, when the stage rates stand in for the deal model."""
     fallback: str = ""
     """Why the deal model was not used, e.g. 'its ROC AUC 0.55 is below 0.6'; empty if it was."""
+    time_left: float | None = None
+    """Days from the forecast moment to the period end: the TIME_LEFT of a pooled model."""
 
     @property
     def card(self) -> ModelCard | None:
@@ -102,6 +108,10 @@ class WinModel:
             return rates.fillna(self.rate).to_numpy(dtype=float)
         if self.model is None:
             return np.full(len(snapshot), self.rate)
+        if TIME_LEFT in self.model.plan.names:
+            return self.model.predict_proba(
+                snapshot[FEATURES].assign(**{TIME_LEFT: self.time_left})
+            )
         return self.model.predict_proba(snapshot[FEATURES])
 
 
@@ -151,52 +161,92 @@ def fit_win_model(
     seed: int,
 ) -> WinModel:
     """Train on the history known at `moment` (the caller censors it) for this horizon."""
-    ends = window_ends(history, moment, period_ends, horizon, jitter_days)
-    examples = _examples(history, ends, horizon, seed, WINDOW_DEALS)
+    models = fit_win_models(
+        history, moment, period_ends, [horizon], jitter_days=jitter_days, seed=seed
+    )
+    return models[horizon]
+
+
+def fit_win_models(
+    history: DealHistory,
+    moment: pd.Timestamp,
+    period_ends: list[pd.Timestamp],
+    horizons: Sequence[timedelta],
+    *,
+    jitter_days: int,
+    seed: int,
+) -> dict[timedelta, WinModel]:
+    """One model for several horizons, trained on the history known at `moment` (the caller
+    censors it): the windows of every horizon pooled, the horizon as a feature (TIME_LEFT), so
+    a backtest fits once per quarter and reuses the model for every later week of it (each
+    window ended by `moment`: no week sees beyond it). With one horizon, `fit_win_model`'s
+    model exactly: no TIME_LEFT column, the same examples."""
+    horizons = sorted(set(horizons))
+    ends = {h: window_ends(history, moment, period_ends, h, jitter_days) for h in horizons}
+    examples = _pooled(history, ends, seed, WINDOW_DEALS)
+    empty = WinModel(None, 0.0, 0, [], np.ones(0), 0.0)
     if examples.empty:
-        return WinModel(None, 0.0, 0, ends, np.ones(len(ends)), 0.0)
-    rate = float(examples[LABEL].mean())
-    positives = int(examples[LABEL].sum())
-    model = None
-    if len(examples) >= MIN_EXAMPLES and min(positives, len(examples) - positives) >= 20:
-        try:
-            model = train(
-                examples[[*FEATURES, "moment", LABEL]],
-                LABEL,
-                time_column="moment",
-                holdout=HOLDOUT,
-                seed=seed,
-                boosting=QUICK_BOOSTING if len(examples) >= QUICK_FIT_EXAMPLES else Boosting(),
-            )
-        except InputError:
-            model = None
-    stage_rates, fallback = ({}, "") if model is None else stage_fallback(examples, model)
-    if fallback:
-        model = None
-    found = WinModel(
-        model, rate, len(examples), ends, np.ones(len(ends)), 0.0, stage_rates, fallback
-    )
-    ratios = _ratios(found, examples)["ratio"].reindex(
-        pd.DatetimeIndex(ends) - horizon, fill_value=1.0
-    )
+        return {h: replace(empty, ends=ends[h], ratios=np.ones(len(ends[h]))) for h in horizons}
+    model, fallback = _trained(examples, seed)
     since = min(period_ends, default=moment) - timedelta(days=jitter_days)
-    weekly_windows = weekly_ends(history, moment, horizon, since)
-    weekly = _ratios(found, _examples(history, weekly_windows, horizon, seed, WEEKLY_DEALS))
+    weekly = _pooled(
+        history, {h: weekly_ends(history, moment, h, since) for h in horizons}, seed, WEEKLY_DEALS
+    )
+    found = {}
+    for horizon in horizons:
+        mine = _of_horizon(examples, horizon)
+        if mine.empty:  # no window of this horizon (none is as long): as with no examples
+            found[horizon] = replace(empty, ends=ends[horizon], ratios=np.ones(len(ends[horizon])))
+            continue
+        rates = stage_rates(mine) if fallback else {}
+        base = WinModel(
+            model,
+            float(mine[LABEL].mean()),
+            len(examples),
+            ends[horizon],
+            np.ones(len(ends[horizon])),
+            0.0,
+            rates,
+            fallback,
+            horizon / timedelta(days=1),
+        )
+        ratios = _ratios(base, mine)["ratio"].reindex(
+            pd.DatetimeIndex(ends[horizon]) - horizon, fill_value=1.0
+        )
+        spread = _spread(_ratios(base, _of_horizon(weekly, horizon)))
+        found[horizon] = replace(base, ratios=ratios.to_numpy(dtype=float), spread=spread)
+    return found
+
+
+def _trained(examples: pd.DataFrame, seed: int) -> tuple[TrainedModel | None, str]:
+    """The deal model trained on `examples` (None with too few of either outcome, or when the
+    stage rates stand in for it) and, when they do, why."""
+    positives = int(examples[LABEL].sum())
+    if len(examples) < MIN_EXAMPLES or min(positives, len(examples) - positives) < 20:
+        return None, ""
+    columns = [*FEATURES, *([TIME_LEFT] if TIME_LEFT in examples else []), "moment", LABEL]
+    try:
+        model = train(
+            examples[columns],
+            LABEL,
+            time_column="moment",
+            holdout=HOLDOUT,
+            seed=seed,
+            boosting=QUICK_BOOSTING if len(examples) >= QUICK_FIT_EXAMPLES else Boosting(),
+        )
+    except InputError:
+        return None, ""
+    _, fallback = stage_fallback(examples, model)
+    return (None, fallback) if fallback else (model, "")
+
+
+def _spread(weekly: pd.DataFrame) -> float:
+    """The spread of log(won ÷ expected) over weekly windows (`_ratios`) beyond chance."""
     logs = np.log(np.clip(weekly["ratio"].to_numpy(dtype=float), RATIO_FLOOR, 1 / RATIO_FLOOR))
     # The simulation draws each deal's win itself: only what windows moved beyond chance is
     # left for the spread of a run's scale.
     beyond = logs.var() - weekly["chance"].mean() if len(logs) > 1 else 0.0
-    spread = float(np.sqrt(max(beyond, 0.0)))
-    return WinModel(
-        model,
-        rate,
-        len(examples),
-        ends,
-        ratios.to_numpy(dtype=float),
-        spread,
-        stage_rates,
-        fallback,
-    )
+    return float(np.sqrt(max(beyond, 0.0)))
 
 
 def stage_fallback(examples: pd.DataFrame, model: TrainedModel) -> tuple[dict[str, float], str]:
@@ -245,7 +295,13 @@ def _examples(
     """Deals open at each window's start (a random `per_window` of them in larger windows),
     labelled won inside the window or not."""
     starts = [end - horizon for end in ends]
-    examples = keyed_open_at(history, starts, per_moment=per_window, seed=seed)
+    return _labelled(
+        history, keyed_open_at(history, starts, per_moment=per_window, seed=seed), horizon
+    )
+
+
+def _labelled(history: DealHistory, examples: pd.DataFrame, horizon: timedelta) -> pd.DataFrame:
+    """`keyed_open_at` rows (their KEY dropped) labelled won within `horizon` of their moment."""
     if examples.empty:
         return examples.drop(columns=KEY)
     # Each example's deal, found by key: a row of `deals` (deal ids are unique there).
@@ -256,6 +312,41 @@ def _examples(
     examples = examples.drop(columns=KEY)
     examples[LABEL] = (won & (closed_at <= window_end)).astype(int)
     return examples
+
+
+def _pooled(
+    history: DealHistory, ends: dict[timedelta, list[pd.Timestamp]], seed: int, per_window: int
+) -> pd.DataFrame:
+    """`_examples` of the windows of every horizon (ending at `ends[horizon]`), with the horizon
+    in days in TIME_LEFT; one horizon's exactly as `_examples` gives them, without TIME_LEFT.
+
+    Each start's open deals are read once for every horizon whose windows begin there; the
+    pooled examples are then sampled down to as many as the horizon with the most windows
+    would have alone, so a model for a quarter's twelve weeks trains on no more than one week's.
+    """
+    if len(ends) == 1:
+        ((horizon, only),) = ends.items()
+        return _examples(history, only, horizon, seed, per_window)
+    starts = sorted({end - horizon for horizon, found in ends.items() for end in found})
+    rows = keyed_open_at(history, starts, per_moment=per_window, seed=seed)
+    frames = [
+        _labelled(
+            history, rows.loc[rows["moment"].isin([end - horizon for end in found])], horizon
+        ).assign(**{TIME_LEFT: horizon / timedelta(days=1)})
+        for horizon, found in ends.items()
+    ]
+    pooled = pd.concat(frames, ignore_index=True)
+    bound = per_window * max(len(found) for found in ends.values())
+    if len(pooled) <= bound:
+        return pooled
+    return pooled.sample(n=bound, random_state=seed).sort_index().reset_index(drop=True)
+
+
+def _of_horizon(examples: pd.DataFrame, horizon: timedelta) -> pd.DataFrame:
+    """The examples of windows as long as `horizon` (all of them when not pooled)."""
+    if TIME_LEFT not in examples:
+        return examples
+    return examples.loc[examples[TIME_LEFT] == horizon / timedelta(days=1)]
 
 
 def _ratios(model: WinModel, examples: pd.DataFrame) -> pd.DataFrame:
