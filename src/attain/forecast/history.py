@@ -177,7 +177,8 @@ def _keyed_frame(backend: Any, expr: Any) -> pd.DataFrame:
             if pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
             else column.to_pandas()
             for name, column in zip(table.column_names, table.columns, strict=True)
-        }
+        },
+        copy=False,
     )
 
 
@@ -233,7 +234,8 @@ def _owner_spans(backend: Any, deals: Any) -> pd.DataFrame:
             "owner_rep_id": pd.Series(_objects(table.column("owner_rep_id"))[order], dtype=object),
             "valid_from": starts[order].view("datetime64[us]"),
             "valid_to": _micros(table.column("valid_to"))[order].view("datetime64[us]"),
-        }
+        },
+        copy=False,  # arrays made here; copying them into blocks costs a tenth of a second
     )
     return frame
 
@@ -447,7 +449,8 @@ def _stage_frame(
             "stage": pd.Series(_objects(stages.column("stage"))[rows], dtype=object),
             "entered_at": entered[order].view("datetime64[us]"),
             "amount": stages.column("amount").to_numpy()[rows],
-        }
+        },
+        copy=False,  # arrays made here; copying them into blocks costs a tenth of a second
     )
     return frame, stage_keys[rows]
 
