@@ -106,9 +106,9 @@ def _latest_imports(backend: Store) -> tuple[list[TableImport], list[WonMoney]]:
                 int(r.rows_read),
                 int(r.inserted) + int(r.updated),
                 int(r.rejected),
-                int(r.implied),
-                int(r.backdated),
-                _count(r.deleted),
+                _count(getattr(r, "implied", None)),
+                _count(getattr(r, "backdated", None)),
+                _count(getattr(r, "deleted", None)),
             )
             for r in rows.itertuples()
         ),
