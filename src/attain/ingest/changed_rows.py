@@ -1,12 +1,14 @@
 """Re-import only the lines of a file that changed since the last import (issue #23 part 3).
 
 An import that reads a UTF-8 text file whose lines are its rows (no blank line, no value
-spanning lines, no repeated header) keeps a hash of each line, and of each row's key, in the
-store (LINE_HASHES_TABLE). The next full `generic` import of a changed file of that table reads
-the file's lines once, finds the lines whose hash it has not seen, and stages, types, checks
-and merges only those, under their own row numbers; the lines it has seen are rows the store
-holds already, counted as read and unchanged. A file whose changed rows cannot be told this way
-is read whole, as before.
+spanning lines, no repeated header) keeps a hash of each line, with its line number, and of
+each row's key, in the store (LINE_HASHES_TABLE). The next full `generic` import of a changed
+file of that table reads the file once (one DuckDB scan: each line's hash and length), finds
+the lines whose hash it has not seen (in NumPy: against the hash kept for the same line number,
+then, for the lines that moved, by hash alone), and stages, types, checks and merges only
+those, copied from the file by their offsets, under their own row numbers; the lines it has
+seen are rows the store holds already, counted as read and unchanged. A file whose changed
+rows cannot be told this way is read whole, as before.
 
 Deals (opportunities) are always read whole: a full export deletes the deals it leaves out,
 and their import counts money and backdated deals over every row read.

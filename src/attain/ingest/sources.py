@@ -39,8 +39,9 @@ class Lines:
 
     path: str
     table: str | None = None
-    """Temporary table of the file's lines already read (a re-import of changed rows only);
-    None: read when the hashes are recorded."""
+    """Temporary table of the changed lines' numbers and hashes (`n`, `h`), for a re-import
+    of changed rows only (attain.ingest.changed_rows); None: the file is read whole, and its
+    lines are hashed when the hashes are recorded."""
     repeated: int = 0
     """Lines the last import read as they are now: their rows are stored, and not staged."""
     read_as: str = ""
