@@ -260,7 +260,11 @@ def _sorted_by(first: np.ndarray, then: np.ndarray) -> np.ndarray:
         step = int(np.gcd.reduce(first - low)) or 1
     if ((high - low) // step + 1) * width < 2**62:
         combined = (first - low) // step * width + (then - then_low)
-        by_both: np.ndarray = np.argsort(combined, kind="stable")
+        # Distinct values have one order: the faster unstable sort gives it (half the time).
+        by_both: np.ndarray = np.argsort(combined)
+        ordered = combined[by_both]
+        if np.any(ordered[1:] == ordered[:-1]):
+            by_both = np.argsort(combined, kind="stable")
         return by_both
     # Already in order of `then` within each value of `first` (the history's rows come by deal
     # and start): sorting on `first` alone keeps that order.
