@@ -180,7 +180,9 @@ def column_kind(series: pd.Series) -> FeatureKind:
         return FeatureKind.DATETIME
     if pd.api.types.is_numeric_dtype(series):
         return FeatureKind.NUMERIC
-    text = _text(series).dropna()
+    # Each distinct value once: the same kind as reading every row, without stripping and
+    # matching a value as often as it repeats (a stage column of 100,000 rows has ten).
+    text = _text(pd.Series(series.unique(), dtype=object)).dropna()
     if text.empty:
         return FeatureKind.CATEGORICAL
     words = set(text.str.lower().unique())
