@@ -152,6 +152,12 @@ def credited_at_close(stored: Lookup, deals: ir.Table) -> ir.Table:
     if history is None:
         return deals
     rows = history.filter(~history.deleted.fill_null(False) & history.owner_rep_id.notnull())
+    current = deals.select(_d_id="opportunity_id", _d_owner="owner_rep_id")
+    # Only a deal whose history names an owner other than its own can be credited to another:
+    # the rest (nearly all) need not be matched by close time (most of this function's time).
+    named = rows.join(current, rows.opportunity_id == current._d_id)
+    others = named.filter(named.owner_rep_id != named._d_owner).select("opportunity_id")
+    rows = rows.filter(rows.opportunity_id.isin(others.opportunity_id))
     rows = rows.mutate(_first=rows.valid_from.min().over(group_by=rows.opportunity_id))
     closed = deals.filter(deals.closed_at.notnull()).select(
         _c_id="opportunity_id", _c_at="closed_at"
@@ -167,7 +173,6 @@ def credited_at_close(stored: Lookup, deals: ir.Table) -> ir.Table:
         ],
     )
     latest = _latest(matched, "_c_id")
-    current = deals.select(_d_id="opportunity_id", _d_owner="owner_rep_id")
     moved = latest.join(current, latest._c_id == current._d_id).filter(
         lambda t: t.owner_rep_id != t._d_owner
     )
