@@ -485,23 +485,32 @@ def known_at(history: DealHistory, moment: datetime | pd.Timestamp) -> DealHisto
     known = replace(history, deals=deals, stages=stages, rep_teams=teams_at(history, cutoff))
     # The keys of what was kept (known_at keeps every span, and the spans carry their own).
     known._keys.update(deals=deal_keys, stages=history.keys_of("stages")[entered])
+    if "stage_deals" in history._keys:  # the kept entries' deals, renumbered as kept
+        renumbered = np.cumsum(kept) - 1
+        known._keys["stage_deals"] = renumbered[history._keys["stage_deals"][entered]]
     return known
 
 
 def _of_kept_deals(history: DealHistory, kept: np.ndarray) -> np.ndarray:
-    """Which stage entries belong to a deal that `kept` (a mask over the deals) keeps: each
-    entry's deal row is found once per history, on keys."""
-    keys = history.keys_of("deals")
-    if "stage_deals" not in history._keys:
-        deals = pd.Index(keys)
-        stage_keys = history.keys_of("stages")
-        if not deals.is_unique:  # a hand-built history with a deal twice: membership itself
-            return pd.Series(stage_keys).isin(keys[kept]).to_numpy()
-        history._keys["stage_deals"] = deals.get_indexer(stage_keys)
-    rows = history._keys["stage_deals"]
+    """Which stage entries belong to a deal that `kept` (a mask over the deals) keeps."""
+    rows = stage_deals(history)
+    if rows is None:  # a hand-built history with a deal twice: membership itself
+        keys = history.keys_of("deals")
+        return pd.Series(history.keys_of("stages")).isin(keys[kept]).to_numpy()
     # The last place is no deal's: entries of deals not in the history are never kept.
     of_kept: np.ndarray = np.append(kept, False)[rows]
     return of_kept
+
+
+def stage_deals(history: DealHistory) -> np.ndarray | None:
+    """Each stage entry's row in `history.deals` (-1: none), found on keys once per history;
+    None where a deal key repeats (a hand-built history)."""
+    if "stage_deals" not in history._keys:
+        deals = pd.Index(history.keys_of("deals"))
+        if not deals.is_unique:
+            return None
+        history._keys["stage_deals"] = deals.get_indexer(history.keys_of("stages"))
+    return history._keys["stage_deals"]
 
 
 def _runs_of(span_keys: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from attain.forecast.history import DealHistory
+from attain.forecast.history import DealHistory, stage_deals
 from attain.store.point_in_time import in_force
 
 UNKNOWN_STAGE = "(unknown)"
@@ -36,6 +36,8 @@ KEY = "deal_key"
 """The column of `keyed_open_at` holding each row's attain.forecast.history.deal_key."""
 OWNER = "_owner"
 """The working column of each row's owner as a code of `_owner_codes`."""
+ROW = "_deal_row"
+"""The working column of each row's deal's place in the history's deals."""
 
 
 def open_at(history: DealHistory, moments: Sequence[pd.Timestamp]) -> pd.DataFrame:
@@ -56,7 +58,8 @@ def keyed_open_at(
     created = deals["created_at"].to_numpy()
     closed = deals["closed_at"].to_numpy()
     deleted = deals["deleted_at"].to_numpy()
-    columns = ["opportunity_id", "owner_rep_id", "product_id", "created_at", KEY, OWNER]
+    deals[ROW] = np.arange(len(deals))
+    columns = ["opportunity_id", "owner_rep_id", "product_id", "created_at", KEY, OWNER, ROW]
     frames = []
     for moment in moments:
         then = np.datetime64(moment)
@@ -69,7 +72,7 @@ def keyed_open_at(
     rows["moment"] = rows["moment"].astype("datetime64[us]")
     if per_moment is not None:
         rows = sampled(rows, per_moment, seed)
-    rows = _with_stage(rows, history.stages, history.keys_of("stages"))
+    rows = _with_stage(rows, history)
     rows = _with_record(rows, _records(history))
     rows["value"] = rows["stage_amount"]
     unvalued = rows["value"].isna()
@@ -123,12 +126,19 @@ def value_estimates(history: DealHistory) -> dict[str | None, float]:
     return means
 
 
-def _with_stage(rows: pd.DataFrame, stages: pd.DataFrame, keys: np.ndarray) -> pd.DataFrame:
-    """Stage, its entry time and amount at each row's moment (latest entry not after it);
-    `keys` are the stages' deal keys, matched to the rows' KEY."""
+def _with_stage(rows: pd.DataFrame, history: DealHistory) -> pd.DataFrame:
+    """Stage, its entry time and amount at each row's moment (latest entry not after it),
+    matched on the deals' keys."""
+    stages, keys = history.stages, history.keys_of("stages")
     # Only the entries of the rows' deals: the same matches, without sorting every entry of
     # the history (1.5 M at 1,000 reps) by deal for each snapshot.
-    mine = pd.Series(keys).isin(rows[KEY].to_numpy()).to_numpy()
+    deal_rows = stage_deals(history)
+    if deal_rows is None:
+        mine = pd.Series(keys).isin(rows[KEY].to_numpy()).to_numpy()
+    else:  # the rows' deals marked, each entry looking up its own (the last place is none)
+        wanted = np.zeros(len(history.deals) + 1, dtype=bool)
+        wanted[rows[ROW].to_numpy()] = True
+        mine = wanted[deal_rows]
     entries = stages.loc[mine, ["stage", "entered_at", "amount"]]
     entries = entries.rename(columns={"amount": "stage_amount"}).assign(**{KEY: keys[mine]})
     rows = rows.sort_values("moment", kind="stable")
