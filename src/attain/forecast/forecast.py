@@ -514,45 +514,81 @@ def _rows(
     """The company's row, each team's (sorted by id), then each owner's (in `per_owner` order)."""
     owners = per_owner["owner"].tolist()
     teams = [rep_teams.get(owner) for owner in owners]
+    members_of: dict[str, list[int]] = {}
+    for i, team in enumerate(teams):
+        if team is not None:
+            members_of.setdefault(team, []).append(i)
     groups: list[tuple[str, str, str | None, list[int]]] = [
         (COMPANY, COMPANY, None, list(range(len(owners))))
     ]
-    for name in sorted({team for team in teams if team is not None}):
-        groups.append(("team", name, name, [i for i, t in enumerate(teams) if t == name]))
+    groups += [("team", name, name, members_of[name]) for name in sorted(members_of)]
+    quotas = [
+        [targets[owners[i]] for i in members if owners[i] in targets] for *_, members in groups
+    ]
+    group_targets = [float(sum(quota)) if quota else None for quota in quotas]
+    # Each group's and each owner's runs one contiguous row each (a group's totals as summed on
+    # their own), so that their statistics come at once, each row's the same floats as alone.
+    totals = np.stack([_summed(runs, members) for *_, members in groups])
     rows = []
-    for scope, id, team, members in groups:
-        totals = runs[:, members].sum(axis=1)
-        quota = [targets[owners[i]] for i in members if owners[i] in targets]
+    for (scope, id, team, members), target, stats in zip(
+        groups, group_targets, _run_stats(totals, group_targets), strict=True
+    ):
         rows.append(
             _row(
                 (scope, id, "Company" if scope == COMPANY else names.get(id, id), team),
                 per_owner.iloc[members].sum(numeric_only=True).to_dict(),
-                totals[None, :],
-                float(sum(quota)) if quota else None,
+                stats,
+                target,
                 elapsed,
             )
         )
-    # Each owner's own runs at once: one column each, laid out contiguous (as a group's are).
-    by_owner = np.ascontiguousarray(runs.T)
+    owner_targets = [float(targets[owner]) if owner in targets else None for owner in owners]
     sums = per_owner.drop(columns="owner").to_dict("records")
+    by_owner = _run_stats(np.ascontiguousarray(runs.T), owner_targets)
     for i, owner in enumerate(owners):
-        target = float(targets[owner]) if owner in targets else None
         who = ("rep", owner, names.get(owner, owner), teams[i])
-        rows.append(_row(who, sums[i], by_owner[i : i + 1], target, elapsed))
+        rows.append(_row(who, sums[i], by_owner[i], owner_targets[i], elapsed))
     return rows
+
+
+def _summed(runs: np.ndarray, members: list[int]) -> np.ndarray:
+    """Each run's total over the columns `members` (ascending). All of them are summed in place:
+    gathering every column first (the company's) cost as much again, for the same sums."""
+    if len(members) == runs.shape[1]:
+        whole: np.ndarray = np.ascontiguousarray(runs).sum(axis=1)
+        return whole
+    part: np.ndarray = runs[:, members].sum(axis=1)
+    return part
+
+
+RunStats = tuple[float, float, float, float, float | None]
+"""A row's mean, P10, P50 and P90 of its runs' totals, and its chance of target (None without)."""
+
+
+def _run_stats(totals: np.ndarray, targets: list[float | None]) -> list[RunStats]:
+    """Each row of `totals` (a C-contiguous rows × simulations array)'s RunStats against the
+    target of the same place in `targets`: per row, as `np.quantile` and `mean` give one row."""
+    means = totals.mean(axis=1)
+    p10, p50, p90 = np.quantile(totals, [0.1, 0.5, 0.9], axis=1)
+    bars = np.array([np.inf if target is None else target for target in targets], dtype=float)
+    chances = (totals >= bars[:, None]).mean(axis=1)
+    return [
+        (float(m), float(a), float(b), float(c), None if target is None else float(chance))
+        for m, a, b, c, chance, target in zip(means, p10, p50, p90, chances, targets, strict=True)
+    ]
 
 
 def _row(
     who: tuple[str, str, str, str | None],
     sums: Mapping[Hashable, Any],
-    totals: np.ndarray,
+    stats: RunStats,
     target: float | None,
     elapsed: float,
 ) -> ForecastRow:
-    """One row from its (scope, id, name, team), its owners' summed `per_owner` columns and its
-    runs' totals (a 1 × simulations array)."""
+    """One row from its (scope, id, name, team), its owners' summed `per_owner` columns and the
+    statistics of its runs' totals."""
     scope, id, name, team = who
-    p10, p50, p90 = np.quantile(totals[0], [0.1, 0.5, 0.9])
+    mean, p10, p50, p90, chance = stats
     return ForecastRow(
         scope=scope,
         id=id,
@@ -563,12 +599,12 @@ def _row(
         open_value=float(sums["open_value"]),
         expected_open=float(sums["expected_open"]),
         expected_new=float(sums["expected_new"]),
-        mean=float(totals[0].mean()),
-        p10=float(p10),
-        p50=float(p50),
-        p90=float(p90),
+        mean=mean,
+        p10=p10,
+        p50=p50,
+        p90=p90,
         target=target,
-        chance_of_target=None if target is None else float((totals[0] >= target).mean()),
+        chance_of_target=chance,
         weighted_pipeline=float(sums["weighted"]),
         run_rate=float(sums["booked"]) / elapsed if elapsed > 0 else 0.0,
     )
