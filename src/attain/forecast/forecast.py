@@ -331,9 +331,9 @@ def forecast_period(
         snapshot, model_probability = fallback
         method, method_note = CRM_METHOD, "no stage history to learn win rates from"
     probability = _overridden(snapshot, model_probability, overrides)
-    owners = sorted(
-        set(known.deals["owner_rep_id"].astype(str)) | set(targets) | set(snapshot["owner_rep_id"])
-    )
+    # Each owner once before they become text: 400,000 deals' owners one by one took 0.3 s.
+    owner_ids = known.deals["owner_rep_id"].drop_duplicates().astype(str)
+    owners = sorted(set(owner_ids) | set(targets) | set(snapshot["owner_rep_id"]))
     index = {owner: i for i, owner in enumerate(owners)}
     so_far = booked(known, start, moment).reindex(owners, fill_value=0.0).to_numpy(dtype=float)
     new = new_business_samples(known, model.ends, horizon, owners)
