@@ -187,7 +187,11 @@ def fit_win_models(
     empty = WinModel(None, 0.0, 0, [], np.ones(0), 0.0)
     if examples.empty:
         return {h: replace(empty, ends=ends[h], ratios=np.ones(len(ends[h]))) for h in horizons}
-    model, fallback = _trained(examples, seed)
+    # Training sees as many examples as one horizon would have alone; the ratios and the spread
+    # of each horizon are measured on all of its windows' examples, as with one horizon.
+    bound = WINDOW_DEALS * max(len(found) for found in ends.values())
+    learned = examples.sample(n=bound, random_state=seed) if len(examples) > bound else examples
+    model, fallback = _trained(learned.sort_index(), seed)
     since = min(period_ends, default=moment) - timedelta(days=jitter_days)
     weekly = _pooled(
         history, {h: weekly_ends(history, moment, h, since) for h in horizons}, seed, WEEKLY_DEALS
@@ -202,7 +206,7 @@ def fit_win_models(
         base = WinModel(
             model,
             float(mine[LABEL].mean()),
-            len(examples),
+            min(len(examples), bound),
             ends[horizon],
             np.ones(len(ends[horizon])),
             0.0,
@@ -319,11 +323,7 @@ def _pooled(
 ) -> pd.DataFrame:
     """`_examples` of the windows of every horizon (ending at `ends[horizon]`), with the horizon
     in days in TIME_LEFT; one horizon's exactly as `_examples` gives them, without TIME_LEFT.
-
-    Each start's open deals are read once for every horizon whose windows begin there; the
-    pooled examples are then sampled down to as many as the horizon with the most windows
-    would have alone, so a model for a quarter's twelve weeks trains on no more than one week's.
-    """
+    Each start's open deals are read once for every horizon whose windows begin there."""
     if len(ends) == 1:
         ((horizon, only),) = ends.items()
         return _examples(history, only, horizon, seed, per_window)
@@ -335,11 +335,7 @@ def _pooled(
         ).assign(**{TIME_LEFT: horizon / timedelta(days=1)})
         for horizon, found in ends.items()
     ]
-    pooled = pd.concat(frames, ignore_index=True)
-    bound = per_window * max(len(found) for found in ends.values())
-    if len(pooled) <= bound:
-        return pooled
-    return pooled.sample(n=bound, random_state=seed).sort_index().reset_index(drop=True)
+    return pd.concat(frames, ignore_index=True)
 
 
 def _of_horizon(examples: pd.DataFrame, horizon: timedelta) -> pd.DataFrame:
