@@ -194,6 +194,30 @@ def test_a_closed_deal_is_credited_to_its_owner_at_close_time() -> None:
         backend.disconnect()
 
 
+def test_a_deal_closed_before_its_history_is_credited_by_its_first_row() -> None:
+    """d3 was won on 20 January, before its first history row (10 February, ada's; bo's from 10
+    March) and is stored as ada's: the first row's owner, ada's, stays. d1, stored as ada's too
+    but closed on 5 March while bo owned it, goes to bo."""
+    backend = connect(":memory:")
+    try:
+        con = raw_duckdb(backend)
+        _fill(con, history=True)
+        con.execute(
+            "UPDATE opportunities SET owner_rep_id = 'ada', closed_at = '2024-01-20', "
+            "is_won = true, stage = 'won' WHERE opportunity_id = 'd3'"
+        )
+        con.execute("UPDATE opportunities SET owner_rep_id = 'ada' WHERE opportunity_id = 'd1'")
+        con.execute(
+            "UPDATE attain_opportunity_history SET owner_rep_id = 'ada' "
+            "WHERE opportunity_id = 'd3' AND version_from = 2"
+        )
+        deals = backend.execute(backend.table("opportunities"))
+        owners = dict(zip(deals["opportunity_id"], deals["owner_rep_id"], strict=True))
+        assert owners == {"d1": "bo", "d3": "ada"}
+    finally:
+        backend.disconnect()
+
+
 def test_the_forecast_history_knows_each_week_the_stage_and_owner_the_imports_saw(
     store: Any,
 ) -> None:
