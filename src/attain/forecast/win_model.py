@@ -12,7 +12,9 @@ expected; simulations replay one window each (its ratio and its new business tog
 every weekly window of the look-back measures how much such ratios move beyond chance (the
 spread of their logarithm, less the part that deals won or lost by chance alone give), and runs
 spread by that much: a forecast is as unsure as past windows were surprising, not only the few
-that sit at period ends.
+that sit at period ends. A backtest of many weeks of a large organisation fits one model per
+quarter for all of them (`fit_win_models`: the windows of every week's horizon pooled, the time
+left as a feature), instead of one per week.
 """
 
 from __future__ import annotations
