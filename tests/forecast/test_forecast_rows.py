@@ -1,8 +1,10 @@
 """The forecast's rows take their statistics from all runs at once: each row's P10, P50, P90,
 mean and chance of target are the very floats NumPy gives for that row's runs alone.
 
-Five reps, 1,001 runs drawn at random: r1 and r2 in team "east", r3 in "west", r4 and r5 in no
-team; r1, r3 and r4 have targets, so east's target is r1's and west's r3's.
+Twelve reps, 1,001 runs drawn at random (not whole numbers, so that the order in which a
+group's runs are added shows in the last digits): r01-r09 in team "east", r10 in "west", r11
+and r12 in no team; r01, r10 and r11 have targets, so east's target is r01's and west's r10's.
+A group's runs are added rep after rep, as `runs[:, members].sum(axis=1)` adds them.
 """
 
 from __future__ import annotations
@@ -12,10 +14,14 @@ import pandas as pd
 
 from attain.forecast.forecast import _rows
 
-OWNERS = ["r1", "r2", "r3", "r4", "r5"]
-TEAMS: dict[str, str | None] = {"r1": "east", "r2": "east", "r3": "west", "r4": None}
-TARGETS = {"r1": 1_000.0, "r3": 700.0, "r4": 5_000.0}
-MEMBERS = {"company": [0, 1, 2, 3, 4], "east": [0, 1], "west": [2]}
+OWNERS = [f"r{i:02}" for i in range(1, 13)]
+TEAMS: dict[str, str | None] = {
+    **{owner: "east" for owner in OWNERS[:9]},
+    "r10": "west",
+    "r11": None,
+}
+TARGETS = {"r01": 1_000.0, "r10": 700.0, "r11": 5_000.0}
+MEMBERS = {"company": list(range(12)), "east": list(range(9)), "west": [9]}
 
 
 def _alone(totals: np.ndarray, target: float | None) -> tuple[float, ...]:
@@ -26,16 +32,16 @@ def _alone(totals: np.ndarray, target: float | None) -> tuple[float, ...]:
 
 
 def test_every_row_has_the_floats_of_its_own_runs() -> None:
-    runs = np.random.default_rng(7).gamma(2.0, 400.0, size=(1_001, len(OWNERS)))
+    runs = np.random.default_rng(7).gamma(2.0, 400.0, size=(1_001, len(OWNERS))) / 3.7
     per_owner = pd.DataFrame(
         {
             "owner": OWNERS,
-            "booked": [100.0, 0.0, 50.0, 10.0, 0.0],
-            "open_deals": [3, 0, 1, 2, 0],
-            "open_value": [900.0, 0.0, 300.0, 20.0, 0.0],
-            "expected_open": [450.0, 0.0, 100.0, 5.0, 0.0],
-            "expected_new": [300.0, 80.0, 200.0, 1.0, 0.0],
-            "weighted": [400.0, 0.0, 150.0, 12.0, 0.0],
+            "booked": [100.0, *[0.0] * 11],
+            "open_deals": [3, *[0] * 11],
+            "open_value": [900.0, *[0.0] * 11],
+            "expected_open": [450.0, *[0.0] * 11],
+            "expected_new": [300.0, *[80.0] * 11],
+            "weighted": [400.0, *[0.0] * 11],
         }
     )
     rows = _rows(per_owner, runs, TEAMS, TARGETS, {"east": "East"}, elapsed=0.5)

@@ -526,9 +526,10 @@ def _rows(
         [targets[owners[i]] for i in members if owners[i] in targets] for *_, members in groups
     ]
     group_targets = [float(sum(quota)) if quota else None for quota in quotas]
-    # Each group's and each owner's runs one contiguous row each (a group's totals as summed on
-    # their own), so that their statistics come at once, each row's the same floats as alone.
-    totals = np.stack([_summed(runs, members) for *_, members in groups])
+    # Each owner's runs one contiguous row, and each group's totals one row: their statistics
+    # then come at once, each row's the same floats as alone.
+    by_owner = np.ascontiguousarray(runs.T)
+    totals = np.stack([_summed(by_owner, members) for *_, members in groups])
     rows = []
     for (scope, id, team, members), target, stats in zip(
         groups, group_targets, _run_stats(totals, group_targets), strict=True
@@ -544,20 +545,19 @@ def _rows(
         )
     owner_targets = [float(targets[owner]) if owner in targets else None for owner in owners]
     sums = per_owner.drop(columns="owner").to_dict("records")
-    by_owner = _run_stats(np.ascontiguousarray(runs.T), owner_targets)
+    owner_stats = _run_stats(by_owner, owner_targets)
     for i, owner in enumerate(owners):
         who = ("rep", owner, names.get(owner, owner), teams[i])
-        rows.append(_row(who, sums[i], by_owner[i], owner_targets[i], elapsed))
+        rows.append(_row(who, sums[i], owner_stats[i], owner_targets[i], elapsed))
     return rows
 
 
-def _summed(runs: np.ndarray, members: list[int]) -> np.ndarray:
-    """Each run's total over the columns `members` (ascending). All of them are summed in place:
-    gathering every column first (the company's) cost as much again, for the same sums."""
-    if len(members) == runs.shape[1]:
-        whole: np.ndarray = np.ascontiguousarray(runs).sum(axis=1)
-        return whole
-    part: np.ndarray = runs[:, members].sum(axis=1)
+def _summed(by_owner: np.ndarray, members: list[int]) -> np.ndarray:
+    """Each run's total over the owners `members` (rows of `by_owner`, owners x runs), added
+    owner after owner in their order: the very sums of `runs[:, members].sum(axis=1)` on the
+    runs x owners matrix (an array laid out as this one's transpose), whose column gather cost
+    more than the sums. Not `runs.sum(axis=1)`: that adds pairwise, other floats."""
+    part: np.ndarray = by_owner[members].T.sum(axis=1)
     return part
 
 
