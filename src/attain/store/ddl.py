@@ -29,7 +29,9 @@ LINE_HASHES_TABLE = "attain_line_hashes"
 """Per canonical table, a hash of each line of the file the last imports read for it, with a
 hash of the row's key and the line's number in the file: a re-import types and merges only
 the lines not seen (DuckDB stores only; attain.ingest.changed_rows). The header line's row
-has no key hash (nor number); rows kept by an older Attain have no number."""
+has no key hash (nor number); rows kept by an older Attain have no number. `row_id`: the
+stored row's DuckDB rowid when the import that wrote it knew it (checked before use: a
+compaction renumbers rows)."""
 
 OPPORTUNITY_HISTORY_TABLE = "attain_opportunity_history"
 """A deal's tracked fields, one row per data version range in which they held (type 2 history).
@@ -130,6 +132,7 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
         "line_hash": "UBIGINT",
         "key_hash": "UBIGINT",
         "line_number": "BIGINT",
+        "row_id": "BIGINT",
     }
     for name, columns in wanted.items():
         _create_missing(con, name, columns, had.get(name))
