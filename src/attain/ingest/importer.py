@@ -903,8 +903,7 @@ def _upsert(
     elif write and valid_rows:
         staged_rows = valid_rows - (lines.repeated if lines else 0)
         few = staged_rows < _scalar(con, f"SELECT count(*) FROM {table.name}") // 10
-        by_line = lines is not None and lines.table is not None
-        changed, new = _merge(con, table, valid, match, present, few, by_line)
+        changed, new = _merge(con, table, valid, match, present, few, lines)
         updated = valid_rows - new
     if write:
         clean = valid_rows == rows_read
@@ -934,7 +933,7 @@ def _merge(
     match: str,
     present: tuple[str, ...],
     few: bool = False,
-    by_line: bool = False,
+    lines: Lines | None = None,
 ) -> tuple[int, int]:
     """Write the valid rows that are new or change a stored row; return how many stored rows
     changed in any column, and how many rows were new (the one join with the stored rows
@@ -942,9 +941,11 @@ def _merge(
 
     A changed row is the two merged: the imported value of each column the files have, the
     stored one of the others. Stored rows the import repeats unchanged are not rewritten, so
-    re-importing an export in which few rows changed writes few rows. `by_line`: the rows
-    are a file's changed lines (attain.ingest.changed_rows), whose rows' ids are then kept.
+    re-importing an export in which few rows changed writes few rows. `lines` with a
+    table: the rows are a file's changed lines (attain.ingest.changed_rows), whose rows' ids
+    are then kept.
     """
+    by_line = lines is not None and lines.table is not None
     names = ", ".join(quote_ident(c) for c in table.column_names)
     columns = ", ".join(
         f"v.{quote_ident(c)}" if c in present else f"s.{quote_ident(c)}" for c in table.column_names
