@@ -171,51 +171,46 @@ def test_a_store_without_history_reads_as_today() -> None:
         backend.disconnect()
 
 
-def test_a_closed_deal_is_credited_to_its_owner_at_close_time() -> None:
-    """d1 closed on 5 March while bo owned it; reassigned to ada since, it stays bo's."""
+def _credited_owners(*changes: str) -> dict[str, str]:
+    """Each stored deal's owner as the analysis view credits it, after `changes` (SQL) to the
+    store of the module's table."""
     backend = connect(":memory:")
     try:
         con = raw_duckdb(backend)
         _fill(con, history=True)
-        con.execute("UPDATE opportunities SET owner_rep_id = 'ada' WHERE opportunity_id = 'd1'")
-        con.execute(
-            "UPDATE attain_opportunity_history SET version_to = 4, valid_to = '2024-04-10' "
-            "WHERE opportunity_id = 'd1' AND version_from = 3"
-        )
-        con.execute(
-            "INSERT INTO attain_opportunity_history (opportunity_id, version_from, valid_from, "
-            "deleted, owner_rep_id, stage, amount, closed_at, is_won) VALUES "
-            "('d1', 4, '2024-04-10', false, 'ada', 'won', 150, '2024-03-05', true)"
-        )
+        for change in changes:
+            con.execute(change)
         deals = backend.execute(backend.table("opportunities"))
-        owners = dict(zip(deals["opportunity_id"], deals["owner_rep_id"], strict=True))
-        assert owners == {"d1": "bo", "d3": "bo"}
+        return dict(zip(deals["opportunity_id"], deals["owner_rep_id"], strict=True))
     finally:
         backend.disconnect()
+
+
+def test_a_closed_deal_is_credited_to_its_owner_at_close_time() -> None:
+    """d1 closed on 5 March while bo owned it; reassigned to ada since, it stays bo's."""
+    owners = _credited_owners(
+        "UPDATE opportunities SET owner_rep_id = 'ada' WHERE opportunity_id = 'd1'",
+        "UPDATE attain_opportunity_history SET version_to = 4, valid_to = '2024-04-10' "
+        "WHERE opportunity_id = 'd1' AND version_from = 3",
+        "INSERT INTO attain_opportunity_history (opportunity_id, version_from, valid_from, "
+        "deleted, owner_rep_id, stage, amount, closed_at, is_won) VALUES "
+        "('d1', 4, '2024-04-10', false, 'ada', 'won', 150, '2024-03-05', true)",
+    )
+    assert owners == {"d1": "bo", "d3": "bo"}
 
 
 def test_a_deal_closed_before_its_history_is_credited_by_its_first_row() -> None:
     """d3 was won on 20 January, before its first history row (10 February, ada's; bo's from 10
     March) and is stored as ada's: the first row's owner, ada's, stays. d1, stored as ada's too
     but closed on 5 March while bo owned it, goes to bo."""
-    backend = connect(":memory:")
-    try:
-        con = raw_duckdb(backend)
-        _fill(con, history=True)
-        con.execute(
-            "UPDATE opportunities SET owner_rep_id = 'ada', closed_at = '2024-01-20', "
-            "is_won = true, stage = 'won' WHERE opportunity_id = 'd3'"
-        )
-        con.execute("UPDATE opportunities SET owner_rep_id = 'ada' WHERE opportunity_id = 'd1'")
-        con.execute(
-            "UPDATE attain_opportunity_history SET owner_rep_id = 'ada' "
-            "WHERE opportunity_id = 'd3' AND version_from = 2"
-        )
-        deals = backend.execute(backend.table("opportunities"))
-        owners = dict(zip(deals["opportunity_id"], deals["owner_rep_id"], strict=True))
-        assert owners == {"d1": "bo", "d3": "ada"}
-    finally:
-        backend.disconnect()
+    owners = _credited_owners(
+        "UPDATE opportunities SET owner_rep_id = 'ada', closed_at = '2024-01-20', "
+        "is_won = true, stage = 'won' WHERE opportunity_id = 'd3'",
+        "UPDATE opportunities SET owner_rep_id = 'ada' WHERE opportunity_id = 'd1'",
+        "UPDATE attain_opportunity_history SET owner_rep_id = 'ada' "
+        "WHERE opportunity_id = 'd3' AND version_from = 2",
+    )
+    assert owners == {"d1": "bo", "d3": "ada"}
 
 
 def test_the_forecast_history_knows_each_week_the_stage_and_owner_the_imports_saw(
