@@ -9,6 +9,7 @@ chance to decide: seed 1 then ties the run-rate (0.059 against 0.057), so the te
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from forecast_support import demo_history
 
 from attain.forecast.backtest import Backtest, backtest, default_periods
 from attain.forecast.settings import ForecastSettings
+from attain.reports.forecast import coverage_line
 
 WEEKS = (2, 6, 10)
 SETTINGS = ForecastSettings(backtest_simulations=1000)
@@ -45,3 +47,17 @@ def test_over_the_quarter_p50_beats_the_run_rate(result: Backtest) -> None:
 
 def test_p10_to_p90_covers_between_70_and_95_percent(result: Backtest) -> None:
     assert 0.70 <= result.coverage <= 0.95
+
+
+def test_a_30_rep_team_is_backtested_with_the_live_forecasts_own_models(result: Backtest) -> None:
+    """Too few past deals for one model per quarter: every week fits its own, as live, and the
+    coverage line says nothing of quarter models."""
+    assert result.quarter_models == []
+    assert "one win model was fitted at the first week" not in coverage_line(result)
+
+
+def test_the_coverage_line_says_which_quarters_reused_one_model(result: Backtest) -> None:
+    pooled = replace(result, quarter_models=result.periods[:2])
+    line = coverage_line(pooled)
+    assert f"In 2 of {len(result.periods)} quarter(s)" in line
+    assert "reused for the later weeks" in line

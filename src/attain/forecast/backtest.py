@@ -10,7 +10,7 @@ and the share of actuals inside our P10–P90.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -91,6 +91,9 @@ class Backtest:
     coverage_calibrated: float = float("nan")
     """P10–P90 coverage of the calibrated bands over every company forecast: each quarter
     calibrated on the quarters before it only (attain.forecast.calibration)."""
+    quarter_models: list[str] = field(default_factory=list)
+    """Periods whose weeks reused one win model fitted at the first week (`quarter_models`),
+    where a live forecast fits one per week; empty when every week had its own."""
 
     def score(self, week: int) -> WeekScore:
         """The scores of one week; KeyError when it was not backtested."""
@@ -126,6 +129,7 @@ def backtest(
 ) -> Backtest:
     """Forecast each period at the end of each week and compare with what closed in it."""
     points: list[BacktestPoint] = []
+    pooled: list[str] = []
     total, done = len(periods) * len(weeks), 0
     for period in periods:
         start = pd.Timestamp(end_of_day_utc(period.start - timedelta(days=1), zone))
@@ -133,6 +137,8 @@ def backtest(
         actual = booked(history, start, end)
         team_actual = booked_per_team(history, start, end)
         models = quarter_models(history, period, weeks, zone, settings)
+        if models:
+            pooled.append(period.label)
         for week in weeks:
             result = forecast_period(
                 history,
@@ -166,6 +172,7 @@ def backtest(
         scores=scores,
         coverage=_coverage(company),
         coverage_calibrated=_coverage(calibrated),
+        quarter_models=pooled,
     )
 
 
