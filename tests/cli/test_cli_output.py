@@ -18,13 +18,16 @@ def test_the_store_is_closed_when_the_command_fails(tmp_path: Path) -> None:
         backend.execute(backend.table("reps").count())
 
 
-def test_a_text_view_written_to_a_file_is_wide_and_recorded(tmp_path: Path) -> None:
+def test_a_text_view_written_to_a_file_is_wide_and_recorded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     output = tmp_path / "report.txt"
     console = text_console(output, width=132)
     assert console.width >= 132
     console.print("x" * 130)
     finish(console, output)
     assert output.read_text() == "x" * 130 + "\n"
+    assert capsys.readouterr().out == ""  # --output: "instead of the terminal"
 
 
 def test_rendered_text_ends_with_one_newline(

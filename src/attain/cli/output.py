@@ -3,6 +3,7 @@ rendered JSON, CSV, Markdown or HTML."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import typer
@@ -14,7 +15,11 @@ def text_console(output: Path | None, *, width: int = 120, highlight: bool = Tru
 
     Written to a file or a pipe it is at least `width` columns wide: rich would otherwise take
     80 and wrap the tables' columns."""
-    console = Console(record=output is not None, highlight=highlight)
+    # Written to a file, the view goes there instead of the terminal (the options say so):
+    # the console records into a buffer no one shows.
+    console = Console(
+        record=output is not None, highlight=highlight, file=io.StringIO() if output else None
+    )
     if output is not None or not console.is_terminal:
         console.width = max(console.width, width)
     return console
