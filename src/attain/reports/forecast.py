@@ -194,8 +194,8 @@ def coverage_line(backtest: Backtest) -> str:
         line += (
             f" In {len(backtest.quarter_models)} of {len(backtest.periods)} quarter(s) "
             "(enough past deals for it) one win model was fitted at the first week and reused "
-            "for the later weeks, where a live forecast fits its own each week: these errors "
-            "are a little larger than the live forecast's (docs/forecast.md, One model per "
+            "for the later weeks, where a live forecast fits its own each week: these errors may "
+            "be a little larger than the live forecast's (docs/forecast.md, One model per "
             "quarter)."
         )
     return line
