@@ -158,17 +158,20 @@ def _keyed_arrow(backend: Any, expr: Any) -> pa.Table:
     if _is_duckdb(backend):
         table: pa.Table = backend.to_pyarrow(expr.mutate(**{KEY: expr.opportunity_id.hash()}))
         return table
-    frame = backend.execute(expr)
+    return pa.Table.from_pandas(_keyed_executed(backend, expr), preserve_index=False)
+
+
+def _keyed_executed(backend: Any, expr: Any) -> pd.DataFrame:
+    """`expr`'s rows through `execute` (any backend), each with its deal_key in KEY."""
+    frame: pd.DataFrame = backend.execute(expr)
     frame[KEY] = deal_key(frame["opportunity_id"])
-    return pa.Table.from_pandas(frame, preserve_index=False)
+    return frame
 
 
 def _keyed_frame(backend: Any, expr: Any) -> pd.DataFrame:
     """`_keyed_arrow` as pandas."""
     if not _is_duckdb(backend):
-        frame: pd.DataFrame = backend.execute(expr)
-        frame[KEY] = deal_key(frame["opportunity_id"])
-        return frame
+        return _keyed_executed(backend, expr)
     table = _keyed_arrow(backend, expr)
     # Strings straight to Python objects: pandas' own strings cost as much again to convert.
     return pd.DataFrame(

@@ -35,6 +35,8 @@ from attain.ingest.readers import (
     ReadOptions,
     quote_ident,
     quote_literal,
+    same_key,
+    scalar,
     stage_file,
 )
 from attain.ingest.sources import Lines
@@ -445,7 +447,7 @@ def check_keys(con: duckdb.DuckDBPyConnection, table: Table, typed: str, lines: 
         f"{quote_literal(table.name)} AND key_hash IS NOT NULL "
         f"AND line_hash NOT IN (SELECT line_hash FROM _gone_{table.name})"
     )
-    if lines.table and _scalar(
+    if lines.table and scalar(
         con, f"SELECT count(*) FROM {typed} t WHERE {key_hash(table)} IN ({unchanged})"
     ):
         raise ReadWhole(table.name)
@@ -495,14 +497,14 @@ def _record_changed(
     rowids, row_id, join = f"_rowids_{table.name}", "NULL", ""
     if _exists(con, rowids):
         # The changed lines' rows were written by this merge or kept by it (`rows_written`).
-        row_id, join = "r.row_id", f" LEFT JOIN {rowids} r ON {_same_key(table, 'r', 't')}"
+        row_id, join = "r.row_id", f" LEFT JOIN {rowids} r ON {same_key(table, 'r', 't')}"
     con.execute(
         f"INSERT INTO {LINE_HASHES_TABLE} ({_COLUMNS}) SELECT {name}, ?, l.h, "
         f"{key_hash(table)}, l.n, {row_id} FROM {typed} t JOIN {lines} l ON l.n = t.{ROW}" + join,
         [import_id],
     )
     con.execute(f"DROP TABLE IF EXISTS {rowids}")
-    if _scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {moved} LIMIT 1)"):
+    if scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {moved} LIMIT 1)"):
         con.execute(
             f"UPDATE {LINE_HASHES_TABLE} s SET line_number = m.n FROM {moved} m "
             f"WHERE s.table_name = {name} AND s.key_hash IS NOT NULL AND s.line_hash = m.h"
@@ -550,7 +552,7 @@ def _record_whole(
     count, blanks = con.execute(
         f"SELECT count(*), count(*) FILTER (WHERE blank) FROM {read}"
     ).fetchall()[0]
-    rows = _scalar(con, f"SELECT count(*) FROM {typed}")
+    rows = scalar(con, f"SELECT count(*) FROM {typed}")
     if not blanks and count == rows:
         con.execute(
             f"INSERT INTO {LINE_HASHES_TABLE} ({_COLUMNS}) VALUES (?, ?, ?, NULL, NULL, NULL)",
@@ -581,12 +583,12 @@ def stored_by_row_id(con: duckdb.DuckDBPyConnection, table: Table, target: str) 
     checkpoint or VACUUM after deletes), and the ids kept are then stale.
     """
     name, gone = quote_literal(table.name), f"_gone_rows_{table.name}"
-    kept = _scalar(
+    kept = scalar(
         con,
         f"SELECT count(*) FROM {LINE_HASHES_TABLE} "
         f"WHERE table_name = {name} AND key_hash IS NOT NULL",
     )
-    if kept != _scalar(con, f"SELECT count(*) FROM {table.name}"):
+    if kept != scalar(con, f"SELECT count(*) FROM {table.name}"):
         return False
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {gone} AS SELECT row_id, key_hash FROM {LINE_HASHES_TABLE} "
@@ -600,7 +602,7 @@ def stored_by_row_id(con: duckdb.DuckDBPyConnection, table: Table, target: str) 
             f"CREATE OR REPLACE TEMP TABLE {target} AS SELECT s.*, s.rowid AS _rowid "
             f"FROM {table.name} s SEMI JOIN {gone} g ON s.rowid = g.row_id"
         )
-        found = _scalar(
+        found = scalar(
             con,
             f"SELECT count(*) FROM {target} t JOIN {gone} g "
             f"ON t._rowid = g.row_id AND {key_hash(table)} = g.key_hash",
@@ -627,8 +629,8 @@ class Appended:
     @classmethod
     def before(cls, con: duckdb.DuckDBPyConnection, table: str) -> Appended:
         """Read before the transaction's first append to `table`."""
-        after = _scalar(con, f"SELECT coalesce(max(rowid), -1) FROM {table}")
-        start = _scalar(
+        after = scalar(con, f"SELECT coalesce(max(rowid), -1) FROM {table}")
+        start = scalar(
             con,
             "SELECT estimated_size FROM duckdb_tables() WHERE NOT temporary "
             f"AND database_name = current_database() AND table_name = {quote_literal(table)}",
@@ -655,16 +657,9 @@ def rows_written(
     con.execute(f"CREATE OR REPLACE TEMP TABLE _rowids_{table.name} AS {rows}")
 
 
-def _same_key(table: Table, left: str, right: str) -> str:
-    return " AND ".join(
-        f"{left}.{quote_ident(part)} IS NOT DISTINCT FROM {right}.{quote_ident(part)}"
-        for part in table.key
-    )
-
-
 def _exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(
-        _scalar(
+        scalar(
             con,
             "SELECT count(*) FROM duckdb_tables() WHERE temporary "
             f"AND table_name = {quote_literal(name)}",
@@ -682,7 +677,3 @@ def keep_for_unchanged(con: duckdb.DuckDBPyConnection, tables: list[str], import
             f"WHERE key_hash IS NULL AND table_name IN ({listed})",
             [import_id],
         ).fetchall()
-
-
-def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    return int(con.execute(sql).fetchall()[0][0])

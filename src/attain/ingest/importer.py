@@ -27,6 +27,8 @@ from attain.ingest.readers import (
     needs_serial,
     quote_ident,
     quote_literal,
+    same_key,
+    scalar,
 )
 from attain.ingest.sources import Lines, Plan, Source, canonical_source, expand_paths
 from attain.ingest.validate import (
@@ -560,10 +562,10 @@ def _load(
         present[name] = _stage(con, TABLES[name], by_table[name])
     for name in ordered:
         _reference_checks(con, TABLES[name], present[name], by_table)
-    rejects = _scalar(con, f"SELECT count(*) FROM {REJECTS}")
+    rejects = scalar(con, f"SELECT count(*) FROM {REJECTS}")
     committed = not (strict and rejects)
     results: list[TableResult] = []
-    next_id = _scalar(con, f"SELECT coalesce(max(import_id), 0) + 1 FROM {IMPORTS_TABLE}")
+    next_id = scalar(con, f"SELECT coalesce(max(import_id), 0) + 1 FROM {IMPORTS_TABLE}")
     for done, name in enumerate(ordered, start=len(ordered)):
         step(f"loading {name}", done, total)
         table, sources = TABLES[name], by_table[name]
@@ -609,18 +611,16 @@ def _stored_not_read(
     """
     if table.name == DELETABLE or any(source.implied for source in sources):
         return None
-    stored = _scalar(con, f"SELECT count(*) FROM {table.name}")
+    stored = scalar(con, f"SELECT count(*) FROM {table.name}")
     _, typed = _names(table)
     rejected = (
         f"SELECT * FROM {typed} t WHERE EXISTS (SELECT 1 FROM {REJECTS} r WHERE r.table_name = "
         f"{quote_literal(table.name)} AND r.file = t.{FILE} AND r.row = t.{ROW})"
     )
-    if not stored or not _scalar(con, f"SELECT count(*) FROM ({rejected} LIMIT 1)"):
+    if not stored or not scalar(con, f"SELECT count(*) FROM ({rejected} LIMIT 1)"):
         return stored
-    match = " AND ".join(
-        f"s.{quote_ident(part)} IS NOT DISTINCT FROM v.{quote_ident(part)}" for part in table.key
-    )
-    return stored - _scalar(
+    match = same_key(table, "s", "v")
+    return stored - scalar(
         con,
         f"SELECT count(*) FROM {table.name} s WHERE EXISTS (SELECT 1 FROM ({rejected}) v "
         f"WHERE {match})",
@@ -779,7 +779,7 @@ def _drop_header_rows(con: duckdb.DuckDBPyConnection, typed: str, sources: list[
     if headers:
         con.execute(f"DELETE FROM {typed}_rows WHERE {HEADER}").fetchall()
     if len(sources) == 1:
-        counts = {lazy[0]: _scalar(con, f"SELECT count(*) FROM {typed}")}
+        counts = {lazy[0]: scalar(con, f"SELECT count(*) FROM {typed}")}
     else:
         grouped = con.execute(f"SELECT {FILE}, count(*) FROM {typed} GROUP BY {FILE}").fetchall()
         counts = {file: int(rows) for file, rows in grouped}
@@ -802,7 +802,7 @@ def _suspect_rows(con: duckdb.DuckDBPyConnection, staged: str, typed: str) -> tu
     """
     suspects = f"{staged}_suspects"
     rows = f"(SELECT {FILE}, {ROW} FROM {typed} WHERE {SUSPECT})"
-    found = _scalar(con, f"SELECT count(*) FROM {rows}")
+    found = scalar(con, f"SELECT count(*) FROM {rows}")
     if found:  # else no check reads the text (and a file typed where read is not read again)
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {suspects} AS SELECT s.* FROM {staged} s "
@@ -844,7 +844,7 @@ def _reference_checks(
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {unknown} AS " + unknown_references(column, typed, valid)
         )
-        if _scalar(con, f"SELECT count(*) FROM {unknown}"):
+        if scalar(con, f"SELECT count(*) FROM {unknown}"):
             con.execute(f"INSERT INTO {REJECTS} " + reference_check(table, column, staged, unknown))
         con.execute(f"DROP TABLE {unknown}")
 
@@ -871,22 +871,18 @@ def _upsert(
         f"AND r.row = t.{ROW}))"
     )
     lines = sources[0].lines if len(sources) == 1 else None
-    rows_read = _scalar(con, f"SELECT count(*) FROM {typed}") + (lines.repeated if lines else 0)
-    valid_rows = rows_read - _scalar(
+    rows_read = scalar(con, f"SELECT count(*) FROM {typed}") + (lines.repeated if lines else 0)
+    valid_rows = rows_read - scalar(
         con,
         f"SELECT count(*) FROM (SELECT DISTINCT file, row FROM {REJECTS} "
         f"WHERE table_name = {quote_literal(table.name)})",
     )
-    # IS NOT DISTINCT FROM: an empty key part (quotas.set_at: set before the period began)
-    # matches an empty one, as in validate's duplicate-key check.
-    match = " AND ".join(
-        f"s.{quote_ident(part)} IS NOT DISTINCT FROM v.{quote_ident(part)}" for part in table.key
-    )
-    stored = _scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {table.name} LIMIT 1)")
-    implied = _scalar(con, f"SELECT count(*) FROM {typed} WHERE {IMPLIED}")
+    match = same_key(table, "s", "v")
+    stored = scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {table.name} LIMIT 1)")
+    implied = scalar(con, f"SELECT count(*) FROM {typed} WHERE {IMPLIED}")
     backdated, won = 0, tuple[WonMoney, ...]()
     if table.name == "opportunities":
-        backdated = _scalar(con, f"SELECT count(*) FROM {valid} v WHERE v.closed_at < v.created_at")
+        backdated = scalar(con, f"SELECT count(*) FROM {valid} v WHERE v.closed_at < v.created_at")
         won = _won_money(con, typed, table.name)
     if table.name == DELETABLE:
         keep_seen_keys(con, typed)
@@ -902,7 +898,7 @@ def _upsert(
         con.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {valid} v")
     elif write and valid_rows:
         staged_rows = valid_rows - (lines.repeated if lines else 0)
-        few = staged_rows < _scalar(con, f"SELECT count(*) FROM {table.name}") // 10
+        few = staged_rows < scalar(con, f"SELECT count(*) FROM {table.name}") // 10
         changed, new = _merge(con, table, valid, match, present, few, lines)
         updated = valid_rows - new
     if write:
@@ -1092,9 +1088,3 @@ def _in_load_order(results: list[TableResult]) -> list[TableResult]:
 
 def _names(table: Table) -> tuple[str, str]:
     return f"_staged_{table.name}", f"_typed_{table.name}"
-
-
-def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    row = con.execute(sql).fetchone()
-    assert row is not None
-    return int(row[0])

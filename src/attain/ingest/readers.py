@@ -12,6 +12,7 @@ import pandas as pd
 
 from attain.errors import InputError
 from attain.ingest.encodings import as_utf8
+from attain.schema import Table
 
 ROW = "_row"
 """Column holding each record's row number as a spreadsheet shows it (the header is row 1)."""
@@ -95,6 +96,20 @@ def quote_ident(name: str) -> str:
 def quote_literal(value: str) -> str:
     """Quote an SQL string literal."""
     return "'" + value.replace("'", "''") + "'"
+
+
+def same_key(table: Table, left: str, right: str) -> str:
+    """SQL matching rows `left` and `right` (aliases) on `table`'s key. IS NOT DISTINCT FROM:
+    an empty key part (quotas.set_at: set before the period began) matches an empty one."""
+    return " AND ".join(
+        f"{left}.{quote_ident(part)} IS NOT DISTINCT FROM {right}.{quote_ident(part)}"
+        for part in table.key
+    )
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    """The one number `sql` gives (fetchall: no result is left open on the connection)."""
+    return int(con.execute(sql).fetchall()[0][0])
 
 
 def stage_file(

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from attain.ingest import dates
-from attain.ingest.readers import ROW, quote_ident, quote_literal
+from attain.ingest.readers import ROW, quote_ident, quote_literal, same_key
 from attain.schema import Column, ColumnType, Table
 
 FILE = "_file"
@@ -219,9 +219,7 @@ def _duplicate_key_check(table: Table, typed: str) -> str:
         f"(SELECT {key} FROM {typed} t WHERE {where} AND {hashed} IN ({twice}) "
         "GROUP BY ALL HAVING count(*) > 1)"
     )
-    same = " AND ".join(
-        f"t.{quote_ident(part)} IS NOT DISTINCT FROM d.{quote_ident(part)}" for part in table.key
-    )
+    same = same_key(table, "t", "d")
     return (
         f"SELECT {name}, {FILE}, {ROW}, {quote_literal(table.key[-1])}, key_text, "
         f"'duplicate key ' || key_text || ' in this import (rows ' || rows_list || ')' "
