@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import AS_OF, SCREENSHOTS, sign_in
+from browser_support import AS_OF, SCREENSHOTS, capture, sign_in
 from playwright.sync_api import Browser, Page, expect
 
 from tests.support.web import PASSWORD, Demo
@@ -127,13 +127,12 @@ def _check_page(page: Page, role: str, name: str, problems: list[str]) -> None:
             problems.append(f"{name} [{theme}] {v['impact']} {v['id']}: {v['help']} {v['targets']}")
     set_theme(page, "light")
     folder = SCREENSHOTS / "a11y"
-    folder.mkdir(parents=True, exist_ok=True)
     for size, (width, height) in SIZES.items():
         page.set_viewport_size({"width": width, "height": height})
         over = sideways(page)
         if over > 0:
             problems.append(f"{name} at {width} px scrolls {over} px sideways")
-        page.screenshot(path=folder / f"{role}-{name}-{size}.png", full_page=True)
+        capture(page, folder / f"{role}-{name}-{size}.png")
     page.set_viewport_size({"width": 1440, "height": 900})
 
 

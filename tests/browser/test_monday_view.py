@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from browser_support import SCREENSHOTS, ids_with_prefix, served, sign_in
+from browser_support import SCREENSHOTS, capture, ids_with_prefix, served, sign_in
 from playwright.sync_api import Browser, Page, expect
 
 from attain.config import load_settings
@@ -80,5 +80,4 @@ def test_the_manager_finds_the_slipped_deals_and_the_idle_rep_and_nothing_else(
     # People by name: neither rep's id is shown where their name is.
     expect(tab.locator("main")).not_to_contain_text(re.compile(rf"\b{store.idler}\b"))
     expect(tab.locator("main")).not_to_contain_text(re.compile(rf"\b{store.slipper}\b"))
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    tab.screenshot(path=SCREENSHOTS / "manager-monday-two-versions.png", full_page=True)
+    capture(tab, SCREENSHOTS / "manager-monday-two-versions.png")
