@@ -54,24 +54,9 @@ def keyed_open_at(
 ) -> pd.DataFrame:
     """`open_at` with each row's deal key in KEY (for joins on integers, not id strings); with
     `per_moment`, a random `per_moment` of the deals open at each moment that has more."""
-    deals = history.deals.assign(**{KEY: history.keys_of("deals"), OWNER: _owner_codes(history)})
-    created = deals["created_at"].to_numpy()
-    closed = deals["closed_at"].to_numpy()
-    deleted = deals["deleted_at"].to_numpy()
-    deals[ROW] = np.arange(len(deals))
-    columns = ["opportunity_id", "owner_rep_id", "product_id", "created_at", KEY, OWNER, ROW]
-    frames = []
-    for moment in moments:
-        then = np.datetime64(moment)
-        # NaT compares False, so an open (or never deleted) deal passes `~(x <= then)`.
-        mask = (created <= then) & ~(closed <= then) & ~(deleted <= then)
-        frames.append(deals.loc[mask, columns].assign(moment=moment))
-    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    rows = _open_rows(history, moments, per_moment, seed)
     if rows.empty:
         return pd.DataFrame(columns=[*SNAPSHOT_COLUMNS, KEY])
-    rows["moment"] = rows["moment"].astype("datetime64[us]")
-    if per_moment is not None:
-        rows = sampled(rows, per_moment, seed)
     rows = _with_stage(rows, history)
     rows = _with_record(rows, _records(history))
     rows["value"] = rows["stage_amount"]
@@ -99,17 +84,73 @@ def _product_values(history: DealHistory, products: pd.Series) -> np.ndarray:
     return values.fillna(fallback).to_numpy(dtype=float)
 
 
-def sampled(rows: pd.DataFrame, most: int, seed: int) -> pd.DataFrame:
-    """A uniform random `most` of the rows of each moment that has more, in their order.
+def _open_rows(
+    history: DealHistory, moments: Sequence[pd.Timestamp], most: int | None, seed: int
+) -> pd.DataFrame:
+    """The deals open at each moment, one block of rows per moment in the given order (a
+    random `most` of each moment that has more): their ids, owner, product, creation, KEY,
+    OWNER and ROW, and the moment. Rows are picked as positions and the columns gathered once:
+    a frame per moment and their concatenation took half of a snapshot's time (68 moments)."""
+    deals = history.deals
+    created = deals["created_at"].to_numpy()
+    # Open at `then`: created <= then < closed and deleted, as int64 microseconds with a
+    # missing creation never reached and a missing close or deletion never coming.
+    ever = np.iinfo(np.int64).max
+    born = np.where(np.isnat(created), ever, created.astype("datetime64[us]").view(np.int64))
+    ends = [deals[name].to_numpy().astype("datetime64[us]") for name in ("closed_at", "deleted_at")]
+    gone = np.minimum(*(np.where(np.isnat(end), ever, end.view(np.int64)) for end in ends))
+    picked = []
+    for moment in moments:
+        then = np.datetime64(moment, "us").view(np.int64)
+        picked.append(np.flatnonzero((born <= then) & (then < gone)))
+    counts = [len(rows) for rows in picked]
+    if not sum(counts):
+        return pd.DataFrame()
+    at = np.repeat(pd.DatetimeIndex(list(moments)).to_numpy().astype("datetime64[us]"), counts)
+    place = np.concatenate(picked)
+    if most is not None:
+        kept = sampled(at, most, seed)
+        place, at = place[kept], at[kept]
+    # Text as the deals hold it (objects): pandas would infer its own strings from arrays.
+    text = {
+        name: pd.Series(deals[name].to_numpy()[place], dtype=deals[name].dtype)
+        for name in ("opportunity_id", "owner_rep_id", "product_id")
+    }
+    return pd.DataFrame(
+        {
+            **text,
+            "created_at": created[place],
+            KEY: history.keys_of("deals")[place],
+            OWNER: _owner_codes(history)[place],
+            ROW: place,
+            "moment": at,
+        },
+        copy=False,  # arrays made here
+    )
 
-    Drawn before any feature is computed (each row's features are its own): the same rows as
-    sampling the finished snapshot, without computing features for the rows left out.
+
+def sampled(moments: np.ndarray, most: int, seed: int) -> np.ndarray:
+    """The places of a uniform random `most` of the rows of each moment that has more (all the
+    rows of the others), in order; `moments`: each row's moment.
+
+    The rows `rows.groupby("moment").sample(n=most, random_state=seed)` keeps of the rows
+    whose moment has more than `most`: one `RandomState(seed)` draws each such moment's rows,
+    moment after moment in time order, as pandas does. Drawn before any feature is computed
+    (each row's features are its own): the same rows as sampling the finished snapshot.
     """
-    crowded = rows.groupby("moment")["opportunity_id"].transform("size") > most
-    if not crowded.any():
-        return rows
-    keep = rows.loc[crowded].groupby("moment").sample(n=most, random_state=seed)
-    return pd.concat([rows.loc[~crowded], keep]).sort_index().reset_index(drop=True)
+    _, group, sizes = np.unique(moments, return_inverse=True, return_counts=True)
+    if not np.any(sizes > most):
+        return np.arange(len(moments))
+    keep = sizes[group] <= most
+    # Each moment's rows in order, the moments in time order.
+    by_moment = np.argsort(group, kind="stable")
+    starts = np.cumsum(sizes) - sizes
+    draw = np.random.RandomState(seed)
+    for start, size in zip(starts.tolist(), sizes.tolist(), strict=True):
+        if size > most:
+            rows = by_moment[start : start + size]
+            keep[rows[draw.choice(size, size=most, replace=False)]] = True
+    return np.flatnonzero(keep)
 
 
 def value_estimates(history: DealHistory) -> dict[str | None, float]:
