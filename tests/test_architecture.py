@@ -35,6 +35,7 @@ CORE = frozenset(
         "config",
         "errors",
         "mail",
+        "preload",
     }
 )
 """Everything under `attain` but the interfaces: packages and the top-level modules."""

@@ -87,7 +87,9 @@ def forecast_command(
     from attain.forecast.calibrated import calibrated
     from attain.forecast.forecast import forecast, forecast_cone
     from attain.forecast.history import load_history
+    from attain.leads.model import PRELOADED
     from attain.metrics.report import last_fact_day, resolve_as_of
+    from attain.preload import preload
     from attain.reports.forecast import SCOPES, calibration_lines, to_html, to_json
     from attain.store.inventory import data_quality
 
@@ -103,6 +105,9 @@ def forecast_command(
     notes: list[str] = []
     overrides = read_overrides(app_db)
     with opened_store(db, read_only=True, as_of=as_of) as backend:
+        # The model's libraries load on the other core while DuckDB reads (attain.preload);
+        # pandas, Ibis and DuckDB are loaded by now, so the two threads import nothing in common.
+        preload(*PRELOADED)
         day = resolve_as_of(
             as_of.date() if as_of else None, date.today(), last_fact_day(backend), notes
         )

@@ -25,7 +25,6 @@ from datetime import timedelta
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score
 
 from attain.errors import InputError
 from attain.forecast.history import DealHistory
@@ -269,6 +268,8 @@ def stage_fallback(examples: pd.DataFrame, model: TrainedModel) -> tuple[dict[st
         return {}, ""
     base = float(kept[LABEL].mean())
     scored = held["stage"].astype(str).map(rates).fillna(base).to_numpy(dtype=float)
+    from sklearn.metrics import roc_auc_score  # here: attain.preload loads it beside the reads
+
     stage_auc = float(roc_auc_score(held[LABEL], scored))
     if model_auc < MIN_MODEL_AUC:
         reason = f"the deal model's ROC AUC {model_auc:.2f} is below {MIN_MODEL_AUC}"

@@ -16,16 +16,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import joblib
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
-from sklearn.isotonic import IsotonicRegression
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
-from sklearn.model_selection import train_test_split
 
 from attain.errors import InputError
 from attain.leads.features import (
@@ -35,6 +29,21 @@ from attain.leads.features import (
     FeaturePlan,
     plan_features,
 )
+
+if TYPE_CHECKING:
+    import lightgbm as lgb
+
+# LightGBM, scikit-learn and joblib are imported where they are used: together they take about
+# 2 s, which `attain forecast` spends in a thread beside its DuckDB reads (attain.preload,
+# PRELOADED) instead of before them.
+PRELOADED = (
+    "lightgbm",
+    "sklearn.isotonic",
+    "sklearn.linear_model",
+    "sklearn.metrics",
+    "sklearn.model_selection",
+)
+"""The modules training imports, in the order a thread should load them ahead of it."""
 
 MODEL_FORMAT = 1
 """Version of the saved model file; files of another version are refused."""
@@ -145,6 +154,8 @@ class _Linear:
         self.mean = design.mean(axis=0)
         spread = design.std(axis=0)
         self.scale = np.where(spread > 0, spread, 1.0)
+        from sklearn.linear_model import LogisticRegression
+
         self.model = LogisticRegression(C=1.0, max_iter=2000)
         self.model.fit((design - self.mean) / self.scale, target)
 
@@ -187,6 +198,9 @@ class _Calibrator:
     """
 
     def __init__(self, margin: np.ndarray, target: np.ndarray) -> None:
+        from sklearn.isotonic import IsotonicRegression
+        from sklearn.linear_model import LogisticRegression
+
         self.method = "isotonic" if len(target) >= MIN_ISOTONIC_ROWS else "platt"
         if self.method == "isotonic":
             fitted = IsotonicRegression(y_min=0.0, y_max=1.0).fit_transform(margin, target)
@@ -247,6 +261,8 @@ class TrainedModel:
 
     def save(self, path: Path) -> None:
         """Write the model, its format version and schema fingerprint to `path`."""
+        import joblib
+
         payload = {"format": MODEL_FORMAT, "fingerprint": self.card.schema_fingerprint}
         joblib.dump({**payload, "model": self}, path)
 
@@ -255,6 +271,8 @@ class TrainedModel:
         """Read a model written by `save`; InputError for other files or format versions."""
         if not path.is_file():
             raise InputError(f"{path}: no model file here; train one with `attain leads train`")
+        import joblib
+
         try:
             payload = joblib.load(path)
         except Exception as error:
@@ -315,6 +333,8 @@ def train(
     thresholds = {g: float(np.quantile(calibrated, q)) for g, q in GRADE_QUANTILES.items()}
     predicted = calibrator.probability(scorer.margin(matrix.iloc[held]))
     observed = target[held]
+    from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+
     card = ModelCard(
         algorithm="lightgbm" if boosted else "logistic_regression",
         label=label,
@@ -418,6 +438,8 @@ def _boost(
 ) -> _Boosted:
     """LightGBM on `matrix`: early-stopped on `stop` when given (at most `boosting.max_rounds`),
     else exactly `rounds` rounds."""
+    import lightgbm as lgb
+
     params = {**LIGHTGBM_PARAMS, "learning_rate": boosting.learning_rate, "seed": seed}
     data = lgb.Dataset(matrix, target, free_raw_data=False)
     if stop is None:
@@ -444,6 +466,8 @@ def _split(
         cut = len(order) - max(1, round(len(order) * share))
         return np.sort(order[:cut]), np.sort(order[cut:])
     stratify = target if np.bincount(target, minlength=2).min() >= 2 else None
+    from sklearn.model_selection import train_test_split
+
     kept, held = train_test_split(positions, test_size=share, stratify=stratify, random_state=seed)
     return np.sort(kept), np.sort(held)
 
