@@ -12,7 +12,7 @@ from typing import Literal
 from attain.forecast.backtest import Backtest, WeekScore
 from attain.forecast.calibration import MIN_QUARTERS
 from attain.forecast.forecast import COMPANY, Forecast, ForecastRow
-from attain.reports.jsonable import dumps, jsonable
+from attain.reports.jsonable import dumps, dumps_ready, jsonable
 from attain.reports.templating import chance, environment, money, ratio
 
 SCOPES = ("company", "team", "rep")
@@ -204,7 +204,8 @@ def coverage_line(backtest: Backtest) -> str:
 def to_json(forecast: Forecast, scope: str | None = None, notes: Sequence[str] = ()) -> str:
     """The forecast as JSON with `notes` added, rows of one scope only when `scope` is given
     (idle rows are kept)."""
-    return dumps({**jsonable(replace(forecast, rows=shown_rows(forecast, scope))), "notes": notes})
+    shown = jsonable(replace(forecast, rows=shown_rows(forecast, scope)))
+    return dumps_ready({**shown, "notes": jsonable(notes)})
 
 
 def to_html(cone: Sequence[Forecast], scope: str | None = None, notes: Sequence[str] = ()) -> str:
