@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 import pytest
 
-from attain.forecast.simulate import simulate
+from attain.forecast import simulate as simulate_module
+from attain.forecast.simulate import advanced, simulate
 
 NONE = np.zeros(0)
 NO_WINDOWS = np.zeros((0, 2))
@@ -94,3 +98,51 @@ def test_replayed_windows_count_towards_the_spread_so_no_shock_is_added_on_top()
     calm = simulate(*args, 0.0, 2000, 7)
     assert np.array_equal(simulate(*args, own, 2000, 7), calm)
     assert not np.array_equal(simulate(*args, 2 * own, 2000, 7), calm)
+
+
+def _live(state: Mapping[str, Any]) -> tuple[object, ...]:
+    """What a PCG64 state's next draws depend on (the kept half only while it is kept)."""
+    kept = state["uinteger"] if state["has_uint32"] else None
+    return state["state"]["state"], state["state"]["inc"], state["has_uint32"], kept
+
+
+@pytest.mark.parametrize("primed", [False, True])
+@pytest.mark.parametrize("floats", [0, 1, 2, 3, 8, 1001])
+def test_the_advanced_generator_is_where_drawing_that_many_float32_leaves_it(
+    primed: bool, floats: int
+) -> None:
+    """Primed: one float32 drawn before, so half of a 64-bit output is kept for the next draw."""
+    rng = np.random.default_rng(11)
+    if primed:
+        rng.random(dtype=np.float32)
+    ahead = np.random.Generator(advanced(rng.bit_generator, floats))
+    rng.random(floats, dtype=np.float32)
+    assert _live(ahead.bit_generator.state) == _live(rng.bit_generator.state)
+    assert np.array_equal(ahead.random(5, dtype=np.float32), rng.random(5, dtype=np.float32))
+
+
+@pytest.mark.parametrize("value_sign", [1.0, -1.0])
+def test_runs_split_between_two_threads_are_those_of_one_thread_bit_for_bit(
+    monkeypatch: pytest.MonkeyPatch, value_sign: float
+) -> None:
+    """An odd number of deals (so chunks start with half an output kept), several chunks of
+    odd run counts, windows and a shock, and negative values (the np.where path) too."""
+    rng = np.random.default_rng(12)
+    deals, owners = 301, 7
+    arguments = (
+        rng.uniform(0, 1, deals),
+        value_sign * rng.uniform(10, 1000, deals),
+        rng.integers(owners, size=deals),
+        owners + 1,
+        rng.uniform(0.5, 1.5, 6),
+        rng.uniform(0, 100, (6, owners + 1)),
+        0.4,
+        1001,
+    )
+    monkeypatch.setattr(simulate_module, "CHUNK_CELLS", 301 * 77)
+    monkeypatch.setattr(simulate_module, "SPLIT_CELLS", 10**12)
+    one_thread = simulate(*arguments, seed=13)
+    monkeypatch.setattr(simulate_module, "SPLIT_CELLS", 1)
+    two_threads = simulate(*arguments, seed=13)
+    assert np.array_equal(one_thread, two_threads)
+    assert not np.array_equal(one_thread, simulate(*arguments, seed=14))
