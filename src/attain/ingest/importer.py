@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -238,7 +238,7 @@ def _import_in_transaction(
         check_taken_at(con, version.taken_at)
         step("reading files", 0, None)
         files_read(con)  # forget files staged outside an import on this connection
-        unchanged = _Unchanged.find(con, paths, preset_name)
+        unchanged = _Unchanged.find(con, paths, preset_name, options or ReadOptions(), whole)
         if unchanged.everything:
             result = unchanged.result(con)
         else:
@@ -333,11 +333,13 @@ def _plan(
     """The preset's plan of the files to read; the changed lines alone of the files that
     allow it (see `_import_in_transaction`)."""
     changed, notes = [], []
-    for path, table in ({} if whole else unchanged.changed).items():
-        staged = changed_rows.stage_changed(con, path, table, options)
+    for path, scan in ({} if whole else unchanged.changed).items():
+        staged = changed_rows.stage_changed(con, scan, options)
         if staged is not None:
             raw, lines = staged
-            changed.append(replace(canonical_source(raw, table, options.date_format), lines=lines))
+            changed.append(
+                replace(canonical_source(raw, scan.table, options.date_format), lines=lines)
+            )
             notes.append(
                 f"{path}: only its {raw.rows - lines.repeated:,} new or changed line(s) were "
                 f"typed and checked; {lines.repeated:,} line(s) are as the last import read them"
@@ -439,26 +441,36 @@ class _Unchanged:
     """SHA-256 of every input file, skipped or read, by path (empty: not worked out here)."""
     files: list[Path] = field(default_factory=list)
     """Every input file named after a table (generic preset)."""
-    changed: dict[Path, str] = field(default_factory=dict)
-    """Files not skipped whose changed lines alone may be read, with their tables."""
+    changed: dict[Path, changed_rows.Scan] = field(default_factory=dict)
+    """Files not skipped whose changed lines alone may be read, with their scans."""
 
     @classmethod
     def find(
-        cls, con: duckdb.DuckDBPyConnection, paths: list[Path], preset_name: str
+        cls,
+        con: duckdb.DuckDBPyConnection,
+        paths: list[Path],
+        preset_name: str,
+        options: ReadOptions,
+        whole: bool = False,
     ) -> _Unchanged:
+        """The files to read and skip; unless `whole`, the files whose changed lines alone
+        may be read are scanned while every file is hashed (changed_rows.start_scans)."""
         if preset_name != "generic":
             return cls([], {}, {})
         files = [path for path in expand_paths(paths) if path.stem.lower() in TABLES]
-        hashes = file_hashes([str(path) for path in files])
-        skipped = unchanged_files(con, {Path(p): digest for p, digest in hashes.items()}, "generic")
-        to_read = [path for path in files if path not in skipped] if skipped else []
-        changed = changed_rows.candidates(con, [path for path in files if path not in skipped])
+        candidates = {} if whole else changed_rows.candidates(con, files)
         # A table given in two files is read whole: its files' rows are checked against each
         # other (duplicate keys), which lines read alone cannot be.
         tables = [path.stem.lower() for path in files]
-        changed = {path: table for path, table in changed.items() if tables.count(table) == 1}
+        candidates = {path: table for path, table in candidates.items() if tables.count(table) == 1}
+        scans = changed_rows.start_scans(con, candidates, options)
+        hashes = file_hashes([str(path) for path in files])
+        skipped = unchanged_files(con, {Path(p): digest for p, digest in hashes.items()}, "generic")
+        for path in skipped:
+            scans.pop(path, None)  # not read (a scan started here cannot have been: changed)
+        to_read = [path for path in files if path not in skipped] if skipped else []
         # The files read are these: not hashed twice.
-        return cls(to_read, skipped, hashes, files, changed)
+        return cls(to_read, skipped, hashes, files, scans)
 
     @property
     def everything(self) -> bool:
@@ -560,8 +572,9 @@ def _load(
     for done, name in enumerate(ordered):
         step(f"validating {name}", done, total)
         present[name] = _stage(con, TABLES[name], by_table[name])
+    skipped = {result.table for result in previous or []}
     for name in ordered:
-        _reference_checks(con, TABLES[name], present[name], by_table)
+        _reference_checks(con, TABLES[name], present[name], by_table, skipped)
     rejects = scalar(con, f"SELECT count(*) FROM {REJECTS}")
     committed = not (strict and rejects)
     results: list[TableResult] = []
@@ -816,11 +829,12 @@ def _reference_checks(
     table: Table,
     present: tuple[str, ...],
     by_table: dict[str, list[Source]],
+    unchanged: Collection[str] = (),
 ) -> None:
     """Reject values that point at keys neither imported now (validly) nor already stored.
 
     Tables are checked in load order, so a row rejected in a parent table also rejects the
-    children that point at it.
+    children that point at it. `unchanged`: the tables whose files were skipped as unchanged.
     """
     staged, typed = _names(table)
     for column in table.columns:
@@ -836,7 +850,9 @@ def _reference_checks(
                 f"AND NOT EXISTS (SELECT 1 FROM {REJECTS} r WHERE r.table_name = "
                 f"{quote_literal(target_table)} AND r.file = t.{FILE} AND r.row = t.{ROW})"
             )
-        if any(source.lines and source.lines.table for source in by_table[table.name]):
+        if changed_rows.parents_may_be_gone(target_table, unchanged) and any(
+            source.lines and source.lines.table for source in by_table[table.name]
+        ):
             # Changed lines only were staged: the unchanged ones are stored rows, whose
             # references a whole read would check too (a parent gone since rejects them).
             changed_rows.check_stored_references(con, table, column, valid)

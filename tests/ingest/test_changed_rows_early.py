@@ -1,0 +1,106 @@
+"""What a re-import of changed lines does before and beside its scan (#23 part 3): a file
+whose first lines changed is scanned while the files are hashed, the others after; stored
+references to a parent whose file was skipped as unchanged are not read again, and those to
+a parent read now are."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from attain.ingest import changed_rows
+from attain.ingest.importer import import_files
+from attain.ingest.readers import ReadOptions
+from attain.store import connect, raw_duckdb
+
+HEADER = "activity_id,rep_id,type,occurred_at,outcome\n"
+ACTIVITIES = [f"A{i},R{i % 3},call,2025-01-{1 + i:02d} 09:00:00,connected\n" for i in range(12)]
+REPS = [f"R{i},Rep {i},T1,rep,2022-01-01\n" for i in range(3)]
+
+
+def _export(folder: Path, activities: list[str], reps: list[str] = REPS) -> Path:
+    folder.mkdir()
+    (folder / "teams.csv").write_text("team_id,name\nT1,East\n")
+    (folder / "reps.csv").write_text("rep_id,name,team_id,role,hire_date\n" + "".join(reps))
+    (folder / "activities.csv").write_text(HEADER + "".join(activities))
+    return folder
+
+
+def _changed(line: str) -> str:
+    return line.replace("connected", "no_answer")
+
+
+def test_a_file_whose_first_lines_changed_is_scanned_while_the_files_are_hashed(
+    tmp_path: Path,
+) -> None:
+    """Line 2 changed: its scan starts at once. The same file again, or a file changed in
+    its last line only (line 1,201, after the 1,000 first lines compared), is scanned when
+    asked for, with the same outcome: the last line alone is staged."""
+    many = [f"A{i},R{i % 3},call,2025-01-01 09:00:00,connected\n" for i in range(1200)]
+    backend = connect(str(tmp_path / "store.duckdb"))
+    import_files(backend, [_export(tmp_path / "first", many)], taken_at=datetime(2030, 1, 1))
+    con = raw_duckdb(backend)
+    exports = {
+        "first line": [_changed(many[0]), *many[1:]],
+        "same": many,
+        "last line": [*many[:-1], _changed(many[-1])],
+    }
+    started = {}
+    for name, lines in exports.items():
+        path = _export(tmp_path / name.replace(" ", "-"), lines) / "activities.csv"
+        scan = changed_rows.start_scans(con, {path: "activities"}, ReadOptions())[path]
+        started[name] = scan.future is not None
+        scanned = scan.result(con)
+        assert scanned is not None
+        assert len(scanned.hashes) == 1200
+    assert started == {"first line": True, "same": False, "last line": False}
+
+    result = import_files(
+        backend, [tmp_path / "last-line"], taken_at=datetime(2030, 1, 2), partial=False
+    )
+    assert [n for n in result.notes if "new or changed line(s)" in n] == [
+        f"{tmp_path / 'last-line' / 'activities.csv'}: only its 1 new or changed line(s) were "
+        "typed and checked; 1,199 line(s) are as the last import read them"
+    ]
+    backend.disconnect()
+
+
+def test_stored_references_are_checked_again_only_where_their_parent_is_read(
+    tmp_path: Path,
+) -> None:
+    """Another program deletes rep R2 from the store. Re-imported with reps.csv unchanged,
+    the changed activity line alone is read: the skipped reps file is trusted to be stored as
+    it was (as the skip itself trusts), so the 4 stored activities of R2 are not read again.
+    With a reps.csv that changed (R2 left out, R3 added), their references are checked: the
+    import reads the activities whole and rejects R2's 4, as a whole read does."""
+    first = _export(tmp_path / "first", ACTIVITIES)
+    second = [_changed(ACTIVITIES[0]), *ACTIVITIES[1:]]
+    exports = {
+        "reps unchanged": _export(tmp_path / "same-reps", second),
+        "reps changed": _export(
+            tmp_path / "new-reps", second, [*REPS[:2], "R3,Rep 3,T1,rep,2022-01-01\n"]
+        ),
+    }
+    outcomes = {}
+    for name, export in exports.items():
+        backend = connect(str(tmp_path / f"{name.replace(' ', '-')}.duckdb"))
+        import_files(backend, [first], taken_at=datetime(2030, 1, 1))
+        raw_duckdb(backend).execute("DELETE FROM reps WHERE rep_id = 'R2'")
+        result = import_files(backend, [export], taken_at=datetime(2030, 1, 2))
+        con = raw_duckdb(backend)
+        outcomes[name] = (
+            any("new or changed line(s) were typed" in note for note in result.notes),
+            con.execute("SELECT count(*) FROM reps").fetchall()[0][0],
+            con.execute("SELECT count(*) FROM activities WHERE rep_id = 'R2'").fetchall()[0][0],
+            result.rejects,
+        )
+        backend.disconnect()
+    # (changed lines alone, reps stored, R2's activities stored, rejects)
+    assert outcomes == {"reps unchanged": (True, 2, 4, 0), "reps changed": (False, 3, 4, 4)}
+
+
+def test_parents_that_may_be_gone_are_the_deals_and_the_tables_read_now() -> None:
+    skipped = {"reps", "teams"}
+    assert not changed_rows.parents_may_be_gone("reps", skipped)
+    assert changed_rows.parents_may_be_gone("opportunities", {"opportunities"})
+    assert changed_rows.parents_may_be_gone("leads", skipped)
