@@ -104,3 +104,37 @@ def test_parents_that_may_be_gone_are_the_deals_and_the_tables_read_now() -> Non
     assert not changed_rows.parents_may_be_gone("reps", skipped)
     assert changed_rows.parents_may_be_gone("opportunities", {"opportunities"})
     assert changed_rows.parents_may_be_gone("leads", skipped)
+
+
+def test_a_file_skipped_as_unchanged_counts_the_stored_rows_it_does_not_hold(
+    tmp_path: Path,
+) -> None:
+    """The second export leaves A0 and A1 out (they stay stored); a third repeats its
+    activities file, which is skipped as unchanged, and the note counts the 2 rows as the
+    second import's did: with every file the same (nothing committed), and with reps.csv
+    changed (a new version)."""
+    backend = connect(str(tmp_path / "store.duckdb"))
+    import_files(backend, [_export(tmp_path / "first", ACTIVITIES)], taken_at=datetime(2030, 1, 1))
+    second = import_files(
+        backend, [_export(tmp_path / "second", ACTIVITIES[2:])], taken_at=datetime(2030, 1, 2)
+    )
+    third = {
+        "the same": tmp_path / "second",
+        "reps changed": _export(
+            tmp_path / "third", ACTIVITIES[2:], [*REPS, REPS[0].replace("R0", "R9")]
+        ),
+    }
+    notes = {}
+    for day, (name, export) in enumerate(third.items(), start=3):
+        result = import_files(backend, [export], taken_at=datetime(2030, 1, day))
+        notes[name] = [n for n in result.notes if "were not in" in n]
+    backend.disconnect()
+
+    def note(folder: str) -> str:
+        return (
+            f"{tmp_path / folder / 'activities.csv'}: 2 stored activities row(s) were not in "
+            "this file (kept: an import deletes only the deals a full export leaves out)"
+        )
+
+    assert [n for n in second.notes if "were not in" in n] == [note("second")]
+    assert notes == {"the same": [note("second")], "reps changed": [note("third")]}

@@ -252,6 +252,7 @@ def _import_in_transaction(
             hashes = unchanged.hashes or file_hashes([file.path for file in files])
             version = replace(version, hashes=hashes)
             previous = unchanged.previous_results(con)
+            plan.notes.extend(_Unchanged.kept_notes(con, previous))
             result = _with_files(
                 con, _load(con, plan, preset_name, strict, step, version, previous), files, ahead
             )
@@ -483,6 +484,19 @@ class _Unchanged:
             for path, version in self.skipped.items()
         ]
 
+    @staticmethod
+    def kept_notes(con: duckdb.DuckDBPyConnection, previous: list[TableResult]) -> list[str]:
+        """The stored rows each skipped file does not hold, as `_kept_note` counts them for
+        a file read: the table's rows less the file's, which the version it repeats read
+        and loaded, every one (no reject, one row a key). None for the deals (a full
+        export deletes those it leaves out) or rows a preset implied."""
+        notes = []
+        for result in previous:
+            if result.table != DELETABLE and not result.implied:
+                stored = scalar(con, f"SELECT count(*) FROM {result.table}")
+                notes.extend(_kept_note(TABLES[result.table], stored, result))
+        return notes
+
     def result(self, con: duckdb.DuckDBPyConnection) -> ImportResult:
         """The outcome when every file is unchanged: the data version it repeats stands."""
         repeated = max(self.skipped.values())
@@ -490,11 +504,12 @@ class _Unchanged:
             f"unchanged since data version {repeated}: the same files, and no row would "
             "change; nothing was committed"
         )
+        previous = self.previous_results(con)
         return ImportResult(
-            tables=_in_load_order(self.previous_results(con)),
+            tables=_in_load_order(previous),
             rejects=0,
             sample=[],
-            notes=[note],
+            notes=[note, *self.kept_notes(con, previous)],
             committed=False,
             unchanged_since=repeated,
         )
