@@ -33,7 +33,7 @@ from rich.table import Table
 from attain.ingest.importer import IMPORT_MEMORY_LIMIT, import_files
 from attain.store import connect, raw_duckdb
 
-Queue = Any  # multiprocessing.Queue of (rows, seconds, peak MB)
+Queue = Any  # multiprocessing.Queue of (rows, seconds, peak MB, CPU seconds)
 
 
 def write_inputs(folder: Path, rows: int, reps: int) -> None:
@@ -95,23 +95,31 @@ def measure(
         runs = []
         for _ in range(repeat):
             # Each run's two sides back to back, so that both meet about the same load.
-            bare_seconds, bare_peak = _in_child(_bare_load, folder, folder, memory_limit)[1:]
+            bare_seconds, bare_peak = _in_child(_bare_load, folder, folder, memory_limit)[1:3]
             store = folder / "store.duckdb"
             for old in (store, folder / "store.duckdb.wal", folder / "store.duckdb.tmp"):
                 shutil.rmtree(old) if old.is_dir() else old.unlink(missing_ok=True)
-            loaded, seconds, peak_mb = _in_child(_import, store, folder, memory_limit)
-            again, again_peak = None, None
+            loaded, seconds, peak_mb, cpu = _in_child(_import, store, folder, memory_limit)
+            again, again_peak, again_cpu = None, None, 0.0
             if changed:
-                again, again_peak = _in_child(_import, store, folder / "changed", memory_limit)[1:]
+                changed_folder = folder / "changed"
+                _, again, again_peak, again_cpu = _in_child(
+                    _import, store, changed_folder, memory_limit
+                )
             runs.append(
                 Measured(
                     *(int(loaded), size_mb, seconds, peak_mb, bare_seconds, bare_peak),
                     *(again, again_peak),
                 )
             )
-            incremental = f", re-import {again:.2f} s ({again / seconds:.2f})" if again else ""
+            incremental = (
+                f", re-import {again:.2f} s, {again_cpu:.2f} CPU s ({again / seconds:.2f})"
+                if again
+                else ""
+            )
             print(
-                f"{rows:,} run {len(runs)}: import {seconds:.2f} s, bare {bare_seconds:.2f} s "
+                f"{rows:,} run {len(runs)}: import {seconds:.2f} s, {cpu:.2f} CPU s, "
+                f"bare {bare_seconds:.2f} s "
                 f"({seconds / bare_seconds:.2f}){incremental}",
                 flush=True,
             )
@@ -134,14 +142,16 @@ def write_changed(folder: Path, target: Path, share: float) -> None:
 
 def _in_child(
     target: Callable[[Path, Path, str, Queue], None], store: Path, folder: Path, memory_limit: str
-) -> tuple[float, float, float]:
+) -> tuple[float, float, float, float]:
+    """Run `target` in a fresh process: (rows loaded, seconds, peak RSS MB, CPU seconds of
+    the timed part, every thread's, user and system)."""
     context = multiprocessing.get_context("spawn")
     queue: Queue = context.Queue()
     child = context.Process(target=target, args=(store, folder, memory_limit, queue))
     child.start()
-    result = queue.get()
+    loaded, seconds, peak_mb, cpu = queue.get()
     child.join()
-    return result
+    return float(loaded), float(seconds), float(peak_mb), float(cpu)
 
 
 def _bare_load(_store: Path, folder: Path, memory_limit: str, queue: Queue) -> None:
@@ -149,13 +159,13 @@ def _bare_load(_store: Path, folder: Path, memory_limit: str, queue: Queue) -> N
     con = duckdb.connect(str(folder / "bare.duckdb"))
     con.execute("SET enable_progress_bar = false")
     con.execute("SET memory_limit = ?", [memory_limit])
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     con.execute(f"CREATE TABLE activities AS SELECT * FROM read_csv('{folder / 'activities.csv'}')")
     con.execute("CHECKPOINT")
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     con.close()
     (folder / "bare.duckdb").unlink()
-    queue.put((0.0, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    queue.put((0.0, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, cpu))
 
 
 def _import(store: Path, folder: Path, memory_limit: str, queue: Queue) -> None:
@@ -163,13 +173,13 @@ def _import(store: Path, folder: Path, memory_limit: str, queue: Queue) -> None:
     backend = connect(str(store))
     con = raw_duckdb(backend)
     con.execute("SET enable_progress_bar = false")
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result = import_files(con, [folder], memory_limit=memory_limit)
     con.execute("CHECKPOINT")
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     backend.disconnect()
     loaded = next(t.loaded for t in result.tables if t.table == "activities")
-    queue.put((loaded, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    queue.put((loaded, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, cpu))
 
 
 def main() -> None:
@@ -196,7 +206,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     table = Table(title="attain import: generated activities into a new DuckDB store")
-    headers = ("activities", "CSV MB", "import s", "rows/s", "peak RSS MB")
+    headers: tuple[str, ...] = ("activities", "CSV MB", "import s", "rows/s", "peak RSS MB")
     headers += ("bare load s", "bare peak MB", "import ÷ bare")
     if args.changed:
         headers += (f"re-import, {args.changed:.0%} changed s", "peak MB", "incremental ÷ full")
