@@ -295,13 +295,13 @@ def _strings(column: pa.ChunkedArray) -> np.ndarray:
     return values
 
 
-def _objects(column: pa.ChunkedArray) -> np.ndarray:
+def _objects(column: pa.ChunkedArray, rows: np.ndarray | None = None) -> np.ndarray:
     """A string column as Python objects (NaN for nulls, as pandas' strings give), each
-    distinct string made once."""
+    distinct string made once; with `rows`, only those rows, in that order."""
     encoded = column.combine_chunks().dictionary_encode()
     words = np.array([*encoded.dictionary.to_pylist(), np.nan], dtype=object)
     codes = encoded.indices.fill_null(len(encoded.dictionary)).to_numpy()
-    found: np.ndarray = words[codes]
+    found: np.ndarray = words[codes if rows is None else codes[rows]]
     return found
 
 
@@ -442,20 +442,21 @@ def _stage_frame(
         rank[pc.sort_indices(pa.array(ids, type=pa.string(), from_pandas=True)).to_numpy()] = (
             np.arange(len(ids))
         )
-        named, ranked = ids[row[kept]], rank[row[kept]]
+        ranked = rank[row[kept]]
     else:  # duplicate deal ids (a hand-built history): the entries' own ids
         kept = np.flatnonzero(pd.Series(stage_keys).isin(keys).to_numpy())
         column = stages.column("opportunity_id").take(kept)
-        named = _objects(column)
         ranked = pc.rank(column, sort_keys="ascending", tiebreaker="dense").to_numpy()
     entered = _micros(stages.column("entered_at"))[kept]
     # Entry time first (NaT last, as pandas sorts), then the id's rank; ties as given.
     order = _sorted_by(np.where(entered == NAT, np.iinfo(np.int64).max, entered), ranked)
     rows = kept[order]
+    # Text gathered once, in the final order (each gather of 1.5 M objects costs 0.03 s).
+    named = ids[row[rows]] if deals.is_unique else _objects(column.take(order))
     frame = pd.DataFrame(
         {
-            "opportunity_id": pd.Series(named[order], dtype=object),
-            "stage": pd.Series(_objects(stages.column("stage"))[rows], dtype=object),
+            "opportunity_id": pd.Series(named, dtype=object),
+            "stage": pd.Series(_objects(stages.column("stage"), rows), dtype=object),
             "entered_at": entered[order].view("datetime64[us]"),
             "amount": stages.column("amount").to_numpy()[rows],
         },
