@@ -11,7 +11,7 @@ from typing import Any
 
 import duckdb
 
-from attain.ingest.changed_rows import stored_by_row_id
+from attain.ingest.changed_rows import find_gone_rows, stored_by_row_id
 from attain.ingest.importer import import_files
 from attain.schema import TABLES
 from attain.store import connect, raw_duckdb
@@ -141,18 +141,21 @@ def test_stored_rows_are_found_by_row_id_only_while_the_ids_hold(tmp_path: Path)
             "CREATE TEMP TABLE _gone_activities AS SELECT line_hash FROM attain_line_hashes "
             "WHERE table_name = 'activities' AND line_number IN (12, 202, 250)"
         )
+        find_gone_rows(con, "activities")
         assert stored_by_row_id(con, table, "found")
         keys = sorted(row[0] for row in con.execute("SELECT activity_id FROM found").fetchall())
         assert keys == ["A10", "A200", "A248"]
         con.execute("UPDATE attain_line_hashes SET row_id = row_id + 1 WHERE line_number = 250")
+        find_gone_rows(con, "activities")
         assert not stored_by_row_id(con, table, "found_again")
         con.execute("UPDATE attain_line_hashes SET row_id = row_id - 1 WHERE line_number = 250")
+        find_gone_rows(con, "activities")
         con.execute(
             "INSERT INTO activities "
             "SELECT * EXCLUDE (_rowid) REPLACE ('X1' AS activity_id) FROM found"
         )
         assert not stored_by_row_id(con, table, "found_again")  # a row no line stands for
         tables = con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
-        assert sorted(tables) == [("_gone_activities",), ("found",)]
+        assert sorted(tables) == [("_gone_activities",), ("_gone_rows_activities",), ("found",)]
     finally:
         con.close()

@@ -404,8 +404,13 @@ def _keep_match(
     con: duckdb.DuckDBPyConnection, table: str, hashes: np.ndarray, match: _Match
 ) -> None:
     """Temporary tables for the rest of the import: the changed lines' numbers and hashes
-    (`_lines_<table>`, Lines.table), the hashes of the lines gone (`_gone_<table>`) and the
-    lines seen under another number (`_moved_<table>`)."""
+    (`_lines_<table>`, Lines.table), the hashes of the lines gone (`_gone_<table>`), their
+    rows in LINE_HASHES_TABLE (`_gone_rows_<table>`: its rowid, and the row id and key hash
+    kept) and the lines seen under another number (`_moved_<table>`).
+
+    The kept rows of the lines gone are found once, here: the keys check, the merge and the
+    new hashes' record use them by rowid instead of each matching every kept line's hash
+    again (10 M lines: 0.07 s each, and the delete 0.055 s against 0.12 s)."""
     frames = {
         f"_lines_{table}": pd.DataFrame({"n": match.changed + 2, "h": hashes[match.changed]}),
         f"_gone_{table}": pd.DataFrame({"line_hash": match.gone}),
@@ -413,6 +418,18 @@ def _keep_match(
     }
     for name, frame in frames.items():
         _temp_table(con, name, frame)
+    find_gone_rows(con, table)
+
+
+def find_gone_rows(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Create `_gone_rows_<table>`: the rows of LINE_HASHES_TABLE kept for the lines gone
+    (`_gone_<table>`), with their rowid, row id and key hash (see `_keep_match`)."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _gone_rows_{table} AS SELECT rowid AS line_rowid, "
+        f"row_id, key_hash FROM {LINE_HASHES_TABLE} WHERE table_name = ? "
+        f"AND key_hash IS NOT NULL AND line_hash IN (SELECT line_hash FROM _gone_{table})",
+        [table],
+    )
 
 
 def _temp_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
@@ -556,7 +573,7 @@ def check_keys(con: duckdb.DuckDBPyConnection, table: Table, typed: str, lines: 
     unchanged = (
         f"SELECT key_hash FROM {LINE_HASHES_TABLE} s WHERE table_name = "
         f"{quote_literal(table.name)} AND key_hash IS NOT NULL "
-        f"AND line_hash NOT IN (SELECT line_hash FROM _gone_{table.name})"
+        f"AND s.rowid NOT IN (SELECT line_rowid FROM _gone_rows_{table.name})"
     )
     if lines.table and scalar(
         con, f"SELECT count(*) FROM {typed} t WHERE {key_hash(table)} IN ({unchanged})"
@@ -601,9 +618,10 @@ def _record_changed(
     are deleted, the changed lines' added, and the lines seen under another number get their
     new one; the thousands of other lines' hashes are not rewritten."""
     name, moved = quote_literal(table.name), f"_moved_{table.name}"
+    # By rowid (`_keep_match`): rows keep theirs within the transaction.
     con.execute(
-        f"DELETE FROM {LINE_HASHES_TABLE} WHERE table_name = {name} AND key_hash IS NOT NULL "
-        f"AND line_hash IN (SELECT line_hash FROM _gone_{table.name})"
+        f"DELETE FROM {LINE_HASHES_TABLE} "
+        f"WHERE rowid IN (SELECT line_rowid FROM _gone_rows_{table.name})"
     )
     rowids, row_id, join = f"_rowids_{table.name}", "NULL", ""
     if _exists(con, rowids):
@@ -629,7 +647,7 @@ def _record_changed(
 
 def _drop_match(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Drop the temporary tables of `_keep_match`."""
-    for name in (f"_lines_{table}", f"_gone_{table}", f"_moved_{table}"):
+    for name in (f"_lines_{table}", f"_gone_{table}", f"_gone_rows_{table}", f"_moved_{table}"):
         con.execute(f"DROP TABLE {name}")
 
 
@@ -683,7 +701,8 @@ def _record_whole(
 
 def stored_by_row_id(con: duckdb.DuckDBPyConnection, table: Table, target: str) -> bool:
     """Create temporary table `target`: the stored rows (with `_rowid`) that the changed
-    lines may replace, found by the row ids kept for the lines gone, without reading every
+    lines may replace, found by the row ids kept for the lines gone (`find_gone_rows`),
+    without reading every
     stored key (10 M stored activities: the merge 0.40 s against 0.57 s). False, creating nothing,
     when the kept row ids cannot be trusted; the caller then joins the keys.
 
@@ -701,11 +720,6 @@ def stored_by_row_id(con: duckdb.DuckDBPyConnection, table: Table, target: str) 
     )
     if kept != scalar(con, f"SELECT count(*) FROM {table.name}"):
         return False
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {gone} AS SELECT row_id, key_hash FROM {LINE_HASHES_TABLE} "
-        f"WHERE table_name = {name} AND key_hash IS NOT NULL "
-        f"AND line_hash IN (SELECT line_hash FROM _gone_{table.name})"
-    )
     lines, known = con.execute(f"SELECT count(*), count(row_id) FROM {gone}").fetchall()[0]
     found = -1
     if lines == known:
@@ -720,7 +734,6 @@ def stored_by_row_id(con: duckdb.DuckDBPyConnection, table: Table, target: str) 
         )
         if found != lines:
             con.execute(f"DROP TABLE {target}")
-    con.execute(f"DROP TABLE {gone}")
     return bool(lines == known and found == lines)
 
 
