@@ -20,6 +20,7 @@ left as a feature), instead of one per week.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
@@ -192,11 +193,18 @@ def fit_win_models(
     # of each horizon are measured on all of its windows' examples, as with one horizon.
     bound = WINDOW_DEALS * max(len(found) for found in ends.values())
     learned = examples.sample(n=bound, random_state=seed) if len(examples) > bound else examples
-    model, fallback = _trained(learned.sort_index(), seed)
     since = min(period_ends, default=moment) - timedelta(days=jitter_days)
-    weekly = _pooled(
-        history, {h: weekly_ends(history, moment, h, since) for h in horizons}, seed, WEEKLY_DEALS
-    )
+    # LightGBM releases the GIL while it boosts and scores: the weekly windows' examples are
+    # gathered meanwhile (the same frames either way).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="attain-win-model") as helper:
+        training = helper.submit(_trained, learned.sort_index(), seed)
+        weekly = _pooled(
+            history,
+            {h: weekly_ends(history, moment, h, since) for h in horizons},
+            seed,
+            WEEKLY_DEALS,
+        )
+        model, fallback = training.result()
     found = {}
     for horizon in horizons:
         mine = _of_horizon(examples, horizon)
