@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from attain.forecast.history import DealHistory, stage_deals
+from attain.forecast.history import DealHistory, deal_key, stage_deals
 from attain.store.point_in_time import in_force
 
 UNKNOWN_STAGE = "(unknown)"
@@ -64,7 +64,7 @@ def keyed_open_at(
     if unvalued.any():
         rows.loc[unvalued, "value"] = _product_values(history, rows.loc[unvalued, "product_id"])
     # A resize within a stage shows in no stage entry, only in the data versions that saw it.
-    seen = in_force(history.amount_spans, "opportunity_id", "amount", rows, early=False)
+    seen = in_force(_keyed_amounts(history), KEY, "amount", rows, early=False)
     seen = seen.dropna()
     rows.loc[seen.index, "value"] = seen.astype(float).to_numpy()
     rows["age_days"] = (rows["moment"] - rows["created_at"]).dt.total_seconds() / 86400.0
@@ -73,6 +73,17 @@ def keyed_open_at(
     ).dt.total_seconds() / 86400.0
     rows["product"] = rows["product_id"].fillna("(none)").astype(str)
     return rows[[*SNAPSHOT_COLUMNS, KEY]].reset_index(drop=True)
+
+
+def _keyed_amounts(history: DealHistory) -> pd.DataFrame:
+    """The history's amount spans with each deal's key in KEY, made once per history:
+    in_force matches the rows to them on integers instead of id strings (half its time)."""
+    if "keyed_amounts" not in history.derived:
+        spans = history.amount_spans
+        keys = deal_key(spans["opportunity_id"]) if len(spans) else np.empty(0, dtype=np.int64)
+        history.derived["keyed_amounts"] = spans.assign(**{KEY: keys})
+    keyed: pd.DataFrame = history.derived["keyed_amounts"]
+    return keyed
 
 
 def _product_values(history: DealHistory, products: pd.Series) -> np.ndarray:
