@@ -169,12 +169,15 @@ def backtest_command(
     from attain.config import load_settings
     from attain.forecast.backtest import default_periods
     from attain.forecast.history import load_history
+    from attain.leads.model import PRELOADED
+    from attain.preload import preload
     from attain.reports.forecast import backtest_to_html, backtest_to_json
 
     chosen = parse_weeks(weeks)
     settings = load_settings()
     zone = settings.performance.timezone
     with opened_store(db, read_only=True) as backend:
+        preload(*PRELOADED)  # as the forecast does: beside the history read
         history = load_history(backend)
     quarters = default_periods(history, zone, periods)
     if not quarters:
