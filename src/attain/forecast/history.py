@@ -174,9 +174,12 @@ def _keyed_frame(backend: Any, expr: Any) -> pd.DataFrame:
         return _keyed_executed(backend, expr)
     table = _keyed_arrow(backend, expr)
     # Strings straight to Python objects: pandas' own strings cost as much again to convert.
+    # The ids are distinct; other text (owners, products) repeats, each value made once.
     return pd.DataFrame(
         {
-            name: pd.Series(_strings(column), dtype=object)
+            name: pd.Series(
+                _strings(column) if name == "opportunity_id" else _objects(column), dtype=object
+            )
             if pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
             else column.to_pandas()
             for name, column in zip(table.column_names, table.columns, strict=True)
