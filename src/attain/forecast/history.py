@@ -409,9 +409,11 @@ def _history(
     deals = _deal_frame(deals)
     deals = deals.loc[deals["created_at"].notna()].reset_index(drop=True)
     keys = deals.pop(KEY).to_numpy(dtype=np.int64)
-    frame, stage_keys = _stage_frame(stages, deals["opportunity_id"].to_numpy(), keys)
+    frame, stage_keys, deal_rows = _stage_frame(stages, deals["opportunity_id"].to_numpy(), keys)
     history = DealHistory(deals, frame, rep_teams)
     history._keys.update(deals=keys, stages=stage_keys)
+    if deal_rows is not None:  # stage_deals' answer, found here already (0.05 s later)
+        history._keys["stage_deals"] = deal_rows
     return history
 
 
@@ -432,9 +434,10 @@ def _deal_frame(deals: pd.DataFrame) -> pd.DataFrame:
 
 def _stage_frame(
     stages: pa.Table, ids: np.ndarray, keys: np.ndarray
-) -> tuple[pd.DataFrame, np.ndarray]:
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray | None]:
     """The stage entries of the deals of `ids` (their `keys`), sorted by entry time (NaT last)
-    and then deal id, ties in the given order; and each entry's deal key."""
+    and then deal id, ties in the given order; each entry's deal key; and each entry's deal's
+    place in `ids` (None where a key repeats, as stage_deals)."""
     stage_keys = stages.column(KEY).to_numpy()
     deals = pd.Index(keys)
     if deals.is_unique:
@@ -465,7 +468,7 @@ def _stage_frame(
         },
         copy=False,  # arrays made here; copying them into blocks costs a tenth of a second
     )
-    return frame, stage_keys[rows]
+    return frame, stage_keys[rows], row[rows] if deals.is_unique else None
 
 
 def known_at(history: DealHistory, moment: datetime | pd.Timestamp) -> DealHistory:
