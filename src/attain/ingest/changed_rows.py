@@ -193,16 +193,17 @@ def stage_changed(
     path, table, first = scan.path, scan.table, scan.first
     if first is None:
         return None
-    # Read while the scan (a worker thread) still runs.
-    stored = _fetch(
-        con,
+    stored_hashes = (
         f"SELECT line_hash, coalesce(line_number, -1) FROM {LINE_HASHES_TABLE} "
-        "WHERE table_name = ? AND key_hash IS NOT NULL",
-        [table],
+        "WHERE table_name = ? AND key_hash IS NOT NULL"
     )
+    # Read while a scan started in a worker thread runs; else after the scan, which may find
+    # the file cannot be read by lines.
+    stored = _fetch(con, stored_hashes, [table]) if scan.future is not None else None
     scanned = scan.result(con)
     if scanned is None:
         return None
+    stored = stored or _fetch(con, stored_hashes, [table])
     hashes, numbers = (np.asarray(column) for column in stored.values())
     match = _match(scanned.hashes, hashes, numbers)
     if match is None:
