@@ -138,3 +138,42 @@ def test_a_file_skipped_as_unchanged_counts_the_stored_rows_it_does_not_hold(
 
     assert [n for n in second.notes if "were not in" in n] == [note("second")]
     assert notes == {"the same": [note("second")], "reps changed": [note("third")]}
+
+
+def test_changed_lines_trading_keys_are_read_alone_and_end_as_a_whole_read(
+    tmp_path: Path,
+) -> None:
+    """Lines 4 and 7 trade keys (A2 and A5, their other values kept): each changed row has
+    the key of a line gone, so no key is looked up among the unchanged lines, and the
+    changed lines alone are read. A new line with a new key (A99) is looked up, and found in
+    no unchanged line. Stored rows, counts and rejects are those of the whole read."""
+    traded = list(ACTIVITIES)
+    traded[2], traded[5] = ACTIVITIES[2].replace("A2,", "A5,"), ACTIVITIES[5].replace("A5,", "A2,")
+    exports = {"traded": traded, "new_key": [*traded, ACTIVITIES[0].replace("A0,", "A99,")]}
+    first = _export(tmp_path / "first", ACTIVITIES)
+    outcomes = {}
+    for case, lines in exports.items():
+        export = _export(tmp_path / case, lines)
+        for name in ("lines", "whole"):
+            backend = connect(str(tmp_path / f"{case}-{name}.duckdb"))
+            import_files(backend, [first], taken_at=datetime(2030, 1, 1))
+            if name == "whole":
+                raw_duckdb(backend).execute("DELETE FROM attain_line_hashes")
+            result = import_files(backend, [export], taken_at=datetime(2030, 1, 2))
+            con = raw_duckdb(backend)
+            outcomes[case, name] = (
+                [(t.table, t.rows_read, t.inserted, t.updated, t.changed) for t in result.tables],
+                sorted(con.execute("SELECT * FROM activities").fetchall(), key=repr),
+                result.rejects,
+                [n for n in result.notes if "new or changed line(s) were typed" in n],
+            )
+            backend.disconnect()
+    for case, added in (("traded", 0), ("new_key", 1)):
+        alone, whole = outcomes[case, "lines"], outcomes[case, "whole"]
+        assert alone[:3] == whole[:3]
+        assert alone[3] == [
+            f"{tmp_path / case / 'activities.csv'}: only its {2 + added} new or changed "
+            "line(s) were typed and checked; 10 line(s) are as the last import read them"
+        ]
+        assert whole[3] == []
+        assert ("activities", 12 + added, added, 12, 2) in alone[0]

