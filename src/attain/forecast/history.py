@@ -173,19 +173,32 @@ def _keyed_frame(backend: Any, expr: Any) -> pd.DataFrame:
     if not _is_duckdb(backend):
         return _keyed_executed(backend, expr)
     table = _keyed_arrow(backend, expr)
-    # Strings straight to Python objects: pandas' own strings cost as much again to convert.
-    # The ids are distinct; other text (owners, products) repeats, each value made once.
     return pd.DataFrame(
         {
-            name: pd.Series(
-                _strings(column) if name == "opportunity_id" else _objects(column), dtype=object
-            )
-            if pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
-            else column.to_pandas()
+            name: _series(name, column)
             for name, column in zip(table.column_names, table.columns, strict=True)
         },
         copy=False,
     )
+
+
+def _series(name: str, column: pa.ChunkedArray) -> pd.Series:
+    """An Arrow column of the deals as `_deal_frame` holds it."""
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        # Strings straight to Python objects: pandas' own strings cost as much again to
+        # convert. The ids are distinct; other text (owners, products) repeats, each value
+        # made once.
+        text = _strings(column) if name == "opportunity_id" else _objects(column)
+        return pd.Series(text, dtype=object)
+    if pa.types.is_boolean(column.type):
+        # pandas' nullable booleans from the values and the nulls, not through Python's.
+        flags = column.combine_chunks()
+        values = flags.fill_null(False).to_numpy(zero_copy_only=False)
+        return pd.Series(
+            pd.arrays.BooleanArray(values, flags.is_null().to_numpy(zero_copy_only=False))
+        )
+    found: pd.Series = column.to_pandas()
+    return found
 
 
 def _past_rows(backend: Any, deals: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
