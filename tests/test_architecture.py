@@ -34,6 +34,7 @@ CORE = frozenset(
         "access",
         "config",
         "errors",
+        "fingerprint",
         "mail",
         "preload",
     }

@@ -21,9 +21,9 @@ from attain.forecast.backtest import BacktestPoint, backtest, complete_periods
 from attain.forecast.calibration import Calibration, calibrate, calibrated_band, chance_at_least
 from attain.forecast.forecast import SCOPES, Forecast, ForecastRow, Overrides, forecast
 from attain.forecast.history import DealHistory, load_history
+from attain.forecast.kept import data_version, results_folder, store_file
 from attain.forecast.settings import ForecastSettings
 from attain.metrics.periods import Period
-from attain.store.ddl import IMPORTS_TABLE
 
 
 def week_of(period: Period, day: date) -> int:
@@ -139,15 +139,9 @@ def _results_file(
     """Where this data version's calibration backtest is kept: beside a DuckDB store file, keyed
     by the latest import, the quarters, the week, the zone and the settings; None for a store
     that is not a local file or has no import log."""
-    location = _store_file(backend)
-    if location is None:
-        return None
-    try:
-        log = backend.table(IMPORTS_TABLE)
-        version = backend.execute(log.import_id.max())
-    except Exception:  # an older store or another backend: nothing to key on
-        return None
-    if version is None:
+    location = store_file(backend)
+    version = data_version(backend) if location is not None else None
+    if location is None or version is None:
         return None
     key = json.dumps(
         [int(version), [p.label for p in periods], week, zone, settings.model_dump()],
@@ -155,21 +149,4 @@ def _results_file(
         default=str,
     )
     digest = hashlib.sha256(key.encode()).hexdigest()[:20]
-    return location.with_name(location.name + ".results") / f"calibration-{digest}.json"
-
-
-def _store_file(backend: Any) -> Path | None:
-    """The DuckDB store's file, if it is one."""
-    con = getattr(backend, "con", None)
-    if con is None or not hasattr(con, "execute"):
-        return None
-    try:
-        # fetchall, not fetchone: no result is left open on the store's shared connection.
-        rows = con.execute(
-            "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-        ).fetchall()
-    except Exception:  # not DuckDB
-        return None
-    if not rows or not rows[0][0]:
-        return None
-    return Path(rows[0][0])
+    return results_folder(location) / f"calibration-{digest}.json"

@@ -19,26 +19,14 @@ import sqlite3
 import threading
 from collections.abc import Hashable, Iterator
 from contextlib import closing, contextmanager
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import attain
+from attain.fingerprint import code_fingerprint
 
 RESULTS_FILE = "results.sqlite"
 MISSING = object()
 """What `ResultsFile.get` answers for a value it does not hold."""
-
-
-@cache
-def code_fingerprint() -> str:
-    """A digest of every module of the attain package: its path, size and modification time."""
-    root = Path(attain.__file__).parent
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        stat = path.stat()
-        digest.update(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
-    return digest.hexdigest()[:16]
 
 
 class ResultsFile:

@@ -1,0 +1,177 @@
+"""The forecast `attain forecast` computed, kept per data version beside the store, so asking the
+same question of the same data again (another --scope or --format) answers at once.
+
+A kept forecast is `<store>.results/forecast-<digest>.pickle`, never in the store itself (which
+has one writer), readable only by its owner like results.sqlite. The digest is of everything
+that decides the result: the data version (the latest import), the --as-of given and the day it
+resolved to (today's date when none was given: open deals convert at today's rate), the
+settings (the forecast's after --simulations), the managers' overrides (they live in the app
+database and change without a new import), --target, a single forecast or the HTML cone, and
+Attain's own code (attain.fingerprint). Scope and output format only filter and format it.
+
+Values are pickled: the file is the command's own cache, written and read by the same user,
+like the store. Anything that fails to read (corrupt, written by other code) or to write (a
+read-only folder) is simply computed; only the `KEEP` most recently used forecasts are kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import pickle
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from attain.fingerprint import code_fingerprint
+from attain.store.ddl import IMPORTS_TABLE
+
+if TYPE_CHECKING:
+    from attain.forecast.forecast import Forecast, Overrides
+
+KEEP = 8
+"""How many kept forecasts a store's results folder holds; older ones are removed."""
+
+PREFIX = "forecast-"
+SUFFIX = ".pickle"
+
+
+@dataclass(frozen=True)
+class Question:
+    """Everything that decides a forecast besides the data: see the module."""
+
+    as_of: datetime | None
+    day: date
+    zone: str
+    settings: Mapping[str, Any]
+    """The settings' `model_dump()`, with the forecast's as the command runs it."""
+    overrides: Overrides
+    target: float | None
+    cone: bool
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A forecast (or the HTML cone, oldest week first) as computed, and when."""
+
+    cone: list[Forecast]
+    computed_at: datetime
+    version: int
+
+
+def store_file(backend: Any) -> Path | None:
+    """The DuckDB store's file, if it is one."""
+    con = getattr(backend, "con", None)
+    if con is None or not hasattr(con, "execute"):
+        return None
+    try:
+        # fetchall, not fetchone: no result is left open on the store's shared connection.
+        rows = con.execute(
+            "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+        ).fetchall()
+    except Exception:  # not DuckDB
+        return None
+    if not rows or not rows[0][0]:
+        return None
+    return Path(rows[0][0])
+
+
+def data_version(backend: Any) -> int | None:
+    """The latest import's id; None for a store with no import log (nothing to key on)."""
+    try:
+        log = backend.table(IMPORTS_TABLE)
+        version = backend.execute(log.import_id.max())
+    except Exception:  # an older store or another backend
+        return None
+    return None if version is None else int(version)
+
+
+def results_folder(store: Path) -> Path:
+    """The folder beside the store file where computed results are kept."""
+    return store.with_name(store.name + ".results")
+
+
+def kept_file(backend: Any, question: Question) -> tuple[Path, int] | None:
+    """Where the forecast for `question` of this data version is kept, and the version; None
+    for a store that is not a local DuckDB file or has no import log."""
+    location = store_file(backend)
+    version = data_version(backend) if location is not None else None
+    if location is None or version is None:
+        return None
+    key = json.dumps(
+        [
+            version,
+            question.as_of.isoformat() if question.as_of else date.today().isoformat(),
+            question.as_of is None,
+            question.day.isoformat(),
+            question.zone,
+            question.settings,
+            _overrides_content(question.overrides),
+            question.target,
+            question.cone,
+            code_fingerprint(),
+        ],
+        sort_keys=True,
+        default=str,
+    )
+    digest = hashlib.sha256(key.encode()).hexdigest()[:20]
+    return results_folder(location) / f"{PREFIX}{digest}{SUFFIX}", version
+
+
+def read_kept(path: Path, version: int) -> Kept | None:
+    """The forecast kept at `path`, or None when there is none or it cannot be read back."""
+    try:
+        with path.open("rb") as file:
+            kept = pickle.load(file)
+    except Exception:  # missing, corrupt, or pickled by other code: computed afresh
+        return None
+    if not isinstance(kept, Kept) or kept.version != version or not kept.cone:
+        return None
+    with contextlib.suppress(OSError):  # newly used: the last to be pruned
+        os.utime(path)
+    return kept
+
+
+def keep(path: Path, kept: Kept) -> None:
+    """Write `kept` to `path` through a temporary file renamed over it (never half-written),
+    readable only by its owner, and remove all but the newest `KEEP` forecasts beside it.
+    A folder that cannot be written keeps nothing: the forecast is computed next time."""
+    temporary: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".forecast-")
+        with os.fdopen(descriptor, "wb") as file:  # mkstemp makes it owner-only (0600)
+            pickle.dump(kept, file, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+        temporary = None
+        _prune(path.parent)
+    except Exception:  # read-only, full disk, or an unpicklable value
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+
+
+def _prune(folder: Path) -> None:
+    """Remove all but the newest `KEEP` kept forecasts in `folder`."""
+    files = sorted(
+        folder.glob(f"{PREFIX}*{SUFFIX}"),
+        key=lambda p: (p.stat().st_mtime_ns, p.name),
+        reverse=True,
+    )
+    for old in files[KEEP:]:
+        with contextlib.suppress(OSError):
+            old.unlink()
+
+
+def _overrides_content(overrides: Overrides) -> dict[str, list[tuple[str, Any]]]:
+    """The overrides' full content in a stable order, for the key's digest."""
+    return {
+        field.name: sorted((str(k), v) for k, v in getattr(overrides, field.name).items())
+        for field in dataclasses.fields(overrides)
+    }
