@@ -162,7 +162,14 @@ def test_an_unknown_scope_is_one_line_on_stderr_and_exit_code_2(tmp_path: Path) 
 
 def test_help_documents_every_option_and_the_settings_table() -> None:
     expected = {
-        ("forecast",): ("--as-of", "--scope", "--simulations", "--format", "[forecast]"),
+        ("forecast",): (
+            "--as-of",
+            "--scope",
+            "--simulations",
+            "--format",
+            "--recompute",
+            "[forecast]",
+        ),
         ("forecast", "backtest"): ("--periods", "--weeks", "--format", "[forecast]"),
     }
     for command, options in expected.items():
