@@ -16,12 +16,11 @@ from typer.testing import CliRunner
 
 from attain.cli.main import app
 from attain.demo.config import DemoSpec
-from attain.demo.generator import generate
 from attain.errors import InputError
 from attain.forecast.calibrated import calibrated_forecast
 from attain.forecast.settings import ForecastSettings
-from attain.ingest.importer import import_files
-from attain.store import connect, raw_duckdb
+from attain.store import connect
+from tests.support.stores import imported_demo
 
 AS_OF = "2026-11-13"
 FAST = {"ATTAIN_FORECAST__BACKTEST_SIMULATIONS": "200"}
@@ -34,14 +33,8 @@ runner = CliRunner()
 def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A 12-rep demo organisation over four quarters up to 2026-11-13, imported into DuckDB."""
     folder = tmp_path_factory.mktemp("forecast_demo")
-    generate(DemoSpec(reps=12, quarters=4, seed=3, as_of=date.fromisoformat(AS_OF)), folder)
-    path = folder / "store.duckdb"
-    backend = connect(str(path))
-    try:
-        import_files(raw_duckdb(backend), [folder])
-    finally:
-        backend.disconnect()
-    yield str(path)
+    spec = DemoSpec(reps=12, quarters=4, seed=3, as_of=date.fromisoformat(AS_OF))
+    yield str(imported_demo(folder, spec))
 
 
 def test_text_starts_with_the_company_line_and_lists_reps(db: str) -> None:

@@ -20,10 +20,10 @@ from typer.testing import CliRunner
 
 from attain.cli.main import app
 from attain.demo.config import DemoSpec
-from attain.demo.generator import generate
 from attain.forecast.kept import KEEP, Kept, keep
 from attain.ingest.importer import import_files
 from attain.store import connect, raw_duckdb
+from tests.support.stores import imported_demo
 
 AS_OF = "2026-11-13"
 FAST = {"ATTAIN_FORECAST__BACKTEST_SIMULATIONS": "200"}
@@ -44,13 +44,9 @@ class Demo:
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     """A 12-rep demo organisation over four quarters up to 2026-11-13, imported into DuckDB."""
     folder = tmp_path_factory.mktemp("kept_demo")
-    generate(DemoSpec(reps=12, quarters=4, seed=3, as_of=date.fromisoformat(AS_OF)), folder)
-    path = folder / "store.duckdb"
-    backend = connect(str(path))
-    try:
-        import_files(raw_duckdb(backend), [folder])
-    finally:
-        backend.disconnect()
+    path = imported_demo(
+        folder, DemoSpec(reps=12, quarters=4, seed=3, as_of=date.fromisoformat(AS_OF))
+    )
     run(str(path))  # its calibration is kept: the copies below start from it
     yield Demo(folder, str(path))
 
