@@ -29,11 +29,9 @@ if TYPE_CHECKING:
     from attain.forecast.backtest import Backtest
     from attain.forecast.forecast import Forecast, ForecastRow
     from attain.forecast.history import DealHistory
-    from attain.forecast.kept import Question
     from attain.forecast.settings import ForecastSettings
     from attain.metrics.periods import Period
     from attain.reports.forecast import Kind
-    from attain.store.handle import Store
 
 LAST_WEEK = 13
 """A quarter's last week (its 91st day; week 13 ends a day or two before a long quarter does)."""
@@ -94,7 +92,7 @@ def forecast_command(
     once.
     """
     from attain.config import load_settings
-    from attain.forecast.kept import Question
+    from attain.forecast.kept import Question, kept_note, kept_or_computed
     from attain.metrics.report import last_fact_day, resolve_as_of
     from attain.reports.forecast import SCOPES, calibration_lines, to_html, to_json
     from attain.store.inventory import data_quality
@@ -124,10 +122,12 @@ def forecast_command(
             # HTML shows the cone (a forecast per week so far); the others the as-of day's alone.
             cone=output_format is Format.HTML,
         )
-        cone, kept_note = _kept_or_computed(backend, question, options, recompute=recompute)
+        cone, kept = kept_or_computed(
+            backend, question, options, recompute=recompute, preload_models=True
+        )
         quality = data_quality(backend).note()
     notes.extend([quality] if quality else [])
-    notes.extend([kept_note] if kept_note else [])
+    notes.extend([kept_note(kept)] if kept else [])
     result = cone[-1]
     notes.extend(calibration_lines(result))
     notes.extend(target_notes(result, target))
@@ -140,57 +140,6 @@ def forecast_command(
         write(to_json(result, scope, notes), output)
     else:
         write(to_html(cone, scope, notes), output)
-
-
-def _kept_or_computed(
-    backend: Store, question: Question, options: ForecastSettings, *, recompute: bool
-) -> tuple[list[Forecast], str | None]:
-    """The forecast (or cone) kept for `question` of this data version and a note saying so;
-    else computed, calibrated and kept (unless the store keeps nothing), with no note."""
-    from attain.forecast.kept import Kept, keep, kept_file, read_kept
-
-    place = kept_file(backend, question)
-    kept = None if recompute or place is None else read_kept(*place)
-    if kept is not None:
-        when = kept.computed_at.strftime(
-            "%H:%M" if kept.computed_at.date() == date.today() else "%Y-%m-%d %H:%M"
-        )
-        return kept.cone, (
-            f"forecast as computed at {when} for this data version (import {kept.version}); "
-            "--recompute to compute it again"
-        )
-    cone = _computed(backend, question, options)
-    if place is not None:
-        keep(place[0], Kept(cone=cone, computed_at=datetime.now(), version=place[1]))
-    return cone, None
-
-
-def _computed(backend: Store, question: Question, options: ForecastSettings) -> list[Forecast]:
-    """The forecast for `question` (a cone of them for HTML), the last calibrated."""
-    from attain.forecast.calibrated import calibrated
-    from attain.forecast.forecast import forecast, forecast_cone
-    from attain.forecast.history import load_history
-    from attain.leads.model import PRELOADED
-    from attain.preload import preload
-
-    # The model's libraries load on the other core while DuckDB reads (attain.preload);
-    # pandas, Ibis and DuckDB are loaded by now, so the two threads import nothing in common.
-    preload(*PRELOADED)
-    history = load_history(backend)  # read once: the forecast and its calibration share it
-    run = forecast_cone if question.cone else forecast
-    made = run(
-        backend,
-        question.day,
-        zone=question.zone,
-        settings=options,
-        overrides=question.overrides,
-        target=question.target,
-        history=history,
-    )
-    cone = made if isinstance(made, list) else [made]
-    zone = question.zone
-    cone[-1] = calibrated(backend, cone[-1], zone=zone, settings=options, history=history)
-    return cone
 
 
 @app.command("backtest")

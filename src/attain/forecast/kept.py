@@ -1,5 +1,6 @@
-"""The forecast `attain forecast` computed, kept per data version beside the store, so asking the
-same question of the same data again (another --scope or --format) answers at once.
+"""The forecast `attain forecast` or the web app computed, kept per data version beside the
+store, so asking the same question of the same data again (another --scope or --format, or the
+web's forecast after the command's and the other way round) answers at once.
 
 A kept forecast is `<store>.results/forecast-<digest>.pickle`, never in the store itself (which
 has one writer), readable only by its owner like results.sqlite. The digest is of everything
@@ -9,9 +10,11 @@ settings (the forecast's after --simulations), the managers' overrides (they liv
 database and change without a new import), --target, a single forecast or the HTML cone, and
 Attain's own code (attain.fingerprint). Scope and output format only filter and format it.
 
-Values are pickled: the file is the command's own cache, written and read by the same user,
-like the store. Anything that fails to read (corrupt, written by other code) or to write (a
-read-only folder) is simply computed; only the `KEEP` most recently used forecasts are kept.
+The web app asks with no --as-of, --target or overrides (attain.web.services.Services.forecast),
+which is `attain forecast`'s question without them. Values are pickled: the file is Attain's
+own cache, written and read by the same user, like the store. Anything that fails to read
+(corrupt, written by other code) or to write (a read-only folder) is simply computed; only the
+`KEEP` most recently used forecasts are kept.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from attain.store.ddl import IMPORTS_TABLE
 
 if TYPE_CHECKING:
     from attain.forecast.forecast import Forecast, Overrides
+    from attain.forecast.settings import ForecastSettings
 
 KEEP = 8
 """How many kept forecasts a store's results folder holds; older ones are removed."""
@@ -63,6 +67,74 @@ class Kept:
     cone: list[Forecast]
     computed_at: datetime
     version: int
+
+
+def kept_or_computed(
+    backend: Any,
+    question: Question,
+    options: ForecastSettings,
+    *,
+    recompute: bool = False,
+    preload_models: bool = False,
+) -> tuple[list[Forecast], Kept | None]:
+    """The forecast (or cone) for `question` of this data version and, when it was read back,
+    what was kept; else computed, calibrated and kept (unless the store keeps nothing).
+
+    `attain forecast` and the web app's forecast both come here, so a forecast either computed
+    answers the other's same question. `options` are the forecast settings `question.settings`
+    holds; `preload_models` loads the model's libraries beside the first reads (a command's
+    main thread; attain.preload)."""
+    place = kept_file(backend, question)
+    kept = None if recompute or place is None else read_kept(*place)
+    if kept is not None:
+        return kept.cone, kept
+    cone = computed(backend, question, options, preload_models=preload_models)
+    if place is not None:
+        keep(place[0], Kept(cone=cone, computed_at=datetime.now(), version=place[1]))
+    return cone, None
+
+
+def computed(
+    backend: Any, question: Question, options: ForecastSettings, *, preload_models: bool = False
+) -> list[Forecast]:
+    """The forecast for `question` (a cone of them when it asks for one), the last calibrated."""
+    from attain.forecast.calibrated import calibrated
+    from attain.forecast.forecast import forecast, forecast_cone
+    from attain.forecast.history import load_history
+
+    if preload_models:
+        from attain.leads.model import PRELOADED
+        from attain.preload import preload
+
+        # The model's libraries load on the other core while DuckDB reads (attain.preload);
+        # pandas, Ibis and DuckDB are loaded by now, so the two threads import nothing in common.
+        preload(*PRELOADED)
+    history = load_history(backend)  # read once: the forecast and its calibration share it
+    run = forecast_cone if question.cone else forecast
+    made = run(
+        backend,
+        question.day,
+        zone=question.zone,
+        settings=options,
+        overrides=question.overrides,
+        target=question.target,
+        history=history,
+    )
+    cone = made if isinstance(made, list) else [made]
+    zone = question.zone
+    cone[-1] = calibrated(backend, cone[-1], zone=zone, settings=options, history=history)
+    return cone
+
+
+def kept_note(kept: Kept) -> str:
+    """What a command says of a forecast read back rather than computed."""
+    when = kept.computed_at.strftime(
+        "%H:%M" if kept.computed_at.date() == date.today() else "%Y-%m-%d %H:%M"
+    )
+    return (
+        f"forecast as computed at {when} for this data version (import {kept.version}); "
+        "--recompute to compute it again"
+    )
 
 
 def store_file(backend: Any) -> Path | None:

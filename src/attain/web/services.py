@@ -34,8 +34,8 @@ from attain.diagnosis.finding import Diagnosis, Skip
 from attain.diagnosis.run import diagnose
 from attain.diagnosis.stage_leakage import FunnelTable, funnel_table
 from attain.errors import ConfigError
-from attain.forecast.calibrated import calibrated_forecast
 from attain.forecast.forecast import Forecast, Overrides, forecast_cone
+from attain.forecast.kept import Question, kept_or_computed
 from attain.ingest.connectors.schedule import connector_for
 from attain.ingest.connectors.sync import SyncResult, run_sync
 from attain.ingest.handoff import ImportRequest, SyncRequest
@@ -433,11 +433,22 @@ class Services:
         return self._cached(("funnel", day), compute)
 
     def forecast(self, day: date) -> Forecast:
-        """The quarter's forecast as of `day`."""
-        zone, options = self.settings.performance.timezone, self.settings.forecast
+        """The quarter's forecast as of `day`, without overrides or a flat target: the same
+        question as `attain forecast` with no --as-of, --target or live overrides, so either
+        reads the forecast the other kept beside the store (attain.forecast.kept)."""
+        question = Question(
+            as_of=None,  # open deals in other currencies convert at today's rate, as the CLI's
+            day=day,
+            zone=self.settings.performance.timezone,
+            settings=self.settings.model_dump(),
+            overrides=Overrides(),
+            target=None,
+            cone=False,
+        )
+        options = self.settings.forecast
         return self._cached(
             ("forecast", day),
-            lambda backend: calibrated_forecast(backend, day, zone=zone, settings=options),
+            lambda backend: kept_or_computed(backend, question, options)[0][-1],
         )
 
     def cone(self, day: date) -> list[Forecast]:
