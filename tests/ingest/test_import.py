@@ -275,3 +275,50 @@ def test_two_quotas_alike_but_for_an_empty_set_at_are_duplicates_not_a_doubled_t
         for row in (2, 3)
     ]
     assert rows(con, "SELECT count(*) FROM quotas") == [(0,)]
+
+
+def test_rows_of_a_large_file_typed_in_parallel_keep_their_line_numbers(
+    con: duckdb.DuckDBPyConnection, write_csv: Callable[..., Path], tmp_path: Path
+) -> None:
+    """A file typed where it is read takes its row numbers from the order its rows were
+    typed in (importer._numbered_by_rowid), on several threads: across row groups the line
+    hashes kept name each row's line, and across a repeated header row the rejects name
+    each bad row's line. Activity i is on line i + 2 (i + 3 after the repeated header, line
+    200,002); in the second file every 50,000th activity has an unknown type."""
+    write_csv("teams.csv", TEAMS)
+    write_csv("reps.csv", REPS)
+    import_files(con, [tmp_path / "in"])
+    activities = (
+        "SELECT 'A' || i, 'R1', CASE WHEN i % 50000 = 49999 AND {bad} THEN 'bogus' "
+        "ELSE 'call' END, CAST(TIMESTAMP '2025-01-01' + INTERVAL (i) SECOND AS VARCHAR) "
+        "FROM range({start}, {end}) r(i)"
+    )
+    header = "SELECT 'activity_id', 'rep_id', 'type', 'occurred_at'"
+    work = duckdb.connect()
+    for name, select in {
+        "clean": activities.format(bad="false", start=0, end=300_000),
+        "bad": f"{activities.format(bad='true', start=0, end=200_000)} UNION ALL {header} "
+        f"UNION ALL {activities.format(bad='true', start=200_000, end=300_000)}",
+    }.items():
+        (tmp_path / name).mkdir()
+        work.execute(f"COPY ({select}) TO '{tmp_path / name / 'activities.csv'}' (HEADER false)")
+        text = (tmp_path / name / "activities.csv").read_text()
+        (tmp_path / name / "activities.csv").write_text(
+            "activity_id,rep_id,type,occurred_at\n" + text
+        )
+    con.execute("SET threads = 2")
+
+    import_files(con, [tmp_path / "clean"])
+    assert rows(
+        con,
+        "SELECT count(*), count(*) FILTER (WHERE key_hash <> hash('A' || (line_number - 2))) "
+        "FROM attain_line_hashes WHERE table_name = 'activities' AND key_hash IS NOT NULL",
+    ) == [(300_000, 0)]
+
+    report = tmp_path / "rejects.csv"
+    import_files(con, [tmp_path / "bad"], rejects_path=report)
+    bad = [49_999, 99_999, 149_999, 199_999, 249_999, 299_999]
+    lines = [i + 2 if i < 200_000 else i + 3 for i in bad]
+    with report.open() as handle:
+        rejected = [(r["row"], r["column_name"], r["value"]) for r in csv.DictReader(handle)]
+    assert rejected == [(str(line), "type", "bogus") for line in lines]

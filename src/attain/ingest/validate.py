@@ -63,6 +63,7 @@ def typed_select(
     present: tuple[str, ...],
     carried: tuple[str, ...] = (),
     file: str = FILE,
+    numbered: bool = True,
 ) -> str:
     """SELECT over the staged table giving every canonical column typed (absent ones NULL),
     and SUSPECT: whether any single-row check of `row_checks` fails on the row.
@@ -73,7 +74,8 @@ def typed_select(
     value, and per text column whether it is blank): packing the text and the typed values
     into two structs, as before, made this step four times slower (docs/scaling.md).
     `carried`: staged columns kept as they are (after `_row`); `file`: the staged column
-    naming each row's file, kept first.
+    naming each row's file, kept first. Without `numbered`, the staged `_row` is left out
+    (the caller numbers the rows otherwise, see importer._stage).
     """
     kept = "".join(f", {quote_ident(name)}" for name in carried)
     typed = ", ".join(
@@ -90,9 +92,11 @@ def typed_select(
         f"t.{quote_ident(name)} AS {quote_ident(name)}" for name in table.column_names
     )
     carried_out = "".join(f", t.{quote_ident(name)}" for name in carried)
+    row, inner_row = (f", t.{ROW}", f", {ROW}") if numbered else ("", "")
     return (
-        f"SELECT t.{file}, t.{ROW}{carried_out}, {columns}, coalesce({conditions or 'false'}, "
-        f"false) AS {SUSPECT} FROM (SELECT {file}, {ROW}{kept}, {typed}{blanks} FROM {staged}) t"
+        f"SELECT t.{file}{row}{carried_out}, {columns}, coalesce({conditions or 'false'}, "
+        f"false) AS {SUSPECT} "
+        f"FROM (SELECT {file}{inner_row}{kept}, {typed}{blanks} FROM {staged}) t"
     )
 
 
