@@ -98,8 +98,8 @@ def computed(
     backend: Any, question: Question, options: ForecastSettings, *, preload_models: bool = False
 ) -> list[Forecast]:
     """The forecast for `question` (a cone of them when it asks for one), the last calibrated."""
-    from attain.forecast.calibrated import calibrated
-    from attain.forecast.forecast import forecast, forecast_cone
+    from attain.forecast.calibrated import calibrated, calibrated_forecast
+    from attain.forecast.forecast import forecast_cone
     from attain.forecast.history import load_history
 
     if preload_models:
@@ -109,19 +109,22 @@ def computed(
         # The model's libraries load on the other core while DuckDB reads (attain.preload);
         # pandas, Ibis and DuckDB are loaded by now, so the two threads import nothing in common.
         preload(*PRELOADED)
-    history = load_history(backend)  # read once: the forecast and its calibration share it
-    run = forecast_cone if question.cone else forecast
-    made = run(
+    day, zone, overrides, target = question.day, question.zone, question.overrides, question.target
+    if not question.cone:
+        made = calibrated_forecast(
+            backend, day, zone=zone, settings=options, overrides=overrides, target=target
+        )
+        return [made]
+    history = load_history(backend)  # read once: the cone and its calibration share it
+    cone = forecast_cone(
         backend,
-        question.day,
-        zone=question.zone,
+        day,
+        zone=zone,
         settings=options,
-        overrides=question.overrides,
-        target=question.target,
+        overrides=overrides,
+        target=target,
         history=history,
     )
-    cone = made if isinstance(made, list) else [made]
-    zone = question.zone
     cone[-1] = calibrated(backend, cone[-1], zone=zone, settings=options, history=history)
     return cone
 

@@ -40,6 +40,7 @@ from attain.ingest.readers import (
     same_key,
     scalar,
     stage_file,
+    temporary_table_exists,
 )
 from attain.ingest.sources import Lines
 from attain.ingest.versions import DELETABLE
@@ -637,7 +638,7 @@ def _record_changed(
         f"WHERE rowid IN (SELECT line_rowid FROM _gone_rows_{table.name})"
     )
     rowids, row_id, join = f"_rowids_{table.name}", "NULL", ""
-    if _exists(con, rowids):
+    if temporary_table_exists(con, rowids):
         # The changed lines' rows were written by this merge or kept by it (`rows_written`).
         row_id, join = "r.row_id", f" LEFT JOIN {rowids} r ON {same_key(table, 'r', 't')}"
     con.execute(
@@ -792,16 +793,6 @@ def rows_written(
     if kept is not None:
         rows += f" UNION ALL SELECT _rowid, {keys} FROM {kept} WHERE _rowid NOT IN ({replaced})"
     con.execute(f"CREATE OR REPLACE TEMP TABLE _rowids_{table.name} AS {rows}")
-
-
-def _exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(
-        scalar(
-            con,
-            "SELECT count(*) FROM duckdb_tables() WHERE temporary "
-            f"AND table_name = {quote_literal(name)}",
-        )
-    )
 
 
 def keep_for_unchanged(con: duckdb.DuckDBPyConnection, tables: list[str], import_id: int) -> None:

@@ -29,6 +29,7 @@ from attain.ingest.readers import (
     quote_literal,
     same_key,
     scalar,
+    temporary_table_exists,
 )
 from attain.ingest.sources import Lines, Plan, Source, canonical_source, expand_paths
 from attain.ingest.validate import (
@@ -298,10 +299,7 @@ def _with_files(
     """`result` with the files read, counted: those typed where they were read (readers'
     `lazy`) have their rows and repeated header rows from the import (FILES_COUNTED), and
     their notes join the other files' ones, which follow the `ahead` first notes."""
-    exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [FILES_COUNTED]
-    ).fetchall()[0][0]
-    if not exists:
+    if not temporary_table_exists(con, FILES_COUNTED):
         return replace(result, files=files)
     counted = {
         path: (int(rows), tuple(int(row) for row in repeats))

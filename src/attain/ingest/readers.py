@@ -112,6 +112,14 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     return int(con.execute(sql).fetchall()[0][0])
 
 
+def temporary_table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether `con` has made a temporary table `name` (fetchall, as `scalar`)."""
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [name]
+    ).fetchall()
+    return bool(found[0][0])
+
+
 def stage_file(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -217,10 +225,7 @@ def _stage_lazily(
 
 def files_read(con: duckdb.DuckDBPyConnection) -> list[FileRead]:
     """The files staged on `con` since the last call, in staging order; forgets them."""
-    exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [FILES_READ]
-    ).fetchall()
-    if not exists[0][0]:
+    if not temporary_table_exists(con, FILES_READ):
         return []
     rows = con.execute(
         f"SELECT path, encoding, rows, header_repeats FROM {FILES_READ} ORDER BY seq"
