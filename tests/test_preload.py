@@ -42,7 +42,20 @@ assert thread.daemon and thread is not threading.main_thread()
 thread.join()
 assert all(name in sys.modules for name in PRELOADED)
 """
-    assert loaded_after("import sys" + code) == ["joblib", "lightgbm", "scipy", "sklearn"]
+    # LightGBM without scikit-learn (attain.leads.boosting); SciPy is its sparse matrices.
+    assert loaded_after("import sys" + code) == ["lightgbm", "scipy"]
+
+
+def test_lightgbm_loads_without_scikit_learn_which_still_imports_later() -> None:
+    code = """
+import sys
+import attain.leads.boosting
+assert "sklearn" not in sys.modules
+from sklearn.linear_model import LogisticRegression
+import lightgbm
+LogisticRegression().fit([[0.0], [1.0]], [0, 1])
+"""
+    assert loaded_after(code) == ["joblib", "lightgbm", "scipy", "sklearn"]
 
 
 def test_a_module_that_fails_leaves_the_others_and_its_error_to_the_caller() -> None:

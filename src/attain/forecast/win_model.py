@@ -30,6 +30,7 @@ import pandas as pd
 from attain.errors import InputError
 from attain.forecast.history import DealHistory
 from attain.forecast.snapshots import FEATURES, KEY, keyed_open_at
+from attain.leads.measures import roc_auc
 from attain.leads.model import Boosting, ModelCard, TrainedModel, train
 
 LABEL = "won_in_window"
@@ -276,9 +277,7 @@ def stage_fallback(examples: pd.DataFrame, model: TrainedModel) -> tuple[dict[st
         return {}, ""
     base = float(kept[LABEL].mean())
     scored = held["stage"].astype(str).map(rates).fillna(base).to_numpy(dtype=float)
-    from sklearn.metrics import roc_auc_score  # here: attain.preload loads it beside the reads
-
-    stage_auc = float(roc_auc_score(held[LABEL], scored))
+    stage_auc = roc_auc(held[LABEL].to_numpy(), scored)
     if model_auc < MIN_MODEL_AUC:
         reason = f"the deal model's ROC AUC {model_auc:.2f} is below {MIN_MODEL_AUC}"
     elif model_auc <= stage_auc:

@@ -1,0 +1,57 @@
+"""LightGBM, imported without its scikit-learn estimators when scikit-learn is not loaded yet.
+
+`import lightgbm` imports scikit-learn (lightgbm.compat, for LGBMClassifier and friends), which
+imports SciPy's statistics: 1.1 CPU s where LightGBM alone takes 0.2. Attain trains through
+`lightgbm.train` and never uses those estimators, and the forecast's win model needs nothing of
+scikit-learn from 2,000 examples on (attain.leads.measures), so `lightgbm()` hides scikit-learn
+from LightGBM's own import. Only the importing thread is refused scikit-learn, and only during
+that import: another thread may import it meanwhile, and a later `import sklearn` works (the
+order LightGBM's library and scikit-learn load in is the same as LightGBM's own: its library
+first). Importing this module imports LightGBM (`attain.preload` names it).
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import sys
+import threading
+from collections.abc import Sequence
+from importlib.machinery import ModuleSpec
+from types import ModuleType
+
+HIDDEN = "sklearn"
+
+
+class _Hidden(importlib.abc.MetaPathFinder):
+    """Refuses `HIDDEN` and its submodules to one thread."""
+
+    def __init__(self, thread: int) -> None:
+        self.thread = thread
+
+    def find_spec(
+        self,
+        fullname: str,
+        path: Sequence[str] | None,
+        target: ModuleType | None = None,
+    ) -> ModuleSpec | None:
+        if threading.get_ident() == self.thread and fullname.split(".")[0] == HIDDEN:
+            raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
+        return None
+
+
+def lightgbm() -> ModuleType:
+    """The lightgbm module, imported without scikit-learn unless that is loaded already."""
+    if "lightgbm" in sys.modules or HIDDEN in sys.modules:
+        import lightgbm as loaded
+
+        return loaded
+    finder = _Hidden(threading.get_ident())
+    sys.meta_path.insert(0, finder)
+    try:
+        import lightgbm as loaded
+    finally:
+        sys.meta_path.remove(finder)
+    return loaded
+
+
+lightgbm()
