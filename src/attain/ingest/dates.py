@@ -94,6 +94,26 @@ def is_iso(value: str) -> str:
     return f"regexp_matches({value}, {_ISO})"
 
 
+def timestamp_cast(text: str) -> str:
+    """SQL: the ISO text `text` as a TIMESTAMP, NULL when it cannot be read; offsets and zone
+    names are honoured and normalised to UTC (the session time zone).
+
+    The TIMESTAMPTZ cast reads offsets and zones; text with neither takes the plain TIMESTAMP
+    cast, which reads it the same in a UTC session and costs half as much (10 M activities'
+    three timestamps: 1.8 CPU s less). The plain cast drops an offset or a trailing word
+    silently (`10:00:00+02`, `10:00 PM`, ` EST`), so only text ending in a digit, with no `+`
+    and no `-` after the date, takes it; in another session time zone the two read naive
+    text differently (across a daylight-saving change), so none does.
+    """
+    zoned = f"CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP)"
+    naive = (
+        f"current_setting('TimeZone') = 'UTC' AND NOT contains({text}, '+') "
+        f"AND NOT contains(substr({text}, 11), '-') AND substr({text}, -1) BETWEEN '0' AND '9'"
+    )
+    plain = f"coalesce(TRY_CAST({text} AS TIMESTAMP), {zoned})"
+    return f"CASE WHEN {naive} THEN {plain} ELSE {zoned} END"
+
+
 def in_range(typed: str) -> str:
     """SQL: the typed date or timestamp `typed`, NULL when its year is outside 1900-2200."""
     return f"CASE WHEN year({typed}) BETWEEN {EARLIEST_YEAR} AND {LATEST_YEAR} THEN {typed} END"

@@ -49,8 +49,7 @@ def typed_expression(column: Column) -> str:
             # DuckDB's cast reads `02/03/24` as the year 2: years outside 1900-2200 are refused.
             return dates.in_range(f"TRY_CAST({text} AS DATE)")
         case ColumnType.TIMESTAMP:
-            # Offsets are honoured and normalised to UTC (the session time zone).
-            return dates.in_range(f"CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP)")
+            return dates.in_range(dates.timestamp_cast(text))
 
 
 SUSPECT = "_suspect"
