@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,8 +47,10 @@ from attain.ingest.versions import (
     HISTORIES,
     check_taken_at,
     file_hashes,
+    hash_beside,
     keep_seen_keys,
     latest_version,
+    may_skip_files,
     record_changes,
     record_deletions,
     unchanged_files,
@@ -250,8 +253,10 @@ def _import_in_transaction(
             ahead = len(plan.notes)
             plan.notes.extend(file.note for file in files if file.note)
             plan.notes.extend(unchanged.notes())
-            hashes = unchanged.hashes or file_hashes([file.path for file in files])
-            version = replace(version, hashes=hashes)
+            hashing = unchanged.hashing
+            if not unchanged.hashes and hashing is None:
+                hashing = hash_beside([file.path for file in files])
+            version = replace(version, hashes=unchanged.hashes, hashing=hashing)
             previous = unchanged.previous_results(con)
             plan.notes.extend(_Unchanged.kept_notes(con, previous))
             result = _with_files(
@@ -442,6 +447,9 @@ class _Unchanged:
     """Every input file named after a table (generic preset)."""
     changed: dict[Path, changed_rows.Scan] = field(default_factory=dict)
     """Files not skipped whose changed lines alone may be read, with their scans."""
+    hashing: Future[dict[str, str]] | None = None
+    """The SHA-256 of every input file, worked out beside the import where no file can be
+    skipped (`hashes` then empty)."""
 
     @classmethod
     def find(
@@ -463,6 +471,9 @@ class _Unchanged:
         tables = [path.stem.lower() for path in files]
         candidates = {path: table for path, table in candidates.items() if tables.count(table) == 1}
         scans = changed_rows.start_scans(con, candidates, options)
+        if files and not may_skip_files(con, "generic"):
+            # Nothing to compare them with: the import log's hashes are worked out beside.
+            return cls([], {}, {}, files, scans, hash_beside([str(path) for path in files]))
         hashes = file_hashes([str(path) for path in files])
         skipped = unchanged_files(con, {Path(p): digest for p, digest in hashes.items()}, "generic")
         for path in skipped:
@@ -546,9 +557,15 @@ class _Version:
     partial: bool
     imported_at: datetime | None = None
     hashes: dict[str, str] = field(default_factory=dict)
-    """SHA-256 of each file read, by path."""
+    """SHA-256 of each file read, by path (see `digests`)."""
+    hashing: Future[dict[str, str]] | None = None
+    """Those hashes being worked out beside the import (versions.hash_beside)."""
     source: str | None = None
     """What the import log names as its source, when not the preset (a connector's sync)."""
+
+    def digests(self) -> dict[str, str]:
+        """SHA-256 of each file read, by path; waits for `hashing` when there is one."""
+        return self.hashing.result() if self.hashing is not None else self.hashes
 
 
 def _utc(moment: datetime) -> datetime:
@@ -707,9 +724,9 @@ def _repeated_version(
     if history_rows or any(r.inserted or r.changed or r.deleted for r in results):
         return None
     latest = latest_version(con, preset_name)
-    if latest is None or not version.hashes:
+    if latest is None or not version.digests():
         return None
-    return latest.import_id if latest.hashes == tuple(sorted(version.hashes.values())) else None
+    return latest.import_id if latest.hashes == tuple(sorted(version.digests().values())) else None
 
 
 def _log_import(
@@ -733,7 +750,7 @@ def _log_import(
             sum(r.rows_rejected for r in results),
             version.taken_at,
             version.partial,
-            json.dumps(version.hashes, sort_keys=True),
+            json.dumps(version.digests(), sort_keys=True),
         ],
     )
     _log_tables(con, import_id, results)
