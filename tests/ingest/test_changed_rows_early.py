@@ -5,6 +5,8 @@ a parent read now are."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -33,9 +35,10 @@ def _changed(line: str) -> str:
 def test_a_file_whose_first_lines_changed_is_scanned_while_the_files_are_hashed(
     tmp_path: Path,
 ) -> None:
-    """Line 2 changed: its scan starts at once. The same file again, or a file changed in
-    its last line only (line 1,201, after the 1,000 first lines compared), is scanned when
-    asked for, with the same outcome: the last line alone is staged."""
+    """Line 2 changed: its scan starts at once, and its SHA-256 is worked out after it. The
+    same file again, or a file changed in its last line only (line 1,201, after the 1,000
+    first lines compared), is scanned when asked for, with the same outcome: the last line
+    alone is staged. The import log keeps each file's SHA-256, whichever thread hashed it."""
     many = [f"A{i},R{i % 3},call,2025-01-01 09:00:00,connected\n" for i in range(1200)]
     backend = connect(str(tmp_path / "store.duckdb"))
     import_files(backend, [_export(tmp_path / "first", many)], taken_at=datetime(2030, 1, 1))
@@ -45,15 +48,18 @@ def test_a_file_whose_first_lines_changed_is_scanned_while_the_files_are_hashed(
         "same": many,
         "last line": [*many[:-1], _changed(many[-1])],
     }
-    started = {}
+    started, hashed = {}, {}
     for name, lines in exports.items():
         path = _export(tmp_path / name.replace(" ", "-"), lines) / "activities.csv"
-        scan = changed_rows.start_scans(con, {path: "activities"}, ReadOptions())[path]
-        started[name] = scan.future is not None
-        scanned = scan.result(con)
+        scans, hashing = changed_rows.start_scans(con, {path: "activities"}, ReadOptions())
+        started[name] = scans[path].future is not None
+        hashed[name] = hashing.result() if hashing is not None else None
+        scanned = scans[path].result(con)
         assert scanned is not None
         assert len(scanned.hashes) == 1200
     assert started == {"first line": True, "same": False, "last line": False}
+    first = tmp_path / "first-line" / "activities.csv"
+    assert hashed == {"first line": {str(first): _sha256(first)}, "same": None, "last line": None}
 
     result = import_files(
         backend, [tmp_path / "last-line"], taken_at=datetime(2030, 1, 2), partial=False
@@ -62,7 +68,22 @@ def test_a_file_whose_first_lines_changed_is_scanned_while_the_files_are_hashed(
         f"{tmp_path / 'last-line' / 'activities.csv'}: only its 1 new or changed line(s) were "
         "typed and checked; 1,199 line(s) are as the last import read them"
     ]
+    # Lines 2 and 1,201 differ from the last import's: scanned at once, hashed after.
+    result = import_files(backend, [tmp_path / "first-line"], taken_at=datetime(2030, 1, 3))
+    assert [n for n in result.notes if "new or changed line(s)" in n] == [
+        f"{first}: only its 2 new or changed line(s) were typed and checked; 1,198 line(s) "
+        "are as the last import read them"
+    ]
+    logged = con.execute(
+        "SELECT file_hashes FROM attain_imports ORDER BY import_id DESC LIMIT 1"
+    ).fetchall()[0][0]
+    folder = first.parent
+    assert json.loads(logged) == {str(path): _sha256(path) for path in folder.glob("*.csv")}
     backend.disconnect()
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_stored_references_are_checked_again_only_where_their_parent_is_read(

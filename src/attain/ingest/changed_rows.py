@@ -44,7 +44,7 @@ from attain.ingest.readers import (
     temporary_table_exists,
 )
 from attain.ingest.sources import Lines
-from attain.ingest.versions import DELETABLE
+from attain.ingest.versions import DELETABLE, file_hashes
 from attain.schema import Column, Table
 from attain.store.ddl import IMPORT_TABLES_TABLE, IMPORTS_TABLE, LINE_HASHES_TABLE
 
@@ -93,22 +93,27 @@ def candidates(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> dict[Path, 
 
 def start_scans(
     con: duckdb.DuckDBPyConnection, files: dict[Path, str], options: ReadOptions
-) -> dict[Path, Scan]:
+) -> tuple[dict[Path, Scan], Future[dict[str, str]] | None]:
     """The scans of `files` (`candidates`, with their tables), started in a worker thread
-    for those whose first lines already differ from the ones kept: the caller hashes the
-    files meanwhile (versions.file_hashes), and those files cannot be unchanged.
+    for those whose first lines already differ from the ones kept, and the SHA-256 of those
+    files (versions.file_hashes), worked out in the same thread once their scans are done
+    (None when no scan started).
 
-    The scan and the SHA-256 both read every byte of a file; side by side on two cores they
-    take less than one after the other (10 M lines on a loaded machine: scan 0.55-0.84 s,
-    SHA-256 0.42 s; one after the other 0.96-1.26 s, side by side 0.80-1.32 s). Other files
-    are scanned once the hashes say they changed (`Scan.result`): an unchanged file, which is
-    not read, would otherwise pay for a scan (DuckDB does not stop one promptly).
+    A file whose first lines changed cannot be unchanged, so the import needs its SHA-256
+    only for its log: worked out after the scan, it runs beside the staging, typing and
+    merging of the changed lines (mostly on one core) instead of beside the scan, which
+    takes both cores (10 M lines: SHA-256 0.42 CPU s, scan 0.9 to 1.2). The caller hashes
+    the other files meanwhile. Other candidates are scanned once the hashes say they changed
+    (`Scan.result`): an unchanged file, which is not read, would otherwise pay for a scan
+    (DuckDB does not stop one promptly).
     """
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="attain-scan")
     try:
-        return {path: Scan.start(con, path, table, options, pool) for path, table in files.items()}
+        scans = {path: Scan.start(con, path, table, options, pool) for path, table in files.items()}
+        started = [str(path) for path, scan in scans.items() if scan.future is not None]
+        return scans, pool.submit(file_hashes, started) if started else None
     finally:
-        pool.shutdown(wait=False)  # the scans submitted still run
+        pool.shutdown(wait=False)  # the scans and hashes submitted still run
 
 
 @dataclass(frozen=True)

@@ -448,8 +448,9 @@ class _Unchanged:
     changed: dict[Path, changed_rows.Scan] = field(default_factory=dict)
     """Files not skipped whose changed lines alone may be read, with their scans."""
     hashing: Future[dict[str, str]] | None = None
-    """The SHA-256 of every input file, worked out beside the import where no file can be
-    skipped (`hashes` then empty)."""
+    """The SHA-256 of the input files not in `hashes`, worked out beside the import: every
+    file where none can be skipped (`hashes` then empty), else those whose changed lines
+    alone are read (changed_rows.start_scans)."""
 
     @classmethod
     def find(
@@ -470,17 +471,19 @@ class _Unchanged:
         # other (duplicate keys), which lines read alone cannot be.
         tables = [path.stem.lower() for path in files]
         candidates = {path: table for path, table in candidates.items() if tables.count(table) == 1}
-        scans = changed_rows.start_scans(con, candidates, options)
+        scans, hashing = changed_rows.start_scans(con, candidates, options)
         if files and not may_skip_files(con, "generic"):
             # Nothing to compare them with: the import log's hashes are worked out beside.
             return cls([], {}, {}, files, scans, hash_beside([str(path) for path in files]))
-        hashes = file_hashes([str(path) for path in files])
+        # The files whose scan started changed: hashed after their scan (`hashing`).
+        started = {str(path) for path, scan in scans.items() if scan.future is not None}
+        hashes = file_hashes([str(path) for path in files if str(path) not in started])
         skipped = unchanged_files(con, {Path(p): digest for p, digest in hashes.items()}, "generic")
         for path in skipped:
             scans.pop(path, None)  # not read (a scan started here cannot have been: changed)
         to_read = [path for path in files if path not in skipped] if skipped else []
         # The files read are these: not hashed twice.
-        return cls(to_read, skipped, hashes, files, scans)
+        return cls(to_read, skipped, hashes, files, scans, hashing)
 
     @property
     def everything(self) -> bool:
@@ -559,13 +562,14 @@ class _Version:
     hashes: dict[str, str] = field(default_factory=dict)
     """SHA-256 of each file read, by path (see `digests`)."""
     hashing: Future[dict[str, str]] | None = None
-    """Those hashes being worked out beside the import (versions.hash_beside)."""
+    """Those hashes not in `hashes`, being worked out beside the import (versions.hash_beside,
+    changed_rows.start_scans)."""
     source: str | None = None
     """What the import log names as its source, when not the preset (a connector's sync)."""
 
     def digests(self) -> dict[str, str]:
         """SHA-256 of each file read, by path; waits for `hashing` when there is one."""
-        return self.hashing.result() if self.hashing is not None else self.hashes
+        return {**self.hashes, **self.hashing.result()} if self.hashing else self.hashes
 
 
 def _utc(moment: datetime) -> datetime:
