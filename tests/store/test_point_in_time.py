@@ -24,7 +24,7 @@ import pytest
 from attain.forecast.history import booked, known_at, load_history
 from attain.forecast.snapshots import open_at
 from attain.store import connect, raw_duckdb
-from attain.store.point_in_time import at
+from attain.store.point_in_time import at, credited_at_close
 
 TAKEN = {1: "2024-01-10", 2: "2024-02-10", 3: "2024-03-10"}
 CREATED = {"d1": "2024-01-02", "d2": "2024-01-05", "d3": "2024-02-01"}
@@ -257,3 +257,41 @@ def test_the_backtest_values_an_open_deal_at_the_amount_each_version_saw(store: 
 
     assert value("2024-02-20") == 40.0
     assert value("2024-03-20") == 60.0
+
+
+@pytest.mark.parametrize(
+    ("changes", "unnamed"),
+    [
+        # d1's rows name ada before bo, its stored owner; d2's deal is no longer stored.
+        ((), {"d1", "d2"}),
+        # Only d3 left, every row naming bo: the read finds nothing, and neither the deals'
+        # view nor the forecast's owner spans join the history again.
+        (("DELETE FROM attain_opportunity_history WHERE opportunity_id <> 'd3'",), set()),
+    ],
+)
+def test_one_read_of_the_history_tells_the_view_and_the_forecast_whose_rows_to_read(
+    changes: tuple[str, ...], unnamed: set[str]
+) -> None:
+    """The deals whose rows do not all name their stored owner are read once per store
+    (`backend.unnamed_owners()`); the deals' view and the forecast's owner spans are the ones
+    each finds by its own join."""
+    backend = connect(":memory:")
+    try:
+        con = raw_duckdb(backend)
+        _fill(con, history=True)
+        for change in changes:
+            con.execute(change)
+        found = backend.unnamed_owners()
+        assert set(found) == unnamed
+        stored = backend.stored_table
+        views = [
+            backend.execute(credited_at_close(stored, stored("opportunities"), known))
+            for known in (found, None)
+        ]
+        pd.testing.assert_frame_equal(*views)
+        spans = load_history(backend).owner_spans
+        backend.unnamed_owners = lambda: None  # each its own join, as a past version's reading
+        pd.testing.assert_frame_equal(spans, load_history(backend).owner_spans)
+        assert spans.empty == (not unnamed)
+    finally:
+        backend.disconnect()

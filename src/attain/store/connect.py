@@ -18,7 +18,7 @@ from attain.errors import StoreError
 from attain.store.currency import CurrencySettings, Lookup, opportunities_view, quotas_view
 from attain.store.ddl import create_tables
 from attain.store.dialects import connect_postgres, connect_spark, parse_target
-from attain.store.point_in_time import crediting
+from attain.store.point_in_time import crediting, unnamed_owners
 
 DEFAULT_DB = "attain.duckdb"
 
@@ -89,6 +89,8 @@ def _analysis_tables(backend: Any, settings: CurrencySettings) -> Any:
     """
     lookup = backend.table
     views: dict[tuple[str, date | None], Any] = {}
+    # Reads several analyses share, kept until the data changes (forget_views).
+    shared: dict[str, Any] = {}
 
     @functools.cache
     def stored_table(name: str, /, *, database: Any = None) -> Any:
@@ -103,17 +105,30 @@ def _analysis_tables(backend: Any, settings: CurrencySettings) -> Any:
             views[key] = view_of(name, stored_table, backend.open_deals_day)
         return views[key]
 
+    def unnamed() -> Any:
+        """attain.store.point_in_time.unnamed_owners of the stored tables, read once."""
+        if "unnamed_owners" not in shared:
+            shared["unnamed_owners"] = unnamed_owners(stored_table)
+        return shared["unnamed_owners"]
+
     def view_of(name: str, stored: Lookup, day: date | None) -> Any:
         """The view `name` over `stored` (None: not a view); attain.store.point_in_time builds
         its past views with it. Closed deals are credited to their owner at close time."""
         view = VIEWS.get(name)
-        return None if view is None else view(crediting(stored), settings, day)
+        if view is None:
+            return None
+        return view(crediting(stored, unnamed if stored is stored_table else None), settings, day)
+
+    def forget_views() -> None:
+        views.clear()
+        shared.clear()
 
     backend.stored_table = stored_table
     backend.view_of = view_of
     backend.currency_settings = settings
     backend.open_deals_day = None
-    backend.forget_views = views.clear
+    backend.unnamed_owners = unnamed
+    backend.forget_views = forget_views
     backend.table = table
     return backend
 

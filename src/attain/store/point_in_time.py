@@ -141,12 +141,41 @@ def reps_as_of(
     ).select(*reps.columns)
 
 
-def credited_at_close(stored: Lookup, deals: ir.Table) -> ir.Table:
+def unnamed_owners(stored: Lookup) -> pd.Series | None:
+    """The ids of the deals with a live history row that does not name the deal's stored owner
+    (or names none), or whose deal is not stored with a creation time; a null among them where
+    a row names no deal. None where the store keeps no deals' history.
+
+    Only these deals' rows can credit a deal to another owner (`credited_at_close`) or give an
+    open deal another owner at a past moment (the forecast's owner spans): one read of the
+    history's rows (1.9 M at 1,000 reps, where no deal is among them) answers both, and
+    attain.store.connect keeps it per data version (`backend.unnamed_owners()`).
+    """
+    history = history_rows(stored, OPPORTUNITY_HISTORY_TABLE)
+    if history is None:
+        return None
+    live = history.filter(~history.deleted.fill_null(False))
+    deals = stored("opportunities")
+    current = deals.filter(deals.created_at.notnull()).select(
+        _d_id="opportunity_id", _d_owner="owner_rep_id"
+    )
+    pairs = live.left_join(current, live.opportunity_id == current._d_id)
+    named = pairs._d_id.notnull() & pairs.owner_rep_id.notnull() & pairs._d_owner.notnull()
+    named = named & (pairs.owner_rep_id == pairs._d_owner)
+    found = pairs.filter(~named).select("opportunity_id").distinct().to_pandas()
+    ids: pd.Series = found["opportunity_id"].astype(object)
+    return ids
+
+
+def credited_at_close(
+    stored: Lookup, deals: ir.Table, unnamed: pd.Series | None = None
+) -> ir.Table:
     """`deals` with each closed deal's owner the one of its history row valid at `closed_at`.
 
     Bookings, win rates and cycles then stay with whoever owned the deal when it closed, though
     it was reassigned since. A deal closed before its first history row takes that row's owner
     (the nearest evidence); one without rows keeps its owner; `deals` itself without history.
+    `unnamed`: `unnamed_owners(stored)` when `deals` are the stored deals and it was read.
     """
     history = history_rows(stored, OPPORTUNITY_HISTORY_TABLE)
     if history is None:
@@ -155,9 +184,16 @@ def credited_at_close(stored: Lookup, deals: ir.Table) -> ir.Table:
     current = deals.select(_d_id="opportunity_id", _d_owner="owner_rep_id")
     # Only a deal whose history names an owner other than its own can be credited to another:
     # the rest (nearly all) need not be matched by close time (most of this function's time).
-    named = rows.join(current, rows.opportunity_id == current._d_id)
-    others = named.filter(named.owner_rep_id != named._d_owner).select("opportunity_id")
-    rows = rows.filter(rows.opportunity_id.isin(others.opportunity_id))
+    if unnamed is None:
+        named = rows.join(current, rows.opportunity_id == current._d_id)
+        others = named.filter(named.owner_rep_id != named._d_owner).select("opportunity_id")
+        rows = rows.filter(rows.opportunity_id.isin(others.opportunity_id))
+    elif unnamed.dropna().empty:  # every row names its deal's owner: none is credited
+        return deals
+    else:  # these deals hold every one such a join finds (and deals that stay as they are)
+        listed = pd.DataFrame({"_u_id": unnamed.dropna().astype(str)})
+        some = ibis.memtable(listed, schema={"_u_id": "string"})
+        rows = rows.filter(rows.opportunity_id.isin(some._u_id))
     rows = rows.mutate(_first=rows.valid_from.min().over(group_by=rows.opportunity_id))
     closed = deals.filter(deals.closed_at.notnull()).select(
         _c_id="opportunity_id", _c_at="closed_at"
@@ -187,12 +223,15 @@ def credited_at_close(stored: Lookup, deals: ir.Table) -> ir.Table:
     return joined.mutate(owner_rep_id=owner).select(*deals.columns)
 
 
-def crediting(stored: Lookup) -> Lookup:
-    """`stored` whose deals are credited at close time (`credited_at_close`)."""
+def crediting(stored: Lookup, unnamed: Callable[[], pd.Series | None] | None = None) -> Lookup:
+    """`stored` whose deals are credited at close time (`credited_at_close`); `unnamed` gives
+    `unnamed_owners(stored)` when asked (kept by the caller)."""
 
     def lookup(name: str) -> ir.Table:
         table = stored(name)
-        return credited_at_close(stored, table) if name == "opportunities" else table
+        if name != "opportunities":
+            return table
+        return credited_at_close(stored, table, None if unnamed is None else unnamed())
 
     return lookup
 
@@ -230,6 +269,10 @@ class PointInTime:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._backend, name)
+
+    def unnamed_owners(self) -> pd.Series | None:
+        """None: the backend's are of the stored deals, not of these (read them here)."""
+        return None
 
     def table(self, name: str, /, *, database: Any = None) -> Any:
         """Table `name` as it stood: deals and reps from the history, the rest as stored."""
