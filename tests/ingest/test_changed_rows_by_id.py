@@ -11,9 +11,9 @@ from typing import Any
 
 import duckdb
 
-from attain.ingest.changed_rows import find_gone_rows, stored_by_row_id
+from attain.ingest.changed_rows import GoneRows, find_gone_rows, stored_by_row_id
 from attain.ingest.importer import import_files
-from attain.schema import TABLES
+from attain.schema import TABLES, Table
 from attain.store import connect, raw_duckdb
 
 HEADER = "activity_id,rep_id,type,occurred_at,outcome\n"
@@ -145,6 +145,7 @@ def test_stored_rows_are_found_by_row_id_only_while_the_ids_hold(tmp_path: Path)
         assert stored_by_row_id(con, table, "found")
         keys = sorted(row[0] for row in con.execute("SELECT activity_id FROM found").fetchall())
         assert keys == ["A10", "A200", "A248"]
+        _read_beside_as_found(con, table)
         con.execute("UPDATE attain_line_hashes SET row_id = row_id + 1 WHERE line_number = 250")
         find_gone_rows(con, "activities")
         assert not stored_by_row_id(con, table, "found_again")
@@ -159,3 +160,25 @@ def test_stored_rows_are_found_by_row_id_only_while_the_ids_hold(tmp_path: Path)
         assert sorted(tables) == [("_gone_activities",), ("_gone_rows_activities",), ("found",)]
     finally:
         con.close()
+
+
+def _read_beside_as_found(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    """The rows GoneRows reads on a cursor in a worker thread are those found in SQL: the
+    kept rows of the lines gone, and the stored rows with their rowids and column types."""
+    gone = con.sql("SELECT line_hash FROM _gone_activities").fetchnumpy()["line_hash"]
+    beside = GoneRows.start(con, "activities", gone, few=True)
+    rows = beside.rows_read()
+    assert rows is not None
+    found = con.execute("SELECT * FROM _gone_rows_activities ORDER BY 1").fetchall()
+    assert sorted(rows.to_pylist(), key=lambda row: row["line_rowid"]) == [
+        dict(zip(("line_rowid", "row_id", "key_hash"), row, strict=True)) for row in found
+    ]
+    assert stored_by_row_id(con, table, "found_beside", beside)
+    columns = con.execute("DESCRIBE found_beside").fetchall()
+    assert columns == con.execute("DESCRIBE found").fetchall()
+    ordered = "SELECT * FROM {} ORDER BY _rowid"
+    assert (
+        con.execute(ordered.format("found_beside")).fetchall()
+        == con.execute(ordered.format("found")).fetchall()
+    )
+    con.execute("DROP TABLE found_beside")

@@ -215,16 +215,17 @@ def stage_changed(
     match = _match(scanned.hashes, hashes, numbers)
     if match is None:
         return None
+    gone = GoneRows.start(con, table, match.gone, few=10 * len(match.changed) < len(hashes))
     staged = _stage_lines(con, path, first, scanned, match.changed, options)
     if staged is None:
         return None
-    _keep_match(con, table, scanned.hashes, match)
+    _keep_match(con, table, scanned.hashes, match, gone)
     repeated = len(scanned.hashes) - len(match.changed)
     raw = replace(staged, rows=staged.rows + repeated)
     con.execute(
         f"UPDATE {FILES_READ} SET rows = ? WHERE path = ?", [raw.rows, str(path)]
     ).fetchall()
-    return raw, Lines(str(path), f"_lines_{table}", repeated, read_as(options))
+    return raw, Lines(str(path), f"_lines_{table}", repeated, read_as(options), gone)
 
 
 def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: list[str]) -> dict[str, Any]:
@@ -409,14 +410,14 @@ def _within(values: np.ndarray, pool: np.ndarray) -> np.ndarray:
 
 
 def _keep_match(
-    con: duckdb.DuckDBPyConnection, table: str, hashes: np.ndarray, match: _Match
+    con: duckdb.DuckDBPyConnection, table: str, hashes: np.ndarray, match: _Match, gone: GoneRows
 ) -> None:
     """Temporary tables for the rest of the import: the changed lines' numbers and hashes
     (`_lines_<table>`, Lines.table), the hashes of the lines gone (`_gone_<table>`), their
     rows in LINE_HASHES_TABLE (`_gone_rows_<table>`: its rowid, and the row id and key hash
-    kept) and the lines seen under another number (`_moved_<table>`).
+    kept; read by `gone`) and the lines seen under another number (`_moved_<table>`).
 
-    The kept rows of the lines gone are found once, here: the keys check, the merge and the
+    The kept rows of the lines gone are found once: the keys check, the merge and the
     new hashes' record use them by rowid instead of each matching every kept line's hash
     again (10 M lines: 0.07 s each, and the delete 0.055 s against 0.12 s)."""
     frames = {
@@ -426,21 +427,98 @@ def _keep_match(
     }
     for name, frame in frames.items():
         _temp_table(con, name, frame)
-    find_gone_rows(con, table)
+    rows = gone.rows_read()
+    if rows is None:
+        find_gone_rows(con, table)
+    else:
+        _temp_table(con, f"_gone_rows_{table}", rows)
+
+
+_GONE_ROWS = (
+    f"SELECT rowid AS line_rowid, row_id, key_hash FROM {LINE_HASHES_TABLE} "
+    "WHERE table_name = {table} AND key_hash IS NOT NULL AND line_hash IN ({hashes})"
+)
+"""The rows of LINE_HASHES_TABLE kept for the lines gone: their rowid, row id and key hash."""
 
 
 def find_gone_rows(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Create `_gone_rows_<table>`: the rows of LINE_HASHES_TABLE kept for the lines gone
     (`_gone_<table>`), with their rowid, row id and key hash (see `_keep_match`)."""
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _gone_rows_{table} AS SELECT rowid AS line_rowid, "
-        f"row_id, key_hash FROM {LINE_HASHES_TABLE} WHERE table_name = ? "
-        f"AND key_hash IS NOT NULL AND line_hash IN (SELECT line_hash FROM _gone_{table})",
-        [table],
+    rows = _GONE_ROWS.format(
+        table=quote_literal(table), hashes=f"SELECT line_hash FROM _gone_{table}"
     )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _gone_rows_{table} AS {rows}")
 
 
-def _temp_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+@dataclass(frozen=True)
+class GoneRows:
+    """The kept rows of a file's lines gone (`find_gone_rows`) and the stored rows they stand
+    for (`stored_by_row_id`), read in a worker thread on a cursor of the import's connection
+    while the changed lines are staged, typed and checked on one core (10 M lines: 0.05 to
+    0.08 s and 0.1 to 0.25 s). The cursor reads what the store holds as committed, which is
+    what the import's transaction sees of these two tables until it merges the file."""
+
+    rows: Future[pa.Table]
+    stored: Future[pa.Table] | None
+    """None when the rows gone are too many for the merge to read them by row id."""
+
+    @classmethod
+    def start(
+        cls, con: duckdb.DuckDBPyConnection, table: str, gone: np.ndarray, *, few: bool
+    ) -> GoneRows:
+        """Start reading the rows of `table` kept for the line hashes `gone`, and unless
+        not `few`, their stored rows."""
+        cursor = con.cursor()
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="attain-gone")
+        try:
+            rows = pool.submit(_read_gone_rows, cursor, table, gone, close=not few)
+            stored = pool.submit(_read_stored, cursor, table, rows) if few else None
+            return cls(rows, stored)
+        finally:
+            pool.shutdown(wait=False)
+
+    def rows_read(self) -> pa.Table | None:
+        """The kept rows of the lines gone; None when the read failed (read them again)."""
+        try:
+            return self.rows.result()
+        except duckdb.Error:
+            return None
+
+    def stored_read(self) -> pa.Table | None:
+        """The stored rows (`s.*, _rowid`); None when not read or the read failed. Waited
+        for whether used or not, so that no read is left running."""
+        try:
+            return self.stored.result() if self.stored is not None else None
+        except duckdb.Error:
+            return None
+
+
+def _read_gone_rows(
+    cursor: duckdb.DuckDBPyConnection, table: str, gone: np.ndarray, *, close: bool
+) -> pa.Table:
+    try:
+        cursor.register("_attain_gone", pa.table({"line_hash": gone}))
+        rows = _GONE_ROWS.format(
+            table=quote_literal(table), hashes="SELECT line_hash FROM _attain_gone"
+        )
+        return cursor.sql(rows).to_arrow_table()
+    finally:
+        if close:
+            cursor.close()
+
+
+def _read_stored(cursor: duckdb.DuckDBPyConnection, table: str, rows: Future[pa.Table]) -> pa.Table:
+    try:
+        cursor.register("_attain_gone_rows", rows.result())
+        return cursor.sql(
+            f"SELECT s.*, s.rowid AS _rowid FROM {quote_ident(table)} s "
+            "SEMI JOIN _attain_gone_rows g ON s.rowid = g.row_id"
+        ).to_arrow_table()
+    finally:
+        cursor.close()
+
+
+def _temp_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame | pa.Table) -> None:
     con.register(f"{name}_frame", frame)
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_frame")
@@ -747,6 +825,7 @@ def _insert_line_hashes(
     number = f"t.{ROW}"
     if ROW not in named:
         number = f"t.rowid - {first} + {scalar(con, f'SELECT {ROW} FROM {typed} LIMIT 1')}"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_PAIRS} (h UBIGINT, k UBIGINT, n BIGINT)")
     for start in range(0, count, _CHUNK_LINES):
         h = con.execute(
             f"SELECT h FROM {read} WHERE rowid >= ? AND rowid < ?",
@@ -764,21 +843,32 @@ def _insert_line_hashes(
         batches = pa.Table.from_batches(chunk.to_batches(max_chunksize=122_880))
         con.register("_attain_line_chunk", batches)
         try:
-            con.execute(
-                f"INSERT INTO {LINE_HASHES_TABLE} ({_COLUMNS}) SELECT "
-                f"{quote_literal(table.name)}, ?, h, k, n, {row_id} FROM _attain_line_chunk",
-                [import_id],
-            )
+            con.execute(f"INSERT INTO {_PAIRS} SELECT h, k, n FROM _attain_line_chunk")
         finally:
             con.unregister("_attain_line_chunk")
+    # One insert into the store's table: inserted a chunk at a time, its rows stayed in
+    # memory until the commit (10 M lines: 150 MB above the memory limit).
+    con.execute(
+        f"INSERT INTO {LINE_HASHES_TABLE} ({_COLUMNS}) SELECT "
+        f"{quote_literal(table.name)}, ?, h, k, n, {row_id} FROM {_PAIRS}",
+        [import_id],
+    )
+    con.execute(f"DROP TABLE {_PAIRS}")
     return True
 
 
-def stored_by_row_id(con: duckdb.DuckDBPyConnection, table: Table, target: str) -> bool:
+_PAIRS = "_attain_line_pairs"
+"""Temporary table of `_insert_line_hashes`: each line's hash with its row's key hash and
+number."""
+
+
+def stored_by_row_id(
+    con: duckdb.DuckDBPyConnection, table: Table, target: str, gone: GoneRows | None = None
+) -> bool:
     """Create temporary table `target`: the stored rows (with `_rowid`) that the changed
     lines may replace, found by the row ids kept for the lines gone (`find_gone_rows`),
-    without reading every
-    stored key (10 M stored activities: the merge 0.40 s against 0.57 s). False, creating nothing,
+    without reading every stored key (10 M stored activities: the merge 0.40 s against
+    0.57 s); those `gone` read beside the typing, when it did. False, creating nothing,
     when the kept row ids cannot be trusted; the caller then joins the keys.
 
     The lines gone are the only stored rows a changed line's key can have: `check_keys` reads
@@ -787,7 +877,8 @@ def stored_by_row_id(con: duckdb.DuckDBPyConnection, table: Table, target: str) 
     must have its line's key hash: DuckDB renumbers rows when it compacts a table (a
     checkpoint or VACUUM after deletes), and the ids kept are then stale.
     """
-    name, gone = quote_literal(table.name), f"_gone_rows_{table.name}"
+    read = gone.stored_read() if gone is not None else None
+    name, gone_rows = quote_literal(table.name), f"_gone_rows_{table.name}"
     kept = scalar(
         con,
         f"SELECT count(*) FROM {LINE_HASHES_TABLE} "
@@ -795,16 +886,24 @@ def stored_by_row_id(con: duckdb.DuckDBPyConnection, table: Table, target: str) 
     )
     if kept != scalar(con, f"SELECT count(*) FROM {table.name}"):
         return False
-    lines, known = con.execute(f"SELECT count(*), count(row_id) FROM {gone}").fetchall()[0]
+    lines, known = con.execute(f"SELECT count(*), count(row_id) FROM {gone_rows}").fetchall()[0]
     found = -1
     if lines == known:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {target} AS SELECT s.*, s.rowid AS _rowid "
-            f"FROM {table.name} s SEMI JOIN {gone} g ON s.rowid = g.row_id"
-        )
+        stored = f"SELECT s.*, s.rowid AS _rowid FROM {table.name} s"
+        if read is None:
+            stored += f" SEMI JOIN {gone_rows} g ON s.rowid = g.row_id"
+        else:  # the stored columns' types, the rows read
+            stored += " LIMIT 0"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {target} AS {stored}")
+        if read is not None:
+            con.register(f"{target}_read", read)
+            try:
+                con.execute(f"INSERT INTO {target} SELECT * FROM {target}_read")
+            finally:
+                con.unregister(f"{target}_read")
         found = scalar(
             con,
-            f"SELECT count(*) FROM {target} t JOIN {gone} g "
+            f"SELECT count(*) FROM {target} t JOIN {gone_rows} g "
             f"ON t._rowid = g.row_id AND {key_hash(table)} = g.key_hash",
         )
         if found != lines:

@@ -1033,7 +1033,7 @@ def _merge(
     merged = f"_merged_{table.name}"
     stored = f"SELECT s.*, true AS _stored, s.rowid AS _rowid FROM {table.name} s"
     kept = f"{merged}_stored" if by_line and few else None
-    if kept and changed_rows.stored_by_row_id(con, table, kept):
+    if kept and changed_rows.stored_by_row_id(con, table, kept, lines.gone if lines else None):
         stored = f"SELECT s.*, true AS _stored FROM {kept} s"
     elif few:
         kept = None

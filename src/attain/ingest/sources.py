@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from attain.errors import InputError
 from attain.ingest import dates
 from attain.ingest.readers import HEADER, ROW, SUPPORTED_SUFFIXES, RawFile, quote_ident
 from attain.schema import TABLES, Column, ColumnType
+
+if TYPE_CHECKING:
+    from attain.ingest.changed_rows import GoneRows
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,9 @@ class Lines:
     """How the import was asked to read the file (declared date format and encoding; empty:
     as detected), kept with the header's hash: a line is only "as the last import read it"
     when it was read the same way."""
+    gone: GoneRows | None = field(default=None, compare=False)
+    """The stored rows of the lines gone, read beside the staging and typing of the changed
+    lines (attain.ingest.changed_rows.GoneRows); None: read when the merge wants them."""
 
 
 @dataclass(frozen=True)
