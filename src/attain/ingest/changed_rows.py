@@ -825,7 +825,6 @@ def _insert_line_hashes(
     number = f"t.{ROW}"
     if ROW not in named:
         number = f"t.rowid - {first} + {scalar(con, f'SELECT {ROW} FROM {typed} LIMIT 1')}"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {_PAIRS} (h UBIGINT, k UBIGINT, n BIGINT)")
     for start in range(0, count, _CHUNK_LINES):
         h = con.execute(
             f"SELECT h FROM {read} WHERE rowid >= ? AND rowid < ?",
@@ -843,23 +842,14 @@ def _insert_line_hashes(
         batches = pa.Table.from_batches(chunk.to_batches(max_chunksize=122_880))
         con.register("_attain_line_chunk", batches)
         try:
-            con.execute(f"INSERT INTO {_PAIRS} SELECT h, k, n FROM _attain_line_chunk")
+            con.execute(
+                f"INSERT INTO {LINE_HASHES_TABLE} ({_COLUMNS}) SELECT "
+                f"{quote_literal(table.name)}, ?, h, k, n, {row_id} FROM _attain_line_chunk",
+                [import_id],
+            )
         finally:
             con.unregister("_attain_line_chunk")
-    # One insert into the store's table: inserted a chunk at a time, its rows stayed in
-    # memory until the commit (10 M lines: 150 MB above the memory limit).
-    con.execute(
-        f"INSERT INTO {LINE_HASHES_TABLE} ({_COLUMNS}) SELECT "
-        f"{quote_literal(table.name)}, ?, h, k, n, {row_id} FROM {_PAIRS}",
-        [import_id],
-    )
-    con.execute(f"DROP TABLE {_PAIRS}")
     return True
-
-
-_PAIRS = "_attain_line_pairs"
-"""Temporary table of `_insert_line_hashes`: each line's hash with its row's key hash and
-number."""
 
 
 def stored_by_row_id(
