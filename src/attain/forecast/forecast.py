@@ -10,6 +10,7 @@ value × the stage's historical win rate over every open deal) and the run-rate 
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
@@ -630,8 +631,10 @@ def _summed(by_owner: np.ndarray, members: list[int]) -> np.ndarray:
     """Each run's total over the owners `members` (rows of `by_owner`, owners x runs), added
     owner after owner in their order: the very sums of `runs[:, members].sum(axis=1)` on the
     runs x owners matrix (an array laid out as this one's transpose), whose column gather cost
-    more than the sums. Not `runs.sum(axis=1)`: that adds pairwise, other floats."""
-    part: np.ndarray = by_owner[members].T.sum(axis=1)
+    more than the sums. Not `runs.sum(axis=1)`: that adds pairwise, other floats. Every owner
+    in order (the company) sums `by_owner` itself, the gather's copy being the same array."""
+    every = len(members) == len(by_owner) and members == list(range(len(by_owner)))
+    part: np.ndarray = (by_owner if every else by_owner[members]).T.sum(axis=1)
     return part
 
 
@@ -641,15 +644,36 @@ RunStats = tuple[float, float, float, float, float | None]
 
 def _run_stats(totals: np.ndarray, targets: list[float | None]) -> list[RunStats]:
     """Each row of `totals` (a C-contiguous rows × simulations array)'s RunStats against the
-    target of the same place in `targets`: per row, as `np.quantile` and `mean` give one row."""
+    target of the same place in `targets`: per row, as `np.quantile` and `mean` give one row.
+    Each row's runs are reordered in place by the quantiles (the caller's arrays are its own
+    temporaries; a copy of the owners' runs cost 0.05 s at 1,000 reps): the mean comes first,
+    and the chance of target counts, in any order."""
     means = totals.mean(axis=1)
-    p10, p50, p90 = np.quantile(totals, [0.1, 0.5, 0.9], axis=1)
+    p10, p50, p90 = _quantiles(totals)
     bars = np.array([np.inf if target is None else target for target in targets], dtype=float)
     chances = (totals >= bars[:, None]).mean(axis=1)
     return [
         (float(m), float(a), float(b), float(c), None if target is None else float(chance))
         for m, a, b, c, chance, target in zip(means, p10, p50, p90, chances, targets, strict=True)
     ]
+
+
+QUANTILES = [0.1, 0.5, 0.9]
+SPLIT_ROWS = 256
+"""From this many rows `_quantiles` splits them between two threads."""
+
+
+def _quantiles(totals: np.ndarray) -> np.ndarray:
+    """P10, P50 and P90 of each row of `totals` (3 × rows), reordering each row in place: the
+    later half of a large array's rows on a second thread (NumPy's partition releases the GIL;
+    0.3 CPU s for 1,126 owners x 10,000 runs), each row's as np.quantile gives it alone."""
+    half = len(totals) // 2
+    if len(totals) < SPLIT_ROWS:
+        return np.asarray(np.quantile(totals, QUANTILES, axis=1, overwrite_input=True))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="attain-quantiles") as helper:
+        later = helper.submit(np.quantile, totals[half:], QUANTILES, axis=1, overwrite_input=True)
+        earlier = np.quantile(totals[:half], QUANTILES, axis=1, overwrite_input=True)
+        return np.concatenate([earlier, later.result()], axis=1)
 
 
 def _row(
