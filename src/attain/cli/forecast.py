@@ -93,8 +93,8 @@ def forecast_command(
     """
     from attain.config import load_settings
     from attain.forecast.kept import Question, kept_note, kept_or_computed
-    from attain.metrics.report import last_fact_day, resolve_as_of
     from attain.reports.forecast import SCOPES, calibration_lines, to_html, to_json
+    from attain.store.freshness import data_through, resolve_as_of
     from attain.store.inventory import data_quality
 
     if ctx.invoked_subcommand is not None:
@@ -110,7 +110,7 @@ def forecast_command(
     overrides = read_overrides(app_db)
     with opened_store(db, read_only=True, as_of=as_of) as backend:
         day = resolve_as_of(
-            as_of.date() if as_of else None, date.today(), last_fact_day(backend), notes
+            as_of.date() if as_of else None, date.today(), data_through(backend), notes
         )
         question = Question(
             as_of=as_of,

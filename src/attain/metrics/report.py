@@ -33,7 +33,8 @@ from attain.metrics.targets import (
     roster_entries,
     synthetic_targets,
 )
-from attain.store.freshness import data_through, freshness_line, latest_import
+from attain.store.freshness import data_through, latest_import
+from attain.store.freshness import resolve_as_of as resolve_as_of  # where callers found it
 from attain.store.handle import Store
 from attain.store.inventory import data_quality
 
@@ -178,28 +179,6 @@ def _targets(
     for section in ("attainment", "pacing", "coverage", "classification", "goals"):
         skipped.append(Skipped(section, "no targets"))
     return targets, "none"
-
-
-def resolve_as_of(
-    asked: date | None, today: date, data_through: date | None, notes: list[str]
-) -> date:
-    """The as-of date: as asked; else the data's last day (attain.store.freshness), else today.
-
-    A later as-of than the day after the data's last day is kept, with a note saying how far
-    before it the data ends.
-    """
-    if asked is None and data_through is not None:
-        notes.append(
-            f"{freshness_line(data_through)}: reporting as of the data's last day "
-            "(use --as-of for another day)"
-        )
-        return data_through
-    as_of = asked or today
-    if data_through is not None and (as_of - data_through).days > 1:
-        notes.append(
-            f"{freshness_line(data_through)}, {(as_of - data_through).days} days before {as_of}"
-        )
-    return as_of
 
 
 def measured_day(as_of: date, through: date | None) -> date:

@@ -69,6 +69,28 @@ def latest_import(backend: Store) -> datetime | None:
     return None if pd.isna(value) else value.to_pydatetime()
 
 
+def resolve_as_of(
+    asked: date | None, today: date, data_through: date | None, notes: list[str]
+) -> date:
+    """The as-of date: as asked; else the data's last day (`data_through`), else today.
+
+    A later as-of than the day after the data's last day is kept, with a note saying how far
+    before it the data ends.
+    """
+    if asked is None and data_through is not None:
+        notes.append(
+            f"{freshness_line(data_through)}: reporting as of the data's last day "
+            "(use --as-of for another day)"
+        )
+        return data_through
+    as_of = asked or today
+    if data_through is not None and (as_of - data_through).days > 1:
+        notes.append(
+            f"{freshness_line(data_through)}, {(as_of - data_through).days} days before {as_of}"
+        )
+    return as_of
+
+
 def freshness_line(through: date | None) -> str:
     """'data through D', the words every output uses for the data's last day."""
     return "no data" if through is None else f"data through {through}"
