@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from attain.ingest.changed_rows import line_hash
 from attain.ingest.importer import ImportResult, import_files
 from attain.store import connect, raw_duckdb
 
@@ -192,7 +193,7 @@ def test_kept_line_numbers_follow_the_file_and_older_stores_without_them_still_m
         ).fetchall()
         hashes = dict(
             con.execute(
-                "SELECT hash(line), line FROM (SELECT unnest(?) AS line)",
+                f"SELECT {line_hash('line')}, line FROM (SELECT unnest(?) AS line)",
                 [[line for _, line in expected]],
             ).fetchall()
         )

@@ -173,7 +173,9 @@ def _first_lines_changed(
         return False
     if not decoded:
         return False
-    hashes = con.execute("SELECT list_transform(?::VARCHAR[], lambda x: hash(x))", [decoded])
+    hashes = con.execute(
+        f"SELECT list_transform(?::VARCHAR[], lambda x: {line_hash('x')})", [decoded]
+    )
     found = hashes.fetchall()[0][0]
     kept = dict(
         con.execute(
@@ -296,7 +298,7 @@ def _scan(cursor: duckdb.DuckDBPyConnection, path: Path, first: _FirstLine) -> _
     """
     try:
         columns = cursor.sql(
-            "SELECT hash(line), coalesce(strlen(line), -1) "
+            f"SELECT {line_hash('line')}, coalesce(strlen(line), -1) "
             f"FROM read_csv({quote_literal(str(path))}, {_LINES}, skip = 1)"
         ).fetchnumpy()
         # The delimiter DuckDB's sniffer finds in the file: its changed lines are read with it.
@@ -544,7 +546,7 @@ def read_as(options: ReadOptions) -> str:
 def _header_hash(con: duckdb.DuckDBPyConnection, header: str, how: str) -> int:
     """The hash kept for a file's header and how it was read (`read_as`)."""
     rows = con.execute(
-        "SELECT hash(?::VARCHAR)", [header + ("\x1e" + how if how else "")]
+        f"SELECT {line_hash('?::VARCHAR')}", [header + ("\x1e" + how if how else "")]
     ).fetchall()
     return int(rows[0][0])
 
@@ -647,6 +649,20 @@ def check_stored_references(
     ).fetchall()
     if found:
         raise ReadWhole(table.name)
+
+
+def line_hash(text: str) -> str:
+    """SQL: the hash kept of the line whose text is the SQL `text`: DuckDB's `hash()` of its
+    MD5, never of the text itself.
+
+    `hash()` mixes a text's 8-byte blocks in by xor and a multiply, which carries a
+    difference only towards the high bits: two edits in the last byte of two blocks cancel
+    about once in 256 (a rep reassigned and a date moved on one line kept its hash, so the
+    re-import kept the old row; tests/ingest/test_line_digests.py). The MD5 costs about
+    0.16 CPU s more per million lines. Hashes kept by an older Attain (`hash(line)`, header
+    included) match none of these: their file is read whole once and its hashes kept anew.
+    """
+    return f"hash(md5({text}))"
 
 
 def key_hash(table: Table) -> str:
@@ -771,7 +787,8 @@ def _record_whole(
         return
     try:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {read} AS SELECT hash(line) AS h, line IS NULL AS blank "
+            f"CREATE OR REPLACE TEMP TABLE {read} AS SELECT {line_hash('line')} AS h, "
+            "line IS NULL AS blank "
             f"FROM read_csv({quote_literal(path)}, {_LINES}, skip = 1)"
         )
     except duckdb.Error:
