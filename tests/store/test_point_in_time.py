@@ -15,6 +15,7 @@ version). Rep bo moves from team east to team west with v3. The deals were creat
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -171,19 +172,26 @@ def test_a_store_without_history_reads_as_today() -> None:
         backend.disconnect()
 
 
-def _credited_owners(*changes: str) -> dict[str, str]:
-    """Each stored deal's owner as the analysis view credits it, after `changes` (SQL) to the
-    store of the module's table."""
+@contextmanager
+def _changed(*changes: str) -> Iterator[Any]:
+    """The store of the module's table after `changes` (SQL)."""
     backend = connect(":memory:")
     try:
         con = raw_duckdb(backend)
         _fill(con, history=True)
         for change in changes:
             con.execute(change)
-        deals = backend.execute(backend.table("opportunities"))
-        return dict(zip(deals["opportunity_id"], deals["owner_rep_id"], strict=True))
+        yield backend
     finally:
         backend.disconnect()
+
+
+def _credited_owners(*changes: str) -> dict[str, str]:
+    """Each stored deal's owner as the analysis view credits it, after `changes` (SQL) to the
+    store of the module's table."""
+    with _changed(*changes) as backend:
+        deals = backend.execute(backend.table("opportunities"))
+        return dict(zip(deals["opportunity_id"], deals["owner_rep_id"], strict=True))
 
 
 def test_a_closed_deal_is_credited_to_its_owner_at_close_time() -> None:
@@ -275,12 +283,7 @@ def test_one_read_of_the_history_tells_the_view_and_the_forecast_whose_rows_to_r
     """The deals whose rows do not all name their stored owner are read once per store
     (`backend.unnamed_owners()`); the deals' view and the forecast's owner spans are the ones
     each finds by its own join."""
-    backend = connect(":memory:")
-    try:
-        con = raw_duckdb(backend)
-        _fill(con, history=True)
-        for change in changes:
-            con.execute(change)
+    with _changed(*changes) as backend:
         found = backend.unnamed_owners()
         assert set(found) == unnamed
         stored = backend.stored_table
@@ -293,5 +296,3 @@ def test_one_read_of_the_history_tells_the_view_and_the_forecast_whose_rows_to_r
         backend.unnamed_owners = lambda: None  # each its own join, as a past version's reading
         pd.testing.assert_frame_equal(spans, load_history(backend).owner_spans)
         assert spans.empty == (not unnamed)
-    finally:
-        backend.disconnect()
