@@ -20,13 +20,14 @@ from importlib.machinery import ModuleSpec
 from types import ModuleType
 
 HIDDEN = "sklearn"
+REFUSED: set[int] = set()
+"""The threads importing LightGBM through `lightgbm()` at the moment."""
 
 
 class _Hidden(importlib.abc.MetaPathFinder):
-    """Refuses `HIDDEN` and its submodules to one thread."""
-
-    def __init__(self, thread: int) -> None:
-        self.thread = thread
+    """Refuses `HIDDEN` and its submodules to the threads in REFUSED. Installed once and
+    never removed: removing a finder while another thread walks sys.meta_path could make that
+    thread skip the next finder (and miss a module); inserting one only shows it one twice."""
 
     def find_spec(
         self,
@@ -34,7 +35,7 @@ class _Hidden(importlib.abc.MetaPathFinder):
         path: Sequence[str] | None,
         target: ModuleType | None = None,
     ) -> ModuleSpec | None:
-        if threading.get_ident() == self.thread and fullname.split(".")[0] == HIDDEN:
+        if threading.get_ident() in REFUSED and fullname.split(".")[0] == HIDDEN:
             raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
         return None
 
@@ -45,12 +46,14 @@ def lightgbm() -> ModuleType:
         import lightgbm as loaded
 
         return loaded
-    finder = _Hidden(threading.get_ident())
-    sys.meta_path.insert(0, finder)
+    if not any(isinstance(finder, _Hidden) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _Hidden())
+    me = threading.get_ident()
+    REFUSED.add(me)
     try:
         import lightgbm as loaded
     finally:
-        sys.meta_path.remove(finder)
+        REFUSED.discard(me)
     return loaded
 
 
