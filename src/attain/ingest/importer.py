@@ -37,6 +37,7 @@ from attain.ingest.validate import (
     FILE,
     REJECT_COLUMNS,
     SUSPECT,
+    keys_distinct,
     reference_check,
     row_checks,
     typed_select,
@@ -800,7 +801,11 @@ def _stage(con: duckdb.DuckDBPyConnection, table: Table, sources: list[Source]) 
         raise InputError(f"{', '.join(lazy)}: cannot be read: {message}") from error
     _drop_header_rows(con, typed, sources)
     suspects, found = _suspect_rows(con, staged, typed)
-    checks = row_checks(table, suspects, typed, present, single_rows=found > 0)
+    keyed = all(part in present for part in table.key)
+    duplicates = keyed and not scalar(con, keys_distinct(table, typed))
+    checks = row_checks(
+        table, suspects, typed, present, single_rows=found > 0, duplicates=duplicates
+    )
     checks += [
         f"SELECT {quote_literal(table.name)}, {quote_literal(source.file)}, {ROW}, column_name, "
         f"value, reason FROM ({source.rejects})"
