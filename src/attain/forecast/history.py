@@ -61,6 +61,9 @@ class DealHistory:
     amount_spans: pd.DataFrame = field(default_factory=lambda: _no_spans(AMOUNT_SPAN_COLUMNS))
     """Each open deal's amount per span of the data versions that saw it: resizes within a
     stage, which the stage entries miss; empty without a history."""
+    strong_keys: bool = False
+    """Whether the deals are keyed by `deal_key(..., strong=True)`: where two of the store's ids
+    share DuckDB's plain hash (load_history finds out)."""
     _keys: dict[str, np.ndarray] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -75,7 +78,8 @@ class DealHistory:
         if frame == "owner_spans":
             return self.owner_spans[KEY].to_numpy(dtype=np.int64)
         if frame not in self._keys:
-            self._keys[frame] = deal_key(getattr(self, frame)["opportunity_id"])
+            ids = getattr(self, frame)["opportunity_id"]
+            self._keys[frame] = deal_key(ids, strong=self.strong_keys)
         return self._keys[frame]
 
     @property
@@ -93,16 +97,23 @@ class DealHistory:
         return pd.Timestamp(max(moment for moment in moments if pd.notna(moment)))
 
 
-def deal_key(ids: pd.Series) -> np.ndarray:
+def deal_key(ids: pd.Series, *, strong: bool = False) -> np.ndarray:
     """A 64-bit hash of each opportunity id (DuckDB's `hash`, as Ibis' `.hash()` reads it from
     a DuckDB store, so keys read with the rows and keys computed here agree). Joins and
     membership tests on these integers instead of the id strings are many times faster on a
-    large store (1.5 M stage entries); two of a store's n ids share a hash with odds of about
-    n² ÷ 2⁶⁵ (5 in a billion at 400,000 deals)."""
+    large store (1.5 M stage entries).
+
+    DuckDB's `hash` of text is no random function of it: it mixes 8-byte blocks by xor and a
+    multiply, which carries a difference only towards the high bits, so two ids that differ
+    only in the last byte of two blocks share a hash about once in 256 ('OPP00001000001209' and
+    'OPP00008000001259'). load_history checks the keys of its deals are distinct and otherwise
+    keys everything `strong`ly: by the hash of each id's MD5, whose blocks differ at random
+    (two of n ids then share one with odds of about n² ÷ 2⁶⁵)."""
     values = pa.array(ids.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    hashed_id = "hash(md5(id))" if strong else "hash(id)"
     with duckdb.connect() as con:
         hashed = con.from_arrow(pa.table({"id": values})).project(
-            "CAST(CAST(hash(id) AS BIT) AS BIGINT) AS k"
+            f"CAST(CAST({hashed_id} AS BIT) AS BIGINT) AS k"
         )
         keys: np.ndarray = hashed.to_arrow_table().column("k").to_numpy()
     return keys
@@ -114,11 +125,24 @@ def load_history(backend: Any) -> DealHistory:
     each data version saw, and owners' and teams' spans.
 
     Only the history rows these need are read (the open deals' latest versions, deleted deals'
-    rows), and the owners' spans as keys: on a DuckDB store the keys come from the store."""
+    rows), and the owners' spans as keys: on a DuckDB store the keys come from the store.
+
+    Where two of the ids (of the stored deals and of those deleted since) share a key, the
+    history is read again keyed `strong`ly (deal_key), so that no join takes one deal for
+    another."""
+    return _loaded(backend, strong=False)
+
+
+def _loaded(backend: Any, *, strong: bool) -> DealHistory:
+    """load_history, the deals keyed by deal_key(..., strong=strong); not `strong`, read again
+    `strong` where two ids share a key."""
     opportunities = backend.table("opportunities")
-    created = opportunities.filter(opportunities.created_at.notnull())
-    deals = _keyed_frame(backend, created.select(*DEAL_COLUMNS, "is_won", "amount"))
-    stages = _keyed_arrow(backend, backend.table("opportunity_stages").select(*STAGE_COLUMNS))
+    # Every deal, those without created_at too (_history leaves them out): their stage entries
+    # and history rows are keyed alike, so their keys must be distinct from the others'.
+    deals = _keyed_frame(backend, opportunities.select(*DEAL_COLUMNS, "is_won", "amount"), strong)
+    stages = _keyed_arrow(
+        backend, backend.table("opportunity_stages").select(*STAGE_COLUMNS), strong
+    )
     reps = backend.execute(backend.table("reps").select("rep_id", "team_id"))
     teams = {
         str(rep): team_or_none(team)
@@ -126,19 +150,24 @@ def load_history(backend: Any) -> DealHistory:
     }
     stored = getattr(backend, "stored_table", None)
     if stored is None or all(history_rows(stored, name) is None for name in HISTORY_TABLES):
-        return _history(deals, stages, teams)
-    rows, gone = _past_rows(backend, deals)
+        if not strong and not _keys_distinct(deals):
+            return _loaded(backend, strong=True)
+        return _history(deals, stages, teams, strong)
+    rows, gone = _past_rows(backend, deals, strong)
     deleted = _deleted_deals(rows, gone)
     if not deleted.empty:
-        deleted = deleted.assign(**{KEY: deal_key(deleted["opportunity_id"])})
+        deleted = deleted.assign(**{KEY: deal_key(deleted["opportunity_id"], strong=strong)})
         deals = pd.concat([_deal_frame(deals), _deal_frame(deleted)])
-    stages = _with_seen_stages(rows, stages, deleted["opportunity_id"])
-    history = _history(deals, stages, teams)
+    if not strong and not _keys_distinct(deals):
+        return _loaded(backend, strong=True)
+    stages = _with_seen_stages(rows, stages, deleted["opportunity_id"], strong)
+    history = _history(deals, stages, teams, strong)
     live = rows.loc[~rows["deleted"]]
     versioned_open = live.loc[live["version_from"].notna() & live["closed_at"].isna()]
+    created = opportunities.filter(opportunities.created_at.notnull())
     loaded = replace(
         history,
-        owner_spans=_owner_spans(backend, created),
+        owner_spans=_owner_spans(backend, created, strong),
         team_spans=_as_spans(_live_reps(backend), TEAM_SPAN_COLUMNS),
         amount_spans=_as_spans(versioned_open, AMOUNT_SPAN_COLUMNS),
     )
@@ -146,32 +175,42 @@ def load_history(backend: Any) -> DealHistory:
     return loaded
 
 
+def _keys_distinct(deals: pd.DataFrame) -> bool:
+    """Whether no two ids of `deals` (keyed) share a key: at once where the keys are distinct
+    (10 ms at 400,000 deals), which the ids of a store are unless two share a hash."""
+    keys = pd.Index(deals[KEY].to_numpy(dtype=np.int64))
+    if keys.is_unique:
+        return True
+    ids = deals["opportunity_id"].astype(object)
+    return bool(keys.nunique() == pd.MultiIndex.from_arrays([ids, keys]).nunique())
+
+
 def _is_duckdb(backend: Any) -> bool:
     return getattr(backend, "name", None) == "duckdb"
 
 
-def _keyed_arrow(backend: Any, expr: Any) -> pa.Table:
-    """`expr`'s rows with each row's deal_key in KEY, as Arrow. From DuckDB through Arrow with
-    the keys hashed by the store (Ibis' `execute` makes a Python list of every column that holds
-    a null before pandas sees it, seconds a column at 400,000 deals); elsewhere through
-    `execute`, hashed here."""
-    if _is_duckdb(backend):
+def _keyed_arrow(backend: Any, expr: Any, strong: bool = False) -> pa.Table:
+    """`expr`'s rows with each row's deal_key (`strong` or not) in KEY, as Arrow. From DuckDB
+    through Arrow with the plain keys hashed by the store (Ibis' `execute` makes a Python list
+    of every column that holds a null before pandas sees it, seconds a column at 400,000
+    deals); elsewhere, or `strong`, through `execute`, hashed here."""
+    if _is_duckdb(backend) and not strong:
         table: pa.Table = backend.to_pyarrow(expr.mutate(**{KEY: expr.opportunity_id.hash()}))
         return table
-    return pa.Table.from_pandas(_keyed_executed(backend, expr), preserve_index=False)
+    return pa.Table.from_pandas(_keyed_executed(backend, expr, strong), preserve_index=False)
 
 
-def _keyed_executed(backend: Any, expr: Any) -> pd.DataFrame:
+def _keyed_executed(backend: Any, expr: Any, strong: bool = False) -> pd.DataFrame:
     """`expr`'s rows through `execute` (any backend), each with its deal_key in KEY."""
     frame: pd.DataFrame = backend.execute(expr)
-    frame[KEY] = deal_key(frame["opportunity_id"])
+    frame[KEY] = deal_key(frame["opportunity_id"], strong=strong)
     return frame
 
 
-def _keyed_frame(backend: Any, expr: Any) -> pd.DataFrame:
+def _keyed_frame(backend: Any, expr: Any, strong: bool = False) -> pd.DataFrame:
     """`_keyed_arrow` as pandas."""
-    if not _is_duckdb(backend):
-        return _keyed_executed(backend, expr)
+    if not _is_duckdb(backend) or strong:
+        return _keyed_executed(backend, expr, strong)
     table = _keyed_arrow(backend, expr)
     return pd.DataFrame(
         {
@@ -201,7 +240,7 @@ def _series(name: str, column: pa.ChunkedArray) -> pd.Series:
     return found
 
 
-def _past_rows(backend: Any, deals: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+def _past_rows(backend: Any, deals: pd.DataFrame, strong: bool) -> tuple[pd.DataFrame, list[str]]:
     """The deals' history rows the forecast reads beyond the owners' spans (History.deals'
     columns, in the store's order): the open deals' versioned rows (stages and amounts each
     data version saw) and every row of the deals a full export deleted; and the ids of those
@@ -213,7 +252,8 @@ def _past_rows(backend: Any, deals: pd.DataFrame) -> tuple[pd.DataFrame, list[st
     )
     ended = view.filter(view.deleted & view.valid_to.isnull()).select("opportunity_id")
     ids = ended.to_pandas()["opportunity_id"].astype(object)
-    stored = pd.Series(deals[KEY].to_numpy(dtype=np.int64)).isin(deal_key(ids)).to_numpy()
+    keys = deal_key(ids, strong=strong)
+    stored = pd.Series(deals[KEY].to_numpy(dtype=np.int64)).isin(keys).to_numpy()
     gone = sorted(set(ids) - set(deals["opportunity_id"].loc[stored]))
     live = ~view.deleted.fill_null(False)
     versioned_open = live & view.version_from.notnull() & view.closed_at.isnull()
@@ -228,7 +268,7 @@ def _live_reps(backend: Any) -> pd.DataFrame:
     return reps.loc[~reps["deleted"]]
 
 
-def _owner_spans(backend: Any, deals: Any) -> pd.DataFrame:
+def _owner_spans(backend: Any, deals: Any, strong: bool) -> pd.DataFrame:
     """Each deal's owner per span of the history (deletions left out), by key and start; only
     of the deals whose spans could change the owner known_at gives them: not of a deal of
     `deals` (an Ibis table) whose every span names its owner there. At 1,000 reps that is
@@ -251,7 +291,8 @@ def _owner_spans(backend: Any, deals: Any) -> pd.DataFrame:
     listed = unnamed() if unnamed is not None else None
     if listed is not None and listed.empty:
         changing = live.limit(0)
-    table = _keyed_arrow(backend, changing.select("opportunity_id", "owner_rep_id", *SPAN_COLUMNS))
+    spans = changing.select("opportunity_id", "owner_rep_id", *SPAN_COLUMNS)
+    table = _keyed_arrow(backend, spans, strong)
     keys = table.column(KEY).to_numpy()
     starts = _micros(table.column("valid_from"))
     # Open starts (NaT) first, as the oldest; ties keep the store's order.
@@ -348,7 +389,9 @@ def _deleted_deals(rows: pd.DataFrame, deleted: list[str]) -> pd.DataFrame:
     return found
 
 
-def _with_seen_stages(rows: pd.DataFrame, stages: pa.Table, deleted: pd.Series) -> pa.Table:
+def _with_seen_stages(
+    rows: pd.DataFrame, stages: pa.Table, deleted: pd.Series, strong: bool
+) -> pa.Table:
     """`stages` (keyed, as Arrow) plus each stage the deals' history saw a deal enter that
     `stages` lacks, entered when the first data version showing it was taken (with that
     version's amount), and the stage entries seeded from an export's stage history for the
@@ -369,14 +412,14 @@ def _with_seen_stages(rows: pd.DataFrame, stages: pa.Table, deleted: pd.Series) 
     # the day of a lone first import, and the history would seem to run to that day.
     versions = seen.groupby("opportunity_id")["stage"].transform("size")
     moved = (versions > 1) & (seen["stage"] != seen.groupby("opportunity_id")["stage"].shift())
-    seen[KEY] = deal_key(seen["opportunity_id"])
+    seen[KEY] = deal_key(seen["opportunity_id"], strong=strong)
     new = moved & ~_entered(stages, seen) if moved.any() else moved
     entries = seeded.rename(columns={"valid_from": "entered_at"})[STAGE_COLUMNS]
     added = [frame for frame in (entries, seen.loc[new]) if not frame.empty]
     if not added:
         return stages
     extra = pd.concat(added, ignore_index=True)
-    extra[KEY] = deal_key(extra["opportunity_id"])
+    extra[KEY] = deal_key(extra["opportunity_id"], strong=strong)
     return pa.concat_tables([stages, _stage_table(extra).cast(stages.schema)])
 
 
@@ -401,10 +444,13 @@ def _as_spans(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 def make_history(
     deals: pd.DataFrame, stages: pd.DataFrame, rep_teams: dict[str, str | None]
 ) -> DealHistory:
-    """A DealHistory from plain frames (columns as in the store), types normalised."""
-    deals = deals.assign(**{KEY: deal_key(deals["opportunity_id"])})
-    stages = stages.assign(**{KEY: deal_key(stages["opportunity_id"])})
-    return _history(deals, _stage_table(stages), rep_teams)
+    """A DealHistory from plain frames (columns as in the store), types normalised; keyed
+    `strong`ly where two ids share a plain key (a deal's id may repeat here)."""
+    ids = pd.concat([deals["opportunity_id"], stages["opportunity_id"]], ignore_index=True)
+    strong = not _keys_distinct(pd.DataFrame({"opportunity_id": ids, KEY: deal_key(ids)}))
+    deals = deals.assign(**{KEY: deal_key(deals["opportunity_id"], strong=strong)})
+    stages = stages.assign(**{KEY: deal_key(stages["opportunity_id"], strong=strong)})
+    return _history(deals, _stage_table(stages), rep_teams, strong)
 
 
 def _stage_table(stages: pd.DataFrame) -> pa.Table:
@@ -422,15 +468,16 @@ def _stage_table(stages: pd.DataFrame) -> pa.Table:
 
 
 def _history(
-    deals: pd.DataFrame, stages: pa.Table, rep_teams: dict[str, str | None]
+    deals: pd.DataFrame, stages: pa.Table, rep_teams: dict[str, str | None], strong: bool
 ) -> DealHistory:
-    """A DealHistory from keyed deals and stage entries (Arrow), types normalised: the stage
-    entries of the deals kept, in order of entry and then deal id (ties as given)."""
+    """A DealHistory from deals and stage entries (Arrow) keyed by deal_key(..., strong=strong),
+    types normalised: the stage entries of the deals kept, in order of entry and then deal id
+    (ties as given)."""
     deals = _deal_frame(deals)
     deals = deals.loc[deals["created_at"].notna()].reset_index(drop=True)
     keys = deals.pop(KEY).to_numpy(dtype=np.int64)
     frame, stage_keys, deal_rows = _stage_frame(stages, deals["opportunity_id"].to_numpy(), keys)
-    history = DealHistory(deals, frame, rep_teams)
+    history = DealHistory(deals, frame, rep_teams, strong_keys=strong)
     history._keys.update(deals=keys, stages=stage_keys)
     if deal_rows is not None:  # stage_deals' answer, found here already (0.05 s later)
         history._keys["stage_deals"] = deal_rows

@@ -80,7 +80,9 @@ def _keyed_amounts(history: DealHistory) -> pd.DataFrame:
     in_force matches the rows to them on integers instead of id strings (half its time)."""
     if "keyed_amounts" not in history.derived:
         spans = history.amount_spans
-        keys = deal_key(spans["opportunity_id"]) if len(spans) else np.empty(0, dtype=np.int64)
+        ids = spans["opportunity_id"]
+        strong = history.strong_keys
+        keys = deal_key(ids, strong=strong) if len(spans) else np.empty(0, dtype=np.int64)
         history.derived["keyed_amounts"] = spans.assign(**{KEY: keys})
     keyed: pd.DataFrame = history.derived["keyed_amounts"]
     return keyed

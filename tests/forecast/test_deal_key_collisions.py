@@ -1,0 +1,158 @@
+"""Two deals whose ids share DuckDB's `hash()` are still two deals in the forecast.
+
+DuckDB's `hash()` of text mixes 8-byte blocks by xor and a multiply, which carries a difference
+only towards the high bits: two ids that differ in the last byte of two blocks share a hash
+about once in 256 ('OPP00001000001209' and 'OPP00008000001259' do). The same organisation is
+imported twice: once with two open deals (different owners, stages and amounts) renamed to
+such a pair, once to a pair that does not collide, every other id renamed alike (the order of
+the ids, which the forecast's draws follow, is the same in both). Histories and forecasts must
+agree, deal for deal and rep for rep.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from attain.demo.config import DemoSpec
+from attain.demo.generator import generate
+from attain.forecast.forecast import forecast_period
+from attain.forecast.history import DealHistory, load_history, make_history
+from attain.forecast.settings import ForecastSettings
+from attain.ingest.importer import import_files
+from attain.metrics.periods import quarter_of
+from attain.store import connect, raw_duckdb
+
+COLLIDING = ("OPP00001000001209", "OPP00008000001259")
+DISTINCT = ("OPP00001000001209", "OPP00008000001260")
+ID = re.compile(r"\bOPP(\d{8})\b")
+
+
+def test_the_pairs_are_what_they_claim() -> None:
+    with duckdb.connect() as con:
+        same = con.execute("SELECT hash(?) = hash(?), hash(?) = hash(?)", [*COLLIDING, *DISTINCT])
+        assert same.fetchone() == (True, False)
+
+
+def _chosen(folder: Path) -> tuple[str, str]:
+    """Two deals open at the end of the data with different owners, stages and amounts."""
+    deals = pd.read_csv(folder / "opportunities.csv", dtype=str)
+    still_open = deals.loc[deals["closed_at"].isna()]
+    first = still_open.iloc[0]
+    other = still_open.loc[
+        (still_open["owner_rep_id"] != first["owner_rep_id"])
+        & (still_open["stage"] != first["stage"])
+        & (still_open["amount"] != first["amount"])
+    ].iloc[0]
+    return str(first["opportunity_id"]), str(other["opportunity_id"])
+
+
+def _renamed(source: Path, target: Path, chosen: tuple[str, str], pair: tuple[str, str]) -> None:
+    """`source`'s CSVs with each id OPPn written OPP and n in 14 digits, the `chosen` as `pair`."""
+    names = dict(zip(chosen, pair, strict=True))
+    target.mkdir()
+    for path in source.iterdir():
+        text = path.read_text()
+        if path.suffix == ".csv":
+            text = ID.sub(lambda m: names.get(m.group(0), f"OPP{int(m.group(1)):014d}"), text)
+        (target / path.name).write_text(text)
+
+
+def _history(folder: Path) -> DealHistory:
+    backend = connect(str(folder / "store.duckdb"))
+    try:
+        import_files(raw_duckdb(backend), [folder])
+        return load_history(backend)
+    finally:
+        backend.disconnect()
+
+
+@pytest.fixture(scope="module")
+def histories(tmp_path_factory: pytest.TempPathFactory) -> tuple[DealHistory, DealHistory]:
+    base = tmp_path_factory.mktemp("collide")
+    generate(DemoSpec(reps=4, quarters=3, seed=5), base / "demo")
+    chosen = _chosen(base / "demo")
+    _renamed(base / "demo", base / "colliding", chosen, COLLIDING)
+    _renamed(base / "demo", base / "distinct", chosen, DISTINCT)
+    return _history(base / "colliding"), _history(base / "distinct")
+
+
+def _as_distinct(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(opportunity_id=frame["opportunity_id"].replace(COLLIDING[1], DISTINCT[1]))
+
+
+def test_the_history_keeps_both_deals_apart(histories: tuple[DealHistory, DealHistory]) -> None:
+    colliding, distinct = histories
+    pd.testing.assert_frame_equal(_as_distinct(colliding.deals), distinct.deals)
+    pd.testing.assert_frame_equal(_as_distinct(colliding.stages), distinct.stages)
+    for frame in ("deals", "stages"):
+        assert len(set(colliding.keys_of(frame))) == len(set(distinct.keys_of(frame)))
+
+
+def _rows(history: DealHistory) -> list[tuple[object, ...]]:
+    as_of = history.last_event.date()
+    result = forecast_period(
+        history,
+        quarter_of(as_of),
+        as_of,
+        targets={},
+        names={},
+        zone="UTC",
+        settings=ForecastSettings(simulations=300),
+        simulations=300,
+    )
+    deals = [
+        (d.opportunity_id, d.owner_rep_id, d.stage, d.value, d.probability) for d in result.deals
+    ]
+    rows = [
+        (row.scope, row.id, row.open_deals, row.open_value, row.expected_open, row.p10, row.p90)
+        for row in result.rows
+    ]
+    return [*rows, *[(oid.replace(COLLIDING[1], DISTINCT[1]), *rest) for oid, *rest in deals]]
+
+
+def test_each_rep_forecast_is_that_of_distinct_ids(
+    histories: tuple[DealHistory, DealHistory],
+) -> None:
+    colliding, distinct = histories
+    assert _rows(colliding) == _rows(distinct)
+
+
+def test_the_colliding_store_alone_is_keyed_strongly(
+    histories: tuple[DealHistory, DealHistory],
+) -> None:
+    colliding, distinct = histories
+    assert colliding.strong_keys and not distinct.strong_keys
+
+
+def test_an_entry_of_a_deal_not_kept_is_not_taken_for_its_namesake() -> None:
+    """The stage entries of an id the deals lack (a deal without created_at) stay out of the
+    history, though that id shares its plain key with a deal's."""
+    at = pd.Timestamp("2026-04-01 10:00")
+    deals = pd.DataFrame(
+        {
+            "opportunity_id": [COLLIDING[0]],
+            "owner_rep_id": ["r1"],
+            "product_id": [None],
+            "created_at": [at],
+            "closed_at": [pd.NaT],
+            "is_won": [None],
+            "amount": [100.0],
+        }
+    )
+    stages = pd.DataFrame(
+        {
+            "opportunity_id": [COLLIDING[0], COLLIDING[1]],
+            "stage": ["Discovery", "Negotiation"],
+            "entered_at": [at, at + pd.Timedelta(days=1)],
+            "amount": [100.0, 900.0],
+        }
+    )
+    history = make_history(deals, stages, {"r1": "t1"})
+    assert history.strong_keys
+    assert history.stages["opportunity_id"].tolist() == [COLLIDING[0]]
+    assert history.stages["stage"].tolist() == ["Discovery"]
