@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -21,8 +22,9 @@ import pytest
 from attain.demo.config import DemoSpec
 from attain.demo.generator import generate
 from attain.forecast.forecast import forecast_period
-from attain.forecast.history import DealHistory, load_history, make_history
+from attain.forecast.history import DealHistory, known_at, load_history, make_history
 from attain.forecast.settings import ForecastSettings
+from attain.forecast.snapshots import open_at
 from attain.ingest.importer import import_files
 from attain.metrics.periods import quarter_of
 from attain.store import connect, raw_duckdb
@@ -156,3 +158,59 @@ def test_an_entry_of_a_deal_not_kept_is_not_taken_for_its_namesake() -> None:
     assert history.strong_keys
     assert history.stages["opportunity_id"].tolist() == [COLLIDING[0]]
     assert history.stages["stage"].tolist() == ["Discovery"]
+
+
+def _store_with_a_deleted_deal(stored: str, deleted: str) -> Any:
+    """A store whose deal `stored` (bo's, 100, created 2 January) is open and whose deal
+    `deleted` (ada's, 80 in proposal, created 5 January) an export of 10 February left out."""
+    backend = connect(":memory:")
+    con = raw_duckdb(backend)
+    con.execute("INSERT INTO teams (team_id, name) VALUES ('east', 'East')")
+    con.execute(
+        "INSERT INTO reps (rep_id, name, team_id, role) VALUES "
+        "('ada', 'Ada', 'east', 'rep'), ('bo', 'Bo', 'east', 'rep')"
+    )
+    con.execute(
+        "INSERT INTO opportunities (opportunity_id, owner_rep_id, account_id, created_at, stage, "
+        "amount) VALUES (?, 'bo', 'acme', '2024-01-02', 'prospect', 100)",
+        [stored],
+    )
+    rows = [
+        (stored, 1, None, "2024-01-10", None, False, "bo", "prospect", 100.0, "2024-01-02"),
+        (deleted, 1, 2, "2024-01-10", "2024-02-10", False, "ada", "proposal", 80.0, "2024-01-05"),
+        (deleted, 2, None, "2024-02-10", None, True, "ada", "proposal", 80.0, "2024-01-05"),
+    ]
+    con.executemany(
+        "INSERT INTO attain_opportunity_history (opportunity_id, version_from, version_to, "
+        "valid_from, valid_to, deleted, owner_rep_id, stage, amount, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    return backend
+
+
+def _seen_on_20_january(pair: tuple[str, str]) -> list[tuple[object, ...]]:
+    """Who owned which open deal of what value on 20 January, the pair named "kept", "gone"."""
+    backend = _store_with_a_deleted_deal(*pair)
+    try:
+        history = load_history(backend)
+    finally:
+        backend.disconnect()
+    names = dict(zip(pair, ("kept", "gone"), strict=True))
+    rows = open_at(history, [pd.Timestamp("2024-01-20")])
+    deals = known_at(history, pd.Timestamp("2024-01-20")).deals
+    opened = zip(rows["opportunity_id"], rows["value"], strict=True)
+    owned = zip(deals["opportunity_id"], deals["owner_rep_id"], strict=True)
+    return sorted(
+        [*[("open", names[d], v) for d, v in opened], *[("deal", names[d], o) for d, o in owned]]
+    )
+
+
+def test_a_deleted_deal_is_not_taken_for_a_stored_one_sharing_its_hash() -> None:
+    assert _seen_on_20_january(COLLIDING) == _seen_on_20_january(DISTINCT)
+    assert _seen_on_20_january(COLLIDING) == [
+        ("deal", "gone", "ada"),
+        ("deal", "kept", "bo"),
+        ("open", "gone", 80.0),
+        ("open", "kept", 100.0),
+    ]
