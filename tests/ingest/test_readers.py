@@ -186,6 +186,24 @@ def test_the_bad_line_is_exact_past_the_first_chunk(tmp_path: Path) -> None:
         pass
 
 
+@pytest.mark.parametrize("declared", ["utf-8", "ascii"])
+def test_the_bad_line_is_exact_after_plain_ascii_chunks(tmp_path: Path, declared: str) -> None:
+    # ASCII chunks are only checked, not decoded: their lines still count where a later
+    # byte does not decode, after a chunk of two-byte characters between them (for UTF-8).
+    ascii_lines = "T,plain ascii team name\n" * 50_000
+    accented = "T,ééééééééééééééééééééé\n" * 30_000 if declared == "utf-8" else ""
+    text = TEAMS_HEADER + ascii_lines + accented + ascii_lines
+    assert len(text.encode("utf-8")) > 2 * encodings.CHUNK_BYTES
+    path = tmp_path / "teams.csv"
+    path.write_bytes(text.encode("utf-8") + b"T,caf\xe9\n")
+    line = text.count("\n") + 1
+    with (
+        pytest.raises(InputError, match=rf": line {line} cannot be read as {declared} "),
+        encodings.as_utf8(path, declared),
+    ):
+        pass
+
+
 def test_non_utf8_after_a_plain_ascii_start_is_still_detected(
     con: duckdb.DuckDBPyConnection, tmp_path: Path
 ) -> None:
