@@ -193,11 +193,13 @@ def _is_duckdb(backend: Any) -> bool:
 
 def _keyed_arrow(backend: Any, expr: Any, strong: bool = False) -> pa.Table:
     """`expr`'s rows with each row's deal_key (`strong` or not) in KEY, as Arrow. From DuckDB
-    through Arrow with the plain keys hashed by the store (Ibis' `execute` makes a Python list
-    of every column that holds a null before pandas sees it, seconds a column at 400,000
-    deals); elsewhere, or `strong`, through `execute`, hashed here."""
-    if _is_duckdb(backend) and not strong:
-        table: pa.Table = backend.to_pyarrow(expr.mutate(**{KEY: expr.opportunity_id.hash()}))
+    through Arrow with the keys hashed by the store (Ibis' `execute` makes a Python list of
+    every column that holds a null before pandas sees it, seconds a column at 400,000 deals);
+    elsewhere through `execute`, hashed here."""
+    if _is_duckdb(backend):
+        # Ibis writes hexdigest("md5").hash() as DuckDB's hash(md5(id)), as deal_key does.
+        ids = expr.opportunity_id.hexdigest("md5") if strong else expr.opportunity_id
+        table: pa.Table = backend.to_pyarrow(expr.mutate(**{KEY: ids.hash()}))
         return table
     return pa.Table.from_pandas(_keyed_executed(backend, expr, strong), preserve_index=False)
 
@@ -211,9 +213,9 @@ def _keyed_executed(backend: Any, expr: Any, strong: bool = False) -> pd.DataFra
 
 def _keyed_frame(backend: Any, expr: Any, strong: bool = False) -> pd.DataFrame:
     """`_keyed_arrow` as pandas."""
-    if not _is_duckdb(backend) or strong:
+    if not _is_duckdb(backend):
         return _keyed_executed(backend, expr, strong)
-    table = _keyed_arrow(backend, expr)
+    table = _keyed_arrow(backend, expr, strong)
     return pd.DataFrame(
         {
             name: _series(name, column)
