@@ -4,7 +4,8 @@ DuckDB's `hash()` of a text mixes each 8-byte block into its state by xor and a 
 which carries a difference only towards the high bits: two edits in the last byte of two
 blocks cancel about once in 256. A rep reassigned (R0001 -> R0000) and the date moved
 (21 -> 28) on the same line gave that line its old `hash()`, so a re-import counted it as
-unchanged and kept the old rep and date. The line hashes are taken of the line's MD5 instead.
+unchanged and kept the old rep and date. The line hashes are taken of the line's MD5 instead
+(`changed_rows.line_hash`).
 """
 
 from __future__ import annotations
