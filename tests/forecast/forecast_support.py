@@ -45,6 +45,11 @@ def daily_wins(
 def demo_history(folder: Path, *, reps: int, quarters: int, seed: int) -> DealHistory:
     """A generated demo organisation imported into a store, read back as a DealHistory."""
     generate(DemoSpec(reps=reps, quarters=quarters, seed=seed), folder)
+    return imported_history(folder)
+
+
+def imported_history(folder: Path) -> DealHistory:
+    """The CSVs of `folder` imported into a store there, read back as a DealHistory."""
     backend = connect(str(folder / "store.duckdb"))
     try:
         import_files(raw_duckdb(backend), [folder])

@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pytest
+from forecast_support import imported_history
 
 from attain.demo.config import DemoSpec
 from attain.demo.generator import generate
@@ -25,7 +26,6 @@ from attain.forecast.forecast import forecast_period
 from attain.forecast.history import DealHistory, known_at, load_history, make_history
 from attain.forecast.settings import ForecastSettings
 from attain.forecast.snapshots import open_at
-from attain.ingest.importer import import_files
 from attain.metrics.periods import quarter_of
 from attain.store import connect, raw_duckdb
 
@@ -64,15 +64,6 @@ def _renamed(source: Path, target: Path, chosen: tuple[str, str], pair: tuple[st
         (target / path.name).write_text(text)
 
 
-def _history(folder: Path) -> DealHistory:
-    backend = connect(str(folder / "store.duckdb"))
-    try:
-        import_files(raw_duckdb(backend), [folder])
-        return load_history(backend)
-    finally:
-        backend.disconnect()
-
-
 @pytest.fixture(scope="module")
 def histories(tmp_path_factory: pytest.TempPathFactory) -> tuple[DealHistory, DealHistory]:
     base = tmp_path_factory.mktemp("collide")
@@ -80,7 +71,7 @@ def histories(tmp_path_factory: pytest.TempPathFactory) -> tuple[DealHistory, De
     chosen = _chosen(base / "demo")
     _renamed(base / "demo", base / "colliding", chosen, COLLIDING)
     _renamed(base / "demo", base / "distinct", chosen, DISTINCT)
-    return _history(base / "colliding"), _history(base / "distinct")
+    return imported_history(base / "colliding"), imported_history(base / "distinct")
 
 
 def _as_distinct(frame: pd.DataFrame) -> pd.DataFrame:
