@@ -44,9 +44,10 @@ from attain.ingest.readers import (
     temporary_table_exists,
 )
 from attain.ingest.sources import Lines
-from attain.ingest.versions import DELETABLE, file_hashes
+from attain.ingest.validate import key_hash
+from attain.ingest.versions import DELETABLE, file_hashes, newest_full
 from attain.schema import Column, Table
-from attain.store.ddl import IMPORT_TABLES_TABLE, IMPORTS_TABLE, LINE_HASHES_TABLE
+from attain.store.ddl import IMPORT_TABLES_TABLE, LINE_HASHES_TABLE
 
 _LINES = (
     "header = false, columns = {'line': 'VARCHAR'}, delim = '\\x1f', quote = '', escape = '', "
@@ -67,11 +68,8 @@ def candidates(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> dict[Path, 
     kept the table's line hashes and rejected none of its rows: the store then holds a row for
     every line hashed.
     """
-    latest = con.execute(
-        f"SELECT import_id, preset, partial, file_hashes FROM {IMPORTS_TABLE} "
-        "ORDER BY import_id DESC LIMIT 1"
-    ).fetchall()
-    if not latest or latest[0][1] != "generic" or latest[0][2] or not latest[0][3]:
+    latest = newest_full(con, "generic")
+    if latest is None:
         return {}
     ready = {
         name
@@ -79,7 +77,7 @@ def candidates(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> dict[Path, 
             f"SELECT h.table_name FROM {LINE_HASHES_TABLE} h JOIN {IMPORT_TABLES_TABLE} t "
             "ON t.table_name = h.table_name AND t.import_id = h.import_id "
             "WHERE h.key_hash IS NULL AND h.import_id = ? AND t.rejected = 0",
-            [latest[0][0]],
+            [latest[0]],
         ).fetchall()
     }
     return {
@@ -665,11 +663,6 @@ def line_hash(text: str) -> str:
     its hashes kept anew.
     """
     return f"hash(md5_number({text}))"
-
-
-def key_hash(table: Table) -> str:
-    """SQL: the hash of a typed row's key (alias `t`)."""
-    return "hash(" + ", ".join(f"t.{quote_ident(part)}" for part in table.key) + ")"
 
 
 def check_keys(con: duckdb.DuckDBPyConnection, table: Table, typed: str, lines: Lines) -> None:

@@ -157,13 +157,15 @@ def keys_distinct(table: Table, typed: str) -> str:
     check does first (10 M activities: 1.6 against 2.1 to 2.6 CPU s), and valid files have
     no duplicate; when two hashes are the same, the check runs."""
     return (
-        f"SELECT count(*) = count(DISTINCT {_key_hash(table)}) FROM {typed} t "
+        f"SELECT count(*) = count(DISTINCT {key_hash(table)}) FROM {typed} t "
         f"WHERE {_required_key(table)}"
     )
 
 
-def _key_hash(table: Table) -> str:
-    """SQL: the 64-bit hash of a typed row's key (alias `t`)."""
+def key_hash(table: Table) -> str:
+    """SQL: the 64-bit hash of a typed row's key (alias `t`): DuckDB's `hash()`, which two
+    different keys share more often than 64 bits promise (see changed_rows.line_hash), so it
+    only ever says which keys to compare exactly or which rows cannot be told apart by it."""
     return "hash(" + ", ".join(f"t.{quote_ident(part)}" for part in table.key) + ")"
 
 
@@ -246,7 +248,7 @@ def _duplicate_key_check(table: Table, typed: str) -> str:
     # per key) are built only for their rows, not for the millions of unique keys.
     # That grouping is of the keys' 64-bit hashes (fixed width: 9.7 s against 11.9 s for the
     # key text, 10 M activities under load); only keys whose hash repeats are grouped exactly.
-    hashed = _key_hash(table)
+    hashed = key_hash(table)
     twice = f"SELECT {hashed} FROM {typed} t WHERE {where} GROUP BY 1 HAVING count(*) > 1"
     repeated = (
         f"(SELECT {key} FROM {typed} t WHERE {where} AND {hashed} IN ({twice}) "

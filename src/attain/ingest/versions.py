@@ -94,10 +94,10 @@ def hash_beside(paths: list[str]) -> Future[dict[str, str]]:
 def may_skip_files(con: duckdb.DuckDBPyConnection, preset: str) -> bool:
     """Whether `unchanged_files` may skip any file: the newest data version is a full
     import of `preset` that kept its files' hashes."""
-    return _newest_full(con, preset) is not None
+    return newest_full(con, preset) is not None
 
 
-def _newest_full(con: duckdb.DuckDBPyConnection, preset: str) -> tuple[int, str] | None:
+def newest_full(con: duckdb.DuckDBPyConnection, preset: str) -> tuple[int, str] | None:
     """The newest data version's id and file hashes (JSON) when it is a full import of
     `preset` that kept them."""
     row = con.execute(
@@ -120,7 +120,7 @@ def unchanged_files(
     would change nothing (a rejected row might load now that a parent it lacked arrived, so a
     table with rejects is read again).
     """
-    newest = _newest_full(con, preset)
+    newest = newest_full(con, preset)
     if newest is None:
         return {}
     import_id, recorded = newest[0], json.loads(newest[1])
