@@ -191,7 +191,7 @@ def _is_duckdb(backend: Any) -> bool:
     return getattr(backend, "name", None) == "duckdb"
 
 
-def _keyed_arrow(backend: Any, expr: Any, strong: bool = False) -> pa.Table:
+def _keyed_arrow(backend: Any, expr: Any, strong: bool) -> pa.Table:
     """`expr`'s rows with each row's deal_key (`strong` or not) in KEY, as Arrow. From DuckDB
     through Arrow with the keys hashed by the store (Ibis' `execute` makes a Python list of
     every column that holds a null before pandas sees it, seconds a column at 400,000 deals);
@@ -204,14 +204,14 @@ def _keyed_arrow(backend: Any, expr: Any, strong: bool = False) -> pa.Table:
     return pa.Table.from_pandas(_keyed_executed(backend, expr, strong), preserve_index=False)
 
 
-def _keyed_executed(backend: Any, expr: Any, strong: bool = False) -> pd.DataFrame:
+def _keyed_executed(backend: Any, expr: Any, strong: bool) -> pd.DataFrame:
     """`expr`'s rows through `execute` (any backend), each with its deal_key in KEY."""
     frame: pd.DataFrame = backend.execute(expr)
     frame[KEY] = deal_key(frame["opportunity_id"], strong=strong)
     return frame
 
 
-def _keyed_frame(backend: Any, expr: Any, strong: bool = False) -> pd.DataFrame:
+def _keyed_frame(backend: Any, expr: Any, strong: bool) -> pd.DataFrame:
     """`_keyed_arrow` as pandas."""
     if not _is_duckdb(backend):
         return _keyed_executed(backend, expr, strong)
