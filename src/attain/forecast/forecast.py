@@ -13,7 +13,7 @@ from collections.abc import Hashable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -320,7 +320,7 @@ def forecast_period(
     horizon = end - moment
     past_ends = [_instant(p.end, zone) for p in previous_periods(period, settings.lookback_periods)]
     model, found = _fitted(known, (start, moment, horizon), past_ends, settings, win_model)
-    snapshot, rate, stage_rates = found["snapshot"], found["rate"], found["stage_rates"]
+    snapshot, rate, stage_rates = found.snapshot, found.rate, found.stage_rates
     model_probability = model.probabilities(snapshot)
     method, method_note = model.method, model.fallback
     fallback = _crm_fallback(known, snapshot, crm, period, model.rate or rate)
@@ -332,7 +332,7 @@ def forecast_period(
     owner_ids = known.deals["owner_rep_id"].drop_duplicates().astype(str)
     owners = sorted(set(owner_ids) | set(targets) | set(snapshot["owner_rep_id"]))
     index = {owner: i for i, owner in enumerate(owners)}
-    so_far = found["booked"].reindex(owners, fill_value=0.0).to_numpy(dtype=float)
+    so_far = found.booked.reindex(owners, fill_value=0.0).to_numpy(dtype=float)
     new = new_business_samples(known, model.ends, horizon, owners)
     deal_owner = snapshot["owner_rep_id"].map(index).to_numpy(dtype=int)
     value = snapshot["value"].to_numpy(dtype=float)
@@ -375,14 +375,14 @@ def _fitted(
     past_ends: list[pd.Timestamp],
     settings: ForecastSettings,
     win_model: WinModel | None,
-) -> tuple[WinModel, dict[str, Any]]:
+) -> tuple[WinModel, _ModelFree]:
     """`win_model`, else one fitted at the moment of `span` (the period's start, the moment,
     the horizon left), and `_model_free`'s reads: made on this thread while the model trains
     (LightGBM in its own), 0.3 CPU s at 1,000 reps that otherwise waited on the training."""
     start, moment, horizon = span
     if win_model is not None:
         return win_model, _model_free(known, moment, start)
-    found: dict[str, Any] = {}
+    found: list[_ModelFree] = []
     model = fit_win_model(
         known,
         moment,
@@ -390,20 +390,33 @@ def _fitted(
         horizon,
         jitter_days=settings.jitter_days,
         seed=settings.seed,
-        meanwhile=lambda: found.update(_model_free(known, moment, start)),
+        meanwhile=lambda: found.append(_model_free(known, moment, start)),
     )
-    return model, found
+    return model, found[0]
 
 
-def _model_free(known: DealHistory, moment: pd.Timestamp, start: pd.Timestamp) -> dict[str, Any]:
+class _ModelFree(NamedTuple):
+    """What forecast_period reads of a history without the win model."""
+
+    snapshot: pd.DataFrame
+    """The deals open at the moment."""
+    rate: float
+    """The overall win rate."""
+    stage_rates: dict[str, float]
+    """Each stage's win rate."""
+    booked: pd.Series
+    """Each owner's bookings since the period's start."""
+
+
+def _model_free(known: DealHistory, moment: pd.Timestamp, start: pd.Timestamp) -> _ModelFree:
     """What forecast_period reads of `known` without the win model: the deals open at
     `moment`, the overall and the stages' win rates, and each owner's bookings since `start`."""
-    return {
-        "snapshot": open_at(known, [moment]),
-        "rate": _win_rate(known),
-        "stage_rates": stage_win_rates(known),
-        "booked": booked(known, start, moment),
-    }
+    return _ModelFree(
+        snapshot=open_at(known, [moment]),
+        rate=_win_rate(known),
+        stage_rates=stage_win_rates(known),
+        booked=booked(known, start, moment),
+    )
 
 
 def _overridden(
