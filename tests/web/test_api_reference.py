@@ -191,10 +191,16 @@ DOWNLOADS = (
 """CSV, HTML and Markdown answers the admin gets, compared by their SHA-256."""
 
 
+_COLLECTED = datetime.now(UTC).date().isoformat()
+"""The day (UTC) this module was collected: a run that goes past midnight wrote its first
+records the day before the answers that show them."""
+
+
 def _today_masked(text: str) -> str:
-    """`text` with timestamps of today (UTC) masked: the creation times of the writes."""
-    today = datetime.now(UTC).date().isoformat()
-    return re.sub(rf"{today}[T ][0-9:.]+(\+00:00|Z)?", "<now>", text)
+    """`text` with timestamps of today (UTC), or of the day the run began, masked: the
+    creation times of the writes."""
+    days = "|".join(sorted({_COLLECTED, datetime.now(UTC).date().isoformat()}))
+    return re.sub(rf"(?:{days})[T ][0-9:.]+(\+00:00|Z)?", "<now>", text)
 
 
 def _clock_masked(value: Any) -> Any:
