@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from attain.ingest.changed_rows import line_hash
+from attain.ingest.changed_rows import OLDER_HASHES, line_hash
 from attain.ingest.importer import import_files
 from attain.store import connect, raw_duckdb
 
@@ -68,7 +68,7 @@ def test_hashes_kept_by_an_older_attain_make_the_next_import_read_the_file_whole
 ) -> None:
     """A store whose line hashes are `hash(line)`, as an older Attain kept them: the next
     import reads the file whole (its header's hash is not the one kept) and keeps the new
-    hashes, and the one after reads only the changed lines again."""
+    hashes, saying why, and the one after reads only the changed lines again."""
     backend = connect(str(tmp_path / "store.duckdb"))
     con = raw_duckdb(backend)
     import_files(backend, [_export(tmp_path / "first", BEFORE)], taken_at=datetime(2030, 1, 1))
@@ -92,6 +92,10 @@ def test_hashes_kept_by_an_older_attain_make_the_next_import_read_the_file_whole
         for result in results
     ]
     assert read_changed == [False, True]
+    # The summary says why the file was read whole, once.
+    older = [[note for note in result.notes if "older Attain" in note] for result in results]
+    assert older[0] == [f"{tmp_path / 'second' / 'activities.csv'}: {OLDER_HASHES}"]
+    assert older[1] == []
     stored = con.execute(
         "SELECT activity_id, rep_id, outcome FROM activities ORDER BY activity_id LIMIT 2"
     ).fetchall()

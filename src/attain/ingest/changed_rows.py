@@ -125,6 +125,9 @@ class Scan:
     """The header line; None when the file cannot be read by lines (nothing is scanned)."""
     future: Future[_Scanned | None] | None = None
     """The scan started by `start`; None when it was not."""
+    older: bool = False
+    """The header's hash kept is an older Attain's (`hash()` of the text): the file is read
+    whole once, and the summary says why (OLDER_HASHES)."""
 
     @classmethod
     def start(
@@ -140,8 +143,11 @@ class Scan:
         Scan without a header (the file is read whole)."""
         first = _first_line(path)
         how = read_as(options)
-        if first is None or _header_hash(con, first.text, how) != _stored_header(con, table):
+        if first is None:
             return cls(path, table, None)
+        kept = _stored_header(con, table)
+        if _header_hash(con, first.text, how) != kept:
+            return cls(path, table, None, older=_header_hash(con, first.text, how, "hash") == kept)
         if not _first_lines_changed(con, path, first, table):
             return cls(path, table, first)
         return cls(path, table, first, pool.submit(_scan, con.cursor(), path, first))
@@ -541,12 +547,23 @@ def read_as(options: ReadOptions) -> str:
     return "" if declared == (None, None) else "\x1f".join(part or "" for part in declared)
 
 
-def _header_hash(con: duckdb.DuckDBPyConnection, header: str, how: str) -> int:
-    """The hash kept for a file's header and how it was read (`read_as`)."""
-    rows = con.execute(
-        f"SELECT {line_hash('?::VARCHAR')}", [header + ("\x1e" + how if how else "")]
-    ).fetchall()
+def _header_hash(
+    con: duckdb.DuckDBPyConnection, header: str, how: str, hashed: str | None = None
+) -> int:
+    """The hash kept for a file's header and how it was read (`read_as`); with `hashed`
+    ("hash"), the one an older Attain kept: that SQL function of the text itself."""
+    text = "?::VARCHAR"
+    sql = line_hash(text) if hashed is None else f"{hashed}({text})"
+    rows = con.execute(f"SELECT {sql}", [header + ("\x1e" + how if how else "")]).fetchall()
     return int(rows[0][0])
+
+
+OLDER_HASHES = (
+    "read whole once: the line hashes kept for it are an older Attain's (a weaker hash, "
+    "which could miss an edit); they are kept anew, and the next import reads only its new "
+    "or changed lines"
+)
+"""What the summary says of a file read whole because its kept hashes are an older Attain's."""
 
 
 def _stored_header(con: duckdb.DuckDBPyConnection, table: str) -> int | None:

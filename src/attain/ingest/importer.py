@@ -339,6 +339,9 @@ def _plan(
     allow it (see `_import_in_transaction`)."""
     changed, notes = [], []
     for path, scan in ({} if whole else unchanged.changed).items():
+        if scan.older:
+            notes.append(f"{path}: {changed_rows.OLDER_HASHES}")
+            continue
         staged = changed_rows.stage_changed(con, scan, options)
         if staged is not None:
             raw, lines = staged
@@ -350,7 +353,9 @@ def _plan(
                 f"typed and checked; {lines.repeated:,} line(s) are as the last import read them"
             )
     if not changed:
-        return preset(preset_name)(con, unchanged.to_read or paths, options)
+        plan = preset(preset_name)(con, unchanged.to_read or paths, options)
+        plan.notes.extend(notes)
+        return plan
     done = {Path(source.file) for source in changed}
     rest = [path for path in (unchanged.to_read or unchanged.files) if path not in done]
     plan = preset(preset_name)(con, rest, options) if rest else Plan(sources=[])
