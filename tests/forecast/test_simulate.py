@@ -146,3 +146,29 @@ def test_runs_split_between_two_threads_are_those_of_one_thread_bit_for_bit(
     two_threads = simulate(*arguments, seed=13)
     assert np.array_equal(one_thread, two_threads)
     assert not np.array_equal(one_thread, simulate(*arguments, seed=14))
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_runs_drawn_a_few_at_a_time_are_those_of_one_pass_bit_for_bit(
+    monkeypatch: pytest.MonkeyPatch, split: bool
+) -> None:
+    """Blocks of 3 runs (BLOCK_CELLS), so that chunks of 77 runs and their halves end on a
+    partial block; on one thread and split between two."""
+    rng = np.random.default_rng(21)
+    deals, owners = 301, 7
+    arguments = (
+        rng.uniform(0, 1, deals),
+        rng.uniform(10, 1000, deals),
+        rng.integers(owners, size=deals),
+        owners,
+        rng.uniform(0.5, 1.5, 6),
+        rng.uniform(0, 100, (6, owners)),
+        0.4,
+        1001,
+    )
+    monkeypatch.setattr(simulate_module, "CHUNK_CELLS", 301 * 77)
+    monkeypatch.setattr(simulate_module, "SPLIT_CELLS", 1 if split else 10**12)
+    monkeypatch.setattr(simulate_module, "BLOCK_CELLS", 10**12)
+    one_pass = simulate(*arguments, seed=5)
+    monkeypatch.setattr(simulate_module, "BLOCK_CELLS", 301 * 3)
+    assert np.array_equal(one_pass, simulate(*arguments, seed=5))

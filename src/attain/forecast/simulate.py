@@ -21,6 +21,11 @@ from attain.forecast.win_model import RATIO_FLOOR
 
 CHUNK_CELLS = 20_000_000
 """Random draws generated at once (simulations × deals): about 80 MB of float32."""
+BLOCK_CELLS = 500_000
+"""The draws of a chunk's runs are made and summed this many at a time (2 MB of float32 an
+array, where each of the five passes over them finds them in cache): for 10,000 runs of
+20,000 deals, 0.55 to 0.56 s against 0.61 to 0.62 s in one pass over each chunk (medians of
+five, alternated), the same bookings."""
 SPLIT_CELLS = 2_000_000
 """From this many draws a chunk, its runs are split between two threads (a fixed number, so the
 work is the same on any machine; the draws are the same either way). At 1,000 reps (20,000 open
@@ -104,16 +109,24 @@ class _Booking:
 
     def rows(self, rng: np.random.Generator, scale: np.ndarray, rows: slice) -> np.ndarray:
         """Bookings per present owner of the runs `rows` of the chunk: each deal won when its
-        draw falls below its scaled chance."""
-        draws, chances, won = self.draws[rows], self.chances[rows], self.won[rows]
-        np.multiply(self.chance, scale[rows, None], out=chances)
-        rng.random(out=draws, dtype=np.float32)
-        np.less(draws, chances, out=won)
-        if self.plain:
-            kept = np.multiply(won, self.worth, out=draws)
-        else:
-            kept = np.where(won, self.worth, np.float32(0))
-        return np.add.reduceat(kept, self.starts, axis=1)
+        draw falls below its scaled chance. A few runs at a time (BLOCK_CELLS), so that each
+        pass over them finds them in the processor's cache; the draws come from `rng` in the
+        same order as in one pass, so the bookings are the same."""
+        booked = np.empty((rows.stop - rows.start, len(self.starts)), dtype=np.float32)
+        step = max(1, BLOCK_CELLS // max(1, len(self.chance)))
+        for first in range(rows.start, rows.stop, step):
+            block = slice(first, min(first + step, rows.stop))
+            draws, chances, won = self.draws[block], self.chances[block], self.won[block]
+            np.multiply(self.chance, scale[block, None], out=chances)
+            rng.random(out=draws, dtype=np.float32)
+            np.less(draws, chances, out=won)
+            if self.plain:
+                kept = np.multiply(won, self.worth, out=draws)
+            else:
+                kept = np.where(won, self.worth, np.float32(0))
+            at = slice(block.start - rows.start, block.stop - rows.start)
+            np.add.reduceat(kept, self.starts, axis=1, out=booked[at])
+        return booked
 
 
 def advanced(bit_generator: np.random.BitGenerator, floats: int) -> np.random.PCG64:
