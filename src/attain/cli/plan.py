@@ -62,8 +62,8 @@ def plan_command(
     lever with the largest effect. Settings are in the \\[plan] table; see docs/plan.md.
     """
     from attain.config import load_settings
-    from attain.metrics.report import last_fact_day, resolve_as_of
     from attain.plan.run import store_plan
+    from attain.store.freshness import data_through, resolve_as_of
 
     if rep is not None and team is not None:
         raise InputError("give --rep or --team, not both")
@@ -72,7 +72,7 @@ def plan_command(
     notes: list[str] = []
     with opened_store(db, read_only=True) as backend:
         day = resolve_as_of(
-            as_of.date() if as_of else None, date.today(), last_fact_day(backend), notes
+            as_of.date() if as_of else None, date.today(), data_through(backend), notes
         )
         reps = _chosen_reps(backend, rep, team)
         report = store_plan(
@@ -357,8 +357,8 @@ def _model_values(
     from attain.config import load_settings
     from attain.forecast.forecast import stage_win_rates
     from attain.forecast.history import load_history
-    from attain.metrics.report import last_fact_day, resolve_as_of
     from attain.plan.run import plan_forecast
+    from attain.store.freshness import data_through, resolve_as_of
 
     settings = load_settings()
     with opened_store(db, read_only=True) as backend:
@@ -367,7 +367,7 @@ def _model_values(
         if not any(row[1] is OverrideKind.FORECAST_CATEGORY for row in rows):
             return rates, None
         day = resolve_as_of(
-            as_of.date() if as_of else None, date.today(), last_fact_day(backend), notes
+            as_of.date() if as_of else None, date.today(), data_through(backend), notes
         )
         found = plan_forecast(
             backend,

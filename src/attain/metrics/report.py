@@ -33,8 +33,7 @@ from attain.metrics.targets import (
     roster_entries,
     synthetic_targets,
 )
-from attain.store.freshness import data_through, latest_import
-from attain.store.freshness import resolve_as_of as resolve_as_of  # where callers found it
+from attain.store.freshness import data_through, latest_import, resolve_as_of
 from attain.store.handle import Store
 from attain.store.inventory import data_quality
 
@@ -106,7 +105,7 @@ def _performance_report(
     zone = settings.timezone
     notes: list[str] = []
     skipped: list[Skipped] = []
-    through = last_fact_day(backend)
+    through = data_through(backend)
     as_of = resolve_as_of(as_of, today or date.today(), through, notes)
     measured = measured_day(as_of, through if latest_import(backend) is not None else None)
     if measured != as_of:
@@ -206,11 +205,6 @@ def _current_period(targets: pd.DataFrame, as_of: date) -> Period:
         return quarter_of(as_of)
     first = rows.sort_values(["period_start", "period_end"]).iloc[0]
     return Period(first["period_start"], first["period_end"])
-
-
-def last_fact_day(backend: Store) -> date | None:
-    """The data's last day: see attain.store.freshness.data_through."""
-    return data_through(backend)
 
 
 def _first_fact_day(backend: Store) -> date | None:

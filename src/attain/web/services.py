@@ -42,12 +42,12 @@ from attain.ingest.handoff import ImportRequest, SyncRequest
 from attain.ingest.importer import ImportResult
 from attain.leads.channels import ChannelReport, channel_report
 from attain.leads.scores import engagement_scores, fit_scores
-from attain.metrics.report import PerformanceReport, last_fact_day, performance_report
-from attain.metrics.report import resolve_as_of as resolve_report_as_of
+from attain.metrics.report import PerformanceReport, performance_report
 from attain.metrics.targets import RosterEntry, rep_roster, roster_entries
 from attain.plan.run import PlanReport, store_plan
 from attain.store import connect
 from attain.store.ddl import IMPORTS_TABLE
+from attain.store.freshness import data_through, resolve_as_of
 from attain.store.handle import Store
 from attain.web.results_cache import MISSING, ResultsFile
 from attain.web.warmup import ResultsComing, StepState, Warmup
@@ -374,12 +374,12 @@ class Services:
     def as_of(self, asked: date | None) -> AsOfDay:
         """The as-of day: as asked; else the data's last day (as every command's default)."""
         notes: list[str] = []
-        day = resolve_report_as_of(asked, date.today(), self.data_through(), notes)
+        day = resolve_as_of(asked, date.today(), self.data_through(), notes)
         return AsOfDay(day, tuple(notes))
 
     def data_through(self) -> date | None:
         """The data's last day (attain.store.freshness), which every page states."""
-        through: date | None = self._cached(("data_through",), last_fact_day)
+        through: date | None = self._cached(("data_through",), data_through)
         return through
 
     def roster(self) -> dict[str, RosterEntry]:
