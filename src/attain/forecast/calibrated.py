@@ -23,7 +23,7 @@ from attain.forecast.forecast import SCOPES, Forecast, ForecastRow, Overrides, f
 from attain.forecast.history import DealHistory, load_history
 from attain.forecast.kept import data_version, results_folder, store_file
 from attain.forecast.settings import ForecastSettings
-from attain.metrics.periods import Period
+from attain.metrics.periods import Period, quarter_of
 
 
 def week_of(period: Period, day: date) -> int:
@@ -42,8 +42,12 @@ def calibrated_forecast(
     target: float | None = None,
 ) -> Forecast:
     """`forecast(...)` with each row re-centred and its band calibrated (see the module); the
-    store's deal history is read once for both."""
+    store's deal history is read once for both, and the calibration's backtest points while
+    the forecast's win model trains."""
     history = load_history(backend)
+    period = quarter_of(as_of)
+    week = week_of(period, as_of)
+    points: list[list[BacktestPoint]] = []
     result = forecast(
         backend,
         as_of,
@@ -52,8 +56,15 @@ def calibrated_forecast(
         overrides=overrides,
         target=target,
         history=history,
+        meanwhile=lambda: points.append(
+            calibration_points(backend, history, period, week, zone, settings)
+            if settings.calibration_quarters
+            else []
+        ),
     )
-    return calibrated(backend, result, zone=zone, settings=settings, history=history)
+    if settings.calibration_quarters == 0:
+        return result
+    return apply_calibration(result, points[0], week)
 
 
 def calibrated(
