@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from attain.metrics.periods import quarter_of
-from attain.reports.jsonable import dumps, jsonable
+from attain.reports.jsonable import dumps, dumps_ready, jsonable
 
 
 class Kind(enum.StrEnum):
@@ -62,6 +62,9 @@ VALUES: list[Any] = [
     {"quarter": quarter_of(date(2026, 5, 1)), "at": datetime(2026, 1, 1, 5, 6, 7)},
     {"day": pd.Timestamp("2026-01-01"), "set": {3}, "empty": frozenset()},
     {"nested": [{"a": [1, {"b": [None, [], {}]}]}]},
+    # A dict's plain values (written without a second call) beside those that take the long way.
+    {"n": float("nan"), "i": float("-inf"), "f": 0.1, "t": "x", "z": 0, "b": True, "none": None},
+    {"e": Kind.WON, "r": Rank.FIRST, "g": np.float64(2.5), "l": [1.5], "d": {"x": -0.0}},
 ]
 
 
@@ -73,3 +76,11 @@ def test_dumps_writes_what_the_json_module_writes(value: Any) -> None:
 def test_an_unknown_object_is_refused_as_the_json_module_refuses_it() -> None:
     with pytest.raises(TypeError, match="Object of type object is not JSON serializable"):
         dumps({"thing": object()})
+
+
+def test_dumps_ready_writes_a_dicts_plain_values_as_the_json_module_does() -> None:
+    """Values already JSON-ready, NaN and infinities included (the json module writes them as
+    JavaScript names them)."""
+    value = {"n": float("nan"), "i": float("inf"), "m": float("-inf"), "f": 1e-7, "z": -0.0}
+    ready = [value, {"b": False, "i": -3, "s": "é\n", "none": None, "rows": [value]}]
+    assert dumps_ready(ready) == json.dumps(ready, indent=2, ensure_ascii=False)
