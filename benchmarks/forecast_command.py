@@ -83,10 +83,8 @@ def main() -> None:
     console.print(_table(runs, checkouts, db))
 
 
-def _table(runs: list[Run], checkouts: list[Path], reps: int, quarters: int) -> Table:
-    table = Table(
-        title=f"attain forecast --recompute ({reps:,} reps x {quarters} quarters unless --db)"
-    )
+def _table(runs: list[Run], checkouts: list[Path], db: Path) -> Table:
+    table = Table(title=f"attain forecast --recompute --db {db}")
     for column in ("checkout", "wall s", "CPU s", "peak MB"):
         table.add_column(column, justify="left" if column == "checkout" else "right")
     for run in runs:
