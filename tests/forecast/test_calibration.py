@@ -94,11 +94,36 @@ def test_the_method_with_the_lower_error_centres_the_band_and_is_named() -> None
 
 def test_thin_history_widens_by_the_documented_least_and_says_so() -> None:
     found = calibrate(NINE[:2], "company", 4)
-    # Both closed at the P50 (score −0.1, the largest of two); two of four quarters missing.
-    assert found.thin and found.widen == pytest.approx(-0.1 + THIN_HISTORY_WIDEN * 2 / 4)
-    assert "fewer than 4 quarters" in found.line()
+    # Both closed at the P50 (score −0.1, the largest of two); two of four quarters missing,
+    # for the 70 of 91 days of the quarter still to come at the start of week 4.
+    left = 1 - 21 / 91
+    assert found.thin and found.widen == pytest.approx(-0.1 + THIN_HISTORY_WIDEN * 2 / 4 * left)
+    assert "fewer than 4 quarters: too few to trust, so widened further" in found.line()
     nothing = calibrate([], "company", 4)
-    assert nothing.widen == THIN_HISTORY_WIDEN and "no earlier quarter" in nothing.line()
+    assert nothing.widen == pytest.approx(THIN_HISTORY_WIDEN * left)
+    assert "no earlier quarter" in nothing.line()
+    assert calibrate([], "company", 1).widen == pytest.approx(THIN_HISTORY_WIDEN)
+
+
+def test_thin_history_widens_less_as_the_quarter_passes_and_not_at_its_end() -> None:
+    """A closed quarter (the Maven sample's 2017-Q4 as of its last day: 2.80 M booked, no open
+    deal able to close) showed a P90 of 3.33 M, the thin-history widening on what was known."""
+    two = [point(f"20{10 + i}-Q1", 100.0, week=week) for i in range(2) for week in (2, 8, 13, 14)]
+    widths = [calibrate(two, "company", week).widen for week in (2, 8, 13, 14)]
+    assert widths[0] > widths[1] > widths[2] > widths[3]
+    end = calibrate(two, "company", 14)
+    assert end.thin and end.widen == pytest.approx(-0.1)  # the conformal rank alone
+    assert "none of the quarter is left to come: not widened for them" in end.line()
+    low, middle, high = calibrated_band(
+        calibrate([], "company", 14),
+        booked=2.8,
+        p10=2.8,
+        p50=2.8,
+        p90=2.8,
+        run_rate=2.8,
+        pool=2.0,
+    )
+    assert (low, middle, high) == (2.8, 2.8, 2.8)
 
 
 def test_a_rep_with_no_pipeline_borrows_the_width_of_the_average_rep() -> None:
@@ -121,7 +146,8 @@ def test_each_quarter_is_calibrated_on_the_quarters_before_it_only() -> None:
     before = calibrated_points(NINE)
     after = calibrated_points([*NINE[:-1], point("2018-Q1", 900.0)])
     assert before[-1].p10 == after[-1].p10 and before[-1].p90 == after[-1].p90
-    assert before[0].p90 - before[0].p10 == pytest.approx(20.0 + 2 * THIN_HISTORY_WIDEN * 100.0)
+    widened = 2 * THIN_HISTORY_WIDEN * (1 - 21 / 91) * 100.0  # no quarter before, at week 4
+    assert before[0].p90 - before[0].p10 == pytest.approx(20.0 + widened)
 
 
 def _breaking_history() -> pd.DataFrame:
