@@ -8,6 +8,7 @@ seven closed at 100 (inside: score max(90 − 100, 100 − 110) ÷ 100 = −0.1)
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
@@ -94,36 +95,51 @@ def test_the_method_with_the_lower_error_centres_the_band_and_is_named() -> None
 
 def test_thin_history_widens_by_the_documented_least_and_says_so() -> None:
     found = calibrate(NINE[:2], "company", 4)
-    # Both closed at the P50 (score −0.1, the largest of two); two of four quarters missing,
-    # for the 70 of 91 days of the quarter still to come at the start of week 4.
-    left = 1 - 21 / 91
-    assert found.thin and found.widen == pytest.approx(-0.1 + THIN_HISTORY_WIDEN * 2 / 4 * left)
+    # Both closed at the P50 (score −0.1, the largest of two); two of four quarters missing.
+    assert found.thin and found.widen == pytest.approx(-0.1 + THIN_HISTORY_WIDEN * 2 / 4)
+    assert found.thin_widen == pytest.approx(THIN_HISTORY_WIDEN * 2 / 4)
     assert "fewer than 4 quarters: too few to trust, so widened further" in found.line()
     nothing = calibrate([], "company", 4)
-    assert nothing.widen == pytest.approx(THIN_HISTORY_WIDEN * left)
-    assert "no earlier quarter" in nothing.line()
-    assert calibrate([], "company", 1).widen == pytest.approx(THIN_HISTORY_WIDEN)
+    assert nothing.widen == THIN_HISTORY_WIDEN and "no earlier quarter" in nothing.line()
+    assert calibrate(NINE, "company", 4).thin_widen == 0.0
 
 
-def test_thin_history_widens_less_as_the_quarter_passes_and_not_at_its_end() -> None:
+def test_a_quarter_that_is_over_is_not_widened_for_thin_history() -> None:
     """A closed quarter (the Maven sample's 2017-Q4 as of its last day: 2.80 M booked, no open
-    deal able to close) showed a P90 of 3.33 M, the thin-history widening on what was known."""
-    two = [point(f"20{10 + i}-Q1", 100.0, week=week) for i in range(2) for week in (2, 8, 13, 14)]
-    widths = [calibrate(two, "company", week).widen for week in (2, 8, 13, 14)]
-    assert widths[0] > widths[1] > widths[2] > widths[3]
-    end = calibrate(two, "company", 14)
-    assert end.thin and end.widen == pytest.approx(-0.1)  # the conformal rank alone
-    assert "none of the quarter is left to come: not widened for them" in end.line()
-    low, middle, high = calibrated_band(
-        calibrate([], "company", 14),
-        booked=2.8,
-        p10=2.8,
-        p50=2.8,
-        p90=2.8,
-        run_rate=2.8,
-        pool=2.0,
+    deal able to close) showed a P90 of 3.33 M: the thin-history widening on a quarter over."""
+    over = calibrate([], "company", 14).over()
+    assert over.widen == 0.0 and over.thin_widen == 0.0
+    assert over.line().endswith("the band is the model's, not widened: the quarter is over")
+    assert (
+        "the quarter is over: not widened for them"
+        in calibrate(NINE[:2], "company", 4).over().line()
     )
-    assert (low, middle, high) == (2.8, 2.8, 2.8)
+    assert calibrated_band(over, booked=2.8, p10=2.8, p50=2.8, p90=2.8, run_rate=2.8, pool=2.0) == (
+        2.8,
+        2.8,
+        2.8,
+    )
+    # The conformal part, measured on earlier quarters, stands; a calibration with enough
+    # quarters is the same either way.
+    assert calibrate(NINE[:2], "company", 4).over().widen == pytest.approx(-0.1)
+    assert calibrate(NINE, "company", 4).over() == replace(
+        calibrate(NINE, "company", 4), quarter_over=True
+    )
+
+
+def test_backtest_points_as_of_a_quarters_last_day_are_not_widened_for_thin_history() -> None:
+    """calibrated_points applies the same rule as the live forecast: a week that ends on the
+    quarter's last day (week 13 of 2018-Q2, 91 days) loses the thin-history widening."""
+    last = [
+        replace(point(f"201{i}-Q2", 100.0, week=13), as_of=date(2010 + i, 6, 30)) for i in range(2)
+    ]
+    early = [replace(p, week=12, as_of=date(p.as_of.year, 6, 23)) for p in last]
+    widths = {
+        p.week: p.p90 - p.p10 for p in calibrated_points([*last, *early]) if p.period == "2011-Q2"
+    }
+    # One earlier quarter, which closed at its P50 (score −0.1): 3 of 4 quarters missing.
+    assert widths[12] == pytest.approx(20.0 + 2 * (-0.1 + THIN_HISTORY_WIDEN * 3 / 4) * 100.0)
+    assert widths[13] == pytest.approx(20.0 + 2 * -0.1 * 100.0)
 
 
 def test_a_rep_with_no_pipeline_borrows_the_width_of_the_average_rep() -> None:
@@ -146,8 +162,7 @@ def test_each_quarter_is_calibrated_on_the_quarters_before_it_only() -> None:
     before = calibrated_points(NINE)
     after = calibrated_points([*NINE[:-1], point("2018-Q1", 900.0)])
     assert before[-1].p10 == after[-1].p10 and before[-1].p90 == after[-1].p90
-    widened = 2 * THIN_HISTORY_WIDEN * (1 - 21 / 91) * 100.0  # no quarter before, at week 4
-    assert before[0].p90 - before[0].p10 == pytest.approx(20.0 + widened)
+    assert before[0].p90 - before[0].p10 == pytest.approx(20.0 + 2 * THIN_HISTORY_WIDEN * 100.0)
 
 
 def _breaking_history() -> pd.DataFrame:

@@ -117,6 +117,8 @@ def calibration_points(
 def apply_calibration(result: Forecast, points: list[BacktestPoint], week: int) -> Forecast:
     """`result` with every row centred and widened by its scope kind's calibration at `week`."""
     calibrations = {scope: calibrate(points, scope, week) for scope in SCOPES}
+    if result.elapsed >= 1.0:  # as of the quarter's last day: nothing can still close in it
+        calibrations = {scope: found.over() for scope, found in calibrations.items()}
     pools = {
         scope: _mean([row.p50 for row in result.rows if row.scope == scope]) for scope in SCOPES
     }

@@ -19,9 +19,8 @@ fared (a rolling origin: never the quarter being forecast) and:
 3. **Says how much it knows.** With fewer than `MIN_QUARTERS` (4) earlier quarters at that
    week, the few quarters' largest miss sets the widening (the conformal rank is beyond them),
    and each quarter missing adds `THIN_HISTORY_WIDEN` (25%) × scale ÷ 4 on each side (25% with
-   none, 12.5% with two) at the quarter's start, in proportion to the share of the quarter
-   still to come at the start of the week (`still_to_come`): what has closed is known, and at
-   the quarter's end nothing is left to be wrong about (a closed quarter of the Maven sample,
+   none, 12.5% with two) while any of the quarter is left: forecast as of its last day, the
+   quarter is over and nothing can still close in it (a closed quarter of the Maven sample,
    2.80 M booked, showed a P90 of 3.33 M before). Every surface that shows the band says so.
 """
 
@@ -34,6 +33,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from attain.metrics.periods import quarter_of
+
 if TYPE_CHECKING:  # the backtest makes forecasts, whose module applies calibrations
     from attain.forecast.backtest import BacktestPoint
 
@@ -42,11 +43,9 @@ COVERAGE = 0.8
 MIN_QUARTERS = 4
 """Earlier quarters at a week below which the calibration is called thin."""
 THIN_HISTORY_WIDEN = 0.25
-"""Widening of each side, as a share of the scale, with no earlier quarter at the quarter's
-start; each earlier quarter short of MIN_QUARTERS adds a quarter of it to what the conformal
-rank asks, times the share of the quarter still to come (`still_to_come`)."""
-QUARTER_DAYS = 91
-"""A quarter's length in days (90 to 92), for the share of it still to come at a week's end."""
+"""Widening of each side, as a share of the scale, with no earlier quarter; each earlier
+quarter short of MIN_QUARTERS adds a quarter of it to what the conformal rank asks (none once
+the quarter is over: `Calibration.over`)."""
 METHODS = ("model", "run_rate", "blend")
 """The methods a week can choose between."""
 METHOD_NAMES = {"model": "Attain's model", "run_rate": "the run-rate", "blend": "a blend of both"}
@@ -67,7 +66,18 @@ class Calibration:
     points: int
     """Earlier forecasts scored (a quarter has one per team or rep)."""
     widen: float
-    """Added to each side of the band, as a share of the scale (negative: narrowed)."""
+    """Added to each side of the band, as a share of the scale (negative: narrowed), with all
+    of `thin` in it."""
+    thin_widen: float = 0.0
+    """The part of `widen` that stands for too few earlier quarters."""
+    quarter_over: bool = False
+    """Applied as of the quarter's last day: `over` took `thin_widen` out."""
+
+    def over(self) -> Calibration:
+        """This calibration for a forecast as of the quarter's last day: nothing can still
+        close in the quarter, so nothing is widened for too few earlier quarters (the
+        conformal part, measured on earlier quarters' last weeks, stands)."""
+        return replace(self, widen=self.widen - self.thin_widen, thin_widen=0.0, quarter_over=True)
 
     @property
     def thin(self) -> bool:
@@ -81,6 +91,11 @@ class Calibration:
 
     def line(self) -> str:
         """One sentence a sales leader reads beside the band."""
+        if not self.points and self.quarter_over:
+            return (
+                f"{self.scope}: no earlier quarter to calibrate week {self.week} on; the band "
+                "is the model's, not widened: the quarter is over"
+            )
         if not self.points:
             return (
                 f"{self.scope}: no earlier quarter to calibrate week {self.week} on; the band "
@@ -92,24 +107,17 @@ class Calibration:
             f"{'widened' if self.widen >= 0 else 'narrowed'} by {abs(self.widen):.0%} of the "
             "P50 on each side to hold the actual 80% of the time"
         )
-        if self.thin and still_to_come(self.week) > 0:
+        if self.thin and self.quarter_over:
             said += (
-                f" (fewer than {MIN_QUARTERS} quarters: too few to trust, so widened further "
-                "for each quarter missing, in proportion to the quarter still to come)"
+                f" (fewer than {MIN_QUARTERS} quarters, but the quarter is over: not widened "
+                "for them)"
             )
         elif self.thin:
             said += (
-                f" (fewer than {MIN_QUARTERS} quarters, but none of the quarter is left to come: "
-                "not widened for them)"
+                f" (fewer than {MIN_QUARTERS} quarters: too few to trust, so widened further "
+                "for each quarter missing)"
             )
         return said
-
-
-def still_to_come(week: int) -> float:
-    """The share of a quarter still to come at the start of `week` (1-based): as much as at
-    any day of that week, or more (a forecast of its first day may have a week more to come
-    than one of its last); 0 from week 14, which only a 92-day quarter's last day is in."""
-    return max(0.0, 1.0 - 7 * (week - 1) / QUARTER_DAYS)
 
 
 def centre(method: str, p50: float, run_rate: float) -> float:
@@ -146,10 +154,9 @@ def calibrate(
     widen = _conformal(scores)
     if quarters < MIN_QUARTERS:
         # With few quarters the conformal rank is their largest miss, which can still be too
-        # small: each quarter short of MIN_QUARTERS adds a quarter of THIN_HISTORY_WIDEN, for
-        # the part of the quarter still to come.
-        missing = (MIN_QUARTERS - quarters) / MIN_QUARTERS
-        widen += THIN_HISTORY_WIDEN * missing * still_to_come(week)
+        # small: each quarter short of MIN_QUARTERS adds a quarter of THIN_HISTORY_WIDEN.
+        thin = THIN_HISTORY_WIDEN * (MIN_QUARTERS - quarters) / MIN_QUARTERS
+        return Calibration(scope, week, method, errors, quarters, len(rows), widen + thin, thin)
     return Calibration(scope, week, method, errors, quarters, len(rows), widen)
 
 
@@ -195,8 +202,9 @@ def calibrated_points(points: Sequence[BacktestPoint]) -> list[BacktestPoint]:
         key = (point.scope, point.week, point.period)
         if key not in cache:
             cache[key] = calibrate(points, point.scope, point.week, before=point.period)
+        found = cache[key]
         low, middle, high = calibrated_band(
-            cache[key],
+            found.over() if point.as_of >= quarter_of(point.as_of).end else found,
             booked=point.booked,
             p10=point.p10,
             p50=point.p50,
