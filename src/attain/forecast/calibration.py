@@ -66,8 +66,8 @@ class Calibration:
     points: int
     """Earlier forecasts scored (a quarter has one per team or rep)."""
     widen: float
-    """Added to each side of the band, as a share of the scale (negative: narrowed), with all
-    of `thin` in it."""
+    """Added to each side of the band, as a share of the scale (negative: narrowed),
+    `thin_widen` included."""
     thin_widen: float = 0.0
     """The part of `widen` that stands for too few earlier quarters."""
     quarter_over: bool = False
