@@ -62,9 +62,9 @@ def calibrated_forecast(
             else []
         ),
     )
-    if settings.calibration_quarters == 0:
-        return result
-    return apply_calibration(result, points[0], week)
+    return calibrated(
+        backend, result, zone=zone, settings=settings, history=history, points=next(iter(points))
+    )
 
 
 def calibrated(
@@ -74,14 +74,17 @@ def calibrated(
     zone: str,
     settings: ForecastSettings,
     history: DealHistory | None = None,
+    points: list[BacktestPoint] | None = None,
 ) -> Forecast:
     """A forecast of `backend`'s data, re-centred and calibrated (see the module); `history`
-    is the store's deal history when the caller has already read it."""
+    is the store's deal history when the caller has already read it, `points` the
+    calibration's backtest points when it has read those (`calibration_points`)."""
     if settings.calibration_quarters == 0:
         return result
     week = week_of(result.period, result.as_of)
-    history = load_history(backend) if history is None else history
-    points = calibration_points(backend, history, result.period, week, zone, settings)
+    if points is None:
+        history = load_history(backend) if history is None else history
+        points = calibration_points(backend, history, result.period, week, zone, settings)
     return apply_calibration(result, points, week)
 
 

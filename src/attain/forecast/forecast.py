@@ -171,7 +171,8 @@ def forecast(
 
     def read_store() -> None:
         reads.append(_StoreReads.read(backend, period, as_of, target))
-        (meanwhile or _nothing)()
+        if meanwhile is not None:
+            meanwhile()
 
     fitted = _fit(
         load_history(backend) if history is None else history,
@@ -208,10 +209,6 @@ class _StoreReads(NamedTuple):
         names = scope_names(backend, roster)
         targets, source = quarter_targets(backend, period, roster, target)
         return cls(targets, source, names, open_crm_deals(backend, as_of))
-
-
-def _nothing() -> None:
-    """No work of the caller's to do while the model trains."""
 
 
 def targets_or_flat(
@@ -477,7 +474,8 @@ def _fitted(
 
     def model_free() -> None:
         found.append(_model_free(known, moment, start))
-        (meanwhile or _nothing)()
+        if meanwhile is not None:
+            meanwhile()
 
     if win_model is not None:
         model_free()
