@@ -44,7 +44,7 @@ def test_every_row_has_the_floats_of_its_own_runs() -> None:
             "weighted": [400.0, *[0.0] * 11],
         }
     )
-    rows = _rows(per_owner, runs, TEAMS, TARGETS, {"east": "East"}, elapsed=0.5)
+    rows = _rows(per_owner, runs.T.copy(), TEAMS, TARGETS, {"east": "East"}, elapsed=0.5)
 
     assert [(row.scope, row.id) for row in rows] == [
         ("company", "company"),

@@ -27,9 +27,9 @@ def test_certain_and_impossible_deals_book_exactly_their_values() -> None:
         500,
         seed=1,
     )
-    assert runs.shape == (500, 2)
-    assert np.all(runs[:, 0] == 100.0)
-    assert np.all(runs[:, 1] == 30.0)
+    assert runs.shape == (2, 500)
+    assert np.all(runs[0] == 100.0)
+    assert np.all(runs[1] == 30.0)
 
 
 def test_two_coin_flips_give_four_equally_likely_totals() -> None:
@@ -43,7 +43,7 @@ def test_two_coin_flips_give_four_equally_likely_totals() -> None:
         0.0,
         20_000,
         seed=2,
-    )[:, 0]
+    )[0]
     values, counts = np.unique(runs, return_counts=True)
     assert values.tolist() == [0.0, 100.0, 200.0, 300.0]
     assert counts / counts.sum() == pytest.approx([0.25] * 4, abs=0.02)
@@ -54,8 +54,8 @@ def test_mean_is_the_sum_of_probability_times_value_and_owners_without_deals_get
     chance = rng.uniform(0, 1, 2000)
     value = rng.uniform(100, 1000, 2000)
     runs = simulate(chance, value, np.zeros(2000, int), 3, NONE, np.zeros((0, 3)), 0.0, 4000, 4)
-    assert runs[:, 0].mean() == pytest.approx((chance * value).sum(), rel=0.01)
-    assert np.all(runs[:, 1:] == 0.0)
+    assert runs[0].mean() == pytest.approx((chance * value).sum(), rel=0.01)
+    assert np.all(runs[1:] == 0.0)
 
 
 def test_each_run_replays_one_window_its_ratio_and_its_new_business() -> None:
@@ -69,7 +69,7 @@ def test_each_run_replays_one_window_its_ratio_and_its_new_business() -> None:
         0.0,
         4000,
         seed=5,
-    )[:, 0]
+    )[0]
     # window 0: chance 0 and 7 new; window 1: chance min(1, 0.5 × 2) and 11 new
     assert set(np.unique(runs)) == {7.0, 111.0}
     assert (runs == 7.0).mean() == pytest.approx(0.5, abs=0.03)
@@ -77,8 +77,8 @@ def test_each_run_replays_one_window_its_ratio_and_its_new_business() -> None:
 
 def test_a_shock_widens_the_spread_without_moving_the_middle_much() -> None:
     args = (np.full(500, 0.4), np.full(500, 10.0), np.zeros(500, int), 1, NONE, np.zeros((0, 1)))
-    calm = simulate(*args, 0.0, 5000, 6)[:, 0]
-    shaken = simulate(*args, 0.3, 5000, 6)[:, 0]
+    calm = simulate(*args, 0.0, 5000, 6)[0]
+    shaken = simulate(*args, 0.3, 5000, 6)[0]
     assert np.quantile(shaken, 0.9) - np.quantile(shaken, 0.1) > 3 * (
         np.quantile(calm, 0.9) - np.quantile(calm, 0.1)
     )
@@ -107,26 +107,39 @@ def _live(state: Mapping[str, Any]) -> tuple[object, ...]:
 
 
 @pytest.mark.parametrize("primed", [False, True])
-@pytest.mark.parametrize("floats", [0, 1, 2, 3, 8, 1001])
-def test_the_advanced_generator_is_where_drawing_that_many_float32_leaves_it(
-    primed: bool, floats: int
+@pytest.mark.parametrize("outputs", [0, 1, 2, 3, 8, 1001])
+def test_the_advanced_generator_is_where_drawing_that_many_raw_outputs_leaves_it(
+    primed: bool, outputs: int
 ) -> None:
-    """Primed: one float32 drawn before, so half of a 64-bit output is kept for the next draw."""
+    """Primed: one float32 drawn before, so half of a 64-bit output is kept for the next
+    32-bit draw, which raw draws leave kept."""
     rng = np.random.default_rng(11)
     if primed:
         rng.random(dtype=np.float32)
-    ahead = np.random.Generator(advanced(rng.bit_generator, floats))
-    rng.random(floats, dtype=np.float32)
+    ahead = np.random.Generator(advanced(rng.bit_generator, outputs))
+    rng.bit_generator.random_raw(outputs)
     assert _live(ahead.bit_generator.state) == _live(rng.bit_generator.state)
     assert np.array_equal(ahead.random(5, dtype=np.float32), rng.random(5, dtype=np.float32))
+
+
+def test_a_chance_is_rounded_to_the_nearest_65536th_and_only_that() -> None:
+    """Chances just below and just above half a step (one 65,536th is 1.5e-5): the first is
+    never won in 400,000 runs (drawn as it stands, about 2.4 times), the second as often as a
+    whole step."""
+    step = 1 / simulate_module.RESOLUTION
+    chance = np.array([0.4 * step, 0.6 * step])
+    runs = simulate(chance, np.ones(2), np.arange(2), 2, NONE, np.zeros((0, 2)), 0.0, 400_000, 8)
+    won = runs.mean(axis=1)
+    assert won[0] == 0.0
+    assert won[1] == pytest.approx(step, abs=4 * np.sqrt(step / 400_000))
 
 
 @pytest.mark.parametrize("value_sign", [1.0, -1.0])
 def test_runs_split_between_two_threads_are_those_of_one_thread_bit_for_bit(
     monkeypatch: pytest.MonkeyPatch, value_sign: float
 ) -> None:
-    """An odd number of deals (so chunks start with half an output kept), several chunks of
-    odd run counts, windows and a shock, and negative values (the np.where path) too."""
+    """An odd number of deals (a run's last output half used), an odd number of runs, windows
+    and a shock, and negative values (the np.where path) too."""
     rng = np.random.default_rng(12)
     deals, owners = 301, 7
     arguments = (
@@ -139,7 +152,6 @@ def test_runs_split_between_two_threads_are_those_of_one_thread_bit_for_bit(
         0.4,
         1001,
     )
-    monkeypatch.setattr(simulate_module, "CHUNK_CELLS", 301 * 77)
     monkeypatch.setattr(simulate_module, "SPLIT_CELLS", 10**12)
     one_thread = simulate(*arguments, seed=13)
     monkeypatch.setattr(simulate_module, "SPLIT_CELLS", 1)
@@ -152,8 +164,8 @@ def test_runs_split_between_two_threads_are_those_of_one_thread_bit_for_bit(
 def test_runs_drawn_a_few_at_a_time_are_those_of_one_pass_bit_for_bit(
     monkeypatch: pytest.MonkeyPatch, split: bool
 ) -> None:
-    """Blocks of 3 runs (BLOCK_CELLS), so that chunks of 77 runs and their halves end on a
-    partial block; on one thread and split between two."""
+    """Blocks of 3 runs (BLOCK_CELLS), so that 1,001 runs and their halves end on a partial
+    block; on one thread and split between two."""
     rng = np.random.default_rng(21)
     deals, owners = 301, 7
     arguments = (
@@ -166,9 +178,29 @@ def test_runs_drawn_a_few_at_a_time_are_those_of_one_pass_bit_for_bit(
         0.4,
         1001,
     )
-    monkeypatch.setattr(simulate_module, "CHUNK_CELLS", 301 * 77)
     monkeypatch.setattr(simulate_module, "SPLIT_CELLS", 1 if split else 10**12)
     monkeypatch.setattr(simulate_module, "BLOCK_CELLS", 10**12)
     one_pass = simulate(*arguments, seed=5)
     monkeypatch.setattr(simulate_module, "BLOCK_CELLS", 301 * 3)
     assert np.array_equal(one_pass, simulate(*arguments, seed=5))
+
+
+def test_a_value_that_is_not_finite_books_only_in_the_runs_its_deal_is_won() -> None:
+    """As np.where(won, value, 0): a NaN value never won adds nothing, one always won makes
+    every run's total NaN, and an infinite value is infinite in the runs its deal is won."""
+    runs = simulate(
+        np.array([0.0, 1.0, 0.5, 0.5]),
+        np.array([np.nan, np.nan, np.inf, 10.0]),
+        np.array([0, 1, 2, 2]),
+        3,
+        NONE,
+        np.zeros((0, 3)),
+        0.0,
+        4000,
+        seed=9,
+    )
+    assert np.all(runs[0] == 0.0)
+    assert np.all(np.isnan(runs[1]))
+    infinite = np.isinf(runs[2])
+    assert infinite.mean() == pytest.approx(0.5, abs=0.05)
+    assert set(np.unique(runs[2][~infinite])) == {0.0, 10.0}

@@ -435,7 +435,7 @@ def _forecast_fitted(
         simulations,
         settings.seed,
     )
-    runs += so_far
+    runs += so_far[:, None]
     stage_rate = snapshot["stage"].map(stage_rates).fillna(rate)
     per_owner = _per_owner(
         owners, so_far, deal_owner, value, probability, new, stage_rate.to_numpy()
@@ -684,7 +684,8 @@ def _rows(
     names: dict[str, str],
     elapsed: float,
 ) -> list[ForecastRow]:
-    """The company's row, each team's (sorted by id), then each owner's (in `per_owner` order)."""
+    """The company's row, each team's (sorted by id), then each owner's (in `per_owner` order),
+    from `runs` (owners × runs, as `simulate` gives them; reordered in place)."""
     owners = per_owner["owner"].tolist()
     teams = [rep_teams.get(owner) for owner in owners]
     members_of: dict[str, list[int]] = {}
@@ -701,7 +702,7 @@ def _rows(
     group_targets = [float(sum(quota)) if quota else None for quota in quotas]
     # Each owner's runs one contiguous row, and each group's totals one row: their statistics
     # then come at once, each row's the same floats as alone.
-    by_owner = np.ascontiguousarray(runs.T)
+    by_owner = np.ascontiguousarray(runs)
     totals = np.stack([_summed(by_owner, members) for *_, members in groups])
     rows = []
     group_sums = _group_sums(per_owner, [members for *_, members in groups])
