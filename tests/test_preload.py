@@ -73,3 +73,19 @@ else:
     raise AssertionError("the caller's import must fail as it would without the preload")
 """
     assert loaded_after(code) == []
+
+
+def test_numpy_modules_lightgbm_needs_not_are_loaded_at_their_first_use() -> None:
+    """SciPy's `from numpy import *` reaches numpy.f2py and numpy.testing (0.13 s): put in place
+    lazily by attain.leads.boosting, they load only when something uses them, and then work."""
+    code = """
+import sys
+import attain.leads.boosting
+assert "numpy.f2py.crackfortran" not in sys.modules and "unittest" not in sys.modules
+import numpy
+numpy.testing.assert_equal(1, 1)
+from numpy import f2py
+assert f2py.__name__ == "numpy.f2py" and callable(f2py.run_main)
+assert "numpy.f2py.crackfortran" in sys.modules
+"""
+    assert loaded_after(code) == ["lightgbm", "scipy"]

@@ -13,6 +13,7 @@ first). Importing this module imports LightGBM (`attain.preload` names it).
 from __future__ import annotations
 
 import importlib.abc
+import importlib.util
 import sys
 import threading
 from collections.abc import Sequence
@@ -40,6 +41,29 @@ class _Hidden(importlib.abc.MetaPathFinder):
         return None
 
 
+LAZY = ("numpy.f2py", "numpy.testing")
+"""NumPy submodules that SciPy's `from numpy import *` (scipy._lib.array_api_compat, which
+LightGBM's `import scipy.sparse` reaches) imports though nothing of Attain's uses them: 0.13 s
+holding the GIL. `lightgbm()` puts them in place lazily (importlib.util.LazyLoader): each is
+loaded at its first use."""
+
+
+def _lazily(name: str) -> None:
+    """Put module `name` in place without running it: it runs at its first attribute use."""
+    if name in sys.modules:
+        return
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        return
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    parent, _, child = name.rpartition(".")
+    setattr(sys.modules[parent], child, module)
+
+
 def lightgbm() -> ModuleType:
     """The lightgbm module, imported without scikit-learn unless that is loaded already."""
     if "lightgbm" in sys.modules or HIDDEN in sys.modules:
@@ -48,6 +72,8 @@ def lightgbm() -> ModuleType:
         return loaded
     if not any(isinstance(finder, _Hidden) for finder in sys.meta_path):
         sys.meta_path.insert(0, _Hidden())
+    for name in LAZY:
+        _lazily(name)
     me = threading.get_ident()
     REFUSED.add(me)
     try:
