@@ -84,3 +84,42 @@ def test_dumps_ready_writes_a_dicts_plain_values_as_the_json_module_does() -> No
     value = {"n": float("nan"), "i": float("inf"), "m": float("-inf"), "f": 1e-7, "z": -0.0}
     ready = [value, {"b": False, "i": -3, "s": "é\n", "none": None, "rows": [value]}]
     assert dumps_ready(ready) == json.dumps(ready, indent=2, ensure_ascii=False)
+
+
+def _rows(count: int, **changes: Any) -> list[dict[Any, Any]]:
+    """`count` flat dicts with the same keys, each kind of plain value among them."""
+    rows = [
+        {
+            "id": f'OPP-{i} é \\ "%s" 😀',
+            "100%": i,
+            "p": i / 7,
+            "n": None if i % 3 else float("nan") if i % 2 else -0.0,
+            "b": i % 2 == 0,
+            "mixed": [None, "x", 1.5, 2, True, float("inf")][i % 6],
+        }
+        for i in range(count)
+    ]
+    for index, row in changes.items():
+        rows[int(index.removeprefix("row"))] = row
+    return rows
+
+
+TABLES: list[Any] = [
+    _rows(40),
+    _rows(31),  # too few for the column-wise path
+    _rows(40, row7={"id": "x", "100%": 1, "p": 0.5, "n": None, "b": True}),  # a key missing
+    _rows(40, row9={"100%": 1, "id": "x", "p": 0.5, "n": None, "b": True, "mixed": 1}),  # order
+    _rows(40, row3={**_rows(4)[3], "mixed": [1, {"a": None}]}),  # a nested value
+    _rows(40, row5={**_rows(6)[5], "mixed": np.float64(0.25)}),  # a float subclass
+    _rows(40, row2={**_rows(3)[2], "mixed": Rank.FIRST}),  # an int subclass
+    _rows(40, row1=[1, 2]),  # not a dict
+    [{1: "a", 2.5: None, False: 0.1, None: True}] * 40,  # keys that are not text
+    {"deals": _rows(64), "rows": [_rows(33)]},  # nested, at other indents
+]
+
+
+@pytest.mark.parametrize("value", TABLES, ids=range(len(TABLES)))
+def test_a_long_list_of_flat_dicts_is_written_as_the_json_module_writes_it(value: Any) -> None:
+    """The column-wise path for lists of dicts with the same keys and plain values (a
+    forecast's open deals), and the lists that must take the long way."""
+    assert dumps_ready(value) == json.dumps(value, indent=2, ensure_ascii=False)
