@@ -226,3 +226,50 @@ def test_only_the_newest_kept_forecasts_stay(tmp_path: Path) -> None:
         f"forecast-{number:02}.pickle" for number in range(3, KEEP + 3)
     ]
     assert not list(tmp_path.glob(".forecast-*"))  # no temporary file left behind
+
+
+def _calibration_files(db: str) -> list[Path]:
+    return sorted(Path(db + ".results").glob("calibration-*.json"))
+
+
+def _uncalibrated(demo: Demo, tmp_path: Path) -> str:
+    """A copy of the demo store with no kept forecast or calibration."""
+    db = copied(demo, tmp_path)
+    for path in _calibration_files(db):
+        path.unlink()
+    return db
+
+
+def test_a_kept_calibration_that_cannot_be_read_is_backtested_again(
+    demo: Demo, tmp_path: Path
+) -> None:
+    """Half-written or written by other code: the forecast backtests again (the same band as
+    from the kept points) and keeps whole points in its place, leaving no temporary file."""
+    db = _uncalibrated(demo, tmp_path)
+    first = run(db, "--recompute")
+    (calibration,) = _calibration_files(db)
+    whole = calibration.read_text()
+    calibration.write_text(whole[: len(whole) // 2])
+    again = run(db, "--recompute")
+    assert again["rows"] == first["rows"]
+    assert calibration.read_text() == whole
+    calibration.write_text(json.dumps([{"week": 1}]))  # valid JSON, not points
+    assert run(db, "--recompute")["rows"] == first["rows"]
+    assert calibration.read_text() == whole
+    assert [p.name for p in Path(db + ".results").iterdir() if p.name.startswith(".")] == []
+
+
+def test_another_version_of_attain_backtests_the_calibration_afresh(
+    demo: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kept calibration is keyed by Attain's code too (attain.fingerprint), as a kept
+    forecast is: an upgrade does not read points its older backtest made."""
+    import attain.forecast.calibrated as calibrated_module
+
+    db = _uncalibrated(demo, tmp_path)
+    run(db)
+    before = _calibration_files(db)
+    monkeypatch.setattr(calibrated_module, "code_fingerprint", lambda: "another version")
+    run(db, "--recompute")
+    after = _calibration_files(db)
+    assert len(before) == 1 and len(after) == 2 and before[0] in after

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import tempfile
 from dataclasses import asdict, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from attain.fingerprint import code_fingerprint
 from attain.forecast.backtest import BacktestPoint, backtest, complete_periods
 from attain.forecast.calibration import Calibration, calibrate, calibrated_band, chance_at_least
 from attain.forecast.forecast import SCOPES, Forecast, ForecastRow, Overrides, forecast
@@ -103,18 +106,41 @@ def calibration_points(
     if not earlier:
         return []
     cache = _results_file(backend, earlier, week, zone, settings)
-    if cache is not None and cache.exists():
-        rows = json.loads(cache.read_text())
-        return [BacktestPoint(**{**row, "as_of": date.fromisoformat(row["as_of"])}) for row in rows]
+    kept = None if cache is None else _read_points(cache)
+    if kept is not None:
+        return kept
     points = backtest(history, earlier, zone=zone, settings=settings, weeks=(week,)).points
     if cache is not None:
-        rows = [{**asdict(p), "as_of": p.as_of.isoformat()} for p in points]
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            cache.write_text(json.dumps(rows))
-        except OSError:  # a read-only folder: computed again next time, nothing lost
-            pass
+        _write_points(cache, points)
     return points
+
+
+def _read_points(path: Path) -> list[BacktestPoint] | None:
+    """The backtest points kept at `path`; None when there are none or they cannot be read
+    back (corrupt, or written by other code): they are computed again."""
+    try:
+        rows = json.loads(path.read_text())
+        return [BacktestPoint(**{**row, "as_of": date.fromisoformat(row["as_of"])}) for row in rows]
+    except (OSError, ValueError, TypeError, KeyError):  # missing, corrupt, or other code's
+        return None
+
+
+def _write_points(path: Path, points: list[BacktestPoint]) -> None:
+    """Keep `points` at `path` through a temporary file renamed over it, so that a reader (the
+    web app's background work, another command) never finds it half-written. A folder that
+    cannot be written keeps nothing: computed again next time, nothing lost."""
+    rows = [{**asdict(p), "as_of": p.as_of.isoformat()} for p in points]
+    temporary: Path | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=".calibration-")
+        temporary = Path(name)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(json.dumps(rows))
+        os.replace(temporary, path)
+    except OSError:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
 
 
 def apply_calibration(result: Forecast, points: list[BacktestPoint], week: int) -> Forecast:
@@ -153,14 +179,22 @@ def _results_file(
     backend: Any, periods: list[Period], week: int, zone: str, settings: ForecastSettings
 ) -> Path | None:
     """Where this data version's calibration backtest is kept: beside a DuckDB store file, keyed
-    by the latest import, the quarters, the week, the zone and the settings; None for a store
-    that is not a local file or has no import log."""
+    by the latest import, the quarters, the week, the zone, the settings and Attain's own code
+    (attain.fingerprint: an upgrade backtests afresh, as it computes a kept forecast afresh);
+    None for a store that is not a local file or has no import log."""
     location = store_file(backend)
     version = data_version(backend) if location is not None else None
     if location is None or version is None:
         return None
     key = json.dumps(
-        [int(version), [p.label for p in periods], week, zone, settings.model_dump()],
+        [
+            int(version),
+            [p.label for p in periods],
+            week,
+            zone,
+            settings.model_dump(),
+            code_fingerprint(),
+        ],
         sort_keys=True,
         default=str,
     )
