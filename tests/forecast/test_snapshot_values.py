@@ -17,6 +17,7 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
+import pytest
 from forecast_support import NO_STAGES
 
 from attain.forecast.history import DealHistory, make_history
@@ -72,14 +73,20 @@ def test_a_resize_within_the_stage_values_the_deal_from_its_version_on() -> None
     assert set(snapshot["stage"]) == {"Proposal"}
 
 
-def test_the_sample_is_the_one_pandas_draws_per_moment() -> None:
+@pytest.mark.parametrize(
+    ("days", "counts"),
+    [
+        (["2026-03-01", "2026-01-01", "2026-02-01", "2026-01-01"], [40, 7, 25, 30]),
+        (["2026-01-01", "2026-02-01", "2026-03-01", "2026-04-01"], [37, 7, 25, 40]),
+    ],
+    ids=["out of time order", "in time order"],
+)
+def test_the_sample_is_the_one_pandas_draws_per_moment(days: list[str], counts: list[int]) -> None:
     """`sampled` keeps the rows `groupby("moment").sample(n, random_state=seed)` keeps of the
-    crowded moments (given out of time order here), and every row of the others."""
+    crowded moments, and every row of the others: moments out of time order, and in time order
+    as _open_rows gives them (each moment's rows one run, found without sorting)."""
     draw = np.random.RandomState(3)
-    moments = np.repeat(
-        pd.to_datetime(["2026-03-01", "2026-01-01", "2026-02-01", "2026-01-01"]).to_numpy(),
-        [40, 7, 25, 30],
-    ).astype("datetime64[us]")
+    moments = np.repeat(pd.to_datetime(days).to_numpy(), counts).astype("datetime64[us]")
     rows = pd.DataFrame({"moment": moments, "opportunity_id": draw.permutation(len(moments))})
     for most, seed in [(10, 0), (20, 7), (37, 1), (100, 0)]:
         crowded = rows.groupby("moment")["opportunity_id"].transform("size") > most
