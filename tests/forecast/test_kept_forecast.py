@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 import time
 from collections.abc import Iterator
@@ -273,3 +274,20 @@ def test_another_version_of_attain_backtests_the_calibration_afresh(
     run(db, "--recompute")
     after = _calibration_files(db)
     assert len(before) == 1 and len(after) == 2 and before[0] in after
+
+
+def test_only_the_newest_calibrations_are_kept(demo: Demo, tmp_path: Path) -> None:
+    """Each code version, week and setting keeps its own calibration: as with forecasts, only
+    the KEEP most recently written or read are kept."""
+    db = _uncalibrated(demo, tmp_path)
+    folder = Path(db + ".results")
+    for i in range(KEEP + 2):
+        (folder / f"calibration-old{i:02}.json").write_text("[]")
+        stamp = time.time() - 1000 + i
+        os.utime(folder / f"calibration-old{i:02}.json", (stamp, stamp))
+    run(db)
+    names = sorted(path.name for path in _calibration_files(db))
+    assert len(names) == KEEP
+    assert [name for name in names if "old" in name] == [
+        f"calibration-old{i:02}.json" for i in range(3, KEEP + 2)
+    ]

@@ -10,6 +10,7 @@ week reuses it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -24,9 +25,13 @@ from attain.forecast.backtest import BacktestPoint, backtest, complete_periods
 from attain.forecast.calibration import Calibration, calibrate, calibrated_band, chance_at_least
 from attain.forecast.forecast import SCOPES, Forecast, ForecastRow, Overrides, forecast
 from attain.forecast.history import DealHistory, load_history
-from attain.forecast.kept import data_version, results_folder, store_file
+from attain.forecast.kept import data_version, prune_kept, store_file
 from attain.forecast.settings import ForecastSettings
 from attain.metrics.periods import Period, quarter_of
+from attain.store.kept_reads import results_folder
+
+CALIBRATION = "calibration-"
+"""The start of a kept calibration's file name (`<store>.results/calibration-<digest>.json`)."""
 
 
 def week_of(period: Period, day: date) -> int:
@@ -120,24 +125,32 @@ def _read_points(path: Path) -> list[BacktestPoint] | None:
     back (corrupt, or written by other code): they are computed again."""
     try:
         rows = json.loads(path.read_text())
-        return [BacktestPoint(**{**row, "as_of": date.fromisoformat(row["as_of"])}) for row in rows]
+        points = [
+            BacktestPoint(**{**row, "as_of": date.fromisoformat(row["as_of"])}) for row in rows
+        ]
     except (OSError, ValueError, TypeError, KeyError):  # missing, corrupt, or other code's
         return None
+    with contextlib.suppress(OSError):  # newly used: the last to be pruned
+        os.utime(path)
+    return points
 
 
 def _write_points(path: Path, points: list[BacktestPoint]) -> None:
     """Keep `points` at `path` through a temporary file renamed over it, so that a reader (the
-    web app's background work, another command) never finds it half-written. A folder that
-    cannot be written keeps nothing: computed again next time, nothing lost."""
+    web app's background work, another command) never finds it half-written, and remove all
+    but the newest KEEP calibrations beside it (each code version, week and setting keeps its
+    own). A folder that cannot be written keeps nothing: computed again next time."""
     rows = [{**asdict(p), "as_of": p.as_of.isoformat()} for p in points]
     temporary: Path | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=".calibration-")
+        descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{CALIBRATION}")
         temporary = Path(name)
         with os.fdopen(descriptor, "w") as file:
             file.write(json.dumps(rows))
         os.replace(temporary, path)
+        temporary = None
+        prune_kept(path.parent, f"{CALIBRATION}*.json")
     except OSError:
         if temporary is not None:
             temporary.unlink(missing_ok=True)
@@ -199,4 +212,4 @@ def _results_file(
         default=str,
     )
     digest = hashlib.sha256(key.encode()).hexdigest()[:20]
-    return results_folder(location) / f"calibration-{digest}.json"
+    return results_folder(location) / f"{CALIBRATION}{digest}.json"

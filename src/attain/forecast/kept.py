@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from attain.fingerprint import code_fingerprint
 from attain.store.ddl import IMPORTS_TABLE
+from attain.store.kept_reads import results_folder
 
 if TYPE_CHECKING:
     from attain.forecast.forecast import Forecast, Overrides
@@ -167,11 +168,6 @@ def data_version(backend: Any) -> int | None:
     return None if version is None else int(version)
 
 
-def results_folder(store: Path) -> Path:
-    """The folder beside the store file where computed results are kept."""
-    return store.with_name(store.name + ".results")
-
-
 def kept_file(backend: Any, question: Question) -> tuple[Path, int] | None:
     """Where the forecast for `question` of this data version is kept, and the version; None
     for a store that is not a local DuckDB file or has no import log."""
@@ -225,17 +221,18 @@ def keep(path: Path, kept: Kept) -> None:
             pickle.dump(kept, file, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
         temporary = None
-        _prune(path.parent)
+        prune_kept(path.parent)
     except Exception:  # read-only, full disk, or an unpicklable value
         if temporary is not None:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
 
 
-def _prune(folder: Path) -> None:
-    """Remove all but the newest `KEEP` kept forecasts in `folder`."""
+def prune_kept(folder: Path, pattern: str = f"{PREFIX}*{SUFFIX}") -> None:
+    """Remove all but the newest `KEEP` kept forecasts in `folder` (or other files kept there:
+    those `pattern` matches), the newest by when they were last written or read back."""
     files = sorted(
-        folder.glob(f"{PREFIX}*{SUFFIX}"),
+        folder.glob(pattern),
         key=lambda p: (p.stat().st_mtime_ns, p.name),
         reverse=True,
     )

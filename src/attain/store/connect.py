@@ -18,7 +18,8 @@ from attain.errors import StoreError
 from attain.store.currency import CurrencySettings, Lookup, opportunities_view, quotas_view
 from attain.store.ddl import create_tables
 from attain.store.dialects import connect_postgres, connect_spark, parse_target
-from attain.store.point_in_time import crediting, unnamed_owners
+from attain.store.kept_reads import kept_unnamed_owners
+from attain.store.point_in_time import crediting
 
 DEFAULT_DB = "attain.duckdb"
 
@@ -69,7 +70,7 @@ def connect(
             ) from error
     if not read_only:
         create_tables(con)
-    return _analysis_tables(backend, settings)
+    return _analysis_tables(backend, settings, None if path == ":memory:" else Path(path))
 
 
 VIEWS: dict[str, Callable[[Lookup, CurrencySettings, date | None], Any]] = {
@@ -79,8 +80,10 @@ VIEWS: dict[str, Callable[[Lookup, CurrencySettings, date | None], Any]] = {
 """Tables that analyses read through a view (attain.store.currency)."""
 
 
-def _analysis_tables(backend: Any, settings: CurrencySettings) -> Any:
-    """`backend` whose `table()` gives analyses' views and `stored_table()` the stored tables.
+def _analysis_tables(backend: Any, settings: CurrencySettings, location: Path | None = None) -> Any:
+    """`backend` whose `table()` gives analyses' views and `stored_table()` the stored tables;
+    `location`, a DuckDB store's file, beside which reads its data alone decides are kept
+    (attain.store.kept_reads).
 
     Each stored table's schema is looked up once: a report makes dozens of lookups, each a round
     trip to the engine, and Attain's tables keep the columns its DDL gave them. Each view is
@@ -108,7 +111,8 @@ def _analysis_tables(backend: Any, settings: CurrencySettings) -> Any:
     def unnamed() -> Any:
         """attain.store.point_in_time.unnamed_owners of the stored tables, read once."""
         if "unnamed_owners" not in shared:
-            shared["unnamed_owners"] = unnamed_owners(stored_table)
+            con = backend.con if location is not None else None
+            shared["unnamed_owners"] = kept_unnamed_owners(location, con, stored_table)
         return shared["unnamed_owners"]
 
     def view_of(name: str, stored: Lookup, day: date | None) -> Any:
