@@ -7,10 +7,11 @@ Usage: python benchmarks/forecast_command.py [--reps 1000] [--quarters 8] [--dir
 Issue #23 asks for `attain forecast` at 1,000 reps x 8 quarters within 5 s. Each run is a fresh
 process (imports included, as a user waits for them), `attain forecast --recompute -f json`
 on the organisation benchmarks/report.py builds in DIR (made once), or on --db. A first
-forecast of each checkout comes before the timed runs: it keeps the calibration's backtest in
-the store's results folder, as the first forecast of a data version (or the web app's
-background work after an import) does, so the timed runs compute the forecast itself and read
-that backtest back. With --baseline (another checkout's `src`, e.g. of a git worktree), each
+forecast of each checkout (--recompute too, so that a forecast kept from before does not stand
+in for it) comes before the timed runs: it keeps the calibration's backtest in the store's
+results folder, as the first forecast of a data version (or the web app's background work
+after an import) does, so the timed runs compute the forecast itself and read that backtest
+back. With --baseline (another checkout's `src`, e.g. of a git worktree), each
 round runs both back to back, alternating, so that both meet the same load; the table shows
 each run and the medians. Wall seconds are what the issue means; CPU seconds (user + system)
 are the steadier measure on a shared machine. It asserts nothing.
@@ -73,7 +74,7 @@ def main() -> None:
     checkouts = [HERE, *([args.baseline.resolve()] if args.baseline else [])]
     output = db.parent / "forecast-benchmark.json"
     for src in checkouts:  # keeps the calibration's backtest, and each checkout's bytecode
-        run_forecast(src, db, output, recompute=False)
+        run_forecast(src, db, output, recompute=True)
     runs: list[Run] = []
     for round_ in range(args.runs):
         order = checkouts if round_ % 2 == 0 else checkouts[::-1]
