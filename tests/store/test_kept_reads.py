@@ -6,14 +6,19 @@ read past."""
 from __future__ import annotations
 
 import json
+import pickle
+from dataclasses import replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
+from attain.forecast.history import _loaded, load_history
 from attain.store import connect, raw_duckdb
-from attain.store.point_in_time import unnamed_owners
+from attain.store.point_in_time import at, unnamed_owners
+from attain.store.prune import prune_history
 from tests.store.test_point_in_time import _fill
 
 
@@ -99,3 +104,107 @@ def test_a_folder_that_cannot_be_written_keeps_nothing(tmp_path: Path) -> None:
     found, computed = _unnamed(path)
     assert _ids(found) == _ids(computed)
     assert Path(f"{path}.results").read_text() == "a file where the folder would be"
+
+
+def _histories(path: Path) -> list[Path]:
+    return sorted(Path(f"{path}.results").glob("deal-history-*.pickle"))
+
+
+def _same_history(found: Any, expected: Any) -> None:
+    for name in ("deals", "stages", "owner_spans", "team_spans", "amount_spans"):
+        pd.testing.assert_frame_equal(getattr(found, name), getattr(expected, name))
+    assert found.rep_teams == expected.rep_teams
+    assert found.strong_keys == expected.strong_keys
+    assert sorted(found._keys) == sorted(expected._keys)
+    for name, keys in expected._keys.items():
+        assert found._keys[name].tolist() == keys.tolist()
+
+
+def test_the_deal_history_is_read_back_while_the_store_and_its_day_are_unchanged(
+    tmp_path: Path,
+) -> None:
+    """load_history keeps the history it read beside the store and reads it back (the same
+    frames and keys); a changed store, or another day for open deals' rates, reads it again."""
+    path = _store(tmp_path)
+    backend = connect(str(path), read_only=True)
+    try:
+        computed = load_history(backend)
+        (kept,) = _histories(path)
+        assert kept.stat().st_mode & 0o777 == 0o600
+        _same_history(load_history(backend), computed)
+        _same_history(pickle.loads(kept.read_bytes()), computed)
+        backend.open_deals_day = date(2024, 3, 1)
+        _same_history(load_history(backend), _loaded(backend, strong=False))
+        assert len(_histories(path)) == 2
+    finally:
+        backend.disconnect()
+    _change(path, "UPDATE opportunities SET amount = amount + 1")
+    backend = connect(str(path), read_only=True)
+    try:
+        changed = load_history(backend)
+        assert changed.deals["amount"].tolist() != computed.deals["amount"].tolist()
+        _same_history(changed, _loaded(backend, strong=False))
+        assert len(_histories(path)) == 2  # the newest two kept
+    finally:
+        backend.disconnect()
+
+
+def test_a_past_versions_history_is_never_kept_nor_read_back(tmp_path: Path) -> None:
+    """A reading as of a past version (PointInTime passes every attribute but `table` to the
+    store's backend) reads its own history each time."""
+    path = _store(tmp_path)
+    backend = connect(str(path), read_only=True)
+    try:
+        now = load_history(backend)
+        (kept,) = _histories(path)
+        # A kept history with no deals, to tell the kept one from one read from the store.
+        kept.write_bytes(pickle.dumps(replace(now, deals=now.deals.iloc[:0])))
+        assert load_history(backend).deals.empty
+        past = at(backend, version=2)
+        then = load_history(past)
+        assert not then.deals.empty
+        _same_history(then, _loaded(past, strong=False))
+        assert _histories(path) == [kept]
+    finally:
+        backend.disconnect()
+
+
+def test_a_kept_history_that_cannot_be_read_back_is_read_from_the_store(tmp_path: Path) -> None:
+    path = _store(tmp_path)
+    backend = connect(str(path), read_only=True)
+    try:
+        computed = load_history(backend)
+        (kept,) = _histories(path)
+        kept.write_bytes(b"not a pickle")
+        _same_history(load_history(backend), computed)
+        _same_history(pickle.loads(kept.read_bytes()), computed)
+    finally:
+        backend.disconnect()
+
+
+def test_a_prune_forgets_everything_kept_beside_the_store(tmp_path: Path) -> None:
+    """A prune changes the history with no new data version: the results folder goes, and the
+    next reads come from the store (the pruned history)."""
+    path = _store(tmp_path)
+    backend = connect(str(path), read_only=True)
+    try:
+        before = load_history(backend)
+    finally:
+        backend.disconnect()
+    assert _histories(path) and _kept(path)
+    writer = connect(str(path))
+    try:
+        pruned = prune_history(writer, datetime(2030, 1, 1))
+    finally:
+        writer.disconnect()
+    assert pruned.total > 0
+    assert not Path(f"{path}.results").exists()
+    backend = connect(str(path), read_only=True)
+    try:
+        after = load_history(backend)
+        _same_history(after, _loaded(backend, strong=False))
+        assert len(after.amount_spans) < len(before.amount_spans) or len(after.owner_spans) != len(
+            before.owner_spans
+        )
+    finally:
+        backend.disconnect()

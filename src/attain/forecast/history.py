@@ -129,7 +129,16 @@ def load_history(backend: Any) -> DealHistory:
 
     Where two of the ids (of the stored deals and of those deleted since) share a key, the
     history is read again keyed `strong`ly (deal_key), so that no join takes one deal for
-    another."""
+    another.
+
+    From a DuckDB store file read as it now is, the history is kept beside it
+    (attain.store.kept_reads: 1.1 to 1.4 s to read at 1,000 reps, 0.3 to 0.4 s to read back)
+    until the store, its currency settings or the open deals' day change."""
+    kept = getattr(backend, "kept", None)
+    own = getattr(backend, "analysis_table", None)
+    if kept is not None and own is not None and getattr(backend, "table", None) is own:
+        history: DealHistory = kept("deal-history", lambda: _loaded(backend, strong=False))
+        return history
     return _loaded(backend, strong=False)
 
 

@@ -18,7 +18,7 @@ from attain.errors import StoreError
 from attain.store.currency import CurrencySettings, Lookup, opportunities_view, quotas_view
 from attain.store.ddl import create_tables
 from attain.store.dialects import connect_postgres, connect_spark, parse_target
-from attain.store.kept_reads import kept_unnamed_owners
+from attain.store.kept_reads import kept_read, kept_unnamed_owners
 from attain.store.point_in_time import crediting
 
 DEFAULT_DB = "attain.duckdb"
@@ -127,13 +127,24 @@ def _analysis_tables(backend: Any, settings: CurrencySettings, location: Path | 
         views.clear()
         shared.clear()
 
+    def kept(kind: str, compute: Callable[[], Any]) -> Any:
+        """`compute()`, a read of `table()`'s tables as they now are, kept beside a DuckDB store
+        file per state of the store, currency settings and open deals' day
+        (attain.store.kept_reads.kept_read). Readers ask only where `backend.table` is this
+        backend's own (`analysis_table`): a past version's reading (PointInTime) passes every
+        other attribute through to this backend."""
+        con = backend.con if location is not None else None
+        decided_by = [settings.model_dump(), backend.open_deals_day]
+        return kept_read(location, con, kind, decided_by, compute)
+
     backend.stored_table = stored_table
     backend.view_of = view_of
     backend.currency_settings = settings
     backend.open_deals_day = None
     backend.unnamed_owners = unnamed
     backend.forget_views = forget_views
-    backend.table = table
+    backend.kept = kept
+    backend.table = backend.analysis_table = table
     return backend
 
 

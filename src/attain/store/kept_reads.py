@@ -1,6 +1,12 @@
 """Reads of the store that its data alone decides, kept beside a DuckDB store file so that each
 command does not make them again.
 
+`kept_read` keeps any such read (pickled), keyed like the rest and by what else decides it (the
+currency settings, the day open deals convert at): `attain.forecast.history.load_history` keeps
+the deal history there (1.1 to 1.4 s to read from the store at 1,000 reps, 0.3 to 0.4 s to read
+back; 92 MB), so a forecast computed again of the same data (another --as-of, changed
+overrides, --recompute) reads it back. Only the newest `KEEP_READS` of each kind are kept.
+
 `attain.store.point_in_time.unnamed_owners` reads the whole deals' history against the deals
 (1.9 M rows at 1,000 reps, 0.2 s with its compilation) in every command that reads deals
 through the analysis view; its answer is the same until the store changes. It is kept as
@@ -17,9 +23,12 @@ import contextlib
 import hashlib
 import json
 import os
+import pickle
+import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -30,11 +39,29 @@ from attain.store.ddl import IMPORTS_TABLE
 from attain.store.point_in_time import unnamed_owners
 
 UNNAMED = "unnamed-owners-"
+KEEP_READS = 2
+"""How many of each kind of `kept_read` a store's results folder holds (one per currency day
+asked of the same data, say); older ones are removed."""
+T = TypeVar("T")
 
 
 def results_folder(store: Path) -> Path:
     """The folder beside the store file where computed results are kept."""
     return store.with_name(store.name + ".results")
+
+
+def forget_kept(con: Any) -> None:
+    """Remove everything kept beside the DuckDB store of `con` (its results folder): after a
+    change that makes no new data version (a prune), nothing computed before may be read
+    back. Nothing to do for a store in memory or on another engine."""
+    try:
+        rows = con.execute(
+            "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+        ).fetchall()
+    except Exception:  # not DuckDB
+        return
+    if rows and rows[0][0]:
+        shutil.rmtree(results_folder(Path(rows[0][0])), ignore_errors=True)
 
 
 def kept_unnamed_owners(location: Path | None, con: Any, stored: Lookup) -> pd.Series | None:
@@ -51,7 +78,29 @@ def kept_unnamed_owners(location: Path | None, con: Any, stored: Lookup) -> pd.S
     return found
 
 
-def _place(location: Path, con: Any) -> Path | None:
+def kept_read(
+    location: Path | None, con: Any, kind: str, decided_by: list[Any], compute: Callable[[], T]
+) -> T:
+    """`compute()`, a read of the store at `location` (None: not a file; `con` its DuckDB
+    connection) that its data and `decided_by` alone decide, kept (pickled, owner-only) as
+    `<store>.results/<kind>-<digest>.pickle` and read back while the store and `decided_by`
+    are unchanged; anything that fails to read or write is computed."""
+    extra = json.dumps([decided_by, pd.__version__, np.__version__], default=str, sort_keys=True)
+    place = _place(location, con, f"{kind}-", extra) if location is not None else None
+    if place is not None:
+        with contextlib.suppress(Exception):  # missing, corrupt, or pickled by other code
+            kept: T = pickle.loads(place.read_bytes())
+            with contextlib.suppress(OSError):  # newly used: the last to be pruned
+                os.utime(place)
+            return kept
+    found = compute()
+    if place is not None:
+        with contextlib.suppress(Exception):  # an unpicklable value: computed next time
+            _write_bytes(place, pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL), f"{kind}-")
+    return found
+
+
+def _place(location: Path, con: Any, kind: str = UNNAMED, extra: str = "") -> Path | None:
     """Where the store's current answer is kept; None for a store with no import log."""
     try:
         # fetchall, not fetchone: no result is left open on the store's shared connection.
@@ -62,10 +111,10 @@ def _place(location: Path, con: Any) -> Path | None:
         return None
     if version is None:
         return None
-    key = json.dumps([int(version), stats, code_fingerprint()])
-    return (
-        results_folder(location) / f"{UNNAMED}{hashlib.sha256(key.encode()).hexdigest()[:20]}.json"
-    )
+    key = json.dumps([int(version), stats, code_fingerprint(), extra])
+    digest = hashlib.sha256(key.encode()).hexdigest()[:20]
+    suffix = ".json" if kind == UNNAMED else ".pickle"
+    return results_folder(location) / f"{kind}{digest}{suffix}"
 
 
 def _read(path: Path) -> pd.Series | None:
@@ -81,21 +130,30 @@ def _read(path: Path) -> pd.Series | None:
 
 
 def _write(path: Path, ids: pd.Series) -> None:
-    """Keep `ids` at `path` (owner-only, through a temporary file renamed over it) and remove
-    what was kept for earlier states of the store."""
+    """Keep `ids` at `path` and remove what was kept for earlier states of the store."""
     text = json.dumps([None if pd.isna(i) else str(i) for i in ids])
+    _write_bytes(path, text.encode(), UNNAMED, keep=1)
+
+
+def _write_bytes(path: Path, content: bytes, kind: str, keep: int = KEEP_READS) -> None:
+    """Write `content` to `path` (owner-only, through a temporary file renamed over it) and
+    remove all but the newest `keep` files of `kind` beside it."""
     temporary: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{UNNAMED}")
-        with os.fdopen(descriptor, "w") as file:  # mkstemp makes it owner-only (0600)
-            file.write(text)
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{kind}")
+        with os.fdopen(descriptor, "wb") as file:  # mkstemp makes it owner-only (0600)
+            file.write(content)
         os.replace(temporary, path)
         temporary = None
-        for old in path.parent.glob(f"{UNNAMED}*.json"):
-            if old != path:
-                with contextlib.suppress(OSError):
-                    old.unlink()
+        older = sorted(
+            (p for p in path.parent.glob(f"{kind}*{path.suffix}") if p != path),
+            key=lambda p: p.stat().st_mtime_ns,
+            reverse=True,
+        )
+        for old in older[keep - 1 :]:
+            with contextlib.suppress(OSError):
+                old.unlink()
     except OSError:  # a read-only folder or a full disk: read from the store next time
         if temporary is not None:
             with contextlib.suppress(OSError):

@@ -11,6 +11,7 @@ import duckdb
 from attain.store.connect import connect, raw_duckdb
 from attain.store.ddl import OPPORTUNITY_HISTORY_TABLE, REP_HISTORY_TABLE, create_tables
 from attain.store.dialects import backend_kind, store_tables, write_tables
+from attain.store.kept_reads import forget_kept
 
 HISTORY_TABLES = (OPPORTUNITY_HISTORY_TABLE, REP_HISTORY_TABLE)
 
@@ -44,6 +45,8 @@ def prune_history(backend: Any, before: datetime) -> Pruned:
     used = _used_bytes(con)
     rows = _delete_closed(con, before)
     con.execute("CHECKPOINT")  # DuckDB frees the deleted rows' blocks when it checkpoints
+    if any(rows.values()):  # the history changed with no new data version: nothing kept holds
+        forget_kept(con)
     return Pruned(rows, used - _used_bytes(con))
 
 
