@@ -208,3 +208,16 @@ def test_a_prune_forgets_everything_kept_beside_the_store(tmp_path: Path) -> Non
         )
     finally:
         backend.disconnect()
+
+
+def test_a_read_that_cannot_be_pickled_is_returned_and_keeps_nothing(tmp_path: Path) -> None:
+    path = _store(tmp_path)
+    backend = connect(str(path), read_only=True)
+    try:
+        backend.unnamed_owners()  # the results folder exists
+        unpicklable = [lambda: None]
+        assert backend.kept("unpicklable", lambda: unpicklable) is unpicklable
+        folder = Path(f"{path}.results")
+        assert sorted(p.name.split("-")[0] for p in folder.iterdir()) == ["unnamed"]
+    finally:
+        backend.disconnect()

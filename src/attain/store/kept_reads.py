@@ -28,7 +28,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -89,14 +89,16 @@ def kept_read(
     place = _place(location, con, f"{kind}-", extra) if location is not None else None
     if place is not None:
         with contextlib.suppress(Exception):  # missing, corrupt, or pickled by other code
-            kept: T = pickle.loads(place.read_bytes())
+            with place.open("rb") as file:  # streamed: never the whole file and its values
+                kept: T = pickle.load(file)
             with contextlib.suppress(OSError):  # newly used: the last to be pruned
                 os.utime(place)
             return kept
     found = compute()
     if place is not None:
-        with contextlib.suppress(Exception):  # an unpicklable value: computed next time
-            _write_bytes(place, pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL), f"{kind}-")
+        _write_file(
+            place, lambda file: pickle.dump(found, file, pickle.HIGHEST_PROTOCOL), f"{kind}-"
+        )
     return found
 
 
@@ -131,19 +133,23 @@ def _read(path: Path) -> pd.Series | None:
 
 def _write(path: Path, ids: pd.Series) -> None:
     """Keep `ids` at `path` and remove what was kept for earlier states of the store."""
-    text = json.dumps([None if pd.isna(i) else str(i) for i in ids])
-    _write_bytes(path, text.encode(), UNNAMED, keep=1)
+    text = json.dumps([None if pd.isna(i) else str(i) for i in ids]).encode()
+    _write_file(path, lambda file: file.write(text), UNNAMED, keep=1)
 
 
-def _write_bytes(path: Path, content: bytes, kind: str, keep: int = KEEP_READS) -> None:
-    """Write `content` to `path` (owner-only, through a temporary file renamed over it) and
-    remove all but the newest `keep` files of `kind` beside it."""
+def _write_file(
+    path: Path, write: Callable[[BinaryIO], object], kind: str, keep: int = KEEP_READS
+) -> None:
+    """`write` the file at `path` (owner-only, streamed into a temporary file renamed over
+    it) and remove all but the newest `keep` files of `kind` beside it. Anything that fails
+    (a read-only folder, a full disk, an unpicklable value) leaves no file: read from the
+    store next time."""
     temporary: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{kind}")
         with os.fdopen(descriptor, "wb") as file:  # mkstemp makes it owner-only (0600)
-            file.write(content)
+            write(file)
         os.replace(temporary, path)
         temporary = None
         older = sorted(
@@ -154,7 +160,7 @@ def _write_bytes(path: Path, content: bytes, kind: str, keep: int = KEEP_READS) 
         for old in older[keep - 1 :]:
             with contextlib.suppress(OSError):
                 old.unlink()
-    except OSError:  # a read-only folder or a full disk: read from the store next time
+    except Exception:
         if temporary is not None:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
