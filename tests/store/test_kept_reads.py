@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import pickle
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -35,12 +37,19 @@ def _store(folder: Path) -> Path:
     return path
 
 
-def _unnamed(path: Path) -> Any:
+@contextmanager
+def _reading(path: Path) -> Iterator[Any]:
+    """The store at `path`, opened read-only as commands open it."""
     backend = connect(str(path), read_only=True)
     try:
-        return backend.unnamed_owners(), unnamed_owners(backend.stored_table)
+        yield backend
     finally:
         backend.disconnect()
+
+
+def _unnamed(path: Path) -> Any:
+    with _reading(path) as backend:
+        return backend.unnamed_owners(), unnamed_owners(backend.stored_table)
 
 
 def _ids(found: pd.Series) -> list[str]:
@@ -126,8 +135,7 @@ def test_the_deal_history_is_read_back_while_the_store_and_its_day_are_unchanged
     """load_history keeps the history it read beside the store and reads it back (the same
     frames and keys); a changed store, or another day for open deals' rates, reads it again."""
     path = _store(tmp_path)
-    backend = connect(str(path), read_only=True)
-    try:
+    with _reading(path) as backend:
         computed = load_history(backend)
         (kept,) = _histories(path)
         assert kept.stat().st_mode & 0o777 == 0o600
@@ -136,25 +144,19 @@ def test_the_deal_history_is_read_back_while_the_store_and_its_day_are_unchanged
         backend.open_deals_day = date(2024, 3, 1)
         _same_history(load_history(backend), _loaded(backend, strong=False))
         assert len(_histories(path)) == 2
-    finally:
-        backend.disconnect()
     _change(path, "UPDATE opportunities SET amount = amount + 1")
-    backend = connect(str(path), read_only=True)
-    try:
+    with _reading(path) as backend:
         changed = load_history(backend)
         assert changed.deals["amount"].tolist() != computed.deals["amount"].tolist()
         _same_history(changed, _loaded(backend, strong=False))
         assert len(_histories(path)) == 2  # the newest two kept
-    finally:
-        backend.disconnect()
 
 
 def test_a_past_versions_history_is_never_kept_nor_read_back(tmp_path: Path) -> None:
     """A reading as of a past version (PointInTime passes every attribute but `table` to the
     store's backend) reads its own history each time."""
     path = _store(tmp_path)
-    backend = connect(str(path), read_only=True)
-    try:
+    with _reading(path) as backend:
         now = load_history(backend)
         (kept,) = _histories(path)
         # A kept history with no deals, to tell the kept one from one read from the store.
@@ -165,32 +167,24 @@ def test_a_past_versions_history_is_never_kept_nor_read_back(tmp_path: Path) -> 
         assert not then.deals.empty
         _same_history(then, _loaded(past, strong=False))
         assert _histories(path) == [kept]
-    finally:
-        backend.disconnect()
 
 
 def test_a_kept_history_that_cannot_be_read_back_is_read_from_the_store(tmp_path: Path) -> None:
     path = _store(tmp_path)
-    backend = connect(str(path), read_only=True)
-    try:
+    with _reading(path) as backend:
         computed = load_history(backend)
         (kept,) = _histories(path)
         kept.write_bytes(b"not a pickle")
         _same_history(load_history(backend), computed)
         _same_history(pickle.loads(kept.read_bytes()), computed)
-    finally:
-        backend.disconnect()
 
 
 def test_a_prune_forgets_everything_kept_beside_the_store(tmp_path: Path) -> None:
     """A prune changes the history with no new data version: the results folder goes, and the
     next reads come from the store (the pruned history)."""
     path = _store(tmp_path)
-    backend = connect(str(path), read_only=True)
-    try:
+    with _reading(path) as backend:
         before = load_history(backend)
-    finally:
-        backend.disconnect()
     assert _histories(path) and _kept(path)
     writer = connect(str(path))
     try:
@@ -199,25 +193,19 @@ def test_a_prune_forgets_everything_kept_beside_the_store(tmp_path: Path) -> Non
         writer.disconnect()
     assert pruned.total > 0
     assert not Path(f"{path}.results").exists()
-    backend = connect(str(path), read_only=True)
-    try:
+    with _reading(path) as backend:
         after = load_history(backend)
         _same_history(after, _loaded(backend, strong=False))
         assert len(after.amount_spans) < len(before.amount_spans) or len(after.owner_spans) != len(
             before.owner_spans
         )
-    finally:
-        backend.disconnect()
 
 
 def test_a_read_that_cannot_be_pickled_is_returned_and_keeps_nothing(tmp_path: Path) -> None:
     path = _store(tmp_path)
-    backend = connect(str(path), read_only=True)
-    try:
+    with _reading(path) as backend:
         backend.unnamed_owners()  # the results folder exists
         unpicklable = [lambda: None]
         assert backend.kept("unpicklable", lambda: unpicklable) is unpicklable
         folder = Path(f"{path}.results")
         assert sorted(p.name.split("-")[0] for p in folder.iterdir()) == ["unnamed"]
-    finally:
-        backend.disconnect()

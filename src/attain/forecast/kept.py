@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from attain.fingerprint import code_fingerprint
 from attain.store.ddl import IMPORTS_TABLE
-from attain.store.kept_reads import results_folder
+from attain.store.kept_reads import duckdb_file, results_folder
 
 if TYPE_CHECKING:
     from attain.forecast.forecast import Forecast, Overrides
@@ -143,19 +143,7 @@ def kept_note(kept: Kept) -> str:
 
 def store_file(backend: Any) -> Path | None:
     """The DuckDB store's file, if it is one."""
-    con = getattr(backend, "con", None)
-    if con is None or not hasattr(con, "execute"):
-        return None
-    try:
-        # fetchall, not fetchone: no result is left open on the store's shared connection.
-        rows = con.execute(
-            "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-        ).fetchall()
-    except Exception:  # not DuckDB
-        return None
-    if not rows or not rows[0][0]:
-        return None
-    return Path(rows[0][0])
+    return duckdb_file(getattr(backend, "con", None))
 
 
 def data_version(backend: Any) -> int | None:

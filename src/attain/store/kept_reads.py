@@ -50,18 +50,28 @@ def results_folder(store: Path) -> Path:
     return store.with_name(store.name + ".results")
 
 
-def forget_kept(con: Any) -> None:
-    """Remove everything kept beside the DuckDB store of `con` (its results folder): after a
-    change that makes no new data version (a prune), nothing computed before may be read
-    back. Nothing to do for a store in memory or on another engine."""
+def duckdb_file(con: Any) -> Path | None:
+    """The file of the DuckDB store `con` is connected to; None in memory or on another
+    engine."""
+    if con is None or not hasattr(con, "execute"):
+        return None
     try:
+        # fetchall, not fetchone: no result is left open on the store's shared connection.
         rows = con.execute(
             "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
         ).fetchall()
     except Exception:  # not DuckDB
-        return
-    if rows and rows[0][0]:
-        shutil.rmtree(results_folder(Path(rows[0][0])), ignore_errors=True)
+        return None
+    return Path(rows[0][0]) if rows and rows[0][0] else None
+
+
+def forget_kept(con: Any) -> None:
+    """Remove everything kept beside the DuckDB store of `con` (its results folder): after a
+    change that makes no new data version (a prune), nothing computed before may be read
+    back. Nothing to do for a store in memory or on another engine."""
+    location = duckdb_file(con)
+    if location is not None:
+        shutil.rmtree(results_folder(location), ignore_errors=True)
 
 
 def kept_unnamed_owners(location: Path | None, con: Any, stored: Lookup) -> pd.Series | None:
