@@ -14,7 +14,6 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import asdict, replace
 from datetime import date
 from pathlib import Path
@@ -25,10 +24,10 @@ from attain.forecast.backtest import BacktestPoint, backtest, complete_periods
 from attain.forecast.calibration import Calibration, calibrate, calibrated_band, chance_at_least
 from attain.forecast.forecast import SCOPES, Forecast, ForecastRow, Overrides, forecast
 from attain.forecast.history import DealHistory, load_history
-from attain.forecast.kept import data_version, prune_kept, store_file
+from attain.forecast.kept import KEEP, data_version, store_file
 from attain.forecast.settings import ForecastSettings
 from attain.metrics.periods import Period, quarter_of
-from attain.store.kept_reads import results_folder
+from attain.store.kept_reads import results_folder, write_kept
 
 CALIBRATION = "calibration-"
 """The start of a kept calibration's file name (`<store>.results/calibration-<digest>.json`)."""
@@ -136,24 +135,12 @@ def _read_points(path: Path) -> list[BacktestPoint] | None:
 
 
 def _write_points(path: Path, points: list[BacktestPoint]) -> None:
-    """Keep `points` at `path` through a temporary file renamed over it, so that a reader (the
-    web app's background work, another command) never finds it half-written, and remove all
-    but the newest KEEP calibrations beside it (each code version, week and setting keeps its
-    own). A folder that cannot be written keeps nothing: computed again next time."""
-    rows = [{**asdict(p), "as_of": p.as_of.isoformat()} for p in points]
-    temporary: Path | None = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{CALIBRATION}")
-        temporary = Path(name)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(json.dumps(rows))
-        os.replace(temporary, path)
-        temporary = None
-        prune_kept(path.parent, f"{CALIBRATION}*.json")
-    except OSError:
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)
+    """Keep `points` at `path` (attain.store.kept_reads.write_kept: a reader, the web app's
+    background work or another command, never finds it half-written) and remove all but the
+    newest KEEP calibrations beside it (each code version, week and setting keeps its own). A
+    folder that cannot be written keeps nothing: computed again next time."""
+    text = json.dumps([{**asdict(p), "as_of": p.as_of.isoformat()} for p in points]).encode()
+    write_kept(path, lambda file: file.write(text), f"{CALIBRATION}*.json", KEEP)
 
 
 def apply_calibration(result: Forecast, points: list[BacktestPoint], week: int) -> Forecast:

@@ -25,7 +25,6 @@ import hashlib
 import json
 import os
 import pickle
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -34,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from attain.fingerprint import code_fingerprint
 from attain.store.ddl import IMPORTS_TABLE
-from attain.store.kept_reads import duckdb_file, results_folder
+from attain.store.kept_reads import duckdb_file, results_folder, write_kept
 
 if TYPE_CHECKING:
     from attain.forecast.forecast import Forecast, Overrides
@@ -198,35 +197,15 @@ def read_kept(path: Path, version: int) -> Kept | None:
 
 
 def keep(path: Path, kept: Kept) -> None:
-    """Write `kept` to `path` through a temporary file renamed over it (never half-written),
-    readable only by its owner, and remove all but the newest `KEEP` forecasts beside it.
+    """Write `kept` to `path` (attain.store.kept_reads.write_kept: never half-written,
+    readable only by its owner) and remove all but the newest `KEEP` forecasts beside it.
     A folder that cannot be written keeps nothing: the forecast is computed next time."""
-    temporary: str | None = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".forecast-")
-        with os.fdopen(descriptor, "wb") as file:  # mkstemp makes it owner-only (0600)
-            pickle.dump(kept, file, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, path)
-        temporary = None
-        prune_kept(path.parent)
-    except Exception:  # read-only, full disk, or an unpicklable value
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-
-
-def prune_kept(folder: Path, pattern: str = f"{PREFIX}*{SUFFIX}") -> None:
-    """Remove all but the newest `KEEP` kept forecasts in `folder` (or other files kept there:
-    those `pattern` matches), the newest by when they were last written or read back."""
-    files = sorted(
-        folder.glob(pattern),
-        key=lambda p: (p.stat().st_mtime_ns, p.name),
-        reverse=True,
+    write_kept(
+        path,
+        lambda file: pickle.dump(kept, file, protocol=pickle.HIGHEST_PROTOCOL),
+        f"{PREFIX}*{SUFFIX}",
+        KEEP,
     )
-    for old in files[KEEP:]:
-        with contextlib.suppress(OSError):
-            old.unlink()
 
 
 def _overrides_content(overrides: Overrides) -> dict[str, list[tuple[str, Any]]]:

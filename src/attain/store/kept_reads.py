@@ -106,8 +106,10 @@ def kept_read(
             return kept
     found = compute()
     if place is not None:
-        _write_file(
-            place, lambda file: pickle.dump(found, file, pickle.HIGHEST_PROTOCOL), f"{kind}-"
+        write_kept(
+            place,
+            lambda file: pickle.dump(found, file, pickle.HIGHEST_PROTOCOL),
+            f"{kind}-*.pickle",
         )
     return found
 
@@ -144,30 +146,32 @@ def _read(path: Path) -> pd.Series | None:
 def _write(path: Path, ids: pd.Series) -> None:
     """Keep `ids` at `path` and remove what was kept for earlier states of the store."""
     text = json.dumps([None if pd.isna(i) else str(i) for i in ids]).encode()
-    _write_file(path, lambda file: file.write(text), UNNAMED, keep=1)
+    write_kept(path, lambda file: file.write(text), f"{UNNAMED}*.json", keep=1)
 
 
-def _write_file(
-    path: Path, write: Callable[[BinaryIO], object], kind: str, keep: int = KEEP_READS
+def write_kept(
+    path: Path, write: Callable[[BinaryIO], object], pattern: str, keep: int = KEEP_READS
 ) -> None:
-    """`write` the file at `path` (owner-only, streamed into a temporary file renamed over
-    it) and remove all but the newest `keep` files of `kind` beside it. Anything that fails
-    (a read-only folder, a full disk, an unpicklable value) leaves no file: read from the
-    store next time."""
+    """`write` the file at `path` (owner-only, streamed into a temporary file renamed over it,
+    so that no reader finds it half-written) and remove all but the newest `keep` of the files
+    beside it that `pattern` matches (by when they were last written or read back). Anything
+    that fails (a read-only folder, a full disk, an unpicklable value) leaves no file: the
+    result is computed again next time. Every file kept beside a store is written here."""
     temporary: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{kind}")
+        prefix = "." + pattern.split("*")[0]
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=prefix)
         with os.fdopen(descriptor, "wb") as file:  # mkstemp makes it owner-only (0600)
             write(file)
         os.replace(temporary, path)
         temporary = None
-        older = sorted(
-            (p for p in path.parent.glob(f"{kind}*{path.suffix}") if p != path),
-            key=lambda p: p.stat().st_mtime_ns,
+        files = sorted(
+            path.parent.glob(pattern),
+            key=lambda p: (p.stat().st_mtime_ns, p.name),
             reverse=True,
         )
-        for old in older[keep - 1 :]:
+        for old in [p for p in files if p != path][keep - 1 :]:
             with contextlib.suppress(OSError):
                 old.unlink()
     except Exception:
